@@ -1,0 +1,7 @@
+"""``python -m meetdesk`` is the ``meetdesk`` command."""
+
+import sys
+
+from meetdesk.cli import main
+
+sys.exit(main())

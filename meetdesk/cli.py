@@ -1,0 +1,46 @@
+"""The ``meetdesk`` command: ``server`` now; the desktop app, ``open``, ``join`` and ``kiosk`` come later."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from meetdesk import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meetdesk", description="MeetDesk: rooms and meetings on your desktop.")
+    parser.add_argument("--version", action="version", version=f"meetdesk {__version__}")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    server = commands.add_parser("server", help="run the bundled server (REST API)")
+    server.add_argument("--host", help="address to bind (default 127.0.0.1; MEETDESK_HOST)")
+    server.add_argument("--port", type=int, help="port (default 6080; MEETDESK_PORT)")
+    server.add_argument("--data-dir", type=Path, help="where the database lives (MEETDESK_DATA_DIR)")
+    server.add_argument("--base-url", help="public address used in room links (MEETDESK_BASE_URL)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    command = args.command or "server"  # until the desktop app exists, plain `meetdesk` runs the server
+    if command == "server":
+        from meetdesk.server.config import ServerSettings
+        from meetdesk.server.main import run
+
+        settings = ServerSettings.from_env(
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+            data_dir=getattr(args, "data_dir", None),
+            base_url=getattr(args, "base_url", None),
+        )
+        run(settings)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,324 @@
+"""Request and response models of the rooms API (OpenVidu Meet's field names and rules).
+
+Validation lives here so that the server refuses bad input at the edge and the client library can
+check a form before sending it. Models are strict: a string is not a number, a number is not a bool.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+ROOM_NAME_MAX = 50
+DEFAULT_ROOM_NAME = "Room"
+#: Creation refuses an auto-deletion date sooner than this from now.
+MIN_AUTO_DELETION_DELAY_MS = 60 * 60 * 1000
+#: 9999-12-31: beyond any date a person means, and safe in a 64-bit column.
+MAX_TIMESTAMP_MS = 253_402_300_799_999
+
+
+class RoomStatus(StrEnum):
+    OPEN = "open"
+    ACTIVE_MEETING = "active_meeting"
+    CLOSED = "closed"
+
+
+class MeetingEndAction(StrEnum):
+    NONE = "none"
+    CLOSE = "close"
+    DELETE = "delete"
+
+
+class WithMeeting(StrEnum):
+    FORCE = "force"
+    WHEN_MEETING_ENDS = "when_meeting_ends"
+    FAIL = "fail"
+
+
+class WithRecordings(StrEnum):
+    FORCE = "force"
+    CLOSE = "close"
+    FAIL = "fail"
+
+
+RecordingAccess = Literal["admin", "admin_moderator", "admin_moderator_speaker"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class ChatConfig(_Strict):
+    enabled: bool = True
+
+
+class RecordingConfig(_Strict):
+    enabled: bool = True
+    allowAccessTo: RecordingAccess = "admin_moderator_speaker"
+
+
+class VirtualBackgroundConfig(_Strict):
+    enabled: bool = True
+
+
+class RoomConfig(_Strict):
+    chat: ChatConfig = Field(default_factory=ChatConfig)
+    recording: RecordingConfig = Field(default_factory=RecordingConfig)
+    virtualBackground: VirtualBackgroundConfig = Field(default_factory=VirtualBackgroundConfig)
+
+
+class ChatPatch(_Strict):
+    enabled: bool | None = None
+
+
+class RecordingPatch(_Strict):
+    enabled: bool | None = None
+    allowAccessTo: RecordingAccess | None = None
+
+
+class VirtualBackgroundPatch(_Strict):
+    enabled: bool | None = None
+
+
+class RoomConfigPatch(_Strict):
+    """A partial config for ``PUT /rooms/{id}/config``: what is given is merged into the room's."""
+
+    chat: ChatPatch | None = None
+    recording: RecordingPatch | None = None
+    virtualBackground: VirtualBackgroundPatch | None = None
+
+    def merged_into(self, current: RoomConfig) -> RoomConfig:
+        data = current.model_dump()
+        for section in ("chat", "recording", "virtualBackground"):
+            patch = getattr(self, section)
+            if patch is not None:
+                data[section].update(patch.model_dump(exclude_none=True))
+        return RoomConfig.model_validate(data)
+
+
+def _no_fail(value: Any, field: str) -> Any:
+    if value == "fail":
+        raise PydanticCustomError(
+            "fail_not_allowed", "FAIL policy is not allowed for {field} auto-deletion policy", {"field": field}
+        )
+    return value
+
+
+class AutoDeletionPolicy(_Strict):
+    withMeeting: Literal["force", "when_meeting_ends"] = "when_meeting_ends"
+    withRecordings: Literal["force", "close"] = "close"
+
+    @field_validator("withMeeting", mode="before")
+    @classmethod
+    def _meeting_not_fail(cls, value: Any) -> Any:
+        return _no_fail(value, "withMeeting")
+
+    @field_validator("withRecordings", mode="before")
+    @classmethod
+    def _recordings_not_fail(cls, value: Any) -> Any:
+        return _no_fail(value, "withRecordings")
+
+
+def clean_room_name(value: str) -> str:
+    """Trim a room name and refuse what cannot be shown: control characters, empty, too long."""
+    name = value.strip()
+    if not name:
+        raise PydanticCustomError("room_name_empty", "roomName cannot be empty")
+    if len(name) > ROOM_NAME_MAX:
+        raise PydanticCustomError("room_name_too_long", f"roomName cannot exceed {ROOM_NAME_MAX} characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in name):
+        raise PydanticCustomError("room_name_control", "roomName cannot contain control or invisible characters")
+    return name
+
+
+class RoomOptions(_Strict):
+    """Body of ``POST /rooms``; every field optional."""
+
+    roomName: str = DEFAULT_ROOM_NAME
+    autoDeletionDate: int | None = None
+    autoDeletionPolicy: AutoDeletionPolicy = Field(default_factory=AutoDeletionPolicy)
+    config: RoomConfig = Field(default_factory=RoomConfig)
+
+    @field_validator("roomName")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return clean_room_name(value)
+
+    @field_validator("autoDeletionDate", mode="before")
+    @classmethod
+    def _date_not_null(cls, value: Any) -> Any:
+        # Only runs when the field is present: omitting it is fine, an explicit null is not.
+        if value is None:
+            raise PydanticCustomError("date_null", "autoDeletionDate must be a positive integer")
+        if isinstance(value, int) and not isinstance(value, bool) and value <= 0:
+            raise PydanticCustomError("date_positive", "autoDeletionDate must be a positive integer")
+        return value
+
+    @field_validator("autoDeletionDate")
+    @classmethod
+    def _date_ahead(cls, value: int | None) -> int | None:
+        if value is None:
+            return None
+        if value > MAX_TIMESTAMP_MS:
+            raise PydanticCustomError("date_too_far", "autoDeletionDate is too far in the future")
+        if value < now_ms() + MIN_AUTO_DELETION_DELAY_MS:
+            raise PydanticCustomError("date_too_soon", "autoDeletionDate must be at least 1 hour in the future")
+        return value
+
+
+class RoomConfigUpdate(_Strict):
+    config: RoomConfigPatch
+
+
+class RoomStatusUpdate(_Strict):
+    status: Literal["open", "closed"]
+
+
+class MeetRoom(BaseModel):
+    """A room as the API returns it. Optional fields may be absent under a ``fields`` projection."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    roomId: str
+    roomName: str | None = None
+    creationDate: int | None = None
+    autoDeletionDate: int | None = None
+    autoDeletionPolicy: AutoDeletionPolicy | None = None
+    config: RoomConfig | None = None
+    moderatorUrl: str | None = None
+    speakerUrl: str | None = None
+    status: RoomStatus | None = None
+    meetingEndAction: MeetingEndAction | None = None
+
+
+class Pagination(BaseModel):
+    isTruncated: bool
+    nextPageToken: str | None = None
+    maxItems: int
+
+
+class RoomList(BaseModel):
+    rooms: list[MeetRoom]
+    pagination: Pagination
+
+
+# --- auth, users, participants -------------------------------------------------------------------
+
+
+class LoginRequest(_Strict):
+    username: Annotated[str, Field(min_length=4, max_length=200)]
+    password: Annotated[str, Field(min_length=4, max_length=500)]
+
+
+class ChangePasswordRequest(_Strict):
+    currentPassword: Annotated[str, Field(min_length=1, max_length=500)]
+    newPassword: Annotated[str, Field(min_length=5, max_length=500)]
+
+
+PARTICIPANT_NAME_MAX = 50
+
+
+class ParticipantTokenRequest(_Strict):
+    roomId: Annotated[str, Field(min_length=1, max_length=200)]
+    secret: Annotated[str, Field(min_length=1, max_length=200)]
+    participantName: str | None = None
+
+    @field_validator("participantName")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        name = value.strip()
+        if not name:
+            raise PydanticCustomError("name_empty", "participantName cannot be empty")
+        if len(name) > PARTICIPANT_NAME_MAX:
+            raise PydanticCustomError(
+                "name_too_long", f"participantName cannot exceed {PARTICIPANT_NAME_MAX} characters"
+            )
+        if any(unicodedata.category(ch).startswith("C") for ch in name):
+            raise PydanticCustomError("name_control", "participantName cannot contain control characters")
+        return name
+
+
+# --- global configuration ------------------------------------------------------------------------
+
+HEX_COLOUR = r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"
+Colour = Annotated[str, Field(pattern=HEX_COLOUR)]
+
+
+class MeetRoomTheme(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_-]+$")]
+    enabled: bool
+    baseTheme: Literal["light", "dark"]
+    backgroundColor: Colour | None = None
+    primaryColor: Colour | None = None
+    secondaryColor: Colour | None = None
+    accentColor: Colour | None = None
+    surfaceColor: Colour | None = None
+
+
+class Appearance(_Strict):
+    themes: list[MeetRoomTheme]
+
+
+class AppearanceConfig(_Strict):
+    appearance: Appearance
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> AppearanceConfig:
+        if len(self.appearance.themes) != 1:
+            raise PydanticCustomError("one_theme", "themes must contain exactly one theme")
+        return self
+
+
+class AuthMethod(_Strict):
+    type: Literal["single_user"] = "single_user"
+
+
+class Authentication(_Strict):
+    authMethod: AuthMethod = Field(default_factory=AuthMethod)
+    authModeToAccessRoom: Literal["none", "moderators_only", "all_users"] = "none"
+
+
+class SecurityConfig(_Strict):
+    authentication: Authentication = Field(default_factory=Authentication)
+
+
+class WebhookConfig(_Strict):
+    enabled: bool
+    url: Annotated[str, Field(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _url_when_enabled(self) -> WebhookConfig:
+        if self.url is not None:
+            check_http_url(self.url)
+        elif self.enabled:
+            raise PydanticCustomError("url_required", "url is required when webhooks are enabled")
+        return self
+
+
+class WebhookTest(_Strict):
+    url: Annotated[str, Field(max_length=2000)]
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        return check_http_url(value)
+
+
+def check_http_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PydanticCustomError("url_scheme", "url must be an http or https URL")
+    return value
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,1 @@
+"""The bundled MeetDesk server: REST API, store, meetings, scheduler. Never imports Qt."""

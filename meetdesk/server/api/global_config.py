@@ -1,0 +1,77 @@
+"""``/internal-api/v1/config``: appearance (theme), security and webhook settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import httpx
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from meetdesk.core.errors import BadRequest, Conflict
+from meetdesk.core.models import AppearanceConfig, SecurityConfig, WebhookConfig, WebhookTest
+from meetdesk.server import webhooks
+from meetdesk.server.security import Caller, CallerKind, context, resolve_caller
+
+router = APIRouter(prefix="/internal-api/v1/config", tags=["Configuration"])
+CallerDep = Annotated[Caller, Depends(resolve_caller)]
+
+
+@router.get("/rooms/appearance", summary="The theme of meeting views")
+async def get_appearance(request: Request, caller: CallerDep) -> JSONResponse:
+    # Participants read it too: their meeting window is painted with it.
+    if caller.kind is not CallerKind.PARTICIPANT:
+        caller.require_admin()
+    stored = await context(request).accounts.config("appearance")
+    return JSONResponse(stored or {"appearance": {"themes": []}})
+
+
+@router.put("/rooms/appearance", summary="Set the theme of meeting views (exactly one theme)")
+async def put_appearance(request: Request, caller: CallerDep, body: AppearanceConfig) -> JSONResponse:
+    caller.require_admin()
+    await context(request).accounts.set_config("appearance", body.model_dump(exclude_none=True))
+    return JSONResponse({"message": "Rooms appearance config updated successfully"})
+
+
+@router.get("/security", summary="Who must log in to join rooms (public)")
+async def get_security(request: Request) -> JSONResponse:
+    stored = await context(request).accounts.config("security")
+    return JSONResponse(SecurityConfig.model_validate(stored or {}).model_dump())
+
+
+@router.put("/security", summary="Change who must log in to join rooms")
+async def put_security(request: Request, caller: CallerDep, body: SecurityConfig) -> JSONResponse:
+    caller.require_admin()
+    await context(request).accounts.set_config("security", body.model_dump())
+    return JSONResponse({"message": "Security config updated successfully"})
+
+
+@router.get("/webhooks", summary="The webhook settings")
+async def get_webhooks(request: Request, caller: CallerDep) -> JSONResponse:
+    caller.require_admin()
+    stored = await context(request).accounts.config("webhooks")
+    return JSONResponse(stored or {"enabled": False})
+
+
+@router.put("/webhooks", summary="Change the webhook settings")
+async def put_webhooks(request: Request, caller: CallerDep, body: WebhookConfig) -> JSONResponse:
+    caller.require_admin()
+    await context(request).accounts.set_config("webhooks", body.model_dump(exclude_none=True))
+    return JSONResponse({"message": "Webhooks config updated successfully"})
+
+
+@router.post("/webhooks/test", summary="Send a signed test event to a URL")
+async def test_webhook(request: Request, caller: CallerDep, body: WebhookTest) -> JSONResponse:
+    caller.require_admin()
+    keys = await context(request).accounts.api_keys()
+    if not keys:
+        raise Conflict("Webhooks are signed with the API key: create an API key first", error="Webhook Error")
+    data = {"message": "This is a test webhook event from MeetDesk"}
+    try:
+        async with httpx.AsyncClient(timeout=5.0, follow_redirects=False) as client:
+            status = await webhooks.send_once(client, body.url, "testEvent", data, keys[0].api_key)
+    except httpx.HTTPError as exc:
+        raise BadRequest(f"Webhook URL '{body.url}' is unreachable", error="Webhook Error") from exc
+    if not 200 <= status < 300:
+        raise BadRequest(f"Webhook URL '{body.url}' answered with status {status}", error="Webhook Error")
+    return JSONResponse({"message": "Webhook test event delivered"})

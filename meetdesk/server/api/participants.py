@@ -1,0 +1,67 @@
+"""``/internal-api/v1``: participant tokens and the roles a room link grants."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from meetdesk.core.errors import BadRequest, Conflict, Unauthorized
+from meetdesk.core.ids import sanitize_room_id
+from meetdesk.core.models import ParticipantTokenRequest, RoomStatus
+from meetdesk.core.permissions import Role, permissions
+from meetdesk.server.auth import PARTICIPANT_TTL_S
+from meetdesk.server.security import Caller, CallerKind, context, resolve_caller
+from meetdesk.server.store.rooms import RoomRecord
+
+router = APIRouter(prefix="/internal-api/v1", tags=["Participants"])
+CallerDep = Annotated[Caller, Depends(resolve_caller)]
+
+
+def role_for_secret(room: RoomRecord, secret: str) -> Role:
+    if hmac.compare_digest(secret.encode(), room.moderator_secret.encode()):
+        return Role.MODERATOR
+    if hmac.compare_digest(secret.encode(), room.speaker_secret.encode()):
+        return Role.SPEAKER
+    raise BadRequest(f"The secret is not recognized for room '{room.room_id}'", error="Room Error")
+
+
+@router.post("/participants/token", summary="Exchange a room link's secret for a participant token")
+async def participant_token(request: Request, caller: CallerDep, body: ParticipantTokenRequest) -> JSONResponse:
+    ctx = context(request)
+    room = await ctx.rooms.get(sanitize_room_id(body.roomId) or body.roomId)
+    role = role_for_secret(room, body.secret)
+    if room.status is RoomStatus.CLOSED:
+        raise Conflict(f"Room '{room.room_id}' is closed and cannot be joined", error="Room Error")
+    mode = (await ctx.accounts.config("security") or {}).get("authentication", {}).get("authModeToAccessRoom", "none")
+    if caller.kind is not CallerKind.ADMIN and (
+        mode == "all_users" or (mode == "moderators_only" and role is Role.MODERATOR)
+    ):
+        raise Unauthorized(f"Log in to join room '{room.room_id}' as a {role.value}")
+    perms = permissions(role, room.config)
+    claims: dict[str, object] = {"room": room.room_id, "role": role.value, "permissions": perms}
+    identity = None
+    if body.participantName is not None:
+        claims["name"] = ctx.rooms.names.reserve(room.room_id, body.participantName)
+        identity = "p-" + secrets.token_urlsafe(9)
+    else:
+        # No name: a token to browse the room's recordings, not to join its meeting.
+        perms["livekit"]["roomJoin"] = False
+    token, _ = ctx.tokens.issue("participant", identity, PARTICIPANT_TTL_S, **claims)
+    return JSONResponse({"token": token})
+
+
+@router.get("/rooms/{roomId}/roles", summary="The roles of a room and their permissions")
+async def room_roles(request: Request, roomId: str) -> JSONResponse:
+    room = await context(request).rooms.get(sanitize_room_id(roomId) or roomId)
+    return JSONResponse([{"role": role.value, "permissions": permissions(role, room.config)} for role in Role])
+
+
+@router.get("/rooms/{roomId}/roles/{secret}", summary="The role a room link's secret grants")
+async def room_role(request: Request, roomId: str, secret: str) -> JSONResponse:
+    room = await context(request).rooms.get(sanitize_room_id(roomId) or roomId)
+    role = role_for_secret(room, secret)
+    return JSONResponse({"role": role.value, "permissions": permissions(role, room.config)})

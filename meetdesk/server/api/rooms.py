@@ -1,0 +1,187 @@
+"""``/api/v1/rooms``: OpenVidu Meet's public rooms API."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from meetdesk.core.errors import ValidationFailed
+from meetdesk.core.ids import sanitize_room_id
+from meetdesk.core.models import (
+    RoomConfigUpdate,
+    RoomOptions,
+    RoomStatus,
+    RoomStatusUpdate,
+    WithMeeting,
+    WithRecordings,
+)
+from meetdesk.server.rooms import ROOM_FIELDS, DeletionOutcome
+from meetdesk.server.security import Caller, context, resolve_caller
+
+router = APIRouter(prefix="/api/v1", tags=["Rooms"])
+CallerDep = Annotated[Caller, Depends(resolve_caller)]
+
+MAX_ITEMS_CAP = 100
+DEFAULT_MAX_ITEMS = 10
+
+
+def _parse_max_items(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_MAX_ITEMS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 1:
+        raise ValidationFailed.one("maxItems", "maxItems must be a positive number")
+    return min(MAX_ITEMS_CAP, math.floor(value))
+
+
+def _parse_fields(raw: str | None) -> set[str] | None:
+    if not raw:
+        return None
+    fields = {part.strip() for part in raw.split(",") if part.strip()}
+    return fields & set(ROOM_FIELDS) or None
+
+
+def _room_id(raw: str) -> str:
+    room_id = sanitize_room_id(raw)
+    if not room_id:
+        raise ValidationFailed.one("roomId", "roomId cannot be empty after removing invalid characters")
+    return room_id
+
+
+@router.post("/rooms", status_code=201, summary="Create a room")
+async def create_room(
+    request: Request, caller: CallerDep, options: Annotated[RoomOptions | None, Body()] = None
+) -> JSONResponse:
+    caller.require_admin_or_api_key()
+    ctx = context(request)
+    room = await ctx.rooms.create(options or RoomOptions())
+    location = f"{ctx.settings.public_base_url}/api/v1/rooms/{room.room_id}"
+    return JSONResponse(ctx.rooms.to_api(room), status_code=201, headers={"Location": location})
+
+
+@router.get("/rooms", summary="List rooms, a page at a time")
+async def list_rooms(
+    request: Request,
+    caller: CallerDep,
+    maxItems: Annotated[str | None, Query(description="1-100 (larger values are capped)")] = None,
+    nextPageToken: Annotated[str | None, Query(max_length=2000)] = None,
+    roomName: Annotated[str | None, Query(max_length=200, description="case-insensitive contains")] = None,
+    status: RoomStatus | None = None,
+    sortField: Literal["creationDate", "roomName", "autoDeletionDate"] = "creationDate",
+    sortOrder: Literal["asc", "desc"] = "desc",
+    fields: Annotated[str | None, Query(max_length=500)] = None,
+) -> JSONResponse:
+    caller.require_admin_or_api_key()
+    ctx = context(request)
+    limit = _parse_max_items(maxItems)
+    found, token = await ctx.rooms.list(
+        limit=limit,
+        name_contains=roomName.strip() if roomName else None,
+        status=status,
+        sort_field=sortField,
+        sort_order=sortOrder,
+        page_token=nextPageToken or None,
+    )
+    projection = _parse_fields(fields)
+    pagination: dict[str, object] = {"isTruncated": token is not None, "maxItems": limit}
+    if token is not None:
+        pagination["nextPageToken"] = token
+    return JSONResponse({"rooms": [ctx.rooms.to_api(r, projection) for r in found], "pagination": pagination})
+
+
+def _bulk_ids(raw: str) -> list[str]:
+    ids: list[str] = []
+    for part in raw.split(","):
+        room_id = sanitize_room_id(part)
+        if room_id and room_id not in ids:
+            ids.append(room_id)
+    if not ids:
+        raise ValidationFailed.one("roomIds", "At least one valid roomId is required after sanitization")
+    return ids
+
+
+@router.delete("/rooms", summary="Delete several rooms")
+async def bulk_delete_rooms(
+    request: Request,
+    caller: CallerDep,
+    roomIds: Annotated[str, Query(max_length=100_000)],
+    withMeeting: WithMeeting = WithMeeting.FAIL,
+    withRecordings: WithRecordings = WithRecordings.FAIL,
+) -> JSONResponse:
+    caller.require_admin_or_api_key()
+    ctx = context(request)
+    successful: list[dict[str, object]] = []
+    failed: list[dict[str, object]] = []
+    for room_id in _bulk_ids(roomIds):
+        if await ctx.rooms.rooms.get(room_id) is None:
+            failed.append({"roomId": room_id, "error": "room_not_found", "message": f"Room '{room_id}' does not exist"})
+            continue
+        outcome: DeletionOutcome = await ctx.rooms.delete(room_id, withMeeting, withRecordings)
+        if outcome.decision.refused:
+            failed.append({"roomId": room_id, **outcome.body()})
+        else:
+            successful.append({"roomId": room_id, **outcome.body()})
+    if failed:
+        message = f"{len(failed)} room(s) failed to process while deleting"
+        return JSONResponse({"message": message, "successful": successful, "failed": failed}, status_code=400)
+    return JSONResponse({"message": "All rooms processed for deletion", "successful": successful})
+
+
+@router.get("/rooms/{roomId}", summary="Get a room")
+async def get_room(
+    request: Request, caller: CallerDep, roomId: str, fields: Annotated[str | None, Query(max_length=500)] = None
+) -> JSONResponse:
+    room_id = _room_id(roomId)
+    caller.require_room_reader(room_id)
+    ctx = context(request)
+    room = await ctx.rooms.get(room_id)
+    data = ctx.rooms.to_api(room, _parse_fields(fields), with_moderator_url=caller.sees_moderator_url)
+    return JSONResponse(data)
+
+
+@router.delete("/rooms/{roomId}", summary="Delete a room")
+async def delete_room(
+    request: Request,
+    caller: CallerDep,
+    roomId: str,
+    withMeeting: WithMeeting = WithMeeting.FAIL,
+    withRecordings: WithRecordings = WithRecordings.FAIL,
+) -> JSONResponse:
+    room_id = _room_id(roomId)
+    caller.require_admin_or_api_key()
+    outcome = await context(request).rooms.delete(room_id, withMeeting, withRecordings)
+    return JSONResponse(outcome.body(), status_code=outcome.decision.status)
+
+
+@router.get("/rooms/{roomId}/config", summary="Get a room's config")
+async def get_room_config(request: Request, caller: CallerDep, roomId: str) -> JSONResponse:
+    room_id = _room_id(roomId)
+    caller.require_room_reader(room_id)
+    config = await context(request).rooms.config(room_id)
+    return JSONResponse(config.model_dump())
+
+
+@router.put("/rooms/{roomId}/config", summary="Change a room's config (partial config is merged)")
+async def update_room_config(request: Request, caller: CallerDep, roomId: str, body: RoomConfigUpdate) -> JSONResponse:
+    room_id = _room_id(roomId)
+    caller.require_admin_or_api_key()
+    ctx = context(request)
+    room = await ctx.rooms.update_config(room_id, body.config)
+    return JSONResponse(
+        {"message": f"Room config for '{room_id}' updated successfully", "room": ctx.rooms.to_api(room)}
+    )
+
+
+@router.put("/rooms/{roomId}/status", summary="Open or close a room")
+async def update_room_status(request: Request, caller: CallerDep, roomId: str, body: RoomStatusUpdate) -> JSONResponse:
+    room_id = _room_id(roomId)
+    caller.require_admin_or_api_key()
+    ctx = context(request)
+    status, message, room = await ctx.rooms.set_status(room_id, RoomStatus(body.status))
+    return JSONResponse({"message": message, "room": ctx.rooms.to_api(room)}, status_code=status)

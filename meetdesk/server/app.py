@@ -1,0 +1,54 @@
+"""The FastAPI application: routes, error handlers, limits, and the start-up/shutdown sequence."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from meetdesk import __version__
+from meetdesk.server import errors
+from meetdesk.server.api import auth, global_config, participants, rooms
+from meetdesk.server.config import ServerSettings
+from meetdesk.server.context import ServerContext
+from meetdesk.server.limits import BodySizeLimit
+from meetdesk.server.scheduler import AutoDeletionJob
+
+logger = logging.getLogger(__name__)
+
+ReadyHook = Callable[[ServerContext], Awaitable[None]]
+
+
+def create_app(settings: ServerSettings, on_ready: ReadyHook | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx = await ServerContext.open(settings)
+        app.state.ctx = ctx
+        job = AutoDeletionJob(ctx.rooms, settings.auto_deletion_interval)
+        app.state.auto_deletion = job
+        job.start()
+        if on_ready is not None:
+            await on_ready(ctx)
+        try:
+            yield
+        finally:
+            await job.stop()
+            await ctx.close()
+            logger.info("Server stopped")
+
+    app = FastAPI(
+        title="MeetDesk API",
+        version=__version__,
+        summary="Rooms and meetings, compatible with OpenVidu Meet's REST API",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for module in (rooms, auth, participants, global_config):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,125 @@
+"""Passwords, JSON Web Tokens and the login throttle.
+
+Tokens are HS256 JWTs signed with a random per-server key kept in the store. Their ``typ`` claim says
+what they are for (``access``, ``refresh``, ``participant``), so one kind can never stand in for another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+
+from meetdesk.core.errors import TooManyRequests, Unauthorized
+
+ACCESS_TTL_S = 2 * 3600
+REFRESH_TTL_S = 24 * 3600
+PARTICIPANT_TTL_S = 2 * 3600
+
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
+    encode = base64.b64encode
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${encode(salt).decode()}${encode(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+    except ValueError:
+        return False
+    return hmac.compare_digest(actual, base64.b64decode(digest))
+
+
+class TokenService:
+    """Issues and checks the server's JWTs."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def issue(self, typ: str, subject: str | None, ttl_s: int, **claims: Any) -> tuple[str, dict[str, Any]]:
+        now = int(time.time())
+        payload: dict[str, Any] = {"typ": typ, "iat": now, "exp": now + ttl_s, "jti": uuid.uuid4().hex, **claims}
+        if subject is not None:
+            payload["sub"] = subject
+        return jwt.encode(payload, self._key, algorithm="HS256"), payload
+
+    def decode(self, token: str, typ: str) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, self._key, algorithms=["HS256"], options={"require": ["exp", "iat", "typ"]}
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("Invalid token") from exc
+        if claims.get("typ") != typ:
+            raise Unauthorized("Invalid token")
+        return claims
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    blocked_until: float = 0.0
+
+
+@dataclass
+class LoginThrottle:
+    """Slows down password guessing: after ``free`` failures for a user or an address, each further
+    failure locks attempts out for twice as long as the one before (capped), answering 429."""
+
+    free: int = 5
+    base_s: float = 1.0
+    cap_s: float = 300.0
+    _by_key: dict[str, _Failures] = field(default_factory=dict)
+
+    def check(self, *keys: str) -> None:
+        now = time.monotonic()
+        wait = max((self._by_key[k].blocked_until - now for k in keys if k in self._by_key), default=0.0)
+        if wait > 0:
+            seconds = int(wait) + 1
+            raise TooManyRequests(f"Too many failed login attempts. Try again in {seconds} s", retry_after=seconds)
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        for key in keys:
+            entry = self._by_key.setdefault(key, _Failures())
+            entry.count += 1
+            if entry.count > self.free:
+                entry.blocked_until = now + min(self.cap_s, self.base_s * 2 ** (entry.count - self.free - 1))
+        if len(self._by_key) > 10_000:  # forget the oldest entries rather than grow without bound
+            for key in list(self._by_key)[:5_000]:
+                del self._by_key[key]
+
+    def succeeded(self, *keys: str) -> None:
+        for key in keys:
+            self._by_key.pop(key, None)
+
+
+async def hash_password_off_loop(password: str) -> str:
+    """scrypt takes tens of milliseconds: run it in a thread so that the event loop keeps serving."""
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_off_loop(password: str, stored: str | None) -> bool:
+    """Check a password; with no stored hash, still spend the same time (timing must not reveal users)."""
+    return await asyncio.to_thread(verify_password, password, stored or _dummy_hash())
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))

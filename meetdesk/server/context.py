@@ -1,0 +1,89 @@
+"""Everything a request handler needs, built once at start-up and passed in (no global registry)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+from meetdesk.core.ids import new_password
+from meetdesk.core.models import now_ms
+from meetdesk.server.auth import LoginThrottle, TokenService, hash_password
+from meetdesk.server.config import ServerSettings
+from meetdesk.server.meetings import MeetingRegistry, NameReservations
+from meetdesk.server.rooms import PageTokens, RoomService
+from meetdesk.server.store import Database
+from meetdesk.server.store.accounts import AccountStore
+from meetdesk.server.store.rooms import RecordingStore, RoomStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class FirstStart:
+    """Credentials created by this start; the command line prints them once."""
+
+    admin_user: str
+    generated_password: str | None
+
+
+@dataclass
+class ServerContext:
+    settings: ServerSettings
+    db: Database
+    accounts: AccountStore
+    rooms: RoomService
+    meetings: MeetingRegistry
+    tokens: TokenService
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    first_start: FirstStart | None = None
+
+    @classmethod
+    async def open(cls, settings: ServerSettings) -> ServerContext:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = await Database.open(settings.effective_database_url)
+        accounts = AccountStore(db)
+        first_start = await _seed(settings, accounts)
+        server_key = await accounts.config("server_secret")
+        if server_key is None:
+            server_key = secrets.token_hex(32)
+            await accounts.set_config("server_secret", server_key)
+        master = bytes.fromhex(server_key)
+
+        def derive(purpose: str) -> bytes:
+            return hmac.digest(master, purpose.encode(), hashlib.sha256)
+
+        meetings = MeetingRegistry()
+        rooms = RoomService(
+            RoomStore(db),
+            RecordingStore(db),
+            meetings,
+            NameReservations(),
+            settings.public_base_url,
+            PageTokens(derive("page-tokens")),
+        )
+        await rooms.repair_after_restart()
+        tokens = TokenService(derive("jwt").hex())
+        return cls(settings, db, accounts, rooms, meetings, tokens, first_start=first_start)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def _seed(settings: ServerSettings, accounts: AccountStore) -> FirstStart | None:
+    """Create the admin and the initial API key on the very first start; never afterwards."""
+    if await accounts.config("seeded"):
+        return None
+    generated = None
+    password = settings.initial_admin_password
+    if not password:
+        password = generated = new_password()
+    if not await accounts.any_user():
+        await accounts.add_user(settings.initial_admin_user, hash_password(password), ["admin"], now_ms())
+    if settings.initial_api_key:
+        await accounts.replace_api_key(settings.initial_api_key, now_ms())
+    await accounts.set_config("seeded", True)
+    logger.info("First start: admin user '%s' created", settings.initial_admin_user)
+    return FirstStart(settings.initial_admin_user, generated)

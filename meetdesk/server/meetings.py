@@ -1,0 +1,90 @@
+"""Which rooms have a meeting running, and participant names reserved in them.
+
+This is the seam between rooms and the meeting engine: the rooms service asks ``is_active`` and
+``end``; the engine reports starts and ends through the callbacks given at construction. Until the
+signalling engine exists, :meth:`MeetingRegistry.start` is how a meeting begins (tests use it).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+logger = logging.getLogger(__name__)
+
+MeetingHook = Callable[[str], Awaitable[None]]
+NAME_RESERVATION_S = 12 * 3600
+
+
+@dataclass
+class Meeting:
+    room_id: str
+    started_at: float = field(default_factory=time.time)
+
+
+class MeetingRegistry:
+    """The meetings under way, one per room at most."""
+
+    def __init__(self) -> None:
+        self._meetings: dict[str, Meeting] = {}
+        self._on_started: list[MeetingHook] = []
+        self._on_ended: list[MeetingHook] = []
+
+    def on_started(self, hook: MeetingHook) -> None:
+        self._on_started.append(hook)
+
+    def on_ended(self, hook: MeetingHook) -> None:
+        self._on_ended.append(hook)
+
+    def is_active(self, room_id: str) -> bool:
+        return room_id in self._meetings
+
+    def active_rooms(self) -> list[str]:
+        return list(self._meetings)
+
+    async def start(self, room_id: str) -> Meeting:
+        meeting = self._meetings.get(room_id)
+        if meeting is None:
+            meeting = self._meetings[room_id] = Meeting(room_id)
+            logger.info("Room(%s) meeting started", room_id)
+            for hook in self._on_started:
+                await hook(room_id)
+        return meeting
+
+    async def end(self, room_id: str, reason: str = "meeting_ended") -> None:
+        """End the room's meeting, if any, and run the end hooks (scheduled close or delete)."""
+        if self._meetings.pop(room_id, None) is None:
+            return
+        logger.info("Room(%s) meeting ended (%s)", room_id, reason)
+        for hook in self._on_ended:
+            await hook(room_id)
+
+
+class NameReservations:
+    """Display names unique per room, case-insensitively: a second "Alice" becomes "Alice_1".
+
+    Released numbers are reused; reservations lapse after 12 hours, as in OpenVidu Meet.
+    """
+
+    def __init__(self) -> None:
+        self._by_room: dict[str, dict[str, float]] = {}
+
+    def reserve(self, room_id: str, name: str) -> str:
+        now = time.time()
+        taken = self._by_room.setdefault(room_id, {})
+        for key in [key for key, expiry in taken.items() if expiry < now]:
+            del taken[key]
+        candidate, n = name, 0
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{name}_{n}"
+        taken[candidate.casefold()] = now + NAME_RESERVATION_S
+        return candidate
+
+    def release(self, room_id: str, name: str) -> None:
+        self._by_room.get(room_id, {}).pop(name.casefold(), None)
+
+    def forget_room(self, room_id: str) -> None:
+        self._by_room.pop(room_id, None)

@@ -1,0 +1,309 @@
+"""The rooms service: creation, listing, config, status and deletion, and the meeting-end actions.
+
+Every change of a room goes through here, so the REST API, the auto-deletion job and the meeting
+engine apply the same rules (``meetdesk.core.rooms.decide_deletion``) under the same per-room lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Any
+
+from meetdesk.core.errors import BadRequest, Conflict, room_not_found
+from meetdesk.core.ids import new_room_id, new_secret
+from meetdesk.core.models import (
+    MeetingEndAction,
+    RoomConfig,
+    RoomConfigPatch,
+    RoomOptions,
+    RoomStatus,
+    WithMeeting,
+    WithRecordings,
+    now_ms,
+)
+from meetdesk.core.rooms import DeletionDecision, Step, decide_deletion, describe
+from meetdesk.server.meetings import MeetingRegistry, NameReservations
+from meetdesk.server.store.rooms import RecordingStore, RoomQuery, RoomRecord, RoomStore, SortField, SortOrder, sort_key
+
+logger = logging.getLogger(__name__)
+
+ROOM_FIELDS = (
+    "roomId",
+    "roomName",
+    "creationDate",
+    "autoDeletionDate",
+    "autoDeletionPolicy",
+    "config",
+    "moderatorUrl",
+    "speakerUrl",
+    "status",
+    "meetingEndAction",
+)
+
+
+@dataclass(frozen=True)
+class DeletionOutcome:
+    room_id: str
+    decision: DeletionDecision
+    message: str
+    room: dict[str, Any] | None
+
+    def body(self) -> dict[str, Any]:
+        if self.decision.refused:
+            return {"error": self.decision.code, "message": self.message}
+        return {"successCode": self.decision.code, "message": self.message, "room": self.room}
+
+
+class PageTokens:
+    """Opaque, signed page tokens: a forged or altered token is refused, not trusted."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _sign(self, payload: bytes) -> str:
+        return base64.urlsafe_b64encode(hmac.digest(self._key, payload, hashlib.sha256)[:16]).decode().rstrip("=")
+
+    def encode(self, field: SortField, order: SortOrder, key: int | str, room_id: str) -> str:
+        payload = json.dumps([field, order, key, room_id], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + self._sign(payload)
+
+    def decode(self, token: str, field: SortField, order: SortOrder) -> tuple[int | str, str]:
+        invalid = BadRequest("Invalid nextPageToken: ask for the first page again")
+        try:
+            body, signature = token.split(".")
+            payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        except (ValueError, TypeError) as exc:
+            raise invalid from exc
+        if not hmac.compare_digest(self._sign(payload), signature):
+            raise invalid
+        token_field, token_order, key, room_id = json.loads(payload)
+        if (token_field, token_order) != (field, order):
+            raise BadRequest("nextPageToken belongs to another sort order: ask for the first page again")
+        return key, room_id
+
+
+class RoomService:
+    def __init__(
+        self,
+        rooms: RoomStore,
+        recordings: RecordingStore,
+        meetings: MeetingRegistry,
+        names: NameReservations,
+        base_url: str,
+        page_tokens: PageTokens,
+    ) -> None:
+        self.rooms = rooms
+        self.recordings = recordings
+        self.meetings = meetings
+        self.names = names
+        self.base_url = base_url
+        self.page_tokens = page_tokens
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        meetings.on_started(self._meeting_started)
+        meetings.on_ended(self._meeting_ended)
+
+    # reading ---------------------------------------------------------------------------------------
+
+    async def get(self, room_id: str) -> RoomRecord:
+        room = await self.rooms.get(room_id)
+        if room is None:
+            raise room_not_found(room_id)
+        return room
+
+    async def list(
+        self,
+        *,
+        limit: int,
+        name_contains: str | None,
+        status: RoomStatus | None,
+        sort_field: SortField,
+        sort_order: SortOrder,
+        page_token: str | None,
+    ) -> tuple[list[RoomRecord], str | None]:
+        after = self.page_tokens.decode(page_token, sort_field, sort_order) if page_token else None
+        query = RoomQuery(limit, name_contains, status, sort_field, sort_order, after)
+        found, more = await self.rooms.list(query)
+        token = None
+        if more and found:
+            last = found[-1]
+            token = self.page_tokens.encode(sort_field, sort_order, sort_key(last, sort_field), last.room_id)
+        return found, token
+
+    def link(self, room: RoomRecord, secret: str) -> str:
+        return f"{self.base_url}/room/{room.room_id}?secret={secret}"
+
+    def to_api(
+        self, room: RoomRecord, fields: set[str] | None = None, *, with_moderator_url: bool = True
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "roomId": room.room_id,
+            "roomName": room.room_name,
+            "creationDate": room.creation_date,
+        }
+        if room.auto_deletion_date is not None:
+            data["autoDeletionDate"] = room.auto_deletion_date
+        data["autoDeletionPolicy"] = room.policy.model_dump()
+        data["config"] = room.config.model_dump()
+        if with_moderator_url:
+            data["moderatorUrl"] = self.link(room, room.moderator_secret)
+        data["speakerUrl"] = self.link(room, room.speaker_secret)
+        data["status"] = room.status.value
+        data["meetingEndAction"] = room.meeting_end_action.value
+        if fields:
+            data = {key: value for key, value in data.items() if key in fields}
+        return data
+
+    # changing --------------------------------------------------------------------------------------
+
+    async def create(self, options: RoomOptions) -> RoomRecord:
+        room = RoomRecord(
+            room_id=new_room_id(options.roomName),
+            room_name=options.roomName,
+            creation_date=now_ms(),
+            auto_deletion_date=options.autoDeletionDate,
+            policy=options.autoDeletionPolicy,
+            config=options.config,
+            moderator_secret=new_secret(),
+            speaker_secret=new_secret(),
+            status=RoomStatus.OPEN,
+            meeting_end_action=MeetingEndAction.NONE,
+            end_recordings_policy=WithRecordings.CLOSE,
+        )
+        await self.rooms.insert(room)
+        logger.info("Room(%s) created", room.room_id)
+        return room
+
+    async def update_config(self, room_id: str, patch: RoomConfigPatch) -> RoomRecord:
+        async with self._locks[room_id]:
+            room = await self.get(room_id)
+            if self.meetings.is_active(room_id):
+                raise Conflict(
+                    f"Room '{room_id}' has an active meeting: its config can change once the meeting ends",
+                    error="Room Error",
+                )
+            updated = replace(room, config=patch.merged_into(room.config))
+            await self.rooms.save(updated)
+            return updated
+
+    async def config(self, room_id: str) -> RoomConfig:
+        return (await self.get(room_id)).config
+
+    async def set_status(self, room_id: str, status: RoomStatus) -> tuple[int, str, RoomRecord]:
+        """Open or close a room. Closing one with a meeting under way is scheduled (202)."""
+        async with self._locks[room_id]:
+            room = await self.get(room_id)
+            active = self.meetings.is_active(room_id)
+            if status is RoomStatus.CLOSED:
+                if active:
+                    room = replace(room, meeting_end_action=MeetingEndAction.CLOSE)
+                    await self.rooms.save(room)
+                    return 202, f"Room '{room_id}' scheduled to be closed when the meeting ends", room
+                room = replace(room, status=RoomStatus.CLOSED, meeting_end_action=MeetingEndAction.NONE)
+                await self.rooms.save(room)
+                return 200, f"Room '{room_id}' has been closed", room
+            if active:
+                # Reopening cancels a close (or delete) scheduled for the end of the meeting.
+                room = replace(room, meeting_end_action=MeetingEndAction.NONE)
+            else:
+                room = replace(room, status=RoomStatus.OPEN)
+            await self.rooms.save(room)
+            return 200, f"Room '{room_id}' has been opened", room
+
+    async def delete(self, room_id: str, with_meeting: WithMeeting, with_recordings: WithRecordings) -> DeletionOutcome:
+        """Delete, close or schedule, per the deletion matrix. Raises NotFound for an unknown room."""
+        async with self._locks[room_id]:
+            room = await self.get(room_id)
+            decision = decide_deletion(
+                has_meeting=self.meetings.is_active(room_id),
+                has_recordings=await self.recordings.count_for_room(room_id) > 0,
+                with_meeting=with_meeting,
+                with_recordings=with_recordings,
+            )
+            message = describe(decision.code, room_id)
+            if decision.refused:
+                return DeletionOutcome(room_id, decision, message, None)
+            if Step.SCHEDULE in decision.steps:
+                room = replace(room, meeting_end_action=decision.scheduled, end_recordings_policy=with_recordings)
+                await self.rooms.save(room)
+            elif Step.DELETE_ROOM in decision.steps:
+                await self.rooms.delete(room_id, with_recordings=Step.DELETE_RECORDINGS in decision.steps)
+                self.names.forget_room(room_id)
+                logger.info("Room(%s) deleted (%s)", room_id, decision.code)
+            elif Step.CLOSE_ROOM in decision.steps:
+                room = replace(room, status=RoomStatus.CLOSED, meeting_end_action=MeetingEndAction.NONE)
+                await self.rooms.save(room)
+                logger.info("Room(%s) closed (%s)", room_id, decision.code)
+        # The room's record already says what happens, so the end hook below has nothing left to apply.
+        if Step.END_MEETING in decision.steps:
+            await self.meetings.end(room_id, "meeting_ended")
+        return DeletionOutcome(room_id, decision, message, self.to_api(room))
+
+    # meeting hooks ---------------------------------------------------------------------------------
+
+    async def _meeting_started(self, room_id: str) -> None:
+        async with self._locks[room_id]:
+            room = await self.rooms.get(room_id)
+            if room is not None and room.status is not RoomStatus.ACTIVE_MEETING:
+                await self.rooms.save(replace(room, status=RoomStatus.ACTIVE_MEETING))
+
+    async def _meeting_ended(self, room_id: str) -> None:
+        """Apply what was scheduled for the end of the meeting: nothing (reopen), close, or delete."""
+        async with self._locks[room_id]:
+            room = await self.rooms.get(room_id)
+            if room is None:
+                return
+            await self._finish_meeting(room)
+
+    async def _finish_meeting(self, room: RoomRecord) -> None:
+        action = room.meeting_end_action
+        if action is MeetingEndAction.DELETE:
+            has_recordings = await self.recordings.count_for_room(room.room_id) > 0
+            if not has_recordings or room.end_recordings_policy is WithRecordings.FORCE:
+                await self.rooms.delete(room.room_id, with_recordings=True)
+                self.names.forget_room(room.room_id)
+                logger.info("Room(%s) deleted at the end of its meeting", room.room_id)
+                return
+            # Recordings appeared during the meeting and may not be deleted: keep them, close the room.
+            action = MeetingEndAction.CLOSE
+        if action is MeetingEndAction.CLOSE:
+            status = RoomStatus.CLOSED
+        else:
+            status = RoomStatus.CLOSED if room.status is RoomStatus.CLOSED else RoomStatus.OPEN
+        await self.rooms.save(replace(room, status=status, meeting_end_action=MeetingEndAction.NONE))
+
+    # background jobs -------------------------------------------------------------------------------
+
+    async def repair_after_restart(self) -> int:
+        """No meeting survives a restart: finish the ones the store still shows as active."""
+        repaired = 0
+        for room_id in await self.rooms.ids_with_status(RoomStatus.ACTIVE_MEETING):
+            if not self.meetings.is_active(room_id):
+                await self._meeting_ended(room_id)
+                repaired += 1
+        if repaired:
+            logger.info("Finished %d meeting(s) left active by the previous run", repaired)
+        return repaired
+
+    async def delete_expired(self) -> int:
+        """Apply each room's auto-deletion policy once its date has passed; returns rooms acted on."""
+        acted = 0
+        for room_id in await self.rooms.ids_due_for_auto_deletion(now_ms()):
+            room = await self.rooms.get(room_id)
+            if room is None or room.meeting_end_action is MeetingEndAction.DELETE:
+                continue
+            closed_already = room.status is RoomStatus.CLOSED and room.policy.withRecordings == "close"
+            if closed_already and await self.recordings.count_for_room(room_id) > 0:
+                continue  # already where its policy leaves it
+            outcome = await self.delete(
+                room_id, WithMeeting(room.policy.withMeeting), WithRecordings(room.policy.withRecordings)
+            )
+            logger.info("Room(%s) auto-deletion: %s", room_id, outcome.decision.code)
+            acted += 1
+        return acted

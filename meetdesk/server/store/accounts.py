@@ -1,0 +1,100 @@
+"""Admin users, the API key, global configuration documents and revoked tokens."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from meetdesk.server.store.db import Database
+from meetdesk.server.store.schema import api_keys, global_config, revoked_tokens, users
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    username: str
+    password_hash: str
+    roles: list[str]
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    api_key: str
+    creation_date: int
+
+
+class AccountStore:
+    def __init__(self, db: Database) -> None:
+        self._engine = db.engine
+
+    # users -----------------------------------------------------------------------------------------
+
+    async def user(self, username: str) -> UserRecord | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(users).where(users.c.username == username))).first()
+        if row is None:
+            return None
+        return UserRecord(row.username, row.password_hash, json.loads(row.roles))
+
+    async def any_user(self) -> bool:
+        async with self._engine.connect() as conn:
+            return (await conn.execute(select(users.c.username).limit(1))).first() is not None
+
+    async def add_user(self, username: str, password_hash: str, roles: list[str], now_ms: int) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                insert(users).values(
+                    username=username, password_hash=password_hash, roles=json.dumps(roles), created_at=now_ms
+                )
+            )
+
+    async def set_password_hash(self, username: str, password_hash: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(update(users).where(users.c.username == username).values(password_hash=password_hash))
+
+    # the API key (one at a time) -------------------------------------------------------------------
+
+    async def api_keys(self) -> list[ApiKeyRecord]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(api_keys))).all()
+        return [ApiKeyRecord(row.api_key, row.creation_date) for row in rows]
+
+    async def replace_api_key(self, api_key: str, now_ms: int) -> ApiKeyRecord:
+        async with self._engine.begin() as conn:
+            await conn.execute(delete(api_keys))
+            await conn.execute(insert(api_keys).values(api_key=api_key, creation_date=now_ms))
+        return ApiKeyRecord(api_key, now_ms)
+
+    async def delete_api_keys(self) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(delete(api_keys))
+
+    # global configuration documents ----------------------------------------------------------------
+
+    async def config(self, name: str) -> Any | None:
+        async with self._engine.connect() as conn:
+            value = (await conn.execute(select(global_config.c.value).where(global_config.c.name == name))).scalar()
+        return json.loads(value) if value is not None else None
+
+    async def set_config(self, name: str, value: Any) -> None:
+        text = json.dumps(value)
+        async with self._engine.begin() as conn:
+            updated = await conn.execute(update(global_config).where(global_config.c.name == name).values(value=text))
+            if updated.rowcount == 0:
+                await conn.execute(insert(global_config).values(name=name, value=text))
+
+    # refresh tokens revoked by logout --------------------------------------------------------------
+
+    async def revoke(self, jti: str, expires_at: int, now_ms: int) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(delete(revoked_tokens).where(revoked_tokens.c.expires_at < now_ms))
+            exists = (await conn.execute(select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti))).first()
+            if exists is None:
+                await conn.execute(insert(revoked_tokens).values(jti=jti, expires_at=expires_at))
+
+    async def is_revoked(self, jti: str) -> bool:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti))).first()
+        return row is not None

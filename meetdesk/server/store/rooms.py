@@ -1,0 +1,213 @@
+"""Rooms and their recordings in the store.
+
+Listing uses keyset pagination: the page token carries the sort key of the last room returned, so a
+page costs one index range scan however deep the client has paged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy.engine import Row
+
+from meetdesk.core.models import AutoDeletionPolicy, MeetingEndAction, RoomConfig, RoomStatus, WithRecordings
+from meetdesk.server.store.db import Database
+from meetdesk.server.store.schema import recordings, rooms
+
+SortField = Literal["creationDate", "roomName", "autoDeletionDate"]
+SortOrder = Literal["asc", "desc"]
+#: Rooms with no auto-deletion date sort as if it were this far away ("never").
+_NEVER = 2**62
+
+
+@dataclass(frozen=True)
+class RoomRecord:
+    room_id: str
+    room_name: str
+    creation_date: int
+    auto_deletion_date: int | None
+    policy: AutoDeletionPolicy
+    config: RoomConfig
+    moderator_secret: str
+    speaker_secret: str
+    status: RoomStatus
+    meeting_end_action: MeetingEndAction
+    end_recordings_policy: WithRecordings
+
+
+def _from_row(row: Row[Any]) -> RoomRecord:
+    return RoomRecord(
+        room_id=row.room_id,
+        room_name=row.room_name,
+        creation_date=row.creation_date,
+        auto_deletion_date=row.auto_deletion_date,
+        policy=AutoDeletionPolicy(withMeeting=row.policy_with_meeting, withRecordings=row.policy_with_recordings),
+        config=RoomConfig.model_validate_json(row.config),
+        moderator_secret=row.moderator_secret,
+        speaker_secret=row.speaker_secret,
+        status=RoomStatus(row.status),
+        meeting_end_action=MeetingEndAction(row.meeting_end_action),
+        end_recordings_policy=WithRecordings(row.end_recordings_policy),
+    )
+
+
+def sort_key(room: RoomRecord, field: SortField) -> int | str:
+    """The value of ``field`` that pagination tokens carry (and compare in SQL)."""
+    if field == "creationDate":
+        return room.creation_date
+    if field == "roomName":
+        return room.room_name.casefold()
+    return room.auto_deletion_date if room.auto_deletion_date is not None else _NEVER
+
+
+def _sort_column(field: SortField) -> ColumnElement[Any]:
+    if field == "creationDate":
+        return rooms.c.creation_date
+    if field == "roomName":
+        return rooms.c.search_name
+    return func.coalesce(rooms.c.auto_deletion_date, _NEVER)
+
+
+@dataclass(frozen=True)
+class RoomQuery:
+    limit: int
+    name_contains: str | None = None
+    status: RoomStatus | None = None
+    sort_field: SortField = "creationDate"
+    sort_order: SortOrder = "desc"
+    #: (sort key, room id) of the last room of the previous page
+    after: tuple[int | str, str] | None = None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class RoomStore:
+    def __init__(self, db: Database) -> None:
+        self._engine = db.engine
+
+    async def insert(self, room: RoomRecord) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                insert(rooms).values(
+                    room_id=room.room_id,
+                    room_name=room.room_name,
+                    search_name=room.room_name.casefold(),
+                    creation_date=room.creation_date,
+                    auto_deletion_date=room.auto_deletion_date,
+                    policy_with_meeting=room.policy.withMeeting,
+                    policy_with_recordings=room.policy.withRecordings,
+                    config=room.config.model_dump_json(),
+                    moderator_secret=room.moderator_secret,
+                    speaker_secret=room.speaker_secret,
+                    status=room.status.value,
+                    meeting_end_action=room.meeting_end_action.value,
+                    end_recordings_policy=room.end_recordings_policy.value,
+                )
+            )
+
+    async def get(self, room_id: str) -> RoomRecord | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(rooms).where(rooms.c.room_id == room_id))).first()
+        return _from_row(row) if row is not None else None
+
+    async def list(self, query: RoomQuery) -> tuple[list[RoomRecord], bool]:
+        """One page of rooms and whether more follow."""
+        column = _sort_column(query.sort_field)
+        conditions: list[ColumnElement[bool]] = []
+        if query.name_contains:
+            pattern = f"%{_escape_like(query.name_contains.casefold())}%"
+            conditions.append(rooms.c.search_name.like(pattern, escape="\\"))
+        if query.status is not None:
+            conditions.append(rooms.c.status == query.status.value)
+        if query.after is not None:
+            key, last_id = query.after
+            if query.sort_order == "asc":
+                conditions.append(or_(column > key, and_(column == key, rooms.c.room_id > last_id)))
+            else:
+                conditions.append(or_(column < key, and_(column == key, rooms.c.room_id < last_id)))
+        ordering = (
+            (column.asc(), rooms.c.room_id.asc())
+            if query.sort_order == "asc"
+            else (
+                column.desc(),
+                rooms.c.room_id.desc(),
+            )
+        )
+        stmt = select(rooms).where(*conditions).order_by(*ordering).limit(query.limit + 1)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        found = [_from_row(row) for row in rows[: query.limit]]
+        return found, len(rows) > query.limit
+
+    async def save(self, room: RoomRecord) -> None:
+        """Write a room's mutable state (config, status, scheduled end action)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(rooms)
+                .where(rooms.c.room_id == room.room_id)
+                .values(
+                    config=room.config.model_dump_json(),
+                    status=room.status.value,
+                    meeting_end_action=room.meeting_end_action.value,
+                    end_recordings_policy=room.end_recordings_policy.value,
+                )
+            )
+
+    async def delete(self, room_id: str, *, with_recordings: bool) -> None:
+        async with self._engine.begin() as conn:
+            if with_recordings:
+                await conn.execute(delete(recordings).where(recordings.c.room_id == room_id))
+            await conn.execute(delete(rooms).where(rooms.c.room_id == room_id))
+
+    async def ids_due_for_auto_deletion(self, now_ms: int) -> Sequence[str]:
+        stmt = select(rooms.c.room_id).where(rooms.c.auto_deletion_date <= now_ms).order_by(rooms.c.room_id)
+        async with self._engine.connect() as conn:
+            return (await conn.execute(stmt)).scalars().all()
+
+    async def ids_with_status(self, status: RoomStatus) -> Sequence[str]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(select(rooms.c.room_id).where(rooms.c.status == status.value))
+            return result.scalars().all()
+
+    async def count(self) -> int:
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(rooms))).scalar_one())
+
+
+@dataclass(frozen=True)
+class RecordingRecord:
+    recording_id: str
+    room_id: str
+    room_name: str
+    status: str
+    start_date: int
+    end_date: int | None = None
+    filename: str | None = None
+    size: int | None = None
+
+
+class RecordingStore:
+    """Recordings as far as rooms care about them: whether a room has any, and deleting them."""
+
+    def __init__(self, db: Database) -> None:
+        self._engine = db.engine
+
+    async def add(self, recording: RecordingRecord) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(insert(recordings).values(**recording.__dict__))
+
+    async def count_for_room(self, room_id: str) -> int:
+        stmt = select(func.count()).select_from(recordings).where(recordings.c.room_id == room_id)
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    async def for_room(self, room_id: str) -> list[RecordingRecord]:
+        stmt = select(recordings).where(recordings.c.room_id == room_id).order_by(recordings.c.start_date)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [RecordingRecord(**row._asdict()) for row in rows]

@@ -1,0 +1,138 @@
+"""Fixtures shared by every test: a server's settings, the in-process app, and a real server process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from meetdesk.server.app import create_app
+from meetdesk.server.config import ServerSettings
+from meetdesk.server.context import ServerContext
+
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "admin-password-for-tests"
+API_KEY = "meetdesk-test-api-key-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_error_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """An unexpected ERROR log (a 500, a crashed job) fails the test that caused it."""
+    yield
+    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR and not getattr(r, "expected", False)]
+    if errors:
+        pytest.fail("unexpected error log: " + "; ".join(r.getMessage() for r in errors))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> ServerSettings:
+    return ServerSettings(
+        data_dir=tmp_path / "data",
+        base_url="https://meet.example.test",
+        initial_admin_user=ADMIN_USER,
+        initial_admin_password=ADMIN_PASSWORD,
+        initial_api_key=API_KEY,
+        auto_deletion_interval=3600,
+    )
+
+
+@dataclass
+class InProcess:
+    """The app running in this process (lifespan included), reached through httpx's ASGI transport."""
+
+    ctx: ServerContext
+    transport: httpx.ASGITransport
+
+    def http(self, **headers: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=self.transport, base_url="http://testserver", headers=headers)
+
+
+@pytest.fixture
+async def server(settings: ServerSettings) -> AsyncIterator[InProcess]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield InProcess(app.state.ctx, httpx.ASGITransport(app=app))
+
+
+@pytest.fixture
+async def api(server: InProcess) -> AsyncIterator[httpx.AsyncClient]:
+    """Raw HTTP with the API key."""
+    async with server.http(**{"X-API-KEY": API_KEY}) as client:
+        yield client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    """``meetdesk server`` in a child process, on a loopback port."""
+
+    data_dir: Path
+    port: int
+    process: subprocess.Popen[str] | None = None
+    output: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        env = {
+            **os.environ,
+            "MEETDESK_INITIAL_ADMIN_USER": ADMIN_USER,
+            "MEETDESK_INITIAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "MEETDESK_INITIAL_API_KEY": API_KEY,
+        }
+        self.output = self.data_dir.parent / f"server-{self.port}-{time.monotonic_ns()}.log"
+        with self.output.open("w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "meetdesk", "server", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.output.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/internal-api/v1/config/security", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"server did not start in {timeout} s:\n{self.output.read_text()}")
+
+    def stop(self, sig: int | None = None) -> int:
+        assert self.process is not None
+        if sig is None:
+            self.process.terminate()
+        else:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=20)
+
+    def log(self) -> str:
+        return self.output.read_text() if self.output else ""
+
+
+@pytest.fixture
+def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
+    proc = ServerProcess(tmp_path / "data", free_port())
+    proc.start()
+    yield proc
+    if proc.process is not None and proc.process.poll() is None:
+        proc.stop()

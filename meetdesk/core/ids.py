@@ -26,7 +26,8 @@ def room_id_prefix(room_name: str) -> str:
     decomposed = unicodedata.normalize("NFD", room_name)
     without_marks = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     lowered = without_marks.lower().replace(" ", "_").replace("-", "_")
-    prefix = _NOT_ID_CHAR.sub("", lowered)
+    # Leading/trailing underscores come only from spaces or punctuation at the ends: drop them.
+    prefix = _NOT_ID_CHAR.sub("", lowered).strip("_")
     return prefix or "room"
 
 

@@ -99,7 +99,16 @@ class ServerProcess:
         self.output = self.data_dir.parent / f"server-{self.port}-{time.monotonic_ns()}.log"
         with self.output.open("w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "meetdesk", "server", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+                [
+                    sys.executable,
+                    "-m",
+                    "meetdesk",
+                    "server",
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                ],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -149,8 +149,11 @@ class RoomService:
         }
         if room.auto_deletion_date is not None:
             data["autoDeletionDate"] = room.auto_deletion_date
-        data["autoDeletionPolicy"] = room.policy.model_dump()
-        data["config"] = room.config.model_dump()
+        data["autoDeletionPolicy"] = {
+            "withMeeting": room.policy_with_meeting,
+            "withRecordings": room.policy_with_recordings,
+        }
+        data["config"] = room.config_dict()
         if with_moderator_url:
             data["moderatorUrl"] = self.link(room, room.moderator_secret)
         data["speakerUrl"] = self.link(room, room.speaker_secret)
@@ -168,8 +171,9 @@ class RoomService:
             room_name=options.roomName,
             creation_date=now_ms(),
             auto_deletion_date=options.autoDeletionDate,
-            policy=options.autoDeletionPolicy,
-            config=options.config,
+            policy_with_meeting=options.autoDeletionPolicy.withMeeting,
+            policy_with_recordings=options.autoDeletionPolicy.withRecordings,
+            config_json=options.config.model_dump_json(),
             moderator_secret=new_secret(),
             speaker_secret=new_secret(),
             status=RoomStatus.OPEN,
@@ -188,7 +192,7 @@ class RoomService:
                     f"Room '{room_id}' has an active meeting: its config can change once the meeting ends",
                     error="Room Error",
                 )
-            updated = replace(room, config=patch.merged_into(room.config))
+            updated = replace(room, config_json=patch.merged_into(room.config).model_dump_json())
             await self.rooms.save(updated)
             return updated
 
@@ -298,11 +302,11 @@ class RoomService:
             room = await self.rooms.get(room_id)
             if room is None or room.meeting_end_action is MeetingEndAction.DELETE:
                 continue
-            closed_already = room.status is RoomStatus.CLOSED and room.policy.withRecordings == "close"
+            closed_already = room.status is RoomStatus.CLOSED and room.policy_with_recordings == "close"
             if closed_already and await self.recordings.count_for_room(room_id) > 0:
                 continue  # already where its policy leaves it
             outcome = await self.delete(
-                room_id, WithMeeting(room.policy.withMeeting), WithRecordings(room.policy.withRecordings)
+                room_id, WithMeeting(room.policy_with_meeting), WithRecordings(room.policy_with_recordings)
             )
             logger.info("Room(%s) auto-deletion: %s", room_id, outcome.decision.code)
             acted += 1

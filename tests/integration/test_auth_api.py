@@ -22,18 +22,24 @@ async def test_login_refresh_logout(server: InProcess) -> None:
         profile = await http.get("/internal-api/v1/users/profile", headers=bearer)
         assert profile.json() == {"username": ADMIN_USER, "roles": ["admin"]}
 
-        refreshed = await http.post("/internal-api/v1/auth/refresh", headers={"X-Refresh-Token": tokens["refreshToken"]})
+        refreshed = await http.post(
+            "/internal-api/v1/auth/refresh", headers={"X-Refresh-Token": tokens["refreshToken"]}
+        )
         assert refreshed.status_code == 200
         new_bearer = {"Authorization": f"Bearer {refreshed.json()['accessToken']}"}
         assert (await http.get("/internal-api/v1/users/profile", headers=new_bearer)).status_code == 200
 
         # An access token is not a refresh token, nor the other way round.
-        wrong_kind = await http.post("/internal-api/v1/auth/refresh", headers={"X-Refresh-Token": tokens["accessToken"]})
+        wrong_kind = await http.post(
+            "/internal-api/v1/auth/refresh", headers={"X-Refresh-Token": tokens["accessToken"]}
+        )
         assert wrong_kind.status_code == 400
         as_access = {"Authorization": f"Bearer {tokens['refreshToken']}"}
         assert (await http.get("/internal-api/v1/users/profile", headers=as_access)).status_code == 401
 
-        out = await http.post("/internal-api/v1/auth/logout", headers={**bearer, "X-Refresh-Token": tokens["refreshToken"]})
+        out = await http.post(
+            "/internal-api/v1/auth/logout", headers={**bearer, "X-Refresh-Token": tokens["refreshToken"]}
+        )
         assert out.status_code == 200
         assert (await http.get("/internal-api/v1/users/profile", headers=bearer)).status_code == 401
         again = await http.post("/internal-api/v1/auth/refresh", headers={"X-Refresh-Token": tokens["refreshToken"]})

@@ -30,7 +30,9 @@ THEME = {
 @pytest.fixture
 async def admin(server: InProcess) -> AsyncIterator[httpx.AsyncClient]:
     async with server.http() as http:
-        login = await http.post("/internal-api/v1/auth/login", json={"username": ADMIN_USER, "password": ADMIN_PASSWORD})
+        login = await http.post(
+            "/internal-api/v1/auth/login", json={"username": ADMIN_USER, "password": ADMIN_PASSWORD}
+        )
         http.headers["Authorization"] = f"Bearer {login.json()['accessToken']}"
         yield http
 
@@ -71,18 +73,23 @@ async def test_participants_read_the_theme(server: InProcess, api: httpx.AsyncCl
     async with server.http() as http:
         token = (
             await http.post(
-                "/internal-api/v1/participants/token", json={"roomId": room["roomId"], "secret": secret, "participantName": "P"}
+                "/internal-api/v1/participants/token",
+                json={"roomId": room["roomId"], "secret": secret, "participantName": "P"},
             )
         ).json()["token"]
         participant = {"X-Participant-Token": token}
         assert (await http.get(APPEARANCE, headers=participant)).json()["appearance"]["themes"] == [THEME]
-        assert (await http.put(APPEARANCE, json={"appearance": {"themes": [THEME]}}, headers=participant)).status_code == 403
+        assert (
+            await http.put(APPEARANCE, json={"appearance": {"themes": [THEME]}}, headers=participant)
+        ).status_code == 403
 
 
 async def test_security_config(server: InProcess, admin: httpx.AsyncClient) -> None:
     async with server.http() as anonymous:
         default = await anonymous.get("/internal-api/v1/config/security")
-        assert default.json() == {"authentication": {"authMethod": {"type": "single_user"}, "authModeToAccessRoom": "none"}}
+        assert default.json() == {
+            "authentication": {"authMethod": {"type": "single_user"}, "authModeToAccessRoom": "none"}
+        }
         refused = await anonymous.put("/internal-api/v1/config/security", json={"authentication": {}})
         assert refused.status_code == 401
     bad = await admin.put("/internal-api/v1/config/security", json={"authentication": {"authModeToAccessRoom": "some"}})

@@ -31,8 +31,12 @@ async def token_for(http: httpx.AsyncClient, room: dict[str, str], role_url: str
 async def test_tokens_carry_role_room_and_permissions(server: InProcess, api: httpx.AsyncClient) -> None:
     room = await make_room(api, config={"chat": {"enabled": False}})
     async with server.http() as http:
-        moderator = jwt.decode((await token_for(http, room, "moderatorUrl", "Ana")).json()["token"], options={"verify_signature": False})
-        speaker = jwt.decode((await token_for(http, room, "speakerUrl", "Bo")).json()["token"], options={"verify_signature": False})
+        moderator = jwt.decode(
+            (await token_for(http, room, "moderatorUrl", "Ana")).json()["token"], options={"verify_signature": False}
+        )
+        speaker = jwt.decode(
+            (await token_for(http, room, "speakerUrl", "Bo")).json()["token"], options={"verify_signature": False}
+        )
     assert (moderator["role"], moderator["room"], moderator["name"]) == ("moderator", room["roomId"], "Ana")
     assert (speaker["role"], speaker["name"]) == ("speaker", "Bo")
     assert moderator["permissions"]["openvidu"]["canEndMeeting"] is True
@@ -96,7 +100,9 @@ async def test_participant_token_reads_only_its_room(server: InProcess, api: htt
         assert (await http.get(f"/api/v1/rooms/{other['roomId']}/config", headers=as_speaker)).status_code == 403
         assert (await http.get("/api/v1/rooms", headers=as_speaker)).status_code == 403
         assert (await http.delete(f"/api/v1/rooms/{room['roomId']}", headers=as_speaker)).status_code == 403
-        assert (await http.post("/api/v1/rooms", json={}, headers={"X-Participant-Token": moderator})).status_code == 403
+        assert (
+            await http.post("/api/v1/rooms", json={}, headers={"X-Participant-Token": moderator})
+        ).status_code == 403
         forged = await http.get(f"/api/v1/rooms/{room['roomId']}", headers={"X-Participant-Token": speaker + "x"})
         assert forged.status_code == 401
 
@@ -116,7 +122,9 @@ async def test_roles_endpoints(server: InProcess, api: httpx.AsyncClient) -> Non
 async def test_auth_mode_to_access_room(server: InProcess, api: httpx.AsyncClient) -> None:
     room = await make_room(api)
     async with server.http() as http:
-        login = await http.post("/internal-api/v1/auth/login", json={"username": ADMIN_USER, "password": ADMIN_PASSWORD})
+        login = await http.post(
+            "/internal-api/v1/auth/login", json={"username": ADMIN_USER, "password": ADMIN_PASSWORD}
+        )
         bearer = {"Authorization": f"Bearer {login.json()['accessToken']}"}
 
         async def set_mode(mode: str) -> None:

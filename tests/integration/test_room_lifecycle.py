@@ -16,7 +16,9 @@ from tests.conftest import InProcess
 HOUR_MS = 3600 * 1000
 
 
-async def new_room(api: httpx.AsyncClient, *, meeting: bool, recordings: bool, server: InProcess, **body: object) -> str:
+async def new_room(
+    api: httpx.AsyncClient, *, meeting: bool, recordings: bool, server: InProcess, **body: object
+) -> str:
     room_id: str = (await api.post("/api/v1/rooms", json={"roomName": "Life", **body})).json()["roomId"]
     if recordings:
         await server.ctx.rooms.recordings.add(
@@ -159,7 +161,9 @@ async def test_auto_deletion_applies_each_policy(server: InProcess, api: httpx.A
             autoDeletionDate=now_ms() + 2 * HOUR_MS,
             autoDeletionPolicy=policy,
         )
-    keeper = await new_room(api, meeting=False, recordings=False, server=server, autoDeletionDate=now_ms() + 3 * HOUR_MS)
+    keeper = await new_room(
+        api, meeting=False, recordings=False, server=server, autoDeletionDate=now_ms() + 3 * HOUR_MS
+    )
     no_date = await new_room(api, meeting=False, recordings=False, server=server)
     # Travel: the rooms' dates pass (a direct store write; the API refuses past dates, as it should).
     from sqlalchemy import update

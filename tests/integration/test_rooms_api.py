@@ -128,9 +128,13 @@ async def test_admin_bearer_token_manages_rooms(server: InProcess) -> None:
     from tests.conftest import ADMIN_PASSWORD, ADMIN_USER
 
     async with server.http() as http:
-        login = await http.post("/internal-api/v1/auth/login", json={"username": ADMIN_USER, "password": ADMIN_PASSWORD})
+        login = await http.post(
+            "/internal-api/v1/auth/login", json={"username": ADMIN_USER, "password": ADMIN_PASSWORD}
+        )
         token = login.json()["accessToken"]
-        response = await http.post("/api/v1/rooms", json={"roomName": "By admin"}, headers={"Authorization": f"Bearer {token}"})
+        response = await http.post(
+            "/api/v1/rooms", json={"roomName": "By admin"}, headers={"Authorization": f"Bearer {token}"}
+        )
         assert response.status_code == 201
 
 
@@ -159,7 +163,9 @@ async def test_room_id_empty_after_sanitizing_is_422(api: httpx.AsyncClient) -> 
 async def test_config_get_and_partial_put(api: httpx.AsyncClient) -> None:
     room = await create(api, roomName="Config")
     room_id = room["roomId"]
-    response = await api.put(f"/api/v1/rooms/{room_id}/config", json={"config": {"recording": {"allowAccessTo": "admin"}}})
+    response = await api.put(
+        f"/api/v1/rooms/{room_id}/config", json={"config": {"recording": {"allowAccessTo": "admin"}}}
+    )
     assert response.status_code == 200
     config = (await api.get(f"/api/v1/rooms/{room_id}/config")).json()
     assert config["recording"] == {"enabled": True, "allowAccessTo": "admin"}
@@ -204,7 +210,9 @@ async def test_bulk_delete(api: httpx.AsyncClient) -> None:
     assert response.status_code == 400
     body = response.json()
     assert [s["roomId"] for s in body["successful"]] == [c["roomId"]]
-    assert body["failed"] == [{"roomId": "missing-1", "error": "room_not_found", "message": "Room 'missing-1' does not exist"}]
+    assert body["failed"] == [
+        {"roomId": "missing-1", "error": "room_not_found", "message": "Room 'missing-1' does not exist"}
+    ]
     empty = await api.delete("/api/v1/rooms", params={"roomIds": " , ,"})
     assert empty.status_code == 422 and empty.json()["details"][0]["field"] == "roomIds"
     assert (await api.delete("/api/v1/rooms")).status_code == 422

@@ -39,6 +39,7 @@ def test_rooms_survive_a_restart(server_process: ServerProcess) -> None:
 def test_sigkill_loses_no_committed_room(server_process: ServerProcess) -> None:
     """Create rooms from several connections at once, kill -9 mid-stream: every 201 is still there."""
     confirmed: list[str] = []
+    enough = asyncio.Event()
 
     async def writer(client: httpx.AsyncClient, n: int) -> None:
         for i in range(10_000):
@@ -48,12 +49,13 @@ def test_sigkill_loses_no_committed_room(server_process: ServerProcess) -> None:
                 return
             if response.status_code == 201:
                 confirmed.append(response.json()["roomId"])
+                if len(confirmed) >= 150:
+                    enough.set()
 
     async def run() -> None:
         async with httpx.AsyncClient(base_url=server_process.url, headers={"X-API-KEY": API_KEY}) as client:
             tasks = [asyncio.create_task(writer(client, n)) for n in range(4)]
-            while len(confirmed) < 150:
-                await asyncio.sleep(0.01)
+            await enough.wait()
             assert server_process.process is not None
             server_process.process.kill()
             await asyncio.gather(*tasks)
@@ -138,11 +140,15 @@ def test_later_starts_never_overwrite_credentials(server_process: ServerProcess)
     server_process.stop()
     server_process.start()  # same MEETDESK_INITIAL_* environment as the first start
     assert (
-        httpx.post(f"{url}/internal-api/v1/auth/login", json={"username": ADMIN_USER, "password": ADMIN_PASSWORD}).status_code
+        httpx.post(
+            f"{url}/internal-api/v1/auth/login", json={"username": ADMIN_USER, "password": ADMIN_PASSWORD}
+        ).status_code
         == 401
     )
     assert (
-        httpx.post(f"{url}/internal-api/v1/auth/login", json={"username": ADMIN_USER, "password": "changed-password"}).status_code
+        httpx.post(
+            f"{url}/internal-api/v1/auth/login", json={"username": ADMIN_USER, "password": "changed-password"}
+        ).status_code
         == 200
     )
     assert httpx.get(f"{url}/api/v1/rooms", headers={"X-API-KEY": API_KEY}).status_code == 401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,9 +26,15 @@ class ApiKeyRecord:
     creation_date: int
 
 
+#: How long another server process sharing the database may go on trusting a replaced API key.
+API_KEY_CACHE_S = 5.0
+
+
 class AccountStore:
     def __init__(self, db: Database) -> None:
         self._engine = db.engine
+        # Every API request checks the key: keep it in memory (changes here clear it at once).
+        self._keys_cache: tuple[float, list[ApiKeyRecord]] | None = None
 
     # users -----------------------------------------------------------------------------------------
 
@@ -57,19 +64,26 @@ class AccountStore:
     # the API key (one at a time) -------------------------------------------------------------------
 
     async def api_keys(self) -> list[ApiKeyRecord]:
+        now = time.monotonic()
+        if self._keys_cache is not None and now - self._keys_cache[0] < API_KEY_CACHE_S:
+            return list(self._keys_cache[1])
         async with self._engine.connect() as conn:
             rows = (await conn.execute(select(api_keys))).all()
-        return [ApiKeyRecord(row.api_key, row.creation_date) for row in rows]
+        keys = [ApiKeyRecord(row.api_key, row.creation_date) for row in rows]
+        self._keys_cache = (now, keys)
+        return list(keys)
 
     async def replace_api_key(self, api_key: str, now_ms: int) -> ApiKeyRecord:
         async with self._engine.begin() as conn:
             await conn.execute(delete(api_keys))
             await conn.execute(insert(api_keys).values(api_key=api_key, creation_date=now_ms))
+        self._keys_cache = None
         return ApiKeyRecord(api_key, now_ms)
 
     async def delete_api_keys(self) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(delete(api_keys))
+        self._keys_cache = None
 
     # global configuration documents ----------------------------------------------------------------
 

@@ -6,6 +6,8 @@ page costs one index range scan however deep the client has paged.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -14,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, u
 from sqlalchemy.engine import Row
 
 from meetdesk.core.models import AutoDeletionPolicy, MeetingEndAction, RoomConfig, RoomStatus, WithRecordings
+from meetdesk.server.store.batching import GroupInserter
 from meetdesk.server.store.db import Database
 from meetdesk.server.store.schema import recordings, rooms
 
@@ -25,17 +28,35 @@ _NEVER = 2**62
 
 @dataclass(frozen=True)
 class RoomRecord:
+    """A stored room. Policy and config are kept as stored (validated on the way in) and parsed on use,
+    so that listing a page of rooms costs no model validation."""
+
     room_id: str
     room_name: str
     creation_date: int
     auto_deletion_date: int | None
-    policy: AutoDeletionPolicy
-    config: RoomConfig
+    policy_with_meeting: str
+    policy_with_recordings: str
+    config_json: str
     moderator_secret: str
     speaker_secret: str
     status: RoomStatus
     meeting_end_action: MeetingEndAction
     end_recordings_policy: WithRecordings
+
+    @functools.cached_property
+    def config(self) -> RoomConfig:
+        return RoomConfig.model_validate_json(self.config_json)
+
+    @property
+    def policy(self) -> AutoDeletionPolicy:
+        return AutoDeletionPolicy.model_validate(
+            {"withMeeting": self.policy_with_meeting, "withRecordings": self.policy_with_recordings}
+        )
+
+    def config_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.config_json)
+        return data
 
 
 def _from_row(row: Row[Any]) -> RoomRecord:
@@ -44,8 +65,9 @@ def _from_row(row: Row[Any]) -> RoomRecord:
         room_name=row.room_name,
         creation_date=row.creation_date,
         auto_deletion_date=row.auto_deletion_date,
-        policy=AutoDeletionPolicy(withMeeting=row.policy_with_meeting, withRecordings=row.policy_with_recordings),
-        config=RoomConfig.model_validate_json(row.config),
+        policy_with_meeting=row.policy_with_meeting,
+        policy_with_recordings=row.policy_with_recordings,
+        config_json=row.config,
         moderator_secret=row.moderator_secret,
         speaker_secret=row.speaker_secret,
         status=RoomStatus(row.status),
@@ -89,26 +111,26 @@ def _escape_like(text: str) -> str:
 class RoomStore:
     def __init__(self, db: Database) -> None:
         self._engine = db.engine
+        self._inserter = GroupInserter(db.engine, rooms)
 
     async def insert(self, room: RoomRecord) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(rooms).values(
-                    room_id=room.room_id,
-                    room_name=room.room_name,
-                    search_name=room.room_name.casefold(),
-                    creation_date=room.creation_date,
-                    auto_deletion_date=room.auto_deletion_date,
-                    policy_with_meeting=room.policy.withMeeting,
-                    policy_with_recordings=room.policy.withRecordings,
-                    config=room.config.model_dump_json(),
-                    moderator_secret=room.moderator_secret,
-                    speaker_secret=room.speaker_secret,
-                    status=room.status.value,
-                    meeting_end_action=room.meeting_end_action.value,
-                    end_recordings_policy=room.end_recordings_policy.value,
-                )
+        await self._inserter.insert(
+            dict(
+                room_id=room.room_id,
+                room_name=room.room_name,
+                search_name=room.room_name.casefold(),
+                creation_date=room.creation_date,
+                auto_deletion_date=room.auto_deletion_date,
+                policy_with_meeting=room.policy_with_meeting,
+                policy_with_recordings=room.policy_with_recordings,
+                config=room.config_json,
+                moderator_secret=room.moderator_secret,
+                speaker_secret=room.speaker_secret,
+                status=room.status.value,
+                meeting_end_action=room.meeting_end_action.value,
+                end_recordings_policy=room.end_recordings_policy.value,
             )
+        )
 
     async def get(self, room_id: str) -> RoomRecord | None:
         async with self._engine.connect() as conn:
@@ -151,7 +173,7 @@ class RoomStore:
                 update(rooms)
                 .where(rooms.c.room_id == room.room_id)
                 .values(
-                    config=room.config.model_dump_json(),
+                    config=room.config_json,
                     status=room.status.value,
                     meeting_end_action=room.meeting_end_action.value,
                     end_recordings_policy=room.end_recordings_policy.value,

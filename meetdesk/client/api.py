@@ -1,0 +1,636 @@
+"""Typed async client of the MeetDesk REST API: the public ``/api/v1`` and the internal ``/internal-api/v1``.
+
+One method per endpoint, each returning the models of ``meetdesk.core.models`` (or small result models
+defined here) and raising an :class:`~meetdesk.client.errors.ApiError` subclass when the request fails::
+
+    async with MeetDeskClient("http://127.0.0.1:6080", api_key=key) as client:
+        room = await client.create_room({"roomName": "Daily"})
+        async for room in client.iter_rooms(max_items=50):
+            ...
+
+Credentials live in :attr:`MeetDeskClient.credentials` and may change at any time; every one that is
+set is sent, and the server uses the strongest (access token, then API key, then participant token).
+:meth:`MeetDeskClient.login` stores an admin's tokens; a 401 on a request made with the access token
+then triggers one refresh and one retry. Secrets and tokens are never logged: the room-link secret that
+``room_role`` puts in its path is also masked in httpx's own request log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal, Self, TypeVar
+from urllib.parse import parse_qs, quote, urlsplit
+
+import httpx
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from meetdesk.client.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    ConnectionFailed,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    ServerError,
+    TooManyRequests,
+    Unauthorized,
+    UnexpectedResponse,
+    ValidationError,
+    error_from_response,
+)
+from meetdesk.core.models import (
+    MeetRoom,
+    MeetRoomTheme,
+    RoomConfig,
+    RoomConfigPatch,
+    RoomList,
+    RoomOptions,
+    RoomStatus,
+    SecurityConfig,
+    WebhookConfig,
+    WithMeeting,
+    WithRecordings,
+)
+from meetdesk.core.permissions import Role
+
+__all__ = [
+    "ApiError",
+    "ApiKey",
+    "BadRequest",
+    "BulkDeletionFailure",
+    "BulkDeletionResult",
+    "BulkDeletionSuccess",
+    "Conflict",
+    "ConnectionFailed",
+    "Credentials",
+    "DeletionResult",
+    "FieldError",
+    "Forbidden",
+    "MeetDeskClient",
+    "NotFound",
+    "PayloadTooLarge",
+    "Profile",
+    "RoomLink",
+    "RoomRole",
+    "ServerError",
+    "StatusChange",
+    "TooManyRequests",
+    "Unauthorized",
+    "UnexpectedResponse",
+    "ValidationError",
+    "parse_room_link",
+]
+
+logger = logging.getLogger(__name__)
+
+PUBLIC = "/api/v1"
+INTERNAL = "/internal-api/v1"
+REFRESH_HEADER = "X-Refresh-Token"
+
+WithMeetingValue = Literal["force", "when_meeting_ends", "fail"]
+WithRecordingsValue = Literal["force", "close", "fail"]
+SortField = Literal["creationDate", "roomName", "autoDeletionDate"]
+SortOrder = Literal["asc", "desc"]
+AuthMode = Literal["none", "moderators_only", "all_users"]
+Fields = str | Sequence[str]
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+# --- secrets stay out of logs --------------------------------------------------------------------
+
+_SECRET_IN_PATH = re.compile(r"(/roles/)[^/?#]+")
+_SECRET_IN_QUERY = re.compile(r"([?&]secret=)[^&#]+")
+
+
+def _redact(url: str) -> str:
+    """``url`` with room-link secrets masked (in a ``/roles/{secret}`` path or a ``secret=`` query)."""
+    return _SECRET_IN_QUERY.sub(r"\1***", _SECRET_IN_PATH.sub(r"\1***", url))
+
+
+class _RedactHttpxLog(logging.Filter):
+    """httpx logs every request's full URL at INFO; mask the secrets in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) > 1 and isinstance(args[1], httpx.URL):
+            record.args = (args[0], _redact(str(args[1])), *args[2:])
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactHttpxLog())
+
+
+# --- credentials and room links ------------------------------------------------------------------
+
+
+@dataclass(repr=False)
+class Credentials:
+    """What the client authenticates with; change the fields at will. ``repr`` says only which are set."""
+
+    api_key: str | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    participant_token: str | None = None
+
+    def __repr__(self) -> str:
+        names = ("api_key", "access_token", "refresh_token", "participant_token")
+        return "Credentials(" + ", ".join(f"{n}={'set' if getattr(self, n) else 'None'}" for n in names) + ")"
+
+
+@dataclass(frozen=True)
+class RoomLink:
+    """A room link ``<base_url>/room/<room_id>?secret=<secret>``, taken apart."""
+
+    base_url: str
+    room_id: str
+    secret: str = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/room/{self.room_id}?secret={quote(self.secret, safe='')}"
+
+
+_ROOM_PATH = re.compile(r"^(?P<prefix>.*)/room/(?P<room_id>[A-Za-z0-9_-]+)/?$")
+
+
+def parse_room_link(url: str) -> RoomLink:
+    """Parse a moderator or speaker link. Raises ValueError (which never repeats the secret) if it is not one."""
+    expected = "expected <server address>/room/<room id>?secret=<secret>"
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"Not a room link: it must start with http:// or https:// and a server name ({expected})")
+    match = _ROOM_PATH.match(parts.path)
+    if match is None:
+        raise ValueError(f"Not a room link: the address has no /room/<room id> at its end ({expected})")
+    secrets = parse_qs(parts.query).get("secret", [])
+    if len(secrets) != 1 or not secrets[0].strip():
+        raise ValueError(f"Not a room link: it needs exactly one non-empty secret ({expected})")
+    base_url = f"{parts.scheme}://{parts.netloc}{match['prefix']}".rstrip("/")
+    return RoomLink(base_url, match["room_id"], secrets[0].strip())
+
+
+# --- result models -------------------------------------------------------------------------------
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class StatusChange(_Result):
+    """Answer to ``set_room_status``: 200 done, 202 scheduled for the end of the meeting."""
+
+    status: int
+    message: str
+    room: MeetRoom
+
+
+class DeletionResult(_Result):
+    """Answer to ``delete_room``: 200 deleted or closed, 202 scheduled; ``successCode`` is OpenVidu's code."""
+
+    status: int
+    successCode: str
+    message: str
+    room: MeetRoom | None = None
+
+
+class BulkDeletionSuccess(_Result):
+    roomId: str
+    successCode: str
+    message: str
+    room: MeetRoom | None = None
+
+
+class BulkDeletionFailure(_Result):
+    roomId: str
+    error: str
+    message: str
+
+
+class BulkDeletionResult(_Result):
+    message: str
+    successful: list[BulkDeletionSuccess] = Field(default_factory=list)
+    failed: list[BulkDeletionFailure] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+class ApiKey(_Result):
+    apiKey: str = Field(repr=False)
+    creationDate: int
+
+
+class Profile(_Result):
+    username: str
+    roles: list[str]
+
+
+class RoomRole(_Result):
+    """A role of a room and what it may do, shaped ``{livekit: {...}, openvidu: {...}}``."""
+
+    role: Role
+    permissions: dict[str, dict[str, bool]]
+
+
+class _Appearance(_Result):
+    themes: list[MeetRoomTheme] = Field(default_factory=list)
+
+
+class _AppearanceBody(_Result):
+    appearance: _Appearance = Field(default_factory=_Appearance)
+
+
+# --- the client ----------------------------------------------------------------------------------
+
+
+def _segment(value: str, what: str) -> str:
+    """One URL path segment; ``.`` is escaped too, so that ``..`` cannot climb out of the route."""
+    if not value:
+        raise ValueError(f"{what} cannot be empty")
+    return quote(value, safe="").replace(".", "%2E")
+
+
+def _fields(fields: Fields | None) -> str | None:
+    """The ``fields`` projection; ``roomId`` is always asked for, since every MeetRoom has one."""
+    if fields is None:
+        return None
+    names = [f.strip() for f in (fields.split(",") if isinstance(fields, str) else fields) if f.strip()]
+    return ",".join(dict.fromkeys(["roomId", *names]))
+
+
+def _dump(value: BaseModel | Mapping[str, Any]) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    return dict(value)
+
+
+def _unexpected(response: httpx.Response, message: str) -> UnexpectedResponse:
+    return UnexpectedResponse(response.status_code, "Unexpected Response", message)
+
+
+def _validate(model: type[_M], response: httpx.Response, data: Any) -> _M:
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        problems = f"{exc.error_count()} problem(s) in {model.__name__}"
+        raise _unexpected(response, f"The server's answer does not match this client ({problems})") from exc
+
+
+def _string(response: httpx.Response, data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise _unexpected(response, f"The server's answer has no {key}")
+    return value
+
+
+def _is_partial_failure(response: httpx.Response) -> bool:
+    try:
+        data = response.json()
+    except ValueError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("failed"), list)
+
+
+def _query(**params: str | int | None) -> dict[str, str | int]:
+    return {key: value for key, value in params.items() if value is not None}
+
+
+class MeetDeskClient:
+    """An async client of one MeetDesk server. Use ``async with`` (or call :meth:`aclose`)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        access_token: str | None = None,
+        participant_token: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("base_url must be an http:// or https:// address, such as http://127.0.0.1:6080")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.credentials = Credentials(api_key, access_token, None, participant_token)
+        self._refresh_lock = asyncio.Lock()
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            headers={"Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"MeetDeskClient({self.base_url!r}, {self.credentials!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # plumbing ------------------------------------------------------------------------------------
+
+    def _auth_headers(self) -> dict[str, str]:
+        creds = self.credentials
+        headers: dict[str, str] = {}
+        if creds.access_token:
+            headers["Authorization"] = f"Bearer {creds.access_token}"
+        if creds.api_key:
+            headers["X-API-KEY"] = creds.api_key
+        if creds.participant_token:
+            headers["X-Participant-Token"] = creds.participant_token
+        return headers
+
+    async def _send(
+        self, method: str, path: str, params: Mapping[str, str | int] | None, body: Any, headers: Mapping[str, str]
+    ) -> httpx.Response:
+        try:
+            response = await self._http.request(
+                method, path, params=params, json=body, headers={**self._auth_headers(), **headers}
+            )
+        except httpx.TimeoutException as exc:
+            raise ConnectionFailed(self.base_url, f"no answer within {self.timeout:g} s") from exc
+        except httpx.TransportError as exc:
+            raise ConnectionFailed(self.base_url, str(exc) or type(exc).__name__) from exc
+        logger.debug("%s %s -> %d", method, _redact(path), response.status_code)
+        return response
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        accept: Collection[int] = (),
+        refresh: bool = True,
+    ) -> httpx.Response:
+        """Send; on a 401 to an access token, refresh it once and retry; raise for an error status."""
+        sent_token = self.credentials.access_token
+        response = await self._send(method, path, params, body, headers or {})
+        if response.status_code == 401 and refresh and sent_token and await self._refresh_after_401(sent_token):
+            response = await self._send(method, path, params, body, headers or {})
+        if response.is_success or response.status_code in accept:
+            return response
+        raise error_from_response(response)
+
+    async def _refresh_after_401(self, sent_token: str) -> bool:
+        """Whether a fresh access token is there to retry with (refreshing here if nobody else did)."""
+        async with self._refresh_lock:
+            if self.credentials.access_token != sent_token:
+                return self.credentials.access_token is not None
+            if not self.credentials.refresh_token:
+                return False
+            try:
+                await self.refresh()
+            except (BadRequest, Unauthorized):
+                self.credentials.access_token = self.credentials.refresh_token = None
+                return False
+            return True
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise _unexpected(response, "The server's answer is not JSON: is this a MeetDesk server?") from exc
+
+    def _object(self, response: httpx.Response) -> dict[str, Any]:
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise _unexpected(response, "The server's answer is not a JSON object")
+        return data
+
+    def _items(self, response: httpx.Response) -> list[Any]:
+        data = self._json(response)
+        if not isinstance(data, list):
+            raise _unexpected(response, "The server's answer is not a JSON array")
+        return data
+
+    def _parse(self, model: type[_M], response: httpx.Response) -> _M:
+        return _validate(model, response, self._json(response))
+
+    # rooms: /api/v1 ------------------------------------------------------------------------------
+
+    async def create_room(self, options: RoomOptions | Mapping[str, Any] | None = None) -> MeetRoom:
+        """Create a room. A dict is sent as given (the server validates it); a RoomOptions is already valid."""
+        response = await self._request("POST", f"{PUBLIC}/rooms", body=None if options is None else _dump(options))
+        return self._parse(MeetRoom, response)
+
+    async def list_rooms(
+        self,
+        *,
+        max_items: int | None = None,
+        next_page_token: str | None = None,
+        room_name: str | None = None,
+        status: RoomStatus | str | None = None,
+        sort_field: SortField | None = None,
+        sort_order: SortOrder | None = None,
+        fields: Fields | None = None,
+    ) -> RoomList:
+        """One page of rooms; ``pagination.nextPageToken`` asks for the next one."""
+        params = _query(
+            maxItems=max_items,
+            nextPageToken=next_page_token,
+            roomName=room_name,
+            status=None if status is None else str(status),
+            sortField=sort_field,
+            sortOrder=sort_order,
+            fields=_fields(fields),
+        )
+        return self._parse(RoomList, await self._request("GET", f"{PUBLIC}/rooms", params=params))
+
+    async def iter_rooms(
+        self,
+        *,
+        max_items: int | None = None,
+        room_name: str | None = None,
+        status: RoomStatus | str | None = None,
+        sort_field: SortField | None = None,
+        sort_order: SortOrder | None = None,
+        fields: Fields | None = None,
+    ) -> AsyncIterator[MeetRoom]:
+        """Every matching room, fetching pages of ``max_items`` as it goes."""
+        token: str | None = None
+        while True:
+            page = await self.list_rooms(
+                max_items=max_items,
+                next_page_token=token,
+                room_name=room_name,
+                status=status,
+                sort_field=sort_field,
+                sort_order=sort_order,
+                fields=fields,
+            )
+            for room in page.rooms:
+                yield room
+            token = page.pagination.nextPageToken
+            if not page.pagination.isTruncated or not token:
+                return
+
+    async def get_room(self, room_id: str, fields: Fields | None = None) -> MeetRoom:
+        path = f"{PUBLIC}/rooms/{_segment(room_id, 'room_id')}"
+        return self._parse(MeetRoom, await self._request("GET", path, params=_query(fields=_fields(fields))))
+
+    async def get_room_config(self, room_id: str) -> RoomConfig:
+        path = f"{PUBLIC}/rooms/{_segment(room_id, 'room_id')}/config"
+        return self._parse(RoomConfig, await self._request("GET", path))
+
+    async def update_room_config(
+        self, room_id: str, config: RoomConfigPatch | RoomConfig | Mapping[str, Any]
+    ) -> MeetRoom:
+        """Merge a (partial) config into the room's, e.g. ``{"chat": {"enabled": False}}``; returns the room."""
+        path = f"{PUBLIC}/rooms/{_segment(room_id, 'room_id')}/config"
+        response = await self._request("PUT", path, body={"config": _dump(config)})
+        return _validate(MeetRoom, response, self._object(response).get("room"))
+
+    async def set_room_status(self, room_id: str, status: Literal["open", "closed"]) -> StatusChange:
+        path = f"{PUBLIC}/rooms/{_segment(room_id, 'room_id')}/status"
+        response = await self._request("PUT", path, body={"status": status})
+        return _validate(StatusChange, response, {**self._object(response), "status": response.status_code})
+
+    async def delete_room(
+        self,
+        room_id: str,
+        with_meeting: WithMeeting | WithMeetingValue = "fail",
+        with_recordings: WithRecordings | WithRecordingsValue = "fail",
+    ) -> DeletionResult:
+        """Delete (or close, or schedule the deletion of) a room. A refusal is a Conflict with OpenVidu's code."""
+        path = f"{PUBLIC}/rooms/{_segment(room_id, 'room_id')}"
+        params = {"withMeeting": str(with_meeting), "withRecordings": str(with_recordings)}
+        response = await self._request("DELETE", path, params=params)
+        return _validate(DeletionResult, response, {**self._object(response), "status": response.status_code})
+
+    async def bulk_delete_rooms(
+        self,
+        room_ids: Iterable[str],
+        with_meeting: WithMeeting | WithMeetingValue = "fail",
+        with_recordings: WithRecordings | WithRecordingsValue = "fail",
+    ) -> BulkDeletionResult:
+        """Delete several rooms; rooms that could not be deleted are in ``failed`` (this does not raise)."""
+        params = {
+            "roomIds": ",".join(room_ids),
+            "withMeeting": str(with_meeting),
+            "withRecordings": str(with_recordings),
+        }
+        response = await self._request("DELETE", f"{PUBLIC}/rooms", params=params, accept=(400,))
+        if response.status_code == 400 and not _is_partial_failure(response):
+            raise error_from_response(response)  # a plain bad request
+        return self._parse(BulkDeletionResult, response)
+
+    # auth and users: /internal-api/v1 ------------------------------------------------------------
+
+    async def login(self, username: str, password: str) -> None:
+        """Log in as an admin: the access and refresh tokens are stored and used from now on."""
+        body = {"username": username, "password": password}
+        response = await self._request("POST", f"{INTERNAL}/auth/login", body=body, refresh=False)
+        data = self._object(response)
+        access, refresh = _string(response, data, "accessToken"), _string(response, data, "refreshToken")
+        self.credentials.access_token, self.credentials.refresh_token = access, refresh
+
+    async def refresh(self) -> None:
+        """Get a new access token with the stored refresh token (BadRequest if it is missing or invalid)."""
+        headers = {REFRESH_HEADER: self.credentials.refresh_token or ""}
+        response = await self._request("POST", f"{INTERNAL}/auth/refresh", headers=headers, refresh=False)
+        self.credentials.access_token = _string(response, self._object(response), "accessToken")
+
+    async def logout(self) -> None:
+        """Revoke the stored access and refresh tokens on the server and forget them here."""
+        headers = {REFRESH_HEADER: self.credentials.refresh_token} if self.credentials.refresh_token else {}
+        try:
+            await self._request("POST", f"{INTERNAL}/auth/logout", headers=headers, refresh=False)
+        finally:
+            self.credentials.access_token = self.credentials.refresh_token = None
+
+    async def get_api_keys(self) -> list[ApiKey]:
+        response = await self._request("GET", f"{INTERNAL}/auth/api-keys")
+        return [_validate(ApiKey, response, item) for item in self._items(response)]
+
+    async def create_api_key(self) -> ApiKey:
+        """Create a new API key; the previous one stops working."""
+        return self._parse(ApiKey, await self._request("POST", f"{INTERNAL}/auth/api-keys"))
+
+    async def delete_api_keys(self) -> None:
+        await self._request("DELETE", f"{INTERNAL}/auth/api-keys")
+
+    async def profile(self) -> Profile:
+        return self._parse(Profile, await self._request("GET", f"{INTERNAL}/users/profile"))
+
+    async def change_password(self, current: str, new: str) -> None:
+        body = {"currentPassword": current, "newPassword": new}
+        await self._request("POST", f"{INTERNAL}/users/change-password", body=body)
+
+    # participants --------------------------------------------------------------------------------
+
+    async def participant_token(self, room_id: str, secret: str, participant_name: str | None = None) -> str:
+        """Exchange a room link's secret for a participant token (without a name: to browse recordings only).
+
+        The token is returned, not stored: set ``credentials.participant_token`` to act as the participant.
+        """
+        body: dict[str, str] = {"roomId": room_id, "secret": secret}
+        if participant_name is not None:
+            body["participantName"] = participant_name
+        response = await self._request("POST", f"{INTERNAL}/participants/token", body=body)
+        return _string(response, self._object(response), "token")
+
+    async def room_roles(self, room_id: str) -> list[RoomRole]:
+        response = await self._request("GET", f"{INTERNAL}/rooms/{_segment(room_id, 'room_id')}/roles")
+        return [_validate(RoomRole, response, item) for item in self._items(response)]
+
+    async def room_role(self, room_id: str, secret: str) -> RoomRole:
+        """The role a room link's secret grants (BadRequest if the secret is not the room's)."""
+        path = f"{INTERNAL}/rooms/{_segment(room_id, 'room_id')}/roles/{_segment(secret, 'secret')}"
+        return self._parse(RoomRole, await self._request("GET", path))
+
+    # global configuration ------------------------------------------------------------------------
+
+    async def get_appearance(self) -> MeetRoomTheme | None:
+        """The theme of meeting views, or None when none was set."""
+        body = self._parse(_AppearanceBody, await self._request("GET", f"{INTERNAL}/config/rooms/appearance"))
+        return body.appearance.themes[0] if body.appearance.themes else None
+
+    async def set_appearance(self, theme: MeetRoomTheme | Mapping[str, Any]) -> None:
+        body = {"appearance": {"themes": [_dump(theme)]}}
+        await self._request("PUT", f"{INTERNAL}/config/rooms/appearance", body=body)
+
+    async def get_security(self) -> SecurityConfig:
+        """Who must log in to join rooms (needs no credentials)."""
+        return self._parse(SecurityConfig, await self._request("GET", f"{INTERNAL}/config/security"))
+
+    async def set_security(self, auth_mode: AuthMode) -> None:
+        """``none``, ``moderators_only`` or ``all_users``: who must be a logged-in admin to join rooms."""
+        body = {"authentication": {"authMethod": {"type": "single_user"}, "authModeToAccessRoom": auth_mode}}
+        await self._request("PUT", f"{INTERNAL}/config/security", body=body)
+
+    async def get_webhooks(self) -> WebhookConfig:
+        return self._parse(WebhookConfig, await self._request("GET", f"{INTERNAL}/config/webhooks"))
+
+    async def set_webhooks(self, enabled: bool, url: str | None = None) -> None:
+        body: dict[str, Any] = {"enabled": enabled}
+        if url is not None:
+            body["url"] = url
+        await self._request("PUT", f"{INTERNAL}/config/webhooks", body=body)
+
+    async def test_webhook(self, url: str) -> None:
+        """Have the server send a signed test event to ``url``; BadRequest if it is unreachable or refuses it."""
+        await self._request("POST", f"{INTERNAL}/config/webhooks/test", body={"url": url})

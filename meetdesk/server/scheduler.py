@@ -21,6 +21,7 @@ class AutoDeletionJob:
         self._rooms = rooms
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
+        self._run_done = asyncio.Event()
         self.runs = 0
 
     def start(self) -> None:
@@ -41,4 +42,10 @@ class AutoDeletionJob:
             except Exception:  # a failed run must not end the job; the next one retries
                 logger.exception("Auto-deletion run failed")
             self.runs += 1
+            self._run_done.set()
+            self._run_done = asyncio.Event()
             await asyncio.sleep(self._interval)
+
+    async def next_run(self) -> None:
+        """Wait until the run after this moment has finished."""
+        await self._run_done.wait()

@@ -6,12 +6,15 @@ recordings are rows in the store, so each row below runs the server's real code 
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from meetdesk.core.models import now_ms
+from meetdesk.server.config import ServerSettings
 from meetdesk.server.store.rooms import RecordingRecord
-from tests.conftest import InProcess
+from tests.conftest import API_KEY, InProcess
 
 HOUR_MS = 3600 * 1000
 
@@ -183,3 +186,26 @@ async def test_auto_deletion_applies_each_policy(server: InProcess, api: httpx.A
     assert await server.ctx.rooms.delete_expired() == 0
     await server.ctx.meetings.end(ids["scheduled"])
     assert await room_state(api, ids["scheduled"]) is None
+
+
+async def test_auto_deletion_job_runs_on_its_interval(settings: ServerSettings) -> None:
+    """The scheduler itself, not just the sweep: with a short interval a past-due room disappears."""
+    from dataclasses import replace as with_values
+
+    from sqlalchemy import update
+
+    from meetdesk.server.app import create_app
+    from meetdesk.server.store.schema import rooms
+
+    app = create_app(with_values(settings, auto_deletion_interval=0.05))
+    async with app.router.lifespan_context(app):
+        ctx, job = app.state.ctx, app.state.auto_deletion
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", headers={"X-API-KEY": API_KEY}) as api:
+            body = {"roomName": "Expiring", "autoDeletionDate": now_ms() + 2 * HOUR_MS}
+            room_id = (await api.post("/api/v1/rooms", json=body)).json()["roomId"]
+            async with ctx.db.engine.begin() as conn:
+                await conn.execute(update(rooms).where(rooms.c.room_id == room_id).values(auto_deletion_date=1))
+            await job.next_run()  # might have started before the date was moved
+            await asyncio.wait_for(job.next_run(), timeout=10)
+            assert (await api.get(f"/api/v1/rooms/{room_id}")).status_code == 404

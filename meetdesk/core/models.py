@@ -11,7 +11,7 @@ import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 ROOM_NAME_MAX = 50
@@ -190,8 +190,9 @@ class MeetRoom(BaseModel):
     autoDeletionDate: int | None = None
     autoDeletionPolicy: AutoDeletionPolicy | None = None
     config: RoomConfig | None = None
-    moderatorUrl: str | None = None
-    speakerUrl: str | None = None
+    # links carry secrets: keep them out of reprs (and so out of logs)
+    moderatorUrl: str | None = Field(default=None, repr=False)
+    speakerUrl: str | None = Field(default=None, repr=False)
     status: RoomStatus | None = None
     meetingEndAction: MeetingEndAction | None = None
 
@@ -265,15 +266,16 @@ class MeetRoomTheme(_Strict):
 class Appearance(_Strict):
     themes: list[MeetRoomTheme]
 
+    @field_validator("themes")
+    @classmethod
+    def _exactly_one(cls, themes: list[MeetRoomTheme]) -> list[MeetRoomTheme]:
+        if len(themes) != 1:
+            raise PydanticCustomError("one_theme", "themes must contain exactly one theme")
+        return themes
+
 
 class AppearanceConfig(_Strict):
     appearance: Appearance
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> AppearanceConfig:
-        if len(self.appearance.themes) != 1:
-            raise PydanticCustomError("one_theme", "themes must contain exactly one theme")
-        return self
 
 
 class AuthMethod(_Strict):
@@ -291,15 +293,16 @@ class SecurityConfig(_Strict):
 
 class WebhookConfig(_Strict):
     enabled: bool
-    url: Annotated[str, Field(max_length=2000)] | None = None
+    url: Annotated[str | None, Field(default=None, max_length=2000, validate_default=True)]
 
-    @model_validator(mode="after")
-    def _url_when_enabled(self) -> WebhookConfig:
-        if self.url is not None:
-            check_http_url(self.url)
-        elif self.enabled:
+    @field_validator("url")
+    @classmethod
+    def _url_when_enabled(cls, url: str | None, info: ValidationInfo) -> str | None:
+        if url is not None:
+            return check_http_url(url)
+        if info.data.get("enabled"):
             raise PydanticCustomError("url_required", "url is required when webhooks are enabled")
-        return self
+        return None
 
 
 class WebhookTest(_Strict):

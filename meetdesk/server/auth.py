@@ -53,8 +53,16 @@ class TokenService:
         self._key = key
 
     def issue(self, typ: str, subject: str | None, ttl_s: int, **claims: Any) -> tuple[str, dict[str, Any]]:
-        now = int(time.time())
-        payload: dict[str, Any] = {"typ": typ, "iat": now, "exp": now + ttl_s, "jti": uuid.uuid4().hex, **claims}
+        now_s = time.time()
+        now = int(now_s)
+        payload: dict[str, Any] = {
+            "typ": typ,
+            "iat": now,
+            "iat_ms": int(now_s * 1000),  # finer than iat: a password change voids tokens issued before it
+            "exp": now + ttl_s,
+            "jti": uuid.uuid4().hex,
+            **claims,
+        }
         if subject is not None:
             payload["sub"] = subject
         return jwt.encode(payload, self._key, algorithm="HS256"), payload

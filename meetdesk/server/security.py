@@ -2,7 +2,8 @@
 
 Credentials, strongest first: ``Authorization: Bearer <access token>`` (an admin), ``X-API-KEY``
 (server-to-server), ``X-Participant-Token`` (one role in one room). A credential that is present but
-wrong is a 401 at once; a right credential that does not reach the resource is a 403.
+wrong is a 401 at once. A participant token outside its scope is a 403; an API key on an admin-only
+route is a 401, as in OpenVidu Meet (the route wants a credential the caller did not bring).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ async def resolve_caller(request: Request) -> Caller:
         if await ctx.accounts.is_revoked(str(claims.get("jti"))):
             raise Unauthorized("Invalid token")
         user = await ctx.accounts.user(str(claims.get("sub")))
-        if user is None or "admin" not in user.roles:
+        if user is None or "admin" not in user.roles or not user.issued_token_valid(int(claims.get("iat_ms", 0))):
             raise Unauthorized("Invalid token")
         return Caller(CallerKind.ADMIN, username=user.username)
     api_key = request.headers.get("x-api-key")

@@ -103,5 +103,7 @@ async def test_change_password(server: InProcess) -> None:
         assert short.status_code == 422 and short.json()["details"][0]["field"] == "newPassword"
         ok = await http.post(url, json={"currentPassword": ADMIN_PASSWORD, "newPassword": "brand-new"}, headers=bearer)
         assert ok.status_code == 200
+        # every session from before the change is over
+        assert (await http.get("/internal-api/v1/users/profile", headers=bearer)).status_code == 401
         assert (await login(http)).status_code == 401
         assert (await login(http, "brand-new")).status_code == 200

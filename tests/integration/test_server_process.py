@@ -136,6 +136,10 @@ def test_later_starts_never_overwrite_credentials(server_process: ServerProcess)
         headers=bearer,
     )
     assert changed.status_code == 200
+    relogin = httpx.post(
+        f"{url}/internal-api/v1/auth/login", json={"username": ADMIN_USER, "password": "changed-password"}
+    )
+    bearer = {"Authorization": f"Bearer {relogin.json()['accessToken']}"}
     new_key = httpx.post(f"{url}/internal-api/v1/auth/api-keys", headers=bearer).json()["apiKey"]
     server_process.stop()
     server_process.start()  # same MEETDESK_INITIAL_* environment as the first start

@@ -48,7 +48,9 @@ async def refresh(
     except Unauthorized as exc:
         raise BadRequest("Invalid refresh token") from exc
     user = await ctx.accounts.user(str(claims.get("sub")))
-    if user is None or await ctx.accounts.is_revoked(str(claims.get("jti"))):
+    if user is None or not user.issued_token_valid(int(claims.get("iat_ms", 0))):
+        raise BadRequest("Invalid refresh token")
+    if await ctx.accounts.is_revoked(str(claims.get("jti"))):
         raise BadRequest("Invalid refresh token")
     access, _ = ctx.tokens.issue("access", user.username, ACCESS_TTL_S, roles=user.roles)
     return JSONResponse({"message": "Token refreshed", "accessToken": access})
@@ -111,4 +113,4 @@ async def change_password(request: Request, caller: CallerDep, body: ChangePassw
     if user is None or not await verify_password_off_loop(body.currentPassword, user.password_hash):
         raise BadRequest("Invalid current password")
     await ctx.accounts.set_password_hash(user.username, await hash_password_off_loop(body.newPassword))
-    return JSONResponse({"message": "Password changed successfully"})
+    return JSONResponse({"message": "Password changed successfully: log in again with the new password"})

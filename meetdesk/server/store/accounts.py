@@ -18,6 +18,10 @@ class UserRecord:
     username: str
     password_hash: str
     roles: list[str]
+    tokens_valid_after: int = 0
+
+    def issued_token_valid(self, issued_at: int) -> bool:
+        return issued_at >= self.tokens_valid_after
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class AccountStore:
             row = (await conn.execute(select(users).where(users.c.username == username))).first()
         if row is None:
             return None
-        return UserRecord(row.username, row.password_hash, json.loads(row.roles))
+        return UserRecord(row.username, row.password_hash, json.loads(row.roles), row.tokens_valid_after)
 
     async def any_user(self) -> bool:
         async with self._engine.connect() as conn:
@@ -58,8 +62,13 @@ class AccountStore:
             )
 
     async def set_password_hash(self, username: str, password_hash: str) -> None:
+        """Change a password; every token issued before now stops working."""
         async with self._engine.begin() as conn:
-            await conn.execute(update(users).where(users.c.username == username).values(password_hash=password_hash))
+            await conn.execute(
+                update(users)
+                .where(users.c.username == username)
+                .values(password_hash=password_hash, tokens_valid_after=int(time.time() * 1000))
+            )
 
     # the API key (one at a time) -------------------------------------------------------------------
 

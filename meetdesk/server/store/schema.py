@@ -60,6 +60,8 @@ users = Table(
     Column("password_hash", String(300), nullable=False),
     Column("roles", String(200), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # tokens issued (iat_ms) before this are void: bumped when the password changes
+    Column("tokens_valid_after", BigInteger, nullable=False, server_default="0"),
 )
 
 api_keys = Table(

@@ -12,16 +12,18 @@ SYSTEM_LIBS := libportaudio.so.2:libportaudio2 libxcb-cursor.so.0:libxcb-cursor0
                libxcb-randr.so.0:libxcb-randr0 libxcb-image.so.0:libxcb-image0 \
                libxcb-render-util.so.0:libxcb-render-util0
 
-.PHONY: run test lint format system-deps clean
+.PHONY: run test lint format system-deps test-deps clean
 
 run: system-deps $(VENV)/.installed
 	$(BIN)/meetdesk
 
-test: system-deps $(VENV)/.installed-dev
+test: system-deps test-deps $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+	# the store's SQL must be portable: the in-process integration tests again, on PostgreSQL
+	tests/postgres.sh $(BIN)/pytest -q -m "not slow" tests/integration
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -47,6 +49,13 @@ system-deps:
 	    echo "Install them with:  sudo apt-get install -y$$missing"; \
 	    exit 1; \
 	  fi; \
+	fi
+
+# PostgreSQL for the portability pass of `make test` (installed when root, else the pass says why it did not run).
+test-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing PostgreSQL for the portability tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
 $(VENV)/bin/python:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -34,8 +35,33 @@ def _fail_on_error_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> ServerSettings:
+async def database_url() -> AsyncIterator[str | None]:
+    """None (an SQLite file in the data dir), or with ``MEETDESK_TEST_DATABASE_URL`` set to a PostgreSQL
+    URL, a fresh database on that server for this test, dropped afterwards."""
+    base = os.environ.get("MEETDESK_TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    name = f"meetdesk_test_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(
+        user=url.username, password=url.password, host=url.host, port=url.port, database=url.database or "postgres"
+    )
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield url.set(database=name).render_as_string(hide_password=False)
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str | None) -> ServerSettings:
     return ServerSettings(
+        database_url=database_url,
         data_dir=tmp_path / "data",
         base_url="https://meet.example.test",
         initial_admin_user=ADMIN_USER,

@@ -171,3 +171,42 @@ def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
     yield proc
     if proc.process is not None and proc.process.poll() is None:
         proc.stop()
+
+
+@dataclass
+class LiveServer:
+    """The app under a real uvicorn on a loopback port, in this test's event loop (so tests can look
+    inside through ``ctx`` while clients talk to it over real sockets)."""
+
+    url: str
+    ctx: ServerContext
+    server: object
+
+    def http(self, **headers: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.url, headers=headers)
+
+
+@pytest.fixture
+async def live_server(settings: ServerSettings) -> AsyncIterator[LiveServer]:
+    import asyncio
+    from dataclasses import replace
+
+    import uvicorn
+
+    from meetdesk.server.main import MeetDeskServer
+
+    port = free_port()
+    settings = replace(settings, port=port, base_url=f"http://127.0.0.1:{port}", reconnect_grace=2.0)
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
+    )
+    server = MeetDeskServer(config, app)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    yield LiveServer(settings.public_base_url, app.state.ctx, server)
+    server.should_exit = True
+    await asyncio.wait_for(task, timeout=20)

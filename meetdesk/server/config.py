@@ -34,6 +34,8 @@ class ServerSettings:
     #: Empty: no API key until an admin creates one.
     initial_api_key: str = ""
     max_body_bytes: int = MAX_BODY_BYTES
+    #: Seconds a participant whose connection dropped keeps its seat, waiting to resume.
+    reconnect_grace: float = 20.0
 
     @property
     def public_base_url(self) -> str:

@@ -12,7 +12,8 @@ from meetdesk.core.ids import new_password
 from meetdesk.core.models import now_ms
 from meetdesk.server.auth import LoginThrottle, TokenService, hash_password
 from meetdesk.server.config import ServerSettings
-from meetdesk.server.meetings import MeetingRegistry, NameReservations
+from meetdesk.server.meeting.engine import MeetingEngine
+from meetdesk.server.meetings import NameReservations
 from meetdesk.server.rooms import PageTokens, RoomService
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
@@ -35,7 +36,7 @@ class ServerContext:
     db: Database
     accounts: AccountStore
     rooms: RoomService
-    meetings: MeetingRegistry
+    meetings: MeetingEngine
     tokens: TokenService
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     first_start: FirstStart | None = None
@@ -55,20 +56,23 @@ class ServerContext:
         def derive(purpose: str) -> bytes:
             return hmac.digest(master, purpose.encode(), hashlib.sha256)
 
-        meetings = MeetingRegistry()
+        tokens = TokenService(derive("jwt").hex())
+        names = NameReservations()
+        room_store = RoomStore(db)
+        meetings = MeetingEngine(room_store, tokens, names, grace_s=settings.reconnect_grace)
         rooms = RoomService(
-            RoomStore(db),
+            room_store,
             RecordingStore(db),
             meetings,
-            NameReservations(),
+            names,
             settings.public_base_url,
             PageTokens(derive("page-tokens")),
         )
         await rooms.repair_after_restart()
-        tokens = TokenService(derive("jwt").hex())
         return cls(settings, db, accounts, rooms, meetings, tokens, first_start=first_start)
 
     async def close(self) -> None:
+        await self.meetings.shutdown()
         await self.db.close()
 
 

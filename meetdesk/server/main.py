@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 
 import uvicorn
+from fastapi import FastAPI
 
 from meetdesk.server.app import create_app
 from meetdesk.server.config import ServerSettings
@@ -34,6 +36,20 @@ async def _announce(ctx: ServerContext) -> None:
     print("\n".join(lines), flush=True)
 
 
+class MeetDeskServer(uvicorn.Server):
+    """uvicorn, but participants are told the server is stopping before their sockets are closed."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self._app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        ctx: ServerContext | None = getattr(self._app.state, "ctx", None)
+        if ctx is not None:
+            await ctx.meetings.shutdown()
+        await super().shutdown(sockets)
+
+
 def run(settings: ServerSettings) -> None:
     app = create_app(settings, on_ready=_announce)
     config = uvicorn.Config(
@@ -43,8 +59,9 @@ def run(settings: ServerSettings) -> None:
         log_level="info",
         access_log=False,  # access lines would carry room-link secrets and tokens in query strings
         lifespan="on",
+        ws="websockets-sansio",  # the maintained implementation (the default one is deprecated)
         timeout_graceful_shutdown=10,
     )
-    server = uvicorn.Server(config)
+    server = MeetDeskServer(config, app)
     # uvicorn installs SIGINT/SIGTERM handlers and runs the lifespan shutdown: a graceful stop.
     asyncio.run(server.serve())

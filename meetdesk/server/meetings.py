@@ -1,8 +1,9 @@
 """Which rooms have a meeting running, and participant names reserved in them.
 
 This is the seam between rooms and the meeting engine: the rooms service asks ``is_active`` and
-``end``; the engine reports starts and ends through the callbacks given at construction. Until the
-signalling engine exists, :meth:`MeetingRegistry.start` is how a meeting begins (tests use it).
+``end``; the engine reports starts and ends through the callbacks given at construction.
+``MeetingEngine`` (``server/meeting/engine.py``) adds participants; :meth:`MeetingRegistry.start` on its
+own begins a meeting with nobody in it, which is how the room-lifecycle tests drive the state machine.
 """
 
 from __future__ import annotations
@@ -47,11 +48,14 @@ class MeetingRegistry:
     async def start(self, room_id: str) -> Meeting:
         meeting = self._meetings.get(room_id)
         if meeting is None:
-            meeting = self._meetings[room_id] = Meeting(room_id)
+            meeting = self._meetings[room_id] = self._new_meeting(room_id)
             logger.info("Room(%s) meeting started", room_id)
             for hook in self._on_started:
                 await hook(room_id)
         return meeting
+
+    def _new_meeting(self, room_id: str) -> Meeting:
+        return Meeting(room_id)
 
     async def end(self, room_id: str, reason: str = "meeting_ended") -> None:
         """End the room's meeting, if any, and run the end hooks (scheduled close or delete)."""

@@ -1,0 +1,288 @@
+"""The signalling protocol: JSON messages over one WebSocket per participant.
+
+Every message is an object with a ``type`` and the protocol version ``v``. The client opens the
+socket at ``/internal-api/v1/signalling``, sends :class:`Join` with its participant token, and from
+then on both sides exchange the messages below. Anything that does not parse as one of them is
+answered with :class:`ErrorMessage` and the connection lives on.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+PROTOCOL_VERSION = 1
+CHAT_MAX_CHARS = 2000
+MAX_MESSAGE_BYTES = 256 * 1024  # an SDP with a few tracks is ~5-10 KiB
+SDP_MAX_CHARS = 200_000
+
+
+class LeftReason(StrEnum):
+    """Why a participant is out of the meeting (OpenVidu Meet's LeftEventReason)."""
+
+    VOLUNTARY_LEAVE = "voluntary_leave"
+    PARTICIPANT_KICKED = "participant_kicked"
+    MEETING_ENDED = "meeting_ended"
+    MEETING_ENDED_BY_SELF = "meeting_ended_by_self"
+    NETWORK_DISCONNECT = "network_disconnect"
+    SERVER_SHUTDOWN = "server_shutdown"
+    DUPLICATE_IDENTITY = "duplicate_identity"
+    UNKNOWN = "unknown"
+
+
+class _Msg(BaseModel):
+    # strict: "yes" is not a bool, "1" is not a number
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+    v: Literal[1] = 1  # PROTOCOL_VERSION
+
+
+Sdp = Annotated[str, Field(min_length=1, max_length=SDP_MAX_CHARS)]
+Identity = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+# --- client to server ----------------------------------------------------------------------------
+
+
+class Join(_Msg):
+    type: Literal["join"] = "join"
+    token: Annotated[str, Field(min_length=1, max_length=8000)]
+    #: The session id of an earlier connection of this participant, to resume it after a drop.
+    resume: Annotated[str, Field(max_length=100)] | None = None
+
+
+class PublishOffer(_Msg):
+    """The participant's publisher peer connection offers its tracks (camera, microphone, screen)."""
+
+    type: Literal["publish_offer"] = "publish_offer"
+    sdp: Sdp
+    #: What each sending m-line carries, by mid: "camera" | "microphone" | "screen"
+    sources: dict[Annotated[str, Field(max_length=20)], Literal["camera", "microphone", "screen"]] = Field(
+        default_factory=dict, max_length=8
+    )
+
+
+class SubscribeAnswer(_Msg):
+    type: Literal["subscribe_answer"] = "subscribe_answer"
+    sdp: Sdp
+
+
+class MediaState(_Msg):
+    """What the participant sends right now (mic/camera muted or not, screen shared or not)."""
+
+    type: Literal["media_state"] = "media_state"
+    audio: bool
+    video: bool
+    screen: bool = False
+
+
+class AudioLevel(_Msg):
+    """The participant's own microphone level, 0 (silence) to 1, a few times a second."""
+
+    type: Literal["audio_level"] = "audio_level"
+    level: Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ConnectionQualityReport(_Msg):
+    type: Literal["connection_quality"] = "connection_quality"
+    quality: Literal["excellent", "good", "poor", "lost"]
+
+
+class SendChat(_Msg):
+    type: Literal["chat"] = "chat"
+    text: Annotated[str, Field(min_length=1, max_length=CHAT_MAX_CHARS)]
+
+
+class RaiseHand(_Msg):
+    type: Literal["raise_hand"] = "raise_hand"
+    raised: bool
+
+
+class SendReaction(_Msg):
+    type: Literal["reaction"] = "reaction"
+    emoji: Annotated[str, Field(min_length=1, max_length=16)]
+
+
+class Kick(_Msg):
+    type: Literal["kick"] = "kick"
+    identity: Identity
+
+
+class SetRole(_Msg):
+    type: Literal["set_role"] = "set_role"
+    identity: Identity
+    role: Literal["moderator", "speaker"]
+
+
+class EndMeeting(_Msg):
+    type: Literal["end_meeting"] = "end_meeting"
+
+
+class Leave(_Msg):
+    type: Literal["leave"] = "leave"
+
+
+class Ping(_Msg):
+    type: Literal["ping"] = "ping"
+
+
+ClientMessage = Annotated[
+    Join
+    | PublishOffer
+    | SubscribeAnswer
+    | MediaState
+    | AudioLevel
+    | ConnectionQualityReport
+    | SendChat
+    | RaiseHand
+    | SendReaction
+    | Kick
+    | SetRole
+    | EndMeeting
+    | Leave
+    | Ping,
+    Field(discriminator="type"),
+]
+CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+
+
+# --- server to client ----------------------------------------------------------------------------
+
+
+class ParticipantInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    identity: str
+    name: str
+    role: Literal["moderator", "speaker"]
+    joinedAt: int
+    audio: bool = False
+    video: bool = False
+    screen: bool = False
+    handRaised: bool = False
+    quality: Literal["excellent", "good", "poor", "lost"] = "good"
+    reconnecting: bool = False
+    #: published tracks: track id -> source ("camera" | "microphone" | "screen")
+    tracks: dict[str, str] = Field(default_factory=dict)
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    identity: str
+    name: str
+    time: int
+    text: str
+
+
+class Joined(_Msg):
+    type: Literal["joined"] = "joined"
+    sessionId: str
+    you: ParticipantInfo
+    participants: list[ParticipantInfo]
+    room: dict[str, Any]
+    chat: list[ChatMessage]
+    #: seconds the server keeps this participant after the socket drops, waiting for a resume
+    reconnectGrace: float
+    resumed: bool = False
+
+
+class PublishAnswer(_Msg):
+    type: Literal["publish_answer"] = "publish_answer"
+    sdp: str
+
+
+class SubscribeOffer(_Msg):
+    """The server's subscriber peer connection offers the tracks of the others.
+
+    ``tracks`` maps each m-line's mid to the track it carries, so the client can put it on a tile.
+    """
+
+    type: Literal["subscribe_offer"] = "subscribe_offer"
+    sdp: str
+    tracks: dict[str, dict[str, str]]
+
+
+class ParticipantJoined(_Msg):
+    type: Literal["participant_joined"] = "participant_joined"
+    participant: ParticipantInfo
+
+
+class ParticipantUpdated(_Msg):
+    type: Literal["participant_updated"] = "participant_updated"
+    participant: ParticipantInfo
+
+
+class ParticipantLeft(_Msg):
+    type: Literal["participant_left"] = "participant_left"
+    identity: str
+    reason: LeftReason
+
+
+class ActiveSpeaker(_Msg):
+    type: Literal["active_speaker"] = "active_speaker"
+    identity: str | None
+
+
+class ChatReceived(_Msg):
+    type: Literal["chat"] = "chat"
+    message: ChatMessage
+
+
+class ReactionReceived(_Msg):
+    type: Literal["reaction"] = "reaction"
+    identity: str
+    name: str
+    emoji: str
+
+
+class RoleChanged(_Msg):
+    """Sent to the participant whose role changed, with a token for the new role."""
+
+    type: Literal["role_changed"] = "role_changed"
+    role: Literal["moderator", "speaker"]
+    token: str
+    permissions: dict[str, Any]
+
+
+class Left(_Msg):
+    """The last message a participant gets: why it is out. The server closes the socket after it."""
+
+    type: Literal["left"] = "left"
+    reason: LeftReason
+
+
+class ErrorMessage(_Msg):
+    type: Literal["error"] = "error"
+    code: Literal[
+        "malformed", "unknown_type", "too_large", "rate_limited", "forbidden", "not_joined", "invalid_sdp", "not_found",
+        "unauthorized", "chat_disabled", "bad_state",
+    ]  # fmt: skip
+    message: str
+    #: the ``type`` of the message this answers, when it could be read
+    ref: str | None = None
+
+
+class Pong(_Msg):
+    type: Literal["pong"] = "pong"
+
+
+ServerMessage = Annotated[
+    Joined
+    | PublishAnswer
+    | SubscribeOffer
+    | ParticipantJoined
+    | ParticipantUpdated
+    | ParticipantLeft
+    | ActiveSpeaker
+    | ChatReceived
+    | ReactionReceived
+    | RoleChanged
+    | Left
+    | ErrorMessage
+    | Pong,
+    Field(discriminator="type"),
+]
+SERVER_MESSAGE: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)

@@ -1,0 +1,1 @@
+"""Live meetings: participants, their signalling connections, moderation, chat and media."""

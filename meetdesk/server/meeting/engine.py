@@ -1,0 +1,363 @@
+"""The meeting engine: who is in which room's meeting, and everything that changes that.
+
+A meeting starts when its first participant joins and ends when the last one leaves or a moderator
+ends it; the registry's hooks then let the rooms service apply scheduled closes and deletions and
+the webhook dispatcher announce it. Every participant leaves with a :class:`LeftReason` it is told
+before its socket closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel
+
+from meetdesk.core.errors import Conflict, Forbidden, NotFound, Unauthorized
+from meetdesk.core.models import RoomStatus, now_ms
+from meetdesk.core.permissions import Role, permissions
+from meetdesk.core.signalling import (
+    ActiveSpeaker,
+    ChatMessage,
+    ChatReceived,
+    Joined,
+    Left,
+    LeftReason,
+    ParticipantInfo,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantUpdated,
+    PublishOffer,
+    ReactionReceived,
+    RoleChanged,
+    SubscribeAnswer,
+)
+from meetdesk.server.auth import PARTICIPANT_TTL_S, TokenService
+from meetdesk.server.meeting.connection import Connection
+from meetdesk.server.meetings import Meeting, MeetingRegistry, NameReservations
+from meetdesk.server.store.rooms import RoomStore
+
+logger = logging.getLogger(__name__)
+
+RECONNECT_GRACE_S = 20.0
+CHAT_HISTORY = 500
+SPEAKING_LEVEL = 0.05
+SPEAKER_HOLD_S = 0.6
+
+
+@dataclass(eq=False)
+class Participant:
+    identity: str
+    name: str
+    role: Role
+    room_id: str
+    connection: Connection | None
+    session_id: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    joined_at: int = field(default_factory=now_ms)
+    audio: bool = False
+    video: bool = False
+    screen: bool = False
+    hand_raised: bool = False
+    quality: Literal["excellent", "good", "poor", "lost"] = "good"
+    tracks: dict[str, str] = field(default_factory=dict)
+    level: float = 0.0
+    level_at: float = 0.0
+    grace_timer: asyncio.TimerHandle | None = None
+
+    @property
+    def reconnecting(self) -> bool:
+        return self.connection is None
+
+    def info(self) -> ParticipantInfo:
+        return ParticipantInfo(
+            identity=self.identity,
+            name=self.name,
+            role=self.role.value,
+            joinedAt=self.joined_at,
+            audio=self.audio,
+            video=self.video,
+            screen=self.screen,
+            handRaised=self.hand_raised,
+            quality=self.quality,
+            reconnecting=self.reconnecting,
+            tracks=dict(self.tracks),
+        )
+
+    def send(self, message: BaseModel) -> None:
+        if self.connection is not None:
+            self.connection.send(message)
+
+
+@dataclass(eq=False)
+class LiveMeeting(Meeting):
+    participants: dict[str, Participant] = field(default_factory=dict)
+    chat: deque[ChatMessage] = field(default_factory=lambda: deque(maxlen=CHAT_HISTORY))
+    #: identities removed by a moderator: refused for the rest of this meeting
+    kicked: set[str] = field(default_factory=set)
+    active_speaker: str | None = None
+    speaker_since: float = 0.0
+
+    def broadcast(self, message: BaseModel, *, skip: Participant | None = None) -> None:
+        for participant in self.participants.values():
+            if participant is not skip:
+                participant.send(message)
+
+
+class MediaRouter(Protocol):
+    """The SFU side of a meeting: peer connections per participant, forwarding between them."""
+
+    async def handle(self, participant: Participant, message: PublishOffer | SubscribeAnswer) -> None: ...
+
+    async def participant_left(self, participant: Participant) -> None: ...
+
+
+class MeetingEngine(MeetingRegistry):
+    """Meetings with participants. Signals:
+
+    - ``on_started(room_id)`` / ``on_ended(room_id)`` hooks (from :class:`MeetingRegistry`)
+    - ``media`` (set by the SFU layer): told when participants join/leave so it can wire peers
+    """
+
+    def __init__(
+        self, rooms: RoomStore, tokens: TokenService, names: NameReservations, grace_s: float = RECONNECT_GRACE_S
+    ) -> None:
+        super().__init__()
+        self._rooms = rooms
+        self._tokens = tokens
+        self._names = names
+        self.grace_s = grace_s
+        self.media: MediaRouter | None = None
+
+    def live(self, room_id: str) -> LiveMeeting | None:
+        meeting = self._meetings.get(room_id)
+        return meeting if isinstance(meeting, LiveMeeting) else None
+
+    def _new_meeting(self, room_id: str) -> Meeting:
+        return LiveMeeting(room_id)
+
+    # joining and leaving ---------------------------------------------------------------------------
+
+    async def join(
+        self, claims: dict[str, Any], connection: Connection, resume: str | None
+    ) -> tuple[Participant, Joined]:
+        """Admit a participant (or resume one) from its token's claims; raises a domain error if refused."""
+        room_id, identity = str(claims.get("room")), claims.get("sub")
+        if not identity or not claims.get("permissions", {}).get("livekit", {}).get("roomJoin"):
+            raise Forbidden("This token cannot join a meeting: ask for one with a participant name")
+        room = await self._rooms.get(room_id)
+        if room is None:
+            raise NotFound(f"Room '{room_id}' does not exist", error="Room Error")
+        meeting = self.live(room_id)
+        if meeting is not None and identity in meeting.kicked:
+            raise Forbidden("You were removed from this meeting by a moderator")
+        existing = meeting.participants.get(identity) if meeting else None
+        if meeting is not None and existing is not None and resume is not None and resume == existing.session_id:
+            return await self._resume(meeting, existing, connection, room)
+        if room.status is RoomStatus.CLOSED:
+            raise Conflict(f"Room '{room_id}' is closed and cannot be joined", error="Room Error")
+        if existing is not None:
+            await self.remove(existing, LeftReason.DUPLICATE_IDENTITY)
+        started = self.live(room_id) or await self.start(room_id)
+        assert isinstance(started, LiveMeeting)
+        meeting = started
+        role = Role(str(claims.get("role")))
+        participant = Participant(str(identity), str(claims.get("name") or identity), role, room_id, connection)
+        meeting.broadcast(ParticipantJoined(participant=participant.info()))
+        meeting.participants[participant.identity] = participant
+        logger.info("Room(%s) participant %s joined as %s", room_id, participant.identity, role.value)
+        return participant, self._joined(meeting, participant, room, resumed=False)
+
+    async def _resume(
+        self, meeting: LiveMeeting, participant: Participant, connection: Connection, room: Any
+    ) -> tuple[Participant, Joined]:
+        if participant.grace_timer is not None:
+            participant.grace_timer.cancel()
+            participant.grace_timer = None
+        old = participant.connection
+        participant.connection = connection
+        if old is not None:
+            await old.close(4000)
+        meeting.broadcast(ParticipantUpdated(participant=participant.info()), skip=participant)
+        logger.info("Room(%s) participant %s resumed", meeting.room_id, participant.identity)
+        return participant, self._joined(meeting, participant, room, resumed=True)
+
+    def _joined(self, meeting: LiveMeeting, participant: Participant, room: Any, *, resumed: bool) -> Joined:
+        return Joined(
+            sessionId=participant.session_id,
+            you=participant.info(),
+            participants=[p.info() for p in meeting.participants.values() if p is not participant],
+            room={"roomId": room.room_id, "roomName": room.room_name, "config": room.config_dict()},
+            chat=list(meeting.chat),
+            reconnectGrace=self.grace_s,
+            resumed=resumed,
+        )
+
+    def connection_lost(self, participant: Participant, connection: Connection) -> None:
+        """The socket dropped without a goodbye: keep the seat for the grace period."""
+        meeting = self.live(participant.room_id)
+        if meeting is None or meeting.participants.get(participant.identity) is not participant:
+            return
+        if participant.connection is not connection:
+            return  # an older socket of a participant that already resumed
+        participant.connection = None
+        meeting.broadcast(ParticipantUpdated(participant=participant.info()))
+        loop = asyncio.get_running_loop()
+        participant.grace_timer = loop.call_later(
+            self.grace_s, lambda: asyncio.ensure_future(self._grace_expired(participant))
+        )
+        logger.info("Room(%s) participant %s lost its connection", participant.room_id, participant.identity)
+
+    async def _grace_expired(self, participant: Participant) -> None:
+        if participant.reconnecting:
+            await self.remove(participant, LeftReason.NETWORK_DISCONNECT)
+
+    async def remove(self, participant: Participant, reason: LeftReason) -> None:
+        """Take a participant out, tell it why, tell the others; the last one out ends the meeting."""
+        meeting = self.live(participant.room_id)
+        if meeting is None or meeting.participants.get(participant.identity) is not participant:
+            return
+        del meeting.participants[participant.identity]
+        if participant.grace_timer is not None:
+            participant.grace_timer.cancel()
+        self._names.release(participant.room_id, participant.name)
+        participant.send(Left(reason=reason))
+        if participant.connection is not None:
+            await participant.connection.close()
+        meeting.broadcast(ParticipantLeft(identity=participant.identity, reason=reason))
+        await self._media_left(participant)
+        logger.info("Room(%s) participant %s left (%s)", participant.room_id, participant.identity, reason.value)
+        if not meeting.participants:
+            await super().end(participant.room_id, "last participant left")
+
+    async def end(self, room_id: str, reason: str = "meeting_ended", by: str | None = None) -> None:
+        """End the meeting for everyone (a moderator, the room's deletion, or shutdown)."""
+        meeting = self.live(room_id)
+        if meeting is not None:
+            left = LeftReason.SERVER_SHUTDOWN if reason == "server_shutdown" else LeftReason.MEETING_ENDED
+            for participant in list(meeting.participants.values()):
+                mine = LeftReason.MEETING_ENDED_BY_SELF if participant.identity == by else left
+                del meeting.participants[participant.identity]
+                if participant.grace_timer is not None:
+                    participant.grace_timer.cancel()
+                participant.send(Left(reason=mine))
+                if participant.connection is not None:
+                    await participant.connection.close()
+                await self._media_left(participant)
+            self._names.forget_room(room_id)
+        await super().end(room_id, reason)
+
+    async def shutdown(self) -> None:
+        """Server stopping: tell everyone first, then end every meeting."""
+        for room_id in self.active_rooms():
+            await self.end(room_id, "server_shutdown")
+
+    # moderation ------------------------------------------------------------------------------------
+
+    def participant(self, room_id: str, identity: str) -> Participant:
+        meeting = self.live(room_id)
+        found = meeting.participants.get(identity) if meeting else None
+        if found is None:
+            raise NotFound(f"Participant '{identity}' is not in room '{room_id}'", error="Participant Error")
+        return found
+
+    def effective_role(self, room_id: str, identity: str | None, token_role: Role) -> Role:
+        """A participant's current role: a promotion or demotion overrides what its token says."""
+        meeting = self.live(room_id)
+        present = meeting.participants.get(identity) if meeting and identity else None
+        return present.role if present is not None else token_role
+
+    async def kick(self, room_id: str, identity: str) -> None:
+        target = self.participant(room_id, identity)
+        meeting = self.live(room_id)
+        assert meeting is not None
+        meeting.kicked.add(identity)
+        await self.remove(target, LeftReason.PARTICIPANT_KICKED)
+
+    async def set_role(self, room_id: str, identity: str, role: Role) -> Participant:
+        target = self.participant(room_id, identity)
+        room = await self._rooms.get(room_id)
+        if room is None:
+            raise NotFound(f"Room '{room_id}' does not exist", error="Room Error")
+        target.role = role
+        perms = permissions(role, room.config)
+        token, _ = self._tokens.issue(
+            "participant",
+            identity,
+            PARTICIPANT_TTL_S,
+            room=room_id,
+            role=role.value,
+            permissions=perms,
+            name=target.name,
+        )
+        target.send(RoleChanged(role=role.value, token=token, permissions=perms))
+        meeting = self.live(room_id)
+        assert meeting is not None
+        meeting.broadcast(ParticipantUpdated(participant=target.info()))
+        logger.info("Room(%s) participant %s is now %s", room_id, identity, role.value)
+        return target
+
+    # in-meeting activity ---------------------------------------------------------------------------
+
+    def chat(self, participant: Participant, text: str) -> ChatMessage:
+        meeting = self._meeting_of(participant)
+        message = ChatMessage(
+            id=secrets.token_urlsafe(8), identity=participant.identity, name=participant.name, time=now_ms(), text=text
+        )
+        meeting.chat.append(message)
+        meeting.broadcast(ChatReceived(message=message))
+        return message
+
+    def update(self, participant: Participant, **changes: Any) -> None:
+        """Change what others see of a participant (media, hand, quality) and tell them, if anything changed."""
+        if all(getattr(participant, key) == value for key, value in changes.items()):
+            return
+        for key, value in changes.items():
+            setattr(participant, key, value)
+        self._meeting_of(participant).broadcast(ParticipantUpdated(participant=participant.info()))
+
+    def react(self, participant: Participant, emoji: str) -> None:
+        message = ReactionReceived(identity=participant.identity, name=participant.name, emoji=emoji)
+        self._meeting_of(participant).broadcast(message)
+
+    def audio_level(self, participant: Participant, level: float) -> None:
+        """Pick the active speaker: the loudest recent voice, held a little so it does not flicker."""
+        now = time.monotonic()
+        participant.level, participant.level_at = level, now
+        meeting = self._meeting_of(participant)
+        candidates = [
+            p for p in meeting.participants.values() if p.audio and p.level >= SPEAKING_LEVEL and now - p.level_at < 1.0
+        ]
+        loudest = max(candidates, key=lambda p: p.level).identity if candidates else None
+        if loudest == meeting.active_speaker:
+            return
+        if loudest is None and now - meeting.speaker_since < SPEAKER_HOLD_S * 2:
+            return
+        if meeting.active_speaker is not None and now - meeting.speaker_since < SPEAKER_HOLD_S:
+            return
+        meeting.active_speaker, meeting.speaker_since = loudest, now
+        meeting.broadcast(ActiveSpeaker(identity=loudest))
+
+    def _meeting_of(self, participant: Participant) -> LiveMeeting:
+        meeting = self.live(participant.room_id)
+        if meeting is None:
+            raise Conflict("The meeting is over")
+        return meeting
+
+    async def media_message(self, participant: Participant, message: PublishOffer | SubscribeAnswer) -> None:
+        if self.media is None:
+            raise Conflict("This server has no media router: audio and video are unavailable")
+        await self.media.handle(participant, message)
+
+    async def _media_left(self, participant: Participant) -> None:
+        if self.media is not None:
+            await self.media.participant_left(participant)
+
+    def check_token_not_revoked(self, claims: dict[str, Any]) -> None:
+        meeting = self.live(str(claims.get("room")))
+        if meeting is not None and claims.get("sub") in meeting.kicked:
+            raise Unauthorized("This participant was removed from the meeting")

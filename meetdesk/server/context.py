@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from meetdesk.core.ids import new_password
@@ -14,10 +15,11 @@ from meetdesk.server.auth import LoginThrottle, TokenService, hash_password
 from meetdesk.server.config import ServerSettings
 from meetdesk.server.meeting.engine import MeetingEngine
 from meetdesk.server.meetings import NameReservations
-from meetdesk.server.rooms import PageTokens, RoomService
+from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
 from meetdesk.server.store.rooms import RecordingStore, RoomStore
+from meetdesk.server.webhooks import WebhookDispatcher
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class ServerContext:
     rooms: RoomService
     meetings: MeetingEngine
     tokens: TokenService
+    webhooks: WebhookDispatcher
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     first_start: FirstStart | None = None
 
@@ -60,6 +63,10 @@ class ServerContext:
         names = NameReservations()
         room_store = RoomStore(db)
         meetings = MeetingEngine(room_store, tokens, names, grace_s=settings.reconnect_grace)
+        webhooks = WebhookDispatcher(_webhook_settings(accounts))
+        # Registered before the rooms service's hooks, so a room deleted when its meeting ends is
+        # still there to describe in meetingEnded.
+        _announce_meetings(meetings, room_store, webhooks, settings.public_base_url)
         rooms = RoomService(
             room_store,
             RecordingStore(db),
@@ -69,10 +76,12 @@ class ServerContext:
             PageTokens(derive("page-tokens")),
         )
         await rooms.repair_after_restart()
-        return cls(settings, db, accounts, rooms, meetings, tokens, first_start=first_start)
+        webhooks.start()
+        return cls(settings, db, accounts, rooms, meetings, tokens, webhooks, first_start=first_start)
 
     async def close(self) -> None:
         await self.meetings.shutdown()
+        await self.webhooks.stop()
         await self.db.close()
 
 
@@ -91,3 +100,28 @@ async def _seed(settings: ServerSettings, accounts: AccountStore) -> FirstStart 
     await accounts.set_config("seeded", True)
     logger.info("First start: admin user '%s' created", settings.initial_admin_user)
     return FirstStart(settings.initial_admin_user, generated)
+
+
+def _webhook_settings(accounts: AccountStore) -> Callable[[], Awaitable[tuple[str | None, str | None]]]:
+    async def read() -> tuple[str | None, str | None]:
+        config = await accounts.config("webhooks") or {}
+        keys = await accounts.api_keys()
+        url = config.get("url") if config.get("enabled") else None
+        return url, keys[0].api_key if keys else None
+
+    return read
+
+
+def _announce_meetings(meetings: MeetingEngine, rooms: RoomStore, webhooks: WebhookDispatcher, base_url: str) -> None:
+    """meetingStarted / meetingEnded webhooks, with the room (as the API shows it) as data."""
+
+    def hook(event: str) -> Callable[[str], Awaitable[None]]:
+        async def emit(room_id: str) -> None:
+            room = await rooms.get(room_id)
+            if room is not None:
+                webhooks.emit(event, room_api_view(room, base_url))
+
+        return emit
+
+    meetings.on_started(hook("meetingStarted"))
+    meetings.on_ended(hook("meetingEnded"))

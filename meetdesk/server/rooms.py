@@ -136,32 +136,10 @@ class RoomService:
             token = self.page_tokens.encode(sort_field, sort_order, sort_key(last, sort_field), last.room_id)
         return found, token
 
-    def link(self, room: RoomRecord, secret: str) -> str:
-        return f"{self.base_url}/room/{room.room_id}?secret={secret}"
-
     def to_api(
         self, room: RoomRecord, fields: set[str] | None = None, *, with_moderator_url: bool = True
     ) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "roomId": room.room_id,
-            "roomName": room.room_name,
-            "creationDate": room.creation_date,
-        }
-        if room.auto_deletion_date is not None:
-            data["autoDeletionDate"] = room.auto_deletion_date
-        data["autoDeletionPolicy"] = {
-            "withMeeting": room.policy_with_meeting,
-            "withRecordings": room.policy_with_recordings,
-        }
-        data["config"] = room.config_dict()
-        if with_moderator_url:
-            data["moderatorUrl"] = self.link(room, room.moderator_secret)
-        data["speakerUrl"] = self.link(room, room.speaker_secret)
-        data["status"] = room.status.value
-        data["meetingEndAction"] = room.meeting_end_action.value
-        if fields:
-            data = {key: value for key, value in data.items() if key in fields}
-        return data
+        return room_api_view(room, self.base_url, fields, with_moderator_url=with_moderator_url)
 
     # changing --------------------------------------------------------------------------------------
 
@@ -311,3 +289,33 @@ class RoomService:
             logger.info("Room(%s) auto-deletion: %s", room_id, outcome.decision.code)
             acted += 1
         return acted
+
+
+def room_link(base_url: str, room: RoomRecord, secret: str) -> str:
+    return f"{base_url}/room/{room.room_id}?secret={secret}"
+
+
+def room_api_view(
+    room: RoomRecord, base_url: str, fields: set[str] | None = None, *, with_moderator_url: bool = True
+) -> dict[str, Any]:
+    """A room as the API shows it (MeetRoom), optionally projected on ``fields``."""
+    data: dict[str, Any] = {
+        "roomId": room.room_id,
+        "roomName": room.room_name,
+        "creationDate": room.creation_date,
+    }
+    if room.auto_deletion_date is not None:
+        data["autoDeletionDate"] = room.auto_deletion_date
+    data["autoDeletionPolicy"] = {
+        "withMeeting": room.policy_with_meeting,
+        "withRecordings": room.policy_with_recordings,
+    }
+    data["config"] = room.config_dict()
+    if with_moderator_url:
+        data["moderatorUrl"] = room_link(base_url, room, room.moderator_secret)
+    data["speakerUrl"] = room_link(base_url, room, room.speaker_secret)
+    data["status"] = room.status.value
+    data["meetingEndAction"] = room.meeting_end_action.value
+    if fields:
+        data = {key: value for key, value in data.items() if key in fields}
+    return data

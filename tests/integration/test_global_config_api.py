@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, API_KEY, InProcess, free_port
+from tests.integration.webhook_receiver import Receiver
 
 APPEARANCE = "/internal-api/v1/config/rooms/appearance"
 THEME = {
@@ -103,33 +102,6 @@ async def test_webhook_config(admin: httpx.AsyncClient) -> None:
     assert (await admin.put(url, json={"enabled": True, "url": "ftp://x.test/hook"})).status_code == 422
     assert (await admin.put(url, json={"enabled": True, "url": "https://hooks.test/in"})).status_code == 200
     assert (await admin.get(url)).json() == {"enabled": True, "url": "https://hooks.test/in"}
-
-
-class Receiver:
-    """A real HTTP server on loopback that records what it is sent."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), body))
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

@@ -315,11 +315,22 @@ class WebhookTest(_Strict):
 
 
 def check_http_url(value: str) -> str:
+    """An absolute http(s) URL with a host and a valid port, and nothing a request line cannot carry."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PydanticCustomError("url_scheme", "url must be an http or https URL")
+    bad = PydanticCustomError("url_scheme", "url must be an http or https URL")
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value):
+        raise bad
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or 0 < parts.port < 65536
+        host = parts.hostname
+        if host:
+            host.encode("idna").decode("idna")  # round trip: refuses broken punycode like "xn--"
+    except (ValueError, UnicodeError) as exc:
+        raise bad from exc
+    if parts.scheme not in ("http", "https") or not host or not port_ok:
+        raise bad
     return value
 
 

@@ -101,7 +101,7 @@ class WebhookDispatcher:
                     self.delivered += 1
                     return
                 problem = f"status {status}"
-            except httpx.HTTPError as exc:
+            except Exception as exc:  # unreachable, bad URL, anything: retry, and never end the dispatcher
                 problem = type(exc).__name__
             logger.info("Webhook %s attempt %d/%d failed (%s)", event, attempt, self._attempts, problem)
             if attempt < self._attempts:

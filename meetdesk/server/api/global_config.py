@@ -70,7 +70,7 @@ async def test_webhook(request: Request, caller: CallerDep, body: WebhookTest) -
     try:
         async with httpx.AsyncClient(timeout=5.0, follow_redirects=False) as client:
             status = await webhooks.send_once(client, body.url, "testEvent", data, keys[0].api_key)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError, OverflowError, UnicodeError) as exc:
         raise BadRequest(f"Webhook URL '{body.url}' is unreachable", error="Webhook Error") from exc
     if not 200 <= status < 300:
         raise BadRequest(f"Webhook URL '{body.url}' answered with status {status}", error="Webhook Error")

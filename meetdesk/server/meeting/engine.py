@@ -115,6 +115,8 @@ class MediaRouter(Protocol):
 
     async def participant_left(self, participant: Participant) -> None: ...
 
+    def participant_joined(self, participant: Participant) -> None: ...
+
 
 class MeetingEngine(MeetingRegistry):
     """Meetings with participants. Signals:
@@ -170,6 +172,8 @@ class MeetingEngine(MeetingRegistry):
         meeting.broadcast(ParticipantJoined(participant=participant.info()))
         meeting.participants[participant.identity] = participant
         logger.info("Room(%s) participant %s joined as %s", room_id, participant.identity, role.value)
+        if self.media is not None:
+            self.media.participant_joined(participant)
         return participant, self._joined(meeting, participant, room, resumed=False)
 
     async def _resume(
@@ -184,6 +188,8 @@ class MeetingEngine(MeetingRegistry):
             await old.close(4000)
         meeting.broadcast(ParticipantUpdated(participant=participant.info()), skip=participant)
         logger.info("Room(%s) participant %s resumed", meeting.room_id, participant.identity)
+        if self.media is not None:
+            self.media.participant_joined(participant)  # finish any renegotiation the drop interrupted
         return participant, self._joined(meeting, participant, room, resumed=True)
 
     def _joined(self, meeting: LiveMeeting, participant: Participant, room: Any, *, resumed: bool) -> Joined:
@@ -226,17 +232,19 @@ class MeetingEngine(MeetingRegistry):
             participant.grace_timer.cancel()
         self._names.release(participant.room_id, participant.name)
         participant.send(Left(reason=reason))
-        if participant.connection is not None:
-            await participant.connection.close()
         meeting.broadcast(ParticipantLeft(identity=participant.identity, reason=reason))
         await self._media_left(participant)
         logger.info("Room(%s) participant %s left (%s)", participant.room_id, participant.identity, reason.value)
         if not meeting.participants:
             await super().end(participant.room_id, "last participant left")
+        # Closed last, so that once its socket closes the room already shows the meeting's end.
+        if participant.connection is not None:
+            await participant.connection.close()
 
     async def end(self, room_id: str, reason: str = "meeting_ended", by: str | None = None) -> None:
         """End the meeting for everyone (a moderator, the room's deletion, or shutdown)."""
         meeting = self.live(room_id)
+        gone: list[Participant] = []
         if meeting is not None:
             left = LeftReason.SERVER_SHUTDOWN if reason == "server_shutdown" else LeftReason.MEETING_ENDED
             for participant in list(meeting.participants.values()):
@@ -245,11 +253,13 @@ class MeetingEngine(MeetingRegistry):
                 if participant.grace_timer is not None:
                     participant.grace_timer.cancel()
                 participant.send(Left(reason=mine))
-                if participant.connection is not None:
-                    await participant.connection.close()
                 await self._media_left(participant)
+                gone.append(participant)
             self._names.forget_room(room_id)
         await super().end(room_id, reason)
+        for participant in gone:
+            if participant.connection is not None:
+                await participant.connection.close()
 
     async def shutdown(self) -> None:
         """Server stopping: tell everyone first, then end every meeting."""

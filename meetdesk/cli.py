@@ -20,6 +20,13 @@ def _parser() -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, help="port (default 6080; MEETDESK_PORT)")
     server.add_argument("--data-dir", type=Path, help="where the database lives (MEETDESK_DATA_DIR)")
     server.add_argument("--base-url", help="public address used in room links (MEETDESK_BASE_URL)")
+    join = commands.add_parser("join", help="join a meeting as a headless participant (a bot)")
+    join.add_argument("link", help="room link: <server>/room/<roomId>?secret=...")
+    join.add_argument("--name", required=True, help="display name")
+    join.add_argument("--synthetic", action="store_true", help="send a test pattern and a tone (the only devices yet)")
+    join.add_argument("--duration", type=float, default=0.0, help="seconds to stay (0: until the meeting ends)")
+    join.add_argument("--json", action="store_true", help="print a JSON summary when done")
+    join.add_argument("--source-id", type=int, default=0, help="number drawn into the test pattern (0-255)")
     return parser
 
 
@@ -39,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         run(settings)
         return 0
+    if command == "join":
+        from meetdesk.client.bot import run_bot
+
+        return run_bot(args.link, args.name, duration=args.duration, as_json=args.json, source_id=args.source_id)
     return 2
 
 

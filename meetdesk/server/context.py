@@ -14,6 +14,7 @@ from meetdesk.core.models import now_ms
 from meetdesk.server.auth import LoginThrottle, TokenService, hash_password
 from meetdesk.server.config import ServerSettings
 from meetdesk.server.meeting.engine import MeetingEngine
+from meetdesk.server.meeting.media import MediaRouter
 from meetdesk.server.meetings import NameReservations
 from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
@@ -63,6 +64,7 @@ class ServerContext:
         names = NameReservations()
         room_store = RoomStore(db)
         meetings = MeetingEngine(room_store, tokens, names, grace_s=settings.reconnect_grace)
+        MediaRouter(meetings)
         webhooks = WebhookDispatcher(_webhook_settings(accounts))
         # Registered before the rooms service's hooks, so a room deleted when its meeting ends is
         # still there to describe in meetingEnded.

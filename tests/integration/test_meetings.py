@@ -227,7 +227,8 @@ async def test_bad_messages_get_errors_and_the_socket_lives_on(live_server: Live
         ('{"type": "media_state", "audio": "yes", "video": true}', "malformed"),
         ('{"type": "audio_level", "level": 7}', "malformed"),
         ("[1, 2]", "malformed"),
-        ('{"type": "publish_offer", "sdp": "v=0 garbage"}', "bad_state"),
+        ('{"type": "publish_offer", "sdp": "v=0 garbage"}', "invalid_sdp"),
+        ('{"type": "subscribe_answer", "sdp": "v=0"}', "bad_state"),  # no offer is waiting
         ("x" * (300 * 1024), "too_large"),
     ]:
         await ana.client.send_raw(raw)

@@ -154,7 +154,12 @@ async def _dispatch(ctx: ServerContext, participant: Participant, text: str) -> 
     try:
         return await _handle(ctx, participant, message)
     except MeetDeskError as exc:
-        code = "not_found" if exc.error.endswith("Error") and "not in room" in exc.message else "bad_state"
+        if exc.error == "invalid_sdp":
+            code = "invalid_sdp"
+        elif "not in room" in exc.message:
+            code = "not_found"
+        else:
+            code = "bad_state"
         participant.send(_error(code, exc.message, message.type))
         return True
 

@@ -1,0 +1,188 @@
+"""Guards for every hook the SFU has into aiortc's internals (see ``meetdesk/server/sfu/hooks.py``).
+
+If one of these fails, the pinned aiortc changed under the SFU: the forwarder would silently start
+decoding, stop forwarding, or lose keyframe requests. Read the new aiortc source and adapt
+``hooks.py`` before touching these tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import inspect
+import queue
+import threading
+from collections.abc import AsyncIterator
+
+import aiortc
+import av
+import pytest
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc.codecs.opus import OpusEncoder
+from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.jitterbuffer import JitterBuffer
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpReceiveParameters
+from aiortc.rtcrtpreceiver import RemoteStreamTrack, decoder_worker
+
+from meetdesk.server.sfu import hooks
+from meetdesk.server.sfu.assembler import OpusFrameAssembler, Vp8FrameAssembler
+
+VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)
+
+
+def source(function: object) -> str:
+    return inspect.getsource(function)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def pc() -> AsyncIterator[RTCPeerConnection]:
+    connection = RTCPeerConnection()
+    yield connection
+    await connection.close()
+
+
+def video_receiver(pc: RTCPeerConnection) -> RTCRtpReceiver:
+    receiver = pc.addTransceiver("video").receiver
+    # what RTCPeerConnection does when a remote description adds the track
+    receiver._track = RemoteStreamTrack(kind="video")
+    return receiver
+
+
+def test_aiortc_is_the_pinned_version() -> None:
+    assert aiortc.__version__.startswith(hooks.PINNED_AIORTC), (
+        f"aiortc {aiortc.__version__} is not the version the SFU hooks were written for; re-check hooks.py"
+    )
+
+
+async def test_receiver_has_the_private_attributes_the_tap_replaces(pc: RTCPeerConnection) -> None:
+    receiver = video_receiver(pc)
+    hooks.check_receiver(receiver)
+    assert isinstance(getattr(receiver, hooks.RECEIVER_JITTER_BUFFER), JitterBuffer)
+    assert isinstance(getattr(receiver, hooks.RECEIVER_DECODER_QUEUE), queue.Queue)
+    assert getattr(receiver, hooks.RECEIVER_DECODER_THREAD) is None
+    assert getattr(receiver, hooks.RECEIVER_KIND) == "video"
+    pli = RTCRtpReceiver._send_rtcp_pli
+    assert inspect.iscoroutinefunction(pli)
+    assert list(inspect.signature(pli).parameters) == ["self", "media_ssrc"]
+
+
+def test_receiver_feeds_the_jitter_buffer_and_decoder_queue_as_the_tap_expects() -> None:
+    handle = source(RTCRtpReceiver._handle_rtp_packet)
+    # the assembler reads the depayloaded data the receiver stores on the packet ...
+    assert "packet._data = depayload(codec, packet.payload)" in handle
+    # ... and takes the jitter buffer's place, with its return shape
+    assert "pli_flag, encoded_frame = self.__jitter_buffer.add(packet)" in handle
+    assert handle.index("packet._data = depayload") < handle.index("self.__jitter_buffer.add(packet)")
+    assert "self.__decoder_queue.put((codec, encoded_frame))" in handle
+    # the decoder thread reads the queue object found on the receiver when receive() runs
+    receive = source(RTCRtpReceiver.receive)
+    assert "target=decoder_worker" in receive and "self.__decoder_queue," in receive
+    # stopping (stop(), RTCP BYE, disconnect) puts None on that queue: the tap's end-of-stream signal
+    stop = source(RTCRtpReceiver._RTCRtpReceiver__stop_decoder)  # type: ignore[attr-defined]
+    assert "self.__decoder_queue.put(None)" in stop and "self.__decoder_thread.join()" in stop
+    assert "self.__stop_decoder()" in source(RTCRtpReceiver.stop)
+    assert "self.__stop_decoder()" in source(RTCRtpReceiver._handle_disconnect)
+
+
+async def test_decoder_worker_ends_at_once_on_the_tap_queue_without_a_decoder() -> None:
+    loop = asyncio.get_running_loop()
+    output: asyncio.Queue[object] = asyncio.Queue()
+    ended: list[bool] = []
+    stand_in = hooks._EndOfStream(lambda: ended.append(True))
+    thread = threading.Thread(target=decoder_worker, args=(loop, stand_in, output, threading.Event()))
+    thread.start()
+    await loop.run_in_executor(None, thread.join, 5.0)
+    assert not thread.is_alive()
+    assert await asyncio.wait_for(output.get(), 5.0) is None  # the remote track is told it ended
+    assert not ended  # the thread ending is not the stream ending
+    stand_in.put(None)
+    stand_in.put(None)
+    assert ended == [True]
+
+
+@pytest.mark.parametrize("tap_before_receive", [True, False], ids=["tap-then-receive", "receive-then-tap"])
+async def test_tap_stops_the_decoder_thread_and_reports_the_end(
+    pc: RTCPeerConnection, tap_before_receive: bool
+) -> None:
+    receiver = video_receiver(pc)
+    ended: list[bool] = []
+    if tap_before_receive:
+        assembler = hooks.tap_receiver(receiver, lambda frame: None, lambda: ended.append(True))
+    await receiver.receive(RTCRtpReceiveParameters(codecs=[VP8]))
+    if not tap_before_receive:
+        assert hooks.decoder_thread(receiver) is not None
+        assembler = hooks.tap_receiver(receiver, lambda frame: None, lambda: ended.append(True))
+    thread = hooks.decoder_thread(receiver)
+    assert thread is not None
+    await asyncio.get_running_loop().run_in_executor(None, thread.join, 5.0)
+    assert not thread.is_alive()
+    assert getattr(receiver, hooks.RECEIVER_JITTER_BUFFER) is assembler
+    assert isinstance(assembler, Vp8FrameAssembler)
+    await receiver.stop()
+    assert ended == [True]
+
+
+async def test_audio_receivers_get_the_opus_assembler(pc: RTCPeerConnection) -> None:
+    receiver = pc.addTransceiver("audio").receiver
+    assert isinstance(hooks.tap_receiver(receiver, lambda frame: None, lambda: None), OpusFrameAssembler)
+
+
+def test_sender_routes_pli_and_fir_through_send_keyframe() -> None:
+    assert list(inspect.signature(RTCRtpSender._send_keyframe).parameters) == ["self"]
+    handle = source(RTCRtpSender._handle_rtcp_packet)
+    branch = handle[handle.index("RTCP_PSFB_FIR") :]
+    assert "RTCP_PSFB_PLI" in branch
+    assert branch.index("self._send_keyframe()") < branch.index("RTCP_PSFB_APP")
+
+
+async def test_redirected_sender_calls_the_forwarder_not_its_encoder(pc: RTCPeerConnection) -> None:
+    sender = pc.addTransceiver("video").sender
+    calls: list[bool] = []
+
+    def request() -> None:
+        calls.append(True)
+
+    hooks.redirect_keyframe_requests(sender, request)
+    sender._send_keyframe()
+    assert calls == [True]
+    assert sender._RTCRtpSender__force_keyframe is False  # type: ignore[attr-defined]
+    hooks.restore_keyframe_requests(sender, lambda: None)  # redirected to someone else: left alone
+    sender._send_keyframe()
+    assert calls == [True, True]
+    hooks.restore_keyframe_requests(sender, request)
+    sender._send_keyframe()
+    assert calls == [True, True]
+    assert sender._RTCRtpSender__force_keyframe is True  # type: ignore[attr-defined]
+
+
+def test_sender_packs_packets_without_encoding() -> None:
+    """The subscriber side needs no hook only because of this branch: av.Packet -> pack(), not encode()."""
+    next_frame = source(RTCRtpSender._next_encoded_frame)
+    assert "data = await self.__track.recv()" in next_frame
+    assert "if isinstance(data, Frame):" in next_frame
+    assert "self.__encoder.pack(data)" in next_frame
+    assert next_frame.index("if isinstance(data, Frame):") < next_frame.index("self.__encoder.pack(data)")
+    # and pack() never opens a codec
+    assert "self.codec" not in source(Vp8Encoder.pack)
+    assert "self.codec" not in source(OpusEncoder.pack)
+
+
+def test_check_functions_fail_loudly_on_objects_without_the_internals() -> None:
+    with pytest.raises(hooks.AiortcHookError, match="RTCRtpReceiver lacks"):
+        hooks.check_receiver(object())  # type: ignore[arg-type]
+    with pytest.raises(hooks.AiortcHookError, match="RTCRtpSender lacks"):
+        hooks.check_sender(object())  # type: ignore[arg-type]
+
+
+def test_a_sender_whose_track_is_replaced_by_none_idles_and_lives_on() -> None:
+    """Subscription.close() relies on this to free a transceiver for the next subscription:
+    the RTP loop ends for good on MediaStreamError, but idles while the track is None, and an
+    empty VP8 packet (the filler a detached track returns) sends nothing."""
+    run = source(RTCRtpSender._run_rtp)
+    assert "if not self.__track:" in run and "await asyncio.sleep(0.02)" in run
+    assert "except (asyncio.CancelledError, ConnectionError, MediaStreamError):" in run
+    assert run.index("if not self.__track:") < run.index("await self._next_encoded_frame(codec)")
+    assert "if not payloads:\n            return None" in source(RTCRtpSender._next_encoded_frame)
+    packet = av.Packet(b"")
+    packet.pts, packet.time_base = 0, fractions.Fraction(1, 90000)
+    assert Vp8Encoder().pack(packet)[0] == []

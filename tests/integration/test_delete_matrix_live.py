@@ -1,0 +1,63 @@
+"""The deletion matrix's meeting rows with real meetings: participants on real sockets, ends they are told of."""
+
+from __future__ import annotations
+
+import pytest
+
+from meetdesk.core.models import now_ms
+from meetdesk.core.signalling import Leave
+from meetdesk.server.store.rooms import RecordingRecord
+from tests.conftest import API_KEY, LiveServer
+from tests.integration.meeting_helpers import create_room, join
+
+# withMeeting, withRecordings, has recordings -> status, code, what the participant hears now, room after it leaves
+ROWS = [
+    ("force", "fail", False, 200, "room_with_active_meeting_deleted", "meeting_ended", None),
+    ("when_meeting_ends", "fail", False, 202, "room_with_active_meeting_scheduled_to_be_deleted", None, None),
+    ("fail", "force", False, 409, "room_has_active_meeting", None, "open"),
+    ("force", "force", True, 200, "room_with_active_meeting_and_recordings_deleted", "meeting_ended", None),
+    ("force", "close", True, 200, "room_with_active_meeting_closed", "meeting_ended", "closed"),
+    ("force", "fail", True, 409, "room_with_active_meeting_has_recordings", None, "open"),
+    ("when_meeting_ends", "force", True, 202, "room_with_active_meeting_and_recordings_scheduled_to_be_deleted", None,
+     None),
+    ("when_meeting_ends", "close", True, 202, "room_with_active_meeting_scheduled_to_be_closed", None, "closed"),
+    ("when_meeting_ends", "fail", True, 409, "room_with_active_meeting_has_recordings_cannot_schedule_deletion", None,
+     "open"),
+    ("fail", "close", True, 409, "room_with_recordings_has_active_meeting", None, "open"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("wm", "wr", "recorded", "status", "code", "told", "after"), ROWS)
+async def test_delete_during_a_live_meeting(
+    live_server: LiveServer,
+    wm: str,
+    wr: str,
+    recorded: bool,
+    status: int,
+    code: str,
+    told: str | None,
+    after: str | None,
+) -> None:
+    room = await create_room(live_server)
+    room_id = room["roomId"]
+    if recorded:
+        await live_server.ctx.rooms.recordings.add(
+            RecordingRecord(f"{room_id}--EG_live--r1", room_id, "Meeting", "complete", now_ms(), now_ms(), "r.mp4", 1)
+        )
+    ana = await join(live_server, room, "moderator", "Ana")
+    async with live_server.http(**{"X-API-KEY": API_KEY}) as api:
+        response = await api.delete(f"/api/v1/rooms/{room_id}", params={"withMeeting": wm, "withRecordings": wr})
+        assert response.status_code == status
+        body = response.json()
+        assert body.get("successCode", body.get("error")) == code
+        if told is not None:
+            assert (await ana.expect("left")).reason == told  # type: ignore[union-attr]
+        else:
+            await ana.client.send(Leave())
+            assert (await ana.expect("left")).reason == "voluntary_leave"  # type: ignore[union-attr]
+        await ana.closed()
+        final = await api.get(f"/api/v1/rooms/{room_id}")
+        if after is None:
+            assert final.status_code == 404
+        else:
+            assert (final.json()["status"], final.json()["meetingEndAction"]) == (after, "none")

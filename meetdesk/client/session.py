@@ -23,6 +23,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from pydantic import BaseModel
 
 from meetdesk.client.api import MeetDeskClient, parse_room_link
+from meetdesk.client.media.level import LevelMeter
 from meetdesk.client.media.synthetic import MarkerError, SyntheticCamera, SyntheticMicrophone, decode_marker
 from meetdesk.client.signalling import SignallingClient, SignallingError
 from meetdesk.core.signalling import (
@@ -49,6 +50,8 @@ from meetdesk.core.signalling import (
 logger = logging.getLogger(__name__)
 
 RECONNECT_DELAYS_S = (0.1, 0.25, 0.5, 1.0, 2.0)
+LEVEL_INTERVAL_S = 0.25
+SPEAKING_LEVEL = 0.05
 
 
 class SessionState(StrEnum):
@@ -116,6 +119,8 @@ class MeetingSession:
         self._events: asyncio.Queue[SessionEvent] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
         self._leaving = False
+        self._meter: LevelMeter | None = None
+        self._level_task: asyncio.Task[None] | None = None
 
     # lifecycle -------------------------------------------------------------------------------------
 
@@ -155,8 +160,9 @@ class MeetingSession:
 
     async def _finish(self, reason: LeftReason) -> None:
         self.end_reason = self.end_reason or reason
-        for task in list(self._tasks):
-            task.cancel()
+        for task in [*self._tasks, self._level_task]:
+            if task is not None:
+                task.cancel()
         if self._reader is not None and self._reader is not asyncio.current_task():
             self._reader.cancel()
         if self._signalling is not None:
@@ -234,7 +240,8 @@ class MeetingSession:
         if self.publish_video:
             self._local.append(SyntheticCamera(self.source_id))
         if self.publish_audio:
-            self._local.append(SyntheticMicrophone(self.source_id))
+            self._meter = LevelMeter(SyntheticMicrophone(self.source_id))
+            self._local.append(self._meter)
         for track in self._local:
             pc.addTransceiver(track, direction="sendonly")
         if not self._local:
@@ -252,6 +259,21 @@ class MeetingSession:
 
         await self.send(PublishOffer(sdp=pc.localDescription.sdp, sources=sources))  # type: ignore[arg-type]
         await self.send(MediaState(audio=self.publish_audio, video=self.publish_video))
+        if self._level_task is None or self._level_task.done():
+            self._level_task = asyncio.create_task(self._report_levels(), name=f"levels-{self.name}")
+
+    async def _report_levels(self) -> None:
+        """Tell the server how loud this microphone is, a few times a second (it picks the active speaker)."""
+        last = -1.0
+        while self._signalling is not None:
+            await asyncio.sleep(LEVEL_INTERVAL_S)
+            if self._meter is None or self.state is not SessionState.CONNECTED:
+                continue
+            level = round(self._meter.level, 2)
+            if abs(level - last) >= 0.02 or level >= SPEAKING_LEVEL:
+                with contextlib.suppress(Exception):  # a drop is handled by the reader's recovery
+                    await self.send(AudioLevel(level=level))
+                last = level
 
     async def _reset_subscriber(self) -> None:
         if self._subscriber is not None:

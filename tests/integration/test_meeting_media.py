@@ -106,3 +106,26 @@ async def test_join_command_explains_a_bad_link(live_server: LiveServer) -> None
         )
         _, err = await asyncio.wait_for(process.communicate(), timeout=60)
         assert process.returncode == code and words in err.decode(), err.decode()
+
+
+async def test_the_one_who_speaks_becomes_active_speaker(live_server: LiveServer) -> None:
+    from meetdesk.core.signalling import ActiveSpeaker
+
+    room = await create_room(live_server)
+    quiet = MeetingSession(room["moderatorUrl"], "Quiet", source_id=1, publish_audio=False)
+    talker = MeetingSession(room["speakerUrl"], "Talker", source_id=2)
+    await quiet.join()
+    await talker.join()
+    try:
+
+        async def first_active_speaker() -> str | None:
+            async for event in quiet.events():
+                if isinstance(event, ActiveSpeaker) and event.identity:
+                    return event.identity
+            return None
+
+        speaker = await asyncio.wait_for(first_active_speaker(), timeout=15)
+        assert speaker == talker.joined.you.identity  # type: ignore[union-attr]
+    finally:
+        await talker.leave()
+        await quiet.leave()

@@ -129,3 +129,36 @@ async def test_the_one_who_speaks_becomes_active_speaker(live_server: LiveServer
     finally:
         await talker.leave()
         await quiet.leave()
+
+
+async def test_session_resumes_after_a_signalling_drop_and_media_keeps_flowing(live_server: LiveServer) -> None:
+    from meetdesk.client.session import StateChanged
+
+    room = await create_room(live_server)
+    ana = MeetingSession(room["moderatorUrl"], "Ana", source_id=1)
+    bo = MeetingSession(room["speakerUrl"], "Bo", source_id=2)
+    await ana.join()
+    await bo.join()
+    try:
+        bo_id = bo.joined.you.identity  # type: ignore[union-attr]
+        await until(lambda: sum(video_from(ana, bo_id)) >= 10)
+        states: list[str] = []
+
+        async def watch() -> None:
+            async for event in bo.events():
+                if isinstance(event, StateChanged):
+                    states.append(event.state.value)
+                    if event.state is SessionState.CONNECTED and "reconnecting" in states:
+                        return
+
+        watcher = asyncio.create_task(watch())
+        assert bo._signalling is not None
+        bo._signalling.abort()  # the network drops the socket
+        await asyncio.wait_for(watcher, timeout=15)
+        assert states[-2:] == ["reconnecting", "connected"]
+        assert bo.joined is not None and bo.joined.resumed and bo.joined.you.identity == bo_id
+        before = sum(video_from(ana, bo_id))
+        await until(lambda: sum(video_from(ana, bo_id)) >= before + 20)  # same identity, media never stopped
+    finally:
+        await bo.leave()
+        await ana.leave()

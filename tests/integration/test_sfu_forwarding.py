@@ -353,9 +353,15 @@ async def test_a_freed_transceiver_carries_the_next_subscription(sfu: Sfu, caplo
     assert all(t.sender.track is None for t in transceivers)
     viewer.subscriptions = [forwarder.add_to(viewer.server, viewer.name) for forwarder in second.forwarders.values()]
     assert viewer.server.getTransceivers() == transceivers  # reused, not added
+    switched_at, seen_from_first = time.monotonic(), len(viewer.frames(11))
     await negotiate(viewer.server, viewer.client)
     heard = len(viewer.audio)
+    await viewer.changes.until(lambda: len(viewer.frames(12)) >= 1, timeout=5)
+    # the new stream starts on its keyframe at once (not glued to the old stream's last frame)
+    assert time.monotonic() - switched_at < 1.0
+    late_from_first = len(viewer.frames(11)) - seen_from_first
     await viewer.changes.until(lambda: len(viewer.frames(12)) >= 20 and len(viewer.audio) >= heard + 20)
     assert consecutive(viewer.frames(12))
+    assert len(viewer.frames(11)) - seen_from_first == late_from_first  # nothing of the old stream after
     assert abs(dominant_frequency(np.concatenate(viewer.audio[-10:])) - tone_frequency(12)) < 20
     assert decode_failures(caplog) == []

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Final
 
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
 from .frames import EncodedFrame, is_vp8_keyframe, is_vp8_partition_start
@@ -25,6 +26,7 @@ from .frames import EncodedFrame, is_vp8_keyframe, is_vp8_partition_start
 logger = logging.getLogger(__name__)
 
 FrameSink = Callable[[EncodedFrame], None]
+CodecMap = Mapping[int, RTCRtpCodecParameters]  # payload type -> codec, as the receiver negotiated them
 
 # How long a missing packet may hold up the frames behind it before it is given up on. NACK and RTX
 # recover a loss within a round trip; past this, waiting costs more than a keyframe does.
@@ -69,6 +71,37 @@ class TimestampUnwrapper:
         return extended
 
 
+class CodecGuard:
+    """Lets through packets of one codec only, and says once (a warning) when others arrive.
+
+    Answering an offer, aiortc keeps the offerer's codec order, so a publisher that prefers H.264
+    sends H.264: the assemblers would make nonsense of it. ``codecs`` is the receiver's own map,
+    filled in place when it starts receiving.
+    """
+
+    def __init__(self, mime_type: str, codecs: CodecMap | None) -> None:
+        self._mime_type = mime_type.lower()
+        self._codecs = codecs
+        self._checked_pt: int | None = None
+        self._refused: set[int] = set()
+
+    def accepts(self, packet: RtpPacket) -> bool:
+        if packet.payload_type == self._checked_pt or self._codecs is None:
+            return True
+        codec = self._codecs.get(packet.payload_type)
+        if codec is not None and codec.mimeType.lower() == self._mime_type:
+            self._checked_pt = packet.payload_type
+            return True
+        if packet.payload_type not in self._refused:
+            self._refused.add(packet.payload_type)
+            logger.warning(
+                "SFU drops %s media: it forwards %s only (negotiate forwarded_codecs())",
+                codec.mimeType if codec is not None else f"payload type {packet.payload_type}",
+                self._mime_type,
+            )
+        return False
+
+
 class Vp8FrameAssembler:
     """Completes VP8 frames on the marker bit, in sequence order, and hands them to ``sink``.
 
@@ -76,8 +109,11 @@ class Vp8FrameAssembler:
     resumes at the next frame start and that frame is flagged ``after_loss``.
     """
 
-    def __init__(self, sink: FrameSink, *, max_wait: float = DEFAULT_MAX_WAIT_S) -> None:
+    def __init__(
+        self, sink: FrameSink, *, max_wait: float = DEFAULT_MAX_WAIT_S, codecs: CodecMap | None = None
+    ) -> None:
         self._sink = sink
+        self._guard = CodecGuard("video/VP8", codecs)
         self._max_wait = max_wait
         self._seq = SequenceUnwrapper()
         self._ts = TimestampUnwrapper()
@@ -96,6 +132,8 @@ class Vp8FrameAssembler:
         return MAX_PENDING_PACKETS
 
     def add(self, packet: RtpPacket) -> tuple[bool, None]:
+        if not self._guard.accepts(packet):
+            return False, None
         ext = self._seq.unwrap(packet.sequence_number)
         if self._next is not None and ext < self._next:
             return False, None  # late or duplicate: its frame went out already or was given up on
@@ -202,8 +240,9 @@ class Vp8FrameAssembler:
 class OpusFrameAssembler:
     """Every Opus RTP packet is one frame: hand it on at once; drop late and duplicate packets."""
 
-    def __init__(self, sink: FrameSink) -> None:
+    def __init__(self, sink: FrameSink, *, codecs: CodecMap | None = None) -> None:
         self._sink = sink
+        self._guard = CodecGuard("audio/opus", codecs)
         self._seq = SequenceUnwrapper()
         self._ts = TimestampUnwrapper()
         self._last: int | None = None
@@ -214,6 +253,8 @@ class OpusFrameAssembler:
         return 1
 
     def add(self, packet: RtpPacket) -> tuple[bool, None]:
+        if not self._guard.accepts(packet):
+            return False, None
         ext = self._seq.unwrap(packet.sequence_number)
         if (self._last is not None and ext <= self._last) or not packet.payload:
             return False, None

@@ -1,16 +1,18 @@
 """The forwarder of one published track: encoded frames from a receiver, fanned out to subscribers.
 
 The meeting engine makes one :class:`TrackForwarder` per track a participant publishes (from the
-publisher peer connection's ``track`` event) and one :class:`Subscription` per participant that
-receives it (its track added to that participant's subscriber peer connection)::
+publisher peer connection's transceivers once the offer is applied) and one :class:`Subscription`
+per participant that receives it, on that participant's subscriber peer connection::
 
-    forwarder = TrackForwarder(transceiver.receiver, track, name="alice/camera")
-    subscription = forwarder.subscribe("bob")
-    sender = bob_subscriber_pc.addTrack(subscription.track)
-    subscription.bind_sender(sender)          # bob's PLI/FIR now reach alice
-    ...
-    subscription.close()                      # or forwarder.unsubscribe("bob")
-    forwarder.close()                         # alice unpublished or left
+    forwarder = TrackForwarder(transceiver.receiver, track, name="room/alice/camera")
+    subscription = forwarder.add_to(bob_subscriber_pc, "bob")   # addTrack + VP8/Opus + PLI routing
+    ...                                                          # renegotiate bob's connection
+    subscription.close()       # bob's transceiver goes idle, reusable by the next add_to/addTrack
+    forwarder.close()          # alice unpublished or left: every subscription closed
+
+(``add_to`` is ``subscribe`` + ``pc.addTrack`` + ``setCodecPreferences(forwarded_codecs(kind))`` +
+``bind_sender``; do those steps by hand to place the track some other way, e.g. ``replaceTrack``.)
+The publisher side should offer only :func:`forwarded_codecs` too.
 
 Fan-out is synchronous and never waits on a subscriber: each has a bounded queue (see
 :mod:`.track`). Keyframes are asked of the publisher with RTCP PLI whenever a subscriber needs one
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -38,6 +41,9 @@ from .track import DEFAULT_AUDIO_QUEUE, DEFAULT_VIDEO_QUEUE, ForwardedTrack, Sub
 logger = logging.getLogger(__name__)
 
 DEFAULT_PLI_INTERVAL: Final = 0.3
+
+# Where the timestamps of idle senders stopped, for the subscription that reuses them next.
+_sender_timelines: weakref.WeakKeyDictionary[RTCRtpSender, tuple[int, float]] = weakref.WeakKeyDictionary()
 
 
 def forwarded_codecs(kind: str) -> list[RTCRtpCodecCapability]:
@@ -85,9 +91,18 @@ class Subscription:
         return self._track.readyState != "live"
 
     def bind_sender(self, sender: RTCRtpSender) -> None:
-        """Route PLI/FIR that the subscriber sends for ``sender`` to the publisher."""
+        """Route PLI/FIR that the subscriber sends for ``sender`` to the publisher.
+
+        If ``sender`` carried another forwarded track before (closed, or still on it: then bind
+        before ``replaceTrack``), this one continues its timestamps.
+        """
         hooks.redirect_keyframe_requests(sender, self.request_keyframe)
         self._sender = sender
+        previous = sender.track
+        if isinstance(previous, ForwardedTrack) and previous is not self._track and previous.readyState == "live":
+            self._track.continue_after(previous.timeline())
+        elif (timeline := _sender_timelines.pop(sender, None)) is not None:
+            self._track.continue_after(timeline)
 
     def request_keyframe(self) -> None:
         """The subscriber lost pictures (PLI/FIR): ask the publisher for a keyframe (throttled)."""
@@ -112,6 +127,7 @@ class Subscription:
         hooks.restore_keyframe_requests(sender, self.request_keyframe)
         if sender.track is self._track:
             sender.replaceTrack(None)
+            _sender_timelines[sender] = self._track.timeline()
         self._track.detach()
 
 
@@ -261,6 +277,8 @@ class TrackForwarder:
         if self._ended:
             return
         self._ended = True
+        if self._closed:
+            return  # closed first (the publisher connection closes after): nothing left to tell
         logger.info("Forwarder(%s) publisher's stream ended", self.name)
         for subscription in list(self._subscriptions.values()):
             subscription.close()

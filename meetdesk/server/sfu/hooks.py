@@ -4,7 +4,9 @@ aiortc has no API for forwarding encoded media, so the SFU changes three things 
 
 1. On a publisher's ``RTCRtpReceiver`` it replaces the private jitter buffer
    (``_RTCRtpReceiver__jitter_buffer``) with an assembler from :mod:`.assembler`, which completes
-   frames on the marker bit and hands them to the forwarder, so nothing reaches the decoder.
+   frames on the marker bit and hands them to the forwarder, so nothing reaches the decoder. The
+   assembler reads the receiver's negotiated codecs (``_RTCRtpReceiver__codecs``) to refuse any
+   codec but VP8 / Opus.
 2. On the same receiver it replaces the private decoder queue (``_RTCRtpReceiver__decoder_queue``)
    with :class:`_EndOfStream`: the decoder thread, whether already running or started later by
    ``receive()``, ends at once without creating a decoder, and the ``put(None)`` that aiortc sends
@@ -40,6 +42,7 @@ RECEIVER_JITTER_BUFFER: Final = "_RTCRtpReceiver__jitter_buffer"
 RECEIVER_DECODER_QUEUE: Final = "_RTCRtpReceiver__decoder_queue"
 RECEIVER_DECODER_THREAD: Final = "_RTCRtpReceiver__decoder_thread"
 RECEIVER_KIND: Final = "_RTCRtpReceiver__kind"
+RECEIVER_CODECS: Final = "_RTCRtpReceiver__codecs"
 SENDER_KEYFRAME: Final = "_send_keyframe"
 RECEIVER_PLI: Final = "_send_rtcp_pli"
 
@@ -52,7 +55,13 @@ def check_receiver(receiver: RTCRtpReceiver) -> None:
     """Raise :class:`AiortcHookError` unless ``receiver`` has the internals :func:`tap_receiver` replaces."""
     missing = [
         name
-        for name in (RECEIVER_JITTER_BUFFER, RECEIVER_DECODER_QUEUE, RECEIVER_DECODER_THREAD, RECEIVER_KIND)
+        for name in (
+            RECEIVER_JITTER_BUFFER,
+            RECEIVER_DECODER_QUEUE,
+            RECEIVER_DECODER_THREAD,
+            RECEIVER_KIND,
+            RECEIVER_CODECS,
+        )
         if not hasattr(receiver, name)
     ]
     if not callable(getattr(receiver, RECEIVER_PLI, None)):
@@ -105,11 +114,12 @@ def tap_receiver(
     """
     check_receiver(receiver)
     kind = getattr(receiver, RECEIVER_KIND)
+    codecs = getattr(receiver, RECEIVER_CODECS)  # filled in place by receive()
     assembler: Vp8FrameAssembler | OpusFrameAssembler
     if kind == "video":
-        assembler = Vp8FrameAssembler(sink)
+        assembler = Vp8FrameAssembler(sink, codecs=codecs)
     elif kind == "audio":
-        assembler = OpusFrameAssembler(sink)
+        assembler = OpusFrameAssembler(sink, codecs=codecs)
     else:
         raise ValueError(f"cannot forward {kind!r} media")
     setattr(receiver, RECEIVER_JITTER_BUFFER, assembler)

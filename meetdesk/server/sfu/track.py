@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any, Final
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from .frames import AUDIO_TIME_BASE, VIDEO_TIME_BASE, EncodedFrame
+from .frames import AUDIO_CLOCK_RATE, AUDIO_TIME_BASE, VIDEO_CLOCK_RATE, VIDEO_TIME_BASE, EncodedFrame
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ DEFAULT_AUDIO_QUEUE: Final = 25  # frames, half a second at 20 ms
 # One 20 ms Opus frame of silence (TOC: CELT fullband 20 ms, mono, one frame), as SFUs send for it.
 OPUS_SILENCE: Final = b"\xf8\xff\xfe"
 OPUS_FRAME_TICKS: Final = 960
+VIDEO_FRAME_TICKS: Final = 3000  # one frame at 30 fps
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,12 @@ class ForwardedTrack(MediaStreamTrack):
         self._keyframe_requests = 1 if self.waiting_for_keyframe else 0
         self._forwarded_at_request = -1
         self._detached = False
-        self._last_pts = 0
+        self._clock_rate = VIDEO_CLOCK_RATE if kind == "video" else AUDIO_CLOCK_RATE
+        self._frame_ticks = VIDEO_FRAME_TICKS if kind == "video" else OPUS_FRAME_TICKS
+        self._last_pts = 0  # of the last packet recv() returned, on this track's timeline
+        self._last_at = 0.0
+        self._continue_from: tuple[int, float] | None = None
+        self._offset = 0
 
     def stats(self) -> SubscriberStats:
         return SubscriberStats(
@@ -141,10 +148,34 @@ class ForwardedTrack(MediaStreamTrack):
                 await self._waiter
             finally:
                 self._waiter = None
-        self._forwarded += 1
         packet = self._queue.popleft()
-        self._last_pts = packet.pts or 0
+        if self._forwarded == 0 and self._continue_from is not None:
+            last_pts, last_at = self._continue_from
+            gap = max(2 * self._frame_ticks, round((time.monotonic() - last_at) * self._clock_rate))
+            self._offset = last_pts + gap - (packet.pts or 0)
+        if self._offset:
+            # the packet is shared with the other subscribers: this one gets its own timestamp
+            shifted = av.Packet(bytes(packet))
+            shifted.pts, shifted.time_base = (packet.pts or 0) + self._offset, packet.time_base
+            shifted.is_keyframe = packet.is_keyframe
+            packet = shifted
+        self._forwarded += 1
+        self._last_pts, self._last_at = packet.pts or 0, time.monotonic()
         return packet
+
+    def timeline(self) -> tuple[int, float]:
+        """The last timestamp this track gave its sender, and when: for :meth:`continue_after`."""
+        return self._last_pts, self._last_at
+
+    def continue_after(self, timeline: tuple[int, float]) -> None:
+        """Continue the RTP timestamps of the track the sender carried before (see :meth:`timeline`).
+
+        A reused sender keeps its SSRC and timestamp origin, so without this the new stream's
+        timestamps would restart from the forwarder's clock: repeated or backwards timestamps
+        make a receiver glue frames of both streams together (aiortc's jitter buffer cuts frames
+        where the timestamp changes) and lose the keyframe the new stream starts with.
+        """
+        self._continue_from = timeline
 
     def detach(self) -> None:
         """End the track, but let the ``recv()`` its sender is waiting in return a harmless packet.
@@ -159,7 +190,7 @@ class ForwardedTrack(MediaStreamTrack):
 
     def _filler(self) -> av.Packet[Any]:
         packet = av.Packet(b"" if self.kind == "video" else OPUS_SILENCE)
-        packet.pts = self._last_pts + (0 if self.kind == "video" else OPUS_FRAME_TICKS)
+        packet.pts = self._last_pts + (0 if self.kind == "video" else self._frame_ticks)
         packet.time_base = VIDEO_TIME_BASE if self.kind == "video" else AUDIO_TIME_BASE
         return packet
 

@@ -61,6 +61,7 @@ async def test_receiver_has_the_private_attributes_the_tap_replaces(pc: RTCPeerC
     assert isinstance(getattr(receiver, hooks.RECEIVER_DECODER_QUEUE), queue.Queue)
     assert getattr(receiver, hooks.RECEIVER_DECODER_THREAD) is None
     assert getattr(receiver, hooks.RECEIVER_KIND) == "video"
+    assert getattr(receiver, hooks.RECEIVER_CODECS) == {}
     pli = RTCRtpReceiver._send_rtcp_pli
     assert inspect.iscoroutinefunction(pli)
     assert list(inspect.signature(pli).parameters) == ["self", "media_ssrc"]
@@ -74,6 +75,10 @@ def test_receiver_feeds_the_jitter_buffer_and_decoder_queue_as_the_tap_expects()
     assert "pli_flag, encoded_frame = self.__jitter_buffer.add(packet)" in handle
     assert handle.index("packet._data = depayload") < handle.index("self.__jitter_buffer.add(packet)")
     assert "self.__decoder_queue.put((codec, encoded_frame))" in handle
+    # retransmissions reach the assembler unwrapped, with the media codec's payload type
+    assert handle.index("packet = unwrap_rtx(") < handle.index("self.__jitter_buffer.add(packet)")
+    # the codec map the assembler checks payload types against is filled in place by receive()
+    assert "self.__codecs[codec.payloadType] = codec" in source(RTCRtpReceiver.receive)
     # the decoder thread reads the queue object found on the receiver when receive() runs
     receive = source(RTCRtpReceiver.receive)
     assert "target=decoder_worker" in receive and "self.__decoder_queue," in receive
@@ -118,6 +123,7 @@ async def test_tap_stops_the_decoder_thread_and_reports_the_end(
     assert not thread.is_alive()
     assert getattr(receiver, hooks.RECEIVER_JITTER_BUFFER) is assembler
     assert isinstance(assembler, Vp8FrameAssembler)
+    assert assembler._guard._codecs == {VP8.payloadType: VP8}  # the receiver's map, as receive() filled it
     await receiver.stop()
     assert ended == [True]
 

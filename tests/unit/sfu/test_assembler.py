@@ -6,6 +6,7 @@ import time
 
 import pytest
 from aiortc.codecs.vpx import vp8_depayload
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
 from meetdesk.server.sfu.assembler import OpusFrameAssembler, SequenceUnwrapper, TimestampUnwrapper, Vp8FrameAssembler
@@ -178,3 +179,20 @@ def test_timestamp_unwrapper() -> None:
         0xFFFFFFF0,
         0x100000200,
     ]
+
+
+def test_packets_of_another_codec_are_dropped_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    vp8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)
+    h264 = RTCRtpCodecParameters(mimeType="video/H264", clockRate=90000, payloadType=99)
+    frames: list[EncodedFrame] = []
+    assembler = Vp8FrameAssembler(frames.append, codecs={97: vp8, 99: h264})
+    for packet in stream(1, 0, [KEY, DELTA]):
+        packet.payload_type = 99
+        assembler.add(packet)
+    assert frames == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "SFU drops video/H264 media: it forwards video/vp8 only (negotiate forwarded_codecs())"
+    ]
+    for packet in stream(10, 6000, [KEY]):
+        assembler.add(packet)
+    assert [f.data for f in frames] == [KEY]

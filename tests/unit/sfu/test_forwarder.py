@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from aiortc import RTCPeerConnection, RTCRtpReceiver
 from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpreceiver import RemoteStreamTrack
 from aiortc.rtp import RtpPacket
 
@@ -40,11 +41,17 @@ class Publisher:
             self.ts += 3000
 
 
+def prepare(receiver: RTCRtpReceiver, codec: RTCRtpCodecParameters) -> None:
+    """What RTCPeerConnection and receive() do before packets arrive: the remote track, the codec map."""
+    receiver._track = RemoteStreamTrack(kind=codec.mimeType.split("/")[0])
+    getattr(receiver, hooks.RECEIVER_CODECS)[codec.payloadType] = codec
+
+
 @pytest.fixture
 async def receiver() -> AsyncIterator[RTCRtpReceiver]:
     pc = RTCPeerConnection()
     receiver = pc.addTransceiver("video").receiver
-    receiver._track = RemoteStreamTrack(kind="video")
+    prepare(receiver, RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97))
     yield receiver
     await pc.close()
 
@@ -209,7 +216,7 @@ async def test_audio_is_forwarded_from_the_first_frame(receiver: RTCRtpReceiver)
     pc = RTCPeerConnection()
     try:
         audio = pc.addTransceiver("audio").receiver
-        audio._track = RemoteStreamTrack(kind="audio")
+        prepare(audio, RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2, payloadType=96))
         forwarder = TrackForwarder(audio, audio.track)  # type: ignore[arg-type]
         bob = forwarder.subscribe("bob", max_queue=2)
         assembler = getattr(audio, hooks.RECEIVER_JITTER_BUFFER)
@@ -221,5 +228,26 @@ async def test_audio_is_forwarded_from_the_first_frame(receiver: RTCRtpReceiver)
         packet = await bob.track.recv()
         assert packet.pts == 4 * 960 and packet.time_base.denominator == 48000
         assert forwarder.stats().plis_sent == 0
+    finally:
+        await pc.close()
+
+
+async def test_a_reused_sender_continues_its_timestamps(forwarder: TrackForwarder, receiver: RTCRtpReceiver) -> None:
+    pc = RTCPeerConnection()
+    try:
+        publisher = Publisher(receiver)
+        first = forwarder.add_to(pc, "bob")
+        sender = next(t.sender for t in pc.getTransceivers())
+        publisher.send(KEY, DELTA)
+        await first.track.recv()
+        last = await first.track.recv()
+        first.close()
+        assert sender.track is None  # idle, ready for the next subscription
+        second = forwarder.add_to(pc, "bob")
+        assert [t.sender for t in pc.getTransceivers()] == [sender] and sender.track is second.track
+        publisher.send(KEY)
+        packet = await second.track.recv()
+        assert bytes(packet) == KEY
+        assert packet.pts >= last.pts + 2 * 3000  # on from where the sender was, never back or equal
     finally:
         await pc.close()

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpCodecCapability,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from pydantic import BaseModel
 
@@ -243,7 +250,8 @@ class MeetingSession:
             self._meter = LevelMeter(SyntheticMicrophone(self.source_id))
             self._local.append(self._meter)
         for track in self._local:
-            pc.addTransceiver(track, direction="sendonly")
+            transceiver = pc.addTransceiver(track, direction="sendonly")
+            transceiver.setCodecPreferences(_forwardable_codecs(track.kind))
         if not self._local:
             return
         await pc.setLocalDescription(await pc.createOffer())
@@ -386,3 +394,9 @@ class MeetingSession:
                 for r in self.remote.values()
             ],
         }
+
+
+def _forwardable_codecs(kind: str) -> list[RTCRtpCodecCapability]:
+    """VP8 (with its retransmissions) or Opus: the codecs the server's SFU forwards."""
+    wanted = ("video/vp8", "video/rtx") if kind == "video" else ("audio/opus",)
+    return [c for c in RTCRtpSender.getCapabilities(kind).codecs if c.mimeType.lower() in wanted]

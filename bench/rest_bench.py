@@ -50,6 +50,7 @@ from types import FrameType
 from typing import Any, TypeVar
 
 import httpx
+from table import print_table  # bench/table.py: the script's own directory is on sys.path
 
 API_KEY = "meetdesk-bench-api-key-0123456789abcdef"
 ADMIN_USER = "admin"
@@ -383,19 +384,6 @@ def measure_latency(server: Server, rooms: int, requests: int, warmup: int) -> L
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
-
-
-def print_table(rows: list[tuple[str, str, str, str]]) -> None:
-    header = ("figure", "measured", "target", "ratio / verdict")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
-
-    def line(cells: tuple[str, str, str, str]) -> str:
-        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)) + " |"
-
-    print(line(header))
-    print("|" + "|".join("-" * (width + 2) for width in widths) + "|")
-    for row in rows:
-        print(line(row))
 
 
 def create_rows(label: str, client: str, result: FillResult, workers: int) -> list[tuple[str, str, str, str]]:

@@ -58,6 +58,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.codecs.vpx import Vp8Encoder, VpxPayloadDescriptor, vp8_depayload
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from table import print_table  # bench/table.py: the script's own directory is on sys.path
 
 from meetdesk.client.media.synthetic import SyntheticCamera
 from meetdesk.server.sfu import TrackForwarder, forwarded_codecs, hooks
@@ -453,19 +454,6 @@ async def search(
 
 
 # --- report ------------------------------------------------------------------------------------------
-
-
-def print_table(rows: list[tuple[str, str, str, str]]) -> None:
-    header = ("figure", "measured", "target", "ratio / verdict")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
-
-    def line(cells: tuple[str, str, str, str]) -> str:
-        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)) + " |"
-
-    print(line(header))
-    print("|" + "|".join("-" * (width + 2) for width in widths) + "|")
-    for row in rows:
-        print(line(row))
 
 
 def verdict(ok: bool) -> str:

@@ -92,6 +92,17 @@ def decode_marker(frame: av.VideoFrame) -> tuple[int, int]:
     return source_id, frame_number
 
 
+async def _pace(clock_start: float | None, due_s: float) -> float:
+    """Real-time pacing of a synthetic device: wait until ``due_s`` after the first frame; returns the start."""
+    now = time.monotonic()
+    if clock_start is None:
+        return now
+    wait = clock_start + due_s - now
+    if wait > 0:
+        await asyncio.sleep(wait)
+    return clock_start
+
+
 class SyntheticCamera(VideoStreamTrack):
     """A camera that films a moving test pattern marked with ``source_id`` and the frame number."""
 
@@ -135,13 +146,7 @@ class SyntheticCamera(VideoStreamTrack):
     async def recv(self) -> av.VideoFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        now = time.monotonic()
-        if self._clock_start is None:
-            self._clock_start = now
-        else:
-            wait = self._clock_start + self.frames_sent / self.fps - now
-            if wait > 0:
-                await asyncio.sleep(wait)
+        self._clock_start = await _pace(self._clock_start, self.frames_sent / self.fps)
         frame = self.make_frame(self.frames_sent)
         self.frames_sent += 1
         return frame
@@ -198,13 +203,7 @@ class SyntheticMicrophone(AudioStreamTrack):
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        now = time.monotonic()
-        if self._clock_start is None:
-            self._clock_start = now
-        else:
-            wait = self._clock_start + self.frames_sent * self.samples_per_frame / self.sample_rate - now
-            if wait > 0:
-                await asyncio.sleep(wait)
+        self._clock_start = await _pace(self._clock_start, self.frames_sent * self.samples_per_frame / self.sample_rate)
         frame = self.make_frame(self.frames_sent)
         self.frames_sent += 1
         return frame

@@ -1,4 +1,4 @@
-"""The ``meetdesk`` command: ``server`` now; the desktop app, ``open``, ``join`` and ``kiosk`` come later."""
+"""The ``meetdesk`` command: the admin app (no subcommand, or ``app``), ``server`` and ``join``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"meetdesk {__version__}")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    app = commands.add_parser("app", help="the admin desktop app (the default when no command is given)")
+    _app_options(app)
+    _app_options(parser)
     server = commands.add_parser("server", help="run the bundled server (REST API)")
     server.add_argument("--host", help="address to bind (default 127.0.0.1; MEETDESK_HOST)")
     server.add_argument("--port", type=int, help="port (default 6080; MEETDESK_PORT)")
@@ -30,10 +33,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _app_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--smoke-test", action="store_true", help="start, show the Rooms page, print a report, exit")
+    parser.add_argument("--server-url", help="open this server instead of the last one used")
+    parser.add_argument(
+        "--profile-dir", type=Path, help="keep settings and the embedded server's data here (MEETDESK_APP_DIR)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    command = args.command or "server"  # until the desktop app exists, plain `meetdesk` runs the server
+    command = args.command or "app"
+    if command == "app":
+        from meetdesk.ui.app import AppOptions, run_app
+
+        return run_app(AppOptions(profile_dir=args.profile_dir, smoke_test=args.smoke_test, server_url=args.server_url))
     if command == "server":
         from meetdesk.server.config import ServerSettings
         from meetdesk.server.main import run

@@ -1,0 +1,121 @@
+"""``meetdesk`` (the admin app): a Qt application on a qasync loop, opening the last server used — on the first
+run the embedded one, started as a child process and signed in without a dialog."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from meetdesk import __version__
+
+logger = logging.getLogger(__name__)
+
+SMOKE_TEST_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class AppOptions:
+    profile_dir: Path | None = None  # config + embedded server data under one dir (tests, kiosks, benchmarks)
+    smoke_test: bool = False
+    server_url: str | None = None
+
+
+def _dirs(options: AppOptions) -> tuple[Path, Path]:
+    """(config dir, embedded server data dir)."""
+    base = options.profile_dir or (Path(os.environ["MEETDESK_APP_DIR"]) if os.environ.get("MEETDESK_APP_DIR") else None)
+    if base is not None:
+        return base / "config", base / "embedded"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("meetdesk")), Path(platformdirs.user_data_dir("meetdesk")) / "embedded"
+
+
+def _rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def run_app(options: AppOptions) -> int:
+    started = time.monotonic()
+    import qasync
+    from PySide6.QtCore import QCoreApplication, QSettings
+    from PySide6.QtWidgets import QApplication
+
+    QCoreApplication.setOrganizationName("MeetDesk")
+    QCoreApplication.setApplicationName("MeetDesk")
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)  # the loop ends when main() returns, after the child server stops
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    config_dir, data_dir = _dirs(options)
+    settings = QSettings(str(config_dir / "meetdesk.ini"), QSettings.Format.IniFormat)
+    with loop:
+        return loop.run_until_complete(_main(options, config_dir, data_dir, settings, started))
+
+
+async def _main(options: AppOptions, config_dir: Path, data_dir: Path, settings: object, started: float) -> int:
+    from meetdesk.client.credentials import CredentialStore
+    from meetdesk.client.embedded import EmbeddedServer
+    from meetdesk.ui.connection import AdminConnection
+    from meetdesk.ui.main_window import MainWindow
+    from meetdesk.ui.servers import ServerList, ServerProfile
+
+    credentials = CredentialStore(config_dir)
+    servers = ServerList.load(config_dir / "servers.json")
+    connection = AdminConnection(servers, credentials, EmbeddedServer(data_dir, credentials))
+    window = MainWindow(connection, settings)  # type: ignore[arg-type]
+    closed = asyncio.Event()
+    window.closing.connect(closed.set)
+    window.show()
+    profile = servers.find(servers.last) or servers.profiles[0]
+    if options.server_url:
+        profile = servers.find(options.server_url.rstrip("/")) or ServerProfile(
+            name=options.server_url, url=options.server_url.rstrip("/")
+        )
+    try:
+        if options.smoke_test:
+            return await _smoke_test(window, profile, started)
+        await window.open_server(profile)
+        await closed.wait()
+        return 0
+    finally:
+        await connection.close()
+
+
+async def _smoke_test(window: object, profile: object, started: float) -> int:
+    """Show the Rooms page populated from the server, print what was shown, exit 0 (1 with the reason)."""
+    from meetdesk.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    try:
+        ok = await asyncio.wait_for(window.open_server(profile), SMOKE_TEST_TIMEOUT)  # type: ignore[arg-type]
+    except TimeoutError:
+        print(f"smoke test failed: the Rooms page was not populated within {SMOKE_TEST_TIMEOUT:.0f} s", flush=True)
+        return 1
+    if not ok:
+        print(f"smoke test failed: {window.banner.text.text()}", flush=True)
+        return 1
+    window.repaint()  # the populated page is on screen, not just in the model
+    report = {
+        "rooms_shown": window.rooms_page.model.rowCount(),
+        "more_pages": window.rooms_page.model.has_more,
+        "server": window.connection.url,
+        "populated_s": round(time.monotonic() - started, 3),
+        "rss_mb": round(_rss_mb(), 1),
+    }
+    print("smoke test ok " + json.dumps(report), flush=True)
+    window.close()
+    return 0

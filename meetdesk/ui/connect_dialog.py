@@ -1,0 +1,111 @@
+"""Connect to another MeetDesk (or OpenVidu Meet compatible) server: address, and admin password or API key.
+
+The dialog validates what it can before sending and stays open on failure with the user's input intact;
+the window does the connecting (it owns the connection) and reports back through :meth:`show_error`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
+
+from meetdesk.client.errors import ConnectionFailed
+from meetdesk.ui.connection import SignInNeeded
+from meetdesk.ui.forms.ui_connect_dialog import Ui_ConnectDialog
+from meetdesk.ui.messages import describe_error
+from meetdesk.ui.servers import ServerProfile
+
+
+class ConnectDialog(QDialog):
+    """Asks for a server and a secret.
+
+    Signals:
+        submitted(object, object): (this dialog, (ServerProfile, secret)) — the window tries to connect.
+    """
+
+    submitted = Signal(object, object)
+
+    def __init__(self, parent: QWidget | None, profile: ServerProfile | None = None, reason: str | None = None) -> None:
+        super().__init__(parent)
+        self.ui = Ui_ConnectDialog()
+        self.ui.setupUi(self)
+        self.profile = profile
+        self.ui.reasonLabel.setText(reason or self.tr("Manage the rooms of another MeetDesk server."))
+        for label in (self.ui.urlError, self.ui.secretError, self.ui.errorLabel):
+            label.setObjectName(label.objectName() or "fieldError")
+            label.setProperty("role", "error")
+            label.hide()
+        if profile is not None:
+            self.ui.urlEdit.setText(profile.url)
+            self.ui.nameEdit.setText(profile.name)
+            self.ui.userEdit.setText(profile.username)
+            self.ui.apiKeyRadio.setChecked(profile.auth == "api_key")
+            if profile.is_embedded:  # only the password is missing: the rest is fixed
+                self.ui.urlEdit.setText(self.tr("this computer"))
+                for widget in (self.ui.urlEdit, self.ui.nameEdit, self.ui.apiKeyRadio, self.ui.userEdit):
+                    widget.setEnabled(False)
+            self.ui.secretEdit.setFocus()
+        self.ui.passwordRadio.toggled.connect(self._method_changed)
+        self._method_changed(self.ui.passwordRadio.isChecked())
+        self.ui.buttonBox.accepted.connect(self.submit)
+        self.ui.buttonBox.rejected.connect(self.reject)
+        self.ui.buttonBox.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Connect"))
+
+    def _method_changed(self, password: bool) -> None:
+        self.ui.userEdit.setVisible(password)
+        self.ui.userLabel.setVisible(password)
+        self.ui.secretLabel.setText(self.tr("Pass&word") if password else self.tr("API &key"))
+
+    def request(self) -> tuple[ServerProfile, str] | None:
+        """The profile and secret typed, or None with messages next to the fields that need fixing."""
+        self.ui.urlError.hide()
+        self.ui.secretError.hide()
+        secret = self.ui.secretEdit.text()
+        ok = True
+        if self.profile is not None and self.profile.is_embedded:
+            profile = self.profile
+        else:
+            url = self.ui.urlEdit.text().strip().rstrip("/")
+            if url and "://" not in url:
+                url = "http://" + url
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                self._field_error(self.ui.urlError, self.tr("Type the server's address, like https://meet.example.com"))
+                ok = False
+            method = "password" if self.ui.passwordRadio.isChecked() else "api_key"
+            name = self.ui.nameEdit.text().strip() or parts.netloc or url
+            profile = ServerProfile(
+                name=name, url=url, auth=method, username=self.ui.userEdit.text().strip() or "admin"
+            )
+        if not secret:
+            what = self.tr("the API key") if profile.auth == "api_key" else self.tr("the password")
+            self._field_error(self.ui.secretError, self.tr("Type {what}.").format(what=what))
+            ok = False
+        return (profile, secret) if ok else None
+
+    def submit(self) -> None:
+        request = self.request()
+        if request is not None:
+            self.submitted.emit(self, request)
+
+    def set_busy(self, busy: bool) -> None:
+        button = self.ui.buttonBox.button(QDialogButtonBox.StandardButton.Ok)
+        button.setEnabled(not busy)
+        button.setText(self.tr("Connecting…") if busy else self.tr("Connect"))
+        if busy:
+            self.ui.errorLabel.hide()
+
+    def show_error(self, exc: BaseException) -> None:
+        if isinstance(exc, SignInNeeded):
+            self._field_error(self.ui.secretError, str(exc))
+        elif isinstance(exc, ConnectionFailed):
+            self._field_error(self.ui.urlError, describe_error(exc))
+        else:
+            self._field_error(self.ui.errorLabel, describe_error(exc))
+
+    def _field_error(self, label: Any, text: str) -> None:
+        label.setText(text)
+        label.show()

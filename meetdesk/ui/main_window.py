@@ -1,0 +1,268 @@
+"""The admin app's main window: the server switcher, the problem banner, and the pages (Rooms, Appearance)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from meetdesk.client.api import MeetDeskClient
+from meetdesk.client.errors import ConnectionFailed, Unauthorized
+from meetdesk.core.models import MeetRoom
+from meetdesk.ui.banner import Banner
+from meetdesk.ui.connection import AdminConnection, SignInNeeded
+from meetdesk.ui.rooms_page import RoomsPage
+from meetdesk.ui.servers import ServerProfile
+
+logger = logging.getLogger(__name__)
+
+NOTICE_MS = 6000
+ADD_SERVER = "__add__"
+
+
+class MainWindow(QMainWindow):
+    """Rooms and appearance of the connected server.
+
+    Signals:
+        connected(object): a server was opened (its MeetDeskClient).
+        closing(): the user closed the window (the app stops after cleaning up).
+    """
+
+    connected = Signal(object)
+    closing = Signal()
+
+    def __init__(self, connection: AdminConnection, settings: QSettings, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.connection = connection
+        self.settings = settings
+        self.setWindowTitle(self.tr("MeetDesk"))
+        self.setAccessibleName(self.tr("MeetDesk"))
+        self._connecting: asyncio.Task[bool] | None = None
+        self._build()
+        self._fill_servers()
+        if not self.restoreGeometry(settings.value("window/geometry", b"")):
+            self.resize(1100, 720)
+
+    # --- construction ------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        central = QWidget(self)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+
+        header = QWidget(central)
+        header.setObjectName("header")
+        bar = QHBoxLayout(header)
+        bar.setContentsMargins(16, 8, 16, 8)
+        brand = QLabel(self.tr("MeetDesk"), header)
+        brand.setObjectName("brand")
+        server_label = QLabel(self.tr("&Server:"), header)
+        self.server_combo = QComboBox(header)
+        self.server_combo.setAccessibleName(self.tr("Server"))
+        self.server_combo.setMinimumContentsLength(24)
+        server_label.setBuddy(self.server_combo)
+        self.server_state = QLabel(header)
+        self.server_state.setObjectName("serverState")
+        bar.addWidget(brand)
+        bar.addStretch(1)
+        bar.addWidget(server_label)
+        bar.addWidget(self.server_combo)
+        bar.addWidget(self.server_state)
+        outer.addWidget(header)
+
+        self.banner = Banner(central)
+        outer.addWidget(self.banner)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        self.nav = QListWidget(central)
+        self.nav.setObjectName("nav")
+        self.nav.setAccessibleName(self.tr("Pages"))
+        self.nav.addItems([self.tr("Rooms"), self.tr("Appearance")])
+        self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("M") * 14)
+        self.pages = QStackedWidget(central)
+        self.rooms_page = RoomsPage(None, self.pages)
+        self.pages.addWidget(self.rooms_page)
+        self.appearance_holder = QStackedWidget(self.pages)
+        self.appearance_placeholder = QLabel(self.tr("Connect to a server to edit how its meetings look."))
+        self.appearance_holder.addWidget(self.appearance_placeholder)
+        self.theme_page: Any = None
+        self.pages.addWidget(self.appearance_holder)
+        body.addWidget(self.nav)
+        body.addWidget(self.pages, 1)
+        outer.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+        self.server_combo.activated.connect(self._server_chosen)
+        self.rooms_page.problem.connect(self.show_problem)
+        self.rooms_page.notice.connect(lambda text: self.statusBar().showMessage(text, NOTICE_MS))
+        self.rooms_page.joinRequested.connect(self._join_requested)
+        self.banner.retried.connect(
+            lambda: self.statusBar().showMessage(self.tr("Back in touch with the server."), NOTICE_MS)
+        )
+        if self.connection.credentials.fallback_reason:
+            self.statusBar().showMessage(self.connection.credentials.fallback_reason)
+
+    def _fill_servers(self) -> None:
+        self.server_combo.blockSignals(True)
+        self.server_combo.clear()
+        for profile in self.connection.servers.profiles:
+            text = profile.name if profile.is_embedded else f"{profile.name} ({profile.url})"
+            self.server_combo.addItem(text, profile.key)
+        self.server_combo.addItem(self.tr("Add a server…"), ADD_SERVER)
+        current = self.connection.profile.key if self.connection.profile else self.connection.servers.last
+        self.server_combo.setCurrentIndex(max(0, self.server_combo.findData(current)))
+        self.server_combo.blockSignals(False)
+
+    def notify(self, text: str) -> None:
+        self.statusBar().showMessage(text, NOTICE_MS)
+
+    # --- connecting -----------------------------------------------------------------------------------------
+
+    def show_problem(self, exc: BaseException, retry: Any = None) -> None:
+        if isinstance(exc, SignInNeeded):
+            self.banner.show_message(str(exc))
+            self._ask_sign_in(exc.profile, str(exc))
+            return
+        profile = self.connection.profile
+        if isinstance(exc, Unauthorized) or (isinstance(exc, ConnectionFailed) and profile and profile.is_embedded):
+            retry = self.reconnect  # sign in again; for this computer's server, start it again if it stopped
+        self.banner.show_problem(exc, retry)
+
+    async def open_server(self, profile: ServerProfile, secret: str | None = None) -> bool:
+        """Connect to a server and show its rooms; False (with the banner saying why) when it failed."""
+        self.server_state.setText(self.tr("Connecting…"))
+        try:
+            client = await self.connection.open(profile, secret)
+        except Exception as exc:
+            logger.info("Opening %s failed: %r", profile.key, exc)
+            self.server_state.setText(self.tr("Not connected"))
+            self.show_problem(exc, lambda: self._retry_open(profile))
+            self._fill_servers()
+            return False
+        self.banner.hide()
+        self._fill_servers()
+        self.server_state.setText(self.tr("Connected"))
+        self._use_client(client)
+        try:
+            await self.rooms_page.reload()
+        except Exception:
+            return False  # the rooms page reported it to the banner, with a retry
+        return True
+
+    async def _retry_open(self, profile: ServerProfile) -> None:
+        if not await self.open_server(profile):
+            raise RuntimeError(self.banner.text.text())
+
+    async def reconnect(self) -> None:
+        """The banner's retry after an expired session: sign in again, then reload the page."""
+        client = await self.connection.reconnect()
+        self._use_client(client)
+        await self.rooms_page.reload()
+
+    def _use_client(self, client: MeetDeskClient) -> None:
+        self.rooms_page.set_client(client)
+        self._install_theme_page(client)
+        self.connected.emit(client)
+
+    def _install_theme_page(self, client: MeetDeskClient) -> None:
+        from meetdesk.ui.theme_editor import ThemeEditorPage
+
+        if self.theme_page is not None:
+            self.appearance_holder.removeWidget(self.theme_page)
+            self.theme_page.deleteLater()
+        self.theme_page = ThemeEditorPage(client, self.appearance_holder)
+        self.theme_page.themeApplied.connect(self._apply_theme)
+        self.theme_page.problem.connect(lambda exc: self.show_problem(exc, self.theme_page.load))
+        self.appearance_holder.addWidget(self.theme_page)
+        self.appearance_holder.setCurrentWidget(self.theme_page)
+        self._background(self.theme_page.load())
+
+    def _apply_theme(self, theme: Any) -> None:
+        from meetdesk.ui.theming import apply_theme
+
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+
+    def _background(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks = getattr(self, "_tasks", set())
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.info("Background request failed: %r", task.exception())
+
+    @qasync.asyncSlot(int)
+    async def _server_chosen(self, index: int) -> None:
+        key = self.server_combo.itemData(index)
+        if key == ADD_SERVER:
+            self._fill_servers()  # back to the current one while the dialog is open
+            self._ask_sign_in(None, None)
+            return
+        profile = self.connection.servers.find(key)
+        if profile is not None and profile != self.connection.profile:
+            await self.open_server(profile)
+
+    def _ask_sign_in(self, profile: ServerProfile | None, reason: str | None) -> None:
+        from meetdesk.ui.connect_dialog import ConnectDialog
+
+        dialog = ConnectDialog(self, profile, reason)
+        dialog.submitted.connect(self._sign_in_submitted)
+        dialog.open()
+
+    @qasync.asyncSlot(object, object)
+    async def _sign_in_submitted(self, dialog: Any, request: Any) -> None:
+        profile, secret = request
+        dialog.set_busy(True)
+        try:
+            client = await self.connection.open(profile, secret)
+        except Exception as exc:
+            dialog.set_busy(False)
+            dialog.show_error(exc)
+            return
+        dialog.accept()
+        self.banner.hide()
+        self._fill_servers()
+        self.server_state.setText(self.tr("Connected"))
+        self._use_client(client)
+        await self.rooms_page.reload()
+
+    def _join_requested(self, room: MeetRoom) -> None:
+        # The participant window arrives with the participant-flow issue; until then the link is the way in.
+        self.rooms_page.copy_link("moderator")
+        self.statusBar().showMessage(
+            self.tr("Moderator link of “{room}” copied: open it in a browser or send it to participants.").format(
+                room=room.roomName or room.roomId
+            ),
+            NOTICE_MS,
+        )
+
+    # --- closing --------------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.sync()
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,463 @@
+"""The Rooms page: the rooms of the connected server in a table, searched, filtered and sorted by the server,
+with per-room actions and a bulk delete of the ticked rooms."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from meetdesk.client.api import MeetDeskClient
+from meetdesk.core.models import MeetRoom, RoomStatus
+from meetdesk.ui.rooms_model import COL_CREATED, COL_NAME, COL_STATUS, RoomQuery, RoomRole, RoomsModel, RoomsProxy
+
+logger = logging.getLogger(__name__)
+
+SEARCH_DELAY_MS = 300
+BUSY_DELAY_MS = 300
+
+#: chip colours per status: (background, text) — readable in light and dark themes alike
+CHIP_COLOURS = {
+    "open": ("#d3f5dd", "#0b5d27"),
+    "active_meeting": ("#d7e7ff", "#0b3d91"),
+    "closed": ("#e6e7ea", "#3b3f46"),
+}
+
+
+class StatusChipDelegate(QStyledItemDelegate):
+    """Paints the status as a rounded, coloured chip."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        room: MeetRoom | None = index.data(RoomRole)
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        status = room.status.value if room is not None and room.status else "open"
+        background, foreground = CHIP_COLOURS.get(status, CHIP_COLOURS["open"])
+        painter.save()
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, option.palette.brush(QPalette.ColorRole.Highlight))
+        metrics = option.fontMetrics
+        pad = max(6, metrics.height() // 3)
+        width = min(metrics.horizontalAdvance(text) + 2 * pad, option.rect.width() - 8)
+        height = metrics.height() + pad // 2
+        chip = QRect(option.rect.left() + 4, option.rect.center().y() - height // 2 + 1, width, height)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(background))
+        painter.drawRoundedRect(chip, height / 2, height / 2)
+        painter.setPen(QColor(foreground))
+        elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, chip.width() - 2 * pad)
+        painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, elided)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        metrics = option.fontMetrics
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        return QSize(metrics.horizontalAdvance(text) + metrics.height() + 16, max(hint.height(), metrics.height() + 12))
+
+
+class RoomsPage(QWidget):
+    """Rooms of one server.
+
+    Signals:
+        problem(object, object): a server call failed: (exception, coroutine function to retry) for the banner.
+        notice(str): something done the user should hear about (link copied, room closed) for the status bar.
+        joinRequested(object): the user asked to join a room as moderator (the MeetRoom).
+    """
+
+    problem = Signal(object, object)
+    notice = Signal(str)
+    joinRequested = Signal(object)
+
+    def __init__(self, client: MeetDeskClient | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.client = client
+        self._tasks: set[asyncio.Task[bool]] = set()
+        self.model = RoomsModel(client, self)
+        self.proxy = RoomsProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self._build()
+        self._connect()
+
+    # --- construction ------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        title = QLabel(self.tr("Rooms"), self)
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+
+        bar = QHBoxLayout()
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(self.tr("Search rooms by name"))
+        self.search.setAccessibleName(self.tr("Search rooms by name"))
+        self.search.setClearButtonEnabled(True)
+        self.status_filter = QComboBox(self)
+        self.status_filter.setAccessibleName(self.tr("Show rooms with status"))
+        for text, status in (
+            (self.tr("All statuses"), None),
+            (self.tr("Open"), RoomStatus.OPEN),
+            (self.tr("Active meeting"), RoomStatus.ACTIVE_MEETING),
+            (self.tr("Closed"), RoomStatus.CLOSED),
+        ):
+            self.status_filter.addItem(text, status)
+        self.refresh_button = QPushButton(self.tr("Refresh"), self)
+        self.refresh_button.setAccessibleName(self.tr("Refresh the list of rooms"))
+        self.refresh_button.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.delete_checked_button = QPushButton(self.tr("Delete selected"), self)
+        self.delete_checked_button.setAccessibleName(self.tr("Delete the ticked rooms"))
+        self.delete_checked_button.setEnabled(False)
+        self.new_button = QPushButton(self.tr("New room"), self)
+        self.new_button.setObjectName("primaryButton")
+        self.new_button.setAccessibleName(self.tr("Create a room"))
+        self.new_button.setShortcut(QKeySequence.StandardKey.New)
+        bar.addWidget(self.search, 3)
+        bar.addWidget(self.status_filter, 1)
+        bar.addWidget(self.refresh_button)
+        bar.addStretch(1)
+        bar.addWidget(self.delete_checked_button)
+        bar.addWidget(self.new_button)
+        layout.addLayout(bar)
+
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumHeight(4)
+        self.busy.setTextVisible(False)
+        self.busy.setAccessibleName(self.tr("Loading rooms"))
+        self.busy.hide()
+        layout.addWidget(self.busy)
+
+        self.stack = QStackedWidget(self)
+        self.table = QTableView(self)
+        self.table.setAccessibleName(self.tr("Rooms"))
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(COL_CREATED, Qt.SortOrder.DescendingOrder)
+        self.table.setItemDelegateForColumn(COL_STATUS, StatusChipDelegate(self.table))
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, self.model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.stack.addWidget(self.table)
+
+        self.empty = QWidget(self)
+        empty_layout = QVBoxLayout(self.empty)
+        empty_layout.addStretch(1)
+        self.empty_title = QLabel(self.empty)
+        self.empty_title.setObjectName("emptyTitle")
+        self.empty_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_text = QLabel(self.empty)
+        self.empty_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_text.setWordWrap(True)
+        self.empty_action = QPushButton(self.empty)
+        self.empty_action.setObjectName("primaryButton")
+        empty_layout.addWidget(self.empty_title)
+        empty_layout.addWidget(self.empty_text)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.empty_action)
+        row.addStretch(1)
+        empty_layout.addLayout(row)
+        empty_layout.addStretch(2)
+        self.stack.addWidget(self.empty)
+        layout.addWidget(self.stack, 1)
+
+        self.actions_bar = QHBoxLayout()
+        self.selection_label = QLabel(self)
+        self.actions_bar.addWidget(self.selection_label, 1)
+        self.act_join = self._action(self.tr("Join as moderator"), "Ctrl+J")
+        self.act_edit = self._action(self.tr("Edit…"), "Ctrl+E")
+        self.act_copy_moderator = self._action(self.tr("Copy moderator link"), "Ctrl+Shift+M")
+        self.act_copy_speaker = self._action(self.tr("Copy speaker link"), "Ctrl+Shift+S")
+        self.act_close = self._action(self.tr("Close room"), "Ctrl+Shift+L")
+        self.act_delete = self._action(self.tr("Delete…"), QKeySequence.StandardKey.Delete)
+        for action in self.row_actions:
+            button = QToolButton(self)
+            button.setDefaultAction(action)
+            button.setAccessibleName(action.text().rstrip("…"))
+            self.actions_bar.addWidget(button)
+        layout.addLayout(self.actions_bar)
+        self._update_actions()
+        self._show_state()
+
+    def _action(self, text: str, shortcut: Any) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.addAction(action)
+        return action
+
+    @property
+    def row_actions(self) -> list[QAction]:
+        return [self.act_join, self.act_edit, self.act_copy_moderator, self.act_copy_speaker, self.act_close,
+                self.act_delete]  # fmt: skip
+
+    def _connect(self) -> None:
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._apply_search)
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(lambda: self.busy.setVisible(self.model.loading))
+        self.search.textChanged.connect(self._search_changed)
+        self.status_filter.currentIndexChanged.connect(self._filter_changed)
+        self.refresh_button.clicked.connect(self._refresh_clicked)
+        self.new_button.clicked.connect(self._create_clicked)
+        self.empty_action.clicked.connect(self._empty_action_clicked)
+        self.delete_checked_button.clicked.connect(self._delete_checked_clicked)
+        self.model.loadingChanged.connect(self._loading_changed)
+        self.model.pageLoaded.connect(self._show_state)
+        self.model.modelReset.connect(self._show_state)
+        self.model.checkedChanged.connect(self._checked_changed)
+        self.model.problem.connect(lambda exc: self.problem.emit(exc, self.reload))
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
+        self.table.doubleClicked.connect(lambda _index: self._edit_clicked())
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.act_join.triggered.connect(self._join_clicked)
+        self.act_edit.triggered.connect(self._edit_clicked)
+        self.act_copy_moderator.triggered.connect(lambda: self.copy_link("moderator"))
+        self.act_copy_speaker.triggered.connect(lambda: self.copy_link("speaker"))
+        self.act_close.triggered.connect(self._close_clicked)
+        self.act_delete.triggered.connect(self._delete_clicked)
+
+    # --- state ----------------------------------------------------------------------------------------------
+
+    def set_client(self, client: MeetDeskClient | None) -> None:
+        self.client = client
+        self.model.set_client(client)
+
+    async def reload(self) -> None:
+        await self.model.reload()
+
+    def current_room(self) -> MeetRoom | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        room = self.proxy.data(index, RoomRole)
+        return room if isinstance(room, MeetRoom) else None
+
+    def _loading_changed(self, loading: bool) -> None:
+        if loading:
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.busy.hide()
+
+    def _show_state(self) -> None:
+        if self.model.rooms or not self.model.loaded_once:
+            self.stack.setCurrentWidget(self.table)
+            return
+        filtered = bool(self.model.query.name or self.model.query.status)
+        if filtered:
+            self.empty_title.setText(self.tr("No rooms match"))
+            self.empty_text.setText(self.tr("No room matches this search or status. Try other words."))
+            self.empty_action.setText(self.tr("Clear the search"))
+        else:
+            self.empty_title.setText(self.tr("No rooms yet"))
+            self.empty_text.setText(
+                self.tr("A room is a persistent space for meetings, with its own links for moderators and speakers.")
+            )
+            self.empty_action.setText(self.tr("Create your first room"))
+        self.empty_action.setAccessibleName(self.empty_action.text())
+        self.stack.setCurrentWidget(self.empty)
+
+    def _update_actions(self) -> None:
+        room = self.current_room()
+        for action in self.row_actions:
+            action.setEnabled(room is not None)
+        if room is None:
+            self.selection_label.setText(self.tr("Select a room to act on it."))
+            return
+        self.selection_label.setText(room.roomName or room.roomId)
+        self.act_copy_moderator.setEnabled(bool(room.moderatorUrl))
+        self.act_copy_speaker.setEnabled(bool(room.speakerUrl))
+        closed = room.status == RoomStatus.CLOSED
+        self.act_close.setText(self.tr("Reopen room") if closed else self.tr("Close room"))
+        self.act_join.setEnabled(not closed and bool(room.moderatorUrl))
+
+    def _checked_changed(self, count: int) -> None:
+        self.delete_checked_button.setEnabled(count > 0)
+        self.delete_checked_button.setText(
+            self.tr("Delete %n room(s)", "", count) if count else self.tr("Delete selected")
+        )
+
+    # --- search and filter -----------------------------------------------------------------------------
+
+    def _search_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())  # narrow what is loaded at once...
+        self._search_timer.start()  # ...and ask the server once typing pauses
+
+    def _apply_search(self) -> None:
+        self.proxy.setFilterFixedString("")
+        self.model.set_query(replace(self.model.query, name=self.search.text().strip()))
+
+    def _filter_changed(self, _index: int) -> None:
+        self.model.set_query(replace(self.model.query, status=self.status_filter.currentData()))
+
+    def set_query(self, query: RoomQuery) -> None:
+        self.model.set_query(query)
+
+    # --- actions --------------------------------------------------------------------------------------------
+
+    def _context_menu(self, pos: QPoint) -> None:
+        if not self.table.indexAt(pos).isValid():
+            return
+        menu = QMenu(self)
+        for action in self.row_actions:
+            menu.addAction(action)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    @qasync.asyncSlot()
+    async def _refresh_clicked(self) -> None:
+        await self._guard(self.reload())
+
+    def _empty_action_clicked(self) -> None:
+        if self.model.query.name or self.model.query.status:
+            self.search.clear()
+            self.status_filter.setCurrentIndex(0)
+            self._search_timer.stop()
+            self.model.set_query(
+                RoomQuery(sort_field=self.model.query.sort_field, sort_order=self.model.query.sort_order)
+            )
+        else:
+            self._create_clicked()
+
+    async def _guard(self, coro: Any) -> bool:
+        """Await a request; failures go to the banner (the model reports its own). True when it worked."""
+        try:
+            await coro
+        except Exception as exc:
+            if not isinstance(exc, asyncio.CancelledError):
+                logger.info("Rooms page request failed: %r", exc)
+            return False
+        return True
+
+    def copy_link(self, role: str) -> str | None:
+        room = self.current_room()
+        if room is None:
+            return None
+        url = room.moderatorUrl if role == "moderator" else room.speakerUrl
+        if not url:
+            return None
+        QGuiApplication.clipboard().setText(url)
+        if role == "moderator":
+            self.notice.emit(self.tr("Moderator link of “{room}” copied.").format(room=room.roomName or room.roomId))
+        else:
+            self.notice.emit(self.tr("Speaker link of “{room}” copied.").format(room=room.roomName or room.roomId))
+        return url
+
+    def _join_clicked(self) -> None:
+        room = self.current_room()
+        if room is not None:
+            self.joinRequested.emit(room)
+
+    def _create_clicked(self) -> None:
+        from meetdesk.ui.room_form import RoomFormDialog
+
+        if self.client is None:
+            return
+        dialog = RoomFormDialog(self.client, None, self)
+        dialog.saved.connect(self._room_created)
+        dialog.open()
+
+    def _room_created(self, room: MeetRoom) -> None:
+        self.notice.emit(self.tr("Room “{room}” created.").format(room=room.roomName or room.roomId))
+        self._background(self.reload())
+
+    def _background(self, coro: Any) -> None:
+        """Run a request without waiting for it (failures reach the banner through the model)."""
+        task = asyncio.ensure_future(self._guard(coro))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _edit_clicked(self) -> None:
+        from meetdesk.ui.room_form import RoomFormDialog
+
+        room = self.current_room()
+        if room is None or self.client is None:
+            return
+        dialog = RoomFormDialog(self.client, room, self)
+        dialog.saved.connect(self._room_saved)
+        dialog.open()
+
+    def _room_saved(self, room: MeetRoom) -> None:
+        self.model.replace_room(room)
+        self._update_actions()
+        self.notice.emit(self.tr("Room “{room}” saved.").format(room=room.roomName or room.roomId))
+
+    @qasync.asyncSlot()
+    async def _close_clicked(self) -> None:
+        await self.toggle_closed()
+
+    async def toggle_closed(self) -> None:
+        room = self.current_room()
+        if room is None or self.client is None:
+            return
+        target = "open" if room.status == RoomStatus.CLOSED else "closed"
+        try:
+            change = await self.client.set_room_status(room.roomId, target)
+        except Exception as exc:
+            self.problem.emit(exc, self.toggle_closed)
+            return
+        self.model.replace_room(change.room)
+        self._update_actions()
+        name = room.roomName or room.roomId
+        if change.status == 202:
+            self.notice.emit(self.tr("“{room}” will close when its meeting ends.").format(room=name))
+        elif target == "closed":
+            self.notice.emit(self.tr("“{room}” is closed: its links no longer let anyone in.").format(room=name))
+        else:
+            self.notice.emit(self.tr("“{room}” is open again.").format(room=name))
+
+    def _delete_clicked(self) -> None:
+        room = self.current_room()
+        if room is not None:
+            self.open_delete_dialog([room])
+
+    def _delete_checked_clicked(self) -> None:
+        rooms = self.model.checked_rooms()
+        if rooms:
+            self.open_delete_dialog(rooms)
+
+    def open_delete_dialog(self, rooms: list[MeetRoom]) -> Any:
+        from meetdesk.ui.delete_dialog import DeleteRoomsDialog
+
+        if self.client is None:
+            return None
+        dialog = DeleteRoomsDialog(self.client, rooms, self)
+        dialog.finished_deleting.connect(lambda _outcomes: self._background(self.reload()))
+        dialog.open()
+        return dialog

@@ -189,7 +189,8 @@ class RoomsModel(QAbstractTableModel):
 
     @property
     def loading(self) -> bool:
-        return self._in_flight > 0
+        """A page is being fetched or about to be (a task scheduled, not yet running)."""
+        return self._in_flight > 0 or bool(self._tasks)
 
     @property
     def has_more(self) -> bool:
@@ -208,7 +209,8 @@ class RoomsModel(QAbstractTableModel):
     def set_query(self, query: RoomQuery) -> None:
         if query != self.query:
             self.query = query
-            self._start(self.reload())
+            self._reset()  # at once: no row of the old question stays under the new one
+            self._start(self._fetch(self._generation, None))
 
     def set_all_checked(self, checked: bool) -> None:
         self.checked = {room.roomId for room in self.rooms} if checked else set()
@@ -287,7 +289,7 @@ class RoomsModel(QAbstractTableModel):
         """Show a room's new state (after an edit or a status change) without a reload."""
         for row, known in enumerate(self.rooms):
             if known.roomId == room.roomId:
-                merged = known.model_copy(update={k: v for k, v in room.model_dump().items() if v is not None})
+                merged = known.model_copy(update={k: getattr(room, k) for k in room.model_fields_set})
                 self.rooms[row] = merged
                 self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
                 return

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.rooms_page)
         self.appearance_holder = QStackedWidget(self.pages)
         self.appearance_placeholder = QLabel(self.tr("Connect to a server to edit how its meetings look."))
+        self.appearance_placeholder.setWordWrap(True)
+        self.appearance_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.appearance_holder.addWidget(self.appearance_placeholder)
         self.theme_page: Any = None
         self.pages.addWidget(self.appearance_holder)
@@ -189,6 +191,13 @@ class MainWindow(QMainWindow):
         if self.theme_page is not None:
             self.appearance_holder.removeWidget(self.theme_page)
             self.theme_page.deleteLater()
+            self.theme_page = None
+        if client.credentials.access_token is None:  # the appearance is an admin's, not an API key's, business
+            self.appearance_placeholder.setText(
+                self.tr("Sign in with the admin password to edit how meetings look: an API key manages rooms only.")
+            )
+            self.appearance_holder.setCurrentWidget(self.appearance_placeholder)
+            return
         self.theme_page = ThemeEditorPage(client, self.appearance_holder)
         self.theme_page.themeApplied.connect(self._apply_theme)
         self.theme_page.problem.connect(lambda exc: self.show_problem(exc, self.theme_page.load))

@@ -32,6 +32,19 @@ from meetdesk.ui.servers import ServerProfile
 logger = logging.getLogger(__name__)
 
 NOTICE_MS = 6000
+
+#: the window's structure (sizes, spacing, the banner's alarm colours); colours otherwise come from the theme
+STRUCTURE_QSS = """
+#header { border-bottom: 1px solid palette(mid); }
+#brand { font-size: 15pt; font-weight: 600; }
+#pageTitle { font-size: 16pt; font-weight: 600; padding-bottom: 4px; }
+#emptyTitle { font-size: 15pt; font-weight: 600; }
+QListWidget#nav { border: none; border-right: 1px solid palette(mid); padding-top: 8px; }
+QListWidget#nav::item { padding: 8px 12px; margin: 1px 6px; border-radius: 6px; }
+QListWidget#nav::item:selected { background: palette(highlight); color: palette(highlighted-text); }
+#banner { background: #fdecea; border: none; border-bottom: 1px solid #e8a39b; }
+#bannerText { color: #7a1a12; }
+"""
 ADD_SERVER = "__add__"
 
 
@@ -110,6 +123,7 @@ class MainWindow(QMainWindow):
         body.addWidget(self.pages, 1)
         outer.addLayout(body, 1)
         self.setCentralWidget(central)
+        self.setStyleSheet(STRUCTURE_QSS)
 
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(0)

@@ -61,13 +61,14 @@ class StatusChipDelegate(QStyledItemDelegate):
             painter.fillRect(option.rect, option.palette.brush(QPalette.ColorRole.Highlight))
         metrics = option.fontMetrics
         pad = max(6, metrics.height() // 3)
-        width = min(metrics.horizontalAdvance(text) + 2 * pad, option.rect.width() - 8)
+        width = min(metrics.horizontalAdvance(text) + 2 * pad + 2, option.rect.width() - 8)  # +2: sub-pixel advance
         height = metrics.height() + pad // 2
         chip = QRect(option.rect.left() + 4, option.rect.center().y() - height // 2 + 1, width, height)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(background))
         painter.drawRoundedRect(chip, height / 2, height / 2)
+        painter.setFont(option.font)
         painter.setPen(QColor(foreground))
         elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, chip.width() - 2 * pad)
         painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, elided)
@@ -77,7 +78,8 @@ class StatusChipDelegate(QStyledItemDelegate):
         hint = super().sizeHint(option, index)
         metrics = option.fontMetrics
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
-        return QSize(metrics.horizontalAdvance(text) + metrics.height() + 16, max(hint.height(), metrics.height() + 12))
+        width = metrics.horizontalAdvance(text) + 2 * max(6, metrics.height() // 3) + 16
+        return QSize(width, max(hint.height(), metrics.height() + 12))
 
 
 class RoomsPage(QWidget):

@@ -46,8 +46,25 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+def _no_display() -> bool:
+    return (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
 def run_app(options: AppOptions) -> int:
     started = time.monotonic()
+    if _no_display():  # Qt would abort with a cryptic plugin error; say what to do instead
+        print(
+            "MeetDesk needs a display for its window (DISPLAY or WAYLAND_DISPLAY is not set).\n"
+            "  For the server alone:   meetdesk server\n"
+            "  Headless check:         QT_QPA_PLATFORM=offscreen meetdesk --smoke-test",
+            file=sys.stderr,
+        )
+        return 2
     import qasync
     from PySide6.QtCore import QCoreApplication, QSettings
     from PySide6.QtWidgets import QApplication

@@ -143,11 +143,13 @@ QProgressBar::chunk {{ background-color: {accent}; border-radius: 0.2em; }}
 
 QLabel[hint="true"] {{ color: {muted_on_background}; }}
 
-QCheckBox::indicator, QRadioButton::indicator {{
+QCheckBox::indicator, QRadioButton::indicator, QAbstractItemView::indicator {{
     width: {indicator}px; height: {indicator}px; border: 1px solid {input_border}; background-color: {surface};
 }}
-QCheckBox::indicator {{ border-radius: 3px; }}
-QCheckBox::indicator:checked {{ background-color: {accent}; border-color: {accent}; image: url({check_mark}); }}
+QCheckBox::indicator, QAbstractItemView::indicator {{ border-radius: 3px; }}
+QCheckBox::indicator:checked, QAbstractItemView::indicator:checked {{
+    background-color: {accent}; border-color: {accent}; image: url({check_mark});
+}}
 QRadioButton::indicator {{ border-radius: {indicator_radius}px; }}
 QRadioButton::indicator:checked {{
     border-color: {accent};

@@ -26,7 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     join = commands.add_parser("join", help="join a meeting as a headless participant (a bot)")
     join.add_argument("link", help="room link: <server>/room/<roomId>?secret=...")
     join.add_argument("--name", required=True, help="display name")
-    join.add_argument("--synthetic", action="store_true", help="send a test pattern and a tone (the only devices yet)")
+    join.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="send a test pattern and a tone (default: the camera and microphone when present, else these)",
+    )
+    join.add_argument("--camera", help="camera to send, by name or index (default: the first one)")
+    join.add_argument("--microphone", help="microphone to send, by name or index (default: the first one)")
     join.add_argument("--duration", type=float, default=0.0, help="seconds to stay (0: until the meeting ends)")
     join.add_argument("--json", action="store_true", help="print a JSON summary when done")
     join.add_argument("--source-id", type=int, default=0, help="number drawn into the test pattern (0-255)")
@@ -64,7 +70,16 @@ def main(argv: list[str] | None = None) -> int:
     if command == "join":
         from meetdesk.client.bot import run_bot
 
-        return run_bot(args.link, args.name, duration=args.duration, as_json=args.json, source_id=args.source_id)
+        return run_bot(
+            args.link,
+            args.name,
+            duration=args.duration,
+            as_json=args.json,
+            source_id=args.source_id,
+            synthetic=args.synthetic,
+            camera=args.camera,
+            microphone=args.microphone,
+        )
     return 2
 
 

@@ -13,8 +13,10 @@ from meetdesk.client.session import MeetingSession, SessionState, StateChanged
 from meetdesk.client.signalling import SignallingError
 
 
-async def _run(link: str, name: str, duration: float, source_id: int) -> MeetingSession:
-    session = MeetingSession(link, name, source_id=source_id)
+async def _run(
+    link: str, name: str, duration: float, source_id: int, synthetic: bool, camera: str | None, microphone: str | None
+) -> MeetingSession:
+    session = MeetingSession(link, name, source_id=source_id, synthetic=synthetic, camera=camera, microphone=microphone)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -38,9 +40,24 @@ async def _run(link: str, name: str, duration: float, source_id: int) -> Meeting
     return session
 
 
-def run_bot(link: str, name: str, *, duration: float, as_json: bool, source_id: int) -> int:
+def run_bot(
+    link: str,
+    name: str,
+    *,
+    duration: float,
+    as_json: bool,
+    source_id: int,
+    synthetic: bool = True,
+    camera: str | None = None,
+    microphone: str | None = None,
+) -> int:
+    """Join, stay ``duration`` seconds (0: until the meeting ends), leave, print a summary.
+
+    Without ``synthetic``, the real camera and microphone when present; the session logs a note for
+    each one it replaced with a synthetic source.
+    """
     try:
-        session = asyncio.run(_run(link, name, duration, source_id))
+        session = asyncio.run(_run(link, name, duration, source_id, synthetic, camera, microphone))
     except ValueError as exc:  # a link that is not a room link
         print(f"meetdesk join: {exc}", file=sys.stderr)
         return 2

@@ -1,10 +1,17 @@
 """``MeetingSession``: one participant in a meeting, without widgets.
 
-Joins from a room link and a name, publishes camera and microphone, receives everybody else, and
-keeps going through trouble: a dropped signalling socket is resumed under the same identity within
-the server's grace period; a failed peer connection is rebuilt and republished; when resuming is no
-longer possible (grace expired, server restarted) the session rejoins from scratch. The desktop app,
-the kiosk, the ``meetdesk join`` bot and the tests all drive meetings through this class.
+Joins from a room link and a name, publishes camera and microphone (and a screen share on demand),
+receives everybody else, and keeps going through trouble:
+
+- a dropped signalling socket is resumed under the same identity within the server's grace period;
+- a publisher connection that fails (or closes without us closing it) is rebuilt and republished;
+  a failed subscriber connection is dropped and the server's next offer builds a new one;
+- when resuming is no longer possible (grace expired, server restarted) the session rejoins from
+  scratch with a new token from the room link, on a bounded retry schedule (:mod:`.recovery`).
+
+The state (connecting, connected, reconnecting, disconnected with a reason) comes as
+:class:`StateChanged` events. The desktop app, the kiosk, the ``meetdesk join`` bot and the tests
+all drive meetings through this class.
 """
 
 from __future__ import annotations
@@ -14,28 +21,25 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from aiortc import (
-    RTCBundlePolicy,
-    RTCConfiguration,
-    RTCPeerConnection,
-    RTCRtpCodecCapability,
-    RTCRtpSender,
-    RTCSessionDescription,
-)
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+import websockets
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection
+from aiortc.mediastreams import MediaStreamTrack
 from pydantic import BaseModel
 
 from meetdesk.client.api import MeetDeskClient, parse_room_link
-from meetdesk.client.media.level import LevelMeter
-from meetdesk.client.media.synthetic import MarkerError, SyntheticCamera, SyntheticMicrophone, decode_marker
+from meetdesk.client.media.devices import open_sources
+from meetdesk.client.publisher import Publisher, PublishError
+from meetdesk.client.recovery import GiveUp, ReconnectAttempt, RetryPolicy, reconnect
 from meetdesk.client.signalling import SignallingClient, SignallingError
+from meetdesk.client.subscriber import RemoteTrack, Subscriber
 from meetdesk.core.signalling import (
     AudioLevel,
     EndMeeting,
+    ErrorMessage,
     Joined,
     Kick,
     Leave,
@@ -43,22 +47,24 @@ from meetdesk.core.signalling import (
     LeftReason,
     MediaState,
     PublishAnswer,
-    PublishOffer,
     RaiseHand,
     RoleChanged,
     SendChat,
     SendReaction,
     ServerMessage,
     SetRole,
-    SubscribeAnswer,
     SubscribeOffer,
 )
 
+__all__ = ["MeetingSession", "ReconnectAttempt", "RemoteTrack", "RetryPolicy", "SessionState", "StateChanged"]
+
 logger = logging.getLogger(__name__)
 
-RECONNECT_DELAYS_S = (0.1, 0.25, 0.5, 1.0, 2.0)
 LEVEL_INTERVAL_S = 0.25
 SPEAKING_LEVEL = 0.05
+REPUBLISH_DELAYS_S = (0.0, 0.5, 1.0, 2.0)
+#: the server ended the meeting for everyone by going away: come back when it is back
+RECOVERABLE_LEFT = frozenset({LeftReason.SERVER_SHUTDOWN, LeftReason.NETWORK_DISCONNECT})
 
 
 class SessionState(StrEnum):
@@ -68,32 +74,25 @@ class SessionState(StrEnum):
     DISCONNECTED = "disconnected"
 
 
-@dataclass
-class RemoteTrack:
-    """What this participant receives of one remote track."""
-
-    mid: str
-    kind: str
-    identity: str = ""
-    source: str = ""
-    frames: int = 0
-    first_frame_at: float | None = None
-    #: the last frame's synthetic marker (source id, frame number), when the sender is synthetic
-    last_marker: tuple[int, int] | None = None
-    markers_seen: set[int] = field(default_factory=set)
-
-
 @dataclass(frozen=True)
 class StateChanged:
     state: SessionState
     reason: LeftReason | None = None
+    #: a sentence for the person when there is more to say than the reason (why reconnecting gave up)
+    detail: str | None = None
 
 
-SessionEvent = StateChanged | ServerMessage
+SessionEvent = StateChanged | ReconnectAttempt | ServerMessage
 
 
 class MeetingSession:
-    """A participant. Events (``events()``): :class:`StateChanged` and every server message."""
+    """A participant. Events (``events()``): :class:`StateChanged`, :class:`ReconnectAttempt` and every
+    server message.
+
+    ``synthetic``: send a test pattern and a tone (``source_id`` drawn into both); otherwise the real
+    ``camera`` and ``microphone`` (by name; None: the first one), falling back to the synthetic ones
+    when there is no such device (``device_notes`` says why). ``retry`` bounds reconnecting.
+    """
 
     def __init__(
         self,
@@ -104,84 +103,137 @@ class MeetingSession:
         publish_video: bool = True,
         publish_audio: bool = True,
         rtc: RTCConfiguration | None = None,
+        synthetic: bool = True,
+        camera: str | None = None,
+        microphone: str | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.link = parse_room_link(link)
         self.name = name
         self.source_id = source_id
         self.publish_video = publish_video
         self.publish_audio = publish_audio
+        self.synthetic = synthetic
+        self.camera = camera
+        self.microphone = microphone
+        self.retry = retry or RetryPolicy()
         # max-bundle, as on the server (see meetdesk.server.meeting.media.media_configuration)
-        self._rtc = rtc or RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        rtc = rtc or RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
         self.state = SessionState.DISCONNECTED
         self.end_reason: LeftReason | None = None
         self.joined: Joined | None = None
         self.token: str | None = None
-        self.remote: dict[str, RemoteTrack] = {}
+        self.device_notes: list[str] = []
         self.started_at = time.monotonic()
         self._signalling: SignallingClient | None = None
-        self._publisher: RTCPeerConnection | None = None
-        self._subscriber: RTCPeerConnection | None = None
-        self._local: list[MediaStreamTrack] = []
+        self._publisher = Publisher(name, rtc, self.send, self._on_publisher_state, self._on_screen_ended)
+        self._subscriber = Subscriber(name, rtc, self.send, self._on_subscriber_state)
+        self._sources_open = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._events: asyncio.Queue[SessionEvent] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
-        self._leaving = False
-        self._meter: LevelMeter | None = None
+        self._republisher: asyncio.Task[None] | None = None
         self._level_task: asyncio.Task[None] | None = None
+        self._leaving = False
+        self._finished = False
+        self._recovering = False
+        #: media connections being rebuilt ("publisher", "subscriber"): the state is reconnecting meanwhile
+        self._trouble: set[str] = set()
+
+    @property
+    def remote(self) -> dict[str, RemoteTrack]:
+        """Every track received in this session, by "<identity>/<source>" (``active``: arriving now)."""
+        return self._subscriber.remote
+
+    @property
+    def sharing_screen(self) -> bool:
+        return self._publisher.sharing
 
     # lifecycle -------------------------------------------------------------------------------------
 
     async def join(self) -> Joined:
         """Get a token from the link, connect, publish. Raises the API or signalling error if refused."""
         self._set_state(SessionState.CONNECTING)
-        async with MeetDeskClient(self.link.base_url) as api:
-            self.token = await api.participant_token(self.link.room_id, self.link.secret, self.name)
         try:
+            await self._open_sources()
+            async with MeetDeskClient(self.link.base_url) as api:
+                self.token = await api.participant_token(self.link.room_id, self.link.secret, self.name)
             signalling = await SignallingClient.connect(self.link.base_url, self.token)
-        except SignallingError:
+        except BaseException:
+            await self._publisher.close()  # the camera and microphone are not kept open for nothing
+            self._sources_open = False
             self._set_state(SessionState.DISCONNECTED)
             raise
         await self._attach(signalling)
-        return signalling.joined  # type: ignore[return-value]
+        assert signalling.joined is not None
+        return signalling.joined
+
+    async def _open_sources(self) -> None:
+        if self._sources_open:
+            return
+        self._sources_open = True
+        video, audio, notes = await open_sources(
+            self.synthetic,
+            self.camera,
+            self.microphone,
+            source_id=self.source_id,
+            video=self.publish_video,
+            audio=self.publish_audio,
+        )
+        for note in notes:
+            logger.warning("Session(%s) %s", self.name, note)
+        self.device_notes = notes
+        self._publisher.use_sources(video, audio)
 
     async def _attach(self, signalling: SignallingClient) -> None:
-        self._signalling = signalling
-        assert signalling.joined is not None
-        resumed = signalling.joined.resumed
-        self.joined = signalling.joined
-        self._set_state(SessionState.CONNECTED)
+        joined = signalling.joined
+        assert joined is not None
+        if self._leaving:
+            with contextlib.suppress(Exception):
+                await signalling.close()
+            return
+        self._signalling, self.joined = signalling, joined
         self._reader = asyncio.create_task(self._read(signalling), name=f"session-{self.name}")
-        if not resumed:
-            await self._reset_subscriber()
-            await self.publish()
+        if joined.resumed:
+            self._refresh_state()
+            if "publisher" in self._trouble or self._publisher.stale:
+                self._republish_soon()
+            return
+        self._trouble.clear()
+        self._set_state(SessionState.CONNECTED)
+        await self._subscriber.reset()
+        try:
+            await self._publish()
+        except (PublishError, SignallingError) as exc:
+            logger.info("Session(%s) could not publish yet: %s", self.name, exc)
+            self._media_lost("publisher")
+            self._republish_soon()  # or, if the socket went away meanwhile, the recovery publishes
 
     async def leave(self) -> None:
         """Leave voluntarily and release everything."""
         self._leaving = True
-        if self._signalling is not None and not self._signalling.closed:
+        if self._signalling is not None and not self._signalling.closed and not self._finished:
             with contextlib.suppress(Exception):
                 await self._signalling.send(Leave())
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(asyncio.shield(self._reader), 5) if self._reader else None
         await self._finish(self.end_reason or LeftReason.VOLUNTARY_LEAVE)
 
-    async def _finish(self, reason: LeftReason) -> None:
+    async def _finish(self, reason: LeftReason, detail: str | None = None) -> None:
+        if self._finished:
+            return
+        self._finished = True
         self.end_reason = self.end_reason or reason
-        for task in [*self._tasks, self._level_task]:
-            if task is not None:
+        current = asyncio.current_task()
+        for task in [*self._tasks, self._level_task, self._republisher, self._reader]:
+            if task is not None and task is not current:
                 task.cancel()
-        if self._reader is not None and self._reader is not asyncio.current_task():
-            self._reader.cancel()
         if self._signalling is not None:
             with contextlib.suppress(Exception):
                 await self._signalling.close()
-        for pc in (self._publisher, self._subscriber):
-            if pc is not None:
-                await pc.close()
-        for track in self._local:
-            track.stop()
-        self._publisher = self._subscriber = None
-        self._set_state(SessionState.DISCONNECTED, self.end_reason)
+        await self._publisher.close()
+        await self._subscriber.close()  # what was received stays, for summary()
+        self._set_state(SessionState.DISCONNECTED, self.end_reason, detail)
 
     async def events(self) -> AsyncIterator[SessionEvent]:
         """Everything that happens, until the session is over."""
@@ -191,17 +243,28 @@ class MeetingSession:
             if isinstance(event, StateChanged) and event.state is SessionState.DISCONNECTED:
                 return
 
-    def _set_state(self, state: SessionState, reason: LeftReason | None = None) -> None:
+    def _set_state(self, state: SessionState, reason: LeftReason | None = None, detail: str | None = None) -> None:
         if state is not self.state:
+            logger.debug("Session(%s) %s -> %s", self.name, self.state.value, state.value)
             self.state = state
-            self._events.put_nowait(StateChanged(state, reason))
+            self._events.put_nowait(StateChanged(state, reason, detail))
+
+    def _refresh_state(self) -> None:
+        """Connected, or reconnecting while a media connection is being rebuilt."""
+        if self._finished or self._recovering or self.state is SessionState.CONNECTING:
+            return
+        self._set_state(SessionState.RECONNECTING if self._trouble else SessionState.CONNECTED)
 
     # actions ---------------------------------------------------------------------------------------
 
     async def send(self, message: BaseModel) -> None:
-        if self._signalling is None:
+        signalling = self._signalling
+        if signalling is None or self._finished:
             raise SignallingError("Not connected", "not_joined")
-        await self._signalling.send(message)
+        try:
+            await signalling.send(message)
+        except websockets.ConnectionClosed as exc:
+            raise SignallingError("The signalling connection is closed", "network") from exc
 
     async def chat(self, text: str) -> None:
         await self.send(SendChat(text=text))
@@ -212,13 +275,58 @@ class MeetingSession:
     async def react(self, emoji: str) -> None:
         await self.send(SendReaction(emoji=emoji))
 
-    async def set_media(self, *, audio: bool, video: bool, screen: bool = False) -> None:
-        senders = self._publisher.getSenders() if self._publisher else []
-        for sender in senders:
-            if sender.track is not None:
-                # aiortc's mute switch: a disabled sender drops frames instead of sending them
-                sender._enabled = audio if sender.track.kind == "audio" else video
-        await self.send(MediaState(audio=audio, video=video, screen=screen))
+    async def set_media(self, *, audio: bool, video: bool, screen: bool | None = None) -> None:
+        """Mute or unmute the microphone and camera (``screen``: announce this instead of the actual share)."""
+        self._publisher.set_enabled(audio=audio, video=video)
+        await self._send_media_state(screen)
+
+    async def share_screen(self, source: MediaStreamTrack) -> None:
+        """Share ``source`` (any video track) as the screen: the others get it as a separate track with the
+        source "screen". Sharing again swaps the source. Raises :class:`PublishError` if the server does not
+        take it (the session carries on without the share)."""
+        try:
+            previous = await self._publisher.start_screen(source)
+        except PublishError:
+            self._renegotiation_failed()
+            raise
+        if previous is not None and previous is not source:
+            previous.stop()
+        await self._send_media_state()
+
+    async def stop_screen_share(self) -> None:
+        """Stop sharing: the others' screen track goes away; the source track is stopped. Raises
+        :class:`PublishError` if the server does not take the change (the connection is then rebuilt)."""
+        source = self._publisher.screen.source
+        try:
+            await self._publisher.stop_screen()
+        except PublishError:
+            self._renegotiation_failed()
+            raise
+        finally:
+            if source is not None:
+                source.stop()
+        with contextlib.suppress(SignallingError):  # over already, or back soon with the state resent
+            await self._send_media_state()
+
+    def _renegotiation_failed(self) -> None:
+        """The server did not answer a change of tracks: where the connection stands is unknown, rebuild it."""
+        logger.info("Session(%s) the publisher renegotiation failed: rebuilding the connection", self.name)
+        self._media_lost("publisher")
+        self._republish_soon()
+
+    def _on_screen_ended(self, source: MediaStreamTrack) -> None:
+        logger.info("Session(%s) the shared screen ended", self.name)
+        self._spawn(self.stop_screen_share())
+
+    async def _send_media_state(self, screen: bool | None = None) -> None:
+        publisher = self._publisher
+        await self.send(
+            MediaState(
+                audio=publisher.microphone is not None and publisher.audio_enabled,
+                video=publisher.camera is not None and publisher.video_enabled,
+                screen=publisher.sharing if screen is None else screen,
+            )
+        )
 
     async def audio_level(self, level: float) -> None:
         await self.send(AudioLevel(level=level))
@@ -235,143 +343,156 @@ class MeetingSession:
     # media -----------------------------------------------------------------------------------------
 
     async def publish(self) -> None:
-        """(Re)build the publisher connection with camera and microphone, and offer it."""
-        if self._publisher is not None:
-            await self._publisher.close()
-        for track in self._local:
-            track.stop()
-        pc = RTCPeerConnection(self._rtc)
-        self._publisher = pc
-        self._local = []
-        sources: dict[str, str] = {}
-        if self.publish_video:
-            self._local.append(SyntheticCamera(self.source_id))
-        if self.publish_audio:
-            self._meter = LevelMeter(SyntheticMicrophone(self.source_id))
-            self._local.append(self._meter)
-        for track in self._local:
-            transceiver = pc.addTransceiver(track, direction="sendonly")
-            transceiver.setCodecPreferences(_forwardable_codecs(track.kind))
-        if not self._local:
-            return
-        await pc.setLocalDescription(await pc.createOffer())
-        for transceiver in pc.getTransceivers():
-            if transceiver.mid is not None:
-                sources[transceiver.mid] = "microphone" if transceiver.kind == "audio" else "camera"
+        """Rebuild the publisher connection with every local track, and offer it."""
+        await self._publish()
 
-        @pc.on("connectionstatechange")
-        async def _state() -> None:
-            if pc.connectionState == "failed" and self._publisher is pc and not self._leaving:
-                logger.info("Session(%s) publisher connection failed: republishing", self.name)
-                await self.publish()
-
-        await self.send(PublishOffer(sdp=pc.localDescription.sdp, sources=sources))  # type: ignore[arg-type]
-        await self.send(MediaState(audio=self.publish_audio, video=self.publish_video))
+    async def _publish(self) -> None:
+        await self._publisher.publish()
+        await self._send_media_state()
         if self._level_task is None or self._level_task.done():
             self._level_task = asyncio.create_task(self._report_levels(), name=f"levels-{self.name}")
+
+    def _on_publisher_state(self, pc: RTCPeerConnection, state: str) -> None:
+        if pc is not self._publisher.pc or self._finished:
+            return
+        if state == "connected":
+            self._media_ok("publisher")
+        elif state in ("failed", "closed"):
+            then = "rebuilding it" if self._signalling_up() else "to be rebuilt once the signalling is back"
+            logger.info("Session(%s) publisher connection %s: %s", self.name, state, then)
+            self._media_lost("publisher")
+            self._republish_soon()
+
+    def _on_subscriber_state(self, pc: RTCPeerConnection, state: str) -> None:
+        if pc is not self._subscriber.pc or self._finished:
+            return
+        if state == "connected":
+            self._media_ok("subscriber")
+        elif state in ("failed", "closed"):
+            # the server's side fails or closes too, and it offers a new connection
+            logger.info("Session(%s) subscriber connection %s: waiting for a new offer", self.name, state)
+            self._media_lost("subscriber")
+            self._spawn(self._subscriber.reset(failed=pc))
+
+    def _media_lost(self, which: str) -> None:
+        self._trouble.add(which)
+        self._refresh_state()
+
+    def _media_ok(self, which: str) -> None:
+        self._trouble.discard(which)
+        self._refresh_state()
+
+    def _signalling_up(self) -> bool:
+        signalling = self._signalling
+        return signalling is not None and not signalling.closed and not self._recovering and not self._finished
+
+    def _republish_soon(self) -> None:
+        """Rebuild the publisher connection, unless a rebuild is under way or the signalling is down (the
+        signalling recovery republishes once it is back)."""
+        if self._signalling_up() and (self._republisher is None or self._republisher.done()):
+            self._republisher = asyncio.create_task(self._republish(), name=f"republish-{self.name}")
+
+    async def _republish(self) -> None:
+        for attempt, delay in enumerate(REPUBLISH_DELAYS_S):
+            await asyncio.sleep(delay)
+            if not self._signalling_up():
+                return
+            try:
+                await self._publish()
+                return
+            except (PublishError, SignallingError) as exc:
+                logger.info("Session(%s) republishing failed (attempt %d): %s", self.name, attempt + 1, exc)
+            except Exception:
+                if self._finished:
+                    return  # closed under our feet
+                logger.warning("Session(%s) republishing failed (attempt %d)", self.name, attempt + 1, exc_info=True)
+        logger.warning("Session(%s) could not republish its camera and microphone", self.name)
 
     async def _report_levels(self) -> None:
         """Tell the server how loud this microphone is, a few times a second (it picks the active speaker)."""
         last = -1.0
-        while self._signalling is not None:
+        while not self._finished:
             await asyncio.sleep(LEVEL_INTERVAL_S)
-            if self._meter is None or self.state is not SessionState.CONNECTED:
+            meter = self._publisher.microphone
+            if meter is None or self.state is not SessionState.CONNECTED:
                 continue
-            level = round(self._meter.level, 2)
+            level = round(meter.level, 2)
             if abs(level - last) >= 0.02 or level >= SPEAKING_LEVEL:
-                with contextlib.suppress(Exception):  # a drop is handled by the reader's recovery
+                with contextlib.suppress(SignallingError):  # a drop is handled by the reader's recovery
                     await self.send(AudioLevel(level=level))
                 last = level
-
-    async def _reset_subscriber(self) -> None:
-        if self._subscriber is not None:
-            await self._subscriber.close()
-        self._subscriber = None
-        self.remote.clear()
-
-    async def _on_subscribe_offer(self, offer: SubscribeOffer) -> None:
-        if self._subscriber is None:
-            pc = RTCPeerConnection(self._rtc)
-            self._subscriber = pc
-
-            @pc.on("track")
-            def _track(track: MediaStreamTrack) -> None:
-                mid = next((t.mid for t in pc.getTransceivers() if t.receiver.track is track), None)
-                if mid is not None:
-                    self._spawn(self._consume(mid, track))
-
-        pc = self._subscriber
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
-        for mid, info in offer.tracks.items():
-            remote = self.remote.setdefault(mid, RemoteTrack(mid, info.get("kind", "")))
-            remote.identity, remote.source, remote.kind = info.get("identity", ""), info.get("source", ""), info["kind"]
-        await pc.setLocalDescription(await pc.createAnswer())
-        await self.send(SubscribeAnswer(sdp=pc.localDescription.sdp))
-
-    async def _consume(self, mid: str, track: MediaStreamTrack) -> None:
-        remote = self.remote.setdefault(mid, RemoteTrack(mid, track.kind))
-        with contextlib.suppress(MediaStreamError):
-            while True:
-                frame = await track.recv()
-                remote.frames += 1
-                if remote.first_frame_at is None:
-                    remote.first_frame_at = time.monotonic()
-                if track.kind == "video":
-                    with contextlib.suppress(MarkerError):
-                        remote.last_marker = decode_marker(frame)  # type: ignore[arg-type]
-                        remote.markers_seen.add(remote.last_marker[0])
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        if not self._finished:  # after the end, a connection closed under a task is no news
+            logger.warning("Session(%s) background task failed", self.name, exc_info=task.exception())
 
     # signalling ------------------------------------------------------------------------------------
 
     async def _read(self, signalling: SignallingClient) -> None:
+        resume = True
         async for message in signalling.messages():
             await self._events.put(message)
             if isinstance(message, Left):
-                self.end_reason = message.reason
+                if message.reason in RECOVERABLE_LEFT and not self._leaving:
+                    logger.info("Session(%s) the server let us go (%s): rejoining", self.name, message.reason.value)
+                    resume = False  # the server ended our session: only a rejoin brings us back
+                    continue
                 await self._finish(message.reason)
                 return
             try:
                 await self._handle(message)
             except Exception:
                 logger.exception("Session(%s) could not handle %s", self.name, message.type)
-        if not self._leaving and self.end_reason is None:
-            self._spawn(self._recover())
+        if signalling is self._signalling and not self._leaving and not self._finished:
+            self._publisher.refuse(PublishError("The signalling connection was lost", "network"))
+            self._spawn(self._recover(resume=resume))
 
     async def _handle(self, message: ServerMessage) -> None:
         if isinstance(message, SubscribeOffer):
-            await self._on_subscribe_offer(message)
-        elif isinstance(message, PublishAnswer) and self._publisher is not None:
-            await self._publisher.setRemoteDescription(RTCSessionDescription(sdp=message.sdp, type="answer"))
+            if await self._subscriber.on_offer(message):
+                self._media_lost("subscriber")  # a new connection replaced ours: until it connects
+        elif isinstance(message, PublishAnswer):
+            self._publisher.take_answer(message.sdp)
+        elif isinstance(message, ErrorMessage) and message.ref == "publish_offer":
+            self._publisher.refuse(PublishError(message.message, message.code))
         elif isinstance(message, RoleChanged):
             self.token = message.token
 
-    async def _recover(self) -> None:
-        """The socket dropped: resume within the grace period, else rejoin from scratch."""
+    async def _recover(self, *, resume: bool) -> None:
+        """The socket is gone: resume, or rejoin from scratch, within the retry policy's bounds."""
+        self._recovering = True
         self._set_state(SessionState.RECONNECTING)
         assert self.joined is not None and self.token is not None
-        session_id, grace = self.joined.sessionId, self.joined.reconnectGrace
-        deadline = time.monotonic() + grace
-        attempt = 0
-        while not self._leaving:
-            delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)]
-            attempt += 1
-            await asyncio.sleep(delay)
-            resume = session_id if time.monotonic() < deadline else None
-            try:
-                signalling = await SignallingClient.connect(self.link.base_url, self.token, resume=resume)
-            except SignallingError as exc:
-                if exc.code == "network":
-                    continue
-                logger.info("Session(%s) cannot rejoin: %s", self.name, exc)
-                await self._finish(LeftReason.NETWORK_DISCONNECT)
-                return
-            await self._attach(signalling)
+        try:
+            back = await reconnect(
+                self.link,
+                self.name,
+                self.token,
+                session_id=self.joined.sessionId if resume else None,
+                grace=self.joined.reconnectGrace,
+                policy=self.retry,
+                announce=self._events.put_nowait,
+            )
+        except GiveUp as exc:
+            logger.warning("Session(%s) gave up reconnecting: %s", self.name, exc)
+            self._recovering = False
+            await self._finish(LeftReason.NETWORK_DISCONNECT, str(exc))
             return
+        self._recovering = False
+        self.token = back.token
+        joined = back.signalling.joined
+        assert joined is not None
+        if not joined.resumed:
+            logger.info("Session(%s) rejoined as %s (%s)", self.name, joined.you.identity, joined.you.name)
+        await self._attach(back.signalling)
 
     # summary ---------------------------------------------------------------------------------------
 
@@ -382,21 +503,17 @@ class MeetingSession:
             "name": self.name,
             "identity": self.joined.you.identity if self.joined else None,
             "endReason": self.end_reason.value if self.end_reason else None,
+            "devices": self.device_notes,
             "tracks": [
                 {
                     "identity": r.identity,
                     "name": participants.get(r.identity, r.identity),
                     "source": r.source,
                     "kind": r.kind,
+                    "active": r.active,
                     "frames" if r.kind == "video" else "audioFrames": r.frames,
                     "firstFrameMs": round((r.first_frame_at - self.started_at) * 1000) if r.first_frame_at else None,
                 }
                 for r in self.remote.values()
             ],
         }
-
-
-def _forwardable_codecs(kind: str) -> list[RTCRtpCodecCapability]:
-    """VP8 (with its retransmissions) or Opus: the codecs the server's SFU forwards."""
-    wanted = ("video/vp8", "video/rtx") if kind == "video" else ("audio/opus",)
-    return [c for c in RTCRtpSender.getCapabilities(kind).codecs if c.mimeType.lower() in wanted]

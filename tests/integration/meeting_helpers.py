@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from meetdesk.client.session import MeetingSession, SessionEvent, SessionState, StateChanged
 from meetdesk.client.signalling import SignallingClient
 from meetdesk.core.signalling import ServerMessage
 from tests.conftest import API_KEY, LiveServer
@@ -81,3 +83,57 @@ async def join(live: LiveServer, room: dict[str, str], role: str, name: str) -> 
 
 async def api_as(live: LiveServer, participant_token: str) -> httpx.AsyncClient:
     return live.http(**{"X-Participant-Token": participant_token})
+
+
+async def until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Wait for a condition on media counters (frames arrive on aiortc's schedule, not as events we own)."""
+
+    async def poll() -> None:
+        while not condition():  # noqa: ASYNC110 - frame counters have no event to await
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+def frames_from(session: MeetingSession, identity: str, source: str = "camera") -> int:
+    """Frames ``session`` received of ``identity``'s ``source`` track."""
+    return sum(r.frames for r in session.remote.values() if r.identity == identity and r.source == source)
+
+
+class SessionLog:
+    """Every event of a session, from its creation on (start it before ``join``: one reader per session)."""
+
+    def __init__(self, session: MeetingSession) -> None:
+        self.events: list[SessionEvent] = []
+        self._changed = asyncio.Event()
+        self._task = asyncio.create_task(self._collect(session))
+
+    async def _collect(self, session: MeetingSession) -> None:
+        async for event in session.events():
+            self.events.append(event)
+            self._changed.set()
+
+    @property
+    def states(self) -> list[str]:
+        return [e.state.value for e in self.events if isinstance(e, StateChanged)]
+
+    async def next(self, match: Callable[[SessionEvent], bool], after: int = 0, timeout: float = 30.0) -> int:
+        """The index of the first event from ``after`` on that ``match`` accepts, waiting for it if need be."""
+
+        async def find() -> int:
+            index = after
+            while True:
+                while index < len(self.events):
+                    if match(self.events[index]):
+                        return index
+                    index += 1
+                self._changed.clear()
+                await self._changed.wait()
+
+        return await asyncio.wait_for(find(), timeout)
+
+    async def state(self, state: SessionState, after: int = 0, timeout: float = 30.0) -> int:
+        return await self.next(lambda e: isinstance(e, StateChanged) and e.state is state, after, timeout)
+
+    def close(self) -> None:
+        self._task.cancel()

@@ -5,6 +5,13 @@ everybody else through another (we offer; the client answers). Every published t
 :class:`TrackForwarder`; every other participant gets a subscription to it on its subscriber
 connection. When tracks come and go, the subscriber connections are renegotiated in place: freed
 transceivers are reused, so nobody else's streams restart.
+
+A publish offer from the client's current publisher connection (same ICE credentials and DTLS
+fingerprint) renegotiates it in place: a screen share starts or stops without touching the camera
+and microphone. An offer from a new connection replaces the old one and all of its tracks. A
+connection that fails or closes without us closing it is cleaned up at once: a publisher's tracks
+are withdrawn from the others (until the client republishes); a subscriber connection is rebuilt
+and offered afresh.
 """
 
 from __future__ import annotations
@@ -12,9 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from dataclasses import dataclass, field
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationError
 
 from meetdesk.core.errors import BadRequest
 from meetdesk.core.signalling import PublishAnswer, PublishOffer, SubscribeAnswer, SubscribeOffer
@@ -24,6 +33,15 @@ from meetdesk.server.sfu import Subscription, TrackForwarder
 logger = logging.getLogger(__name__)
 
 ANSWER_TIMEOUT_S = 10.0
+# what a renegotiation raises when the connection failed or closed under it, or the answer does not fit
+_NEGOTIATION_ERRORS = (
+    TimeoutError,
+    ValueError,
+    asyncio.InvalidStateError,
+    InvalidStateError,
+    InvalidAccessError,
+    OperationError,
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +68,10 @@ class Published:
     forwarder: TrackForwarder
     identity: str
     source: str
-    key: str  # "<identity>/<mid>": unique while the publisher connection lives
+    mid: str
+    #: "<identity>/<mid>": names the track in ParticipantInfo.tracks. A republished or restarted track
+    #: can get the key of an earlier one: subscriptions are matched by forwarder, not by key alone.
+    key: str
 
 
 @dataclass(eq=False)
@@ -101,8 +122,15 @@ class MediaRouter:
             peer.answer.set_result(message.sdp)
 
     async def _publish(self, participant: Participant, offer: PublishOffer) -> None:
-        """A (re)publish: a new publisher connection replaces the old one, with all of its tracks."""
         peer = self._peer(participant)
+        pc = peer.publisher
+        if pc is not None and pc.connectionState not in ("failed", "closed") and _same_endpoint(pc, offer.sdp):
+            await self._renegotiate_publisher(participant, peer, pc, offer)
+        else:
+            await self._replace_publisher(participant, peer, offer)
+
+    async def _replace_publisher(self, participant: Participant, peer: PeerMedia, offer: PublishOffer) -> None:
+        """A new publisher connection replaces the old one, with all of its tracks."""
         await self._close_publisher(participant.room_id, peer)
         pc = RTCPeerConnection(self._ice.rtc())
         peer.publisher = pc
@@ -113,25 +141,71 @@ class MediaRouter:
             peer.publisher = None
             await pc.close()
             raise BadRequest(f"Invalid SDP offer: {exc}", error="invalid_sdp") from exc
-        for transceiver in pc.getTransceivers():
-            track = transceiver.receiver.track
-            if track is None or transceiver.mid is None:
-                continue
-            source = offer.sources.get(transceiver.mid, "microphone" if track.kind == "audio" else "camera")
-            key = f"{participant.identity}/{transceiver.mid}"
-            forwarder = TrackForwarder(transceiver.receiver, track, name=f"{participant.room_id}/{key}:{source}")
-            peer.published.append(Published(forwarder, participant.identity, source, key))
-        participant.send(PublishAnswer(sdp=pc.localDescription.sdp))
-        self._engine.update(participant, tracks={p.key: p.source for p in peer.published})
-        logger.info("Room(%s) %s publishes %d track(s)", participant.room_id, participant.identity, len(peer.published))
 
         @pc.on("connectionstatechange")
         async def _state() -> None:
-            if pc.connectionState == "failed" and peer.publisher is pc:
-                logger.info("Room(%s) %s publisher connection failed", participant.room_id, participant.identity)
+            if pc.connectionState in ("failed", "closed") and peer.publisher is pc:
+                # closed without us closing it: the client's side went away (DTLS close_notify)
+                logger.info(
+                    "Room(%s) %s publisher connection %s", participant.room_id, peer.identity, pc.connectionState
+                )
                 await self._close_publisher(participant.room_id, peer)
+                self._announce_tracks(participant, peer)
 
+        self._reconcile(participant, peer, pc, offer)
+        participant.send(PublishAnswer(sdp=pc.localDescription.sdp))
+        logger.info("Room(%s) %s publishes %d track(s)", participant.room_id, participant.identity, len(peer.published))
+
+    async def _renegotiate_publisher(
+        self, participant: Participant, peer: PeerMedia, pc: RTCPeerConnection, offer: PublishOffer
+    ) -> None:
+        """The client's publisher connection changed its tracks (a screen share started or stopped)."""
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:
+            # half-applied: the connection is of no further use; the client republishes on a new one
+            await self._close_publisher(participant.room_id, peer)
+            self._announce_tracks(participant, peer)
+            raise BadRequest(f"Invalid SDP offer: {exc}", error="invalid_sdp") from exc
+        self._reconcile(participant, peer, pc, offer)
+        participant.send(PublishAnswer(sdp=pc.localDescription.sdp))
+        logger.info(
+            "Room(%s) %s renegotiated: %d track(s)", participant.room_id, participant.identity, len(peer.published)
+        )
+
+    def _reconcile(self, participant: Participant, peer: PeerMedia, pc: RTCPeerConnection, offer: PublishOffer) -> None:
+        """One forwarder per track the client sends now; tracks it stopped sending are withdrawn."""
+        before = {item.mid: item for item in peer.published}
+        published: list[Published] = []
+        for transceiver in pc.getTransceivers():
+            track, mid = transceiver.receiver.track, transceiver.mid
+            if track is None or mid is None or transceiver.currentDirection not in ("recvonly", "sendrecv"):
+                continue
+            source = offer.sources.get(mid, "microphone" if track.kind == "audio" else "camera")
+            item = before.pop(mid, None)
+            if item is not None and item.source == source and not item.forwarder.closed and not item.forwarder.ended:
+                published.append(item)
+                continue
+            if item is not None:
+                item.forwarder.close()
+            key = f"{participant.identity}/{mid}"
+            forwarder = TrackForwarder(
+                transceiver.receiver,
+                track,
+                name=f"{participant.room_id}/{key}:{source}",
+                on_ended=lambda _f: self._resync_room(participant.room_id),
+            )
+            published.append(Published(forwarder, participant.identity, source, mid, key))
+        for item in before.values():
+            item.forwarder.close()
+        peer.published = published
+        self._announce_tracks(participant, peer)
         self._resync_room(participant.room_id)
+
+    def _announce_tracks(self, participant: Participant, peer: PeerMedia) -> None:
+        if self._engine.live(participant.room_id) is not None:
+            self._engine.update(participant, tracks={p.key: p.source for p in peer.published})
 
     async def _close_publisher(self, room_id: str, peer: PeerMedia) -> None:
         published, pc = peer.published, peer.publisher
@@ -150,10 +224,7 @@ class MediaRouter:
         if peer.negotiator is not None:
             peer.negotiator.cancel()
         await self._close_publisher(participant.room_id, peer)
-        for subscription in peer.subscriptions.values():
-            subscription.close()
-        if peer.subscriber is not None:
-            await peer.subscriber.close()
+        await self._reset_subscriber(peer)
 
     # subscriptions ---------------------------------------------------------------------------------
 
@@ -168,13 +239,21 @@ class MediaRouter:
     def participant_joined(self, participant: Participant) -> None:
         self._resync_room(participant.room_id)
 
+    def peer_connections(
+        self, room_id: str, identity: str
+    ) -> tuple[RTCPeerConnection | None, RTCPeerConnection | None]:
+        """A participant's (publisher, subscriber) connections on this side, for diagnostics and tests."""
+        peer = self._peers.get((room_id, identity))
+        return (peer.publisher, peer.subscriber) if peer is not None else (None, None)
+
     async def _negotiate(self, participant: Participant, peer: PeerMedia) -> None:
         """Bring the subscriber connection in line with the tracks of the others, as often as they change."""
         while peer.dirty.is_set():
             peer.dirty.clear()
             try:
                 await self._sync_subscriptions(participant, peer)
-            except (TimeoutError, asyncio.InvalidStateError, ValueError) as exc:
+            except _NEGOTIATION_ERRORS as exc:
+                # the connection failed, closed (a state handler reset it) or did not take the answer
                 logger.info(
                     "Room(%s) subscribe negotiation with %s failed: %s", participant.room_id, peer.identity, exc
                 )
@@ -195,9 +274,11 @@ class MediaRouter:
         if not wanted and not peer.subscriptions:
             return
         if peer.subscriber is None:
-            peer.subscriber = RTCPeerConnection(self._ice.rtc())
+            peer.subscriber = self._new_subscriber(participant, peer)
         pc = peer.subscriber
-        for key in [k for k in peer.subscriptions if k not in wanted]:
+        # a key whose track was republished since names another forwarder: drop the old subscription
+        stale = [k for k, s in peer.subscriptions.items() if k not in wanted or wanted[k].forwarder is not s.forwarder]
+        for key in stale:
             subscription = peer.subscriptions.pop(key)
             sender = next((t.sender for t in pc.getTransceivers() if t.sender.track is subscription.track), None)
             subscription.close()
@@ -225,14 +306,51 @@ class MediaRouter:
         # second offer while the first connection is still being set up would leave its tracks unsent.
         await asyncio.wait_for(_connected(pc), ANSWER_TIMEOUT_S)
 
+    def _new_subscriber(self, participant: Participant, peer: PeerMedia) -> RTCPeerConnection:
+        pc = RTCPeerConnection(self._ice.rtc())
+
+        @pc.on("connectionstatechange")
+        async def _state() -> None:
+            if pc.connectionState in ("failed", "closed") and peer.subscriber is pc:
+                # not closed by us: the client's side went away, or the transport failed
+                logger.info(
+                    "Room(%s) %s subscriber connection %s: offering a new one",
+                    participant.room_id,
+                    peer.identity,
+                    pc.connectionState,
+                )
+                await self._reset_subscriber(peer)
+                if self._peers.get((participant.room_id, participant.identity)) is peer:
+                    self._resync_room(participant.room_id)
+
+        return pc
+
     async def _reset_subscriber(self, peer: PeerMedia) -> None:
         for subscription in peer.subscriptions.values():
             subscription.close()
         peer.subscriptions.clear()
-        if peer.subscriber is not None:
+        pc, peer.subscriber = peer.subscriber, None  # first: its state handler must not take the close for a failure
+        if pc is not None:
             with contextlib.suppress(Exception):
-                await peer.subscriber.close()
-        peer.subscriber = None
+                await pc.close()
+
+
+_ICE_UFRAG = re.compile(r"^a=ice-ufrag:(\S+)", re.MULTILINE)
+_FINGERPRINT = re.compile(r"^a=fingerprint:(.+?)\s*$", re.MULTILINE)
+
+
+def _same_endpoint(pc: RTCPeerConnection, offer_sdp: str) -> bool:
+    """Whether ``offer_sdp`` comes from the peer ``pc`` is connected to (same ICE ufrag and DTLS fingerprint)."""
+    current = pc.remoteDescription
+    if current is None:
+        return False
+
+    def endpoint(sdp: str) -> tuple[str | None, str | None]:
+        ufrag, fingerprint = _ICE_UFRAG.search(sdp), _FINGERPRINT.search(sdp)
+        return (ufrag.group(1) if ufrag else None, fingerprint.group(1) if fingerprint else None)
+
+    theirs = endpoint(offer_sdp)
+    return None not in theirs and theirs == endpoint(current.sdp)
 
 
 async def _connected(pc: RTCPeerConnection) -> None:

@@ -149,7 +149,10 @@ async def _dispatch(ctx: ServerContext, participant: Participant, text: str) -> 
         problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or 'message'}: {e['msg']}" for e in exc.errors()[:5])
         participant.send(_error(code, f"Invalid message: {problems}", _ref_type(text)))
         return True
-    if engine.live(participant.room_id) is None or participant.connection is None:
+    meeting = engine.live(participant.room_id)
+    if meeting is None or meeting.participants.get(participant.identity) is not participant:
+        return False  # out of the meeting (its Left is on the way): nothing it sends counts any more
+    if participant.connection is None:
         return False
     try:
         return await _handle(ctx, participant, message)

@@ -5,7 +5,8 @@ receives everybody else, and keeps going through trouble:
 
 - a dropped signalling socket is resumed under the same identity within the server's grace period;
 - a publisher connection that fails (or closes without us closing it) is rebuilt and republished;
-  a failed subscriber connection is dropped and the server's next offer builds a new one;
+  a failed subscriber connection is dropped and the server asked for a new one (``resubscribe``: its
+  side may not have noticed), which the server's next offer builds;
 - when resuming is no longer possible (grace expired, server restarted) the session rejoins from
   scratch with a new token from the room link, on a bounded retry schedule (:mod:`.recovery`).
 
@@ -48,6 +49,7 @@ from meetdesk.core.signalling import (
     MediaState,
     PublishAnswer,
     RaiseHand,
+    Resubscribe,
     RoleChanged,
     SendChat,
     SendReaction,
@@ -198,6 +200,8 @@ class MeetingSession:
             self._refresh_state()
             if "publisher" in self._trouble or self._publisher.stale:
                 self._republish_soon()
+            if self._subscriber.lost:
+                self._spawn(self._resubscribe())  # it failed while the signalling was down
             return
         self._trouble.clear()
         self._set_state(SessionState.CONNECTED)
@@ -369,10 +373,21 @@ class MeetingSession:
         if state == "connected":
             self._media_ok("subscriber")
         elif state in ("failed", "closed"):
-            # the server's side fails or closes too, and it offers a new connection
-            logger.info("Session(%s) subscriber connection %s: waiting for a new offer", self.name, state)
-            self._media_lost("subscriber")
-            self._spawn(self._subscriber.reset(failed=pc))
+            # the server's side may not know (a failure on this side only): ask it for a new connection
+            then = "asking for a new one" if self._signalling_up() else "to be asked for once the signalling is back"
+            logger.info("Session(%s) subscriber connection %s: %s", self.name, state, then)
+            if self._subscriber.receiving:  # with nothing to receive, the server offers nothing: no trouble
+                self._media_lost("subscriber")
+            self._spawn(self._resubscribe(pc))
+
+    async def _resubscribe(self, failed: RTCPeerConnection | None = None) -> None:
+        """Drop the ``failed`` subscriber connection and ask the server for a new one."""
+        if failed is not None and not await self._subscriber.reset(failed=failed):
+            return  # replaced already
+        if not self._subscriber.lost or not self._signalling_up():
+            return  # a new offer came meanwhile; or the signalling recovery asks once it is back
+        with contextlib.suppress(SignallingError):  # a drop is handled by the reader's recovery
+            await self.send(Resubscribe())
 
     def _media_lost(self, which: str) -> None:
         self._trouble.add(which)

@@ -3,7 +3,8 @@
 The server offers (``subscribe_offer``) every other participant's tracks on one connection and
 renegotiates it as tracks come and go; this side answers. An offer from a new server-side
 connection (other ICE credentials or DTLS fingerprint: the server rebuilt its side after a failure)
-gets a new connection here too.
+gets a new connection here too. When this side fails first, the session asks the server for a new
+connection (``resubscribe``); until it comes, offers for the failed one are not answered.
 """
 
 from __future__ import annotations
@@ -67,23 +68,40 @@ class Subscriber:
         self.remote: dict[str, RemoteTrack] = {}
         self._by_mid: dict[str, RemoteTrack] = {}  # what each m-line carries now
         self._tasks: set[asyncio.Task[None]] = set()
+        #: the server-side endpoint of a connection that failed here, until a new connection replaces it
+        self._failed_endpoint: tuple[str | None, str | None] | None = None
+
+    @property
+    def receiving(self) -> bool:
+        """Whether the connection carries any track now."""
+        return bool(self._by_mid)
+
+    @property
+    def lost(self) -> bool:
+        """The connection failed here and no new one replaced it yet: the server has to offer one."""
+        return self.pc is None and self._failed_endpoint is not None
 
     async def on_offer(self, offer: SubscribeOffer) -> bool:
         """Answer an offer; True if it came from a new server-side connection and replaced ours."""
         replaced = False
+        if self.pc is None and self._failed_endpoint == sdp_endpoint(offer.sdp):
+            # a renegotiation the server sent before it took our resubscribe: its new connection comes next
+            logger.info("Session(%s) ignored an offer for the failed subscriber connection", self._name)
+            return False
         if self.pc is not None and not _same_endpoint(self.pc, offer.sdp):
             logger.info("Session(%s) the server offers a new subscriber connection", self._name)
             await self.reset()
             replaced = True
         if self.pc is None:
             self.pc = self._new_connection()
+            self._failed_endpoint = None
         pc = self.pc
         try:
             await self._apply(pc, offer)
         except InvalidStateError:
             if pc is self.pc and pc.connectionState != "closed":
                 raise
-            # closed under us (it failed, or its session ended): the server offers a new connection
+            # closed under us (it failed, or its session ended): the session asks for a new connection
             logger.info("Session(%s) the subscriber connection closed during a negotiation", self._name)
         return replaced
 
@@ -140,16 +158,20 @@ class Subscriber:
     def _withdraw(self, mid: str) -> None:
         self._by_mid.pop(mid).active = False
 
-    async def reset(self, failed: RTCPeerConnection | None = None) -> None:
-        """Drop the connection (only if it is still ``failed``, when given); the next offer starts a new one.
+    async def reset(self, failed: RTCPeerConnection | None = None) -> bool:
+        """Drop the connection; the next offer starts a new one. With ``failed``: only if that is still the
+        connection (False if it was replaced already), and offers for it are ignored from then on.
 
         Tracks that come back keep their counts.
         """
         if failed is not None and failed is not self.pc:
-            return  # replaced already
+            return False  # replaced already
+        remote = failed.remoteDescription if failed is not None else None
+        self._failed_endpoint = sdp_endpoint(remote.sdp) if remote is not None else None
         for mid in list(self._by_mid):
             self._withdraw(mid)
         await self.close()
+        return True
 
     async def close(self) -> None:
         """Close the connection; ``remote`` keeps the counts of what was received."""

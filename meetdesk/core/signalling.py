@@ -68,6 +68,13 @@ class SubscribeAnswer(_Msg):
     sdp: Sdp
 
 
+class Resubscribe(_Msg):
+    """The participant's side of its subscriber peer connection failed or closed, and the server's side may
+    not know yet: the server drops its side and offers a new connection with every current track."""
+
+    type: Literal["resubscribe"] = "resubscribe"
+
+
 class MediaState(_Msg):
     """What the participant sends right now (mic/camera muted or not, screen shared or not)."""
 
@@ -131,6 +138,7 @@ ClientMessage = Annotated[
     Join
     | PublishOffer
     | SubscribeAnswer
+    | Resubscribe
     | MediaState
     | AudioLevel
     | ConnectionQualityReport

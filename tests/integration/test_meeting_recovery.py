@@ -139,6 +139,37 @@ async def test_a_subscriber_connection_that_closes_is_offered_again(live_server:
         await ana.leave()
 
 
+async def test_a_subscriber_connection_that_fails_on_the_client_side_only_is_offered_again(
+    live_server: LiveServer,
+) -> None:
+    room = await create_room(live_server)
+    meeting = await Pair.join(room["moderatorUrl"], room["speakerUrl"])
+    ana, bo, log = meeting.ana, meeting.bo, meeting.ana_log
+    router = live_server.ctx.meetings.media
+    assert isinstance(router, MediaRouter)
+    try:
+        ana_id, bo_id = identity(ana), identity(bo)
+        _, server_pc = router.peer_connections(room["roomId"], ana_id)
+        client_pc = ana._subscriber.pc
+        assert server_pc is not None and client_pc is not None
+        # Ana's own ICE transport dies (as when its network interface goes away): nothing reaches the server,
+        # whose side stays "connected" until ICE consent expires (~30 s). Ana asks for a new connection.
+        await client_pc.getTransceivers()[0].receiver.transport.transport.stop()
+        async with asyncio.timeout(10):
+            lost = await log.state(SessionState.RECONNECTING)
+            before = frames_from(ana, bo_id)
+            await log.state(SessionState.CONNECTED, after=lost)
+            # new connections on both sides: the server dropped its side long before its ICE consent expired
+            _, new_server_pc = router.peer_connections(room["roomId"], ana_id)
+            assert ana._subscriber.pc is not client_pc and new_server_pc is not server_pc
+            assert client_pc.connectionState == "closed" and server_pc.connectionState == "closed"
+            await until(lambda: frames_from(ana, bo_id) >= before + 20)
+        assert identity(ana) == ana_id and markers(ana, bo_id) == {2}
+        assert "reconnecting" not in meeting.bo_log.states  # Bo's connections were not touched
+    finally:
+        await meeting.leave()
+
+
 @dataclass
 class SignallingProxy:
     """A TCP proxy in front of the server: links through it carry REST and signalling, and the test can

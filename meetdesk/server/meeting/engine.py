@@ -34,6 +34,7 @@ from meetdesk.core.signalling import (
     ParticipantUpdated,
     PublishOffer,
     ReactionReceived,
+    Resubscribe,
     RoleChanged,
     SubscribeAnswer,
 )
@@ -111,7 +112,7 @@ class LiveMeeting(Meeting):
 class MediaRouter(Protocol):
     """The SFU side of a meeting: peer connections per participant, forwarding between them."""
 
-    async def handle(self, participant: Participant, message: PublishOffer | SubscribeAnswer) -> None: ...
+    async def handle(self, participant: Participant, message: PublishOffer | SubscribeAnswer | Resubscribe) -> None: ...
 
     async def participant_left(self, participant: Participant) -> None: ...
 
@@ -358,7 +359,9 @@ class MeetingEngine(MeetingRegistry):
             raise Conflict("The meeting is over")
         return meeting
 
-    async def media_message(self, participant: Participant, message: PublishOffer | SubscribeAnswer) -> None:
+    async def media_message(
+        self, participant: Participant, message: PublishOffer | SubscribeAnswer | Resubscribe
+    ) -> None:
         if self.media is None:
             raise Conflict("This server has no media router: audio and video are unavailable")
         await self.media.handle(participant, message)

@@ -11,7 +11,8 @@ fingerprint) renegotiates it in place: a screen share starts or stops without to
 and microphone. An offer from a new connection replaces the old one and all of its tracks. A
 connection that fails or closes without us closing it is cleaned up at once: a publisher's tracks
 are withdrawn from the others (until the client republishes); a subscriber connection is rebuilt
-and offered afresh.
+and offered afresh. So is one whose client side failed while ours still looks fine (ours would
+notice only when ICE consent expires, ~30 s later): the client asks with ``resubscribe``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConne
 from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationError
 
 from meetdesk.core.errors import BadRequest
-from meetdesk.core.signalling import PublishAnswer, PublishOffer, SubscribeAnswer, SubscribeOffer
+from meetdesk.core.signalling import PublishAnswer, PublishOffer, Resubscribe, SubscribeAnswer, SubscribeOffer
 from meetdesk.server.meeting.engine import MeetingEngine, Participant
 from meetdesk.server.sfu import Subscription, TrackForwarder
 
@@ -112,9 +113,11 @@ class MediaRouter:
 
     # signalling messages ---------------------------------------------------------------------------
 
-    async def handle(self, participant: Participant, message: PublishOffer | SubscribeAnswer) -> None:
+    async def handle(self, participant: Participant, message: PublishOffer | SubscribeAnswer | Resubscribe) -> None:
         if isinstance(message, PublishOffer):
             await self._publish(participant, message)
+        elif isinstance(message, Resubscribe):
+            await self._resubscribe(participant)
         else:
             peer = self._peer(participant)
             if peer.answer is None or peer.answer.done():
@@ -230,11 +233,32 @@ class MediaRouter:
 
     def _resync_room(self, room_id: str) -> None:
         for participant, peer in self._room_peers(room_id):
-            peer.dirty.set()
-            if peer.negotiator is None or peer.negotiator.done():
-                peer.negotiator = asyncio.create_task(
-                    self._negotiate(participant, peer), name=f"subscribe-{peer.identity}"
-                )
+            self._resync(participant, peer)
+
+    def _resync(self, participant: Participant, peer: PeerMedia) -> None:
+        peer.dirty.set()
+        if peer.negotiator is None or peer.negotiator.done():
+            peer.negotiator = asyncio.create_task(self._negotiate(participant, peer), name=f"subscribe-{peer.identity}")
+
+    async def _resubscribe(self, participant: Participant) -> None:
+        """The client's side of the subscriber connection failed or closed: drop ours, offer a new one."""
+        peer = self._peer(participant)
+        pc = peer.subscriber
+        if pc is not None and pc.remoteDescription is None and (peer.answer is None or not peer.answer.done()):
+            # a new connection is being offered already (this side noticed first): the client answers it on a
+            # new connection of its own. Dropping it now could have that answer taken for the next offer's.
+            return
+        logger.info(
+            "Room(%s) %s resubscribes: offering a new subscriber connection", participant.room_id, peer.identity
+        )
+        # a negotiation under way may wait for an answer that will never come (its offer went to the failed connection)
+        negotiator, peer.negotiator = peer.negotiator, None
+        if negotiator is not None and not negotiator.done():
+            negotiator.cancel()
+            await asyncio.wait([negotiator])
+        await self._reset_subscriber(peer)
+        if self._peers.get((participant.room_id, participant.identity)) is peer:
+            self._resync(participant, peer)
 
     def participant_joined(self, participant: Participant) -> None:
         self._resync_room(participant.room_id)
@@ -329,10 +353,12 @@ class MediaRouter:
         for subscription in peer.subscriptions.values():
             subscription.close()
         peer.subscriptions.clear()
+        if peer.answer is not None and peer.answer.done():
+            peer.answer = None  # answered the old connection: the next one has no answer yet
         pc, peer.subscriber = peer.subscriber, None  # first: its state handler must not take the close for a failure
         if pc is not None:
             with contextlib.suppress(Exception):
-                await pc.close()
+                await asyncio.shield(pc.close())  # a cancelled negotiator must not leave it half closed
 
 
 _ICE_UFRAG = re.compile(r"^a=ice-ufrag:(\S+)", re.MULTILINE)

@@ -34,6 +34,7 @@ from meetdesk.core.signalling import (
     Pong,
     PublishOffer,
     RaiseHand,
+    Resubscribe,
     SendChat,
     SendReaction,
     SetRole,
@@ -209,6 +210,6 @@ async def _handle(ctx: ServerContext, participant: Participant, message: Any) ->
         if _require_moderator(participant, "end_meeting"):
             await engine.end(participant.room_id, "meeting_ended", by=participant.identity)
             return False
-    elif isinstance(message, PublishOffer | SubscribeAnswer):
+    elif isinstance(message, PublishOffer | SubscribeAnswer | Resubscribe):
         await engine.media_message(participant, message)
     return True

@@ -34,6 +34,11 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Designer forms (ui/*.ui) and resources (resources/meetdesk.qrc) -> meetdesk/ui/forms/, meetdesk/_rc.py; only what is stale
+.PHONY: forms
+forms: $(VENV)/.installed
+	$(BIN)/python ui/build.py
+
 system-deps:
 	@missing=""; \
 	for pair in $(SYSTEM_LIBS); do \

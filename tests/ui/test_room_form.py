@@ -1,0 +1,391 @@
+"""The room dialog against a real server process: quick and advanced create, checks before sending, the
+server's field errors next to their field, edit mode, and failures that keep what the user typed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDateTime, QPoint, QRect, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from meetdesk.client.api import MeetDeskClient, parse_room_link
+from meetdesk.client.errors import FieldError, ValidationError
+from meetdesk.client.signalling import SignallingClient
+from meetdesk.core.models import MeetRoom, RoomStatus, now_ms
+from meetdesk.ui.room_form import RoomFormDialog
+from tests.conftest import API_KEY, ServerProcess
+
+
+@pytest.fixture(autouse=True)
+def _dialogs_closing_do_not_quit(qapp: QApplication) -> Iterator[None]:
+    """Accepting the only window on screen would end the Qt loop the test runs on (and with it the test)."""
+    before = qapp.quitOnLastWindowClosed()
+    qapp.setQuitOnLastWindowClosed(False)
+    yield
+    qapp.setQuitOnLastWindowClosed(before)
+
+
+@pytest.fixture
+async def client(server_process: ServerProcess) -> AsyncIterator[MeetDeskClient]:
+    async with MeetDeskClient(server_process.url, api_key=API_KEY) as api:
+        yield api
+
+
+def emitted(signal: Any) -> asyncio.Future[tuple[Any, ...]]:
+    """A future resolved by the signal's next emission (awaitable on the test's qasync loop)."""
+    future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+
+    def resolve(*args: Any) -> None:
+        if not future.done():
+            future.set_result(args)
+
+    signal.connect(resolve)
+    return future
+
+
+def dialog_for(qtbot: QtBot, client: MeetDeskClient, room: MeetRoom | None = None) -> RoomFormDialog:
+    dialog = RoomFormDialog(client, room)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+async def room_count(client: MeetDeskClient) -> int:
+    return len([room async for room in client.iter_rooms(max_items=100)])
+
+
+def click_box(qtbot: QtBot, box: QAbstractButton) -> None:
+    """Click a check box on its indicator (its middle may be empty space beside a short text)."""
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(box.height() // 2, box.height() // 2))
+
+
+def select(combo: QComboBox, value: str) -> None:
+    combo.setCurrentIndex(combo.findData(value))
+
+
+def clipped_texts(dialog: QWidget) -> list[str]:
+    """The visible texts of ``dialog`` that do not fit their widget, or whose widget does not fit the window
+    (what large fonts, long translations or high DPI would cut)."""
+    out = []
+    for widget in [*dialog.findChildren(QLabel), *dialog.findChildren(QAbstractButton)]:
+        if not widget.isVisible() or not widget.text():
+            continue
+        if isinstance(widget, QLabel) and widget.wordWrap():
+            cut = widget.height() < widget.heightForWidth(widget.width())
+        else:
+            cut = widget.width() < widget.sizeHint().width() or widget.height() < widget.minimumSizeHint().height()
+        if cut or not fits_window(widget):
+            out.append(widget.text())
+    return out
+
+
+def fits_window(widget: QWidget) -> bool:
+    window = widget.window()
+    return window.rect().contains(QRect(widget.mapTo(window, QPoint(0, 0)), widget.size()))
+
+
+def shoot(widget: QWidget, name: str) -> None:
+    """Save a picture of ``widget`` in $MEETDESK_SHOTS, when set (to look at the dialogs)."""
+    shots = os.environ.get("MEETDESK_SHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        assert widget.grab().save(str(Path(shots) / f"{name}.png"))
+
+
+async def hold_meeting(client: MeetDeskClient, room: MeetRoom) -> SignallingClient:
+    """A moderator joined over the real signalling socket: the room has a meeting until it is closed."""
+    assert room.moderatorUrl is not None
+    token = await client.participant_token(room.roomId, parse_room_link(room.moderatorUrl).secret, "Ana")
+    peer = await SignallingClient.connect(client.base_url, token)
+    for _ in range(100):  # the server records the meeting's start just after the join; no signal says when
+        if (await client.get_room(room.roomId, fields="status")).status is RoomStatus.ACTIVE_MEETING:
+            return peer
+        await asyncio.sleep(0.05)
+    raise AssertionError("the room never showed its meeting")
+
+
+async def test_quick_create_with_a_name_and_enter(qtbot: QtBot, client: MeetDeskClient) -> None:
+    dialog = dialog_for(qtbot, client)
+    assert not dialog.ui.advancedPanel.isVisible()
+    saved = emitted(dialog.saved)
+    qtbot.keyClicks(dialog.ui.nameEdit, "Daily standup")
+    qtbot.keyClick(dialog.ui.nameEdit, Qt.Key.Key_Return)  # Enter submits
+    (room,) = await asyncio.wait_for(saved, 10)
+
+    assert dialog.result() == QDialog.DialogCode.Accepted and not dialog.isVisible()
+    assert dialog.result_room == room
+    on_server = await client.get_room(room.roomId)
+    assert on_server.roomName == "Daily standup"
+    assert on_server.autoDeletionDate is None
+    assert on_server.config is not None and on_server.config.chat.enabled  # the server's defaults
+
+
+async def test_empty_name_gets_the_servers_default(qtbot: QtBot, client: MeetDeskClient) -> None:
+    dialog = dialog_for(qtbot, client)
+    qtbot.keyClicks(dialog.ui.nameEdit, "   ")
+    assert await dialog.submit()
+    assert dialog.result_room is not None
+    assert (await client.get_room(dialog.result_room.roomId)).roomName == "Room"
+
+
+async def test_advanced_create_sends_date_policies_and_config(qtbot: QtBot, client: MeetDeskClient) -> None:
+    dialog = dialog_for(qtbot, client)
+    ui = dialog.ui
+    qtbot.keyClicks(ui.nameEdit, "Quarterly review")
+    qtbot.mouseClick(ui.advancedToggle, Qt.MouseButton.LeftButton)
+    assert ui.advancedPanel.isVisible()
+    assert not ui.autoDeletionEdit.isEnabled()  # until automatic deletion is ticked
+    click_box(qtbot, ui.autoDeleteCheck)
+    when = QDateTime.currentDateTime().addSecs(3 * 3600)
+    ui.autoDeletionEdit.setDateTime(when)
+    select(ui.withMeetingCombo, "force")
+    select(ui.withRecordingsCombo, "force")
+    click_box(qtbot, ui.recordingCheck)
+    assert not ui.recordingAccessCombo.isEnabled()
+    click_box(qtbot, ui.chatCheck)
+
+    assert await dialog.submit()
+    assert dialog.result_room is not None
+    room = await client.get_room(dialog.result_room.roomId)
+    assert room.roomName == "Quarterly review"
+    assert room.autoDeletionDate == dialog.auto_deletion_date()
+    assert room.autoDeletionDate is not None and abs(room.autoDeletionDate - when.toMSecsSinceEpoch()) < 60_000
+    assert room.autoDeletionPolicy is not None
+    assert (room.autoDeletionPolicy.withMeeting, room.autoDeletionPolicy.withRecordings) == ("force", "force")
+    config = await client.get_room_config(room.roomId)
+    assert (config.recording.enabled, config.chat.enabled, config.virtualBackground.enabled) == (False, False, True)
+
+
+async def test_a_date_less_than_an_hour_ahead_is_refused_before_sending(qtbot: QtBot, client: MeetDeskClient) -> None:
+    dialog = dialog_for(qtbot, client)
+    ui = dialog.ui
+    qtbot.keyClicks(ui.nameEdit, "Too soon")
+    ui.advancedToggle.setChecked(True)
+    ui.autoDeleteCheck.setChecked(True)
+    ui.autoDeletionEdit.setDateTime(QDateTime.currentDateTime().addSecs(30 * 60))
+    ui.advancedToggle.setChecked(False)  # the error must still be seen
+
+    assert not await dialog.submit()
+    assert ui.advancedPanel.isVisible()
+    assert ui.dateError.isVisible() and "at least 1 hour" in ui.dateError.text()
+    assert ui.autoDeletionEdit.accessibleDescription() == ui.dateError.text()
+    assert not ui.nameError.isVisible()
+    assert dialog.isVisible() and dialog.result_room is None
+    assert await room_count(client) == 0  # nothing was sent
+
+    ui.autoDeletionEdit.setDateTime(QDateTime.currentDateTime().addSecs(2 * 3600))
+    assert not ui.dateError.isVisible()  # changing the field clears its message
+    assert await dialog.submit()
+    assert await room_count(client) == 1
+
+
+async def test_a_name_the_server_refuses_is_explained_next_to_the_name(qtbot: QtBot, client: MeetDeskClient) -> None:
+    dialog = dialog_for(qtbot, client)
+    ui = dialog.ui
+    ui.nameEdit.insert("Team\u200broom")  # pasted with a zero-width space: only the server checks characters
+
+    assert not await dialog.submit()
+    assert ui.nameError.isVisible()
+    assert ui.nameError.text() == "The name cannot contain control or invisible characters"
+    assert ui.formError.isVisible()  # says something needs a change
+    assert ui.nameEdit.text() == "Team\u200broom" and dialog.isVisible()
+    assert await room_count(client) == 0
+
+    qtbot.keyClicks(ui.nameEdit, "x")
+    assert not ui.nameError.isVisible()  # typing in the field clears its message
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("roomName", "nameError"),
+        ("autoDeletionDate", "dateError"),
+        ("autoDeletionPolicy.withMeeting", "policyError"),
+        ("config.recording.allowAccessTo", "recordingError"),
+        ("config.chat.enabled", "chatError"),
+        ("config.virtualBackground.enabled", "virtualBackgroundError"),
+    ],
+)
+def test_each_field_path_has_its_place(qtbot: QtBot, path: str, label: str) -> None:
+    dialog = RoomFormDialog(MeetDeskClient("http://127.0.0.1:9"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog._show_failure(ValidationError(422, "Unprocessable Entity", "Invalid request", [FieldError(path, "bad")]))
+    shown = [name for name in vars(dialog.ui) if name.endswith("Error") and getattr(dialog.ui, name).isVisible()]
+    assert sorted(shown) == sorted([label, "formError"])
+    assert getattr(dialog.ui, label).text() == "bad"
+
+
+def test_a_field_the_form_does_not_show_is_named_in_the_sentence(qtbot: QtBot) -> None:
+    dialog = RoomFormDialog(MeetDeskClient("http://127.0.0.1:9"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog._show_failure(ValidationError(422, "x", "Invalid request", [FieldError("config.e2ee", "not supported")]))
+    assert "config.e2ee: not supported" in dialog.ui.formError.text()
+
+
+async def test_edit_is_prefilled_and_saves_the_config(qtbot: QtBot, client: MeetDeskClient) -> None:
+    created = await client.create_room(
+        {"roomName": "Board", "config": {"recording": {"enabled": True, "allowAccessTo": "admin_moderator"}}}
+    )
+    dialog = dialog_for(qtbot, client, await client.get_room(created.roomId))
+    ui = dialog.ui
+    assert ui.nameEdit.text() == "Board" and ui.nameEdit.isReadOnly()
+    assert ui.advancedPanel.isVisible()
+    assert not ui.autoDeleteCheck.isEnabled() and ui.autoDeletionNote.isVisible()  # fixed at creation
+    assert ui.recordingCheck.isChecked() and ui.recordingAccessCombo.currentData() == "admin_moderator"
+    assert ui.chatCheck.isChecked() and ui.virtualBackgroundCheck.isChecked()
+
+    click_box(qtbot, ui.chatCheck)
+    select(ui.recordingAccessCombo, "admin")
+    saved = emitted(dialog.saved)
+    assert await dialog.submit()
+    (room,) = saved.result()
+    assert room.config is not None and not room.config.chat.enabled
+    config = await client.get_room_config(created.roomId)
+    assert (config.chat.enabled, config.recording.allowAccessTo, config.virtualBackground.enabled) == (
+        False,
+        "admin",
+        True,
+    )
+
+
+async def test_edit_during_a_meeting_says_why_it_cannot_save(qtbot: QtBot, client: MeetDeskClient) -> None:
+    created = await client.create_room({"roomName": "Live"})
+    dialog = dialog_for(qtbot, client, await client.get_room(created.roomId))
+    peer = await hold_meeting(client, created)
+    try:
+        dialog.ui.chatCheck.setChecked(False)
+        assert not await dialog.submit()
+    finally:
+        await peer.close()
+    assert dialog.isVisible()
+    assert dialog.ui.formError.text() == (
+        "This room has a meeting in progress. Its settings can be changed once the meeting ends."
+    )
+    assert not dialog.ui.chatCheck.isChecked()  # the change is still there to save later
+    assert (await client.get_room_config(created.roomId)).chat.enabled
+
+
+async def test_unreachable_server_keeps_the_dialog_and_the_input(
+    qtbot: QtBot, client: MeetDeskClient, server_process: ServerProcess
+) -> None:
+    dialog = dialog_for(qtbot, client)
+    ui = dialog.ui
+    qtbot.keyClicks(ui.nameEdit, "Weekly sync")
+    ui.advancedToggle.setChecked(True)
+    ui.chatCheck.setChecked(False)
+    server_process.stop()
+
+    assert not await dialog.submit()
+    assert dialog.isVisible() and dialog.result_room is None
+    assert ui.formError.isVisible()
+    assert ui.formError.text().startswith(f"Cannot reach the server at {server_process.url}.")
+    assert ui.nameEdit.text() == "Weekly sync" and not ui.chatCheck.isChecked()
+    assert dialog._ok.isEnabled()  # ready to try again
+
+
+async def test_busy_while_saving_and_escape_waits_for_the_answer(
+    qtbot: QtBot, client: MeetDeskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog = dialog_for(qtbot, client)
+    qtbot.keyClicks(dialog.ui.nameEdit, "Busy")
+    # hold the real request at its start, to look at the dialog while it waits for the server
+    sent, answer = asyncio.Event(), asyncio.Event()
+    create_room = client.create_room
+
+    async def held(body: Any) -> MeetRoom:
+        sent.set()
+        await answer.wait()
+        return await create_room(body)
+
+    monkeypatch.setattr(client, "create_room", held)
+    task = asyncio.ensure_future(dialog.submit())
+    await asyncio.wait_for(sent.wait(), 10)
+    assert dialog.ui.busyLabel.isVisible() and dialog.ui.busyLabel.text() == "Saving…"
+    assert dialog.ui.busyBar.isVisible()
+    assert not dialog._ok.isEnabled()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # ignored: the request is on its way
+    assert dialog.isVisible()
+    answer.set()
+    assert await task
+    assert not dialog.ui.busyLabel.isVisible() and not dialog.isVisible()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert [room.roomName async for room in client.iter_rooms()] == ["Busy"]
+
+
+async def test_escape_cancels_without_sending(qtbot: QtBot, client: MeetDeskClient) -> None:
+    dialog = dialog_for(qtbot, client)
+    qtbot.keyClicks(dialog.ui.nameEdit, "Never mind")
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.result() == QDialog.DialogCode.Rejected and not dialog.isVisible()
+    assert await room_count(client) == 0
+
+
+def test_every_control_has_an_accessible_name_and_a_tab_stop(qtbot: QtBot) -> None:
+    dialog = RoomFormDialog(MeetDeskClient("http://127.0.0.1:9"))
+    qtbot.addWidget(dialog)
+    # the form's own controls (not the private parts of composite widgets, nor the standard buttons)
+    kinds = QLineEdit | QComboBox | QAbstractButton | QAbstractSpinBox
+    controls = [w for w in vars(dialog.ui).values() if isinstance(w, kinds)]
+    assert len(controls) >= 9
+    assert [w.objectName() for w in controls if not w.accessibleName()] == []
+    # the Designer tab order: name, advanced toggle, then the advanced settings top to bottom
+    order, widget = [], dialog.ui.nameEdit.nextInFocusChain()
+    names = {w.objectName() for w in controls}
+    while widget is not dialog.ui.nameEdit and len(order) < 100:
+        if widget.objectName() in names:
+            order.append(widget.objectName())
+        widget = widget.nextInFocusChain()
+    assert order == [
+        "advancedToggle",
+        "autoDeleteCheck",
+        "autoDeletionEdit",
+        "withMeetingCombo",
+        "withRecordingsCombo",
+        "recordingCheck",
+        "recordingAccessCombo",
+        "chatCheck",
+        "virtualBackgroundCheck",
+    ]
+    ok = dialog.ui.buttonBox.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.isDefault() and ok.text() == "Create room"
+
+
+async def test_no_text_is_cut_off(qtbot: QtBot, client: MeetDeskClient) -> None:
+    """Quick, advanced, with errors, and edit: every text fits (pictures in $MEETDESK_SHOTS if set)."""
+    dialog = dialog_for(qtbot, client)
+    assert clipped_texts(dialog) == []
+    shoot(dialog, "form-quick")
+    dialog.ui.advancedToggle.setChecked(True)
+    dialog.ui.autoDeleteCheck.setChecked(True)
+    assert clipped_texts(dialog) == []
+    shoot(dialog, "form-advanced")
+    dialog.ui.nameEdit.insert("Team\u200broom")
+    dialog.ui.autoDeletionEdit.setDateTime(QDateTime.currentDateTime().addSecs(600))
+    assert not await dialog.submit()  # the date, found here, and nothing sent
+    dialog.ui.autoDeletionEdit.setDateTime(QDateTime.currentDateTime().addSecs(7200))
+    assert not await dialog.submit()  # the name, refused by the server
+    assert dialog.ui.nameError.isVisible()
+    assert clipped_texts(dialog) == []
+    shoot(dialog, "form-field-error")
+    room = await client.create_room({"roomName": "Weekly sync", "autoDeletionDate": now_ms() + 86_400_000})
+    edit = dialog_for(qtbot, client, room)
+    assert clipped_texts(edit) == []
+    shoot(edit, "form-edit")

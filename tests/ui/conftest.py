@@ -4,11 +4,14 @@ test itself share one Qt event loop — a test awaits what a user would wait for
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
+
+from meetdesk.client.api import MeetDeskClient
+from tests.conftest import API_KEY, ServerProcess
 
 
 def _qt_loop() -> asyncio.AbstractEventLoop:
@@ -30,3 +33,19 @@ async def wait_until(predicate: Callable[[], object], timeout: float = 10.0, wha
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def _closing_a_window_does_not_quit(qapp: QApplication) -> Iterator[None]:
+    """Closing the only window on screen would end the Qt loop the test runs on (and with it the test)."""
+    before = qapp.quitOnLastWindowClosed()
+    qapp.setQuitOnLastWindowClosed(False)
+    yield
+    qapp.setQuitOnLastWindowClosed(before)
+
+
+@pytest.fixture
+async def client(server_process: ServerProcess) -> AsyncIterator[MeetDeskClient]:
+    """A client of a real server process, with the API key."""
+    async with MeetDeskClient(server_process.url, api_key=API_KEY) as api:
+        yield api

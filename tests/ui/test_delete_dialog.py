@@ -4,11 +4,11 @@ real server process, with live meetings and recordings, shown room by room."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QDialogButtonBox, QRadioButton
+from PySide6.QtWidgets import QAbstractButton, QDialog, QDialogButtonBox, QRadioButton
 from pytestqt.qtbot import QtBot
 
 from meetdesk.client.api import MeetDeskClient
@@ -18,25 +18,9 @@ from meetdesk.core.rooms import Step, decide_deletion
 from meetdesk.server.store.db import Database, sqlite_url
 from meetdesk.server.store.rooms import RecordingRecord, RecordingStore
 from meetdesk.ui.delete_dialog import _CODES, DeleteRoomsDialog, Outcome, OutcomeKind, OutcomeModel, describe_outcome
-from tests.conftest import API_KEY, ServerProcess
+from tests.conftest import ServerProcess
 from tests.ui.conftest import wait_until
-from tests.ui.test_room_form import click_box, clipped_texts, emitted, fits_window, hold_meeting, shoot
-
-
-@pytest.fixture(autouse=True)
-def _dialogs_closing_do_not_quit(qapp: QApplication) -> Iterator[None]:
-    """Closing the only window on screen would end the Qt loop the test runs on (and with it the test)."""
-    before = qapp.quitOnLastWindowClosed()
-    qapp.setQuitOnLastWindowClosed(False)
-    yield
-    qapp.setQuitOnLastWindowClosed(before)
-
-
-@pytest.fixture
-async def client(server_process: ServerProcess) -> AsyncIterator[MeetDeskClient]:
-    async with MeetDeskClient(server_process.url, api_key=API_KEY) as api:
-        yield api
-
+from tests.ui.helpers import click_box, clipped_texts, emitted, fits_window, hold_meeting, shoot
 
 # --- what each code means ------------------------------------------------------------------------
 

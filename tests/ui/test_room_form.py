@@ -4,59 +4,26 @@ server's field errors next to their field, edit mode, and failures that keep wha
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDateTime, QPoint, QRect, Qt
+from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
-    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QLineEdit,
-    QWidget,
 )
 from pytestqt.qtbot import QtBot
 
-from meetdesk.client.api import MeetDeskClient, parse_room_link
+from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import FieldError, ValidationError
-from meetdesk.client.signalling import SignallingClient
-from meetdesk.core.models import MeetRoom, RoomStatus, now_ms
+from meetdesk.core.models import MeetRoom, now_ms
 from meetdesk.ui.room_form import RoomFormDialog
-from tests.conftest import API_KEY, ServerProcess
-
-
-@pytest.fixture(autouse=True)
-def _dialogs_closing_do_not_quit(qapp: QApplication) -> Iterator[None]:
-    """Accepting the only window on screen would end the Qt loop the test runs on (and with it the test)."""
-    before = qapp.quitOnLastWindowClosed()
-    qapp.setQuitOnLastWindowClosed(False)
-    yield
-    qapp.setQuitOnLastWindowClosed(before)
-
-
-@pytest.fixture
-async def client(server_process: ServerProcess) -> AsyncIterator[MeetDeskClient]:
-    async with MeetDeskClient(server_process.url, api_key=API_KEY) as api:
-        yield api
-
-
-def emitted(signal: Any) -> asyncio.Future[tuple[Any, ...]]:
-    """A future resolved by the signal's next emission (awaitable on the test's qasync loop)."""
-    future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
-
-    def resolve(*args: Any) -> None:
-        if not future.done():
-            future.set_result(args)
-
-    signal.connect(resolve)
-    return future
+from tests.conftest import ServerProcess
+from tests.ui.helpers import click_box, clipped_texts, emitted, hold_meeting, shoot
 
 
 def dialog_for(qtbot: QtBot, client: MeetDeskClient, room: MeetRoom | None = None) -> RoomFormDialog:
@@ -70,54 +37,8 @@ async def room_count(client: MeetDeskClient) -> int:
     return len([room async for room in client.iter_rooms(max_items=100)])
 
 
-def click_box(qtbot: QtBot, box: QAbstractButton) -> None:
-    """Click a check box on its indicator (its middle may be empty space beside a short text)."""
-    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(box.height() // 2, box.height() // 2))
-
-
 def select(combo: QComboBox, value: str) -> None:
     combo.setCurrentIndex(combo.findData(value))
-
-
-def clipped_texts(dialog: QWidget) -> list[str]:
-    """The visible texts of ``dialog`` that do not fit their widget, or whose widget does not fit the window
-    (what large fonts, long translations or high DPI would cut)."""
-    out = []
-    for widget in [*dialog.findChildren(QLabel), *dialog.findChildren(QAbstractButton)]:
-        if not widget.isVisible() or not widget.text():
-            continue
-        if isinstance(widget, QLabel) and widget.wordWrap():
-            cut = widget.height() < widget.heightForWidth(widget.width())
-        else:
-            cut = widget.width() < widget.sizeHint().width() or widget.height() < widget.minimumSizeHint().height()
-        if cut or not fits_window(widget):
-            out.append(widget.text())
-    return out
-
-
-def fits_window(widget: QWidget) -> bool:
-    window = widget.window()
-    return window.rect().contains(QRect(widget.mapTo(window, QPoint(0, 0)), widget.size()))
-
-
-def shoot(widget: QWidget, name: str) -> None:
-    """Save a picture of ``widget`` in $MEETDESK_SHOTS, when set (to look at the dialogs)."""
-    shots = os.environ.get("MEETDESK_SHOTS")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
-        assert widget.grab().save(str(Path(shots) / f"{name}.png"))
-
-
-async def hold_meeting(client: MeetDeskClient, room: MeetRoom) -> SignallingClient:
-    """A moderator joined over the real signalling socket: the room has a meeting until it is closed."""
-    assert room.moderatorUrl is not None
-    token = await client.participant_token(room.roomId, parse_room_link(room.moderatorUrl).secret, "Ana")
-    peer = await SignallingClient.connect(client.base_url, token)
-    for _ in range(100):  # the server records the meeting's start just after the join; no signal says when
-        if (await client.get_room(room.roomId, fields="status")).status is RoomStatus.ACTIVE_MEETING:
-            return peer
-        await asyncio.sleep(0.05)
-    raise AssertionError("the room never showed its meeting")
 
 
 async def test_quick_create_with_a_name_and_enter(qtbot: QtBot, client: MeetDeskClient) -> None:

@@ -4,7 +4,6 @@ links, close/reopen."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,16 +14,10 @@ from meetdesk.client.api import MeetDeskClient
 from meetdesk.core.models import RoomStatus
 from meetdesk.ui.rooms_model import COL_AUTO_DELETION, COL_NAME, PAGE_SIZE
 from meetdesk.ui.rooms_page import RoomsPage
-from tests.conftest import API_KEY, ServerProcess
+from tests.conftest import ServerProcess
 from tests.ui.conftest import wait_until
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def client(server_process: ServerProcess) -> AsyncIterator[MeetDeskClient]:
-    async with MeetDeskClient(server_process.url, api_key=API_KEY) as client:
-        yield client
 
 
 async def create_rooms(client: MeetDeskClient, names: list[str]) -> None:

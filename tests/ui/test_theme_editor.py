@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from PySide6.QtCore import QCoreApplication, Qt, SignalInstance
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -33,6 +33,7 @@ from meetdesk.ui.theme_editor import BUSY_DELAY_MS, ThemeEditorPage
 from meetdesk.ui.theming import apply_theme
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, ServerProcess, free_port
 from tests.ui.conftest import wait_until
+from tests.ui.helpers import emitted as next_emission
 
 pytestmark = pytest.mark.slow
 
@@ -85,20 +86,6 @@ async def page(qtbot, client: MeetDeskClient) -> ThemeEditorPage:
     page = make_page(qtbot, client)
     assert await page.load()
     return page
-
-
-def next_emission(signal: SignalInstance) -> asyncio.Future[tuple[object, ...]]:
-    """A future of the arguments of ``signal``'s next emission. (qtbot.waitSignal would spin a nested Qt loop,
-    inside which the asyncio tasks that emit cannot run while the test's own task is running.)"""
-    future: asyncio.Future[tuple[object, ...]] = asyncio.get_running_loop().create_future()
-
-    def emitted(*args: object) -> None:
-        if not future.done():
-            future.set_result(args)
-
-    signal.connect(emitted)
-    future.add_done_callback(lambda _: signal.disconnect(emitted))
-    return future
 
 
 async def emitted(future: asyncio.Future[tuple[object, ...]], timeout: float = 15.0) -> tuple[object, ...]:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QStackedWidget,
     QVBoxLayout,
@@ -26,6 +27,7 @@ from meetdesk.client.errors import ConnectionFailed, Unauthorized
 from meetdesk.core.models import MeetRoom
 from meetdesk.ui.banner import Banner
 from meetdesk.ui.connection import AdminConnection, SignInNeeded
+from meetdesk.ui.icons import icon
 from meetdesk.ui.rooms_page import RoomsPage
 from meetdesk.ui.servers import ServerProfile
 
@@ -107,8 +109,10 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget(central)
         self.nav.setObjectName("nav")
         self.nav.setAccessibleName(self.tr("Pages"))
-        self.nav.addItems([self.tr("Rooms"), self.tr("Appearance")])
-        self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("M") * 14)
+        self.nav.addItem(QListWidgetItem(icon("join"), self.tr("Rooms")))
+        self.nav.addItem(QListWidgetItem(icon("settings"), self.tr("Appearance")))
+        self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("M") * 16)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.pages = QStackedWidget(central)
         self.rooms_page = RoomsPage(None, self.pages)
         self.pages.addWidget(self.rooms_page)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.core.models import MeetRoom, RoomStatus
+from meetdesk.ui.icons import icon
 from meetdesk.ui.rooms_model import COL_CREATED, COL_NAME, COL_STATUS, RoomQuery, RoomRole, RoomsModel, RoomsProxy
 
 logger = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ class RoomsPage(QWidget):
         self.search.setPlaceholderText(self.tr("Search rooms by name"))
         self.search.setAccessibleName(self.tr("Search rooms by name"))
         self.search.setClearButtonEnabled(True)
+        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.status_filter = QComboBox(self)
         self.status_filter.setAccessibleName(self.tr("Show rooms with status"))
         for text, status in (
@@ -198,23 +200,24 @@ class RoomsPage(QWidget):
         self.actions_bar = QHBoxLayout()
         self.selection_label = QLabel(self)
         self.actions_bar.addWidget(self.selection_label, 1)
-        self.act_join = self._action(self.tr("Join as moderator"), "Ctrl+J")
-        self.act_edit = self._action(self.tr("Edit…"), "Ctrl+E")
-        self.act_copy_moderator = self._action(self.tr("Copy moderator link"), "Ctrl+Shift+M")
-        self.act_copy_speaker = self._action(self.tr("Copy speaker link"), "Ctrl+Shift+S")
-        self.act_close = self._action(self.tr("Close room"), "Ctrl+Shift+L")
-        self.act_delete = self._action(self.tr("Delete…"), QKeySequence.StandardKey.Delete)
+        self.act_join = self._action("join", self.tr("Join as moderator"), "Ctrl+J")
+        self.act_edit = self._action("edit", self.tr("Edit…"), "Ctrl+E")
+        self.act_copy_moderator = self._action("copy-link", self.tr("Copy moderator link"), "Ctrl+Shift+M")
+        self.act_copy_speaker = self._action("copy-link", self.tr("Copy speaker link"), "Ctrl+Shift+S")
+        self.act_close = self._action("close-room", self.tr("Close room"), "Ctrl+Shift+L")
+        self.act_delete = self._action("delete", self.tr("Delete…"), QKeySequence.StandardKey.Delete)
         for action in self.row_actions:
             button = QToolButton(self)
             button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setAccessibleName(action.text().rstrip("…"))
             self.actions_bar.addWidget(button)
         layout.addLayout(self.actions_bar)
         self._update_actions()
         self._show_state()
 
-    def _action(self, text: str, shortcut: Any) -> QAction:
-        action = QAction(text, self)
+    def _action(self, icon_name: str, text: str, shortcut: Any) -> QAction:
+        action = QAction(icon(icon_name), text, self)
         action.setShortcut(QKeySequence(shortcut))
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.addAction(action)
@@ -308,6 +311,7 @@ class RoomsPage(QWidget):
         self.act_copy_speaker.setEnabled(bool(room.speakerUrl))
         closed = room.status == RoomStatus.CLOSED
         self.act_close.setText(self.tr("Reopen room") if closed else self.tr("Close room"))
+        self.act_close.setIcon(icon("reopen" if closed else "close-room"))
         self.act_join.setEnabled(not closed and bool(room.moderatorUrl))
 
     def _checked_changed(self, count: int) -> None:

@@ -113,3 +113,24 @@ async def test_an_unreachable_server_is_reported_next_to_its_address(window: Mai
     assert "Cannot reach the server at http://127.0.0.1:9" in dialog.ui.urlError.text()
     assert dialog.isVisible()
     dialog.reject()
+
+
+async def test_an_expired_sign_in_is_renewed_by_retry_without_a_dialog(
+    window: MainWindow, server_process: ServerProcess
+) -> None:
+    profile = ServerProfile(name="Office", url=server_process.url, auth="password", username=ADMIN_USER)
+    assert await window.open_server(profile, ADMIN_PASSWORD)
+    client = window.connection.client
+    assert client is not None
+    # both tokens no longer valid, as after a long sleep of the laptop
+    client.credentials.access_token = client.credentials.refresh_token = "expired-" + "x" * 40
+    window.rooms_page.refresh_button.click()
+    await wait_until(lambda: window.banner.isVisible(), what="the banner")
+    assert "no longer accepts your sign-in" in window.banner.text.text()
+    assert await window.banner.retry()  # signs in again with the saved password
+    assert not window.banner.isVisible()
+    assert (
+        window.connection.client is not None
+        and window.connection.client.credentials.access_token != client.credentials.access_token
+    )
+    assert window.rooms_page.model.loaded_once

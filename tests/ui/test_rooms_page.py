@@ -155,3 +155,22 @@ async def test_a_stopped_server_is_reported_by_the_page(page: RoomsPage, server_
     with pytest.raises(Exception, match="Cannot reach"):
         await page.reload()
     assert problems and "Cannot reach" in str(problems[0])
+
+
+async def test_bulk_delete_from_the_page_removes_the_ticked_rooms(page: RoomsPage, client: MeetDeskClient) -> None:
+    from meetdesk.ui.delete_dialog import DeleteRoomsDialog
+
+    await create_rooms(client, ["Keep me", "Drop one", "Drop two"])
+    await page.reload()
+    for row, name in enumerate(shown_names(page)):
+        if name.startswith("Drop"):
+            page.proxy.setData(page.proxy.index(row, COL_NAME), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    page.delete_checked_button.click()
+    dialog = page.findChild(DeleteRoomsDialog)
+    assert dialog is not None and dialog.isVisible()
+    outcomes = await dialog.run_deletion()
+    assert outcomes is not None and len(outcomes) == 2
+    await wait_until(lambda: shown_names(page) == ["Keep me"] and not page.model.loading, what="the list to reload")
+    assert [room.roomName for room in (await client.list_rooms()).rooms] == ["Keep me"]
+    assert not page.delete_checked_button.isEnabled()
+    dialog.close()

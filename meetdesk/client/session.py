@@ -465,7 +465,10 @@ class MeetingSession:
             try:
                 await self._handle(message)
             except Exception:
-                logger.exception("Session(%s) could not handle %s", self.name, message.type)
+                if self._leaving or self._finished:  # an offer racing our own leave: nothing left to answer it
+                    logger.debug("Session(%s) leaving: dropped %s", self.name, message.type, exc_info=True)
+                else:
+                    logger.exception("Session(%s) could not handle %s", self.name, message.type)
         if signalling is self._signalling and not self._leaving and not self._finished:
             self._publisher.refuse(PublishError("The signalling connection was lost", "network"))
             self._spawn(self._recover(resume=resume))

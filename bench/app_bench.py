@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         ("  rows in the table at that moment", ", ".join(str(s) for s in sorted(shown)), "first page", ""),
         (
-            "  of which the app's own clock (interpreter start → populated)",
+            "  of which from the app's run_app() to populated (after interpreter start)",
             f"{statistics.median(float(r['populated_s']) for r in reports):.2f} s",
             "",
             "",

@@ -13,7 +13,19 @@ from pytestqt.qtbot import QtBot
 
 from meetdesk.client.api import MeetDeskClient, parse_room_link
 from meetdesk.client.signalling import SignallingClient
-from meetdesk.core.models import MeetRoom, RoomStatus
+from meetdesk.core.models import MeetRoom, MeetRoomTheme, RoomStatus
+
+#: a theme unlike any preset, so a test can tell it was applied
+BRAND = MeetRoomTheme(
+    name="brand",
+    enabled=True,
+    baseTheme="dark",
+    backgroundColor="#101820",
+    primaryColor="#ffb000",
+    secondaryColor="#445566",
+    accentColor="#00c2a8",
+    surfaceColor="#1c2630",
+)
 
 
 def emitted(signal: Any) -> asyncio.Future[tuple[Any, ...]]:

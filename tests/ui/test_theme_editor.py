@@ -27,26 +27,15 @@ from PySide6.QtWidgets import (
 
 from meetdesk.client.api import ConnectionFailed, MeetDeskClient
 from meetdesk.core import theme as core
-from meetdesk.core.models import MeetRoomTheme
 from meetdesk.ui.messages import describe_error
 from meetdesk.ui.theme_editor import BUSY_DELAY_MS, ThemeEditorPage
 from meetdesk.ui.theming import apply_theme
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, ServerProcess, free_port
 from tests.ui.conftest import wait_until
+from tests.ui.helpers import BRAND
 from tests.ui.helpers import emitted as next_emission
 
 pytestmark = pytest.mark.slow
-
-BRAND = MeetRoomTheme(
-    name="brand",
-    enabled=True,
-    baseTheme="dark",
-    backgroundColor="#101820",
-    primaryColor="#ffb000",
-    secondaryColor="#445566",
-    accentColor="#00c2a8",
-    surfaceColor="#1c2630",
-)
 
 
 @pytest.fixture(scope="module")

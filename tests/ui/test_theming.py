@@ -16,17 +16,8 @@ from meetdesk.core import theme as core
 from meetdesk.core.models import MeetRoomTheme
 from meetdesk.ui import theme_presets
 from meetdesk.ui.theming import apply_theme, stylesheet_for
+from tests.ui.helpers import BRAND
 
-BRAND = MeetRoomTheme(
-    name="brand",
-    enabled=True,
-    baseTheme="dark",
-    backgroundColor="#101820",
-    primaryColor="#ffb000",
-    secondaryColor="#445566",
-    accentColor="#00c2a8",
-    surfaceColor="#1c2630",
-)
 Role = QPalette.ColorRole
 THEMES = core.SOURCE_PRESETS_DIR
 

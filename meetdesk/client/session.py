@@ -36,7 +36,7 @@ from meetdesk.client.media.devices import open_sources
 from meetdesk.client.publisher import Publisher, PublishError
 from meetdesk.client.recovery import GiveUp, ReconnectAttempt, RetryPolicy, reconnect
 from meetdesk.client.signalling import SignallingClient, SignallingError
-from meetdesk.client.subscriber import RemoteTrack, Subscriber
+from meetdesk.client.subscriber import FrameCallback, RemoteTrack, Subscriber
 from meetdesk.core.signalling import (
     AudioLevel,
     EndMeeting,
@@ -93,7 +93,10 @@ class MeetingSession:
 
     ``synthetic``: send a test pattern and a tone (``source_id`` drawn into both); otherwise the real
     ``camera`` and ``microphone`` (by name; None: the first one), falling back to the synthetic ones
-    when there is no such device (``device_notes`` says why). ``retry`` bounds reconnecting.
+    when there is no such device (``device_notes`` says why). ``sources``: (video, audio) tracks opened
+    already (the desktop's device view), used instead of opening any; either may be None (not sent).
+    ``audio_enabled`` / ``video_enabled``: start muted or not. ``on_frame(track, frame)``: every decoded
+    frame received, on the event loop. ``retry`` bounds reconnecting.
     """
 
     def __init__(
@@ -109,6 +112,10 @@ class MeetingSession:
         camera: str | None = None,
         microphone: str | None = None,
         retry: RetryPolicy | None = None,
+        sources: tuple[MediaStreamTrack | None, MediaStreamTrack | None] | None = None,
+        audio_enabled: bool = True,
+        video_enabled: bool = True,
+        on_frame: FrameCallback | None = None,
     ) -> None:
         self.link = parse_room_link(link)
         self.name = name
@@ -129,8 +136,11 @@ class MeetingSession:
         self.started_at = time.monotonic()
         self._signalling: SignallingClient | None = None
         self._publisher = Publisher(name, rtc, self.send, self._on_publisher_state, self._on_screen_ended)
-        self._subscriber = Subscriber(name, rtc, self.send, self._on_subscriber_state)
-        self._sources_open = False
+        self._subscriber = Subscriber(name, rtc, self.send, self._on_subscriber_state, on_frame)
+        self._publisher.set_enabled(audio=audio_enabled, video=video_enabled)
+        self._sources_open = sources is not None
+        if sources is not None:
+            self._publisher.use_sources(*sources)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._events: asyncio.Queue[SessionEvent] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
@@ -150,6 +160,20 @@ class MeetingSession:
     @property
     def sharing_screen(self) -> bool:
         return self._publisher.sharing
+
+    @property
+    def audio_enabled(self) -> bool:
+        return self._publisher.audio_enabled
+
+    @property
+    def video_enabled(self) -> bool:
+        return self._publisher.video_enabled
+
+    @property
+    def microphone_level(self) -> float:
+        """The level of what the microphone sends, 0..1 (0 without a microphone)."""
+        meter = self._publisher.microphone
+        return meter.level if meter is not None else 0.0
 
     # lifecycle -------------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.exceptions import InvalidStateError
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from av.frame import Frame
 from pydantic import BaseModel
 
 from meetdesk.client.media.synthetic import MarkerError, decode_marker
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 StateCallback = Callable[[RTCPeerConnection, str], None]
 Send = Callable[[BaseModel], Awaitable[None]]
+#: called with every decoded frame received (video and audio), on the event loop
+FrameCallback = Callable[["RemoteTrack", Frame], None]
 
 
 @dataclass
@@ -59,11 +62,19 @@ class RemoteTrack:
 class Subscriber:
     """The subscriber connection. ``remote``: every track received in this session, by "<identity>/<source>"."""
 
-    def __init__(self, name: str, rtc: RTCConfiguration, send: Send, on_state: StateCallback) -> None:
+    def __init__(
+        self,
+        name: str,
+        rtc: RTCConfiguration,
+        send: Send,
+        on_state: StateCallback,
+        on_frame: FrameCallback | None = None,
+    ) -> None:
         self._name = name
         self._rtc = rtc
         self._send = send
         self._on_state = on_state
+        self.on_frame = on_frame
         self.pc: RTCPeerConnection | None = None
         self.remote: dict[str, RemoteTrack] = {}
         self._by_mid: dict[str, RemoteTrack] = {}  # what each m-line carries now
@@ -154,6 +165,11 @@ class Subscriber:
                     with contextlib.suppress(MarkerError):
                         remote.last_marker = decode_marker(frame)  # type: ignore[arg-type]
                         remote.markers_seen.add(remote.last_marker[0])
+                if self.on_frame is not None:
+                    try:
+                        self.on_frame(remote, frame)  # type: ignore[arg-type]
+                    except Exception:  # a broken consumer must not stop the reception
+                        logger.exception("Session(%s) the frame consumer failed", self._name)
 
     def _withdraw(self, mid: str) -> None:
         self._by_mid.pop(mid).active = False

@@ -395,33 +395,42 @@ def _pick(devices: list[tuple[int, str]], wanted: str | None, what: str, notes: 
     return devices[0]
 
 
-def _open_camera(wanted: str | None, notes: list[str]) -> MediaStreamTrack | None:
+def open_camera(
+    wanted: str | None, notes: list[str], instead: str = "sending a synthetic test pattern instead"
+) -> MediaStreamTrack | None:
+    """The camera called ``wanted`` (None: the first), or None with a note ending in ``instead``. Blocks."""
     cameras = _probe_cameras()
     if not cameras:
-        notes.append("No camera found: sending a synthetic test pattern instead")
+        notes.append(f"No camera found: {instead}")
         return None
     index, name = _pick(cameras, wanted, "camera", notes)
     try:
         return CameraTrack.open(index, label=name)
     except DeviceError as exc:
-        busy = "busy" in str(exc)
-        notes.append(f"Camera '{name}' {'is busy' if busy else 'cannot be opened'}: sending a synthetic test pattern")
+        problem = "is busy (another application uses it)" if "busy" in str(exc) else "cannot be opened"
+        notes.append(f"Camera '{name}' {problem}: {instead}")
         return None
 
 
-def _open_microphone(wanted: str | None, notes: list[str], loop: asyncio.AbstractEventLoop) -> MediaStreamTrack | None:
+def open_microphone(
+    wanted: str | None,
+    notes: list[str],
+    loop: asyncio.AbstractEventLoop,
+    instead: str = "sending a synthetic tone instead",
+) -> MediaStreamTrack | None:
+    """The microphone called ``wanted`` (None: the first), or None with a note ending in ``instead``. Blocks."""
     if _sounddevice() is None:
-        notes.append("PortAudio is not installed: sending a synthetic tone instead")
+        notes.append(f"PortAudio is not installed (the libportaudio2 package): {instead}")
         return None
     microphones = _devices("input")
     if not microphones:
-        notes.append("PortAudio has no input devices: sending a synthetic tone instead")
+        notes.append(f"No microphone found (PortAudio lists no input device): {instead}")
         return None
     index, name = _pick(microphones, wanted, "microphone", notes)
     try:
         return MicrophoneTrack(index, loop=loop)
     except DeviceError as exc:
-        notes.append(f"Microphone '{name}': {exc}; sending a synthetic tone instead")
+        notes.append(f"Microphone '{name}': {exc}; {instead}")
         return None
 
 
@@ -446,11 +455,11 @@ async def open_sources(
     audio_track: MediaStreamTrack | None = None
     if video:
         if not prefer_synthetic:
-            video_track = await asyncio.to_thread(_open_camera, camera, notes)
+            video_track = await asyncio.to_thread(open_camera, camera, notes)
         video_track = video_track or SyntheticCamera(source_id)
     if audio:
         if not prefer_synthetic:
             loop = asyncio.get_running_loop()
-            audio_track = await asyncio.to_thread(_open_microphone, microphone, notes, loop)
+            audio_track = await asyncio.to_thread(open_microphone, microphone, notes, loop)
         audio_track = audio_track or SyntheticMicrophone(source_id)
     return video_track, audio_track, notes

@@ -150,7 +150,7 @@ async def test_without_devices_open_sources_falls_back_to_synthetic_ones_and_say
     assert isinstance(video, SyntheticCamera) and video.source_id == 5
     assert isinstance(audio, SyntheticMicrophone) and audio.source_id == 5
     text = " | ".join(notes).lower()
-    assert "no camera found" in text and "portaudio has no input devices" in text
+    assert "no camera found" in text and "no microphone found (portaudio lists no input device)" in text
     with pytest.raises(DeviceError):
         MicrophoneTrack()  # and asking PortAudio directly says so too
 

@@ -68,12 +68,18 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# The virtual-background model (from the pinned mediapipe wheel on PyPI); offline, MeetDesk runs without it.
+FETCH_MODEL := $(BIN)/python -m meetdesk.client.effects.model || echo "Virtual backgrounds stay off until \
+  the segmentation model is fetched (the app says why): run $(BIN)/python -m meetdesk.client.effects.model online."
+
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q -e .
+	$(FETCH_MODEL)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q -e '.[dev]'
+	$(FETCH_MODEL)
 	touch $@ $(VENV)/.installed
 
 clean:

@@ -1,4 +1,4 @@
-"""The ``meetdesk`` command: the admin app (no subcommand, or ``app``), ``server`` and ``join``."""
+"""The ``meetdesk`` command: the admin app (no subcommand, or ``app``), ``open`` (a room link), ``server``, ``join``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,14 @@ def _parser() -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, help="port (default 6080; MEETDESK_PORT)")
     server.add_argument("--data-dir", type=Path, help="where the database lives (MEETDESK_DATA_DIR)")
     server.add_argument("--base-url", help="public address used in room links (MEETDESK_BASE_URL)")
+    open_ = commands.add_parser("open", help="join a room in a meeting window, from its link")
+    open_.add_argument("link", help="room link: <server>/room/<roomId>?secret=...")
+    open_.add_argument(
+        "--synthetic-devices",
+        action="store_true",
+        help="a test pattern and a tone instead of the camera and microphone",
+    )
+    open_.add_argument("--profile-dir", type=Path, help="keep settings (name, devices) here (MEETDESK_APP_DIR)")
     join = commands.add_parser("join", help="join a meeting as a headless participant (a bot)")
     join.add_argument("link", help="room link: <server>/room/<roomId>?secret=...")
     join.add_argument("--name", required=True, help="display name")
@@ -55,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         from meetdesk.ui.app import AppOptions, run_app
 
         return run_app(AppOptions(profile_dir=args.profile_dir, smoke_test=args.smoke_test, server_url=args.server_url))
+    if command == "open":
+        from meetdesk.ui.app import AppOptions, run_participant
+
+        return run_participant(args.link, AppOptions(profile_dir=args.profile_dir), synthetic=args.synthetic_devices)
     if command == "server":
         from meetdesk.server.config import ServerSettings
         from meetdesk.server.main import run

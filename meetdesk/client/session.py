@@ -488,6 +488,10 @@ class MeetingSession:
                 return
             try:
                 await self._handle(message)
+            except SignallingError as exc:
+                # the socket closed while answering (the meeting ended, the network dropped): the end of this
+                # loop handles that, and the next connection gets a fresh offer
+                logger.info("Session(%s) could not answer %s: %s", self.name, message.type, exc)
             except Exception:
                 if self._leaving or self._finished:  # an offer racing our own leave: nothing left to answer it
                     logger.debug("Session(%s) leaving: dropped %s", self.name, message.type, exc_info=True)

@@ -11,8 +11,13 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meetdesk import __version__
+
+if TYPE_CHECKING:
+    import qasync
+    from PySide6.QtCore import QSettings
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +60,9 @@ def _no_display() -> bool:
     )
 
 
-def run_app(options: AppOptions) -> int:
-    started = time.monotonic()
+def _start_qt(options: AppOptions) -> tuple[qasync.QEventLoop, QSettings, Path, Path] | None:
+    """The Qt application on a qasync loop, and the settings: (loop, settings, config dir, data dir); None
+    (after saying why) when there is no display."""
     if _no_display():  # Qt would abort with a cryptic plugin error; say what to do instead
         print(
             "MeetDesk needs a display for its window (DISPLAY or WAYLAND_DISPLAY is not set).\n"
@@ -64,7 +70,7 @@ def run_app(options: AppOptions) -> int:
             "  Headless check:         QT_QPA_PLATFORM=offscreen meetdesk --smoke-test",
             file=sys.stderr,
         )
-        return 2
+        return None
     import qasync
     from PySide6.QtCore import QCoreApplication, QSettings
     from PySide6.QtWidgets import QApplication
@@ -79,8 +85,39 @@ def run_app(options: AppOptions) -> int:
     asyncio.set_event_loop(loop)
     config_dir, data_dir = _dirs(options)
     settings = QSettings(str(config_dir / "meetdesk.ini"), QSettings.Format.IniFormat)
+    return loop, settings, config_dir, data_dir
+
+
+def run_app(options: AppOptions) -> int:
+    started = time.monotonic()
+    qt = _start_qt(options)
+    if qt is None:
+        return 2
+    loop, settings, config_dir, data_dir = qt
     with loop:
-        return loop.run_until_complete(_main(options, config_dir, data_dir, settings, started))
+        return int(loop.run_until_complete(_main(options, config_dir, data_dir, settings, started)))
+
+
+def run_participant(link: str, options: AppOptions, *, synthetic: bool = False) -> int:
+    """``meetdesk open <link>``: the participant window for one room link, until it is closed."""
+    qt = _start_qt(options)
+    if qt is None:
+        return 2
+    loop, settings, _, _ = qt
+
+    async def main() -> int:
+        from meetdesk.ui.meeting.window import ParticipantWindow
+
+        window = ParticipantWindow(settings, synthetic=synthetic)
+        closed = asyncio.Event()
+        window.closing.connect(closed.set)
+        window.show()
+        window.open_link(link)
+        await closed.wait()
+        return 0
+
+    with loop:
+        return int(loop.run_until_complete(main()))
 
 
 async def _main(options: AppOptions, config_dir: Path, data_dir: Path, settings: object, started: float) -> int:

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import qasync
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -30,6 +32,9 @@ from meetdesk.ui.connection import AdminConnection, SignInNeeded
 from meetdesk.ui.icons import icon
 from meetdesk.ui.rooms_page import RoomsPage
 from meetdesk.ui.servers import ServerProfile
+
+if TYPE_CHECKING:
+    from meetdesk.ui.meeting.window import ParticipantWindow
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +70,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.connection = connection
         self.settings = settings
+        self.participant_windows: set[ParticipantWindow] = set()
         self.setWindowTitle(self.tr("MeetDesk"))
         self.setAccessibleName(self.tr("MeetDesk"))
         self._connecting: asyncio.Task[bool] | None = None
@@ -94,8 +100,13 @@ class MainWindow(QMainWindow):
         server_label.setBuddy(self.server_combo)
         self.server_state = QLabel(header)
         self.server_state.setObjectName("serverState")
+        self.join_link_button = QPushButton(self.tr("Join with a link…"), header)
+        self.join_link_button.setObjectName("joinLinkButton")
+        self.join_link_button.setAccessibleName(self.tr("Join a meeting with a room link"))
+        self.join_link_button.clicked.connect(self._ask_for_link)
         bar.addWidget(brand)
         bar.addStretch(1)
+        bar.addWidget(self.join_link_button)
         bar.addWidget(server_label)
         bar.addWidget(self.server_combo)
         bar.addWidget(self.server_state)
@@ -277,18 +288,49 @@ class MainWindow(QMainWindow):
         await self.rooms_page.reload()
 
     def _join_requested(self, room: MeetRoom) -> None:
-        # The participant window arrives with the participant-flow issue; until then the link is the way in.
-        self.rooms_page.copy_link("moderator")
-        self.statusBar().showMessage(
-            self.tr("Moderator link of “{room}” copied: open it in a browser or send it to participants.").format(
-                room=room.roomName or room.roomId
-            ),
-            NOTICE_MS,
-        )
+        if room.moderatorUrl:
+            self.open_participant_window(room.moderatorUrl)
+
+    def _ask_for_link(self) -> None:
+        dialog = QInputDialog(self)
+        dialog.setObjectName("joinLinkDialog")
+        dialog.setWindowTitle(self.tr("Join a meeting"))
+        dialog.setLabelText(self.tr("Paste the room link you were sent:"))
+        dialog.resize(520, dialog.sizeHint().height())
+        clip = QGuiApplication.clipboard().text().strip()
+        if "/room/" in clip:
+            dialog.setTextValue(clip)
+        dialog.textValueSelected.connect(lambda text: text.strip() and self.open_participant_window(text.strip()))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def open_participant_window(self, link: str) -> ParticipantWindow:
+        """A meeting window for ``link`` (its end view leads back here)."""
+        from meetdesk.ui.meeting.window import ParticipantWindow
+
+        window = ParticipantWindow(self.settings, admin=True)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.participant_windows.add(window)
+        window.closing.connect(lambda: self._participant_window_closed(window))
+        window.show()
+        window.open_link(link)
+        return window
+
+    def _participant_window_closed(self, window: ParticipantWindow) -> None:
+        self.participant_windows.discard(window)
+        self.raise_()
+        self.activateWindow()
 
     # --- closing --------------------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for window in list(self.participant_windows):
+            if window.meeting_page.in_meeting:  # ask first, as closing it directly would
+                window.raise_()
+                window.close()
+                event.ignore()
+                return
+            window.close()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
         self.closing.emit()

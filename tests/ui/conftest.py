@@ -49,3 +49,16 @@ async def client(server_process: ServerProcess) -> AsyncIterator[MeetDeskClient]
     """A client of a real server process, with the API key."""
     async with MeetDeskClient(server_process.url, api_key=API_KEY) as api:
         yield api
+
+
+@pytest.fixture(autouse=True)
+async def _no_task_outlives_its_test() -> AsyncIterator[None]:
+    """Each test has its own qasync loop on the one QApplication: a task left pending (a peer connection's
+    ICE consent check, a closing socket) would be woken by a Qt timer during the next test, outside its
+    loop. As ``asyncio.run`` does, what is left is cancelled and awaited before the loop goes."""
+    yield
+    current = asyncio.current_task()
+    left = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    for task in left:
+        task.cancel()
+    await asyncio.gather(*left, return_exceptions=True)

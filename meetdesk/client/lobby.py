@@ -1,0 +1,155 @@
+"""Before joining: what a room link leads to, checked without joining anything.
+
+:func:`inspect_link` answers "which room is this, what may I do there, and how does it look" for the
+join view, or raises :class:`LinkProblem` with OpenVidu Meet's error-page reason (``invalid-room``,
+``invalid-room-secret``, ``closed-room``, ...) and a sentence for the person holding the link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from meetdesk.client.api import MeetDeskClient, RoomLink, parse_room_link
+from meetdesk.client.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    ConnectionFailed,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+)
+from meetdesk.core.models import MeetRoomTheme
+
+
+class ErrorReason(StrEnum):
+    """Why a link cannot be joined (OpenVidu Meet's ``ErrorReason``, plus an unreachable server)."""
+
+    INVALID_LINK = "invalid-link"
+    MISSING_ROOM_SECRET = "missing-room-secret"  # noqa: S105 - a reason's name, not a secret
+    INVALID_ROOM = "invalid-room"
+    INVALID_ROOM_SECRET = "invalid-room-secret"  # noqa: S105 - a reason's name, not a secret
+    CLOSED_ROOM = "closed-room"
+    UNAUTHORIZED = "unauthorized"
+    UNREACHABLE = "unreachable"
+    INTERNAL_ERROR = "internal-error"
+
+
+#: a title per reason; the sentence (LinkProblem.message) says more
+TITLES: dict[ErrorReason, str] = {
+    ErrorReason.INVALID_LINK: "This is not a room link",
+    ErrorReason.MISSING_ROOM_SECRET: "The link is incomplete",
+    ErrorReason.INVALID_ROOM: "This room does not exist",
+    ErrorReason.INVALID_ROOM_SECRET: "The link's secret is not valid",
+    ErrorReason.CLOSED_ROOM: "This room is closed",
+    ErrorReason.UNAUTHORIZED: "Sign-in required",
+    ErrorReason.UNREACHABLE: "The server cannot be reached",
+    ErrorReason.INTERNAL_ERROR: "Something went wrong on the server",
+}
+
+
+class LinkProblem(Exception):
+    def __init__(self, reason: ErrorReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.reason]
+
+
+@dataclass(frozen=True)
+class RoomInfo:
+    """What the join view shows and the meeting window obeys."""
+
+    link: RoomLink
+    room_name: str
+    role: str  # "moderator" | "speaker"
+    permissions: dict[str, bool] = field(default_factory=dict)  # OpenVidu's "openvidu" permissions
+    theme: MeetRoomTheme | None = None
+
+    @property
+    def can_chat(self) -> bool:
+        return self.permissions.get("canChat", True)
+
+    @property
+    def can_change_background(self) -> bool:
+        return self.permissions.get("canChangeVirtualBackground", True)
+
+    @property
+    def can_see_recordings(self) -> bool:
+        return self.permissions.get("canRetrieveRecordings", False)
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role == "moderator"
+
+
+def parse_link(text: str) -> RoomLink:
+    """A room link, or :class:`LinkProblem` saying what is wrong with ``text``."""
+    try:
+        return parse_room_link(text)
+    except ValueError as exc:
+        reason = (
+            ErrorReason.MISSING_ROOM_SECRET
+            if "needs exactly one non-empty secret" in str(exc)
+            else ErrorReason.INVALID_LINK
+        )
+        raise LinkProblem(reason, str(exc)) from None
+
+
+async def inspect_link(text: str, *, timeout: float = 10.0) -> RoomInfo:
+    """Check a room link against its server without joining: the room, the role the link grants, its
+    permissions and the server's meeting theme. Raises :class:`LinkProblem`."""
+    link = parse_link(text)
+    try:
+        async with MeetDeskClient(link.base_url, timeout=timeout) as api:
+            # a token without a name: lets this caller read its room (and browse recordings), not join
+            api.credentials.participant_token = await api.participant_token(link.room_id, link.secret)
+            role = await api.room_role(link.room_id, link.secret)
+            room = await api.get_room(link.room_id)
+            theme = await api.get_appearance()
+    except ApiError as exc:
+        raise _problem(exc, link) from None
+    return RoomInfo(
+        link=link,
+        room_name=room.roomName or room.roomId,
+        role=role.role.value,
+        permissions=dict(role.permissions.get("openvidu", {})),
+        theme=theme if theme is not None and theme.enabled else None,
+    )
+
+
+def _problem(exc: ApiError, link: RoomLink) -> LinkProblem:
+    room = link.room_id
+    if isinstance(exc, ConnectionFailed):
+        return LinkProblem(ErrorReason.UNREACHABLE, f"{exc.message} Check your network, or ask for a new link.")
+    if isinstance(exc, NotFound):
+        return LinkProblem(
+            ErrorReason.INVALID_ROOM,
+            f"There is no room '{room}' on {link.base_url}: it may have been deleted. Ask for a new link.",
+        )
+    if isinstance(exc, BadRequest | Forbidden):
+        return LinkProblem(
+            ErrorReason.INVALID_ROOM_SECRET,
+            f"The link's secret does not open room '{room}': the link may be mistyped or out of date.",
+        )
+    if isinstance(exc, Conflict):
+        return LinkProblem(
+            ErrorReason.CLOSED_ROOM,
+            f"Room '{room}' is closed: nobody can join it until an administrator reopens it.",
+        )
+    if isinstance(exc, Unauthorized):
+        return LinkProblem(
+            ErrorReason.UNAUTHORIZED,
+            f"Room '{room}' only lets signed-in users join. Sign in on {link.base_url} first.",
+        )
+    return LinkProblem(ErrorReason.INTERNAL_ERROR, f"The server could not check the link: {exc.message}")
+
+
+def describe(info: RoomInfo) -> dict[str, Any]:
+    """A summary for logs and reports (never the secret)."""
+    return {"room": info.link.room_id, "name": info.room_name, "role": info.role, "permissions": info.permissions}

@@ -1,0 +1,154 @@
+"""The camera and microphone a participant chose, from the device view through the meeting.
+
+The chain, built once and rewired when a device changes::
+
+    camera ─> SwitchableVideoTrack ─> EffectTrack (virtual background) ─> relay ─┬─> preview / self view
+                                                                                  └─> what is published
+    microphone ─> echo canceller ─> relay ─┬─> level meter (device view)
+                                           └─> what is published
+
+Swapping the camera attaches the new one to the switchable track, so the preview and the meeting keep
+reading the same tracks. A device that is missing or busy leaves its side empty (``None``) with a
+note saying why: the participant joins without video, without microphone, or only listening. Nothing
+here sends anything: the session publishes :meth:`publish_tracks` when the user presses Join.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Callable
+
+import numpy as np
+from aiortc.contrib.media import MediaRelay
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from meetdesk.client.effects.background import BackgroundMode
+from meetdesk.client.effects.track import EffectTrack
+from meetdesk.client.media.devices import open_camera, open_microphone
+from meetdesk.client.media.switchable import SwitchableVideoTrack
+from meetdesk.client.media.synthetic import SyntheticCamera, SyntheticMicrophone
+
+logger = logging.getLogger(__name__)
+
+NO_CAMERA = "you can join without video"
+NO_MICROPHONE = "you can join without a microphone and listen"
+
+#: wraps the raw microphone (echo cancellation, noise suppression); identity when None
+MicrophoneProcessor = Callable[[MediaStreamTrack], MediaStreamTrack]
+
+
+class LocalMedia:
+    """Local devices for one participant. ``synthetic``: a test pattern and a tone instead of devices."""
+
+    def __init__(
+        self, *, synthetic: bool = False, source_id: int = 0, process_microphone: MicrophoneProcessor | None = None
+    ) -> None:
+        self.synthetic = synthetic
+        self.source_id = source_id
+        self._process_microphone = process_microphone
+        self.relay = MediaRelay()
+        self.camera: MediaStreamTrack | None = None  # the device
+        self.camera_name: str | None = None
+        self._switch = SwitchableVideoTrack()
+        self.effect = EffectTrack(self._switch)
+        self.microphone: MediaStreamTrack | None = None  # the device, processed
+        self.camera_note: str | None = None
+        self.microphone_note: str | None = None
+        self.level = 0.0  # microphone level, 0..1, while the meter runs
+        self._meter: asyncio.Task[None] | None = None
+        self._published = False
+
+    @property
+    def notes(self) -> list[str]:
+        return [n for n in (self.camera_note, self.microphone_note) if n]
+
+    @property
+    def has_camera(self) -> bool:
+        return self.camera is not None
+
+    @property
+    def has_microphone(self) -> bool:
+        return self.microphone is not None
+
+    # devices ---------------------------------------------------------------------------------------
+
+    async def use_camera(self, name: str | None) -> bool:
+        """Open camera ``name`` (None: the first) in place of the current one; False (and a note) if it cannot."""
+        notes: list[str] = []
+        if self.synthetic:
+            track: MediaStreamTrack | None = SyntheticCamera(self.source_id)
+        else:
+            track = await asyncio.to_thread(open_camera, name, notes, NO_CAMERA)
+        self.camera_note = notes[0] if notes else None
+        old, self.camera = self.camera, track
+        if track is not None:
+            self._switch.attach(track)
+            self.camera_name = name
+        else:
+            self._switch.detach()
+        if old is not None and old is not track:
+            old.stop()
+        return track is not None
+
+    async def use_microphone(self, name: str | None) -> bool:
+        """Open microphone ``name`` (None: the first) in place of the current one; False (and a note) if it cannot.
+
+        Before the meeting only; in a meeting the microphone stays the one joined with."""
+        notes: list[str] = []
+        if self.synthetic:
+            raw: MediaStreamTrack | None = SyntheticMicrophone(self.source_id)
+        else:
+            loop = asyncio.get_running_loop()
+            raw = await asyncio.to_thread(open_microphone, name, notes, loop, NO_MICROPHONE)
+        self.microphone_note = notes[0] if notes else None
+        self._stop_meter()
+        if self.microphone is not None:
+            self.microphone.stop()
+        self.microphone = None
+        if raw is None:
+            return False
+        self.microphone = self._process_microphone(raw) if self._process_microphone else raw
+        self._meter = asyncio.create_task(self._measure(self.relay.subscribe(self.microphone, buffered=False)))
+        return True
+
+    def set_background(self, mode: BackgroundMode | str, image: np.ndarray | str | None = None) -> None:
+        """Apply a virtual background to the preview and to what is published. Raises EffectUnavailable."""
+        self.effect.set_effect(mode, image)
+
+    # reading ---------------------------------------------------------------------------------------
+
+    def preview(self) -> MediaStreamTrack:
+        """A reader of the processed camera for a preview or self view (latest frame only); stop it when done."""
+        return self.relay.subscribe(self.effect, buffered=False)
+
+    def publish_tracks(self) -> tuple[MediaStreamTrack | None, MediaStreamTrack | None]:
+        """(video, audio) for the session; None where there is no such device."""
+        self._published = True
+        video = self.relay.subscribe(self.effect, buffered=False) if self.camera is not None else None
+        audio = self.relay.subscribe(self.microphone, buffered=True) if self.microphone is not None else None
+        return video, audio
+
+    async def _measure(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
+            while True:
+                frame = await track.recv()
+                samples = frame.to_ndarray().astype(np.float64)  # type: ignore[union-attr]
+                rms = math.sqrt(float(np.mean(samples * samples))) / 32768.0 if samples.size else 0.0
+                self.level = min(1.0, rms * math.sqrt(2))
+
+    def _stop_meter(self) -> None:
+        if self._meter is not None:
+            self._meter.cancel()
+            self._meter = None
+        self.level = 0.0
+
+    def close(self) -> None:
+        """Stop every device."""
+        self._stop_meter()
+        for track in (self.camera, self.microphone, self.effect, self._switch):
+            if track is not None:
+                track.stop()
+        self.camera = self.microphone = None

@@ -1,0 +1,285 @@
+"""The participants' tiles and how they are laid out: a grid, or a speaker layout with a strip.
+
+A :class:`Tile` is a :class:`VideoView` that also paints who it is (name, "mic off", a raised hand)
+and a ring while its participant speaks. :class:`TileArea` places the tiles by hand (``setGeometry``
+in ``resizeEvent``: a layout engine would only add work per frame): in the grid every tile gets the
+same cell, columns chosen so the cells are as large as possible at 16:9; in the speaker layout the
+main tile (the pinned one, else a screen share, else the active speaker) takes the room and the others
+sit in a strip below it. A screen share is pinned for everyone when it starts, until someone unpins it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from enum import StrEnum
+
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QContextMenuEvent, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QMenu, QWidget
+
+from meetdesk.ui.meeting.video_view import VideoView
+
+GAP = 6
+STRIP_HEIGHT = 132
+ASPECT = 16 / 9
+
+
+class Layout(StrEnum):
+    GRID = "grid"
+    SPEAKER = "speaker"
+
+
+class Tile(VideoView):
+    """One participant's camera (or screen share, or self view) with its badges."""
+
+    pinRequested = Signal(str)  # tile key; "" to unpin
+
+    def __init__(self, key: str, name: str, parent: QWidget | None = None, *, screen: bool = False) -> None:
+        super().__init__(name, parent)
+        self.key = key
+        self.screen = screen
+        self.identity = key.split("/", 1)[0]
+        self.muted = False
+        self.camera_off = False
+        self.hand_raised = False
+        self.speaking = False
+        self.pinned = False
+        self.reconnecting = False
+        self.setAccessibleName(self.label)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+
+    @property
+    def label(self) -> str:
+        return self.tr("{name}'s screen").format(name=self.name) if self.screen else self.name
+
+    def set_state(
+        self,
+        *,
+        name: str | None = None,
+        muted: bool | None = None,
+        camera_off: bool | None = None,
+        hand_raised: bool | None = None,
+        speaking: bool | None = None,
+        reconnecting: bool | None = None,
+    ) -> None:
+        changed = False
+        for attribute, value in (
+            ("name", name),
+            ("muted", muted),
+            ("camera_off", camera_off),
+            ("hand_raised", hand_raised),
+            ("speaking", speaking),
+            ("reconnecting", reconnecting),
+        ):
+            if value is not None and getattr(self, attribute) != value:
+                setattr(self, attribute, value)
+                changed = True
+        if camera_off:
+            self.clear()
+        if changed:
+            self.setAccessibleName(self.label)
+            self.update()
+
+    @property
+    def badges(self) -> list[str]:
+        """What the tile says besides the name, in words (also what tests and screen readers read)."""
+        out = []
+        if self.hand_raised:
+            out.append(self.tr("hand raised"))
+        if self.muted and not self.screen:
+            out.append(self.tr("mic off"))
+        if self.reconnecting:
+            out.append(self.tr("reconnecting…"))
+        if self.pinned:
+            out.append(self.tr("pinned"))
+        return out
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint_label(painter)
+        if self.speaking:
+            pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 4)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(self.rect().adjusted(2, 2, -2, -2), 6, 6)
+        painter.end()
+
+    def _paint_label(self, painter: QPainter) -> None:
+        font = QFont(self.font())
+        font.setPixelSize(max(11, min(15, self.height() // 14)))
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        parts = []
+        if self.hand_raised:
+            parts.append("✋")
+        parts.append(self.label)
+        if self.muted and not self.screen:
+            parts.append("· " + self.tr("mic off"))
+        if self.reconnecting:
+            parts.append("· " + self.tr("reconnecting…"))
+        if self.pinned:
+            parts.append("· " + self.tr("pinned"))
+        text = metrics.elidedText(" ".join(parts), Qt.TextElideMode.ElideRight, max(10, self.width() - 24))
+        height = metrics.height() + 8
+        box = QRect(8, self.height() - height - 8, metrics.horizontalAdvance(text) + 16, height)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 150))
+        painter.drawRoundedRect(box, 6, 6)
+        painter.setPen(QColor("white"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+    # pinning ---------------------------------------------------------------------------------------
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.pinRequested.emit("" if self.pinned else self.key)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = QMenu(self)
+        action = QAction(self.tr("Unpin") if self.pinned else self.tr("Pin for me"), menu)
+        action.triggered.connect(lambda: self.pinRequested.emit("" if self.pinned else self.key))
+        menu.addAction(action)
+        menu.exec(event.globalPos())
+
+
+class TileArea(QWidget):
+    """Every tile of the meeting, laid out as a grid or with one main tile."""
+
+    layoutChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(self.sizePolicy().Policy.Expanding, self.sizePolicy().Policy.Expanding)
+        self.tiles: dict[str, Tile] = {}
+        self.layout_mode = Layout.GRID
+        self.pinned: str | None = None
+        self.active_speaker: str | None = None  # an identity
+        self._order: list[str] = []
+
+    # tiles -----------------------------------------------------------------------------------------
+
+    def add_tile(self, key: str, name: str, *, screen: bool = False, first: bool = False) -> Tile:
+        tile = self.tiles.get(key)
+        if tile is not None:
+            tile.set_state(name=name)
+            return tile
+        tile = Tile(key, name, self, screen=screen)
+        tile.pinRequested.connect(self.pin)
+        self.tiles[key] = tile
+        self._order.insert(0 if first else len(self._order), key)
+        if screen:
+            self.pin(key)  # a screen share goes big for everyone; one click unpins it
+        tile.show()
+        self.relayout()
+        return tile
+
+    def remove_tile(self, key: str) -> None:
+        tile = self.tiles.pop(key, None)
+        if tile is None:
+            return
+        self._order.remove(key)
+        if self.pinned == key:
+            self.pinned = None
+        tile.hide()
+        tile.deleteLater()
+        self.relayout()
+
+    def tiles_of(self, identity: str) -> Iterable[Tile]:
+        return [t for t in self.tiles.values() if t.identity == identity]
+
+    def pin(self, key: str) -> None:
+        self.pinned = key if key in self.tiles else None
+        for tile_key, tile in self.tiles.items():
+            if tile.pinned != (tile_key == self.pinned):
+                tile.pinned = tile_key == self.pinned
+                tile.update()
+        if self.pinned is not None and self.layout_mode is Layout.GRID:
+            self.set_layout(Layout.SPEAKER)
+        else:
+            self.relayout()
+
+    def set_active_speaker(self, identity: str | None) -> None:
+        self.active_speaker = identity
+        for tile in self.tiles.values():
+            tile.set_state(speaking=identity is not None and tile.identity == identity and not tile.screen)
+        if self.layout_mode is Layout.SPEAKER and self.pinned is None:
+            self.relayout()
+
+    def set_layout(self, mode: Layout | str) -> None:
+        mode = Layout(mode)
+        if mode is not self.layout_mode:
+            self.layout_mode = mode
+            self.layoutChanged.emit(mode.value)
+        self.relayout()
+
+    # layout ----------------------------------------------------------------------------------------
+
+    @property
+    def main_key(self) -> str | None:
+        """The tile the speaker layout shows big."""
+        if self.pinned in self.tiles:
+            return self.pinned
+        screens = [k for k in self._order if self.tiles[k].screen]
+        if screens:
+            return screens[-1]
+        speaking = [k for k in self._order if self.tiles[k].identity == self.active_speaker]
+        if speaking:
+            return speaking[0]
+        remote = [k for k in self._order if k != "self"]
+        return (remote or self._order or [None])[0]
+
+    def resizeEvent(self, event: object) -> None:
+        self.relayout()
+
+    def relayout(self) -> None:
+        area = self.rect().adjusted(GAP, GAP, -GAP, -GAP)
+        keys = list(self._order)
+        if not keys or area.isEmpty():
+            return
+        if self.layout_mode is Layout.SPEAKER and len(keys) > 1:
+            main = self.main_key
+            assert main is not None
+            others = [k for k in keys if k != main]
+            strip = QRect(area.x(), area.bottom() - STRIP_HEIGHT + 1, area.width(), STRIP_HEIGHT)
+            stage = QRect(area.x(), area.y(), area.width(), area.height() - STRIP_HEIGHT - GAP)
+            self.tiles[main].setGeometry(stage)
+            cell_width = min(round(STRIP_HEIGHT * ASPECT), (strip.width() - GAP * (len(others) - 1)) // len(others))
+            x = strip.x() + (strip.width() - (cell_width * len(others) + GAP * (len(others) - 1))) // 2
+            for key in others:
+                self.tiles[key].setGeometry(QRect(x, strip.y(), cell_width, strip.height()))
+                x += cell_width + GAP
+            return
+        for key, cell in zip(keys, grid_cells(len(keys), area), strict=True):
+            self.tiles[key].setGeometry(cell)
+
+
+def grid_cells(count: int, area: QRect, aspect: float = ASPECT) -> list[QRect]:
+    """``count`` equal 16:9 cells filling ``area`` as well as possible, rows centred."""
+    best_columns, best_size = 1, QSize()
+    for columns in range(1, count + 1):
+        rows = math.ceil(count / columns)
+        width = (area.width() - GAP * (columns - 1)) / columns
+        height = (area.height() - GAP * (rows - 1)) / rows
+        if width / height > aspect:
+            width = height * aspect
+        else:
+            height = width / aspect
+        if width * height > best_size.width() * best_size.height():
+            best_columns, best_size = columns, QSize(int(width), int(height))
+    columns = best_columns
+    rows = math.ceil(count / columns)
+    cell_w, cell_h = best_size.width(), best_size.height()
+    total_h = rows * cell_h + (rows - 1) * GAP
+    top = area.y() + (area.height() - total_h) // 2
+    cells = []
+    for row in range(rows):
+        in_row = min(columns, count - row * columns)
+        row_w = in_row * cell_w + (in_row - 1) * GAP
+        left = area.x() + (area.width() - row_w) // 2
+        for column in range(in_row):
+            cells.append(
+                QRect(QPoint(left + column * (cell_w + GAP), top + row * (cell_h + GAP)), QSize(cell_w, cell_h))
+            )
+    return cells

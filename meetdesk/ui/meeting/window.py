@@ -1,0 +1,266 @@
+"""The participant window: a room link → join view → device view → meeting → end view.
+
+One window walks one person through one room link (``meetdesk open <link>``, a pasted link, or "Join"
+in the rooms manager). The link is checked before anything is shown (a bad one gets the error page
+saying why); the server's theme is applied to the whole window; devices open in the device view
+and are released when the meeting ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QStackedWidget, QWidget
+
+from meetdesk.client.errors import ApiError
+from meetdesk.client.lobby import LinkProblem, RoomInfo, inspect_link
+from meetdesk.client.media.audio import AudioEngine
+from meetdesk.client.media.local import LocalMedia
+from meetdesk.client.signalling import SignallingError
+from meetdesk.ui.meeting.device_page import DevicePage
+from meetdesk.ui.meeting.meeting_page import MeetingPage
+from meetdesk.ui.meeting.pages import Card, EndPage, ErrorPage, JoinPage
+from meetdesk.ui.messages import describe_error
+
+logger = logging.getLogger(__name__)
+
+
+class ParticipantWindow(QMainWindow):
+    """One room link's way through the meeting.
+
+    ``synthetic``: a test pattern and a tone (drawing ``source_id``) instead of the camera and microphone.
+    ``admin``: opened from the rooms manager (the end view leads back to it). ``closing`` when the window goes.
+    """
+
+    closing = Signal()
+    stageChanged = Signal(str)  # "checking" | "error" | "join" | "devices" | "joining" | "meeting" | "ended"
+
+    def __init__(
+        self,
+        settings: QSettings,
+        *,
+        synthetic: bool = False,
+        source_id: int = 0,
+        admin: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("participantWindow")
+        self.setWindowTitle(self.tr("MeetDesk meeting"))
+        self.settings = settings
+        self.synthetic = synthetic
+        self.source_id = source_id
+        self.admin = admin
+        self.info: RoomInfo | None = None
+        self.link = ""
+        self.name = ""
+        self.local: LocalMedia | None = None
+        self.audio: AudioEngine | None = None
+        self.stage = ""
+        self._task: asyncio.Task[Any] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closing_confirmed = False
+
+        self.pages = QStackedWidget()
+        self.checking = Card("checkingPage")
+        self.error_page = ErrorPage()
+        self.join_page = JoinPage()
+        self.device_page = DevicePage(settings)
+        self.meeting_page = MeetingPage()
+        self.end_page = EndPage()
+        for page in (
+            self.checking,
+            self.error_page,
+            self.join_page,
+            self.device_page,
+            self.meeting_page,
+            self.end_page,
+        ):
+            self.pages.addWidget(page)
+        self.setCentralWidget(self.pages)
+        self.resize(1180, 760)
+
+        self.error_page.retryRequested.connect(lambda: self.open_link(self.link))
+        self.error_page.otherLinkRequested.connect(self.open_link)
+        self.join_page.nameChosen.connect(self._name_chosen)
+        self.device_page.joinRequested.connect(lambda: self._spawn(self._join()))
+        self.device_page.backRequested.connect(self._back_to_name)
+        self.meeting_page.finished.connect(self._meeting_finished)
+        self.meeting_page.fullscreenRequested.connect(self._fullscreen)
+        self.end_page.rejoinRequested.connect(self._rejoin)
+        self.end_page.backRequested.connect(self.close)
+
+    # stages ----------------------------------------------------------------------------------------
+
+    def _show(self, stage: str, page: QWidget) -> None:
+        self.stage = stage
+        self.pages.setCurrentWidget(page)
+        self.stageChanged.emit(stage)
+
+    def open_link(self, link: str) -> None:
+        """Check ``link`` and go to the join view (or the error page)."""
+        self.link = link.strip()
+        self.checking.title.setText(self.tr("Opening the room…"))
+        self.checking.text.setText(self.tr("Checking the link with its server."))
+        self._show("checking", self.checking)
+        self._spawn(self._check())
+
+    async def _check(self) -> None:
+        try:
+            info = await inspect_link(self.link)
+        except LinkProblem as problem:
+            self.error_page.show_problem(problem)
+            self._show("error", self.error_page)
+            return
+        self.info = info
+        self.setWindowTitle(self.tr("{room} — MeetDesk").format(room=info.room_name))
+        self._apply_theme(info)
+        self.join_page.show_room(info, self.settings.value("participant/name", "", str))
+        self._show("join", self.join_page)
+
+    def _apply_theme(self, info: RoomInfo) -> None:
+        from meetdesk.ui.theming import apply_theme
+
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, info.theme)
+
+    def _name_chosen(self, name: str) -> None:
+        self.name = name
+        self.settings.setValue("participant/name", name)
+        self._spawn(self._open_devices())
+
+    async def _open_devices(self) -> None:
+        info = self.info
+        assert info is not None
+        self._release_devices()
+        self.audio = AudioEngine(speaker_name=None)
+        self.local = LocalMedia(
+            synthetic=self.synthetic, source_id=self.source_id, process_microphone=self.audio.process_microphone
+        )
+        self.device_page.show_join_error("")
+        self._show("devices", self.device_page)
+        await self.device_page.open(
+            self.local, self.audio, room_name=info.room_name, backgrounds=info.can_change_background
+        )
+
+    def _back_to_name(self) -> None:
+        self.device_page.close_preview()
+        self._release_devices()
+        self._show("join", self.join_page)
+
+    async def _join(self) -> None:
+        info, local = self.info, self.local
+        assert info is not None and local is not None
+        self.device_page.join.setEnabled(False)
+        self.device_page.join.setText(self.tr("Joining…"))
+        self.stageChanged.emit("joining")
+        self.meeting_page.reset()
+        try:
+            await self.meeting_page.start(
+                info,
+                self.name,
+                sources=local.publish_tracks(),
+                self_view=local.preview() if local.has_camera else None,
+                audio_enabled=self.device_page.audio_enabled,
+                video_enabled=self.device_page.video_enabled,
+                audio=self.audio,
+            )
+        except (ApiError, SignallingError, OSError) as exc:
+            logger.info("Joining failed: %s", exc)
+            self.device_page.show_join_error(self._join_problem(exc))
+            return
+        self.device_page.close_preview()
+        self._show("meeting", self.meeting_page)
+
+    def _join_problem(self, exc: BaseException) -> str:
+        if isinstance(exc, ApiError):
+            return describe_error(exc)
+        return self.tr("Could not join the meeting: {reason}. Try again.").format(reason=exc)
+
+    def _meeting_finished(self, reason: str, detail: str) -> None:
+        self._release_devices()
+        if self.isFullScreen():
+            self._fullscreen(False)
+        self.end_page.show_reason(reason, detail, can_go_back=self.admin)
+        self.end_page.back.setText(self.tr("Back to rooms") if self.admin else self.tr("Close"))
+        self.end_page.back.setVisible(True)
+        self._show("ended", self.end_page)
+
+    def _rejoin(self) -> None:
+        self._spawn(self._open_devices())
+
+    def _fullscreen(self, on: bool) -> None:
+        if on:
+            self.showFullScreen()
+        else:
+            self.showNormal()
+        button = self.meeting_page.fullscreen_button
+        button.blockSignals(True)
+        button.setChecked(on)
+        button.blockSignals(False)
+
+    # plumbing --------------------------------------------------------------------------------------
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("Participant window task failed", exc_info=task.exception())
+
+    def _release_devices(self) -> None:
+        if self.local is not None:
+            self.local.close()
+            self.local = None
+        if self.audio is not None:
+            self.audio.close()
+            self.audio = None
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.meeting_page.in_meeting and not self._closing_confirmed:
+            event.ignore()
+            self._confirm_leave()
+            return
+        self.device_page.close_preview()
+        self._release_devices()
+        for task in self._tasks:
+            task.cancel()
+        self.closing.emit()
+        super().closeEvent(event)
+
+    def _confirm_leave(self) -> None:
+        """Ask before a close takes the user out of the meeting (a window-modal box: no nested event loop)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Leave the meeting?"),
+            self.tr("Closing this window takes you out of the meeting."),
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("confirmLeave")
+        leave = box.addButton(self.tr("Leave meeting"), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered() -> None:
+            if box.clickedButton() is leave:
+                self._closing_confirmed = True
+                self._spawn(self._leave_and_close())
+
+        box.finished.connect(answered)
+        self.confirm_box = box
+        box.open()
+
+    confirm_box: QMessageBox | None = None
+
+    async def _leave_and_close(self) -> None:
+        await self.meeting_page.leave()
+        self.close()

@@ -134,3 +134,34 @@ async def test_an_expired_sign_in_is_renewed_by_retry_without_a_dialog(
         and window.connection.client.credentials.access_token != client.credentials.access_token
     )
     assert window.rooms_page.model.loaded_once
+
+
+async def test_join_from_the_rooms_page_and_with_a_pasted_link_open_the_meeting_window(
+    window: MainWindow, server_process: ServerProcess
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from meetdesk.client.api import MeetDeskClient
+
+    async with MeetDeskClient(server_process.url, api_key=API_KEY) as api:
+        room = await api.create_room({"roomName": "Board room"})
+    assert await window.open_server(ServerProfile(name="Office", url=server_process.url, auth="api_key"), API_KEY)
+    window.rooms_page.table.selectRow(0)
+    window.rooms_page.act_join.trigger()
+    assert len(window.participant_windows) == 1
+    meeting = next(iter(window.participant_windows))
+    await wait_until(lambda: meeting.stage == "join", what="the join view")
+    assert meeting.join_page.title.text() == "Board room"
+    assert "moderator" in meeting.join_page.role.text()
+    meeting.close()
+    assert not window.participant_windows
+
+    assert room.speakerUrl is not None
+    window.join_link_button.click()
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QInputDialog) and w.isVisible())
+    dialog.setTextValue(room.speakerUrl)
+    dialog.accept()
+    meeting = next(iter(window.participant_windows))
+    await wait_until(lambda: meeting.stage == "join", what="the join view from a pasted link")
+    assert "speaker" in meeting.join_page.role.text()
+    meeting.close()

@@ -12,8 +12,11 @@ import logging
 from pathlib import Path
 from typing import Any, Protocol
 
+import cv2
+import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -75,6 +78,10 @@ class DevicePage(QWidget):
         left = QVBoxLayout()
         self.title = QLabel()
         self.title.setObjectName("pageTitle")
+        font = QFont(self.title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.title.setFont(font)
         left.addWidget(self.title)
         self.preview = VideoView(cover=True)
         self.preview.mirrored = True
@@ -147,11 +154,16 @@ class DevicePage(QWidget):
             ("blur_light", self.tr("Light blur")),
             ("blur_strong", self.tr("Strong blur")),
         ]
-        choices += [(f"image:{path}", name) for name, path in bundled_backgrounds()]
+        bundled = bundled_backgrounds()
+        choices += [(f"image:{path}", name) for name, path in bundled]
         choices.append(("file", self.tr("Choose a file…")))
+        thumbnails = _thumbnails(bundled)
         for index, (key, text) in enumerate(choices):
             button = QToolButton()
             button.setText(text)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.setIconSize(THUMBNAIL)
+            button.setIcon(thumbnails.get(key, QIcon()))
             button.setCheckable(key != "file")
             button.setAccessibleName(self.tr("Background: {name}").format(name=text))
             button.setMinimumWidth(110)
@@ -381,6 +393,31 @@ class DevicePage(QWidget):
         """Leaving the page: the preview stops (the devices stay open for the meeting)."""
         self._meter.stop()
         self._stop_preview()
+
+
+THUMBNAIL = QSize(96, 54)
+
+
+def _thumbnails(bundled: list[tuple[str, str]]) -> dict[str, QIcon]:
+    """A small picture per background choice: each bundled image, and the first one as each effect shows it."""
+    icons: dict[str, QIcon] = {}
+    sample = None
+    for _, path in sorted(bundled, key=lambda b: b[0] != "Office"):  # effects shown on the sharpest picture
+        size = (THUMBNAIL.width(), THUMBNAIL.height())
+        picture = cv2.resize(load_background(path), size, interpolation=cv2.INTER_AREA)
+        sample = picture if sample is None else sample
+        icons[f"image:{path}"] = _icon(picture)
+    if sample is not None:
+        icons["none"] = _icon(sample)
+        icons["blur_light"] = _icon(cv2.GaussianBlur(sample, (0, 0), 1.5))
+        icons["blur_strong"] = _icon(cv2.GaussianBlur(sample, (0, 0), 4.0))
+    return icons
+
+
+def _icon(bgr: Any) -> QIcon:
+    rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+    image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888)
+    return QIcon(QPixmap.fromImage(image.copy()))
 
 
 def _names(lister: Any) -> list[str]:

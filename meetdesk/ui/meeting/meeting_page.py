@@ -97,6 +97,8 @@ class MeetingPage(QWidget):
         self._events_task: asyncio.Task[None] | None = None
         self._self_view_task: asyncio.Task[None] | None = None
         self._screen: ScreenTrack | None = None
+        self._joined: Joined | None = None
+        self._ready = asyncio.Event()  # the join is shown: events about participants can be applied
         self._build()
 
     # building --------------------------------------------------------------------------------------
@@ -310,12 +312,18 @@ class MeetingPage(QWidget):
         return joined
 
     def _on_joined(self, joined: Joined) -> None:
+        """Show the meeting as ``joined`` describes it (at the start, and after a rejoin under a new identity)."""
+        self._joined = joined
+        for key in [k for k in self.tiles.tiles if k != SELF]:
+            self.tiles.remove_tile(key)
+        self.people.set_participants([])
         self.you = joined.you
         self.role = joined.you.role
         self.participants = {p.identity: p for p in joined.participants}
         self.participants[joined.you.identity] = joined.you
         self.tiles.add_tile(SELF, self.tr("{name} (you)").format(name=joined.you.name), first=True)
         self.tiles.tiles[SELF].mirrored = True
+        self._ready.set()
         self.people.set_you(joined.you.identity)
         self.people.set_local_role(joined.you.role)
         self.chat.set_you(joined.you.identity)
@@ -328,6 +336,8 @@ class MeetingPage(QWidget):
 
     async def _consume(self, session: MeetingSession) -> None:
         async for event in session.events():
+            if not isinstance(event, StateChanged | ReconnectAttempt):
+                await self._ready.wait()  # news about participants, from before the join was shown
             try:
                 self._handle(event)
             except Exception:
@@ -367,6 +377,15 @@ class MeetingPage(QWidget):
             self._show_error(event)
 
     def _state(self, event: StateChanged) -> None:
+        session = self.session
+        if (
+            event.state is SessionState.CONNECTED
+            and session is not None
+            and session.joined is not None
+            and self._joined is not None
+            and session.joined.you.identity != self._joined.you.identity
+        ):
+            self._on_joined(session.joined)  # rejoined from scratch: new identity, the meeting as it is now
         reconnecting = event.state is SessionState.RECONNECTING
         if reconnecting:
             self.overlay.setText(self.tr("Reconnecting…"))
@@ -671,6 +690,8 @@ class MeetingPage(QWidget):
         self.participants.clear()
         self.session = None
         self.you = None
+        self._joined = None
+        self._ready = asyncio.Event()
 
 
 def tile_texts(tile: Tile) -> str:

@@ -113,8 +113,8 @@ class Tile(VideoView):
         painter.setFont(font)
         metrics = painter.fontMetrics()
         parts = []
-        if self.hand_raised:
-            parts.append("✋")
+        if self.hand_raised:  # in words: emoji fonts are not everywhere
+            parts.append(self.tr("Hand raised ·"))
         parts.append(self.label)
         if self.muted and not self.screen:
             parts.append("· " + self.tr("mic off"))

@@ -17,6 +17,9 @@ from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+#: behind video and initials: dark in every theme, as video surfaces are (pictures read best on dark)
+VIDEO_BACKDROP = QColor(28, 30, 34)
+
 
 def initials(name: str) -> str:
     parts = [p for p in name.replace("_", " ").split() if p]
@@ -109,7 +112,7 @@ class VideoView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         rect = self.rect()
-        painter.fillRect(rect, self.palette().color(QPalette.ColorRole.Window).darker(150))
+        painter.fillRect(rect, VIDEO_BACKDROP)
         frame = self._frame
         if frame is not None:
             target = fit(QSize(frame.width, frame.height), rect, cover=self.cover)

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from meetdesk.client.media.level import LevelMeter
 from meetdesk.client.media.source_view import SourceView
 from meetdesk.client.media.switchable import SwitchableVideoTrack
+from meetdesk.client.peer import close_peer_connection
 from meetdesk.core.signalling import PublishOffer
 
 logger = logging.getLogger(__name__)
@@ -140,6 +141,8 @@ class Publisher:
             raise PublishError(f"The server did not answer the publish offer in {ANSWER_TIMEOUT_S:g} s") from exc
         finally:
             self._answer = None
+            if answer.done() and not answer.cancelled():
+                answer.exception()  # refused while the offer was still being sent: what was raised says so
         if pc is not self.pc:
             raise PublishError("The publisher connection was replaced during its negotiation")
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
@@ -233,7 +236,7 @@ class Publisher:
     async def _close_connection(self) -> None:
         pc, self.pc = self.pc, None  # first: its state callback must not take this close for a failure
         if pc is not None:
-            await pc.close()
+            await close_peer_connection(pc)
 
     async def close(self) -> None:
         """Close the connection and stop every local track."""

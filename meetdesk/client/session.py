@@ -116,6 +116,7 @@ class MeetingSession:
         audio_enabled: bool = True,
         video_enabled: bool = True,
         on_frame: FrameCallback | None = None,
+        read_markers: bool = True,
     ) -> None:
         self.link = parse_room_link(link)
         self.name = name
@@ -136,7 +137,7 @@ class MeetingSession:
         self.started_at = time.monotonic()
         self._signalling: SignallingClient | None = None
         self._publisher = Publisher(name, rtc, self.send, self._on_publisher_state, self._on_screen_ended)
-        self._subscriber = Subscriber(name, rtc, self.send, self._on_subscriber_state, on_frame)
+        self._subscriber = Subscriber(name, rtc, self.send, self._on_subscriber_state, on_frame, read_markers)
         self._publisher.set_enabled(audio=audio_enabled, video=video_enabled)
         self._sources_open = sources is not None
         if sources is not None:

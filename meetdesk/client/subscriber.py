@@ -24,6 +24,7 @@ from av.frame import Frame
 from pydantic import BaseModel
 
 from meetdesk.client.media.synthetic import MarkerError, decode_marker
+from meetdesk.client.peer import close_peer_connection
 from meetdesk.core.signalling import SubscribeAnswer, SubscribeOffer
 
 logger = logging.getLogger(__name__)
@@ -69,8 +70,10 @@ class Subscriber:
         send: Send,
         on_state: StateCallback,
         on_frame: FrameCallback | None = None,
+        read_markers: bool = True,
     ) -> None:
         self._name = name
+        self._read_markers = read_markers
         self._rtc = rtc
         self._send = send
         self._on_state = on_state
@@ -161,7 +164,7 @@ class Subscriber:
                 remote.frames += 1
                 if remote.first_frame_at is None:
                     remote.first_frame_at = time.monotonic()
-                if track.kind == "video":
+                if track.kind == "video" and self._read_markers:
                     with contextlib.suppress(MarkerError):
                         remote.last_marker = decode_marker(frame)  # type: ignore[arg-type]
                         remote.markers_seen.add(remote.last_marker[0])
@@ -195,7 +198,7 @@ class Subscriber:
         for task in self._tasks:
             task.cancel()
         if pc is not None:
-            await pc.close()
+            await close_peer_connection(pc)
 
 
 _ICE_UFRAG = re.compile(r"^a=ice-ufrag:(\S+)", re.MULTILINE)

@@ -103,3 +103,17 @@ def test_vbg_bench(tmp_path: Path) -> None:
     for figure in ("blur light, full pipeline", "blur strong, full pipeline", "image replacement, full pipeline"):
         rows(lines, figure)
     rows(lines, "peer: segmentation alone")
+
+
+def test_render_bench(tmp_path: Path) -> None:
+    lines = run_bench(tmp_path, "render_bench.py", "--quick", timeout=120)
+    rows(lines, "window process CPU, decode + paint, 3 tiles of 640x360@30")
+    rows(lines, "  peer: decode only")
+    rows(lines, "  peer: meeting page on the Qt loop, not shown")
+    rows(lines, "  window: tiles' paintEvent")
+    [dropped] = rows(lines, "frames dropped at the window")
+    assert " of " in dropped[1]
+    rows(lines, "  paintEvent calls that raised")  # any at all and the bench exits 1
+    for mode in ("decode", "hidden", "window"):
+        [received] = rows(lines, f"  {mode}: publishers received, video + audio")
+        assert received[1] == "3 + 3 of 3 + 3"  # every publisher's camera and microphone reached the viewer

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QPalette
@@ -19,9 +20,13 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from meetdesk.client.api import MeetDeskClient
+from meetdesk.client.effects.track import effects_available
+from meetdesk.client.media.devices import list_cameras, list_microphones
+from meetdesk.client.media.synthetic import SyntheticCamera
 from meetdesk.client.session import MeetingSession, SessionState
 from meetdesk.core.models import MeetRoom, RoomStatus
 from meetdesk.core.signalling import ChatReceived, LeftReason, RoleChanged
+from meetdesk.ui.backgrounds import load_background
 from meetdesk.ui.meeting.meeting_page import SELF, tile_texts
 from meetdesk.ui.meeting.tiles import Layout
 from meetdesk.ui.meeting.window import ParticipantWindow
@@ -37,6 +42,8 @@ WINDOW_SOURCE = 7  # the number the window's synthetic camera draws into its fra
 
 @pytest.fixture
 async def window(qtbot: QtBot, tmp_path: Path) -> AsyncIterator[ParticipantWindow]:
+    """The window; a test that joins leaves before it returns (pytest-qt spins the Qt loop between the test and
+    this teardown, when asyncio's loop is not running: a live peer connection's timers would fire then)."""
     settings = QSettings(str(tmp_path / "meetdesk.ini"), QSettings.Format.IniFormat)
     window = ParticipantWindow(settings, synthetic=True, source_id=WINDOW_SOURCE, admin=True)
     window.show()
@@ -158,6 +165,35 @@ async def test_a_meeting_with_two_headless_participants(
         )
         assert bo.remote[f"{desk}/camera"].markers_seen == {WINDOW_SOURCE}
         await wait_until(lambda: page.count.text() == "3 in the meeting", what="the participant count")
+
+        # the others' microphones are mixed for playback, with echo cancellation on
+        audio = window.audio
+        assert audio is not None and audio.echo is not None and audio.echo.available
+        await wait_until(
+            lambda: {f"{bo_id}/microphone", f"{cy_id}/microphone"} <= set(audio.mixer.keys()), what="both voices mixed"
+        )
+
+        # a reaction shows as a toast; Bo's screen share is pinned big for everyone
+        await bo.react("👍")
+        await wait_until(lambda: "Bo" in page.toasts.text() and page.toasts.isVisible(), what="the reaction")
+        await bo.share_screen(SyntheticCamera(12))
+        await wait_until(lambda: f"{bo_id}/screen" in page.tiles.tiles, what="Bo's screen tile")
+        await wait_until(lambda: page.tiles.tiles[f"{bo_id}/screen"].frames_shown >= 3, what="Bo's screen")
+        assert page.tiles.pinned == f"{bo_id}/screen" and page.tiles.layout_mode is Layout.SPEAKER
+        await bo.stop_screen_share()
+        await wait_until(lambda: f"{bo_id}/screen" not in page.tiles.tiles, what="the screen tile to go")
+
+        # the window shares its screen: the others get a screen track, the window says it is sharing
+        page.share_button.click()
+        await wait_until(lambda: page.sharing_banner.isVisible(), what="the sharing banner")
+        await wait_until(
+            lambda: bo.remote.get(f"{desk}/screen") is not None and bo.remote[f"{desk}/screen"].frames >= 2,
+            30,
+            what="the window's screen at Bo",
+        )
+        page.stop_sharing.click()
+        await wait_until(lambda: not page.sharing_banner.isVisible() and not bo.remote[f"{desk}/screen"].active)
+        page.tiles.set_layout(Layout.GRID)
 
         # chat both ways; unread badge while the chat is closed
         await bo.chat("hello from Bo")
@@ -307,3 +343,69 @@ async def test_closing_during_a_meeting_asks_first_and_the_theme_applies(
         await asyncio.sleep(0.05)
     else:
         raise AssertionError("the meeting outlived its only participant's window")
+
+
+async def test_the_chosen_background_is_what_the_others_receive(window: ParticipantWindow, room: MeetRoom) -> None:
+    """The device view's background choice is applied to the published video: with the test pattern (no
+    person in it) an image background replaces nearly the whole picture the others get."""
+    reason = effects_available()
+    if reason is not None:
+        pytest.skip(reason)
+    assert room.moderatorUrl is not None and room.speakerUrl is not None
+    window.open_link(room.moderatorUrl)
+    await reach(window, "join")
+    window.join_page.name.setText("Desk")
+    window.join_page.next.click()
+    await reach(window, "devices")
+    await wait_until(lambda: window.device_page.join.isEnabled(), what="the devices to open")
+    beach = next(key for key in window.device_page.background_buttons if key.endswith("beach.jpg"))
+    window.device_page.background_buttons[beach].click()
+    assert window.device_page.background == beach and not window.device_page.background_note.isVisible()
+    window.device_page.join.click()
+    await reach(window, "meeting")
+    desk = identity_of(window)
+    received: list[np.ndarray] = []
+
+    def keep(track: object, frame: object) -> None:
+        if getattr(track, "key", "") == f"{desk}/camera" and len(received) < 60:
+            received.append(frame.to_ndarray(format="rgb24"))  # type: ignore[attr-defined]
+
+    bo = MeetingSession(room.speakerUrl, "Bo", publish_video=False, publish_audio=False, on_frame=keep)
+    await bo.join()
+    try:
+        await wait_until(lambda: len(received) >= 30, 20, what="the window's video at Bo")
+        picture = received[-1]
+        beach_picture = load_background(beach.removeprefix("image:"))[:, :, ::-1]  # BGR -> RGB
+        # the sky: the top of the received picture is the beach picture's sky, not the test pattern's stripes
+        sky_received = picture[: picture.shape[0] // 5].reshape(-1, 3).mean(axis=0)
+        sky_expected = beach_picture[: beach_picture.shape[0] // 5].reshape(-1, 3).mean(axis=0)
+        assert np.abs(sky_received - sky_expected).max() < 25, (sky_received, sky_expected)
+        assert bo.remote[f"{desk}/camera"].last_marker is None  # the test pattern's marker is gone
+    finally:
+        await bo.leave()
+        await window.meeting_page.leave()
+
+
+async def test_without_devices_the_device_view_says_so_and_one_can_join_to_listen(
+    qtbot: QtBot, tmp_path: Path, room: MeetRoom
+) -> None:
+    """On a machine with no camera and no microphone (this one), the real-device path says why and joins."""
+    if list_cameras() or list_microphones():
+        pytest.skip("this machine has a camera or a microphone: the no-device path cannot be shown")
+    settings = QSettings(str(tmp_path / "meetdesk.ini"), QSettings.Format.IniFormat)
+    window = ParticipantWindow(settings)
+    window.show()
+    try:
+        assert room.moderatorUrl is not None
+        await join_from_link(window, room.moderatorUrl, "Listener")
+        notes = window.device_page.notes.text()
+        assert "No camera found: you can join without video" in notes
+        assert "No microphone found" in notes and "listen" in notes
+        page = window.meeting_page
+        assert not page.mic_button.isEnabled() and not page.camera_button.isEnabled()
+        assert page.you is not None and not page.you.audio and not page.you.video
+        await page.leave()
+        await reach(window, "ended")
+    finally:
+        window.close()
+        window.deleteLater()

@@ -299,6 +299,7 @@ class MeetingPage(QWidget):
             audio_enabled=audio_enabled,
             video_enabled=video_enabled,
             on_frame=self._on_frame,
+            read_markers=False,
         )
         self._events_task = asyncio.create_task(self._consume(self.session), name="meeting-events")
         try:

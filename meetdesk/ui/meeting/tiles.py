@@ -38,7 +38,7 @@ class Tile(VideoView):
     def __init__(self, key: str, name: str, parent: QWidget | None = None, *, screen: bool = False) -> None:
         super().__init__(name, parent)
         self.key = key
-        self.screen = screen
+        self.is_screen = screen
         self.identity = key.split("/", 1)[0]
         self.muted = False
         self.camera_off = False
@@ -51,7 +51,7 @@ class Tile(VideoView):
 
     @property
     def label(self) -> str:
-        return self.tr("{name}'s screen").format(name=self.name) if self.screen else self.name
+        return self.tr("{name}'s screen").format(name=self.name) if self.is_screen else self.name
 
     def set_state(
         self,
@@ -87,7 +87,7 @@ class Tile(VideoView):
         out = []
         if self.hand_raised:
             out.append(self.tr("hand raised"))
-        if self.muted and not self.screen:
+        if self.muted and not self.is_screen:
             out.append(self.tr("mic off"))
         if self.reconnecting:
             out.append(self.tr("reconnecting…"))
@@ -116,7 +116,7 @@ class Tile(VideoView):
         if self.hand_raised:  # in words: emoji fonts are not everywhere
             parts.append(self.tr("Hand raised ·"))
         parts.append(self.label)
-        if self.muted and not self.screen:
+        if self.muted and not self.is_screen:
             parts.append("· " + self.tr("mic off"))
         if self.reconnecting:
             parts.append("· " + self.tr("reconnecting…"))
@@ -203,7 +203,7 @@ class TileArea(QWidget):
     def set_active_speaker(self, identity: str | None) -> None:
         self.active_speaker = identity
         for tile in self.tiles.values():
-            tile.set_state(speaking=identity is not None and tile.identity == identity and not tile.screen)
+            tile.set_state(speaking=identity is not None and tile.identity == identity and not tile.is_screen)
         if self.layout_mode is Layout.SPEAKER and self.pinned is None:
             self.relayout()
 
@@ -221,7 +221,7 @@ class TileArea(QWidget):
         """The tile the speaker layout shows big."""
         if self.pinned in self.tiles:
             return self.pinned
-        screens = [k for k in self._order if self.tiles[k].screen]
+        screens = [k for k in self._order if self.tiles[k].is_screen]
         if screens:
             return screens[-1]
         speaking = [k for k in self._order if self.tiles[k].identity == self.active_speaker]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 import av
+from av.video.reformatter import VideoReformatter
 from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -61,6 +62,7 @@ class VideoView(QWidget):
         self._painted_frame: av.VideoFrame | None = None
         self._image: QImage | None = None
         self._rgb: av.VideoFrame | None = None  # what self._image points into
+        self._reformatter = VideoReformatter()
         self.frames_received = 0
         self.frames_shown = 0
         self.last_frame_at = 0.0
@@ -98,10 +100,12 @@ class VideoView(QWidget):
         if frame is self._painted_frame and self._image is not None and self._image.size() == size:
             return self._image
         width, height = max(2, size.width() & ~1), max(2, size.height() & ~1)
-        rgb = frame.reformat(width=width, height=height, format="rgb24")  # one swscale pass: colour + size
+        # one swscale pass does colour and size, with a converter kept per view and no helper threads (PyAV would
+        # otherwise build a converter and start threads per frame); 32-bit pixels are Qt's native painting format
+        rgb = self._reformatter.reformat(frame, width=width, height=height, format="bgra", threads=1)
         plane = rgb.planes[0]
         self._rgb = rgb  # the image below points into its plane
-        self._image = QImage(plane, width, height, plane.line_size, QImage.Format.Format_RGB888)
+        self._image = QImage(plane, width, height, plane.line_size, QImage.Format.Format_RGB32)
         if frame is not self._painted_frame:
             self._painted_frame = frame
             self.frames_shown += 1

@@ -1,0 +1,65 @@
+"""Closing an aiortc peer connection for good.
+
+aioice 0.10 starts an ICE connection's consent-freshness task at the end of ``connect()``; when the
+connection is closed while ``connect()`` is finishing (a participant who leaves or is removed just as
+its media connects), ``close()`` finds no task to stop and the one started right after runs on, every
+five seconds, against closed sockets. :func:`close_peer_connection` closes the connection, lets such a
+``connect()`` finish (bounded) and then stops any such task. tests/unit/client/test_peer.py fails if
+the pinned aiortc/aioice rename what this reaches into.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from aiortc import RTCPeerConnection
+
+#: RTCIceTransport's aioice connection, and that connection's consent-freshness task
+ICE_CONNECTION = "_connection"
+CONSENT_TASK = "_query_consent_task"
+
+
+#: RTCIceTransport's event, set when its connect() returned (name-mangled private attribute)
+START_EVENT = "_RTCIceTransport__start"
+START_WAIT_S = 2.0
+
+
+def _ice_transports(pc: RTCPeerConnection) -> list[Any]:
+    transports: list[Any] = []
+    for transceiver in pc.getTransceivers():
+        dtls = transceiver.sender.transport or transceiver.receiver.transport
+        ice = getattr(dtls, "transport", None)
+        if ice is not None and ice not in transports:
+            transports.append(ice)
+    return transports
+
+
+def _start_events(pc: RTCPeerConnection) -> list[asyncio.Event]:
+    events = [getattr(ice, START_EVENT, None) for ice in _ice_transports(pc)]
+    return [event for event in events if isinstance(event, asyncio.Event)]
+
+
+def consent_tasks(pc: RTCPeerConnection) -> list[asyncio.Task[None]]:
+    """The consent-freshness tasks of ``pc``'s ICE connections that are still running."""
+    tasks = []
+    for ice in _ice_transports(pc):
+        task = getattr(getattr(ice, ICE_CONNECTION, None), CONSENT_TASK, None)
+        if task is not None and not task.done():
+            tasks.append(task)
+    return tasks
+
+
+async def close_peer_connection(pc: RTCPeerConnection) -> None:
+    """Close ``pc`` and stop what aioice may have left running."""
+    await pc.close()
+    # a connect() still running when the connection closed may yet start the task: let it finish first
+    starting = [event for event in _start_events(pc) if not event.is_set()]
+    if starting:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*(event.wait() for event in starting)), START_WAIT_S)
+    for task in consent_tasks(pc):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

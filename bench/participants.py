@@ -9,6 +9,8 @@ opens a measuring window (``"mark"``) and gets a report when it stops them (``"s
 participants: VP8 and Opus are replayed from pre-encoded clips instead of encoded, and received frames
 are counted from their RTP packets instead of being reassembled and decoded. What goes over the wire,
 and so what the server does, stays that of real participants (less the receivers' RTCP feedback).
+The camera clip can have another size than the synthetic camera's default (``camera``), and participants
+can be send-only (``receive=False``: :func:`install_send_only`), for a bench that measures one receiver.
 """
 
 from __future__ import annotations
@@ -26,15 +28,22 @@ from typing import Any, ClassVar
 
 import av
 import numpy as np
-from aiortc import RTCPeerConnection, RTCRtpCodecParameters, RTCRtpReceiver, rtcrtpsender, rtp
+from aiortc import (
+    RTCPeerConnection,
+    RTCRtpCodecParameters,
+    RTCRtpReceiver,
+    RTCSessionDescription,
+    rtcrtpsender,
+    rtp,
+)
 from aiortc.codecs.base import Encoder
 from aiortc.codecs.opus import OpusEncoder
-from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.codecs.vpx import Vp8Encoder, vp8_depayload
 from aiortc.rtcrtpreceiver import RemoteStreamTrack
 from aiortc.rtp import RtpPacket
 from av.frame import Frame
 from rest_bench import BenchError  # bench/ is on sys.path
-from sfu_bench import encode_clips
+from sfu_bench import CLIP_FRAMES
 
 from meetdesk.client.media.synthetic import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE, SyntheticCamera, SyntheticMicrophone
 from meetdesk.client.session import MeetingSession
@@ -82,6 +91,17 @@ class ReplayOpusEncoder(OpusEncoder):
         return self.pack(packet)
 
 
+def vp8_clip(width: int = 640, height: int = 480, frames: int = CLIP_FRAMES) -> list[bytes]:
+    """Frames of the synthetic camera (source 1) at ``width`` x ``height``, VP8 as aiortc encodes them, the first
+    a keyframe (what ``sfu_bench.encode_clips`` makes at the default size)."""
+    camera, encoder = SyntheticCamera(source_id=1, width=width, height=height), Vp8Encoder()
+    clip = []
+    for n in range(frames):
+        payloads, _ = encoder.encode(camera.make_frame(n), force_keyframe=n == 0)
+        clip.append(b"".join(vp8_depayload(p) for p in payloads))
+    return clip
+
+
 def opus_clip(frames: int = 50) -> list[bytes]:
     microphone, encoder = SyntheticMicrophone(source_id=1), OpusEncoder()
     return [payload for n in range(frames) for payload in encoder.encode(microphone.make_frame(n))[0]]
@@ -120,11 +140,12 @@ class CountingReceiver:
             track._queue.put_nowait(CountingReceiver.frames[track.kind])
 
 
-def install_light_media() -> None:
-    """In a participants' worker process only: VP8 and Opus are replayed, not encoded; received frames are
-    counted, not reassembled and decoded (:class:`CountingReceiver`); the camera's frames (whose pixels
-    nobody reads any more) are blank; the sender's audio level is computed with numpy. What goes over the
-    wire, and so what the server does, stays that of real participants (less the receivers' RTCP feedback)."""
+def install_light_media(camera: tuple[int, int] = (640, 480)) -> None:
+    """In a participants' worker process only: VP8 and Opus are replayed, not encoded (the video clip is
+    ``camera`` = (width, height) in size); received frames are counted, not reassembled and decoded
+    (:class:`CountingReceiver`); the camera's frames (whose pixels nobody reads any more) are blank; the
+    sender's audio level is computed with numpy. What goes over the wire, and so what the server does,
+    stays that of real participants (less the receivers' RTCP feedback)."""
     for owner, name in (
         (rtcrtpsender, "get_encoder"),
         (rtp, "compute_audio_level_dbov"),
@@ -134,7 +155,7 @@ def install_light_media() -> None:
             raise BenchError(f"aiortc changed: {owner.__name__}.{name} is gone; the light media hooks need updating")
     if not hasattr(RemoteStreamTrack(kind="audio"), "_queue"):
         raise BenchError("aiortc changed: RemoteStreamTrack has no _queue; the light media hooks need updating")
-    [video], audio = encode_clips(1), opus_clip()
+    video, audio = vp8_clip(*camera), opus_clip()
     real_encoder = rtcrtpsender.get_encoder
 
     def get_encoder(codec: RTCRtpCodecParameters) -> Encoder:
@@ -153,6 +174,21 @@ def install_light_media() -> None:
     rtp.compute_audio_level_dbov = audio_level_dbov
     RTCRtpReceiver._handle_rtp_packet = CountingReceiver.handle_rtp_packet  # type: ignore[method-assign, assignment]
     SyntheticCamera.make_frame = blank_frame  # type: ignore[assignment, method-assign]
+
+
+def install_send_only() -> None:
+    """In a participants' worker process only: every answer this process gives makes its transceivers
+    inactive, so a participant's subscriber connection (the server offers, the participant answers) is
+    set up but carries nothing, and the server forwards it nothing. The participant publishes as before
+    (its publisher connection offers). For benches that measure one receiver on a small machine."""
+    create_answer = RTCPeerConnection.createAnswer
+
+    async def inactive_answer(pc: RTCPeerConnection) -> RTCSessionDescription:
+        for transceiver in pc.getTransceivers():
+            transceiver.direction = "inactive"
+        return await create_answer(pc)
+
+    RTCPeerConnection.createAnswer = inactive_answer  # type: ignore[method-assign, assignment]
 
 
 # --- participants in worker processes ------------------------------------------------------------
@@ -177,20 +213,24 @@ def group_main(
     nice: int,
     light: bool,
     conn: multiprocessing.connection.Connection,
+    camera: tuple[int, int] = (640, 480),
+    receive: bool = True,
 ) -> None:
     os.nice(nice)
     if light:
         try:
-            install_light_media()
+            install_light_media(camera)
         except BenchError as exc:
             conn.send({"error": str(exc)})
             return
-    asyncio.run(Group(link, names, first_source, room_size, light, conn).run())
+    if not receive:
+        install_send_only()
+    asyncio.run(Group(link, names, first_source, room_size, light, conn, receive).run())
 
 
 class Group:
     """Participants of one room in one process (the room may have more, in other processes): join, report,
-    keep media flowing until told to stop.
+    keep media flowing until told to stop. Send-only participants (``receive`` False) expect nothing.
 
     Messages to the parent, in order: ``{"joined"}``, ``{"flowing"}``, then ``{"marked"}`` for each
     ``"mark"`` and the final ``{"report"}`` for ``"stop"``; ``{"error"}`` instead of any of them.
@@ -204,6 +244,7 @@ class Group:
         room_size: int,
         light: bool,
         conn: multiprocessing.connection.Connection,
+        receive: bool = True,
     ) -> None:
         self.link = link
         self.names = names
@@ -211,6 +252,7 @@ class Group:
         self.room_size = room_size
         self.light = light
         self.conn = conn
+        self.receive = receive
         self.sessions: list[MeetingSession] = []
         self.marked: dict[int, int] = {}  # id(RemoteTrack) -> its frames when the window opened
         self.marked_at = 0.0
@@ -254,7 +296,7 @@ class Group:
 
     def expected(self) -> int:
         """(receiver, sender, kind) triples: everybody else's video and audio at each of ours."""
-        return len(self.sessions) * (self.room_size - 1) * 2
+        return len(self.sessions) * (self.room_size - 1) * 2 if self.receive else 0
 
     def triples(self) -> set[tuple[str, str, str]]:
         return {
@@ -332,14 +374,23 @@ def udp_drops(pid: int) -> int:
 
 
 class Worker:
-    """The parent's handle on a :class:`Group` in its own process."""
+    """The parent's handle on a :class:`Group` in its own process (``camera`` and ``receive``: see
+    :func:`install_light_media`, which ``camera`` needs, and :func:`install_send_only`)."""
 
     def __init__(
-        self, link: str, names: list[str], first_source: int, room_size: int, nice: int = 0, light: bool = False
+        self,
+        link: str,
+        names: list[str],
+        first_source: int,
+        room_size: int,
+        nice: int = 0,
+        light: bool = False,
+        camera: tuple[int, int] = (640, 480),
+        receive: bool = True,
     ) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        args = (link, names, first_source, room_size, nice, light, child)
+        args = (link, names, first_source, room_size, nice, light, child, camera, receive)
         self.process = ctx.Process(target=group_main, args=args, daemon=True)
         self.process.start()
         self.stopped = False

@@ -15,7 +15,18 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QContextMenuEvent, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QContextMenuEvent,
+    QFont,
+    QFontMetrics,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QMenu, QWidget
 
 from meetdesk.ui.meeting.video_view import VideoView
@@ -46,6 +57,7 @@ class Tile(VideoView):
         self.speaking = False
         self.pinned = False
         self.reconnecting = False
+        self._label_cache: tuple[tuple[str, int, int, float], QPixmap] | None = None
         self.setAccessibleName(self.label)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
@@ -95,23 +107,17 @@ class Tile(VideoView):
             out.append(self.tr("pinned"))
         return out
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self._paint_label(painter)
+    def paint_overlay(self, painter: QPainter) -> None:
+        label = self._label_pixmap()
+        painter.drawPixmap(8, self.height() - round(label.height() / label.devicePixelRatio()) - 8, label)
         if self.speaking:
-            pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 4)
-            painter.setPen(pen)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 4))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(self.rect().adjusted(2, 2, -2, -2), 6, 6)
-        painter.end()
 
-    def _paint_label(self, painter: QPainter) -> None:
-        font = QFont(self.font())
-        font.setPixelSize(max(11, min(15, self.height() // 14)))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
+    def _label_pixmap(self) -> QPixmap:
+        """The name and badges, drawn once per change (a tile repaints 30 times a second)."""
         parts = []
         if self.hand_raised:  # in words: emoji fonts are not everywhere
             parts.append(self.tr("Hand raised ·"))
@@ -122,14 +128,29 @@ class Tile(VideoView):
             parts.append("· " + self.tr("reconnecting…"))
         if self.pinned:
             parts.append("· " + self.tr("pinned"))
-        text = metrics.elidedText(" ".join(parts), Qt.TextElideMode.ElideRight, max(10, self.width() - 24))
-        height = metrics.height() + 8
-        box = QRect(8, self.height() - height - 8, metrics.horizontalAdvance(text) + 16, height)
+        ratio = self.devicePixelRatioF()
+        key = (" ".join(parts), self.width(), self.height(), ratio)
+        if self._label_cache is not None and self._label_cache[0] == key:
+            return self._label_cache[1]
+        font = QFont(self.font())
+        font.setPixelSize(max(11, min(15, self.height() // 14)))
+        metrics = QFontMetrics(font)
+        text = metrics.elidedText(key[0], Qt.TextElideMode.ElideRight, max(10, self.width() - 40))
+        box = QRect(0, 0, metrics.horizontalAdvance(text) + 16, metrics.height() + 8)
+        pixmap = QPixmap(round(box.width() * ratio), round(box.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setFont(font)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 150))
         painter.drawRoundedRect(box, 6, 6)
         painter.setPen(QColor("white"))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        painter.end()
+        self._label_cache = (key, pixmap)
+        return pixmap
 
     # pinning ---------------------------------------------------------------------------------------
 

@@ -130,7 +130,11 @@ class VideoView(QWidget):
             painter.resetTransform()
         else:
             self._paint_initials(painter, rect)
+        self.paint_overlay(painter)
         painter.end()
+
+    def paint_overlay(self, painter: QPainter) -> None:
+        """What a subclass draws over the picture (one painter per paint)."""
 
     def _paint_initials(self, painter: QPainter, rect: QRect) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

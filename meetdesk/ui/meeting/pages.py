@@ -143,8 +143,9 @@ class JoinPage(Card):
         self.role.setText(
             self.tr("You join as a moderator.") if info.is_moderator else self.tr("You join as a speaker.")
         )
-        # recordings come with the recordings issue: the link is there only when the role may see them
-        self.recordings.setVisible(info.can_see_recordings)
+        # The recording view comes with recordings (a later issue): until it exists the link is not shown
+        # rather than shown dead. Then: visible when info.can_see_recordings.
+        self.recordings.setVisible(False)
         if remembered_name and not self.name.text():
             self.name.setText(remembered_name)
         self.name.setFocus()

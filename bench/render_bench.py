@@ -57,6 +57,7 @@ would show nothing: the first traceback is printed).
 
 from __future__ import annotations
 
+import abc
 import argparse
 import asyncio
 import contextlib
@@ -240,7 +241,7 @@ class LoopWatch:
         }
 
 
-class Viewer:
+class Viewer(abc.ABC):
     """Joins, waits until every publisher's camera arrives, warms up, measures itself, reports.
 
     A window in which a stream arrived at less than the rate it was sent is measured again, up to
@@ -266,15 +267,17 @@ class Viewer:
         self.attempts = attempts
         self.conn = conn
 
+    @abc.abstractmethod
     async def join(self) -> None:
-        raise NotImplementedError
+        """(each kind of viewer does it its own way)"""
 
+    @abc.abstractmethod
     async def leave(self) -> None:
-        raise NotImplementedError
+        """(each kind of viewer does it its own way)"""
 
+    @abc.abstractmethod
     def received(self) -> dict[str, int]:
         """Video frames received so far, per publisher."""
-        raise NotImplementedError
 
     def shown(self) -> dict[str, int]:
         """Video frames painted so far, per publisher (none without a window)."""
@@ -284,8 +287,9 @@ class Viewer:
         """Video frames dropped so far at the window (replaced before painted), per publisher."""
         return {}
 
+    @abc.abstractmethod
     def audio_streams(self) -> int:
-        raise NotImplementedError
+        """(each kind of viewer does it its own way)"""
 
     def extra(self) -> dict[str, Any]:
         return {}

@@ -336,7 +336,8 @@ async def test_closing_during_a_meeting_asks_first_and_the_theme_applies(
     leave = next(b for b in window.confirm_box.buttons() if b.text() == "Leave meeting")
     leave.click()
     await closing
-    # the window left the meeting on its way out: the room's meeting is over
+    # the window left the meeting on its way out: the room's meeting is over (the server records the end just
+    # after the last participant goes, and tells no outsider when: polled, as hold_meeting polls for the start)
     for _ in range(100):
         if (await client.get_room(room.roomId, fields="status")).status is not RoomStatus.ACTIVE_MEETING:
             break

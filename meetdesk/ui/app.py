@@ -1,5 +1,6 @@
-"""``meetdesk`` (the admin app): a Qt application on a qasync loop, opening the last server used — on the first
-run the embedded one, started as a child process and signed in without a dialog."""
+"""``meetdesk`` (the admin app): a Qt application with asyncio on Qt's loop (:mod:`meetdesk.ui.eventloop`), opening
+the last server used — on the first run the embedded one, started as a child process and signed in without a
+dialog."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from typing import TYPE_CHECKING
 from meetdesk import __version__
 
 if TYPE_CHECKING:
-    import qasync
     from PySide6.QtCore import QSettings
+
+    from meetdesk.ui.eventloop import QtAsyncLoop
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +62,9 @@ def _no_display() -> bool:
     )
 
 
-def _start_qt(options: AppOptions) -> tuple[qasync.QEventLoop, QSettings, Path, Path] | None:
-    """The Qt application on a qasync loop, and the settings: (loop, settings, config dir, data dir); None
-    (after saying why) when there is no display."""
+def _start_qt(options: AppOptions) -> tuple[QtAsyncLoop, QSettings, Path, Path] | None:
+    """The Qt application on its asyncio loop (:class:`~meetdesk.ui.eventloop.QtAsyncLoop`), and the settings:
+    (loop, settings, config dir, data dir); None (after saying why) when there is no display."""
     if _no_display():  # Qt would abort with a cryptic plugin error; say what to do instead
         print(
             "MeetDesk needs a display for its window (DISPLAY or WAYLAND_DISPLAY is not set).\n"
@@ -71,9 +73,10 @@ def _start_qt(options: AppOptions) -> tuple[qasync.QEventLoop, QSettings, Path, 
             file=sys.stderr,
         )
         return None
-    import qasync
     from PySide6.QtCore import QCoreApplication, QSettings
     from PySide6.QtWidgets import QApplication
+
+    from meetdesk.ui.eventloop import QtAsyncLoop
 
     QCoreApplication.setOrganizationName("MeetDesk")
     QCoreApplication.setApplicationName("MeetDesk")
@@ -81,7 +84,7 @@ def _start_qt(options: AppOptions) -> tuple[qasync.QEventLoop, QSettings, Path, 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)  # the loop ends when main() returns, after the child server stops
-    loop = qasync.QEventLoop(app)
+    loop = QtAsyncLoop(app)
     asyncio.set_event_loop(loop)
     config_dir, data_dir = _dirs(options)
     settings = QSettings(str(config_dir / "meetdesk.ini"), QSettings.Format.IniFormat)

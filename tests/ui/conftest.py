@@ -7,16 +7,16 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
 import pytest
-import qasync
 from PySide6.QtWidgets import QApplication
 
 from meetdesk.client.api import MeetDeskClient
+from meetdesk.ui.eventloop import QtAsyncLoop
 from tests.conftest import API_KEY, ServerProcess
 
 
 def _qt_loop() -> asyncio.AbstractEventLoop:
     app = QApplication.instance() or QApplication([])
-    return qasync.QEventLoop(app)
+    return QtAsyncLoop(app)
 
 
 def pytest_asyncio_loop_factories(

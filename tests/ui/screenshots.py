@@ -12,7 +12,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
@@ -20,6 +19,7 @@ from meetdesk.client.credentials import CredentialStore
 from meetdesk.client.embedded import EmbeddedServer
 from meetdesk.core.models import MeetRoomTheme
 from meetdesk.ui.connection import AdminConnection
+from meetdesk.ui.eventloop import QtAsyncLoop
 from meetdesk.ui.main_window import MainWindow
 from meetdesk.ui.servers import EMBEDDED_PROFILE, ServerList
 
@@ -84,7 +84,7 @@ def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
-    loop = qasync.QEventLoop(app)
+    loop = QtAsyncLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
         loop.run_until_complete(shoot(out))

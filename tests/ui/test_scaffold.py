@@ -1,4 +1,4 @@
-"""The UI tests' loop is qasync's: a Qt timer resolves an asyncio future the test awaits."""
+"""The UI tests' loop is the app's (qasync's, with asyncio's ready queue): a Qt timer resolves an asyncio future."""
 
 import asyncio
 

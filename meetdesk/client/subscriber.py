@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from meetdesk.client.media.synthetic import MarkerError, decode_marker
 from meetdesk.client.peer import close_peer_connection
+from meetdesk.client.receiving import lean_receiver
 from meetdesk.core.signalling import SubscribeAnswer, SubscribeOffer
 
 logger = logging.getLogger(__name__)
@@ -142,7 +143,11 @@ class Subscriber:
 
         @pc.on("track")
         def _track(track: MediaStreamTrack) -> None:
-            mid = next((t.mid for t in pc.getTransceivers() if t.receiver.track is track), None)
+            transceiver = next((t for t in pc.getTransceivers() if t.receiver.track is track), None)
+            if transceiver is None:
+                return
+            lean_receiver(transceiver.receiver)  # before receive(): its decoder thread has not started
+            mid = transceiver.mid
             if mid is not None:
                 task = asyncio.create_task(self._consume(mid, track), name=f"receive-{self._name}-{mid}")
                 self._tasks.add(task)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 import time
@@ -144,14 +145,15 @@ class Subscriber:
         @pc.on("track")
         def _track(track: MediaStreamTrack) -> None:
             transceiver = next((t for t in pc.getTransceivers() if t.receiver.track is track), None)
-            if transceiver is None:
+            if transceiver is None or transceiver.mid is None:
                 return
-            lean_receiver(transceiver.receiver)  # before receive(): its decoder thread has not started
             mid = transceiver.mid
-            if mid is not None:
-                task = asyncio.create_task(self._consume(mid, track), name=f"receive-{self._name}-{mid}")
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            # before receive(), so its decoder thread has not started: decoded frames come to _arrived directly
+            # and the track's queue gets only the end of the stream
+            lean_receiver(transceiver.receiver, functools.partial(self._arrived, mid, track.kind))
+            task = asyncio.create_task(self._consume(mid, track), name=f"receive-{self._name}-{mid}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
         @pc.on("connectionstatechange")
         def _state() -> None:
@@ -160,24 +162,30 @@ class Subscriber:
         return pc
 
     async def _consume(self, mid: str, track: MediaStreamTrack) -> None:
+        """Until the track ends: the frames its queue gets (none when :func:`lean_receiver` took the receiver)."""
         with contextlib.suppress(MediaStreamError):
             while True:
                 frame = await track.recv()
-                remote = self._by_mid.get(mid)  # the transceiver may carry another track by now
-                if remote is None:
-                    continue
-                remote.frames += 1
-                if remote.first_frame_at is None:
-                    remote.first_frame_at = time.monotonic()
-                if track.kind == "video" and self._read_markers:
-                    with contextlib.suppress(MarkerError):
-                        remote.last_marker = decode_marker(frame)  # type: ignore[arg-type]
-                        remote.markers_seen.add(remote.last_marker[0])
-                if self.on_frame is not None:
-                    try:
-                        self.on_frame(remote, frame)  # type: ignore[arg-type]
-                    except Exception:  # a broken consumer must not stop the reception
-                        logger.exception("Session(%s) the frame consumer failed", self._name)
+                if isinstance(frame, Frame):  # (a track may yield encoded packets: not a receiver's)
+                    self._arrived(mid, track.kind, frame)
+
+    def _arrived(self, mid: str, kind: str, frame: Frame) -> None:
+        """A decoded frame on m-line ``mid``, on the event loop."""
+        remote = self._by_mid.get(mid)  # the transceiver may carry another track by now
+        if remote is None:
+            return
+        remote.frames += 1
+        if remote.first_frame_at is None:
+            remote.first_frame_at = time.monotonic()
+        if kind == "video" and self._read_markers:
+            with contextlib.suppress(MarkerError):
+                remote.last_marker = decode_marker(frame)  # type: ignore[arg-type]
+                remote.markers_seen.add(remote.last_marker[0])
+        if self.on_frame is not None:
+            try:
+                self.on_frame(remote, frame)
+            except Exception:  # a broken consumer must not stop the reception
+                logger.exception("Session(%s) the frame consumer failed", self._name)
 
     def _withdraw(self, mid: str) -> None:
         self._by_mid.pop(mid).active = False

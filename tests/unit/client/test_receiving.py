@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import fractions
 import threading
+from collections.abc import Callable
 
 import av
 import pytest
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCRtpCodecParameters
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack
+from av.frame import Frame
 
 from meetdesk.client.peer import close_peer_connection
 from meetdesk.client.receiving import (
     RECEIVER_BITRATE_ESTIMATOR,
     RECEIVER_DECODER_QUEUE,
     RECEIVER_DECODER_THREAD,
-    DecodeQueue,
+    InlineDecoder,
     check_receiver,
     lean_receiver,
 )
@@ -38,7 +40,7 @@ class Counting(VideoStreamTrack):
 
 
 async def _connect(
-    receive_hook: bool,
+    receive_hook: bool, deliver: Callable[[Frame], object] | None = None
 ) -> tuple[RTCPeerConnection, RTCPeerConnection, list[MediaStreamTrack], list[bool]]:
     config = RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
     sender, receiver = RTCPeerConnection(config), RTCPeerConnection(config)
@@ -51,7 +53,7 @@ async def _connect(
         tracks.append(track)
         if receive_hook:
             transceiver = next(t for t in receiver.getTransceivers() if t.receiver.track is track)
-            hooked.append(lean_receiver(transceiver.receiver))
+            hooked.append(lean_receiver(transceiver.receiver, deliver))
 
     await sender.setLocalDescription(await sender.createOffer())
     await receiver.setRemoteDescription(sender.localDescription)
@@ -65,16 +67,16 @@ async def test_frames_arrive_decoded_in_order_and_the_track_ends_when_the_connec
     try:
         assert hooked == [True]
         rtp_receiver = receiver.getTransceivers()[0].receiver
-        queue = getattr(rtp_receiver, RECEIVER_DECODER_QUEUE)
-        assert isinstance(queue, DecodeQueue)
+        decoder = getattr(rtp_receiver, RECEIVER_DECODER_QUEUE)
+        assert isinstance(decoder, InlineDecoder)
         assert getattr(rtp_receiver, RECEIVER_BITRATE_ESTIMATOR) is None  # no REMB computed or sent
         frames = [await asyncio.wait_for(tracks[0].recv(), 10) for _ in range(10)]
         assert all(isinstance(f, av.VideoFrame) and (f.width, f.height) == (160, 120) for f in frames)
         pts = [f.pts for f in frames]
         assert pts == sorted(pts) and len(set(pts)) == len(pts)
-        assert queue.frames_decoded >= 10
+        assert decoder.frames_decoded >= 10
         thread = getattr(rtp_receiver, RECEIVER_DECODER_THREAD)
-        assert isinstance(thread, threading.Thread) and thread.is_alive()  # aiortc's thread runs our get()
+        assert isinstance(thread, threading.Thread) and thread.is_alive()  # aiortc's thread waits in get()
     finally:
         await close_peer_connection(receiver)
         await close_peer_connection(sender)
@@ -101,13 +103,12 @@ async def test_a_receiver_already_receiving_is_left_as_it_is() -> None:
         await close_peer_connection(sender)
 
 
-async def test_a_frame_that_fails_to_decode_asks_for_a_keyframe_and_decoding_goes_on() -> None:
-    loop = asyncio.get_running_loop()
-    delivered: asyncio.Queue[av.VideoFrame] = asyncio.Queue()
+def test_a_frame_that_fails_to_decode_asks_for_a_keyframe_and_decoding_goes_on() -> None:
+    delivered: list[Frame] = []
     error = threading.Event()
-    queue = DecodeQueue(loop, delivered, error)
-    worker = threading.Thread(target=queue.get)  # as aiortc's decoder thread calls it
-    worker.start()
+    decoder = InlineDecoder(delivered.append, error)
+    waiting = threading.Thread(target=decoder.get)  # as aiortc's decoder thread calls it: no work, the end
+    waiting.start()
     encoder = av.CodecContext.create("libvpx", "w")
     encoder.width, encoder.height, encoder.pix_fmt = 160, 120, "yuv420p"
     encoder.time_base = fractions.Fraction(1, 30)
@@ -116,11 +117,29 @@ async def test_a_frame_that_fails_to_decode_asks_for_a_keyframe_and_decoding_goe
         plane.update(bytes(plane.buffer_size))
     picture.pts = 0
     keyframe = bytes([*encoder.encode(picture), *encoder.encode(None)][0])  # the first frame, flushed
-    queue.put((VP8, JitterFrame(data=b"\xff" * 10, timestamp=0)))  # not VP8
-    queue.put((VP8, JitterFrame(data=keyframe, timestamp=3000)))
-    queue.put(None)  # the end of the stream: get() returns
-    frame = await asyncio.wait_for(delivered.get(), 5)
-    await asyncio.to_thread(worker.join, 5)
-    assert error.is_set()
-    assert (frame.width, frame.height) == (160, 120) and queue.frames_decoded == 1
-    assert not worker.is_alive()
+    decoder.put((VP8, JitterFrame(data=b"\xff" * 10, timestamp=0)))  # not VP8
+    assert error.is_set() and not delivered
+    decoder.put((VP8, JitterFrame(data=keyframe, timestamp=3000)))
+    assert len(delivered) == 1 and isinstance(delivered[0], av.VideoFrame) and delivered[0].width == 160
+    assert decoder.frames_decoded == 1
+    assert waiting.is_alive()
+    decoder.put(None)  # the receiver stopped: aiortc's thread gets its None and ends the track
+    waiting.join(5)
+    assert not waiting.is_alive()
+
+
+async def test_frames_can_go_to_a_callback_and_the_track_then_only_ends() -> None:
+    frames: asyncio.Queue[Frame] = asyncio.Queue()
+    sender, receiver, tracks, hooked = await _connect(receive_hook=True, deliver=frames.put_nowait)
+    try:
+        assert hooked == [True]
+        got = [await asyncio.wait_for(frames.get(), 10) for _ in range(5)]
+        assert all(isinstance(f, av.VideoFrame) for f in got)
+        ended = asyncio.ensure_future(tracks[0].recv())
+        await asyncio.sleep(0.2)
+        assert not ended.done()  # the track's queue gets no frames
+    finally:
+        await close_peer_connection(receiver)
+        await close_peer_connection(sender)
+    with pytest.raises(MediaStreamError):
+        await asyncio.wait_for(ended, 5)

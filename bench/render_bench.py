@@ -21,16 +21,17 @@ publisher's camera and microphone (the audio is decoded and dropped: no audio de
 
 1. ``decode``, the peer: a headless ``MeetingSession`` on a plain asyncio loop. What receiving and
    decoding the streams costs (network, SRTP, jitter buffer, VP8 and Opus decoding), and nothing else.
-2. ``hidden``: the meeting page (``MeetingPage.start``, as the desktop app starts it) on the Qt event loop
-   (qasync) but never shown: frames reach the tiles, which do not paint them. What the Qt loop and the
+2. ``hidden``: the meeting page (``MeetingPage.start``, as the desktop app starts it) on the app's event
+   loop (``meetdesk.ui.eventloop.QtAsyncLoop``: asyncio on Qt's loop) but never shown: frames reach the tiles, which do not paint them. What the Qt loop and the
    page add to decoding.
 3. ``window``: the same page shown at 1280x720 (offscreen, or ``--display``): every remote frame goes to
    its tile (``VideoView.show_frame``), which converts it to RGB at the tile's size and paints it.
 
 Once every publisher's tile (stream) has received frames, frames flow ``--warmup`` seconds (2), then each
 viewer measures itself over ``--seconds`` (10): its process CPU (``time.process_time``: user + system,
-every thread, as a share of one core), split by thread (the event loop thread; aiortc's ``video-decoder``
-and ``audio-decoder`` threads, from ``/proc/self/task``; the rest), the frames each stream received,
+every thread, as a share of one core), split by thread (the event loop thread, which also decodes since
+``meetdesk.client.receiving``; aiortc's ``video-decoder`` and ``audio-decoder`` threads, from
+``/proc/self/task``, which only wait for their stream to end now; the rest), the frames each stream received,
 and, in the window, the frames each tile painted. A frame replaced by the next before its tile painted it
 is received but not shown: dropped at the window. The time spent in the tiles' ``paintEvent`` and in the
 conversion to RGB inside it (``VideoView._image_for``) is measured by wrapping both in the viewer process
@@ -94,7 +95,8 @@ MODE_LABELS = {
     "hidden": "meeting page on the Qt loop, not shown (no painting)",
     "window": "meeting window shown, decode + paint",
 }
-THREAD_GROUPS = ("video-decoder", "audio-decoder")  # aiortc's decoder threads, one per received track
+#: aiortc's decoder threads, one per received track (idle: the subscriber decodes on the event loop)
+THREAD_GROUPS = ("video-decoder", "audio-decoder")
 
 
 # --- the viewer, in a process of its own -------------------------------------------------------------
@@ -700,7 +702,8 @@ def cpu_rows(result: Run) -> list[Row]:
     for mode, report in reports.items():
         rows.append(
             (
-                f"  {mode}: CPU by thread: event loop (network, RTP, Qt, paint) / video / audio decoders / other",
+                f"  {mode}: CPU by thread: event loop (network, RTP, decoding, Qt, paint) / aiortc's video / audio"
+                " decoder threads / other",
                 by_thread(report["cpu"]),
                 "-",
                 "info",

@@ -175,7 +175,9 @@ async def test_a_meeting_with_two_headless_participants(
 
         # a reaction shows as a toast; Bo's screen share is pinned big for everyone
         await bo.react("👍")
-        await wait_until(lambda: "Bo" in page.toasts.text() and page.toasts.isVisible(), what="the reaction")
+        await wait_until(
+            lambda: "Bo · thumbs up" in page.toasts.text() and page.toasts.isVisible(), what="the reaction"
+        )
         await bo.share_screen(SyntheticCamera(12))
         await wait_until(lambda: f"{bo_id}/screen" in page.tiles.tiles, what="Bo's screen tile")
         await wait_until(lambda: page.tiles.tiles[f"{bo_id}/screen"].frames_shown >= 3, what="Bo's screen")

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -58,7 +58,15 @@ from meetdesk.ui.meeting.tiles import Layout, Tile, TileArea
 logger = logging.getLogger(__name__)
 
 SELF = "self"
-REACTIONS = ("👍", "👏", "😂", "🎉", "❤️", "😮")
+#: reactions offered, with words: the emoji alone is a box where the system has no colour-emoji font
+REACTIONS = {
+    "👍": QT_TRANSLATE_NOOP("MeetingPage", "Thumbs up"),
+    "👏": QT_TRANSLATE_NOOP("MeetingPage", "Applause"),
+    "😂": QT_TRANSLATE_NOOP("MeetingPage", "Laughing"),
+    "🎉": QT_TRANSLATE_NOOP("MeetingPage", "Celebrate"),
+    "❤️": QT_TRANSLATE_NOOP("MeetingPage", "Love"),
+    "😮": QT_TRANSLATE_NOOP("MeetingPage", "Surprised"),
+}
 TOAST_MS = 4000
 
 #: (action, key sequence, what it does): the meeting's shortcuts, also listed in the help overlay
@@ -191,8 +199,8 @@ class MeetingPage(QWidget):
         self.hand_button.toggled.connect(lambda on: self._run(self._raise_hand(on)))
         self.react_button = self._tool(self.tr("React"), name="react")
         react_menu = QMenu(self.react_button)
-        for emoji in REACTIONS:
-            react_menu.addAction(emoji, lambda e=emoji: self._run(self._react(e)))
+        for emoji, label in REACTIONS.items():
+            react_menu.addAction(f"{emoji}  {self.tr(label)}", lambda e=emoji: self._run(self._react(e)))
         self.react_button.setMenu(react_menu)
         self.react_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.layout_button = self._tool(self.tr("Layout"), name="layout")
@@ -368,7 +376,8 @@ class MeetingPage(QWidget):
             own = self.you is not None and event.message.identity == self.you.identity
             self.chat.add_message(event.message, own)
         elif isinstance(event, ReactionReceived):
-            self.toast(f"{event.emoji}  {event.name}")
+            label = REACTIONS.get(event.emoji)
+            self.toast(f"{event.emoji}  {event.name}" + (f" · {self.tr(label).lower()}" if label else ""))
         elif isinstance(event, RoleChanged):
             self.role = event.role
             self.people.set_local_role(event.role)

@@ -22,8 +22,8 @@ publisher's camera and microphone (the audio is decoded and dropped: no audio de
 1. ``decode``, the peer: a headless ``MeetingSession`` on a plain asyncio loop. What receiving and
    decoding the streams costs (network, SRTP, jitter buffer, VP8 and Opus decoding), and nothing else.
 2. ``hidden``: the meeting page (``MeetingPage.start``, as the desktop app starts it) on the app's event
-   loop (``meetdesk.ui.eventloop.QtAsyncLoop``: asyncio on Qt's loop) but never shown: frames reach the tiles, which do not paint them. What the Qt loop and the
-   page add to decoding.
+   loop (``meetdesk.ui.eventloop.QtAsyncLoop``: asyncio on Qt's loop) but never shown: frames reach the
+   tiles, which do not paint them. What the Qt loop and the page add to decoding.
 3. ``window``: the same page shown at 1280x720 (offscreen, or ``--display``): every remote frame goes to
    its tile (``VideoView.show_frame``), which converts it to RGB at the tile's size and paints it.
 

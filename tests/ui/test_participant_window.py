@@ -27,6 +27,7 @@ from meetdesk.client.session import MeetingSession, SessionState
 from meetdesk.core.models import MeetRoom, RoomStatus
 from meetdesk.core.signalling import ChatReceived, LeftReason, RoleChanged
 from meetdesk.ui.backgrounds import load_background
+from meetdesk.ui.meeting import meeting_page
 from meetdesk.ui.meeting.meeting_page import SELF, tile_texts
 from meetdesk.ui.meeting.tiles import Layout
 from meetdesk.ui.meeting.window import ParticipantWindow
@@ -121,7 +122,7 @@ async def test_bad_links_get_a_page_that_says_which(
 
 
 async def test_a_meeting_with_two_headless_participants(
-    window: ParticipantWindow, room: MeetRoom, client: MeetDeskClient
+    window: ParticipantWindow, room: MeetRoom, client: MeetDeskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert room.moderatorUrl is not None and room.speakerUrl is not None
     window.open_link(room.moderatorUrl)
@@ -185,8 +186,15 @@ async def test_a_meeting_with_two_headless_participants(
         await bo.stop_screen_share()
         await wait_until(lambda: f"{bo_id}/screen" not in page.tiles.tiles, what="the screen tile to go")
 
-        # the window shares its screen: the others get a screen track, the window says it is sharing
+        # the window shares its screen: the others get a screen track, the window says it is sharing. With two
+        # screens (this machine has one: the second is a name only) a menu asks which, without blocking the loop
+        monkeypatch.setattr(meeting_page, "screens", lambda: ["Built-in display", "Projector"])
         page.share_button.click()
+        menu = page._screens_menu
+        assert menu is not None and menu.isVisible()
+        assert [a.text() for a in menu.actions()] == ["Built-in display", "Projector"]
+        menu.actions()[0].trigger()
+        menu.close()
         await wait_until(lambda: page.sharing_banner.isVisible(), what="the sharing banner")
         await wait_until(
             lambda: bo.remote.get(f"{desk}/screen") is not None and bo.remote[f"{desk}/screen"].frames >= 2,

@@ -105,6 +105,7 @@ class MeetingPage(QWidget):
         self._events_task: asyncio.Task[None] | None = None
         self._self_view_task: asyncio.Task[None] | None = None
         self._screen: ScreenTrack | None = None
+        self._screens_menu: QMenu | None = None  # which screen to share, when there are several
         self._joined: Joined | None = None
         self._ready = asyncio.Event()  # the join is shown: events about participants can be applied
         self._build()
@@ -553,10 +554,10 @@ class MeetingPage(QWidget):
         if len(available) == 1:
             self._run(self._start_share(0))
             return
-        menu = QMenu(self.share_button)
+        menu = self._screens_menu = QMenu(self.share_button)  # kept: popup() returns at once
         for index, name in enumerate(available):
             menu.addAction(name, lambda i=index: self._run(self._start_share(i)))
-        menu.exec(self.share_button.mapToGlobal(self.share_button.rect().topLeft()))
+        menu.popup(self.share_button.mapToGlobal(self.share_button.rect().topLeft()))
 
     async def _start_share(self, index: int) -> None:
         if self.session is None:
@@ -575,7 +576,7 @@ class MeetingPage(QWidget):
 
     def _leave_clicked(self) -> None:
         if self.role == "moderator":
-            self.leave_menu.exec(self.leave_button.mapToGlobal(self.leave_button.rect().topLeft()))
+            self.leave_menu.popup(self.leave_button.mapToGlobal(self.leave_button.rect().topLeft()))
         else:
             self._run(self.leave())
 

@@ -7,7 +7,7 @@ opaque ``#rrggbb`` (translucent slot colours are composited over what they sit o
 for contrast is what is seen). Text on each slot is chosen for contrast; :func:`contrast_issues` says where
 even the better text colour stays below WCAG AA (4.5:1) — a mid-tone slot colour no text reads well on.
 
-``meetdesk.ui.theming`` turns the tokens into a QPalette and a stylesheet; ``meetdesk.ui.theme_presets`` finds
+``meetdesk.ui.theme.theming`` turns the tokens into a QPalette and a stylesheet; ``meetdesk.ui.theme.presets`` finds
 the built-in presets (``themes/`` in a source tree, else the Qt resources compiled into ``meetdesk._rc``).
 """
 

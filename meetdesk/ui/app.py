@@ -126,9 +126,9 @@ def run_participant(link: str, options: AppOptions, *, synthetic: bool = False) 
 async def _main(options: AppOptions, config_dir: Path, data_dir: Path, settings: object, started: float) -> int:
     from meetdesk.client.credentials import CredentialStore
     from meetdesk.client.embedded import EmbeddedServer
-    from meetdesk.ui.connection import AdminConnection
-    from meetdesk.ui.main_window import MainWindow
-    from meetdesk.ui.servers import ServerList, ServerProfile
+    from meetdesk.ui.admin.connection import AdminConnection
+    from meetdesk.ui.admin.main_window import MainWindow
+    from meetdesk.ui.admin.servers import ServerList, ServerProfile
 
     credentials = CredentialStore(config_dir)
     servers = ServerList.load(config_dir / "servers.json")
@@ -154,7 +154,7 @@ async def _main(options: AppOptions, config_dir: Path, data_dir: Path, settings:
 
 async def _smoke_test(window: object, profile: object, started: float) -> int:
     """Show the Rooms page populated from the server, print what was shown, exit 0 (1 with the reason)."""
-    from meetdesk.ui.main_window import MainWindow
+    from meetdesk.ui.admin.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
     try:

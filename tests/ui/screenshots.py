@@ -18,10 +18,10 @@ from PySide6.QtWidgets import QApplication
 from meetdesk.client.credentials import CredentialStore
 from meetdesk.client.embedded import EmbeddedServer
 from meetdesk.core.models import MeetRoomTheme
-from meetdesk.ui.connection import AdminConnection
+from meetdesk.ui.admin.connection import AdminConnection
+from meetdesk.ui.admin.main_window import MainWindow
+from meetdesk.ui.admin.servers import EMBEDDED_PROFILE, ServerList
 from meetdesk.ui.eventloop import QtAsyncLoop
-from meetdesk.ui.main_window import MainWindow
-from meetdesk.ui.servers import EMBEDDED_PROFILE, ServerList
 
 THEMES = {
     "light": MeetRoomTheme(name="default-light", enabled=True, baseTheme="light"),
@@ -35,7 +35,7 @@ async def settle(app: QApplication, seconds: float = 0.4) -> None:
 
 
 async def shoot(out: Path) -> None:
-    from meetdesk.ui.theming import apply_theme
+    from meetdesk.ui.theme.theming import apply_theme
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)

@@ -17,7 +17,14 @@ from meetdesk.core.models import MeetingEndAction, MeetRoom, RoomStatus, WithMee
 from meetdesk.core.rooms import Step, decide_deletion
 from meetdesk.server.store.db import Database, sqlite_url
 from meetdesk.server.store.rooms import RecordingRecord, RecordingStore
-from meetdesk.ui.delete_dialog import _CODES, DeleteRoomsDialog, Outcome, OutcomeKind, OutcomeModel, describe_outcome
+from meetdesk.ui.admin.delete_dialog import (
+    _CODES,
+    DeleteRoomsDialog,
+    Outcome,
+    OutcomeKind,
+    OutcomeModel,
+    describe_outcome,
+)
 from tests.conftest import ServerProcess
 from tests.ui.conftest import wait_until
 from tests.ui.helpers import click_box, clipped_texts, emitted, fits_window, hold_meeting, shoot

@@ -13,10 +13,10 @@ from pytestqt.qtbot import QtBot
 
 from meetdesk.client.credentials import CredentialStore
 from meetdesk.client.embedded import EmbeddedServer
-from meetdesk.ui.connect_dialog import ConnectDialog
-from meetdesk.ui.connection import AdminConnection
-from meetdesk.ui.main_window import MainWindow
-from meetdesk.ui.servers import ServerList, ServerProfile
+from meetdesk.ui.admin.connect_dialog import ConnectDialog
+from meetdesk.ui.admin.connection import AdminConnection
+from meetdesk.ui.admin.main_window import MainWindow
+from meetdesk.ui.admin.servers import ServerList, ServerProfile
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, API_KEY, ServerProcess
 from tests.ui.conftest import wait_until
 

@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import FieldError, ValidationError
 from meetdesk.core.models import MeetRoom, now_ms
-from meetdesk.ui.room_form import RoomFormDialog
+from meetdesk.ui.admin.room_form import RoomFormDialog
 from tests.conftest import ServerProcess
 from tests.ui.helpers import click_box, clipped_texts, emitted, hold_meeting, shoot
 

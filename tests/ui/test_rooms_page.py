@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.core.models import RoomStatus
-from meetdesk.ui.rooms_model import COL_AUTO_DELETION, COL_NAME, PAGE_SIZE
-from meetdesk.ui.rooms_page import RoomsPage
+from meetdesk.ui.admin.rooms_model import COL_AUTO_DELETION, COL_NAME, PAGE_SIZE
+from meetdesk.ui.admin.rooms_page import RoomsPage
 from tests.conftest import ServerProcess
 from tests.ui.conftest import wait_until
 from tests.ui.helpers import emitted
@@ -157,7 +157,7 @@ async def test_a_stopped_server_is_reported_by_the_page(page: RoomsPage, server_
 
 
 async def test_bulk_delete_from_the_page_removes_the_ticked_rooms(page: RoomsPage, client: MeetDeskClient) -> None:
-    from meetdesk.ui.delete_dialog import DeleteRoomsDialog
+    from meetdesk.ui.admin.delete_dialog import DeleteRoomsDialog
 
     await create_rooms(client, ["Keep me", "Drop one", "Drop two"])
     await page.reload()

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from meetdesk.client.api import ConnectionFailed, MeetDeskClient
 from meetdesk.core import theme as core
 from meetdesk.ui.messages import describe_error
-from meetdesk.ui.theme_editor import BUSY_DELAY_MS, ThemeEditorPage
-from meetdesk.ui.theming import apply_theme
+from meetdesk.ui.theme.editor import BUSY_DELAY_MS, ThemeEditorPage
+from meetdesk.ui.theme.theming import apply_theme
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, ServerProcess, free_port
 from tests.ui.conftest import wait_until
 from tests.ui.helpers import BRAND

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QApplication, QCheckBox, QPushButton
 
 from meetdesk.core import theme as core
 from meetdesk.core.models import MeetRoomTheme
-from meetdesk.ui import theme_presets
-from meetdesk.ui.theming import apply_theme, stylesheet_for
+from meetdesk.ui.theme import presets as theme_presets
+from meetdesk.ui.theme.theming import apply_theme, stylesheet_for
 from tests.ui.helpers import BRAND
 
 Role = QPalette.ColorRole

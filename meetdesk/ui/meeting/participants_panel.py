@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from meetdesk.core.signalling import ParticipantInfo
-from meetdesk.ui.theming import VARIANT
+from meetdesk.ui.theme.theming import VARIANT
 
 logger = logging.getLogger(__name__)
 

@@ -123,7 +123,7 @@ class ParticipantWindow(QMainWindow):
         self._show("join", self.join_page)
 
     def _apply_theme(self, info: RoomInfo) -> None:
-        from meetdesk.ui.theming import apply_theme
+        from meetdesk.ui.theme.theming import apply_theme
 
         app = QApplication.instance()
         if isinstance(app, QApplication):

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ConnectionFailed, Unauthorized
 from meetdesk.core.models import MeetRoom
+from meetdesk.ui.admin.connection import AdminConnection, SignInNeeded
+from meetdesk.ui.admin.rooms_page import RoomsPage
+from meetdesk.ui.admin.servers import ServerProfile
 from meetdesk.ui.banner import Banner
-from meetdesk.ui.connection import AdminConnection, SignInNeeded
 from meetdesk.ui.icons import icon
-from meetdesk.ui.rooms_page import RoomsPage
-from meetdesk.ui.servers import ServerProfile
 
 if TYPE_CHECKING:
     from meetdesk.ui.meeting.window import ParticipantWindow
@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
         self.connected.emit(client)
 
     def _install_theme_page(self, client: MeetDeskClient) -> None:
-        from meetdesk.ui.theme_editor import ThemeEditorPage
+        from meetdesk.ui.theme.editor import ThemeEditorPage
 
         if self.theme_page is not None:
             self.appearance_holder.removeWidget(self.theme_page)
@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
         self._background(self.theme_page.load())
 
     def _apply_theme(self, theme: Any) -> None:
-        from meetdesk.ui.theming import apply_theme
+        from meetdesk.ui.theme.theming import apply_theme
 
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
             await self.open_server(profile)
 
     def _ask_sign_in(self, profile: ServerProfile | None, reason: str | None) -> None:
-        from meetdesk.ui.connect_dialog import ConnectDialog
+        from meetdesk.ui.admin.connect_dialog import ConnectDialog
 
         dialog = ConnectDialog(self, profile, reason)
         dialog.submitted.connect(self._sign_in_submitted)

@@ -13,10 +13,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
 
 from meetdesk.client.errors import ConnectionFailed
-from meetdesk.ui.connection import SignInNeeded
+from meetdesk.ui.admin.connection import SignInNeeded
+from meetdesk.ui.admin.servers import ServerProfile
 from meetdesk.ui.forms.ui_connect_dialog import Ui_ConnectDialog
 from meetdesk.ui.messages import describe_error
-from meetdesk.ui.servers import ServerProfile
 
 
 class ConnectDialog(QDialog):

@@ -9,7 +9,7 @@ from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.credentials import CredentialStore
 from meetdesk.client.embedded import ADMIN_USER, EmbeddedServer
 from meetdesk.client.errors import Unauthorized
-from meetdesk.ui.servers import ServerList, ServerProfile
+from meetdesk.ui.admin.servers import ServerList, ServerProfile
 
 logger = logging.getLogger(__name__)
 

@@ -39,10 +39,10 @@ from meetdesk.client.errors import ApiError
 from meetdesk.core import theme as core
 from meetdesk.core.models import MeetRoomTheme
 from meetdesk.ui.messages import field_errors
-from meetdesk.ui.theme_presets import builtin_presets
-from meetdesk.ui.theme_preview import MeetingPreview
-from meetdesk.ui.theme_slots import ColourSlotRow, colour_name, contrast_message, invalid_message
-from meetdesk.ui.theming import VARIANT
+from meetdesk.ui.theme.presets import builtin_presets
+from meetdesk.ui.theme.preview import MeetingPreview
+from meetdesk.ui.theme.slots import ColourSlotRow, colour_name, contrast_message, invalid_message
+from meetdesk.ui.theme.theming import VARIANT
 
 logger = logging.getLogger(__name__)
 

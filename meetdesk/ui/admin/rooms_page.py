@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.core.models import MeetRoom, RoomStatus
+from meetdesk.ui.admin.rooms_model import COL_CREATED, COL_NAME, COL_STATUS, RoomQuery, RoomRole, RoomsModel, RoomsProxy
 from meetdesk.ui.icons import icon
-from meetdesk.ui.rooms_model import COL_CREATED, COL_NAME, COL_STATUS, RoomQuery, RoomRole, RoomsModel, RoomsProxy
 
 logger = logging.getLogger(__name__)
 
@@ -391,7 +391,7 @@ class RoomsPage(QWidget):
             self.joinRequested.emit(room)
 
     def _create_clicked(self) -> None:
-        from meetdesk.ui.room_form import RoomFormDialog
+        from meetdesk.ui.admin.room_form import RoomFormDialog
 
         if self.client is None:
             return
@@ -410,7 +410,7 @@ class RoomsPage(QWidget):
         task.add_done_callback(self._tasks.discard)
 
     def _edit_clicked(self) -> None:
-        from meetdesk.ui.room_form import RoomFormDialog
+        from meetdesk.ui.admin.room_form import RoomFormDialog
 
         room = self.current_room()
         if room is None or self.client is None:
@@ -459,7 +459,7 @@ class RoomsPage(QWidget):
             self.open_delete_dialog(rooms)
 
     def open_delete_dialog(self, rooms: list[MeetRoom]) -> Any:
-        from meetdesk.ui.delete_dialog import DeleteRoomsDialog
+        from meetdesk.ui.admin.delete_dialog import DeleteRoomsDialog
 
         if self.client is None:
             return None

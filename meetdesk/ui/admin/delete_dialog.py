@@ -21,10 +21,10 @@ from PySide6.QtWidgets import QButtonGroup, QDialog, QDialogButtonBox, QHeaderVi
 from meetdesk.client.api import BulkDeletionResult, DeletionResult, MeetDeskClient
 from meetdesk.client.errors import ApiError, Conflict, NotFound
 from meetdesk.core.models import MeetRoom
+from meetdesk.ui.admin.room_form import mark_as_error, show_message
 from meetdesk.ui.forms.ui_delete_rooms import Ui_DeleteRooms
 from meetdesk.ui.icons import icon
 from meetdesk.ui.messages import describe_error
-from meetdesk.ui.room_form import mark_as_error, show_message
 
 logger = logging.getLogger(__name__)
 

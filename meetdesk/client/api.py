@@ -56,6 +56,7 @@ from meetdesk.core.models import (
     RoomList,
     RoomOptions,
     RoomStatus,
+    RoomUpdate,
     SecurityConfig,
     WebhookConfig,
     WithMeeting,
@@ -500,6 +501,13 @@ class MeetDeskClient:
     async def get_room(self, room_id: str, fields: Fields | None = None) -> MeetRoom:
         path = f"{PUBLIC}/rooms/{_segment(room_id, 'room_id')}"
         return self._parse(MeetRoom, await self._request("GET", path, params=_query(fields=_fields(fields))))
+
+    async def update_room(self, room_id: str, changes: RoomUpdate | Mapping[str, Any]) -> MeetRoom:
+        """Rename a room or change its auto-deletion, e.g. ``{"roomName": "Retro", "autoDeletionDate": None}``
+        (None clears the date); returns the room, whose id and links are unchanged. Conflict during a meeting."""
+        body = changes.model_dump(mode="json", exclude_unset=True) if isinstance(changes, RoomUpdate) else dict(changes)
+        path = f"{PUBLIC}/rooms/{_segment(room_id, 'room_id')}"
+        return self._parse(MeetRoom, await self._request("PATCH", path, body=body))
 
     async def get_room_config(self, room_id: str) -> RoomConfig:
         path = f"{PUBLIC}/rooms/{_segment(room_id, 'room_id')}/config"

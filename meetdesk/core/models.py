@@ -11,7 +11,7 @@ import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 ROOM_NAME_MAX = 50
@@ -136,6 +136,24 @@ def clean_room_name(value: str) -> str:
     return name
 
 
+def _auto_deletion_date_given(value: Any) -> Any:
+    """An auto-deletion date as sent: a positive integer (checked before the type, for OpenVidu's message)."""
+    if value is None:
+        raise PydanticCustomError("date_null", "autoDeletionDate must be a positive integer")
+    if isinstance(value, int) and not isinstance(value, bool) and value <= 0:
+        raise PydanticCustomError("date_positive", "autoDeletionDate must be a positive integer")
+    return value
+
+
+def _auto_deletion_date_ahead(value: int) -> int:
+    """An auto-deletion date a person can mean: at least an hour ahead, and before the year 10000."""
+    if value > MAX_TIMESTAMP_MS:
+        raise PydanticCustomError("date_too_far", "autoDeletionDate is too far in the future")
+    if value < now_ms() + MIN_AUTO_DELETION_DELAY_MS:
+        raise PydanticCustomError("date_too_soon", "autoDeletionDate must be at least 1 hour in the future")
+    return value
+
+
 class RoomOptions(_Strict):
     """Body of ``POST /rooms``; every field optional."""
 
@@ -153,22 +171,58 @@ class RoomOptions(_Strict):
     @classmethod
     def _date_not_null(cls, value: Any) -> Any:
         # Only runs when the field is present: omitting it is fine, an explicit null is not.
-        if value is None:
-            raise PydanticCustomError("date_null", "autoDeletionDate must be a positive integer")
-        if isinstance(value, int) and not isinstance(value, bool) and value <= 0:
-            raise PydanticCustomError("date_positive", "autoDeletionDate must be a positive integer")
-        return value
+        return _auto_deletion_date_given(value)
 
     @field_validator("autoDeletionDate")
     @classmethod
     def _date_ahead(cls, value: int | None) -> int | None:
+        return None if value is None else _auto_deletion_date_ahead(value)
+
+
+ROOM_UPDATE_FIELDS = ("roomName", "autoDeletionDate", "autoDeletionPolicy")
+
+
+class RoomUpdate(_Strict):
+    """Body of ``PATCH /rooms/{roomId}``: the fields given change, the others stay; the room id and its
+    links never change. ``autoDeletionDate: null`` clears the date (the room is kept). The rules are
+    those of creation. Unknown fields are refused: a misspelt one would be a change silently not made.
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    roomName: str | None = None
+    autoDeletionDate: int | None = None
+    autoDeletionPolicy: AutoDeletionPolicy | None = None
+
+    @field_validator("roomName", "autoDeletionPolicy", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None:
-            return None
-        if value > MAX_TIMESTAMP_MS:
-            raise PydanticCustomError("date_too_far", "autoDeletionDate is too far in the future")
-        if value < now_ms() + MIN_AUTO_DELETION_DELAY_MS:
-            raise PydanticCustomError("date_too_soon", "autoDeletionDate must be at least 1 hour in the future")
+            raise PydanticCustomError("null", "{field} cannot be null", {"field": info.field_name})
         return value
+
+    @field_validator("roomName")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        return None if value is None else clean_room_name(value)
+
+    @field_validator("autoDeletionDate", mode="before")
+    @classmethod
+    def _date_given(cls, value: Any) -> Any:
+        return None if value is None else _auto_deletion_date_given(value)
+
+    @field_validator("autoDeletionDate")
+    @classmethod
+    def _date_ahead(cls, value: int | None) -> int | None:
+        return None if value is None else _auto_deletion_date_ahead(value)
+
+    @model_validator(mode="after")
+    def _something(self) -> RoomUpdate:
+        if not self.model_fields_set:
+            raise PydanticCustomError(
+                "nothing_to_change", "Give at least one of roomName, autoDeletionDate and autoDeletionPolicy"
+            )
+        return self
 
 
 class RoomConfigUpdate(_Strict):

@@ -1,4 +1,4 @@
-"""The rooms service: creation, listing, config, status and deletion, and the meeting-end actions.
+"""The rooms service: creation, listing, editing, config, status and deletion, and the meeting-end actions.
 
 Every change of a room goes through here, so the REST API, the auto-deletion job and the meeting
 engine apply the same rules (``meetdesk.core.rooms.decide_deletion``) under the same per-room lock.
@@ -24,6 +24,7 @@ from meetdesk.core.models import (
     RoomConfigPatch,
     RoomOptions,
     RoomStatus,
+    RoomUpdate,
     WithMeeting,
     WithRecordings,
     now_ms,
@@ -172,6 +173,32 @@ class RoomService:
                 )
             updated = replace(room, config_json=patch.merged_into(room.config).model_dump_json())
             await self.rooms.save(updated)
+            return updated
+
+    async def update(self, room_id: str, changes: RoomUpdate) -> RoomRecord:
+        """Rename a room or change its auto-deletion (``PATCH /rooms/{id}``); its id and links stay."""
+        async with self._locks[room_id]:
+            room = await self.get(room_id)
+            if self.meetings.is_active(room_id):
+                raise Conflict(
+                    f"Room '{room_id}' has an active meeting: its name and auto-deletion can change once the "
+                    "meeting ends",
+                    error="Room Error",
+                )
+            given = changes.model_fields_set
+            updated = room
+            if changes.roomName is not None:
+                updated = replace(updated, room_name=changes.roomName)
+            if "autoDeletionDate" in given:
+                updated = replace(updated, auto_deletion_date=changes.autoDeletionDate)
+            if changes.autoDeletionPolicy is not None:
+                updated = replace(
+                    updated,
+                    policy_with_meeting=changes.autoDeletionPolicy.withMeeting,
+                    policy_with_recordings=changes.autoDeletionPolicy.withRecordings,
+                )
+            await self.rooms.save(updated)
+            logger.info("Room(%s) updated: %s", room_id, ", ".join(sorted(given)))
             return updated
 
     async def config(self, room_id: str) -> RoomConfig:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Annotated, Literal
 
+import pydantic
 from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from meetdesk.core.errors import ValidationFailed
+from meetdesk.core.errors import BadRequest, ValidationFailed
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.models import (
     RoomConfigUpdate,
     RoomOptions,
     RoomStatus,
     RoomStatusUpdate,
+    RoomUpdate,
     WithMeeting,
     WithRecordings,
 )
@@ -143,6 +147,56 @@ async def get_room(
     room = await ctx.rooms.get(room_id)
     data = ctx.rooms.to_api(room, _parse_fields(fields), with_moderator_url=caller.sees_moderator_url)
     return JSONResponse(data)
+
+
+async def _room_update(request: Request) -> RoomUpdate:
+    """The body of a PATCH, read only once the caller is known (so that a stranger learns nothing of the
+    rules): 400 for JSON that does not parse, 422 with one detail per bad field."""
+    raw = await request.body()
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        raise BadRequest("Malformed body") from exc
+    try:
+        return RoomUpdate.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise RequestValidationError([{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]) from exc
+
+
+def _room_update_schema() -> dict[str, object]:
+    # AutoDeletionPolicy is in the components already (POST /rooms uses it)
+    schema = RoomUpdate.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
+
+_ROOM_UPDATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": _room_update_schema(),
+                "example": {"roomName": "Weekly sync", "autoDeletionDate": None},
+            }
+        },
+    }
+}
+
+
+@router.patch(
+    "/rooms/{roomId}",
+    summary="Rename a room or change its auto-deletion",
+    description="Any of roomName, autoDeletionDate (null clears it) and autoDeletionPolicy, checked as at "
+    "creation. The room id and its links do not change. 409 while the room has a meeting.",
+    openapi_extra=_ROOM_UPDATE_BODY,
+)
+async def update_room(request: Request, caller: CallerDep, roomId: str) -> JSONResponse:
+    caller.require_admin_or_api_key()
+    room_id = _room_id(roomId)
+    changes = await _room_update(request)
+    ctx = context(request)
+    room = await ctx.rooms.update(room_id, changes)
+    return JSONResponse(ctx.rooms.to_api(room))
 
 
 @router.delete("/rooms/{roomId}", summary="Delete a room")

@@ -167,12 +167,17 @@ class RoomStore:
         return found, len(rows) > query.limit
 
     async def save(self, room: RoomRecord) -> None:
-        """Write a room's mutable state (config, status, scheduled end action)."""
+        """Write a room's mutable state: name, auto-deletion, config, status, scheduled end action."""
         async with self._engine.begin() as conn:
             await conn.execute(
                 update(rooms)
                 .where(rooms.c.room_id == room.room_id)
                 .values(
+                    room_name=room.room_name,
+                    search_name=room.room_name.casefold(),
+                    auto_deletion_date=room.auto_deletion_date,
+                    policy_with_meeting=room.policy_with_meeting,
+                    policy_with_recordings=room.policy_with_recordings,
                     config=room.config_json,
                     status=room.status.value,
                     meeting_end_action=room.meeting_end_action.value,

@@ -1,7 +1,9 @@
 """The meeting: tiles, toolbar, chat and participants panels, over one :class:`MeetingSession`.
 
-The page runs the session's event stream as a task and turns each event into widget changes; it never
-waits on the network from a slot (every action is a task whose failure is said in the page). Received
+The page runs the session's event stream as a task and turns each event into a change of its
+:class:`~meetdesk.ui.meeting.model.MeetingModel`, which the header, the tiles, the toolbar, the overlays and the
+panels observe; it never waits on the network from a slot (every action is a task whose failure is said in
+the page). Received
 video frames go straight from the subscriber to their tile (:meth:`_on_frame`), received audio to the
 audio engine (playback, mixed); the local camera is shown in the self view through its own reader.
 ``finished(reason, detail)`` says why the meeting ended for this participant.
@@ -17,7 +19,7 @@ from typing import Any, Protocol
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,10 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
-    QPushButton,
-    QSizePolicy,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -51,23 +50,16 @@ from meetdesk.core.signalling import (
     RoleChanged,
 )
 from meetdesk.ui.meeting.chat_panel import ChatPanel
+from meetdesk.ui.meeting.model import Connection, MeetingModel
+from meetdesk.ui.meeting.overlays import SharingBanner, StageOverlays
 from meetdesk.ui.meeting.participants_panel import ParticipantsPanel
 from meetdesk.ui.meeting.screen import ScreenTrack, screens
-from meetdesk.ui.meeting.tiles import Layout, Tile, TileArea
+from meetdesk.ui.meeting.tiles import SELF, Tile, TileArea
+from meetdesk.ui.meeting.toolbar import REACTIONS, MeetingHeader, MeetingToolbar
+
+__all__ = ["SELF", "SHORTCUTS", "MeetingPage", "tile_texts"]
 
 logger = logging.getLogger(__name__)
-
-SELF = "self"
-#: reactions offered, with words: the emoji alone is a box where the system has no colour-emoji font
-REACTIONS = {
-    "👍": QT_TRANSLATE_NOOP("MeetingPage", "Thumbs up"),
-    "👏": QT_TRANSLATE_NOOP("MeetingPage", "Applause"),
-    "😂": QT_TRANSLATE_NOOP("MeetingPage", "Laughing"),
-    "🎉": QT_TRANSLATE_NOOP("MeetingPage", "Celebrate"),
-    "❤️": QT_TRANSLATE_NOOP("MeetingPage", "Love"),
-    "😮": QT_TRANSLATE_NOOP("MeetingPage", "Surprised"),
-}
-TOAST_MS = 4000
 
 #: (action, key sequence, what it does): the meeting's shortcuts, also listed in the help overlay
 SHORTCUTS = (
@@ -90,17 +82,23 @@ class AudioSink(Protocol):
 
 
 class MeetingPage(QWidget):
+    """The meeting on screen: a :class:`MeetingModel` fed by the session, and the views that observe it.
+
+    Signals:
+        finished(str, str): the meeting is over for this participant: a LeftReason value and a sentence (may
+            be "").
+        fullscreenRequested(bool): the user asked for full screen on or off.
+    """
+
     finished = Signal(str, str)  # LeftReason value, a sentence (may be "")
     fullscreenRequested = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.model = MeetingModel(self)
         self.session: MeetingSession | None = None
         self.info: RoomInfo | None = None
         self.audio: AudioSink | None = None
-        self.you: ParticipantInfo | None = None
-        self.role = "speaker"
-        self.participants: dict[str, ParticipantInfo] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._events_task: asyncio.Task[None] | None = None
         self._self_view_task: asyncio.Task[None] | None = None
@@ -109,6 +107,21 @@ class MeetingPage(QWidget):
         self._joined: Joined | None = None
         self._ready = asyncio.Event()  # the join is shown: events about participants can be applied
         self._build()
+        self._observe()
+
+    # what the rest of the window reads --------------------------------------------------------------
+
+    @property
+    def you(self) -> ParticipantInfo | None:
+        return self.model.you
+
+    @property
+    def role(self) -> str:
+        return self.model.role
+
+    @property
+    def participants(self) -> dict[str, ParticipantInfo]:
+        return self.model.participants
 
     # building --------------------------------------------------------------------------------------
 
@@ -118,27 +131,12 @@ class MeetingPage(QWidget):
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
 
-        header = QHBoxLayout()
-        header.setContentsMargins(12, 8, 12, 8)
-        self.title = QLabel()
-        self.title.setObjectName("meetingTitle")
-        self.count = QLabel()
-        self.count.setObjectName("participantCount")
-        header.addWidget(self.title)
-        header.addStretch(1)
-        header.addWidget(self.count)
-        root.addLayout(header)
-
-        self.sharing_banner = QWidget()
-        self.sharing_banner.setObjectName("sharingBanner")
-        banner = QHBoxLayout(self.sharing_banner)
-        banner.setContentsMargins(12, 6, 12, 6)
-        self.sharing_text = QLabel(self.tr("You are sharing your screen with everyone."))
-        self.stop_sharing = QPushButton(self.tr("Stop sharing"))
-        self.stop_sharing.clicked.connect(lambda: self._run(self._stop_share()))
-        banner.addWidget(self.sharing_text, 1)
-        banner.addWidget(self.stop_sharing)
-        self.sharing_banner.hide()
+        self.header = MeetingHeader(self.model)
+        self.title, self.count = self.header.title, self.header.count
+        root.addWidget(self.header)
+        self.sharing_banner = SharingBanner(self.model)
+        self.stop_sharing = self.sharing_banner.stop
+        self.sharing_banner.stopRequested.connect(lambda: self._run(self._stop_share()))
         root.addWidget(self.sharing_banner)
 
         body = QHBoxLayout()
@@ -147,14 +145,14 @@ class MeetingPage(QWidget):
         self.stage = QWidget()
         stage_layout = QVBoxLayout(self.stage)
         stage_layout.setContentsMargins(0, 0, 0, 0)
-        self.tiles = TileArea()
+        self.tiles = TileArea(self.model)
         stage_layout.addWidget(self.tiles)
         body.addWidget(self.stage, 1)
         self.side = QStackedWidget()
         self.side.setFixedWidth(320)
         self.chat = ChatPanel()
         self.chat.sendRequested.connect(lambda text: self._run(self._send_chat(text)))
-        self.chat.unreadChanged.connect(self._unread_changed)
+        self.chat.unreadChanged.connect(self.model.set_unread)
         self.people = ParticipantsPanel()
         self.people.roleChangeRequested.connect(lambda identity, role: self._run(self._set_role(identity, role)))
         self.people.kickRequested.connect(lambda identity: self._run(self._kick(identity)))
@@ -165,82 +163,33 @@ class MeetingPage(QWidget):
         root.addLayout(body, 1)
 
         # over the stage: the reconnecting overlay and the toasts (reactions, notices)
-        self.overlay = QLabel(self.tr("Reconnecting…"), self.stage)
-        self.overlay.setObjectName("reconnectingOverlay")
-        self.overlay.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.overlay.setWordWrap(True)
-        self.overlay.setStyleSheet(
-            "#reconnectingOverlay { background: rgba(0,0,0,170); color: white; font-size: 20px; padding: 24px; }"
-        )
-        self.overlay.hide()
-        self.toasts = QLabel(self.stage)
-        self.toasts.setObjectName("toasts")
-        self.toasts.setStyleSheet(
-            "#toasts { background: rgba(0,0,0,160); color: white; border-radius: 8px; padding: 8px 14px; }"
-        )
-        self.toasts.hide()
-        self._toast_lines: list[str] = []
-        self.stage.installEventFilter(self)
+        self.overlays = StageOverlays(self.model, self.stage)
+        self.overlay, self.toasts = self.overlays.overlay, self.overlays.toasts
 
-        self.toolbar = QWidget()
-        self.toolbar.setObjectName("meetingToolbar")
-        bar = QHBoxLayout(self.toolbar)
-        bar.setContentsMargins(12, 8, 12, 8)
-        self.mic_button = self._tool(self.tr("Mute"), checkable=True, name="mic")
-        self.mic_button.toggled.connect(lambda on: self._run(self._set_media()))
-        self.camera_button = self._tool(self.tr("Stop video"), checkable=True, name="camera")
-        self.camera_button.toggled.connect(lambda on: self._run(self._set_media()))
-        self.share_button = self._tool(self.tr("Share screen"), name="share")
-        self.share_button.clicked.connect(self._share_clicked)
-        self.chat_button = self._tool(self.tr("Chat"), checkable=True, name="chat")
-        self.chat_button.toggled.connect(lambda on: self._show_side(self.chat, on))
-        self.people_button = self._tool(self.tr("Participants"), checkable=True, name="participants")
-        self.people_button.toggled.connect(lambda on: self._show_side(self.people, on))
-        self.hand_button = self._tool(self.tr("Raise hand"), checkable=True, name="hand")
-        self.hand_button.toggled.connect(lambda on: self._run(self._raise_hand(on)))
-        self.react_button = self._tool(self.tr("React"), name="react")
-        react_menu = QMenu(self.react_button)
-        for emoji, label in REACTIONS.items():
-            react_menu.addAction(f"{emoji}  {self.tr(label)}", lambda e=emoji: self._run(self._react(e)))
-        self.react_button.setMenu(react_menu)
-        self.react_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.layout_button = self._tool(self.tr("Layout"), name="layout")
-        layout_menu = QMenu(self.layout_button)
-        self.grid_action = layout_menu.addAction(self.tr("Grid"), lambda: self.tiles.set_layout(Layout.GRID))
-        self.speaker_action = layout_menu.addAction(self.tr("Speaker"), lambda: self.tiles.set_layout(Layout.SPEAKER))
-        self.layout_button.setMenu(layout_menu)
-        self.layout_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.fullscreen_button = self._tool(self.tr("Full screen"), checkable=True, name="fullscreen")
-        self.fullscreen_button.toggled.connect(self.fullscreenRequested.emit)
-        self.more_button = self._tool(self.tr("More"), name="more")
-        more_menu = QMenu(self.more_button)
-        self.copy_speaker_action = more_menu.addAction(self.tr("Copy speaker link"), self._copy_speaker_link)
-        more_menu.addAction(self.tr("Keyboard shortcuts"), self.show_shortcuts)
-        self.more_button.setMenu(more_menu)
-        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.leave_button = QPushButton(self.tr("Leave"))
-        self.leave_button.setObjectName("leaveButton")
-        self.leave_button.setAccessibleName(self.tr("Leave the meeting"))
-        self.leave_menu = QMenu(self.leave_button)
-        self.leave_menu.addAction(self.tr("Leave the meeting"), lambda: self._run(self.leave()))
-        self.end_action = self.leave_menu.addAction(self.tr("End the meeting for all"), lambda: self._run(self.end()))
-        self.leave_button.clicked.connect(self._leave_clicked)
-
-        for button in (self.mic_button, self.camera_button, self.share_button):
-            bar.addWidget(button)
-        bar.addStretch(1)
-        for button in (
-            self.chat_button,
-            self.people_button,
-            self.hand_button,
-            self.react_button,
-            self.layout_button,
-            self.fullscreen_button,
-            self.more_button,
-        ):
-            bar.addWidget(button)
-        bar.addStretch(1)
-        bar.addWidget(self.leave_button)
+        self.toolbar = MeetingToolbar(self.model)
+        bar = self.toolbar
+        self.mic_button, self.camera_button, self.share_button = bar.mic_button, bar.camera_button, bar.share_button
+        self.chat_button, self.people_button, self.hand_button = bar.chat_button, bar.people_button, bar.hand_button
+        self.react_button, self.layout_button, self.more_button = bar.react_button, bar.layout_button, bar.more_button
+        self.fullscreen_button, self.leave_button, self.leave_menu = (
+            bar.fullscreen_button,
+            bar.leave_button,
+            bar.leave_menu,
+        )
+        self.grid_action, self.speaker_action = bar.grid_action, bar.speaker_action
+        self.end_action, self.copy_speaker_action = bar.end_action, bar.copy_speaker_action
+        bar.micRequested.connect(lambda on: self._set_mic(on))
+        bar.cameraRequested.connect(lambda on: self._set_camera(on))
+        bar.handRequested.connect(lambda raised: self._run(self._raise_hand(raised)))
+        bar.shareClicked.connect(self._share_clicked)
+        bar.chatToggled.connect(lambda on: self._show_side(self.chat, on))
+        bar.participantsToggled.connect(lambda on: self._show_side(self.people, on))
+        bar.reactionRequested.connect(lambda emoji: self._run(self._react(emoji)))
+        bar.fullscreenToggled.connect(self.fullscreenRequested.emit)
+        bar.copySpeakerLinkRequested.connect(self._copy_speaker_link)
+        bar.shortcutsRequested.connect(self.show_shortcuts)
+        bar.leaveRequested.connect(lambda: self._run(self.leave()))
+        bar.endRequested.connect(lambda: self._run(self.end()))
         root.addWidget(self.toolbar)
         self.problem = QLabel()
         self.problem.setObjectName("meetingProblem")
@@ -265,16 +214,33 @@ class MeetingPage(QWidget):
             shortcut.activated.connect(actions[name])
             self.shortcuts[name] = shortcut
 
-    def _tool(self, text: str, *, checkable: bool = False, name: str) -> QToolButton:
-        button = QToolButton()
-        button.setText(text)
-        button.setObjectName(f"{name}Button")
-        button.setAccessibleName(text)
-        button.setCheckable(checkable)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        button.setMinimumHeight(36)
-        return button
+    def _observe(self) -> None:
+        """What the page itself shows of the model: the participants panel, notices of who came and went."""
+        model = self.model
+        model.participantsReset.connect(self._participants_reset)
+        model.participantAdded.connect(self._participant_changed)
+        model.participantChanged.connect(self._participant_changed)
+        model.participantRemoved.connect(self._participant_removed)
+        model.roleChanged.connect(self.people.set_local_role)
+        model.canChatChanged.connect(lambda _on: self._show_side(self.chat, False) if not _on else None)
+
+    def _participants_reset(self) -> None:
+        self.people.set_participants([])
+        self.people.set_you(self.model.you_identity or None)
+        self.people.set_local_role(self.model.role)  # type: ignore[arg-type]
+        for participant in self.model.participants.values():
+            self.people.upsert(participant)
+
+    def _participant_changed(self, identity: str) -> None:
+        participant = self.model.participant(identity)
+        if participant is not None:
+            self.people.upsert(participant)
+
+    def _participant_removed(self, identity: str, name: str) -> None:
+        self.people.remove(identity)
+        if self.audio is not None:
+            self.audio.forget(f"{identity}/microphone")
+        self.toast(self.tr("{name} left").format(name=name))
 
     # starting --------------------------------------------------------------------------------------
 
@@ -292,15 +258,15 @@ class MeetingPage(QWidget):
     ) -> Joined:
         """Join the meeting with tracks the device view opened. Raises what the session's join raises."""
         self.info, self.audio = info, audio
-        self.role = info.role
-        self.title.setText(info.room_name)
-        self.chat_button.setVisible(info.can_chat)
+        model = self.model
+        model.set_title(info.room_name)
+        model.set_role(info.role)
+        model.set_can_chat(info.can_chat)
         video, microphone = sources
-        self.mic_button.setEnabled(microphone is not None)
-        self.camera_button.setEnabled(video is not None)
-        self._set_checked(self.mic_button, not audio_enabled or microphone is None)
-        self._set_checked(self.camera_button, not video_enabled or video is None)
-        self._sync_labels()
+        model.set_devices(microphone=microphone is not None, camera=video is not None)
+        model.set_mic_on(audio_enabled and microphone is not None)
+        model.set_camera_on(video_enabled and video is not None)
+        model.set_connection(Connection.CONNECTING)
         self.session = session_factory(
             info.link.url,
             name,
@@ -324,23 +290,10 @@ class MeetingPage(QWidget):
     def _on_joined(self, joined: Joined) -> None:
         """Show the meeting as ``joined`` describes it (at the start, and after a rejoin under a new identity)."""
         self._joined = joined
-        for key in [k for k in self.tiles.tiles if k != SELF]:
-            self.tiles.remove_tile(key)
-        self.people.set_participants([])
-        self.you = joined.you
-        self.role = joined.you.role
-        self.participants = {p.identity: p for p in joined.participants}
-        self.participants[joined.you.identity] = joined.you
-        self.tiles.add_tile(SELF, self.tr("{name} (you)").format(name=joined.you.name), first=True)
-        self.tiles.tiles[SELF].mirrored = True
+        self.model.reset_participants(joined.you, joined.participants)
         self._ready.set()
-        self.people.set_you(joined.you.identity)
-        self.people.set_local_role(joined.you.role)
         self.chat.set_you(joined.you.identity)
-        for participant in self.participants.values():
-            self._upsert(participant)
         self.chat.set_history(joined.chat, joined.you.identity)
-        self._apply_role()
 
     # events ----------------------------------------------------------------------------------------
 
@@ -359,30 +312,28 @@ class MeetingPage(QWidget):
     _end_detail = ""
 
     def _handle(self, event: object) -> None:
+        model = self.model
         if isinstance(event, StateChanged):
             self._state(event)
         elif isinstance(event, ReconnectAttempt):
-            self.overlay.setText(self.tr("Reconnecting… (attempt {n})").format(n=event.attempt))
+            self.overlays.attempt(event.attempt)
         elif isinstance(event, ParticipantJoined):
-            self._upsert(event.participant)
-            if self.you is not None and event.participant.identity != self.you.identity:
+            model.upsert(event.participant)
+            if not model.is_you(event.participant.identity):
                 self.toast(self.tr("{name} joined").format(name=event.participant.name))
         elif isinstance(event, ParticipantUpdated):
-            self._upsert(event.participant)
+            model.upsert(event.participant)
         elif isinstance(event, ParticipantLeft):
-            self._remove(event.identity)
+            model.remove(event.identity)
         elif isinstance(event, ActiveSpeaker):
-            self.tiles.set_active_speaker(event.identity)
+            model.set_active_speaker(event.identity)
         elif isinstance(event, ChatReceived):
-            own = self.you is not None and event.message.identity == self.you.identity
-            self.chat.add_message(event.message, own)
+            self.chat.add_message(event.message, model.is_you(event.message.identity))
         elif isinstance(event, ReactionReceived):
             label = REACTIONS.get(event.emoji)
             self.toast(f"{event.emoji}  {event.name}" + (f" · {self.tr(label).lower()}" if label else ""))
         elif isinstance(event, RoleChanged):
-            self.role = event.role
-            self.people.set_local_role(event.role)
-            self._apply_role()
+            model.set_role(event.role)
             self.toast(self.tr("You are now a {role}").format(role=self._role_name(event.role)))
         elif isinstance(event, ErrorMessage):
             self._show_error(event)
@@ -397,13 +348,7 @@ class MeetingPage(QWidget):
             and session.joined.you.identity != self._joined.you.identity
         ):
             self._on_joined(session.joined)  # rejoined from scratch: new identity, the meeting as it is now
-        reconnecting = event.state is SessionState.RECONNECTING
-        if reconnecting:
-            self.overlay.setText(self.tr("Reconnecting…"))
-        self.overlay.setVisible(reconnecting)
-        if reconnecting:
-            self._place_overlays()
-            self.overlay.raise_()
+        self.model.set_connection(Connection(event.state.value))
         if event.state is SessionState.DISCONNECTED:
             self._end_detail = event.detail or ""
 
@@ -413,51 +358,12 @@ class MeetingPage(QWidget):
         elif error.ref not in ("publish_offer", "audio_level"):
             self.say(error.message)
 
-    def _upsert(self, participant: ParticipantInfo) -> None:
-        self.participants[participant.identity] = participant
-        self.people.upsert(participant)
-        mine = self.you is not None and participant.identity == self.you.identity
-        if mine:
-            self.you = participant
-            self.tiles.tiles[SELF].set_state(muted=not participant.audio, hand_raised=participant.handRaised)
-            self._set_checked(self.hand_button, participant.handRaised)
-            self._sync_labels()
-        else:
-            tile = self.tiles.add_tile(f"{participant.identity}/camera", participant.name)
-            tile.set_state(
-                name=participant.name,
-                muted=not participant.audio,
-                camera_off=not participant.video,
-                hand_raised=participant.handRaised,
-                reconnecting=participant.reconnecting,
-            )
-            screen_key = f"{participant.identity}/screen"
-            if participant.screen and screen_key not in self.tiles.tiles:
-                self.tiles.add_tile(screen_key, participant.name, screen=True)
-            elif not participant.screen and screen_key in self.tiles.tiles:
-                self.tiles.remove_tile(screen_key)
-        self.count.setText(self.tr("{n} in the meeting").format(n=len(self.participants)))
-
-    def _remove(self, identity: str) -> None:
-        participant = self.participants.pop(identity, None)
-        self.people.remove(identity)
-        for tile in list(self.tiles.tiles_of(identity)):
-            self.tiles.remove_tile(tile.key)
-        if self.audio is not None:
-            self.audio.forget(f"{identity}/microphone")
-        if participant is not None:
-            self.toast(self.tr("{name} left").format(name=participant.name))
-        self.count.setText(self.tr("{n} in the meeting").format(n=len(self.participants)))
-
     def _on_frame(self, track: RemoteTrack, frame: av.frame.Frame) -> None:
         if track.kind == "audio":
             if self.audio is not None:
                 self.audio.on_frame(track, frame)  # type: ignore[arg-type]
             return
-        tile = self.tiles.tiles.get(track.key)
-        if tile is None and track.source == "screen":
-            participant = self.participants.get(track.identity)
-            tile = self.tiles.add_tile(track.key, participant.name if participant else track.identity, screen=True)
+        tile = self.tiles.tile_for_frame(track.key, track.identity, track.source)
         if tile is not None and not tile.camera_off:
             tile.show_frame(frame)  # type: ignore[arg-type]
 
@@ -466,7 +372,7 @@ class MeetingPage(QWidget):
             while True:
                 frame = await track.recv()
                 tile = self.tiles.tiles.get(SELF)
-                if tile is not None and not self.camera_button.isChecked():
+                if tile is not None and not tile.camera_off:
                     tile.show_frame(frame)  # type: ignore[arg-type]
 
     # actions ---------------------------------------------------------------------------------------
@@ -493,33 +399,22 @@ class MeetingPage(QWidget):
         self.problem.setVisible(bool(text))
         QTimer.singleShot(8000, self, lambda: self.problem.text() == text and self.problem.hide())
 
-    async def _set_media(self) -> None:
-        self._sync_labels()
+    def _set_mic(self, on: bool) -> None:
+        self.model.set_mic_on(on)
+        self._run(self._send_media())
+
+    def _set_camera(self, on: bool) -> None:
+        self.model.set_camera_on(on)
+        self._run(self._send_media())
+
+    async def _send_media(self) -> None:
         session = self.session
         if session is None or session.state is SessionState.DISCONNECTED:
             return
-        audio, video = not self.mic_button.isChecked(), not self.camera_button.isChecked()
-        if not video:
-            self.tiles.tiles[SELF].clear()
-        await session.set_media(audio=audio, video=video)
-
-    def _sync_labels(self) -> None:
-        self.mic_button.setText(self.tr("Unmute") if self.mic_button.isChecked() else self.tr("Mute"))
-        self.camera_button.setText(self.tr("Start video") if self.camera_button.isChecked() else self.tr("Stop video"))
-        self.hand_button.setText(self.tr("Lower hand") if self.hand_button.isChecked() else self.tr("Raise hand"))
-        for button in (self.mic_button, self.camera_button, self.hand_button):
-            button.setAccessibleName(button.text())
-        if SELF in self.tiles.tiles:
-            self.tiles.tiles[SELF].set_state(muted=self.mic_button.isChecked())
-
-    @staticmethod
-    def _set_checked(button: QToolButton, checked: bool) -> None:
-        button.blockSignals(True)
-        button.setChecked(checked)
-        button.blockSignals(False)
+        await session.set_media(audio=self.model.mic_on, video=self.model.camera_on)
 
     async def _raise_hand(self, raised: bool) -> None:
-        self._sync_labels()
+        self.model.set_hand_raised(raised)
         if self.session is not None:
             await self.session.raise_hand(raised)
 
@@ -565,20 +460,12 @@ class MeetingPage(QWidget):
         track = ScreenTrack(index)
         self._screen = track
         await self.session.share_screen(track)
-        self.sharing_banner.show()
-        self.share_button.setText(self.tr("Stop sharing"))
+        self.model.set_sharing(True)
 
     async def _stop_share(self) -> None:
-        self.sharing_banner.hide()
-        self.share_button.setText(self.tr("Share screen"))
+        self.model.set_sharing(False)
         if self.session is not None and self.session.sharing_screen:
             await self.session.stop_screen_share()
-
-    def _leave_clicked(self) -> None:
-        if self.role == "moderator":
-            self.leave_menu.popup(self.leave_button.mapToGlobal(self.leave_button.rect().topLeft()))
-        else:
-            self._run(self.leave())
 
     async def leave(self) -> None:
         """Leave the meeting; returns once the page has shown the end (``finished`` emitted)."""
@@ -612,59 +499,24 @@ class MeetingPage(QWidget):
         QGuiApplication.clipboard().setText(room.speakerUrl)
         self.toast(self.tr("Speaker link copied"))
 
-    def _apply_role(self) -> None:
-        moderator = self.role == "moderator"
-        self.end_action.setVisible(moderator)
-        self.copy_speaker_action.setVisible(moderator)
-        self.leave_button.setText(self.tr("Leave…") if moderator else self.tr("Leave"))
-
     def _role_name(self, role: str) -> str:
         return self.tr("moderator") if role == "moderator" else self.tr("speaker")
 
     # panels, overlays ------------------------------------------------------------------------------
 
     def _show_side(self, panel: QWidget, on: bool) -> None:
-        other = self.people_button if panel is self.chat else self.chat_button
         if on:
-            self._set_checked(other, False)
+            self.toolbar.set_panel("chat" if panel is self.chat else "participants")
             self.side.setCurrentWidget(panel)
             self.side.show()
             if panel is self.chat:
                 self.chat.mark_read()
         elif self.side.currentWidget() is panel:
+            self.toolbar.set_panel("")
             self.side.hide()
 
-    def _unread_changed(self, count: int) -> None:
-        self.chat_button.setText(self.tr("Chat ({n})").format(n=count) if count else self.tr("Chat"))
-        self.chat_button.setAccessibleName(self.chat_button.text())
-
     def toast(self, text: str) -> None:
-        self._toast_lines = [*self._toast_lines[-3:], text]
-        self.toasts.setText("\n".join(self._toast_lines))
-        self.toasts.adjustSize()
-        self._place_overlays()
-        self.toasts.show()
-        self.toasts.raise_()
-        QTimer.singleShot(TOAST_MS, self, lambda: self._expire_toast(text))  # gone with the page
-
-    def _expire_toast(self, text: str) -> None:
-        if text in self._toast_lines:
-            self._toast_lines.remove(text)
-        if self._toast_lines:
-            self.toasts.setText("\n".join(self._toast_lines))
-            self.toasts.adjustSize()
-            self._place_overlays()
-        else:
-            self.toasts.hide()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.stage and event.type() == QEvent.Type.Resize:
-            self._place_overlays()
-        return False
-
-    def _place_overlays(self) -> None:
-        self.overlay.setGeometry(self.stage.rect())
-        self.toasts.move(16, 16)
+        self.overlays.toast(text)
 
     def show_shortcuts(self) -> None:
         dialog = QDialog(self)
@@ -691,16 +543,13 @@ class MeetingPage(QWidget):
         for task in [self._self_view_task, *self._tasks]:
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
-        self.overlay.hide()
-        self.sharing_banner.hide()
+        self.overlays.hide_all()
+        self.model.set_sharing(False)
 
     def reset(self) -> None:
         """Empty the page for the next meeting."""
-        for key in list(self.tiles.tiles):
-            self.tiles.remove_tile(key)
-        self.participants.clear()
+        self.model.clear()
         self.session = None
-        self.you = None
         self._joined = None
         self._ready = asyncio.Event()
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from enum import StrEnum
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -29,16 +28,17 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QMenu, QWidget
 
+from meetdesk.core.signalling import ParticipantInfo
+from meetdesk.ui.meeting.model import Layout, MeetingModel
 from meetdesk.ui.meeting.video_view import VideoView
+
+__all__ = ["SELF", "Layout", "Tile", "TileArea", "grid_cells"]
 
 GAP = 6
 STRIP_HEIGHT = 132
 ASPECT = 16 / 9
-
-
-class Layout(StrEnum):
-    GRID = "grid"
-    SPEAKER = "speaker"
+#: the key of your own tile (the self view)
+SELF = "self"
 
 
 class Tile(VideoView):
@@ -46,10 +46,13 @@ class Tile(VideoView):
 
     pinRequested = Signal(str)  # tile key; "" to unpin
 
-    def __init__(self, key: str, name: str, parent: QWidget | None = None, *, screen: bool = False) -> None:
+    def __init__(
+        self, key: str, name: str, parent: QWidget | None = None, *, screen: bool = False, you: bool = False
+    ) -> None:
         super().__init__(name, parent)
         self.key = key
         self.is_screen = screen
+        self.is_you = you
         self.identity = key.split("/", 1)[0]
         self.muted = False
         self.camera_off = False
@@ -63,7 +66,10 @@ class Tile(VideoView):
 
     @property
     def label(self) -> str:
-        return self.tr("{name}'s screen").format(name=self.name) if self.is_screen else self.name
+        """The name as the tile shows it; :attr:`name` (its initials) stays the bare name."""
+        if self.is_screen:
+            return self.tr("{name}'s screen").format(name=self.name)
+        return self.tr("{name} (you)").format(name=self.name) if self.is_you else self.name
 
     def set_state(
         self,
@@ -166,34 +172,149 @@ class Tile(VideoView):
 
 
 class TileArea(QWidget):
-    """Every tile of the meeting, laid out as a grid or with one main tile."""
+    """Every tile of the meeting, laid out as a grid or with one main tile; observes a :class:`MeetingModel`.
+
+    Each participant in the model gets a camera tile (yours is :data:`SELF`, the self view) and, while they share,
+    a screen tile. The layout, the pinned tile and the active speaker are the model's.
+
+    Signals:
+        layoutChanged(str): the layout is now "grid" or "speaker".
+    """
 
     layoutChanged = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, model: MeetingModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizePolicy(self.sizePolicy().Policy.Expanding, self.sizePolicy().Policy.Expanding)
+        self.model = model if model is not None else MeetingModel(self)
         self.tiles: dict[str, Tile] = {}
-        self.layout_mode = Layout.GRID
-        self.pinned: str | None = None
-        self.active_speaker: str | None = None  # an identity
         self._order: list[str] = []
+        model = self.model
+        model.participantsReset.connect(self._reset)
+        model.participantAdded.connect(self._sync)
+        model.participantChanged.connect(self._sync)
+        model.participantRemoved.connect(lambda identity, _name: self._drop(identity))
+        model.micOnChanged.connect(lambda _on: self._sync_self())
+        model.cameraOnChanged.connect(lambda _on: self._sync_self())
+        model.devicesChanged.connect(self._sync_self)
+        model.handRaisedChanged.connect(lambda _on: self._sync_self())
+        model.layoutChanged.connect(self._layout_changed)
+        model.pinnedChanged.connect(self._pinned_changed)
+        model.activeSpeakerChanged.connect(self._speaker_changed)
+        self._reset()
+
+    # following the model -----------------------------------------------------------------------------
+
+    def _reset(self) -> None:
+        you = self.model.you
+        for key in [k for k in self.tiles if k != SELF or you is None]:
+            self.remove_tile(key)
+        if you is None:
+            return
+        self.add_tile(SELF, you.name, first=True, you=True).mirrored = True
+        for identity in self.model.participants:
+            self._sync(identity)
+
+    def _sync(self, identity: str) -> None:
+        participant = self.model.participant(identity)
+        if participant is None:
+            return
+        if self.model.is_you(identity):
+            self._sync_self()
+            return
+        tile = self.add_tile(f"{identity}/camera", participant.name)
+        self._apply(tile, participant)
+        screen_key = f"{identity}/screen"
+        if participant.screen and screen_key not in self.tiles:
+            self.add_tile(screen_key, participant.name, screen=True)
+        elif not participant.screen and screen_key in self.tiles:
+            self.remove_tile(screen_key)
+        elif screen_key in self.tiles:
+            self.tiles[screen_key].set_state(name=participant.name)
+
+    def _apply(self, tile: Tile, participant: ParticipantInfo) -> None:
+        tile.set_state(
+            name=participant.name,
+            muted=not participant.audio,
+            camera_off=not participant.video,
+            hand_raised=participant.handRaised,
+            reconnecting=participant.reconnecting,
+            speaking=self.model.is_speaking(participant.identity),
+        )
+
+    def _sync_self(self) -> None:
+        tile, model = self.tiles.get(SELF), self.model
+        you = model.you
+        if tile is None or you is None:
+            return
+        tile.identity = you.identity
+        tile.set_state(
+            name=you.name,
+            muted=not (model.mic_on and model.has_microphone),
+            camera_off=not (model.camera_on and model.has_camera),
+            hand_raised=model.hand_raised,
+            speaking=model.is_speaking(you.identity),
+        )
+
+    def _drop(self, identity: str) -> None:
+        for tile in list(self.tiles_of(identity)):
+            if tile.key != SELF:
+                self.remove_tile(tile.key)
+
+    def _layout_changed(self, mode: str) -> None:
+        self.layoutChanged.emit(mode)
+        self.relayout()
+
+    def _pinned_changed(self, key: str) -> None:
+        for tile_key, tile in self.tiles.items():
+            if tile.pinned != (tile_key == key):
+                tile.pinned = tile_key == key
+                tile.update()
+        if key and self.model.layout is Layout.GRID:
+            self.model.set_layout(Layout.SPEAKER)
+        else:
+            self.relayout()
+
+    def _speaker_changed(self, identity: str) -> None:
+        if self.model.layout is Layout.SPEAKER and not self.model.pinned:
+            self.relayout()
 
     # tiles -----------------------------------------------------------------------------------------
 
-    def add_tile(self, key: str, name: str, *, screen: bool = False, first: bool = False) -> Tile:
+    @property
+    def layout_mode(self) -> Layout:
+        return self.model.layout
+
+    @property
+    def pinned(self) -> str | None:
+        return self.model.pinned or None
+
+    @property
+    def active_speaker(self) -> str | None:
+        return self.model.active_speaker or None
+
+    def add_tile(self, key: str, name: str, *, screen: bool = False, first: bool = False, you: bool = False) -> Tile:
         tile = self.tiles.get(key)
         if tile is not None:
             tile.set_state(name=name)
             return tile
-        tile = Tile(key, name, self, screen=screen)
+        tile = Tile(key, name, self, screen=screen, you=you)
         tile.pinRequested.connect(self.pin)
         self.tiles[key] = tile
         self._order.insert(0 if first else len(self._order), key)
+        tile.pinned = key == self.model.pinned
         if screen:
             self.pin(key)  # a screen share goes big for everyone; one click unpins it
         tile.show()
         self.relayout()
+        return tile
+
+    def tile_for_frame(self, key: str, identity: str, source: str) -> Tile | None:
+        """The tile a received frame goes to; a screen share's frames may come before the news of it."""
+        tile = self.tiles.get(key)
+        if tile is None and source == "screen":
+            participant = self.model.participant(identity)
+            tile = self.add_tile(key, participant.name if participant else identity, screen=True)
         return tile
 
     def remove_tile(self, key: str) -> None:
@@ -201,38 +322,28 @@ class TileArea(QWidget):
         if tile is None:
             return
         self._order.remove(key)
-        if self.pinned == key:
-            self.pinned = None
         tile.hide()
         tile.deleteLater()
+        if self.model.pinned == key:
+            self.model.set_pinned("")
         self.relayout()
 
     def tiles_of(self, identity: str) -> Iterable[Tile]:
         return [t for t in self.tiles.values() if t.identity == identity]
 
     def pin(self, key: str) -> None:
-        self.pinned = key if key in self.tiles else None
-        for tile_key, tile in self.tiles.items():
-            if tile.pinned != (tile_key == self.pinned):
-                tile.pinned = tile_key == self.pinned
-                tile.update()
-        if self.pinned is not None and self.layout_mode is Layout.GRID:
-            self.set_layout(Layout.SPEAKER)
+        """Pin tile ``key`` big ("" or an unknown key: unpin)."""
+        key = key if key in self.tiles else ""
+        if key == self.model.pinned:
+            self._pinned_changed(key)
         else:
-            self.relayout()
+            self.model.set_pinned(key)
 
     def set_active_speaker(self, identity: str | None) -> None:
-        self.active_speaker = identity
-        for tile in self.tiles.values():
-            tile.set_state(speaking=identity is not None and tile.identity == identity and not tile.is_screen)
-        if self.layout_mode is Layout.SPEAKER and self.pinned is None:
-            self.relayout()
+        self.model.set_active_speaker(identity)
 
     def set_layout(self, mode: Layout | str) -> None:
-        mode = Layout(mode)
-        if mode is not self.layout_mode:
-            self.layout_mode = mode
-            self.layoutChanged.emit(mode.value)
+        self.model.set_layout(mode)
         self.relayout()
 
     # layout ----------------------------------------------------------------------------------------
@@ -240,15 +351,15 @@ class TileArea(QWidget):
     @property
     def main_key(self) -> str | None:
         """The tile the speaker layout shows big."""
-        if self.pinned in self.tiles:
-            return self.pinned
+        if self.model.pinned in self.tiles:
+            return self.model.pinned
         screens = [k for k in self._order if self.tiles[k].is_screen]
         if screens:
             return screens[-1]
-        speaking = [k for k in self._order if self.tiles[k].identity == self.active_speaker]
+        speaking = [k for k in self._order if k != SELF and self.model.is_speaking(self.tiles[k].identity)]
         if speaking:
             return speaking[0]
-        remote = [k for k in self._order if k != "self"]
+        remote = [k for k in self._order if k != SELF]
         return (remote or self._order or [None])[0]
 
     def resizeEvent(self, event: object) -> None:

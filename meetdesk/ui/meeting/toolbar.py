@@ -1,0 +1,203 @@
+"""The meeting window's bars: the header (room name, how many are in) and the toolbar under the tiles.
+
+Both observe the :class:`~meetdesk.ui.meeting.model.MeetingModel`: a button shows the state the model holds
+(mic off, hand raised, the chat's unread count, the moderator's "End the meeting for all") and a click only
+asks, through the toolbar's signals, for the page to act; the button changes when the model does.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QToolButton, QWidget
+
+from meetdesk.ui.meeting.model import Layout, MeetingModel
+
+#: reactions offered, with words: the emoji alone is a box where the system has no colour-emoji font
+REACTIONS = {
+    "👍": QT_TRANSLATE_NOOP("MeetingToolbar", "Thumbs up"),
+    "👏": QT_TRANSLATE_NOOP("MeetingToolbar", "Applause"),
+    "😂": QT_TRANSLATE_NOOP("MeetingToolbar", "Laughing"),
+    "🎉": QT_TRANSLATE_NOOP("MeetingToolbar", "Celebrate"),
+    "❤️": QT_TRANSLATE_NOOP("MeetingToolbar", "Love"),
+    "😮": QT_TRANSLATE_NOOP("MeetingToolbar", "Surprised"),
+}
+
+
+class MeetingHeader(QWidget):
+    """The room's name and how many are in the meeting."""
+
+    def __init__(self, model: MeetingModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        self.title = QLabel()
+        self.title.setObjectName("meetingTitle")
+        self.count = QLabel()
+        self.count.setObjectName("participantCount")
+        layout.addWidget(self.title)
+        layout.addStretch(1)
+        layout.addWidget(self.count)
+        model.titleChanged.connect(self.title.setText)
+        model.countChanged.connect(self._count_changed)
+        self.title.setText(model.title)
+        self._count_changed(model.count)
+
+    def _count_changed(self, count: int) -> None:
+        self.count.setText(self.tr("{n} in the meeting").format(n=count) if count else "")
+
+
+class MeetingToolbar(QWidget):
+    """The buttons under the tiles.
+
+    Signals:
+        micRequested(bool): turn the microphone on (True) or off.
+        cameraRequested(bool): turn the camera on or off.
+        handRequested(bool): raise or lower your hand.
+        shareClicked(): start or stop sharing the screen.
+        chatToggled(bool), participantsToggled(bool): open or close that side panel.
+        reactionRequested(str): send this emoji.
+        fullscreenToggled(bool): full screen on or off.
+        copySpeakerLinkRequested(), shortcutsRequested(): from the "More" menu.
+        leaveRequested(): leave the meeting; endRequested(): end it for all (moderators).
+    """
+
+    micRequested = Signal(bool)
+    cameraRequested = Signal(bool)
+    handRequested = Signal(bool)
+    shareClicked = Signal()
+    chatToggled = Signal(bool)
+    participantsToggled = Signal(bool)
+    reactionRequested = Signal(str)
+    fullscreenToggled = Signal(bool)
+    copySpeakerLinkRequested = Signal()
+    shortcutsRequested = Signal()
+    leaveRequested = Signal()
+    endRequested = Signal()
+
+    def __init__(self, model: MeetingModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setObjectName("meetingToolbar")
+        self._build()
+        model.micOnChanged.connect(lambda _on: self._sync())
+        model.cameraOnChanged.connect(lambda _on: self._sync())
+        model.handRaisedChanged.connect(lambda _on: self._sync())
+        model.devicesChanged.connect(self._sync)
+        model.sharingChanged.connect(lambda _on: self._sync())
+        model.unreadChanged.connect(lambda _n: self._sync())
+        model.roleChanged.connect(lambda _role: self._sync())
+        model.canChatChanged.connect(lambda _on: self._sync())
+        model.layoutChanged.connect(lambda _mode: self._sync())
+        self._sync()
+
+    def _build(self) -> None:
+        bar = QHBoxLayout(self)
+        bar.setContentsMargins(12, 8, 12, 8)
+        self.mic_button = self._tool(self.tr("Mute"), checkable=True, name="mic")
+        self.mic_button.toggled.connect(lambda muted: self.micRequested.emit(not muted))
+        self.camera_button = self._tool(self.tr("Stop video"), checkable=True, name="camera")
+        self.camera_button.toggled.connect(lambda off: self.cameraRequested.emit(not off))
+        self.share_button = self._tool(self.tr("Share screen"), name="share")
+        self.share_button.clicked.connect(self.shareClicked.emit)
+        self.chat_button = self._tool(self.tr("Chat"), checkable=True, name="chat")
+        self.chat_button.toggled.connect(self.chatToggled.emit)
+        self.people_button = self._tool(self.tr("Participants"), checkable=True, name="participants")
+        self.people_button.toggled.connect(self.participantsToggled.emit)
+        self.hand_button = self._tool(self.tr("Raise hand"), checkable=True, name="hand")
+        self.hand_button.toggled.connect(self.handRequested.emit)
+        self.react_button = self._tool(self.tr("React"), name="react")
+        react_menu = QMenu(self.react_button)
+        for emoji, label in REACTIONS.items():
+            react_menu.addAction(f"{emoji}  {self.tr(label)}", lambda e=emoji: self.reactionRequested.emit(e))
+        self.react_button.setMenu(react_menu)
+        self.react_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.layout_button = self._tool(self.tr("Layout"), name="layout")
+        self.layout_menu = QMenu(self.layout_button)
+        self.grid_action = self.layout_menu.addAction(self.tr("Grid"), lambda: self.model.set_layout(Layout.GRID))
+        self.speaker_action = self.layout_menu.addAction(
+            self.tr("Speaker"), lambda: self.model.set_layout(Layout.SPEAKER)
+        )
+        self.layout_button.setMenu(self.layout_menu)
+        self.layout_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.fullscreen_button = self._tool(self.tr("Full screen"), checkable=True, name="fullscreen")
+        self.fullscreen_button.toggled.connect(self.fullscreenToggled.emit)
+        self.more_button = self._tool(self.tr("More"), name="more")
+        more_menu = QMenu(self.more_button)
+        self.copy_speaker_action = more_menu.addAction(self.tr("Copy speaker link"), self.copySpeakerLinkRequested.emit)
+        more_menu.addAction(self.tr("Keyboard shortcuts"), self.shortcutsRequested.emit)
+        self.more_button.setMenu(more_menu)
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.leave_button = QPushButton(self.tr("Leave"))
+        self.leave_button.setObjectName("leaveButton")
+        self.leave_button.setAccessibleName(self.tr("Leave the meeting"))
+        self.leave_menu = QMenu(self.leave_button)
+        self.leave_menu.addAction(self.tr("Leave the meeting"), self.leaveRequested.emit)
+        self.end_action = self.leave_menu.addAction(self.tr("End the meeting for all"), self.endRequested.emit)
+        self.leave_button.clicked.connect(self._leave_clicked)
+
+        for button in (self.mic_button, self.camera_button, self.share_button):
+            bar.addWidget(button)
+        bar.addStretch(1)
+        for button in (
+            self.chat_button,
+            self.people_button,
+            self.hand_button,
+            self.react_button,
+            self.layout_button,
+            self.fullscreen_button,
+            self.more_button,
+        ):
+            bar.addWidget(button)
+        bar.addStretch(1)
+        bar.addWidget(self.leave_button)
+
+    def _tool(self, text: str, *, checkable: bool = False, name: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setObjectName(f"{name}Button")
+        button.setAccessibleName(text)
+        button.setCheckable(checkable)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        button.setMinimumHeight(36)
+        return button
+
+    @staticmethod
+    def _set_checked(button: QToolButton, checked: bool) -> None:
+        button.blockSignals(True)
+        button.setChecked(checked)
+        button.blockSignals(False)
+
+    def _sync(self) -> None:
+        """Every button as the model says."""
+        model = self.model
+        self.mic_button.setEnabled(model.has_microphone)
+        self.camera_button.setEnabled(model.has_camera)
+        self._set_checked(self.mic_button, not (model.mic_on and model.has_microphone))
+        self._set_checked(self.camera_button, not (model.camera_on and model.has_camera))
+        self._set_checked(self.hand_button, model.hand_raised)
+        self.mic_button.setText(self.tr("Unmute") if self.mic_button.isChecked() else self.tr("Mute"))
+        self.camera_button.setText(self.tr("Start video") if self.camera_button.isChecked() else self.tr("Stop video"))
+        self.hand_button.setText(self.tr("Lower hand") if model.hand_raised else self.tr("Raise hand"))
+        self.share_button.setText(self.tr("Stop sharing") if model.sharing else self.tr("Share screen"))
+        unread = model.unread
+        self.chat_button.setText(self.tr("Chat ({n})").format(n=unread) if unread else self.tr("Chat"))
+        self.chat_button.setVisible(model.can_chat)
+        moderator = model.is_moderator
+        self.end_action.setVisible(moderator)
+        self.copy_speaker_action.setVisible(moderator)
+        self.leave_button.setText(self.tr("Leave…") if moderator else self.tr("Leave"))
+        for button in (self.mic_button, self.camera_button, self.hand_button, self.share_button, self.chat_button):
+            button.setAccessibleName(button.text())
+
+    def _leave_clicked(self) -> None:
+        if self.model.is_moderator:
+            self.leave_menu.popup(self.leave_button.mapToGlobal(self.leave_button.rect().topLeft()))
+        else:
+            self.leaveRequested.emit()
+
+    def set_panel(self, panel: str) -> None:
+        """Show which side panel is open: "chat", "participants" or "" (none), without asking for it again."""
+        self._set_checked(self.chat_button, panel == "chat")
+        self._set_checked(self.people_button, panel == "participants")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -167,9 +168,11 @@ async def test_edit_is_prefilled_and_saves_the_config(qtbot: QtBot, client: Meet
     )
     dialog = dialog_for(qtbot, client, await client.get_room(created.roomId))
     ui = dialog.ui
-    assert ui.nameEdit.text() == "Board" and ui.nameEdit.isReadOnly()
+    assert ui.nameEdit.text() == "Board" and not ui.nameEdit.isReadOnly()
+    assert dialog.focusWidget() is ui.nameEdit
     assert ui.advancedPanel.isVisible()
-    assert not ui.autoDeleteCheck.isEnabled() and ui.autoDeletionNote.isVisible()  # fixed at creation
+    assert ui.autoDeleteCheck.isEnabled() and not ui.autoDeleteCheck.isChecked()
+    assert ui.autoDeletionEdit.text() == "Never"  # not 2000-01-01
     assert ui.recordingCheck.isChecked() and ui.recordingAccessCombo.currentData() == "admin_moderator"
     assert ui.chatCheck.isChecked() and ui.virtualBackgroundCheck.isChecked()
 
@@ -185,6 +188,96 @@ async def test_edit_is_prefilled_and_saves_the_config(qtbot: QtBot, client: Meet
         "admin",
         True,
     )
+    assert (await client.get_room(created.roomId)).roomName == "Board"
+
+
+async def test_edit_renames_the_room_and_keeps_its_links(qtbot: QtBot, client: MeetDeskClient) -> None:
+    created = await client.create_room({"roomName": "Daily"})
+    dialog = dialog_for(qtbot, client, await client.get_room(created.roomId))
+    ui = dialog.ui
+    assert "links" in ui.nameHint.text()
+    ui.nameEdit.selectAll()
+    qtbot.keyClicks(ui.nameEdit, "Weekly review")
+    saved = emitted(dialog.saved)
+    qtbot.keyClick(ui.nameEdit, Qt.Key.Key_Return)
+    (room,) = await asyncio.wait_for(saved, 10)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    on_server = await client.get_room(created.roomId)
+    assert on_server == room
+    assert on_server.roomName == "Weekly review"
+    assert (on_server.moderatorUrl, on_server.speakerUrl) == (created.moderatorUrl, created.speakerUrl)
+    assert on_server.config == created.config
+
+
+async def test_edit_sets_changes_and_clears_the_auto_deletion_date(qtbot: QtBot, client: MeetDeskClient) -> None:
+    created = await client.create_room({"roomName": "Dated"})
+    dialog = dialog_for(qtbot, client, await client.get_room(created.roomId))
+    ui = dialog.ui
+    assert ui.autoDeletionEdit.text() == "Never" and not ui.autoDeletionEdit.isEnabled()
+    click_box(qtbot, ui.autoDeleteCheck)
+    assert ui.autoDeletionEdit.isEnabled() and ui.autoDeletionEdit.text() != "Never"
+    when = QDateTime.currentDateTime().addSecs(5 * 3600)
+    ui.autoDeletionEdit.setDateTime(when)
+    select(ui.withMeetingCombo, "force")
+    assert await dialog.submit()
+    room = await client.get_room(created.roomId)
+    assert room.autoDeletionDate == ui.autoDeletionEdit.dateTime().toMSecsSinceEpoch()
+    assert room.autoDeletionPolicy is not None and room.autoDeletionPolicy.withMeeting == "force"
+    assert room.roomName == "Dated"
+
+    again = dialog_for(qtbot, client, room)
+    assert again.ui.autoDeleteCheck.isChecked()
+    assert again.ui.autoDeletionEdit.dateTime().toMSecsSinceEpoch() == room.autoDeletionDate
+    assert again.ui.withMeetingCombo.currentData() == "force"
+    click_box(qtbot, again.ui.autoDeleteCheck)
+    assert again.ui.autoDeletionEdit.text() == "Never"
+    assert await again.submit()
+    assert (await client.get_room(created.roomId)).autoDeletionDate is None
+
+
+async def test_an_edit_that_changes_nothing_sends_nothing(
+    qtbot: QtBot, client: MeetDeskClient, server_process: ServerProcess
+) -> None:
+    created = await client.create_room({"roomName": "Same", "autoDeletionDate": now_ms() + 86_400_000})
+    dialog = dialog_for(qtbot, client, await client.get_room(created.roomId))
+    server_process.stop()  # any request would fail now
+    assert await dialog.submit()
+    assert dialog.result_room == dialog.room and dialog.result() == QDialog.DialogCode.Accepted
+
+
+async def test_a_long_name_is_counted_and_explained_not_cut(qtbot: QtBot, client: MeetDeskClient) -> None:
+    dialog = dialog_for(qtbot, client)
+    ui = dialog.ui
+    assert ui.nameCounter.text() == "0/50" and ui.nameCounter.isVisible()
+    normal = ui.nameCounter.palette().color(QPalette.ColorRole.WindowText)
+    qtbot.keyClicks(ui.nameEdit, "x" * 50)
+    assert ui.nameCounter.text() == "50/50" and not ui.nameError.isVisible()
+    qtbot.keyClicks(ui.nameEdit, "y")
+    assert ui.nameEdit.text() == "x" * 50 + "y"  # typed on, not cut
+    assert ui.nameCounter.text() == "51/50"
+    assert ui.nameCounter.palette().color(QPalette.ColorRole.WindowText) != normal
+    assert ui.nameError.isVisible()
+    assert ui.nameError.text() == "The name has 51 characters: a room name can have at most 50."
+    assert not await dialog.submit()  # refused before sending
+    assert await room_count(client) == 0
+    qtbot.keyClick(ui.nameEdit, Qt.Key.Key_Backspace)
+    assert ui.nameCounter.text() == "50/50" and not ui.nameError.isVisible()
+    assert ui.nameCounter.palette().color(QPalette.ColorRole.WindowText) == normal
+
+    ui.nameEdit.clear()
+    ui.nameEdit.insert("Quarterly planning review with the regional sales teams")  # pasted: kept whole
+    assert ui.nameEdit.text().endswith("sales teams") and ui.nameCounter.text() == "55/50"
+    assert ui.nameError.text() == "The name has 55 characters: a room name can have at most 50."
+    assert clipped_texts(dialog) == []
+
+
+async def test_edit_refuses_an_empty_name(qtbot: QtBot, client: MeetDeskClient) -> None:
+    created = await client.create_room({"roomName": "Named"})
+    dialog = dialog_for(qtbot, client, await client.get_room(created.roomId))
+    dialog.ui.nameEdit.clear()
+    assert not await dialog.submit()
+    assert dialog.ui.nameError.text() == "Type a name for the room."
+    assert (await client.get_room(created.roomId)).roomName == "Named"
 
 
 async def test_edit_during_a_meeting_says_why_it_cannot_save(qtbot: QtBot, client: MeetDeskClient) -> None:
@@ -194,14 +287,18 @@ async def test_edit_during_a_meeting_says_why_it_cannot_save(qtbot: QtBot, clien
     try:
         dialog.ui.chatCheck.setChecked(False)
         assert not await dialog.submit()
+        dialog.ui.chatCheck.setChecked(True)
+        dialog.ui.nameEdit.setText("Live, renamed")
+        assert not await dialog.submit()
     finally:
         await peer.close()
     assert dialog.isVisible()
     assert dialog.ui.formError.text() == (
         "This room has a meeting in progress. Its settings can be changed once the meeting ends."
     )
-    assert not dialog.ui.chatCheck.isChecked()  # the change is still there to save later
-    assert (await client.get_room_config(created.roomId)).chat.enabled
+    assert dialog.ui.nameEdit.text() == "Live, renamed"  # the change is still there to save later
+    room = await client.get_room(created.roomId)
+    assert room.roomName == "Live" and room.config is not None and room.config.chat.enabled
 
 
 async def test_unreachable_server_keeps_the_dialog_and_the_input(

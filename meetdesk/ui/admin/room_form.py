@@ -1,13 +1,14 @@
 """The room dialog: quick create (a name), advanced setup (auto-deletion, recording, features), and edit.
 
 The form itself is ``ui/room_form.ui``; this module fills it, checks what can be checked before sending
-(the auto-deletion date is at least an hour ahead, the name fits), sends the request, and puts every
-answer where the user acted: a server's field error next to its field, anything else as a sentence at
-the bottom of the dialog, which stays open with the user's input untouched.
+(the auto-deletion date is at least an hour ahead, the name fits: a live counter, never a silent cut),
+sends the request, and puts every answer where the user acted: a server's field error next to its
+field, anything else as a sentence at the bottom of the dialog, which stays open with the user's input
+untouched.
 
-After creation a room's name and auto-deletion settings cannot change (the API has no endpoint for
-it), so in edit mode they are shown read-only and only the config is sent, through
-``PUT /rooms/{id}/config``.
+Editing offers what creating does: the name and the auto-deletion settings go through
+``PATCH /rooms/{id}`` (only what changed; the room id and its links stay), the config through
+``PUT /rooms/{id}/config``. A room without an auto-deletion date shows "Never".
 """
 
 from __future__ import annotations
@@ -41,11 +42,7 @@ def mark_as_error(label: QLabel) -> None:
 
     The ``messageKind`` property lets a theme's style sheet restyle it.
     """
-    label.setProperty("messageKind", "error")
-    palette = label.palette()
-    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
-    palette.setColor(QPalette.ColorRole.WindowText, QColor("#ef9a9a" if dark else "#c62828"))
-    label.setPalette(palette)
+    set_error_colour(label, True)
     label.clear()
     label.hide()
 
@@ -55,6 +52,28 @@ def show_message(label: QLabel, text: str) -> None:
     label.setVisible(bool(text))
 
 
+def set_error_colour(label: QLabel, error: bool) -> None:
+    """Colour ``label``'s text as an error, or as normal text again.
+
+    The ``messageKind`` property is what the theme's style sheet colours (its error colour reads on the
+    theme's background); the palette is the fallback for a window without the app's style sheet.
+    """
+    label.setProperty("messageKind", "error" if error else None)
+    if error:
+        palette = label.palette()
+        dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
+        palette.setColor(QPalette.ColorRole.WindowText, QColor("#ef9a9a" if dark else "#c62828"))
+        label.setPalette(palette)
+    else:
+        label.setPalette(QPalette())  # nothing of its own: the parent's colours again
+    label.style().unpolish(label)
+    label.style().polish(label)
+
+
+#: The auto-deletion field shows "Never" at this value (QDateTimeEdit's special value: its minimum).
+_NEVER = QDateTime(QDate(2000, 1, 1), QTime(0, 0))
+
+
 def _select(combo: QComboBox, value: str) -> None:
     index = combo.findData(value)
     if index >= 0:
@@ -62,13 +81,15 @@ def _select(combo: QComboBox, value: str) -> None:
 
 
 class RoomFormDialog(QDialog):
-    """Create a room (``room`` is None) or edit the config of ``room`` (which must carry its config).
+    """Create a room (``room`` is None) or edit ``room`` (which must carry its config).
 
     ``await submit()`` is what the OK button runs; on success ``result_room`` holds the room the server
     returned and the dialog is accepted.
 
     Signals:
-        saved(object): the created or updated MeetRoom, emitted just before the dialog accepts.
+        saved(object): the created or updated MeetRoom, emitted whenever the server stored a change
+            (just before the dialog accepts, or when a second request of an edit failed after the first
+            was saved, so that a list shows what the server has).
     """
 
     saved = Signal(object)
@@ -86,7 +107,7 @@ class RoomFormDialog(QDialog):
         ui = self.ui
         self._ok = ui.buttonBox.button(QDialogButtonBox.StandardButton.Ok)
         self._ok.setDefault(True)  # Enter anywhere in the form submits
-        ui.nameEdit.setMaxLength(ROOM_NAME_MAX)
+        # no maxLength: a pasted long name is kept whole, counted and explained, never cut mid-word
         # wide enough to show a name of the longest length in the user's font (follows DPI and font size)
         ui.nameEdit.setMinimumWidth(ui.nameEdit.fontMetrics().averageCharWidth() * ROOM_NAME_MAX)
         self._fill_choices()
@@ -102,12 +123,18 @@ class RoomFormDialog(QDialog):
         for label, _field in self._error_labels.values():
             mark_as_error(label)
         mark_as_error(ui.formError)
+        ui.autoDeletionEdit.setMinimumDateTime(_NEVER)
+        ui.autoDeletionEdit.setSpecialValueText(self.tr("Never"))
+        # the date shown when automatic deletion is ticked (the room's, or a proposal)
+        self._chosen_date = QDateTime(QDate.currentDate().addDays(1), QTime(23, 59))
+        self._name_was_too_long = False
         self._set_busy(False)
 
         ui.advancedToggle.toggled.connect(self._show_advanced)
-        ui.autoDeleteCheck.toggled.connect(self._update_enabled)
+        ui.autoDeleteCheck.toggled.connect(self._auto_delete_toggled)
         ui.recordingCheck.toggled.connect(self._update_enabled)
         ui.nameEdit.textEdited.connect(lambda _text: self._clear_error("roomName"))
+        ui.nameEdit.textChanged.connect(self._count_name)
         ui.autoDeletionEdit.dateTimeChanged.connect(lambda _value: self._clear_error("autoDeletionDate"))
         ui.buttonBox.accepted.connect(self._ok_clicked)
         ui.buttonBox.rejected.connect(self.reject)
@@ -117,6 +144,7 @@ class RoomFormDialog(QDialog):
         else:
             self._prefill_edit(room)
         self._update_enabled()
+        self._count_name()
         self._show_advanced(ui.advancedToggle.isChecked())
 
     # set-up ------------------------------------------------------------------------------------------
@@ -135,9 +163,9 @@ class RoomFormDialog(QDialog):
         ui = self.ui
         self.setWindowTitle(self.tr("New room"))
         self._ok.setText(self.tr("Create room"))
-        ui.autoDeletionNote.hide()
         # OpenVidu Meet's wizard proposes the end of a day; tomorrow's is always more than an hour away.
-        ui.autoDeletionEdit.setDateTime(QDateTime(QDate.currentDate().addDays(1), QTime(23, 59)))
+        ui.autoDeleteCheck.setChecked(False)
+        ui.autoDeletionEdit.setDateTime(_NEVER)
         policy = AutoDeletionPolicy()
         _select(ui.withMeetingCombo, policy.withMeeting)
         _select(ui.withRecordingsCombo, policy.withRecordings)
@@ -150,26 +178,23 @@ class RoomFormDialog(QDialog):
         self.setWindowTitle(self.tr("Edit room “{name}”").format(name=name))
         self._ok.setText(self.tr("Save changes"))
         ui.nameEdit.setText(name)
-        ui.nameEdit.setReadOnly(True)
-        ui.nameEdit.setClearButtonEnabled(False)
-        ui.nameHint.setText(self.tr("A room's name cannot be changed after it is created."))
+        ui.nameHint.setText(self.tr("Renaming keeps the room's links: links already shared still work."))
         if room.autoDeletionDate is not None:
+            self._chosen_date = QDateTime.fromMSecsSinceEpoch(room.autoDeletionDate)
+            ui.autoDeletionEdit.setDateTime(self._chosen_date)
             ui.autoDeleteCheck.setChecked(True)
-            ui.autoDeletionEdit.setDateTime(QDateTime.fromMSecsSinceEpoch(room.autoDeletionDate))
         else:
             ui.autoDeleteCheck.setChecked(False)
-            ui.autoDeleteCheck.setText(self.tr("This room is not deleted automatically"))
+            ui.autoDeletionEdit.setDateTime(_NEVER)
         policy = room.autoDeletionPolicy or AutoDeletionPolicy()
         _select(ui.withMeetingCombo, policy.withMeeting)
         _select(ui.withRecordingsCombo, policy.withRecordings)
-        for widget in (ui.autoDeleteCheck, ui.autoDeletionEdit, ui.withMeetingCombo, ui.withRecordingsCombo):
-            widget.setEnabled(False)
         assert room.config is not None
         self._set_config(room.config)
         # the settings are what there is to edit: show them, without the toggle
         ui.advancedToggle.setChecked(True)
         ui.advancedToggle.hide()
-        ui.chatCheck.setFocus()
+        ui.nameEdit.setFocus()
 
     def _set_config(self, config: RoomConfig) -> None:
         ui = self.ui
@@ -184,10 +209,45 @@ class RoomFormDialog(QDialog):
         ui.advancedToggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
         self.adjustSize()
 
+    def _auto_delete_toggled(self, dated: bool) -> None:
+        edit = self.ui.autoDeletionEdit
+        if dated:
+            edit.setDateTime(self._chosen_date)
+        else:
+            if edit.dateTime() != _NEVER:
+                self._chosen_date = edit.dateTime()  # given back if the box is ticked again
+            edit.setDateTime(_NEVER)
+        self._update_enabled()
+
+    def _count_name(self) -> None:
+        """The live counter next to the name, and a sentence while the name is too long."""
+        ui = self.ui
+        length = len(ui.nameEdit.text().strip())
+        ui.nameCounter.setText(f"{length}/{ROOM_NAME_MAX}")
+        ui.nameCounter.setAccessibleDescription(
+            self.tr("{length} of at most {n} characters").format(length=length, n=ROOM_NAME_MAX)
+        )
+        too_long = length > ROOM_NAME_MAX
+        if too_long != (ui.nameCounter.property("messageKind") == "error"):
+            set_error_colour(ui.nameCounter, too_long)
+        if too_long:
+            text = self._name_too_long_text(length)
+            if ui.nameError.text() != text:
+                show_message(ui.nameError, text)
+                ui.nameEdit.setAccessibleDescription(text)
+                self.adjustSize()
+        elif self._name_was_too_long:
+            self._clear_error("roomName")
+        self._name_was_too_long = too_long
+
+    def _name_too_long_text(self, length: int) -> str:
+        return self.tr("The name has {length} characters: a room name can have at most {n}.").format(
+            length=length, n=ROOM_NAME_MAX
+        )
+
     def _update_enabled(self) -> None:
         ui = self.ui
-        editable = self.room is None
-        dated = ui.autoDeleteCheck.isChecked() and editable
+        dated = ui.autoDeleteCheck.isChecked()
         for widget in (ui.autoDeletionEdit, ui.withMeetingCombo, ui.withRecordingsCombo):
             widget.setEnabled(dated)
         ui.recordingAccessCombo.setEnabled(ui.recordingCheck.isChecked())
@@ -220,6 +280,28 @@ class RoomFormDialog(QDialog):
             return None
         return self.ui.autoDeletionEdit.dateTime().toMSecsSinceEpoch()
 
+    def policy(self) -> AutoDeletionPolicy:
+        return AutoDeletionPolicy.model_validate(
+            {
+                "withMeeting": self.ui.withMeetingCombo.currentData(),
+                "withRecordings": self.ui.withRecordingsCombo.currentData(),
+            }
+        )
+
+    def update_body(self) -> dict[str, Any]:
+        """The ``PATCH /rooms/{id}`` body of an edit: only what differs from the room (may be empty)."""
+        assert self.room is not None
+        body: dict[str, Any] = {}
+        name = self.ui.nameEdit.text().strip()
+        if name != (self.room.roomName or self.room.roomId):
+            body["roomName"] = name
+        date = self.auto_deletion_date()
+        if date != self.room.autoDeletionDate:
+            body["autoDeletionDate"] = date  # None clears it
+        if date is not None and self.policy() != (self.room.autoDeletionPolicy or AutoDeletionPolicy()):
+            body["autoDeletionPolicy"] = self.policy().model_dump()
+        return body
+
     def create_body(self) -> dict[str, Any]:
         """The ``POST /rooms`` body: only what the user chose (the server fills in its defaults)."""
         body: dict[str, Any] = {}
@@ -241,12 +323,15 @@ class RoomFormDialog(QDialog):
     def local_errors(self) -> dict[str, str]:
         """Problems found before sending, keyed like the server's field errors."""
         errors: dict[str, str] = {}
-        if self.editing:
-            return errors
-        if len(self.ui.nameEdit.text().strip()) > ROOM_NAME_MAX:
-            errors["roomName"] = self.tr("A room name can have at most {n} characters.").format(n=ROOM_NAME_MAX)
+        name = self.ui.nameEdit.text().strip()
+        if len(name) > ROOM_NAME_MAX:
+            errors["roomName"] = self._name_too_long_text(len(name))
+        elif self.editing and not name:
+            errors["roomName"] = self.tr("Type a name for the room.")
         date = self.auto_deletion_date()
-        if date is not None and date < now_ms() + MIN_AUTO_DELETION_DELAY_MS:
+        # an edit sends the date only when it changed: a kept date that is now close is not refused
+        changed = not self.editing or "autoDeletionDate" in self.update_body()
+        if date is not None and changed and date < now_ms() + MIN_AUTO_DELETION_DELAY_MS:
             errors["autoDeletionDate"] = self.tr("Pick a time at least 1 hour from now.")
         return errors
 
@@ -284,10 +369,21 @@ class RoomFormDialog(QDialog):
     async def _send(self) -> MeetRoom | None:
         if self.room is None:
             return await self.client.create_room(self.create_body())
+        saved: MeetRoom | None = None
+        changes = self.update_body()
+        if changes:
+            saved = await self.client.update_room(self.room.roomId, changes)
+            self.room = saved  # what the server has now: a retry sends only what is left
         config = self.config()
-        if config == self.room.config:
-            return None
-        return await self.client.update_room_config(self.room.roomId, config)
+        if config != self.room.config:
+            try:
+                saved = await self.client.update_room_config(self.room.roomId, config)
+            except ApiError:
+                if saved is not None:
+                    self.saved.emit(saved)  # the name or date was stored: let the list show it
+                raise
+            self.room = saved
+        return saved
 
     def reject(self) -> None:
         # A sent request runs to its answer (at most the client's timeout), so that the user learns

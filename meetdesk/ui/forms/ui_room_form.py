@@ -1,6 +1,6 @@
 # Generated from ui/room_form.ui by ui/build.py — do not edit.
 # Edit the source and run `make forms`.
-# Source SHA-256: c933185497e635453c1ee28a0645d85e5e90a2d1dbad3c0ed02b4109098a6fd2
+# Source SHA-256: 1ca70b82b86653ba4ccf725c1d9aeeee09a02f8dd93501493e1c059818e26658
 # -*- coding: utf-8 -*-
 
 ################################################################################
@@ -44,17 +44,24 @@ class Ui_RoomForm(object):
 
         self.basicLayout.addWidget(self.nameEdit, 0, 1, 1, 1)
 
+        self.nameCounter = QLabel(RoomForm)
+        self.nameCounter.setObjectName(u"nameCounter")
+        self.nameCounter.setText(u"0/50")
+        self.nameCounter.setAlignment(Qt.AlignmentFlag.AlignRight|Qt.AlignmentFlag.AlignVCenter)
+
+        self.basicLayout.addWidget(self.nameCounter, 0, 2, 1, 1)
+
         self.nameHint = QLabel(RoomForm)
         self.nameHint.setObjectName(u"nameHint")
         self.nameHint.setWordWrap(True)
 
-        self.basicLayout.addWidget(self.nameHint, 1, 1, 1, 1)
+        self.basicLayout.addWidget(self.nameHint, 1, 1, 1, 2)
 
         self.nameError = QLabel(RoomForm)
         self.nameError.setObjectName(u"nameError")
         self.nameError.setWordWrap(True)
 
-        self.basicLayout.addWidget(self.nameError, 2, 1, 1, 1)
+        self.basicLayout.addWidget(self.nameError, 2, 1, 1, 2)
 
 
         self.mainLayout.addLayout(self.basicLayout)
@@ -127,12 +134,6 @@ class Ui_RoomForm(object):
         self.policyError.setWordWrap(True)
 
         self.autoDeletionLayout.addWidget(self.policyError, 5, 1, 1, 1)
-
-        self.autoDeletionNote = QLabel(self.autoDeletionGroup)
-        self.autoDeletionNote.setObjectName(u"autoDeletionNote")
-        self.autoDeletionNote.setWordWrap(True)
-
-        self.autoDeletionLayout.addWidget(self.autoDeletionNote, 6, 0, 1, 2)
 
 
         self.advancedLayout.addWidget(self.autoDeletionGroup)
@@ -272,6 +273,9 @@ class Ui_RoomForm(object):
         self.nameEdit.setAccessibleName(QCoreApplication.translate("RoomForm", u"Room name", None))
 #endif // QT_CONFIG(accessibility)
         self.nameEdit.setPlaceholderText(QCoreApplication.translate("RoomForm", u"Room", None))
+#if QT_CONFIG(accessibility)
+        self.nameCounter.setAccessibleName(QCoreApplication.translate("RoomForm", u"Name length", None))
+#endif // QT_CONFIG(accessibility)
         self.nameHint.setText(QCoreApplication.translate("RoomForm", u"Optional: an empty name gives \u201cRoom\u201d.", None))
 #if QT_CONFIG(accessibility)
         self.nameError.setAccessibleName(QCoreApplication.translate("RoomForm", u"Room name problem", None))
@@ -306,7 +310,6 @@ class Ui_RoomForm(object):
 #if QT_CONFIG(accessibility)
         self.policyError.setAccessibleName(QCoreApplication.translate("RoomForm", u"Auto-deletion policy problem", None))
 #endif // QT_CONFIG(accessibility)
-        self.autoDeletionNote.setText(QCoreApplication.translate("RoomForm", u"Automatic deletion is chosen when a room is created and cannot be changed afterwards.", None))
         self.recordingGroup.setTitle(QCoreApplication.translate("RoomForm", u"Recording", None))
 #if QT_CONFIG(accessibility)
         self.recordingCheck.setAccessibleName(QCoreApplication.translate("RoomForm", u"Allow recording", None))

@@ -63,6 +63,7 @@ from meetdesk.core.models import (
     WithRecordings,
 )
 from meetdesk.core.permissions import Role
+from meetdesk.core.signalling import ParticipantInfo
 
 __all__ = [
     "ApiError",
@@ -618,6 +619,27 @@ class MeetDeskClient:
         """The role a room link's secret grants (BadRequest if the secret is not the room's)."""
         path = f"{INTERNAL}/rooms/{_segment(room_id, 'room_id')}/roles/{_segment(secret, 'secret')}"
         return self._parse(RoomRole, await self._request("GET", path))
+
+    # meetings (a moderator's participant token) --------------------------------------------------
+
+    async def mute_participant(self, room_id: str, identity: str) -> ParticipantInfo:
+        """Mute someone: the server stops forwarding their microphone until they unmute."""
+        path = f"{INTERNAL}/meetings/{_segment(room_id, 'room_id')}/participants/{_segment(identity, 'identity')}/mute"
+        response = await self._request("POST", path)
+        return _validate(ParticipantInfo, response, self._object(response).get("participant"))
+
+    async def mute_everyone(self, room_id: str) -> list[str]:
+        """Mute everyone but the caller; returns the identities whose microphone was on."""
+        response = await self._request("POST", f"{INTERNAL}/meetings/{_segment(room_id, 'room_id')}/mute")
+        muted = self._object(response).get("muted")
+        if not isinstance(muted, list) or not all(isinstance(item, str) for item in muted):
+            raise _unexpected(response, "The server's answer has no list of muted participants")
+        return muted
+
+    async def lock_meeting(self, room_id: str, locked: bool) -> None:
+        """Lock the meeting (nobody new may join) or unlock it."""
+        path = f"{INTERNAL}/meetings/{_segment(room_id, 'room_id')}/lock"
+        await self._request("PUT", path, body={"locked": locked})
 
     # global configuration ------------------------------------------------------------------------
 

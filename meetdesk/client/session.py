@@ -46,7 +46,12 @@ from meetdesk.core.signalling import (
     Leave,
     Left,
     LeftReason,
+    LockMeeting,
     MediaState,
+    MeetingLocked,
+    Muted,
+    MuteEveryone,
+    MuteParticipant,
     PublishAnswer,
     RaiseHand,
     Resubscribe,
@@ -148,6 +153,7 @@ class MeetingSession:
         self._republisher: asyncio.Task[None] | None = None
         self._level_task: asyncio.Task[None] | None = None
         self._leaving = False
+        self._locked = False
         self._finished = False
         self._recovering = False
         #: media connections being rebuilt ("publisher", "subscriber"): the state is reconnecting meanwhile
@@ -220,6 +226,7 @@ class MeetingSession:
                 await signalling.close()
             return
         self._signalling, self.joined = signalling, joined
+        self._locked = joined.locked
         self._reader = asyncio.create_task(self._read(signalling), name=f"session-{self.name}")
         if joined.resumed:
             self._refresh_state()
@@ -369,6 +376,23 @@ class MeetingSession:
     async def end_meeting(self) -> None:
         await self.send(EndMeeting())
 
+    async def mute(self, identity: str) -> None:
+        """Mute someone (moderators): the server stops forwarding their microphone until they unmute."""
+        await self.send(MuteParticipant(identity=identity))
+
+    async def mute_everyone(self) -> None:
+        """Mute everyone else (moderators)."""
+        await self.send(MuteEveryone())
+
+    async def lock(self, locked: bool) -> None:
+        """Lock the meeting so that nobody new joins, or unlock it (moderators)."""
+        await self.send(LockMeeting(locked=locked))
+
+    @property
+    def locked(self) -> bool:
+        """Whether the meeting is locked (nobody new may join)."""
+        return self._locked
+
     # media -----------------------------------------------------------------------------------------
 
     async def publish(self) -> None:
@@ -512,6 +536,14 @@ class MeetingSession:
             self._publisher.refuse(PublishError(message.message, message.code))
         elif isinstance(message, RoleChanged):
             self.token = message.token
+        elif isinstance(message, MeetingLocked):
+            self._locked = message.locked
+        elif isinstance(message, Muted):
+            # the server holds the microphone already; the mic goes off here too, so that what this side
+            # shows and sends agrees, and unmuting (set_media) is what lifts the mute
+            logger.info("Session(%s) muted by %s", self.name, message.by)
+            self._publisher.set_enabled(audio=False, video=self._publisher.video_enabled)
+            await self._send_media_state()
 
     async def _recover(self, *, resume: bool) -> None:
         """The socket is gone: resume, or rejoin from scratch, within the retry policy's bounds."""

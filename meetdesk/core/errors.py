@@ -65,6 +65,10 @@ class Conflict(MeetDeskError):
     error = "Conflict"
 
 
+class RoomClosed(Conflict):
+    """The room is closed (or its meeting locked): nobody new may join."""
+
+
 class PayloadTooLarge(MeetDeskError):
     error = "Payload Too Large"
 

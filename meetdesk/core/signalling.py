@@ -29,6 +29,9 @@ class LeftReason(StrEnum):
     NETWORK_DISCONNECT = "network_disconnect"
     SERVER_SHUTDOWN = "server_shutdown"
     DUPLICATE_IDENTITY = "duplicate_identity"
+    #: the room was deleted while its meeting ran (OpenVidu Meet says ``meeting_ended``; LiveKit's
+    #: ``ROOM_DELETED`` names it): the participant cannot come back with the same link
+    ROOM_DELETED = "room_deleted"
     UNKNOWN = "unknown"
 
 
@@ -126,6 +129,26 @@ class EndMeeting(_Msg):
     type: Literal["end_meeting"] = "end_meeting"
 
 
+class MuteParticipant(_Msg):
+    """A moderator mutes someone: the server stops forwarding their microphone until they unmute."""
+
+    type: Literal["mute"] = "mute"
+    identity: Identity
+
+
+class MuteEveryone(_Msg):
+    """A moderator mutes everyone else in the meeting."""
+
+    type: Literal["mute_everyone"] = "mute_everyone"
+
+
+class LockMeeting(_Msg):
+    """A moderator locks the meeting (no new joins: the room is closed) or unlocks it (open again)."""
+
+    type: Literal["lock"] = "lock"
+    locked: bool
+
+
 class Leave(_Msg):
     type: Literal["leave"] = "leave"
 
@@ -148,6 +171,9 @@ ClientMessage = Annotated[
     | Kick
     | SetRole
     | EndMeeting
+    | MuteParticipant
+    | MuteEveryone
+    | LockMeeting
     | Leave
     | Ping,
     Field(discriminator="type"),
@@ -195,6 +221,8 @@ class Joined(_Msg):
     #: seconds the server keeps this participant after the socket drops, waiting for a resume
     reconnectGrace: float
     resumed: bool = False
+    #: whether the meeting is locked (no new joins)
+    locked: bool = False
 
 
 class PublishAnswer(_Msg):
@@ -255,6 +283,25 @@ class RoleChanged(_Msg):
     permissions: dict[str, Any]
 
 
+class Muted(_Msg):
+    """Sent to a participant a moderator muted: the server no longer forwards their microphone. Only they can
+    unmute (``media_state`` with ``audio`` true), which resumes forwarding."""
+
+    type: Literal["muted"] = "muted"
+    #: the moderator who did it
+    by: str
+    byName: str
+
+
+class MeetingLocked(_Msg):
+    """To everyone: a moderator locked or unlocked the meeting."""
+
+    type: Literal["meeting_locked"] = "meeting_locked"
+    locked: bool
+    by: str
+    byName: str
+
+
 class Left(_Msg):
     """The last message a participant gets: why it is out. The server closes the socket after it."""
 
@@ -266,7 +313,7 @@ class ErrorMessage(_Msg):
     type: Literal["error"] = "error"
     code: Literal[
         "malformed", "unknown_type", "too_large", "rate_limited", "forbidden", "not_joined", "invalid_sdp", "not_found",
-        "unauthorized", "chat_disabled", "bad_state",
+        "unauthorized", "chat_disabled", "bad_state", "room_closed",
     ]  # fmt: skip
     message: str
     #: the ``type`` of the message this answers, when it could be read
@@ -288,6 +335,8 @@ ServerMessage = Annotated[
     | ChatReceived
     | ReactionReceived
     | RoleChanged
+    | Muted
+    | MeetingLocked
     | Left
     | ErrorMessage
     | Pong,

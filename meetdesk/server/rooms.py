@@ -107,6 +107,8 @@ class RoomService:
         self.base_url = base_url
         self.page_tokens = page_tokens
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        #: rooms whose meeting a moderator locked (their status is closed until the meeting ends)
+        self._locked: set[str] = set()
         meetings.on_started(self._meeting_started)
         meetings.on_ended(self._meeting_ended)
 
@@ -218,12 +220,31 @@ class RoomService:
                 await self.rooms.save(room)
                 return 200, f"Room '{room_id}' has been closed", room
             if active:
-                # Reopening cancels a close (or delete) scheduled for the end of the meeting.
-                room = replace(room, meeting_end_action=MeetingEndAction.NONE)
+                # Reopening cancels a close (or delete) scheduled for the end of the meeting, and unlocks it.
+                room = replace(room, status=RoomStatus.ACTIVE_MEETING, meeting_end_action=MeetingEndAction.NONE)
+                self._locked.discard(room_id)
             else:
                 room = replace(room, status=RoomStatus.OPEN)
             await self.rooms.save(room)
             return 200, f"Room '{room_id}' has been opened", room
+
+    async def set_meeting_locked(self, room_id: str, locked: bool) -> bool:
+        """Lock the room's meeting (the room is ``closed`` while it runs: nobody new joins) or unlock it.
+        Returns whether the status changed. A lock ends with the meeting (see :meth:`_finish_meeting`)."""
+        async with self._locks[room_id]:
+            room = await self.get(room_id)
+            if not self.meetings.is_active(room_id):
+                raise Conflict(f"Room '{room_id}' has no meeting under way to lock", error="Room Error")
+            status = RoomStatus.CLOSED if locked else RoomStatus.ACTIVE_MEETING
+            if room.status is status:
+                return False
+            await self.rooms.save(replace(room, status=status))
+            if locked:
+                self._locked.add(room_id)
+            else:
+                self._locked.discard(room_id)
+            logger.info("Room(%s) meeting %s", room_id, "locked" if locked else "unlocked")
+            return True
 
     async def delete(self, room_id: str, with_meeting: WithMeeting, with_recordings: WithRecordings) -> DeletionOutcome:
         """Delete, close or schedule, per the deletion matrix. Raises NotFound for an unknown room."""
@@ -251,7 +272,7 @@ class RoomService:
                 logger.info("Room(%s) closed (%s)", room_id, decision.code)
         # The room's record already says what happens, so the end hook below has nothing left to apply.
         if Step.END_MEETING in decision.steps:
-            await self.meetings.end(room_id, "meeting_ended")
+            await self.meetings.end(room_id, "room_deleted" if Step.DELETE_ROOM in decision.steps else "meeting_ended")
         return DeletionOutcome(room_id, decision, message, self.to_api(room))
 
     # meeting hooks ---------------------------------------------------------------------------------
@@ -281,8 +302,12 @@ class RoomService:
                 return
             # Recordings appeared during the meeting and may not be deleted: keep them, close the room.
             action = MeetingEndAction.CLOSE
+        locked = room.room_id in self._locked
+        self._locked.discard(room.room_id)
         if action is MeetingEndAction.CLOSE:
             status = RoomStatus.CLOSED
+        elif locked:
+            status = RoomStatus.OPEN  # a lock belongs to its meeting: the room opens again after it
         else:
             status = RoomStatus.CLOSED if room.status is RoomStatus.CLOSED else RoomStatus.OPEN
         await self.rooms.save(replace(room, status=status, meeting_end_action=MeetingEndAction.NONE))

@@ -12,10 +12,10 @@ from tests.integration.meeting_helpers import create_room, join
 
 # withMeeting, withRecordings, has recordings -> status, code, what the participant hears now, room after it leaves
 ROWS = [
-    ("force", "fail", False, 200, "room_with_active_meeting_deleted", "meeting_ended", None),
+    ("force", "fail", False, 200, "room_with_active_meeting_deleted", "room_deleted", None),
     ("when_meeting_ends", "fail", False, 202, "room_with_active_meeting_scheduled_to_be_deleted", None, None),
     ("fail", "force", False, 409, "room_has_active_meeting", None, "open"),
-    ("force", "force", True, 200, "room_with_active_meeting_and_recordings_deleted", "meeting_ended", None),
+    ("force", "force", True, 200, "room_with_active_meeting_and_recordings_deleted", "room_deleted", None),
     ("force", "close", True, 200, "room_with_active_meeting_closed", "meeting_ended", "closed"),
     ("force", "fail", True, 409, "room_with_active_meeting_has_recordings", None, "open"),
     ("when_meeting_ends", "force", True, 202, "room_with_active_meeting_and_recordings_scheduled_to_be_deleted", None,

@@ -273,5 +273,5 @@ async def test_deleting_the_room_ends_its_meeting(live_server: LiveServer) -> No
     async with live_server.http(**{"X-API-KEY": API_KEY}) as api:
         response = await api.delete(f"/api/v1/rooms/{room['roomId']}", params={"withMeeting": "force"})
         assert response.json()["successCode"] == "room_with_active_meeting_deleted"
-    assert (await ana.expect("left")).reason == "meeting_ended"  # type: ignore[union-attr]
+    assert (await ana.expect("left")).reason == "room_deleted"  # type: ignore[union-attr]
     assert await room_status(live_server, room["roomId"]) is None

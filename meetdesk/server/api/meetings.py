@@ -1,4 +1,4 @@
-"""``/internal-api/v1/meetings``: moderator actions on a live meeting (end, kick, change a role).
+"""``/internal-api/v1/meetings``: moderator actions on a live meeting (end, kick, change a role, mute, lock).
 
 Only a participant token of the room, with the moderator role *now* (a demotion takes effect at
 once), may call these: an API key or an admin token is a 401, a speaker or another room's moderator
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from meetdesk.core.errors import Forbidden, Unauthorized
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.permissions import Role
+from meetdesk.server.meeting import moderation
 from meetdesk.server.security import Caller, CallerKind, context, resolve_caller
 
 router = APIRouter(prefix="/internal-api/v1/meetings", tags=["Meetings"])
@@ -25,6 +26,11 @@ CallerDep = Annotated[Caller, Depends(resolve_caller)]
 class RoleUpdate(BaseModel):
     model_config = ConfigDict(strict=True)
     role: Literal["moderator", "speaker"]
+
+
+class LockUpdate(BaseModel):
+    model_config = ConfigDict(strict=True)
+    locked: bool
 
 
 def _moderator_of(request: Request, caller: Caller, raw_room_id: str) -> str:
@@ -64,3 +70,36 @@ async def change_role(
     return JSONResponse(
         {"message": f"Participant '{identity}' is now {body.role}", "participant": participant.info().model_dump()}
     )
+
+
+def _moderator(request: Request, caller: Caller, room_id: str) -> moderation.Moderator:
+    assert caller.identity is not None  # a participant token that may moderate has an identity
+    return moderation.Moderator.of(context(request).meetings, room_id, caller.identity)
+
+
+@router.post(
+    "/{roomId}/participants/{identity}/mute",
+    summary="Mute a participant: their microphone is no longer forwarded until they unmute",
+)
+async def mute_participant(request: Request, caller: CallerDep, roomId: str, identity: str) -> JSONResponse:
+    room_id = _moderator_of(request, caller, roomId)
+    participant = moderation.mute(context(request).meetings, room_id, identity, _moderator(request, caller, room_id))
+    return JSONResponse({"message": f"Participant '{identity}' muted", "participant": participant.info().model_dump()})
+
+
+@router.post("/{roomId}/mute", summary="Mute everyone in the meeting but the caller")
+async def mute_everyone(request: Request, caller: CallerDep, roomId: str) -> JSONResponse:
+    room_id = _moderator_of(request, caller, roomId)
+    muted = moderation.mute_everyone(context(request).meetings, room_id, _moderator(request, caller, room_id))
+    return JSONResponse(
+        {"message": f"{len(muted)} participant(s) muted", "muted": [participant.identity for participant in muted]}
+    )
+
+
+@router.put("/{roomId}/lock", summary="Lock the meeting (the room is closed to new participants) or unlock it")
+async def lock_meeting(request: Request, caller: CallerDep, roomId: str, body: LockUpdate) -> JSONResponse:
+    room_id = _moderator_of(request, caller, roomId)
+    ctx = context(request)
+    await moderation.lock(ctx.meetings, ctx.rooms, room_id, body.locked, _moderator(request, caller, room_id))
+    state = "locked" if body.locked else "unlocked"
+    return JSONResponse({"message": f"Meeting in room '{room_id}' {state}", "locked": body.locked})

@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from meetdesk.core.errors import Conflict, Forbidden, NotFound, Unauthorized
+from meetdesk.core.errors import Conflict, Forbidden, NotFound, RoomClosed, Unauthorized
 from meetdesk.core.models import RoomStatus, now_ms
 from meetdesk.core.permissions import Role, permissions
 from meetdesk.core.signalling import (
@@ -28,6 +28,7 @@ from meetdesk.core.signalling import (
     Joined,
     Left,
     LeftReason,
+    Muted,
     ParticipantInfo,
     ParticipantJoined,
     ParticipantLeft,
@@ -49,6 +50,8 @@ RECONNECT_GRACE_S = 20.0
 CHAT_HISTORY = 500
 SPEAKING_LEVEL = 0.05
 SPEAKER_HOLD_S = 0.6
+#: why everyone leaves when a meeting is ended for a reason other than a moderator's
+_END_REASONS = {"server_shutdown": LeftReason.SERVER_SHUTDOWN, "room_deleted": LeftReason.ROOM_DELETED}
 
 
 @dataclass(eq=False)
@@ -69,6 +72,8 @@ class Participant:
     level: float = 0.0
     level_at: float = 0.0
     grace_timer: asyncio.TimerHandle | None = None
+    #: the moderator who muted this participant: their microphone is not forwarded until they unmute
+    muted_by: str | None = None
 
     @property
     def reconnecting(self) -> bool:
@@ -118,6 +123,8 @@ class MediaRouter(Protocol):
 
     def participant_joined(self, participant: Participant) -> None: ...
 
+    def forward_audio(self, participant: Participant, on: bool) -> None: ...
+
 
 class MeetingEngine(MeetingRegistry):
     """Meetings with participants. Signals:
@@ -162,7 +169,7 @@ class MeetingEngine(MeetingRegistry):
         if meeting is not None and existing is not None and resume is not None and resume == existing.session_id:
             return await self._resume(meeting, existing, connection, room)
         if room.status is RoomStatus.CLOSED:
-            raise Conflict(f"Room '{room_id}' is closed and cannot be joined", error="Room Error")
+            raise RoomClosed(f"Room '{room_id}' is closed and cannot be joined", error="Room Error")
         if existing is not None:
             await self.remove(existing, LeftReason.DUPLICATE_IDENTITY)
         started = self.live(room_id) or await self.start(room_id)
@@ -195,6 +202,7 @@ class MeetingEngine(MeetingRegistry):
 
     def _joined(self, meeting: LiveMeeting, participant: Participant, room: Any, *, resumed: bool) -> Joined:
         return Joined(
+            locked=room.status is RoomStatus.CLOSED,
             sessionId=participant.session_id,
             you=participant.info(),
             participants=[p.info() for p in meeting.participants.values() if p is not participant],
@@ -247,7 +255,7 @@ class MeetingEngine(MeetingRegistry):
         meeting = self.live(room_id)
         gone: list[Participant] = []
         if meeting is not None:
-            left = LeftReason.SERVER_SHUTDOWN if reason == "server_shutdown" else LeftReason.MEETING_ENDED
+            left = _END_REASONS.get(reason, LeftReason.MEETING_ENDED)
             for participant in list(meeting.participants.values()):
                 mine = LeftReason.MEETING_ENDED_BY_SELF if participant.identity == by else left
                 del meeting.participants[participant.identity]
@@ -322,6 +330,30 @@ class MeetingEngine(MeetingRegistry):
         meeting.chat.append(message)
         meeting.broadcast(ChatReceived(message=message))
         return message
+
+    def set_media(self, participant: Participant, *, audio: bool, video: bool, screen: bool) -> None:
+        """What the participant sends now. Unmuting is theirs alone: it lifts a moderator's mute."""
+        if audio and participant.muted_by is not None:
+            participant.muted_by = None
+            if self.media is not None:
+                self.media.forward_audio(participant, True)
+            logger.info("Room(%s) participant %s unmuted", participant.room_id, participant.identity)
+        self.update(participant, audio=audio, video=video, screen=screen)
+
+    def mute(self, target: Participant, by: str, by_name: str) -> bool:
+        """A moderator mutes ``target``: its microphone is no longer forwarded, and it is told. False when it
+        was muted already (nothing sent)."""
+        if target.muted_by is not None and not target.audio:
+            return False
+        target.muted_by = by
+        if self.media is not None:
+            self.media.forward_audio(target, False)
+        was_on = target.audio
+        self.update(target, audio=False)
+        if was_on:
+            target.send(Muted(by=by, byName=by_name))
+        logger.info("Room(%s) participant %s muted by %s", target.room_id, target.identity, by)
+        return was_on
 
     def update(self, participant: Participant, **changes: Any) -> None:
         """Change what others see of a participant (media, hand, quality) and tell them, if anything changed."""

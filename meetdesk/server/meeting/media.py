@@ -199,6 +199,7 @@ class MediaRouter:
                 name=f"{participant.room_id}/{key}:{source}",
                 on_ended=lambda _f: self._resync_room(participant.room_id),
             )
+            forwarder.held = source == "microphone" and participant.muted_by is not None
             published.append(Published(forwarder, participant.identity, source, mid, key))
         for item in before.values():
             item.forwarder.close()
@@ -262,6 +263,13 @@ class MediaRouter:
 
     def participant_joined(self, participant: Participant) -> None:
         self._resync_room(participant.room_id)
+
+    def forward_audio(self, participant: Participant, on: bool) -> None:
+        """Forward ``participant``'s microphone to the others, or hold it (muted by a moderator)."""
+        peer = self._peers.get((participant.room_id, participant.identity))
+        for item in peer.published if peer is not None else []:
+            if item.source == "microphone":
+                item.forwarder.held = not on
 
     def peer_connections(
         self, room_id: str, identity: str

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from meetdesk.core.errors import MeetDeskError
+from meetdesk.core.errors import MeetDeskError, NotFound, RoomClosed
 from meetdesk.core.permissions import Role
 from meetdesk.core.signalling import (
     CLIENT_MESSAGE,
@@ -29,7 +29,10 @@ from meetdesk.core.signalling import (
     Kick,
     Leave,
     LeftReason,
+    LockMeeting,
     MediaState,
+    MuteEveryone,
+    MuteParticipant,
     Ping,
     Pong,
     PublishOffer,
@@ -41,6 +44,7 @@ from meetdesk.core.signalling import (
     SubscribeAnswer,
 )
 from meetdesk.server.context import ServerContext
+from meetdesk.server.meeting import moderation
 from meetdesk.server.meeting.connection import WebSocketConnection
 from meetdesk.server.meeting.engine import Participant
 
@@ -133,7 +137,10 @@ async def _admit(ctx: ServerContext, websocket: WebSocket, connection: WebSocket
             claims = ctx.tokens.decode(message.token, "participant")
             participant, joined = await ctx.meetings.join(claims, connection, message.resume)
         except MeetDeskError as exc:
-            code = "unauthorized" if exc.error == "Authentication Error" else "forbidden"
+            if isinstance(exc, RoomClosed):
+                code = "room_closed"
+            else:
+                code = "unauthorized" if exc.error == "Authentication Error" else "forbidden"
             connection.send(_error(code, exc.message, "join"))
             return None
         connection.send(joined)
@@ -160,7 +167,7 @@ async def _dispatch(ctx: ServerContext, participant: Participant, text: str) -> 
     except MeetDeskError as exc:
         if exc.error == "invalid_sdp":
             code = "invalid_sdp"
-        elif "not in room" in exc.message:
+        elif isinstance(exc, NotFound):
             code = "not_found"
         else:
             code = "bad_state"
@@ -185,7 +192,7 @@ async def _handle(ctx: ServerContext, participant: Participant, message: Any) ->
         await engine.remove(participant, LeftReason.VOLUNTARY_LEAVE)
         return False
     elif isinstance(message, MediaState):
-        engine.update(participant, audio=message.audio, video=message.video, screen=message.screen)
+        engine.set_media(participant, audio=message.audio, video=message.video, screen=message.screen)
     elif isinstance(message, AudioLevel):
         engine.audio_level(participant, message.level)
     elif isinstance(message, ConnectionQualityReport):
@@ -210,6 +217,21 @@ async def _handle(ctx: ServerContext, participant: Participant, message: Any) ->
         if _require_moderator(participant, "end_meeting"):
             await engine.end(participant.room_id, "meeting_ended", by=participant.identity)
             return False
+    elif isinstance(message, MuteParticipant | MuteEveryone | LockMeeting):
+        if _require_moderator(participant, message.type):
+            await _moderate(ctx, participant, message)
     elif isinstance(message, PublishOffer | SubscribeAnswer | Resubscribe):
         await engine.media_message(participant, message)
     return True
+
+
+async def _moderate(
+    ctx: ServerContext, participant: Participant, message: MuteParticipant | MuteEveryone | LockMeeting
+) -> None:
+    by = moderation.Moderator(participant.identity, participant.name)
+    if isinstance(message, MuteParticipant):
+        moderation.mute(ctx.meetings, participant.room_id, message.identity, by)
+    elif isinstance(message, MuteEveryone):
+        moderation.mute_everyone(ctx.meetings, participant.room_id, by)
+    else:
+        await moderation.lock(ctx.meetings, ctx.rooms, participant.room_id, message.locked, by)

@@ -14,6 +14,9 @@ per participant that receives it, on that participant's subscriber peer connecti
 ``bind_sender``; do those steps by hand to place the track some other way, e.g. ``replaceTrack``.)
 The publisher side should offer only :func:`forwarded_codecs` too.
 
+Setting ``forwarder.held`` stops forwarding without touching the connections (a moderator muted
+that microphone); clearing it resumes at the next frame.
+
 Fan-out is synchronous and never waits on a subscriber: each has a bounded queue (see
 :mod:`.track`). Keyframes are asked of the publisher with RTCP PLI whenever a subscriber needs one
 (a new subscriber, an overflow, a loss upstream, a PLI/FIR from a subscriber), at most once per
@@ -161,6 +164,8 @@ class TrackForwarder:
         self._tracks: list[ForwardedTrack] = []
         self._closed = False
         self._ended = False
+        #: while held, frames still arrive (and are counted) but none is forwarded: a muted microphone
+        self.held = False
         self._ssrc: int | None = None
         self._ts_origin: int | None = None
         self._keyframe_wanted = False
@@ -260,7 +265,7 @@ class TrackForwarder:
         if frame.keyframe and self.kind == "video":
             self._keyframes += 1
             self._keyframe_wanted = False
-        if self._tracks:
+        if self._tracks and not self.held:
             packet = av.Packet(frame.data)
             packet.pts = max(0, frame.timestamp - self._ts_origin)
             packet.time_base = self._time_base

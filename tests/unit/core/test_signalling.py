@@ -1,7 +1,18 @@
 import pytest
 from pydantic import ValidationError
 
-from meetdesk.core.signalling import CLIENT_MESSAGE, Resubscribe
+from meetdesk.core.signalling import (
+    CLIENT_MESSAGE,
+    SERVER_MESSAGE,
+    Left,
+    LeftReason,
+    LockMeeting,
+    MeetingLocked,
+    Muted,
+    MuteEveryone,
+    MuteParticipant,
+    Resubscribe,
+)
 
 
 def test_resubscribe_parses_as_a_client_message() -> None:
@@ -27,3 +38,39 @@ def test_an_unknown_type_is_refused() -> None:
     with pytest.raises(ValidationError) as exc:
         CLIENT_MESSAGE.validate_json('{"type": "resubscribe_all", "v": 1}')
     assert exc.value.errors()[0]["type"] == "union_tag_invalid"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"type": "mute", "v": 1, "identity": "p-1"}', MuteParticipant(identity="p-1")),
+        ('{"type": "mute_everyone", "v": 1}', MuteEveryone()),
+        ('{"type": "lock", "v": 1, "locked": true}', LockMeeting(locked=True)),
+    ],
+)
+def test_moderation_messages_parse(raw: str, expected: object) -> None:
+    assert CLIENT_MESSAGE.validate_json(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"type": "mute", "v": 1}',
+        '{"type": "mute", "v": 1, "identity": ""}',
+        '{"type": "lock", "v": 1, "locked": "yes"}',
+    ],
+)
+def test_moderation_messages_without_what_they_need_are_refused(raw: str) -> None:
+    with pytest.raises(ValidationError):
+        CLIENT_MESSAGE.validate_json(raw)
+
+
+def test_the_server_tells_who_muted_and_who_locked() -> None:
+    muted = SERVER_MESSAGE.validate_json('{"type": "muted", "v": 1, "by": "p-1", "byName": "Alice"}')
+    locked = SERVER_MESSAGE.validate_json(
+        '{"type": "meeting_locked", "v": 1, "locked": false, "by": "p-1", "byName": "Alice"}'
+    )
+    assert muted == Muted(by="p-1", byName="Alice")
+    assert locked == MeetingLocked(locked=False, by="p-1", byName="Alice")
+    left = SERVER_MESSAGE.validate_json('{"type": "left", "v": 1, "reason": "room_deleted"}')
+    assert left == Left(reason=LeftReason.ROOM_DELETED)

@@ -166,6 +166,7 @@ END_TEXTS: dict[str, tuple[str, str]] = {
     LeftReason.PARTICIPANT_KICKED: ("You were removed from the meeting", "A moderator removed you from this meeting."),
     LeftReason.MEETING_ENDED: ("The meeting has ended", "A moderator ended the meeting for everyone."),
     LeftReason.MEETING_ENDED_BY_SELF: ("The meeting has ended", "You ended the meeting for everyone."),
+    LeftReason.ROOM_DELETED: ("The room was deleted", "The meeting ended because its room no longer exists."),
     LeftReason.NETWORK_DISCONNECT: (
         "Disconnected from the meeting",
         "The connection to the meeting was lost and could not be restored.",
@@ -177,6 +178,10 @@ END_TEXTS: dict[str, tuple[str, str]] = {
     ),
     LeftReason.UNKNOWN: ("The meeting ended unexpectedly", "Something went wrong. You can try to join again."),
 }
+
+
+#: end reasons after which rejoining cannot work
+NO_WAY_BACK = frozenset({LeftReason.PARTICIPANT_KICKED, LeftReason.ROOM_DELETED})
 
 
 class EndPage(Card):
@@ -212,6 +217,6 @@ class EndPage(Card):
         self.text.setText(self.tr(text))
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
-        # a kicked participant may not come back in this meeting; everyone else may try
-        self.rejoin.setVisible(reason != LeftReason.PARTICIPANT_KICKED)
+        # a kicked participant may not come back in this meeting, nor anyone to a deleted room; the others may try
+        self.rejoin.setVisible(reason not in NO_WAY_BACK)
         self.back.setVisible(can_go_back)

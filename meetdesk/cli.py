@@ -23,6 +23,14 @@ def _parser() -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, help="port (default 6080; MEETDESK_PORT)")
     server.add_argument("--data-dir", type=Path, help="where the database lives (MEETDESK_DATA_DIR)")
     server.add_argument("--base-url", help="public address used in room links (MEETDESK_BASE_URL)")
+    server.add_argument(
+        "--tls",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="HTTPS/WSS (default: on unless --host is loopback; plain HTTP is refused off loopback; MEETDESK_TLS)",
+    )
+    server.add_argument("--tls-cert", type=Path, help="certificate (PEM) to serve instead of the server's own")
+    server.add_argument("--tls-key", type=Path, help="its private key (PEM)")
     open_ = commands.add_parser("open", help="join a room in a meeting window, from its link")
     open_.add_argument("link", help="room link: <server>/room/<roomId>?secret=...")
     open_.add_argument(
@@ -68,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_participant(args.link, AppOptions(profile_dir=args.profile_dir), synthetic=args.synthetic_devices)
     if command == "server":
-        from meetdesk.server.config import ServerSettings
+        from meetdesk.server.config import ServerSettings, SettingsError
         from meetdesk.server.main import run
 
         settings = ServerSettings.from_env(
@@ -76,8 +84,15 @@ def main(argv: list[str] | None = None) -> int:
             port=getattr(args, "port", None),
             data_dir=getattr(args, "data_dir", None),
             base_url=getattr(args, "base_url", None),
+            tls=getattr(args, "tls", None),
+            tls_cert_file=getattr(args, "tls_cert", None),
+            tls_key_file=getattr(args, "tls_key", None),
         )
-        run(settings)
+        try:
+            run(settings)
+        except SettingsError as exc:
+            print(f"meetdesk server: {exc}", file=sys.stderr)
+            return 2
         return 0
     if command == "join":
         from meetdesk.client.bot import run_bot

@@ -23,7 +23,6 @@ import re
 import ssl
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
 from urllib.parse import parse_qs, quote, urlsplit
@@ -35,6 +34,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from meetdesk.client.errors import (
     ApiError,
     BadRequest,
+    CertificateError,
+    CertificateMismatch,
     Conflict,
     ConnectionFailed,
     FieldError,
@@ -45,9 +46,18 @@ from meetdesk.client.errors import (
     TooManyRequests,
     Unauthorized,
     UnexpectedResponse,
+    UnknownCertificate,
     ValidationError,
     error_from_response,
 )
+from meetdesk.client.tls import (
+    KnownServers,
+    authority_context,
+    certificate_problem,
+    is_certificate_failure,
+    server_context,
+)
+from meetdesk.core.fingerprint import is_pin
 from meetdesk.core.models import (
     MeetRoom,
     MeetRoomTheme,
@@ -72,6 +82,8 @@ __all__ = [
     "BulkDeletionFailure",
     "BulkDeletionResult",
     "BulkDeletionSuccess",
+    "CertificateError",
+    "CertificateMismatch",
     "Conflict",
     "ConnectionFailed",
     "Credentials",
@@ -89,6 +101,7 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "UnexpectedResponse",
+    "UnknownCertificate",
     "ValidationError",
     "parse_room_link",
 ]
@@ -152,15 +165,18 @@ class Credentials:
 
 @dataclass(frozen=True)
 class RoomLink:
-    """A room link ``<base_url>/room/<room_id>?secret=<secret>``, taken apart."""
+    """A room link ``<base_url>/room/<room_id>?secret=<secret>[#fp=<pin>]``, taken apart. ``pin``: the
+    fingerprint of the server's certificate, which MeetDesk clients then insist on (see client/tls.py)."""
 
     base_url: str
     room_id: str
     secret: str = field(repr=False)
+    pin: str | None = None
 
     @property
     def url(self) -> str:
-        return f"{self.base_url}/room/{self.room_id}?secret={quote(self.secret, safe='')}"
+        fragment = f"#fp={self.pin}" if self.pin else ""
+        return f"{self.base_url}/room/{self.room_id}?secret={quote(self.secret, safe='')}{fragment}"
 
 
 _ROOM_PATH = re.compile(r"^(?P<prefix>.*)/room/(?P<room_id>[A-Za-z0-9_-]+)/?$")
@@ -178,8 +194,13 @@ def parse_room_link(url: str) -> RoomLink:
     secrets = parse_qs(parts.query).get("secret", [])
     if len(secrets) != 1 or not secrets[0].strip():
         raise ValueError(f"Not a room link: it needs exactly one non-empty secret ({expected})")
+    pins = parse_qs(parts.fragment).get("fp", [])
+    if pins and (len(pins) != 1 or not is_pin(pins[0])):
+        raise ValueError("Not a room link: its certificate fingerprint (#fp=) is damaged; copy the whole link again")
+    if pins and parts.scheme != "https":
+        raise ValueError("Not a room link: it pins a certificate but starts with http://; copy the whole link again")
     base_url = f"{parts.scheme}://{parts.netloc}{match['prefix']}".rstrip("/")
-    return RoomLink(base_url, match["room_id"], secrets[0].strip())
+    return RoomLink(base_url, match["room_id"], secrets[0].strip(), pins[0] if pins else None)
 
 
 # --- result models -------------------------------------------------------------------------------
@@ -305,12 +326,6 @@ def _is_partial_failure(response: httpx.Response) -> bool:
     return isinstance(data, dict) and isinstance(data.get("failed"), list)
 
 
-@cache
-def _tls_context() -> ssl.SSLContext:
-    """One verifying TLS context for every client: building one (loading the CA bundle) costs tens of ms."""
-    return ssl.create_default_context()
-
-
 def _query(**params: str | int | None) -> dict[str, str | int]:
     return {key: value for key, value in params.items() if value is not None}
 
@@ -327,6 +342,8 @@ class MeetDeskClient:
         participant_token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
+        pin: str | None = None,
+        known: KnownServers | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -334,15 +351,13 @@ class MeetDeskClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.credentials = Credentials(api_key, access_token, None, participant_token)
+        #: the certificate pin (a room link's ``#fp=``); ``known``: pins a person confirmed (see client/tls.py)
+        self.pin = pin
+        self.known = known
+        self._transport = transport
         self._refresh_lock = asyncio.Lock()
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            transport=transport,
-            timeout=httpx.Timeout(timeout),
-            verify=_tls_context(),
-            headers={"Accept": "application/json"},
-            follow_redirects=False,
-        )
+        self._http_lock = asyncio.Lock()
+        self._http_client: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
         return f"MeetDeskClient({self.base_url!r}, {self.credentials!r})"
@@ -356,7 +371,28 @@ class MeetDeskClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._http_client is not None:
+            await self._http_client.aclose()
+
+    async def ssl_context(self) -> ssl.SSLContext | None:
+        """The TLS context this client trusts the server with (None for http://); checks the pin first.
+        Raises CertificateMismatch or ConnectionFailed. The signalling socket uses the same one."""
+        return await server_context(self.base_url, pin=self.pin, known=self.known, timeout=self.timeout)
+
+    async def _http(self) -> httpx.AsyncClient:
+        """The HTTP client, made at the first request: an https server's certificate is checked first."""
+        async with self._http_lock:
+            if self._http_client is None:
+                verify = authority_context() if self._transport is not None else await self.ssl_context()
+                self._http_client = httpx.AsyncClient(
+                    base_url=self.base_url,
+                    transport=self._transport,
+                    timeout=httpx.Timeout(self.timeout),
+                    verify=verify or authority_context(),
+                    headers={"Accept": "application/json"},
+                    follow_redirects=False,
+                )
+            return self._http_client
 
     # plumbing ------------------------------------------------------------------------------------
 
@@ -374,13 +410,18 @@ class MeetDeskClient:
     async def _send(
         self, method: str, path: str, params: Mapping[str, str | int] | None, body: Any, headers: Mapping[str, str]
     ) -> httpx.Response:
+        http = await self._http()
         try:
-            response = await self._http.request(
+            response = await http.request(
                 method, path, params=params, json=body, headers={**self._auth_headers(), **headers}
             )
         except httpx.TimeoutException as exc:
             raise ConnectionFailed(self.base_url, f"no answer within {self.timeout:g} s") from exc
         except httpx.TransportError as exc:
+            if is_certificate_failure(exc):
+                raise await certificate_problem(
+                    self.base_url, pin=self.pin, known=self.known, timeout=self.timeout
+                ) from exc
             raise ConnectionFailed(self.base_url, str(exc) or type(exc).__name__) from exc
         logger.debug("%s %s -> %d", method, _redact(path), response.status_code)
         return response

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import httpx
+
+from meetdesk.core.fingerprint import pin_for_people
 
 __all__ = [
     "ApiError",
     "BadRequest",
+    "CertificateError",
+    "CertificateMismatch",
     "Conflict",
     "ConnectionFailed",
     "FieldError",
@@ -26,6 +31,7 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "UnexpectedResponse",
+    "UnknownCertificate",
     "ValidationError",
     "error_from_response",
 ]
@@ -118,6 +124,55 @@ class ConnectionFailed(ApiError):
         super().__init__(None, "Connection Failed", f"Cannot reach the MeetDesk server at {base_url}: {reason}")
         self.base_url = base_url
         self.reason = reason
+
+
+class CertificateError(ApiError):
+    """The server's TLS certificate is not the one this client may trust, so nothing was sent to it.
+    ``presented`` is the pin of the certificate it showed (``sha256:…``)."""
+
+    def __init__(self, base_url: str, presented: str, message: str) -> None:
+        super().__init__(None, "Untrusted Certificate", message)
+        self.base_url = base_url
+        self.presented = presented
+
+
+class CertificateMismatch(CertificateError):
+    """The certificate does not match the pin: the link's (``from_link``) or the one remembered for this server."""
+
+    def __init__(self, base_url: str, expected: str, presented: str, *, from_link: bool) -> None:
+        host = _host(base_url)
+        if from_link:
+            message = (
+                f"The server at {host} presented a certificate that does not match the fingerprint in the link, so "
+                "MeetDesk did not connect: someone may be intercepting the connection, or the server's certificate "
+                "was replaced. Ask for a new link."
+            )
+        else:
+            message = (
+                f"The certificate of {host} changed since you last connected, so MeetDesk refused it: someone may "
+                "be intercepting the connection. If its administrator replaced it, check the new fingerprint "
+                f"({pin_for_people(presented)}) with them before trusting it."
+            )
+        super().__init__(base_url, presented, message)
+        self.expected = expected
+        self.from_link = from_link
+
+
+class UnknownCertificate(CertificateError):
+    """No pin is known for this server and no certificate authority vouches for it: a person may confirm
+    the fingerprint once (as SSH asks), after which it is remembered."""
+
+    def __init__(self, base_url: str, presented: str) -> None:
+        super().__init__(
+            base_url,
+            presented,
+            f"No certificate authority vouches for the certificate of {_host(base_url)}. Its fingerprint is "
+            f"{pin_for_people(presented)}: trust it only if that is the fingerprint the server shows.",
+        )
+
+
+def _host(base_url: str) -> str:
+    return urlsplit(base_url).netloc or base_url
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {

@@ -15,6 +15,7 @@ from meetdesk.client.api import MeetDeskClient, RoomLink, parse_room_link
 from meetdesk.client.errors import (
     ApiError,
     BadRequest,
+    CertificateError,
     Conflict,
     ConnectionFailed,
     Forbidden,
@@ -34,6 +35,7 @@ class ErrorReason(StrEnum):
     CLOSED_ROOM = "closed-room"
     UNAUTHORIZED = "unauthorized"
     UNREACHABLE = "unreachable"
+    UNTRUSTED_CERTIFICATE = "untrusted-certificate"
     INTERNAL_ERROR = "internal-error"
 
 
@@ -46,6 +48,7 @@ TITLES: dict[ErrorReason, str] = {
     ErrorReason.CLOSED_ROOM: "This room is closed",
     ErrorReason.UNAUTHORIZED: "Sign-in required",
     ErrorReason.UNREACHABLE: "The server cannot be reached",
+    ErrorReason.UNTRUSTED_CERTIFICATE: "The server could not prove who it is",
     ErrorReason.INTERNAL_ERROR: "Something went wrong on the server",
 }
 
@@ -106,7 +109,7 @@ async def inspect_link(text: str, *, timeout: float = 10.0) -> RoomInfo:
     permissions and the server's meeting theme. Raises :class:`LinkProblem`."""
     link = parse_link(text)
     try:
-        async with MeetDeskClient(link.base_url, timeout=timeout) as api:
+        async with MeetDeskClient(link.base_url, timeout=timeout, pin=link.pin) as api:
             # a token without a name: lets this caller read its room (and browse recordings), not join
             api.credentials.participant_token = await api.participant_token(link.room_id, link.secret)
             role = await api.room_role(link.room_id, link.secret)
@@ -125,6 +128,8 @@ async def inspect_link(text: str, *, timeout: float = 10.0) -> RoomInfo:
 
 def _problem(exc: ApiError, link: RoomLink) -> LinkProblem:
     room = link.room_id
+    if isinstance(exc, CertificateError):
+        return LinkProblem(ErrorReason.UNTRUSTED_CERTIFICATE, exc.message)
     if isinstance(exc, ConnectionFailed):
         return LinkProblem(ErrorReason.UNREACHABLE, f"{exc.message} Check your network, or ask for a new link.")
     if isinstance(exc, NotFound):

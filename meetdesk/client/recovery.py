@@ -94,10 +94,10 @@ async def reconnect(
         await asyncio.sleep(delay)
         try:
             if not rejoin:
-                signalling = await SignallingClient.connect(link.base_url, token, resume=session_id)
+                signalling = await SignallingClient.connect(link.base_url, token, resume=session_id, pin=link.pin)
                 return Reconnected(signalling, token, rejoined=False)
             fresh = await _new_token(link, name)
-            signalling = await SignallingClient.connect(link.base_url, fresh)
+            signalling = await SignallingClient.connect(link.base_url, fresh, pin=link.pin)
             return Reconnected(signalling, fresh, rejoined=True)
         except (ConnectionFailed, ServerError, TooManyRequests) as exc:
             last_problem = str(exc)
@@ -114,5 +114,5 @@ async def reconnect(
 
 
 async def _new_token(link: RoomLink, name: str) -> str:
-    async with MeetDeskClient(link.base_url) as api:
+    async with MeetDeskClient(link.base_url, pin=link.pin) as api:
         return await api.participant_token(link.room_id, link.secret, name)

@@ -189,9 +189,9 @@ class MeetingSession:
         self._set_state(SessionState.CONNECTING)
         try:
             await self._open_sources()
-            async with MeetDeskClient(self.link.base_url) as api:
+            async with MeetDeskClient(self.link.base_url, pin=self.link.pin) as api:
                 self.token = await api.participant_token(self.link.room_id, self.link.secret, self.name)
-            signalling = await SignallingClient.connect(self.link.base_url, self.token)
+            signalling = await SignallingClient.connect(self.link.base_url, self.token, pin=self.link.pin)
         except BaseException:
             await self._publisher.close()  # the camera and microphone are not kept open for nothing
             self._sources_open = False

@@ -11,6 +11,8 @@ import websockets
 from pydantic import BaseModel, ValidationError
 from websockets.asyncio.client import ClientConnection
 
+from meetdesk.client.errors import CertificateError, ConnectionFailed
+from meetdesk.client.tls import KnownServers, certificate_problem, is_certificate_failure, server_context
 from meetdesk.core.signalling import SERVER_MESSAGE, ErrorMessage, Join, Joined, ServerMessage
 
 logger = logging.getLogger(__name__)
@@ -40,11 +42,30 @@ class SignallingClient:
 
     @classmethod
     async def connect(
-        cls, base_url: str, token: str, *, resume: str | None = None, timeout: float = 10.0
+        cls,
+        base_url: str,
+        token: str,
+        *,
+        resume: str | None = None,
+        timeout: float = 10.0,
+        pin: str | None = None,
+        known: KnownServers | None = None,
     ) -> SignallingClient:
+        """Open the socket and join. Over wss:// the server's certificate must match ``pin`` (a room link's
+        fingerprint) or the one ``known`` remembers, as for the REST client (see client/tls.py)."""
         try:
-            ws = await asyncio.wait_for(websockets.connect(signalling_url(base_url), max_size=2**20), timeout)
+            context = await server_context(base_url, pin=pin, known=known, timeout=timeout)
+            ws = await asyncio.wait_for(
+                websockets.connect(signalling_url(base_url), max_size=2**20, ssl=context), timeout
+            )
+        except CertificateError as exc:
+            raise SignallingError(exc.message, "certificate") from exc
+        except ConnectionFailed as exc:
+            raise SignallingError(exc.message, "network") from exc
         except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+            if is_certificate_failure(exc):
+                problem = await certificate_problem(base_url, pin=pin, known=known, timeout=timeout)
+                raise SignallingError(problem.message, "certificate") from exc
             raise SignallingError(f"Cannot reach the signalling server at {base_url}: {exc}", "network") from exc
         client = cls(ws)
         await client.send(Join(token=token, resume=resume))

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
+
+from meetdesk.core.addresses import is_local_address, is_loopback, is_unspecified
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 6080
@@ -15,6 +22,10 @@ MAX_BODY_BYTES = 1024 * 1024
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("meetdesk", appauthor=False)) / "server"
+
+
+class SettingsError(ValueError):
+    """Settings the server refuses to start with; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -36,13 +47,82 @@ class ServerSettings:
     max_body_bytes: int = MAX_BODY_BYTES
     #: Seconds a participant whose connection dropped keeps its seat, waiting to resume.
     reconnect_grace: float = 20.0
+    #: HTTPS and WSS. None: on when ``host`` is not loopback (plain HTTP is refused there, see :meth:`check`).
+    tls: bool | None = None
+    #: A certificate and key of the operator's; without them the server makes its own (``server/tls.py``).
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    #: The pin of the server's own certificate, set at start; room links carry it (``#fp=``).
+    link_pin: str | None = None
+
+    @property
+    def tls_enabled(self) -> bool:
+        return self.tls if self.tls is not None else not is_loopback(self.host)
 
     @property
     def public_base_url(self) -> str:
         if self.base_url:
             return self.base_url.rstrip("/")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls_enabled else 'http'}://{host}:{self.port}"
+
+    @property
+    def link_base(self) -> str:
+        """What room links start with: the public base URL, and the certificate pin as a fragment when the
+        server made its own certificate (``https://…:6080#fp=sha256:…``; :func:`~meetdesk.server.rooms.room_link`
+        moves the fragment to the link's end)."""
+        return self.public_base_url + (f"#fp={self.link_pin}" if self.link_pin else "")
+
+    @property
+    def public_host(self) -> str:
+        """The host of :attr:`public_base_url`: the address others reach this server at."""
+        return urlsplit(self.public_base_url).hostname or self.host
+
+    def check(self) -> None:
+        """Raise :class:`SettingsError` (a sentence for the person starting the server) if these settings
+        would expose secrets on a network or give out links that lead nowhere."""
+        if not self.tls_enabled and not is_loopback(self.host):
+            raise SettingsError(
+                f"Refusing to serve plain HTTP on {self.host}: room-link secrets, tokens and media keys would "
+                "cross the network unencrypted. Leave out --no-tls (the server then makes its own certificate), "
+                "or listen on 127.0.0.1 behind a TLS proxy."
+            )
+        if is_unspecified(self.host) and not self.base_url:
+            raise SettingsError(
+                f"Listening on every interface ({self.host}) needs --base-url with the address others reach, "
+                "e.g. --base-url https://192.168.1.20:6080, for the room links."
+            )
+        scheme = urlsplit(self.public_base_url).scheme
+        if scheme not in ("http", "https") or not urlsplit(self.public_base_url).hostname:
+            raise SettingsError(f"--base-url must be an http:// or https:// address, not {self.public_base_url!r}.")
+        if self.tls_enabled and scheme != "https":
+            raise SettingsError(
+                f"--base-url {self.public_base_url} starts with http:// but this server speaks HTTPS: "
+                "use https:// so that room links work."
+            )
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise SettingsError("--tls-cert and --tls-key go together: give both, or neither.")
+
+    def ice_addresses(self) -> tuple[str, ...]:
+        """The addresses the SFU offers for media (its ICE host candidates): those of this computer that the
+        public host names, when the server is reached over a network; empty (every address) on loopback,
+        or when the public host is not on this computer (behind NAT: then every address is offered)."""
+        if is_loopback(self.host):
+            return ()
+        host = self.public_host
+        try:
+            infos = socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
+        except OSError:
+            logger.warning("The public host %s does not resolve here: media is offered on every address", host)
+            return ()
+        addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+        local = tuple(a for a in addresses if is_local_address(a) and not is_loopback(a))
+        if not local:
+            logger.warning(
+                "The public host %s is not an address of this computer (NAT?): media is offered on every address",
+                host,
+            )
+        return local
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServerSettings:
@@ -63,6 +143,12 @@ class ServerSettings:
             values["auto_deletion_interval"] = float(env["MEETDESK_AUTO_DELETION_INTERVAL"])
         if env.get("MEETDESK_INITIAL_ADMIN_USER"):
             values["initial_admin_user"] = env["MEETDESK_INITIAL_ADMIN_USER"]
+        if env.get("MEETDESK_TLS"):
+            values["tls"] = env["MEETDESK_TLS"].strip().lower() in ("1", "true", "yes", "on")
+        if env.get("MEETDESK_TLS_CERT"):
+            values["tls_cert_file"] = Path(env["MEETDESK_TLS_CERT"])
+        if env.get("MEETDESK_TLS_KEY"):
+            values["tls_key_file"] = Path(env["MEETDESK_TLS_KEY"])
         values["initial_admin_password"] = env.get("MEETDESK_INITIAL_ADMIN_PASSWORD", "")
         values["initial_api_key"] = env.get("MEETDESK_INITIAL_API_KEY", "")
         values.update({key: value for key, value in overrides.items() if value is not None})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -14,7 +15,7 @@ from meetdesk.core.models import now_ms
 from meetdesk.server.auth import LoginThrottle, TokenService, hash_password
 from meetdesk.server.config import ServerSettings
 from meetdesk.server.meeting.engine import MeetingEngine
-from meetdesk.server.meeting.media import MediaRouter
+from meetdesk.server.meeting.media import IceConfig, MediaRouter
 from meetdesk.server.meetings import NameReservations
 from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
@@ -64,17 +65,17 @@ class ServerContext:
         names = NameReservations()
         room_store = RoomStore(db)
         meetings = MeetingEngine(room_store, tokens, names, grace_s=settings.reconnect_grace)
-        MediaRouter(meetings)
+        MediaRouter(meetings, IceConfig(host_addresses=await asyncio.to_thread(settings.ice_addresses)))
         webhooks = WebhookDispatcher(_webhook_settings(accounts))
         # Registered before the rooms service's hooks, so a room deleted when its meeting ends is
         # still there to describe in meetingEnded.
-        _announce_meetings(meetings, room_store, webhooks, settings.public_base_url)
+        _announce_meetings(meetings, room_store, webhooks, settings.link_base)
         rooms = RoomService(
             room_store,
             RecordingStore(db),
             meetings,
             names,
-            settings.public_base_url,
+            settings.link_base,
             PageTokens(derive("page-tokens")),
         )
         await rooms.repair_after_restart()

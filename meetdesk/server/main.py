@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from dataclasses import replace
 
 import uvicorn
 from fastapi import FastAPI
 
 from meetdesk.server.app import create_app
-from meetdesk.server.config import ServerSettings
+from meetdesk.server.config import ServerSettings, SettingsError
 from meetdesk.server.context import ServerContext
+from meetdesk.server.tls import ServerCertificate, ensure_certificate, provided_certificate
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ async def _announce(ctx: ServerContext) -> None:
         lines.append(f"  API key: {keys[0].api_key}")
     else:
         lines.append("  API key: none yet (create one with POST /internal-api/v1/auth/api-keys)")
+    if settings.link_pin:
+        lines.append(f"  TLS certificate (made by this server): {settings.link_pin}")
     lines.append(f"  Data: {settings.data_dir}")
     print("\n".join(lines), flush=True)
 
@@ -50,12 +54,32 @@ class MeetDeskServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
+def prepare(settings: ServerSettings) -> tuple[ServerSettings, ServerCertificate | None]:
+    """Check the settings and get the certificate ready: the settings to run with (room links carry the
+    certificate's pin) and the certificate (None for plain HTTP on loopback). Raises SettingsError."""
+    settings.check()
+    if not settings.tls_enabled:
+        return settings, None
+    if settings.tls_cert_file is not None and settings.tls_key_file is not None:
+        try:
+            return settings, provided_certificate(settings.tls_cert_file, settings.tls_key_file)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from exc
+    hosts = [settings.public_host, settings.host]
+    certificate = ensure_certificate(settings.data_dir, hosts)
+    return replace(settings, link_pin=certificate.pin), certificate
+
+
 def run(settings: ServerSettings) -> None:
+    """Serve until SIGINT/SIGTERM. Raises SettingsError (before binding anything) for refused settings."""
+    settings, certificate = prepare(settings)
     app = create_app(settings, on_ready=_announce)
     config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
+        ssl_certfile=str(certificate.cert_file) if certificate else None,
+        ssl_keyfile=str(certificate.key_file) if certificate else None,
         log_level="info",
         access_log=False,  # access lines would carry room-link secrets and tokens in query strings
         lifespan="on",

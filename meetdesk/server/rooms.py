@@ -344,7 +344,10 @@ class RoomService:
 
 
 def room_link(base_url: str, room: RoomRecord, secret: str) -> str:
-    return f"{base_url}/room/{room.room_id}?secret={secret}"
+    """``<base>/room/<id>?secret=…``; a fragment on ``base_url`` (the certificate pin, ``#fp=…``, see
+    ``ServerSettings.link_base``) goes at the link's end, where clients read it and servers never see it."""
+    base, _, fragment = base_url.partition("#")
+    return f"{base}/room/{room.room_id}?secret={secret}" + (f"#{fragment}" if fragment else "")
 
 
 def room_api_view(

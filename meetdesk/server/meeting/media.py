@@ -30,6 +30,7 @@ from meetdesk.core.errors import BadRequest
 from meetdesk.core.signalling import PublishAnswer, PublishOffer, Resubscribe, SubscribeAnswer, SubscribeOffer
 from meetdesk.server.meeting.engine import MeetingEngine, Participant
 from meetdesk.server.sfu import Subscription, TrackForwarder
+from meetdesk.server.sfu.hooks import HostLimitedPeerConnection
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +48,22 @@ _NEGOTIATION_ERRORS = (
 
 @dataclass(frozen=True)
 class IceConfig:
-    """ICE servers for real networks; none by default (host candidates suffice on a LAN or loopback)."""
+    """ICE servers for real networks; none by default (host candidates suffice on a LAN or loopback).
+    ``host_addresses``: the only addresses to offer host candidates on (empty: every interface)."""
 
     urls: tuple[str, ...] = ()
     username: str | None = None
     credential: str | None = None
+    host_addresses: tuple[str, ...] = ()
 
     def rtc(self) -> RTCConfiguration:
         servers = [RTCIceServer(urls=list(self.urls), username=self.username, credential=self.credential)]
         return media_configuration(servers if self.urls else [])
+
+    def peer_connection(self) -> RTCPeerConnection:
+        if self.host_addresses:
+            return HostLimitedPeerConnection(self.rtc(), self.host_addresses)
+        return RTCPeerConnection(self.rtc())
 
 
 def media_configuration(ice_servers: list[RTCIceServer]) -> RTCConfiguration:
@@ -135,7 +143,7 @@ class MediaRouter:
     async def _replace_publisher(self, participant: Participant, peer: PeerMedia, offer: PublishOffer) -> None:
         """A new publisher connection replaces the old one, with all of its tracks."""
         await self._close_publisher(participant.room_id, peer)
-        pc = RTCPeerConnection(self._ice.rtc())
+        pc = self._ice.peer_connection()
         peer.publisher = pc
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
@@ -339,7 +347,7 @@ class MediaRouter:
         await asyncio.wait_for(_connected(pc), ANSWER_TIMEOUT_S)
 
     def _new_subscriber(self, participant: Participant, peer: PeerMedia) -> RTCPeerConnection:
-        pc = RTCPeerConnection(self._ice.rtc())
+        pc = self._ice.peer_connection()
 
         @pc.on("connectionstatechange")
         async def _state() -> None:

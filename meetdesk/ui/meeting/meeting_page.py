@@ -494,7 +494,7 @@ class MeetingPage(QWidget):
         info, session = self.info, self.session
         if info is None or session is None or session.token is None:
             return
-        async with MeetDeskClient(info.link.base_url, participant_token=session.token) as api:
+        async with MeetDeskClient(info.link.base_url, participant_token=session.token, pin=info.link.pin) as api:
             room = await api.get_room(info.link.room_id)
         QGuiApplication.clipboard().setText(room.speakerUrl)
         self.toast(self.tr("Speaker link copied"))

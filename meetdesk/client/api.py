@@ -50,6 +50,7 @@ from meetdesk.client.errors import (
     ValidationError,
     error_from_response,
 )
+from meetdesk.client.events import EventsLost, stream_events
 from meetdesk.client.tls import (
     KnownServers,
     authority_context,
@@ -57,6 +58,7 @@ from meetdesk.client.tls import (
     is_certificate_failure,
     server_context,
 )
+from meetdesk.core.events import MeetingInfo, ServerEvent
 from meetdesk.core.fingerprint import is_pin
 from meetdesk.core.models import (
     MeetRoom,
@@ -88,6 +90,7 @@ __all__ = [
     "ConnectionFailed",
     "Credentials",
     "DeletionResult",
+    "EventsLost",
     "FieldError",
     "Forbidden",
     "MeetDeskClient",
@@ -269,6 +272,10 @@ class RoomRole(_Result):
 
 class _Appearance(_Result):
     themes: list[MeetRoomTheme] = Field(default_factory=list)
+
+
+class _Meetings(_Result):
+    meetings: list[MeetingInfo] = Field(default_factory=list)
 
 
 class _AppearanceBody(_Result):
@@ -596,6 +603,21 @@ class MeetDeskClient:
         if response.status_code == 400 and not _is_partial_failure(response):
             raise error_from_response(response)  # a plain bad request
         return self._parse(BulkDeletionResult, response)
+
+    # live view: /internal-api/v1 (admins and API keys) -------------------------------------------
+
+    async def list_meetings(self) -> list[MeetingInfo]:
+        """The meetings under way, with how many people are in each."""
+        return self._parse(_Meetings, await self._request("GET", f"{INTERNAL}/meetings")).meetings
+
+    def events(
+        self, *, retry_delay: float = 0.5, max_retry_delay: float = 10.0
+    ) -> AsyncIterator[ServerEvent | EventsLost]:
+        """Room and meeting changes as the server pushes them, reconnecting by itself (``meetdesk.client.events``).
+
+        Each connection starts with ``Subscribed`` (the meetings now); an ``EventsLost`` says the socket dropped.
+        """
+        return stream_events(self, retry_delay=retry_delay, max_retry_delay=max_retry_delay)
 
     # auth and users: /internal-api/v1 ------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from meetdesk import __version__
 from meetdesk.server import errors
-from meetdesk.server.api import auth, global_config, meetings, participants, rooms
+from meetdesk.server.api import auth, events, global_config, meetings, participants, rooms
 from meetdesk.server.config import ServerSettings
 from meetdesk.server.context import ServerContext
 from meetdesk.server.limits import BodySizeLimit
@@ -49,7 +49,7 @@ def create_app(settings: ServerSettings, on_ready: ReadyHook | None = None) -> F
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (rooms, auth, participants, global_config, meetings, signalling):
+    for module in (rooms, auth, participants, global_config, meetings, events, signalling):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -14,6 +14,7 @@ from meetdesk.core.ids import new_password
 from meetdesk.core.models import now_ms
 from meetdesk.server.auth import LoginThrottle, TokenService, hash_password
 from meetdesk.server.config import ServerSettings
+from meetdesk.server.events import EventHub
 from meetdesk.server.meeting.engine import MeetingEngine
 from meetdesk.server.meeting.media import IceConfig, MediaRouter
 from meetdesk.server.meetings import NameReservations
@@ -43,6 +44,7 @@ class ServerContext:
     meetings: MeetingEngine
     tokens: TokenService
     webhooks: WebhookDispatcher
+    events: EventHub
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     first_start: FirstStart | None = None
 
@@ -64,7 +66,8 @@ class ServerContext:
         tokens = TokenService(derive("jwt").hex())
         names = NameReservations()
         room_store = RoomStore(db)
-        meetings = MeetingEngine(room_store, tokens, names, grace_s=settings.reconnect_grace)
+        events = EventHub()
+        meetings = MeetingEngine(room_store, tokens, names, events, grace_s=settings.reconnect_grace)
         MediaRouter(meetings, IceConfig(host_addresses=await asyncio.to_thread(settings.ice_addresses)))
         webhooks = WebhookDispatcher(_webhook_settings(accounts))
         # Registered before the rooms service's hooks, so a room deleted when its meeting ends is
@@ -77,10 +80,11 @@ class ServerContext:
             names,
             settings.link_base,
             PageTokens(derive("page-tokens")),
+            events,
         )
         await rooms.repair_after_restart()
         webhooks.start()
-        return cls(settings, db, accounts, rooms, meetings, tokens, webhooks, first_start=first_start)
+        return cls(settings, db, accounts, rooms, meetings, tokens, webhooks, events, first_start=first_start)
 
     async def close(self) -> None:
         await self.meetings.shutdown()

@@ -58,9 +58,14 @@ def _message(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
+def status_of(exc: errors.MeetDeskError) -> int:
+    """The HTTP status of a domain error."""
+    return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 500)
+
+
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.MeetDeskError)
-    status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 500)
+    status = status_of(exc)
     details = None
     if isinstance(exc, errors.ValidationFailed):
         details = [{"field": problem.field, "message": problem.message} for problem in exc.details]

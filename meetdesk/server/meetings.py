@@ -13,6 +13,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from meetdesk.core.events import MeetingEnded, MeetingInfo
+from meetdesk.server.events import EventHub
+
 logger = logging.getLogger(__name__)
 
 MeetingHook = Callable[[str], Awaitable[None]]
@@ -24,11 +27,16 @@ class Meeting:
     room_id: str
     started_at: float = field(default_factory=time.time)
 
+    @property
+    def people(self) -> int:
+        return 0
+
 
 class MeetingRegistry:
-    """The meetings under way, one per room at most."""
+    """The meetings under way, one per room at most; each end is published on ``events``."""
 
-    def __init__(self) -> None:
+    def __init__(self, events: EventHub) -> None:
+        self.events = events
         self._meetings: dict[str, Meeting] = {}
         self._on_started: list[MeetingHook] = []
         self._on_ended: list[MeetingHook] = []
@@ -44,6 +52,16 @@ class MeetingRegistry:
 
     def active_rooms(self) -> list[str]:
         return list(self._meetings)
+
+    def info(self, room_id: str) -> MeetingInfo | None:
+        meeting = self._meetings.get(room_id)
+        if meeting is None:
+            return None
+        return MeetingInfo(roomId=room_id, participants=meeting.people, startedAt=int(meeting.started_at * 1000))
+
+    def summaries(self) -> list[MeetingInfo]:
+        """Every meeting under way, with how many people are in it."""
+        return [info for room_id in list(self._meetings) if (info := self.info(room_id)) is not None]
 
     async def start(self, room_id: str) -> Meeting:
         meeting = self._meetings.get(room_id)
@@ -62,6 +80,7 @@ class MeetingRegistry:
         if self._meetings.pop(room_id, None) is None:
             return
         logger.info("Room(%s) meeting ended (%s)", room_id, reason)
+        self.events.publish(MeetingEnded(roomId=room_id))
         for hook in self._on_ended:
             await hook(room_id)
 

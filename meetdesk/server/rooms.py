@@ -17,9 +17,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from meetdesk.core.errors import BadRequest, Conflict, room_not_found
+from meetdesk.core.events import RoomCreated, RoomDeleted, RoomUpdated
 from meetdesk.core.ids import new_room_id, new_secret
 from meetdesk.core.models import (
     MeetingEndAction,
+    MeetRoom,
     RoomConfig,
     RoomConfigPatch,
     RoomOptions,
@@ -30,6 +32,7 @@ from meetdesk.core.models import (
     now_ms,
 )
 from meetdesk.core.rooms import DeletionDecision, Step, decide_deletion, describe
+from meetdesk.server.events import EventHub
 from meetdesk.server.meetings import MeetingRegistry, NameReservations
 from meetdesk.server.store.rooms import RecordingStore, RoomQuery, RoomRecord, RoomStore, SortField, SortOrder, sort_key
 
@@ -91,6 +94,8 @@ class PageTokens:
 
 
 class RoomService:
+    """Rooms and their rules. Every change is published on ``events`` (created, updated, deleted) once stored."""
+
     def __init__(
         self,
         rooms: RoomStore,
@@ -99,7 +104,9 @@ class RoomService:
         names: NameReservations,
         base_url: str,
         page_tokens: PageTokens,
+        events: EventHub,
     ) -> None:
+        self.events = events
         self.rooms = rooms
         self.recordings = recordings
         self.meetings = meetings
@@ -144,7 +151,22 @@ class RoomService:
     ) -> dict[str, Any]:
         return room_api_view(room, self.base_url, fields, with_moderator_url=with_moderator_url)
 
+    def as_model(self, room: RoomRecord) -> MeetRoom:
+        return MeetRoom.model_validate(self.to_api(room))
+
     # changing --------------------------------------------------------------------------------------
+
+    async def _save(self, room: RoomRecord) -> RoomRecord:
+        """Store a changed room and tell the listeners. Every update of a room goes through here."""
+        await self.rooms.save(room)
+        if self.events.listener_count:  # building the API view costs: only when someone listens
+            self.events.publish(RoomUpdated(room=self.as_model(room)))
+        return room
+
+    async def _delete_stored(self, room_id: str, *, with_recordings: bool) -> None:
+        await self.rooms.delete(room_id, with_recordings=with_recordings)
+        self.names.forget_room(room_id)
+        self.events.publish(RoomDeleted(roomId=room_id))
 
     async def create(self, options: RoomOptions) -> RoomRecord:
         room = RoomRecord(
@@ -163,6 +185,8 @@ class RoomService:
         )
         await self.rooms.insert(room)
         logger.info("Room(%s) created", room.room_id)
+        if self.events.listener_count:
+            self.events.publish(RoomCreated(room=self.as_model(room)))
         return room
 
     async def update_config(self, room_id: str, patch: RoomConfigPatch) -> RoomRecord:
@@ -174,7 +198,7 @@ class RoomService:
                     error="Room Error",
                 )
             updated = replace(room, config_json=patch.merged_into(room.config).model_dump_json())
-            await self.rooms.save(updated)
+            await self._save(updated)
             return updated
 
     async def update(self, room_id: str, changes: RoomUpdate) -> RoomRecord:
@@ -214,10 +238,10 @@ class RoomService:
             if status is RoomStatus.CLOSED:
                 if active:
                     room = replace(room, meeting_end_action=MeetingEndAction.CLOSE)
-                    await self.rooms.save(room)
+                    await self._save(room)
                     return 202, f"Room '{room_id}' scheduled to be closed when the meeting ends", room
                 room = replace(room, status=RoomStatus.CLOSED, meeting_end_action=MeetingEndAction.NONE)
-                await self.rooms.save(room)
+                await self._save(room)
                 return 200, f"Room '{room_id}' has been closed", room
             if active:
                 # Reopening cancels a close (or delete) scheduled for the end of the meeting, and unlocks it.
@@ -225,7 +249,7 @@ class RoomService:
                 self._locked.discard(room_id)
             else:
                 room = replace(room, status=RoomStatus.OPEN)
-            await self.rooms.save(room)
+            await self._save(room)
             return 200, f"Room '{room_id}' has been opened", room
 
     async def set_meeting_locked(self, room_id: str, locked: bool) -> bool:
@@ -261,14 +285,13 @@ class RoomService:
                 return DeletionOutcome(room_id, decision, message, None)
             if Step.SCHEDULE in decision.steps:
                 room = replace(room, meeting_end_action=decision.scheduled, end_recordings_policy=with_recordings)
-                await self.rooms.save(room)
+                await self._save(room)
             elif Step.DELETE_ROOM in decision.steps:
-                await self.rooms.delete(room_id, with_recordings=Step.DELETE_RECORDINGS in decision.steps)
-                self.names.forget_room(room_id)
+                await self._delete_stored(room_id, with_recordings=Step.DELETE_RECORDINGS in decision.steps)
                 logger.info("Room(%s) deleted (%s)", room_id, decision.code)
             elif Step.CLOSE_ROOM in decision.steps:
                 room = replace(room, status=RoomStatus.CLOSED, meeting_end_action=MeetingEndAction.NONE)
-                await self.rooms.save(room)
+                await self._save(room)
                 logger.info("Room(%s) closed (%s)", room_id, decision.code)
         # The room's record already says what happens, so the end hook below has nothing left to apply.
         if Step.END_MEETING in decision.steps:
@@ -281,7 +304,7 @@ class RoomService:
         async with self._locks[room_id]:
             room = await self.rooms.get(room_id)
             if room is not None and room.status is not RoomStatus.ACTIVE_MEETING:
-                await self.rooms.save(replace(room, status=RoomStatus.ACTIVE_MEETING))
+                await self._save(replace(room, status=RoomStatus.ACTIVE_MEETING))
 
     async def _meeting_ended(self, room_id: str) -> None:
         """Apply what was scheduled for the end of the meeting: nothing (reopen), close, or delete."""
@@ -296,8 +319,7 @@ class RoomService:
         if action is MeetingEndAction.DELETE:
             has_recordings = await self.recordings.count_for_room(room.room_id) > 0
             if not has_recordings or room.end_recordings_policy is WithRecordings.FORCE:
-                await self.rooms.delete(room.room_id, with_recordings=True)
-                self.names.forget_room(room.room_id)
+                await self._delete_stored(room.room_id, with_recordings=True)
                 logger.info("Room(%s) deleted at the end of its meeting", room.room_id)
                 return
             # Recordings appeared during the meeting and may not be deleted: keep them, close the room.
@@ -310,7 +332,7 @@ class RoomService:
             status = RoomStatus.OPEN  # a lock belongs to its meeting: the room opens again after it
         else:
             status = RoomStatus.CLOSED if room.status is RoomStatus.CLOSED else RoomStatus.OPEN
-        await self.rooms.save(replace(room, status=status, meeting_end_action=MeetingEndAction.NONE))
+        await self._save(replace(room, status=status, meeting_end_action=MeetingEndAction.NONE))
 
     # background jobs -------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import hmac
 from dataclasses import dataclass
 from enum import StrEnum
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from meetdesk.core.errors import Forbidden, Unauthorized
 from meetdesk.core.permissions import Role
@@ -33,6 +33,8 @@ class Caller:
     room_id: str | None = None
     role: Role | None = None
     identity: str | None = None
+    #: when the access token of an admin expires (epoch seconds): a socket opened with it closes then
+    expires_at: float | None = None
 
     def require_admin_or_api_key(self) -> None:
         if self.kind in (CallerKind.ADMIN, CallerKind.API_KEY):
@@ -61,12 +63,13 @@ class Caller:
         return self.kind is not CallerKind.PARTICIPANT or self.role is Role.MODERATOR
 
 
-def context(request: Request) -> ServerContext:
+def context(request: HTTPConnection) -> ServerContext:
     ctx: ServerContext = request.app.state.ctx
     return ctx
 
 
-async def resolve_caller(request: Request) -> Caller:
+async def resolve_caller(request: HTTPConnection) -> Caller:
+    """The caller of a request or a WebSocket handshake (the same headers, the same rules)."""
     ctx = context(request)
     authorization = request.headers.get("authorization")
     if authorization is not None:
@@ -79,7 +82,7 @@ async def resolve_caller(request: Request) -> Caller:
         user = await ctx.accounts.user(str(claims.get("sub")))
         if user is None or "admin" not in user.roles or not user.issued_token_valid(int(claims.get("iat_ms", 0))):
             raise Unauthorized("Invalid token")
-        return Caller(CallerKind.ADMIN, username=user.username)
+        return Caller(CallerKind.ADMIN, username=user.username, expires_at=float(claims["exp"]))
     api_key = request.headers.get("x-api-key")
     if api_key is not None:
         for record in await ctx.accounts.api_keys():

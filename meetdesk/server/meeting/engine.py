@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel
 
 from meetdesk.core.errors import Conflict, Forbidden, NotFound, RoomClosed, Unauthorized
+from meetdesk.core.events import MeetingUpdated
 from meetdesk.core.models import RoomStatus, now_ms
 from meetdesk.core.permissions import Role, permissions
 from meetdesk.core.signalling import (
@@ -40,6 +41,7 @@ from meetdesk.core.signalling import (
     SubscribeAnswer,
 )
 from meetdesk.server.auth import PARTICIPANT_TTL_S, TokenService
+from meetdesk.server.events import EventHub
 from meetdesk.server.meeting.connection import Connection
 from meetdesk.server.meetings import Meeting, MeetingRegistry, NameReservations
 from meetdesk.server.store.rooms import RoomStore
@@ -108,6 +110,10 @@ class LiveMeeting(Meeting):
     active_speaker: str | None = None
     speaker_since: float = 0.0
 
+    @property
+    def people(self) -> int:
+        return len(self.participants)
+
     def broadcast(self, message: BaseModel, *, skip: Participant | None = None) -> None:
         for participant in self.participants.values():
             if participant is not skip:
@@ -131,12 +137,18 @@ class MeetingEngine(MeetingRegistry):
 
     - ``on_started(room_id)`` / ``on_ended(room_id)`` hooks (from :class:`MeetingRegistry`)
     - ``media`` (set by the SFU layer): told when participants join/leave so it can wire peers
+    - ``events``: how many people are in each meeting (:class:`MeetingUpdated`) as they join and leave
     """
 
     def __init__(
-        self, rooms: RoomStore, tokens: TokenService, names: NameReservations, grace_s: float = RECONNECT_GRACE_S
+        self,
+        rooms: RoomStore,
+        tokens: TokenService,
+        names: NameReservations,
+        events: EventHub,
+        grace_s: float = RECONNECT_GRACE_S,
     ) -> None:
-        super().__init__()
+        super().__init__(events)
         self._rooms = rooms
         self._tokens = tokens
         self._names = names
@@ -180,6 +192,7 @@ class MeetingEngine(MeetingRegistry):
         meeting.broadcast(ParticipantJoined(participant=participant.info()))
         meeting.participants[participant.identity] = participant
         logger.info("Room(%s) participant %s joined as %s", room_id, participant.identity, role.value)
+        self._announce_people(room_id)
         if self.media is not None:
             self.media.participant_joined(participant)
         return participant, self._joined(meeting, participant, room, resumed=False)
@@ -246,6 +259,8 @@ class MeetingEngine(MeetingRegistry):
         logger.info("Room(%s) participant %s left (%s)", participant.room_id, participant.identity, reason.value)
         if not meeting.participants:
             await super().end(participant.room_id, "last participant left")
+        else:
+            self._announce_people(participant.room_id)
         # Closed last, so that once its socket closes the room already shows the meeting's end.
         if participant.connection is not None:
             await participant.connection.close()
@@ -274,6 +289,11 @@ class MeetingEngine(MeetingRegistry):
         """Server stopping: tell everyone first, then end every meeting."""
         for room_id in self.active_rooms():
             await self.end(room_id, "server_shutdown")
+
+    def _announce_people(self, room_id: str) -> None:
+        info = self.info(room_id)
+        if info is not None:
+            self.events.publish(MeetingUpdated(meeting=info))
 
     # moderation ------------------------------------------------------------------------------------
 

@@ -223,7 +223,7 @@ class RoomService:
                     policy_with_meeting=changes.autoDeletionPolicy.withMeeting,
                     policy_with_recordings=changes.autoDeletionPolicy.withRecordings,
                 )
-            await self.rooms.save(updated)
+            await self._save(updated)
             logger.info("Room(%s) updated: %s", room_id, ", ".join(sorted(given)))
             return updated
 
@@ -262,7 +262,7 @@ class RoomService:
             status = RoomStatus.CLOSED if locked else RoomStatus.ACTIVE_MEETING
             if room.status is status:
                 return False
-            await self.rooms.save(replace(room, status=status))
+            await self._save(replace(room, status=status))
             if locked:
                 self._locked.add(room_id)
             else:

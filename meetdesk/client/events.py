@@ -12,7 +12,8 @@ Use it through :meth:`meetdesk.client.api.MeetDeskClient.events`::
 Every connection starts with :class:`~meetdesk.core.events.Subscribed`. Between an :class:`EventsLost` and
 the next ``Subscribed`` events may have been missed. An expired access token is refreshed (as a request's
 401 would be) and the stream goes on; credentials the server refuses for good end the stream with
-:class:`~meetdesk.client.errors.Unauthorized` or :class:`~meetdesk.client.errors.Forbidden`.
+:class:`~meetdesk.client.errors.Unauthorized` or :class:`~meetdesk.client.errors.Forbidden`, a certificate that
+is not the pinned one with :class:`~meetdesk.client.errors.CertificateMismatch`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import websockets
 from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection
 
-from meetdesk.client.errors import ApiError, Forbidden, Unauthorized, UnexpectedResponse
+from meetdesk.client.errors import ApiError, ConnectionFailed, Forbidden, Unauthorized, UnexpectedResponse
 from meetdesk.core.events import CLOSE_TOKEN_EXPIRED, CLOSE_TOO_SLOW, SERVER_EVENT, ServerEvent
 
 if TYPE_CHECKING:
@@ -74,12 +75,18 @@ async def stream_events(
     while True:
         sent_token = client.credentials.access_token
         try:
+            context = await client.ssl_context()  # the same trust (and pin) as the client's requests
             ws = await asyncio.wait_for(
                 websockets.connect(
-                    events_url(client.base_url), additional_headers=client._auth_headers(), max_size=2**22
+                    events_url(client.base_url),
+                    additional_headers=client._auth_headers(),
+                    max_size=2**22,
+                    ssl=context,
                 ),
                 CONNECT_TIMEOUT_S,
             )
+        except ConnectionFailed as exc:
+            reason = exc.message
         except websockets.InvalidStatus as exc:
             refused = _refusal(exc.response.status_code, bytes(exc.response.body or b""))
             if isinstance(refused, Unauthorized) and sent_token and await client._refresh_after_401(sent_token):

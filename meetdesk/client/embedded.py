@@ -3,8 +3,11 @@ data dir — so an admin's first ``meetdesk`` shows rooms without any setup.
 
 The admin password is generated on the very first start, handed to the child through its environment
 (``MEETDESK_INITIAL_ADMIN_PASSWORD``, read only when the database is new) and kept in the credential store.
-The port is remembered in the data dir so room links stay valid across restarts. A server this app
-started earlier and that still runs (another window, a crashed app) is reused, not started twice.
+The port is remembered in the data dir so room links stay valid across restarts: once a port was used,
+the server never moves by itself — when another program holds it, :class:`PortTaken` says so and the
+user chooses (:meth:`EmbeddedServer.start` with another ``port``). A server this app started earlier and
+that still runs (another window, a crashed app) is reused, not started twice. :meth:`EmbeddedServer.wait_exit`
+returns when the server's process ends, which is what :mod:`meetdesk.client.supervisor` waits on.
 """
 
 from __future__ import annotations
@@ -37,6 +40,19 @@ class EmbeddedServerError(Exception):
     """The embedded server could not be started; the message says why, for the user."""
 
 
+class PortTaken(EmbeddedServerError):
+    """The remembered port is held by another program: room links point to it, so the server does not move
+    without asking. ``suggestion`` is a port free right now."""
+
+    def __init__(self, port: int, suggestion: int) -> None:
+        super().__init__(
+            f"Port {port} is used by another program. Links you already shared point to it. "
+            f"Close that program and try again, or use port {suggestion}."
+        )
+        self.port = port
+        self.suggestion = suggestion
+
+
 @dataclass(frozen=True)
 class EmbeddedState:
     """What ``embedded.json`` in the data dir remembers."""
@@ -46,7 +62,11 @@ class EmbeddedState:
 
 
 def _port_free(port: int) -> bool:
+    """Whether the server could listen on ``port``. With SO_REUSEADDR, as uvicorn binds: the connections of a
+    server that just died linger in TIME-WAIT for a minute and would make its own port look taken."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        if sys.platform != "win32":  # on Windows the option means "share a port in use", which is not the question
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -72,6 +92,36 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
+async def _wait_pid(pid: int, process: subprocess.Popen[bytes] | None) -> int | None:
+    """Return when process ``pid`` has ended: its exit code when it is our child (``process``), else None.
+
+    Linux: a pidfd becomes readable when the process ends, for any process (not only our children), and the
+    event loop watches it like a socket. Elsewhere: look every quarter of a second.
+    """
+    loop = asyncio.get_running_loop()
+    try:
+        fd: int | None = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # no pidfd on this system, or the process is gone already
+        fd = None
+    if fd is not None:
+        ended: asyncio.Future[None] = loop.create_future()
+
+        def on_end() -> None:
+            if not ended.done():
+                ended.set_result(None)
+
+        loop.add_reader(fd, on_end)
+        try:
+            await ended
+        finally:
+            loop.remove_reader(fd)
+            os.close(fd)
+    else:
+        while process.poll() is None if process is not None else _alive(pid):  # noqa: ASYNC110
+            await asyncio.sleep(0.25)  # nothing to wait on but time
+    return process.wait() if process is not None else None
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Linux: the child gets SIGTERM when the app dies, even by SIGKILL — no orphaned servers."""
     try:
@@ -92,6 +142,8 @@ class EmbeddedServer:
         self.python = python
         self.process: subprocess.Popen[bytes] | None = None
         self.port: int | None = None
+        #: the process of the server in use (ours, or one a previous app started and that we reuse)
+        self.pid: int | None = None
         self.log_file = data_dir / "server.log"
         self._state_file = data_dir / "embedded.json"
 
@@ -135,16 +187,31 @@ class EmbeddedServer:
             return False
         return response.status_code == 200
 
-    async def start(self, timeout: float = 30.0) -> str:
-        """Reuse the running embedded server or start one; returns its URL."""
+    async def start(self, timeout: float = 30.0, *, port: int | None = None) -> str:
+        """Reuse the running embedded server or start one; returns its URL.
+
+        The port is ``port`` when given (the user chose it; it is remembered from now on), else the remembered
+        one, else (the very first start) 6080 when free or any free port. Raises :class:`PortTaken` when that
+        port is held by another program, :class:`EmbeddedServerError` when the server does not start.
+        """
         state = self._read_state()
-        if state is not None and _alive(state.pid) and await self._answers(state.port):
-            self.port = state.port
+        # a server started earlier (by us or another window) that is still there: wait for it if it is still
+        # starting, rather than calling its port taken
+        if (
+            port is None
+            and state is not None
+            and _alive(state.pid)
+            and await self._answers_within(state.port, timeout if self._state_is_ours(state) else 1.0)
+        ):
+            self.port, self.pid, self.process = state.port, state.pid, None
             logger.info("Embedded server already running on port %d (pid %s); reusing it", state.port, state.pid)
             return self.url
-        port = state.port if state is not None and _port_free(state.port) else None
+        if port is None and state is not None:
+            port = state.port
         if port is None:
-            port = DEFAULT_PORT if state is None and _port_free(DEFAULT_PORT) else _any_free_port()
+            port = DEFAULT_PORT if _port_free(DEFAULT_PORT) else _any_free_port()  # no link exists yet
+        elif not _port_free(port):
+            raise PortTaken(port, _any_free_port())
         self.port = port
         first_start = not (self.data_dir / "meetdesk.db").exists()
         env = {**os.environ, "MEETDESK_INITIAL_ADMIN_USER": ADMIN_USER}
@@ -153,23 +220,50 @@ class EmbeddedServer:
             password = self.admin_password() or secrets.token_urlsafe(24)
             self.credentials.set(self.credential_key, ADMIN_USER, password)
             env["MEETDESK_INITIAL_ADMIN_PASSWORD"] = password
-        self.process = self._spawn(port, env)
-        logger.info("Embedded server starting on port %d (pid %d), log %s", port, self.process.pid, self.log_file)
+        process = self.process = self._spawn(port, env)
+        self.pid = process.pid
+        logger.info("Embedded server starting on port %d (pid %d), log %s", port, process.pid, self.log_file)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
+                self.process = self.pid = None
+                self._write_state(EmbeddedState(port, None))
                 raise EmbeddedServerError(
-                    f"The embedded server stopped while starting (exit code {self.process.returncode}). "
+                    f"The server on this computer stopped while starting (exit code {process.returncode}). "
                     f"Its log is {self.log_file}."
                 )
             if await self._answers(port, timeout=0.5):
                 return self.url
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05)  # the child has no way to tell us it is ready but to answer
         await self.stop()
         raise EmbeddedServerError(
-            f"The embedded server did not start within {timeout:.0f} s. Its log is {self.log_file}."
+            f"The server on this computer did not start within {timeout:.0f} s. Its log is {self.log_file}."
         )
+
+    async def _answers_within(self, port: int, timeout: float) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            if await self._answers(port, timeout=min(1.0, timeout)):
+                return True
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.1)
+
+    def _state_is_ours(self, state: EmbeddedState) -> bool:
+        """Whether the remembered process is a MeetDesk server on our data dir (not a pid reused since)."""
+        try:
+            cmdline = Path(f"/proc/{state.pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        return b"meetdesk" in cmdline and str(self.data_dir).encode() in cmdline
+
+    async def wait_exit(self) -> int | None:
+        """Return when the server in use ends: its exit code if this app started it, else None."""
+        if self.pid is None:
+            raise RuntimeError("the embedded server is not started")
+        return await _wait_pid(self.pid, self.process)
 
     def _spawn(self, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
         """fork + exec only (milliseconds); waiting for readiness is asynchronous."""
@@ -190,7 +284,11 @@ class EmbeddedServer:
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop the server if this app started it (SIGTERM: participants are told first)."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
+        if process is None:
+            return
+        self.pid = None
+        if process.poll() is not None:
+            self._write_state(EmbeddedState(self.port or DEFAULT_PORT, None))
             return
         process.terminate()
         loop = asyncio.get_running_loop()

@@ -1,14 +1,17 @@
-"""The admin app's link to one server at a time: the embedded one (started on demand, signed in with the
-password kept for it) or another one (admin login or API key, secret from the credential store)."""
+"""The admin app's link to one server at a time: the embedded one (started on demand and kept up by a
+:class:`~meetdesk.client.supervisor.Supervisor`, signed in with the password kept for it) or another one
+(admin login or API key, secret from the credential store)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.credentials import CredentialStore
 from meetdesk.client.embedded import ADMIN_USER, EmbeddedServer
-from meetdesk.client.errors import Unauthorized
+from meetdesk.client.errors import ApiError, Unauthorized
+from meetdesk.client.supervisor import Supervisor
 from meetdesk.ui.admin.servers import ServerList, ServerProfile
 
 logger = logging.getLogger(__name__)
@@ -29,6 +32,7 @@ class AdminConnection:
         self.servers = servers
         self.credentials = credentials
         self.embedded = embedded
+        self.supervisor = Supervisor(embedded)
         self.client: MeetDeskClient | None = None
         self.profile: ServerProfile | None = None
 
@@ -51,6 +55,17 @@ class AdminConnection:
         logger.info("Connected to %s as %s", client.base_url, "API key" if profile.auth == "api_key" else "admin")
         return client
 
+    async def answers(self, timeout: float = 3.0) -> bool:
+        """Whether the current server answers now (a request that needs no credentials and costs nothing)."""
+        client = self.client
+        if client is None:
+            return False
+        try:
+            await asyncio.wait_for(client.get_security(), timeout)
+        except (ApiError, TimeoutError):
+            return False
+        return True
+
     async def reconnect(self) -> MeetDeskClient:
         """Sign in again to the current server (after a restart, an expired session)."""
         if self.profile is None:
@@ -58,7 +73,7 @@ class AdminConnection:
         return await self.open(self.profile)
 
     async def _open_embedded(self, profile: ServerProfile) -> MeetDeskClient:
-        url = await self.embedded.start()
+        url = await self.supervisor.start()
         password = self.embedded.admin_password()
         if password is None:
             raise SignInNeeded(
@@ -107,4 +122,4 @@ class AdminConnection:
         client, self.client = self.client, None
         if client is not None:
             await client.aclose()
-        await self.embedded.stop()
+        await self.supervisor.stop()

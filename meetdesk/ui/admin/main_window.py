@@ -25,12 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from meetdesk.client.api import MeetDeskClient
+from meetdesk.client.embedded import EmbeddedServerError
 from meetdesk.client.errors import ConnectionFailed, Unauthorized
+from meetdesk.client.supervisor import SupervisorState, SupervisorStatus
 from meetdesk.core.models import MeetRoom
 from meetdesk.ui.admin.connection import AdminConnection, SignInNeeded
 from meetdesk.ui.admin.rooms_page import RoomsPage
-from meetdesk.ui.admin.servers import ServerProfile
-from meetdesk.ui.banner import Banner
+from meetdesk.ui.admin.server_link import LinkState, ServerLink
+from meetdesk.ui.admin.servers import EMBEDDED_PROFILE, ServerProfile
+from meetdesk.ui.banner import Banner, BannerAction
 from meetdesk.ui.icons import icon
 
 if TYPE_CHECKING:
@@ -51,6 +54,8 @@ QListWidget#nav::item { padding: 8px 12px; margin: 1px 6px; border-radius: 6px; 
 QListWidget#nav::item:selected { background: palette(highlight); color: palette(highlighted-text); }
 #banner { background: #fdecea; border: none; border-bottom: 1px solid #e8a39b; }
 #bannerText { color: #7a1a12; }
+#banner[kind="info"], #banner[kind="question"] { background: #e7f0fb; border-bottom: 1px solid #9dbce3; }
+#banner[kind="info"] #bannerText, #banner[kind="question"] #bannerText { color: #0f3460; }
 """
 ADD_SERVER = "__add__"
 
@@ -74,6 +79,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("MeetDesk"))
         self.setAccessibleName(self.tr("MeetDesk"))
         self._connecting: asyncio.Task[bool] | None = None
+        #: the server being opened or shown (the embedded server's news matter only while it is this one)
+        self._wanted: ServerProfile | None = None
+        self.link = ServerLink(self)
         self._build()
         self._fill_servers()
         if not self.restoreGeometry(settings.value("window/geometry", b"")):
@@ -98,8 +106,10 @@ class MainWindow(QMainWindow):
         self.server_combo.setAccessibleName(self.tr("Server"))
         self.server_combo.setMinimumContentsLength(24)
         server_label.setBuddy(self.server_combo)
-        self.server_state = QLabel(header)
+        self.server_state = QLabel(self.link.text, header)
         self.server_state.setObjectName("serverState")
+        self.server_state.setAccessibleName(self.tr("Connection state"))
+        self.link.textChanged.connect(self.server_state.setText)
         self.join_link_button = QPushButton(self.tr("Join with a link…"), header)
         self.join_link_button.setObjectName("joinLinkButton")
         self.join_link_button.setAccessibleName(self.tr("Join a meeting with a room link"))
@@ -149,6 +159,9 @@ class MainWindow(QMainWindow):
         self.banner.retried.connect(
             lambda: self.statusBar().showMessage(self.tr("Back in touch with the server."), NOTICE_MS)
         )
+        self.link.recovered.connect(self._link_recovered)
+        self.link.stateChanged.connect(self._link_state_changed)
+        self.connection.supervisor.add_listener(self._embedded_status)
         if self.connection.credentials.fallback_reason:
             self.statusBar().showMessage(self.connection.credentials.fallback_reason)
 
@@ -173,6 +186,10 @@ class MainWindow(QMainWindow):
             self.banner.show_message(str(exc))
             self._ask_sign_in(exc.profile, str(exc))
             return
+        if isinstance(exc, EmbeddedServerError):
+            return  # the supervisor's status is in the banner already (_embedded_status), with what to do
+        if isinstance(exc, ConnectionFailed) and self.link.state in (LinkState.RECONNECTING, LinkState.RESTARTING):
+            return  # the banner already says the server is away and what the app is doing about it
         profile = self.connection.profile
         if isinstance(exc, Unauthorized) or (isinstance(exc, ConnectionFailed) and profile and profile.is_embedded):
             retry = self.reconnect  # sign in again; for this computer's server, start it again if it stopped
@@ -180,19 +197,19 @@ class MainWindow(QMainWindow):
 
     async def open_server(self, profile: ServerProfile, secret: str | None = None) -> bool:
         """Connect to a server and show its rooms; False (with the banner saying why) when it failed."""
-        self.server_state.setText(self.tr("Connecting…"))
+        self._wanted = profile
+        self.link.set_state(LinkState.CONNECTING)
         try:
             client = await self.connection.open(profile, secret)
         except Exception as exc:
             logger.info("Opening %s failed: %r", profile.key, exc)
-            self.server_state.setText(self.tr("Not connected"))
+            self.link.set_state(LinkState.NOT_CONNECTED)
             self.show_problem(exc, lambda: self._retry_open(profile))
             self._fill_servers()
             return False
         self.banner.hide()
         self._fill_servers()
-        self.server_state.setText(self.tr("Connected"))
-        self._use_client(client)
+        self._connected(client)
         try:
             await self.rooms_page.reload()
         except Exception:
@@ -206,7 +223,110 @@ class MainWindow(QMainWindow):
     async def reconnect(self) -> None:
         """The banner's retry after an expired session: sign in again, then reload the page."""
         client = await self.connection.reconnect()
+        self._connected(client)
+        await self.rooms_page.reload()
+
+    def _connected(self, client: MeetDeskClient) -> None:
+        self._wanted = self.connection.profile
+        self.link.set_state(LinkState.CONNECTED)
+        self.link.watch(self.connection.answers)
         self._use_client(client)
+
+    # --- the link's state: the header, and the banner for the server's own troubles -------------------------
+
+    def _showing_embedded(self) -> bool:
+        return self._wanted is not None and self._wanted.is_embedded
+
+    def _link_state_changed(self, state: LinkState) -> None:
+        if state is LinkState.RECONNECTING:
+            text = self.tr(
+                "The server at {url} does not answer. MeetDesk keeps trying; the rooms shown may be out of date."
+            )
+            self.banner.show_message(
+                text.format(url=self.connection.url or ""),
+                kind="info",
+                dismissable=False,
+            )
+
+    def _link_recovered(self) -> None:
+        self.banner.hide()
+        self.notify(self.tr("Back in touch with the server."))
+        self._background(self.rooms_page.reload())
+
+    def _embedded_status(self, status: SupervisorStatus) -> None:
+        """News from the embedded server's supervisor: restarting, back, its port taken, giving up."""
+        if not self._showing_embedded():
+            return
+        if status.state is SupervisorState.RESTARTING:
+            self.link.set_state(LinkState.RESTARTING)
+            if status.attempt <= 1:
+                text = self.tr("The server on this computer stopped. Restarting it…")
+            else:
+                text = self.tr("The server on this computer stopped again. Restarting it (attempt {n} of {max})…")
+                text = text.format(n=status.attempt, max=self.connection.supervisor.policy.max_attempts)
+            self.banner.show_message(text, kind="info", dismissable=False)
+        elif status.state is SupervisorState.RUNNING and self.link.state is LinkState.RESTARTING:
+            self._background(self._back_after_restart())
+        elif status.state is SupervisorState.PORT_TAKEN:
+            self.link.set_state(LinkState.NOT_CONNECTED)
+            self._ask_about_port(status)
+        elif status.state is SupervisorState.FAILED:
+            self.link.set_state(LinkState.NOT_CONNECTED)
+            again = BannerAction(self.tr("Try again"), self._start_embedded_again, self._starting_text(), "tryAgain")
+            self.banner.show_message(status.message, actions=[again])
+
+    def _starting_text(self, port: int | None = None) -> str:
+        if port is None:
+            return self.tr("Starting the server on this computer…")
+        return self.tr("Starting the server on this computer on port {port}…").format(port=port)
+
+    def _ask_about_port(self, status: SupervisorStatus) -> None:
+        assert status.port is not None and status.suggestion is not None
+        suggestion = status.suggestion
+        self.banner.show_message(
+            self.tr(
+                "Port {port} is used by another program. Links you already shared point to it. "
+                "Close that program and try again, or use port {other} (links shared before will not work)."
+            ).format(port=status.port, other=suggestion),
+            kind="question",
+            actions=[
+                BannerAction(self.tr("Try again"), self._start_embedded_again, self._starting_text(), "tryAgain"),
+                BannerAction(
+                    self.tr("Use port {port}").format(port=suggestion),
+                    lambda: self._start_embedded_again(suggestion),
+                    self._starting_text(suggestion),
+                    "usePort",
+                ),
+            ],
+            dismissable=False,
+        )
+
+    async def _start_embedded_again(self, port: int | None = None) -> None:
+        """Try again / Use port N: start this computer's server. A refusal raises, and is in the banner already
+        (the supervisor's new status, :meth:`_embedded_status`)."""
+        supervisor = self.connection.supervisor
+        self.link.set_state(LinkState.CONNECTING)
+        try:
+            if port is None:
+                await supervisor.try_again()
+            else:
+                await supervisor.use_port(port)
+        except EmbeddedServerError:
+            self.link.set_state(LinkState.NOT_CONNECTED)
+            raise
+        if not await self.open_server(EMBEDDED_PROFILE):
+            raise RuntimeError(self.banner.text.text())
+
+    async def _back_after_restart(self) -> None:
+        try:
+            client = await self.connection.reconnect()  # a new process: sign in again
+        except Exception as exc:
+            self.link.set_state(LinkState.NOT_CONNECTED)
+            self.show_problem(exc, self.reconnect)
+            return
+        self.banner.hide()
+        self.notify(self.tr("The server on this computer is running again."))
+        self._connected(client)
         await self.rooms_page.reload()
 
     def _use_client(self, client: MeetDeskClient) -> None:
@@ -283,8 +403,7 @@ class MainWindow(QMainWindow):
         dialog.accept()
         self.banner.hide()
         self._fill_servers()
-        self.server_state.setText(self.tr("Connected"))
-        self._use_client(client)
+        self._connected(client)
         await self.rooms_page.reload()
 
     def _join_requested(self, room: MeetRoom) -> None:
@@ -331,6 +450,8 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             window.close()
+        self.link.stop()
+        self.connection.supervisor.remove_listener(self._embedded_status)
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
         self.closing.emit()

@@ -1,0 +1,255 @@
+"""The admin app keeps the links of its embedded server: the real ``meetdesk server`` child the window starts
+is killed, taken away or blocked, and the window (header, banner, rooms page, a meeting window) is watched
+doing the right thing by itself — or asking, when only the user can decide."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+
+from meetdesk.client.api import MeetDeskClient, parse_room_link
+from meetdesk.client.credentials import CredentialStore
+from meetdesk.client.embedded import EmbeddedServer
+from meetdesk.client.session import MeetingSession, SessionState
+from meetdesk.client.supervisor import SupervisorState, SupervisorStatus
+from meetdesk.ui.admin.connection import AdminConnection
+from meetdesk.ui.admin.main_window import MainWindow
+from meetdesk.ui.admin.server_link import LinkState, ServerLink
+from meetdesk.ui.admin.servers import EMBEDDED_PROFILE, ServerList, ServerProfile
+from meetdesk.ui.meeting.window import ParticipantWindow
+from tests.conftest import API_KEY, ServerProcess, free_port
+from tests.ui.conftest import wait_until
+from tests.ui.helpers import emitted, shoot
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def window(qtbot: QtBot, tmp_path: Path) -> AsyncIterator[MainWindow]:
+    store = CredentialStore(tmp_path / "config", use_keyring=False)
+    connection = AdminConnection(
+        ServerList.load(tmp_path / "config" / "servers.json"), store, EmbeddedServer(tmp_path / "embedded", store)
+    )
+    settings = QSettings(str(tmp_path / "config" / "meetdesk.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(connection, settings)
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.link.stop()
+    await connection.close()
+
+
+@pytest.fixture
+def statuses(window: MainWindow) -> list[SupervisorStatus]:
+    """Everything the embedded server's supervisor said, in order."""
+    seen: list[SupervisorStatus] = []
+    window.connection.supervisor.add_listener(seen.append)
+    return seen
+
+
+async def link_becomes(link: ServerLink, state: LinkState, timeout: float = 30.0) -> list[LinkState]:
+    """Wait for the header's state to become ``state``; the states passed through on the way."""
+    passed: list[LinkState] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while link.state is not state:
+        (new,) = await asyncio.wait_for(emitted(link.stateChanged), max(0.0, deadline - loop.time()))
+        passed.append(new)
+    return passed
+
+
+def server_pid(window: MainWindow) -> int:
+    pid = window.connection.embedded.pid
+    assert pid is not None
+    return pid
+
+
+def remembered_port(tmp_path: Path) -> int:
+    return int(json.loads((tmp_path / "embedded" / "embedded.json").read_text())["port"])
+
+
+@pytest.fixture
+def foreign_listener() -> Iterator[socket.socket]:
+    """Another program's server socket (bound by the test, as any program would)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    yield sock
+    sock.close()
+
+
+async def test_a_killed_embedded_server_comes_back_on_its_port_by_itself_and_the_rooms_page_works(
+    window: MainWindow, statuses: list[SupervisorStatus], tmp_path: Path
+) -> None:
+    assert await window.open_server(EMBEDDED_PROFILE)
+    assert window.server_state.text() == "Connected"
+    client = window.connection.client
+    assert client is not None
+    room = await client.create_room({"roomName": "Weekly sync"})
+    await window.rooms_page.reload()
+    url, pid = window.connection.url, server_pid(window)
+
+    statuses.clear()
+    os.kill(pid, signal.SIGKILL)  # a crash; nobody clicks anything from here on
+    assert await link_becomes(window.link, LinkState.RESTARTING, timeout=5) == [LinkState.RESTARTING]
+    assert await link_becomes(window.link, LinkState.CONNECTED) == [LinkState.CONNECTED]
+    assert [s.state for s in statuses] == [SupervisorState.RESTARTING, SupervisorState.RUNNING]
+    assert server_pid(window) != pid
+    assert window.connection.url == url  # the same port: links handed out keep working
+    assert remembered_port(tmp_path) == int(url.rsplit(":", 1)[1])
+    assert not window.banner.isVisible()
+    assert window.server_state.text() == "Connected"
+    # the rooms page works again, and so does the room's link
+    await window.rooms_page.reload()
+    assert window.rooms_page.model.rowCount() == 1
+    assert room.moderatorUrl is not None
+    link = parse_room_link(room.moderatorUrl)
+    async with MeetDeskClient(link.base_url) as anyone:
+        assert (await anyone.room_role(link.room_id, link.secret)).role.value == "moderator"
+
+
+async def test_the_banner_says_the_server_is_restarting_and_offers_nothing_meanwhile(
+    window: MainWindow, statuses: list[SupervisorStatus]
+) -> None:
+    assert await window.open_server(EMBEDDED_PROFILE)
+    restarting = emitted(window.link.stateChanged)
+    os.kill(server_pid(window), signal.SIGKILL)
+    assert await restarting == (LinkState.RESTARTING,)
+    assert window.server_state.text() == "Restarting the server…"
+    assert window.banner.isVisible() and window.banner.kind == "info"
+    assert window.banner.text.text() == "The server on this computer stopped. Restarting it…"
+    assert not window.banner.retry_button.isVisible() and not window.banner.dismiss_button.isVisible()
+    assert window.banner.action_buttons == []
+    shoot(window, "embedded-restarting")
+    await link_becomes(window.link, LinkState.CONNECTED)
+    assert not window.banner.isVisible()
+
+
+async def test_a_participant_window_in_a_meeting_gets_back_in_after_the_restart(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    assert await window.open_server(EMBEDDED_PROFILE)
+    assert window.connection.client is not None
+    room = await window.connection.client.create_room({"roomName": "Stand-up"})
+    assert room.moderatorUrl is not None and room.speakerUrl is not None
+    meeting = ParticipantWindow(
+        QSettings(str(tmp_path / "participant.ini"), QSettings.Format.IniFormat), synthetic=True, admin=True
+    )
+    qtbot.addWidget(meeting)
+    meeting.show()
+    bo = MeetingSession(room.speakerUrl, "Bo", source_id=3)
+    try:
+        meeting.open_link(room.moderatorUrl)
+        await wait_until(lambda: meeting.stage == "join", 20, what="the join view")  # stages have no signal
+        meeting.join_page.name.setText("Desk")
+        meeting.join_page.next.click()
+        await wait_until(lambda: meeting.device_page.join.isEnabled(), 20, what="the devices to open")
+        meeting.device_page.join.click()
+        await wait_until(lambda: meeting.stage == "meeting", 20, what="the meeting")
+        await bo.join()
+        page = meeting.meeting_page
+        await wait_until(lambda: "Bo" in {p.name for p in page.participants.values()}, 20, what="Bo to show")
+
+        os.kill(server_pid(window), signal.SIGKILL)
+        await wait_until(page.overlay.isVisible, 10, what="the reconnecting overlay")
+        await link_becomes(window.link, LinkState.CONNECTED)
+        # both come back by themselves (the restarted server lost the meeting: they rejoin it)
+        await wait_until(lambda: not page.overlay.isVisible(), 60, what="the window to be back in the meeting")
+        assert meeting.stage == "meeting"
+        assert page.session is not None and page.session.state is SessionState.CONNECTED
+        await wait_until(lambda: "Bo" in {p.name for p in page.participants.values()}, 60, what="Bo to be seen again")
+        await page.leave()
+    finally:
+        await bo.leave()
+        meeting._closing_confirmed = True
+        meeting.close()
+
+
+async def test_a_port_taken_by_another_program_is_asked_about_and_nothing_moves(
+    window: MainWindow, statuses: list[SupervisorStatus], foreign_listener: socket.socket, tmp_path: Path
+) -> None:
+    assert await window.open_server(EMBEDDED_PROFILE)
+    port = remembered_port(tmp_path)
+    await window.connection.close()  # the app quits; another program takes the port meanwhile
+    foreign_listener.bind(("127.0.0.1", port))
+    foreign_listener.listen()
+
+    assert not await window.open_server(EMBEDDED_PROFILE)
+    assert window.server_state.text() == "Not connected"
+    banner = window.banner
+    assert banner.kind == "question"
+    assert banner.text.text().startswith(
+        f"Port {port} is used by another program. Links you already shared point to it."
+    )
+    texts = [button.text() for button in banner.action_buttons]
+    assert texts[0] == "Try again" and texts[1].startswith("Use port ")
+    assert remembered_port(tmp_path) == port  # nothing moved
+    assert statuses[-1].state is SupervisorState.PORT_TAKEN
+    shoot(window, "embedded-port-taken")
+
+    # Try again while the other program still holds it: asked again, still nothing moved
+    assert not await banner.run_action(next(a for b, a in banner._actions if b.text() == "Try again"))
+    assert banner.isVisible() and banner.kind == "question" and remembered_port(tmp_path) == port
+
+    # the other program quits: Try again brings the server back on its own port
+    foreign_listener.close()
+    assert await banner.run_action(next(a for b, a in banner._actions if b.text() == "Try again"))
+    assert window.server_state.text() == "Connected"
+    assert window.connection.url == f"http://127.0.0.1:{port}"
+    assert not banner.isVisible()
+
+
+async def test_use_another_port_is_the_users_choice_and_is_remembered(
+    window: MainWindow, foreign_listener: socket.socket, tmp_path: Path
+) -> None:
+    assert await window.open_server(EMBEDDED_PROFILE)
+    port = remembered_port(tmp_path)
+    await window.connection.close()
+    foreign_listener.bind(("127.0.0.1", port))
+    foreign_listener.listen()
+    assert not await window.open_server(EMBEDDED_PROFILE)
+    button, action = next((b, a) for b, a in window.banner._actions if b.text().startswith("Use port "))
+    other = int(button.text().removeprefix("Use port "))
+    assert other != port
+    assert await window.banner.run_action(action)
+    assert window.connection.url == f"http://127.0.0.1:{other}"
+    assert window.server_state.text() == "Connected"
+    assert remembered_port(tmp_path) == other
+
+
+async def test_the_header_follows_a_remote_server_going_away_and_coming_back(
+    window: MainWindow, server_process: ServerProcess
+) -> None:
+    profile = ServerProfile(name="Office", url=server_process.url, auth="api_key")
+    assert await window.open_server(profile, API_KEY)
+    assert window.server_state.text() == "Connected"
+
+    await asyncio.to_thread(server_process.stop)
+    await link_becomes(window.link, LinkState.RECONNECTING, timeout=15)  # no click: the periodic check saw it
+    assert window.server_state.text() == "Reconnecting…"
+    assert window.banner.isVisible() and window.banner.kind == "info"
+    assert f"The server at {server_process.url} does not answer." in window.banner.text.text()
+    assert not window.banner.retry_button.isVisible()
+    shoot(window, "remote-reconnecting")
+
+    reloaded = emitted(window.rooms_page.model.pageLoaded)
+    await asyncio.to_thread(server_process.start)
+    await link_becomes(window.link, LinkState.CONNECTED, timeout=15)
+    assert window.server_state.text() == "Connected"
+    assert not window.banner.isVisible()
+    await asyncio.wait_for(reloaded, 15)  # the rooms page asked the server again by itself
+
+
+async def test_a_server_that_never_answered_says_not_connected(window: MainWindow) -> None:
+    port = free_port()  # nothing listens there
+    profile = ServerProfile(name="Gone", url=f"http://127.0.0.1:{port}", auth="api_key")
+    assert not await window.open_server(profile, API_KEY)
+    assert window.server_state.text() == "Not connected"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import secrets
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -110,6 +111,10 @@ class ServerProcess:
     port: int
     process: subprocess.Popen[str] | None = None
     output: Path | None = None
+    #: more MEETDESK_* variables for the server (limits, timeouts)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    #: the server's open-file limit (soft and hard), None: this process's
+    max_open_files: int | None = None
 
     @property
     def url(self) -> str:
@@ -121,7 +126,14 @@ class ServerProcess:
             "MEETDESK_INITIAL_ADMIN_USER": ADMIN_USER,
             "MEETDESK_INITIAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "MEETDESK_INITIAL_API_KEY": API_KEY,
+            **self.extra_env,
         }
+        limit = self.max_open_files
+
+        def limit_open_files() -> None:
+            if limit is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
         self.output = self.data_dir.parent / f"server-{self.port}-{time.monotonic_ns()}.log"
         with self.output.open("w") as log:
             self.process = subprocess.Popen(
@@ -139,6 +151,7 @@ class ServerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 text=True,
+                preexec_fn=limit_open_files if limit is not None else None,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

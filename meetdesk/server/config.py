@@ -28,6 +28,15 @@ class SettingsError(ValueError):
     """Settings the server refuses to start with; the message says why and what to do."""
 
 
+#: Numeric settings read from ``MEETDESK_<NAME>`` as they are named here.
+_NUMBERS: dict[str, type[int] | type[float]] = {
+    "header_timeout": float,
+    "body_timeout": float,
+    "max_connections_per_address": int,
+    "max_connections": int,
+}
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     data_dir: Path = field(default_factory=default_data_dir)
@@ -54,6 +63,12 @@ class ServerSettings:
     tls_key_file: Path | None = None
     #: The pin of the server's own certificate, set at start; room links carry it (``#fp=``).
     link_pin: str | None = None
+    #: Seconds a client has to send a whole request head; seconds a request body may stall.
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    #: Connections open at once from one client address, and in all (kept below the open-file limit).
+    max_connections_per_address: int = 128
+    max_connections: int = 4096
 
     @property
     def tls_enabled(self) -> bool:
@@ -149,6 +164,10 @@ class ServerSettings:
             values["tls_cert_file"] = Path(env["MEETDESK_TLS_CERT"])
         if env.get("MEETDESK_TLS_KEY"):
             values["tls_key_file"] = Path(env["MEETDESK_TLS_KEY"])
+        for name, convert in _NUMBERS.items():
+            variable = f"MEETDESK_{name.upper()}"
+            if env.get(variable):
+                values[name] = convert(env[variable])
         values["initial_admin_password"] = env.get("MEETDESK_INITIAL_ADMIN_PASSWORD", "")
         values["initial_api_key"] = env.get("MEETDESK_INITIAL_API_KEY", "")
         values.update({key: value for key, value in overrides.items() if value is not None})

@@ -10,8 +10,10 @@ from dataclasses import replace
 import uvicorn
 from fastapi import FastAPI
 
+from meetdesk.server import logrepeat
 from meetdesk.server.app import create_app
 from meetdesk.server.config import ServerSettings, SettingsError
+from meetdesk.server.connections import ConnectionLimits, connection_cap, guarded_protocol, raise_fd_limit
 from meetdesk.server.context import ServerContext
 from meetdesk.server.tls import ServerCertificate, ensure_certificate, provided_certificate
 
@@ -31,7 +33,8 @@ async def _announce(ctx: ServerContext) -> None:
         lines.append(f"  Admin user: {settings.initial_admin_user}   password: the one set at first start")
     keys = await ctx.accounts.api_keys()
     if keys:
-        lines.append(f"  API key: {keys[0].api_key}")
+        # the key was shown when it was created; this output may be appended to a log file
+        lines.append("  API key: set (shown only when it was created)")
     else:
         lines.append("  API key: none yet (create one with POST /internal-api/v1/auth/api-keys)")
     if settings.link_pin:
@@ -41,11 +44,18 @@ async def _announce(ctx: ServerContext) -> None:
 
 
 class MeetDeskServer(uvicorn.Server):
-    """uvicorn, but participants are told the server is stopping before their sockets are closed."""
+    """uvicorn, but participants are told the server is stopping before their sockets are closed, and
+    the counts of repeated log records held back are written once a minute."""
 
-    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+    def __init__(self, config: uvicorn.Config, app: FastAPI, repeats: logrepeat.RepeatFilter | None = None) -> None:
         super().__init__(config)
         self._app = app
+        self._repeats = repeats
+
+    async def on_tick(self, counter: int) -> bool:
+        if self._repeats is not None and counter % 600 == 0:  # uvicorn ticks ten times a second
+            self._repeats.flush()
+        return await super().on_tick(counter)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         ctx: ServerContext | None = getattr(self._app.state, "ctx", None)
@@ -74,6 +84,12 @@ def run(settings: ServerSettings) -> None:
     """Serve until SIGINT/SIGTERM. Raises SettingsError (before binding anything) for refused settings."""
     settings, certificate = prepare(settings)
     app = create_app(settings, on_ready=_announce)
+    limits = ConnectionLimits(
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        per_address=settings.max_connections_per_address,
+        total=connection_cap(settings.max_connections, raise_fd_limit()),
+    )
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -85,7 +101,10 @@ def run(settings: ServerSettings) -> None:
         lifespan="on",
         ws="websockets-sansio",  # the maintained implementation (the default one is deprecated)
         timeout_graceful_shutdown=10,
+        http=guarded_protocol(limits),
     )
-    server = MeetDeskServer(config, app)
+    repeats = logrepeat.RepeatFilter()
+    logrepeat.install(repeats, "uvicorn", "uvicorn.access")  # after uvicorn.Config has set up its handlers
+    server = MeetDeskServer(config, app, repeats)
     # uvicorn installs SIGINT/SIGTERM handlers and runs the lifespan shutdown: a graceful stop.
     asyncio.run(server.serve())

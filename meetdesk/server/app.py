@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from meetdesk import __version__
 from meetdesk.server import errors
 from meetdesk.server.api import auth, events, global_config, meetings, participants, rooms
+from meetdesk.server.authfirst import AuthenticateFirst
 from meetdesk.server.config import ServerSettings
 from meetdesk.server.context import ServerContext
 from meetdesk.server.limits import BodySizeLimit
@@ -49,7 +50,10 @@ def create_app(settings: ServerSettings, on_ready: ReadyHook | None = None) -> F
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (rooms, auth, participants, global_config, meetings, events, signalling):
-        app.include_router(module.router)
+    routers = [module.router for module in (rooms, auth, participants, global_config, meetings, events, signalling)]
+    for router in routers:
+        app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # outermost: a stranger's body is not even read
+    app.add_middleware(AuthenticateFirst, routes=[route for router in routers for route in router.routes])
     return app

@@ -75,6 +75,11 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def respond_to(request: Request, exc: errors.MeetDeskError) -> JSONResponse:
+    """The response of a domain error raised outside a route (in a middleware), as a route's would be."""
+    return await _domain_error(request, exc)
+
+
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = list(exc.errors())

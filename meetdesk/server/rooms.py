@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from meetdesk.core.errors import BadRequest, Conflict, room_not_found
+from meetdesk.core.errors import Conflict, ValidationFailed, room_not_found
 from meetdesk.core.events import RoomCreated, RoomDeleted, RoomUpdated
 from meetdesk.core.ids import new_room_id, new_secret
 from meetdesk.core.models import (
@@ -79,17 +79,21 @@ class PageTokens:
         return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + self._sign(payload)
 
     def decode(self, token: str, field: SortField, order: SortOrder) -> tuple[int | str, str]:
-        invalid = BadRequest("Invalid nextPageToken: ask for the first page again")
+        """The position a token names; anything but a token of ours for this sort order is a 422."""
+        invalid = ValidationFailed.one("nextPageToken", "Invalid nextPageToken: ask for the first page again")
         try:
             body, signature = token.split(".")
             payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError) as exc:  # also non-ASCII text (binascii.Error is a ValueError)
             raise invalid from exc
-        if not hmac.compare_digest(self._sign(payload), signature):
+        # bytes, not str: compare_digest refuses non-ASCII str with a TypeError
+        if not hmac.compare_digest(self._sign(payload).encode(), signature.encode()):
             raise invalid
-        token_field, token_order, key, room_id = json.loads(payload)
+        token_field, token_order, key, room_id = json.loads(payload)  # signed by us: well formed
         if (token_field, token_order) != (field, order):
-            raise BadRequest("nextPageToken belongs to another sort order: ask for the first page again")
+            raise ValidationFailed.one(
+                "nextPageToken", "nextPageToken belongs to another sort order: ask for the first page again"
+            )
         return key, room_id
 
 

@@ -4,14 +4,21 @@ Credentials, strongest first: ``Authorization: Bearer <access token>`` (an admin
 (server-to-server), ``X-Participant-Token`` (one role in one room). A credential that is present but
 wrong is a 401 at once. A participant token outside its scope is a 403; an API key on an admin-only
 route is a 401, as in OpenVidu Meet (the route wants a credential the caller did not bring).
+
+Each route names the callers it accepts with a :class:`Requirement` dependency (:data:`ADMIN`,
+:data:`ADMIN_OR_API_KEY`, ...). :class:`AuthenticateFirst` checks it before the route reads its body or
+query, so a stranger gets 401 and learns nothing of the route's input rules.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
+from fastapi import Request
 from starlette.requests import HTTPConnection
 
 from meetdesk.core.errors import Forbidden, Unauthorized
@@ -98,3 +105,51 @@ async def resolve_caller(request: HTTPConnection) -> Caller:
             raise Unauthorized("Invalid token") from exc
         return Caller(CallerKind.PARTICIPANT, room_id=str(claims.get("room")), role=role, identity=claims.get("sub"))
     return Caller(CallerKind.ANONYMOUS)
+
+
+#: Where :class:`AuthenticateFirst` leaves the caller it resolved, for the route's dependency to pick up.
+CALLER_SCOPE_KEY = "meetdesk.caller"
+
+
+class Requirement:
+    """The callers a route accepts, as a FastAPI dependency that gives the route its :class:`Caller`.
+
+    Any other caller is refused: a participant with 403 (it is known, but may not), anyone else with 401.
+    :class:`~meetdesk.server.authfirst.AuthenticateFirst` runs this check before the route reads its body or
+    query; called again by FastAPI, it hands over the caller found then.
+    """
+
+    def __init__(self, name: str, kinds: Iterable[CallerKind], unauthorized: str = "Unauthorized") -> None:
+        self.name = name
+        self.kinds = frozenset(kinds)
+        self.unauthorized = unauthorized
+
+    def __repr__(self) -> str:
+        return f"Requirement({self.name})"
+
+    async def check(self, request: HTTPConnection) -> Caller:
+        caller = await resolve_caller(request)
+        if caller.kind in self.kinds:
+            return caller
+        if caller.kind is CallerKind.PARTICIPANT:
+            raise Forbidden("Insufficient permissions to access this resource")
+        raise Unauthorized(self.unauthorized)
+
+    async def __call__(self, request: Request) -> Caller:
+        found: Any = request.scope.get(CALLER_SCOPE_KEY)
+        if isinstance(found, Caller):
+            return found
+        return await self.check(request)
+
+
+#: Anyone, but a credential that is present must be valid.
+ANYONE = Requirement("anyone", CallerKind)
+ADMIN = Requirement("admin", [CallerKind.ADMIN])
+ADMIN_OR_API_KEY = Requirement("admin or API key", [CallerKind.ADMIN, CallerKind.API_KEY])
+#: Admins, API keys and participants (whose room the route still has to check).
+MEMBER = Requirement("member", [CallerKind.ADMIN, CallerKind.API_KEY, CallerKind.PARTICIPANT])
+ADMIN_OR_PARTICIPANT = Requirement("admin or participant", [CallerKind.ADMIN, CallerKind.PARTICIPANT])
+#: A participant token (the route checks its room and role): what moderator actions need.
+PARTICIPANT = Requirement(
+    "participant", [CallerKind.PARTICIPANT], unauthorized="A moderator's participant token is required"
+)

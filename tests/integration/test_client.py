@@ -166,8 +166,9 @@ async def test_iter_rooms_follows_pages(server_process: ServerProcess) -> None:
         assert sorted(r.roomName or "" for r in only) == [f"Room {i}" for i in range(10, 20)]
         assert all(r.speakerUrl is None for r in only)
 
-        with pytest.raises(BadRequest, match="Invalid nextPageToken"):
+        with pytest.raises(ValidationError, match="Invalid request") as forged:
             await client.list_rooms(next_page_token="forged.token")
+        assert [d.field for d in forged.value.details] == ["nextPageToken"]
         with pytest.raises(ValidationError) as invalid:
             await client.list_rooms(max_items=0)
         assert [d.field for d in invalid.value.details] == ["maxItems"]

@@ -11,10 +11,10 @@ from meetdesk.core.errors import BadRequest, Unauthorized
 from meetdesk.core.ids import new_api_key
 from meetdesk.core.models import ChangePasswordRequest, LoginRequest, now_ms
 from meetdesk.server.auth import ACCESS_TTL_S, REFRESH_TTL_S, hash_password_off_loop, verify_password_off_loop
-from meetdesk.server.security import Caller, context, resolve_caller
+from meetdesk.server.security import ADMIN, Caller, context
 
 router = APIRouter(prefix="/internal-api/v1", tags=["Auth"])
-CallerDep = Annotated[Caller, Depends(resolve_caller)]
+Admin = Annotated[Caller, Depends(ADMIN)]
 
 
 @router.post("/auth/login", summary="Log in as an admin")
@@ -77,37 +77,32 @@ async def logout(
 
 
 @router.get("/auth/api-keys", summary="The API key, if one exists")
-async def get_api_keys(request: Request, caller: CallerDep) -> JSONResponse:
-    caller.require_admin()
+async def get_api_keys(request: Request, _caller: Admin) -> JSONResponse:
     keys = await context(request).accounts.api_keys()
     return JSONResponse([{"apiKey": k.api_key, "creationDate": k.creation_date} for k in keys])
 
 
 @router.post("/auth/api-keys", status_code=201, summary="Create an API key (revokes the previous one)")
-async def create_api_key(request: Request, caller: CallerDep) -> JSONResponse:
-    caller.require_admin()
+async def create_api_key(request: Request, _caller: Admin) -> JSONResponse:
     record = await context(request).accounts.replace_api_key(new_api_key(), now_ms())
     return JSONResponse({"apiKey": record.api_key, "creationDate": record.creation_date}, status_code=201)
 
 
 @router.delete("/auth/api-keys", summary="Revoke the API key")
-async def delete_api_keys(request: Request, caller: CallerDep) -> JSONResponse:
-    caller.require_admin()
+async def delete_api_keys(request: Request, _caller: Admin) -> JSONResponse:
     await context(request).accounts.delete_api_keys()
     return JSONResponse({"message": "API keys deleted"})
 
 
 @router.get("/users/profile", summary="The logged-in admin")
-async def profile(request: Request, caller: CallerDep) -> JSONResponse:
-    caller.require_admin()
+async def profile(request: Request, caller: Admin) -> JSONResponse:
     user = await context(request).accounts.user(str(caller.username))
-    assert user is not None  # resolve_caller checked it exists
+    assert user is not None  # ADMIN checked it exists
     return JSONResponse({"username": user.username, "roles": user.roles})
 
 
 @router.post("/users/change-password", summary="Change the logged-in admin's password")
-async def change_password(request: Request, caller: CallerDep, body: ChangePasswordRequest) -> JSONResponse:
-    caller.require_admin()
+async def change_password(request: Request, caller: Admin, body: ChangePasswordRequest) -> JSONResponse:
     ctx = context(request)
     user = await ctx.accounts.user(str(caller.username))
     if user is None or not await verify_password_off_loop(body.currentPassword, user.password_hash):

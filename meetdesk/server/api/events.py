@@ -24,17 +24,16 @@ from meetdesk.core.errors import MeetDeskError
 from meetdesk.core.events import CLOSE_TOKEN_EXPIRED, CLOSE_TOO_SLOW, Subscribed
 from meetdesk.server.errors import error_response, status_of
 from meetdesk.server.events import Listener
-from meetdesk.server.security import Caller, context, resolve_caller
+from meetdesk.server.security import ADMIN_OR_API_KEY, Caller, context, resolve_caller
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/internal-api/v1", tags=["Events"])
-CallerDep = Annotated[Caller, Depends(resolve_caller)]
+Manager = Annotated[Caller, Depends(ADMIN_OR_API_KEY)]
 
 
 @router.get("/meetings", summary="The meetings under way and how many people are in each (admins, API keys)")
-async def list_meetings(request: Request, caller: CallerDep) -> JSONResponse:
-    caller.require_admin_or_api_key()
+async def list_meetings(request: Request, _caller: Manager) -> JSONResponse:
     meetings = context(request).meetings.summaries()
     return JSONResponse({"meetings": [meeting.model_dump() for meeting in meetings]})
 

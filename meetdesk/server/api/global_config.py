@@ -11,24 +11,21 @@ from fastapi.responses import JSONResponse
 from meetdesk.core.errors import BadRequest, Conflict
 from meetdesk.core.models import AppearanceConfig, SecurityConfig, WebhookConfig, WebhookTest
 from meetdesk.server import webhooks
-from meetdesk.server.security import Caller, CallerKind, context, resolve_caller
+from meetdesk.server.security import ADMIN, ADMIN_OR_PARTICIPANT, Caller, context
 
 router = APIRouter(prefix="/internal-api/v1/config", tags=["Configuration"])
-CallerDep = Annotated[Caller, Depends(resolve_caller)]
+Admin = Annotated[Caller, Depends(ADMIN)]
 
 
 @router.get("/rooms/appearance", summary="The theme of meeting views")
-async def get_appearance(request: Request, caller: CallerDep) -> JSONResponse:
+async def get_appearance(request: Request, _caller: Annotated[Caller, Depends(ADMIN_OR_PARTICIPANT)]) -> JSONResponse:
     # Participants read it too: their meeting window is painted with it.
-    if caller.kind is not CallerKind.PARTICIPANT:
-        caller.require_admin()
     stored = await context(request).accounts.config("appearance")
     return JSONResponse(stored or {"appearance": {"themes": []}})
 
 
 @router.put("/rooms/appearance", summary="Set the theme of meeting views (exactly one theme)")
-async def put_appearance(request: Request, caller: CallerDep, body: AppearanceConfig) -> JSONResponse:
-    caller.require_admin()
+async def put_appearance(request: Request, _caller: Admin, body: AppearanceConfig) -> JSONResponse:
     await context(request).accounts.set_config("appearance", body.model_dump(exclude_none=True))
     return JSONResponse({"message": "Rooms appearance config updated successfully"})
 
@@ -40,29 +37,25 @@ async def get_security(request: Request) -> JSONResponse:
 
 
 @router.put("/security", summary="Change who must log in to join rooms")
-async def put_security(request: Request, caller: CallerDep, body: SecurityConfig) -> JSONResponse:
-    caller.require_admin()
+async def put_security(request: Request, _caller: Admin, body: SecurityConfig) -> JSONResponse:
     await context(request).accounts.set_config("security", body.model_dump())
     return JSONResponse({"message": "Security config updated successfully"})
 
 
 @router.get("/webhooks", summary="The webhook settings")
-async def get_webhooks(request: Request, caller: CallerDep) -> JSONResponse:
-    caller.require_admin()
+async def get_webhooks(request: Request, _caller: Admin) -> JSONResponse:
     stored = await context(request).accounts.config("webhooks")
     return JSONResponse(stored or {"enabled": False})
 
 
 @router.put("/webhooks", summary="Change the webhook settings")
-async def put_webhooks(request: Request, caller: CallerDep, body: WebhookConfig) -> JSONResponse:
-    caller.require_admin()
+async def put_webhooks(request: Request, _caller: Admin, body: WebhookConfig) -> JSONResponse:
     await context(request).accounts.set_config("webhooks", body.model_dump(exclude_none=True))
     return JSONResponse({"message": "Webhooks config updated successfully"})
 
 
 @router.post("/webhooks/test", summary="Send a signed test event to a URL")
-async def test_webhook(request: Request, caller: CallerDep, body: WebhookTest) -> JSONResponse:
-    caller.require_admin()
+async def test_webhook(request: Request, _caller: Admin, body: WebhookTest) -> JSONResponse:
     keys = await context(request).accounts.api_keys()
     if not keys:
         raise Conflict("Webhooks are signed with the API key: create an API key first", error="Webhook Error")

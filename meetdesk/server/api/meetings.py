@@ -17,10 +17,10 @@ from meetdesk.core.errors import Forbidden, Unauthorized
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.permissions import Role
 from meetdesk.server.meeting import moderation
-from meetdesk.server.security import Caller, CallerKind, context, resolve_caller
+from meetdesk.server.security import PARTICIPANT, Caller, CallerKind, context
 
 router = APIRouter(prefix="/internal-api/v1/meetings", tags=["Meetings"])
-CallerDep = Annotated[Caller, Depends(resolve_caller)]
+CallerDep = Annotated[Caller, Depends(PARTICIPANT)]
 
 
 class RoleUpdate(BaseModel):

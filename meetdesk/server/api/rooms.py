@@ -23,10 +23,11 @@ from meetdesk.core.models import (
     WithRecordings,
 )
 from meetdesk.server.rooms import ROOM_FIELDS, DeletionOutcome
-from meetdesk.server.security import Caller, context, resolve_caller
+from meetdesk.server.security import ADMIN_OR_API_KEY, MEMBER, Caller, context
 
 router = APIRouter(prefix="/api/v1", tags=["Rooms"])
-CallerDep = Annotated[Caller, Depends(resolve_caller)]
+Manager = Annotated[Caller, Depends(ADMIN_OR_API_KEY)]
+Reader = Annotated[Caller, Depends(MEMBER)]
 
 MAX_ITEMS_CAP = 100
 DEFAULT_MAX_ITEMS = 10
@@ -60,9 +61,8 @@ def _room_id(raw: str) -> str:
 
 @router.post("/rooms", status_code=201, summary="Create a room")
 async def create_room(
-    request: Request, caller: CallerDep, options: Annotated[RoomOptions | None, Body()] = None
+    request: Request, _caller: Manager, options: Annotated[RoomOptions | None, Body()] = None
 ) -> JSONResponse:
-    caller.require_admin_or_api_key()
     ctx = context(request)
     room = await ctx.rooms.create(options or RoomOptions())
     location = f"{ctx.settings.public_base_url}/api/v1/rooms/{room.room_id}"
@@ -72,7 +72,7 @@ async def create_room(
 @router.get("/rooms", summary="List rooms, a page at a time")
 async def list_rooms(
     request: Request,
-    caller: CallerDep,
+    _caller: Manager,
     maxItems: Annotated[str | None, Query(description="1-100 (larger values are capped)")] = None,
     nextPageToken: Annotated[str | None, Query(max_length=2000)] = None,
     roomName: Annotated[str | None, Query(max_length=200, description="case-insensitive contains")] = None,
@@ -81,7 +81,6 @@ async def list_rooms(
     sortOrder: Literal["asc", "desc"] = "desc",
     fields: Annotated[str | None, Query(max_length=500)] = None,
 ) -> JSONResponse:
-    caller.require_admin_or_api_key()
     ctx = context(request)
     limit = _parse_max_items(maxItems)
     found, token = await ctx.rooms.list(
@@ -113,12 +112,11 @@ def _bulk_ids(raw: str) -> list[str]:
 @router.delete("/rooms", summary="Delete several rooms")
 async def bulk_delete_rooms(
     request: Request,
-    caller: CallerDep,
+    _caller: Manager,
     roomIds: Annotated[str, Query(max_length=100_000)],
     withMeeting: WithMeeting = WithMeeting.FAIL,
     withRecordings: WithRecordings = WithRecordings.FAIL,
 ) -> JSONResponse:
-    caller.require_admin_or_api_key()
     ctx = context(request)
     successful: list[dict[str, object]] = []
     failed: list[dict[str, object]] = []
@@ -139,7 +137,7 @@ async def bulk_delete_rooms(
 
 @router.get("/rooms/{roomId}", summary="Get a room")
 async def get_room(
-    request: Request, caller: CallerDep, roomId: str, fields: Annotated[str | None, Query(max_length=500)] = None
+    request: Request, caller: Reader, roomId: str, fields: Annotated[str | None, Query(max_length=500)] = None
 ) -> JSONResponse:
     room_id = _room_id(roomId)
     caller.require_room_reader(room_id)
@@ -190,8 +188,7 @@ _ROOM_UPDATE_BODY = {
     "creation. The room id and its links do not change. 409 while the room has a meeting.",
     openapi_extra=_ROOM_UPDATE_BODY,
 )
-async def update_room(request: Request, caller: CallerDep, roomId: str) -> JSONResponse:
-    caller.require_admin_or_api_key()
+async def update_room(request: Request, _caller: Manager, roomId: str) -> JSONResponse:
     room_id = _room_id(roomId)
     changes = await _room_update(request)
     ctx = context(request)
@@ -202,19 +199,18 @@ async def update_room(request: Request, caller: CallerDep, roomId: str) -> JSONR
 @router.delete("/rooms/{roomId}", summary="Delete a room")
 async def delete_room(
     request: Request,
-    caller: CallerDep,
+    _caller: Manager,
     roomId: str,
     withMeeting: WithMeeting = WithMeeting.FAIL,
     withRecordings: WithRecordings = WithRecordings.FAIL,
 ) -> JSONResponse:
     room_id = _room_id(roomId)
-    caller.require_admin_or_api_key()
     outcome = await context(request).rooms.delete(room_id, withMeeting, withRecordings)
     return JSONResponse(outcome.body(), status_code=outcome.decision.status)
 
 
 @router.get("/rooms/{roomId}/config", summary="Get a room's config")
-async def get_room_config(request: Request, caller: CallerDep, roomId: str) -> JSONResponse:
+async def get_room_config(request: Request, caller: Reader, roomId: str) -> JSONResponse:
     room_id = _room_id(roomId)
     caller.require_room_reader(room_id)
     config = await context(request).rooms.config(room_id)
@@ -222,9 +218,8 @@ async def get_room_config(request: Request, caller: CallerDep, roomId: str) -> J
 
 
 @router.put("/rooms/{roomId}/config", summary="Change a room's config (partial config is merged)")
-async def update_room_config(request: Request, caller: CallerDep, roomId: str, body: RoomConfigUpdate) -> JSONResponse:
+async def update_room_config(request: Request, _caller: Manager, roomId: str, body: RoomConfigUpdate) -> JSONResponse:
     room_id = _room_id(roomId)
-    caller.require_admin_or_api_key()
     ctx = context(request)
     room = await ctx.rooms.update_config(room_id, body.config)
     return JSONResponse(
@@ -233,9 +228,8 @@ async def update_room_config(request: Request, caller: CallerDep, roomId: str, b
 
 
 @router.put("/rooms/{roomId}/status", summary="Open or close a room")
-async def update_room_status(request: Request, caller: CallerDep, roomId: str, body: RoomStatusUpdate) -> JSONResponse:
+async def update_room_status(request: Request, _caller: Manager, roomId: str, body: RoomStatusUpdate) -> JSONResponse:
     room_id = _room_id(roomId)
-    caller.require_admin_or_api_key()
     ctx = context(request)
     status, message, room = await ctx.rooms.set_status(room_id, RoomStatus(body.status))
     return JSONResponse({"message": message, "room": ctx.rooms.to_api(room)}, status_code=status)

@@ -21,6 +21,7 @@ from meetdesk.server.meetings import NameReservations
 from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
+from meetdesk.server.store.revocations import RevocationStore
 from meetdesk.server.store.rooms import RecordingStore, RoomStore
 from meetdesk.server.webhooks import WebhookDispatcher
 
@@ -67,7 +68,9 @@ class ServerContext:
         names = NameReservations()
         room_store = RoomStore(db)
         events = EventHub()
-        meetings = MeetingEngine(room_store, tokens, names, events, grace_s=settings.reconnect_grace)
+        meetings = MeetingEngine(
+            room_store, tokens, names, events, grace_s=settings.reconnect_grace, revocations=RevocationStore(db)
+        )
         MediaRouter(meetings, IceConfig(host_addresses=await asyncio.to_thread(settings.ice_addresses)))
         webhooks = WebhookDispatcher(_webhook_settings(accounts))
         # Registered before the rooms service's hooks, so a room deleted when its meeting ends is

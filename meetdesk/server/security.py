@@ -99,6 +99,7 @@ async def resolve_caller(request: HTTPConnection) -> Caller:
     participant = request.headers.get("x-participant-token")
     if participant is not None:
         claims = ctx.tokens.decode(participant, "participant")
+        await ctx.meetings.check_token_not_revoked(claims)  # a kick or a role change voids it
         try:
             role = Role(str(claims.get("role")))
         except ValueError as exc:

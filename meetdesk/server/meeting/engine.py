@@ -44,6 +44,7 @@ from meetdesk.server.auth import PARTICIPANT_TTL_S, TokenService
 from meetdesk.server.events import EventHub
 from meetdesk.server.meeting.connection import Connection
 from meetdesk.server.meetings import Meeting, MeetingRegistry, NameReservations
+from meetdesk.server.store.revocations import RevocationStore
 from meetdesk.server.store.rooms import RoomStore
 
 logger = logging.getLogger(__name__)
@@ -147,11 +148,13 @@ class MeetingEngine(MeetingRegistry):
         names: NameReservations,
         events: EventHub,
         grace_s: float = RECONNECT_GRACE_S,
+        revocations: RevocationStore | None = None,
     ) -> None:
         super().__init__(events)
         self._rooms = rooms
         self._tokens = tokens
         self._names = names
+        self._revocations = revocations
         self.grace_s = grace_s
         self.media: MediaRouter | None = None
 
@@ -177,6 +180,7 @@ class MeetingEngine(MeetingRegistry):
         meeting = self.live(room_id)
         if meeting is not None and identity in meeting.kicked:
             raise Forbidden("You were removed from this meeting by a moderator")
+        await self.check_token_not_revoked(claims)
         existing = meeting.participants.get(identity) if meeting else None
         if meeting is not None and existing is not None and resume is not None and resume == existing.session_id:
             return await self._resume(meeting, existing, connection, room)
@@ -315,6 +319,7 @@ class MeetingEngine(MeetingRegistry):
         meeting = self.live(room_id)
         assert meeting is not None
         meeting.kicked.add(identity)
+        await self._revoke(target)
         await self.remove(target, LeftReason.PARTICIPANT_KICKED)
 
     async def set_role(self, room_id: str, identity: str, role: Role) -> Participant:
@@ -322,6 +327,7 @@ class MeetingEngine(MeetingRegistry):
         room = await self._rooms.get(room_id)
         if room is None:
             raise NotFound(f"Room '{room_id}' does not exist", error="Room Error")
+        await self._revoke(target)  # the old token's role is void; the new one is issued after this instant
         target.role = role
         perms = permissions(role, room.config)
         token, _ = self._tokens.issue(
@@ -422,7 +428,27 @@ class MeetingEngine(MeetingRegistry):
         if self.media is not None:
             await self.media.participant_left(participant)
 
-    def check_token_not_revoked(self, claims: dict[str, Any]) -> None:
+    async def _revoke(self, participant: Participant) -> None:
+        """Void every token of the participant issued until now (a kick, or a role change: the token that
+        comes with the new role is issued after this)."""
+        if self._revocations is None:
+            return
+        now = now_ms()
+        await self._revocations.revoke(
+            participant.identity, participant.room_id, now, expires_at=now + PARTICIPANT_TTL_S * 1000
+        )
+
+    async def check_token_not_revoked(self, claims: dict[str, Any]) -> None:
+        """Refuse a participant token (401) whose identity was kicked or given another role after it was
+        issued: on every REST call (``security.resolve_caller``) and every join or resume on the socket."""
+        identity = claims.get("sub")
+        if not identity:
+            return  # a token without an identity joins nothing and moderates nothing
         meeting = self.live(str(claims.get("room")))
-        if meeting is not None and claims.get("sub") in meeting.kicked:
+        if meeting is not None and identity in meeting.kicked:
             raise Unauthorized("This participant was removed from the meeting")
+        if self._revocations is None:
+            return
+        revoked_before = await self._revocations.revoked_before(str(identity))
+        if revoked_before is not None and int(claims.get("iat_ms", 0)) < revoked_before:
+            raise Unauthorized("This participant token was revoked: its participant was removed or given another role")

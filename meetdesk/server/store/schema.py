@@ -86,10 +86,27 @@ revoked_tokens = Table(
 )
 
 
+#: Per participant identity, OpenVidu Meet's ``roleUpdatedAt``: its tokens issued before ``revoked_before``
+#: (ms) no longer count, after a kick or a role change. Kept until every such token has expired anyway.
+participant_revocations = Table(
+    "participant_revocations",
+    metadata,
+    Column("identity", String(100), primary_key=True),
+    Column("room_id", String(80), nullable=False),
+    Column("revoked_before", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_participant_revocations_expiry", "expires_at"),
+)
+
+
 def _v1_initial(conn: Connection) -> None:
     for table in (rooms, recordings, users, api_keys, global_config, revoked_tokens):
         table.create(conn)
 
 
+def _v2_participant_revocations(conn: Connection) -> None:
+    participant_revocations.create(conn)
+
+
 #: Every migration, in order; ``schema_version.version`` is how many have run.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_participant_revocations]

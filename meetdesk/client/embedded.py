@@ -8,6 +8,8 @@ the server never moves by itself — when another program holds it, :class:`Port
 user chooses (:meth:`EmbeddedServer.start` with another ``port``). A server this app started earlier and
 that still runs (another window, a crashed app) is reused, not started twice. :meth:`EmbeddedServer.wait_exit`
 returns when the server's process ends, which is what :mod:`meetdesk.client.supervisor` waits on.
+With "Share on the network" on (:mod:`meetdesk.client.sharing`) it listens on the chosen address, serves
+HTTPS with its own certificate, and the app pins that certificate, read from the data dir.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -28,6 +31,10 @@ from pathlib import Path
 import httpx
 
 from meetdesk.client.credentials import CredentialStore
+from meetdesk.client.sharing import NetworkSharing
+from meetdesk.client.tls import pinned_context
+from meetdesk.core.addresses import is_unspecified
+from meetdesk.core.fingerprint import certificate_pin
 
 logger = logging.getLogger(__name__)
 
@@ -61,14 +68,16 @@ class EmbeddedState:
     pid: int | None = None
 
 
-def _port_free(port: int) -> bool:
-    """Whether the server could listen on ``port``. With SO_REUSEADDR, as uvicorn binds: the connections of a
-    server that just died linger in TIME-WAIT for a minute and would make its own port look taken."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def _port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether the server could listen on ``port`` of ``host``. With SO_REUSEADDR, as uvicorn binds: the
+    connections of a server that just died linger in TIME-WAIT for a minute and would make its own port
+    look taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         if sys.platform != "win32":  # on Windows the option means "share a port in use", which is not the question
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((host, port))
         except OSError:
             return False
     return True
@@ -146,12 +155,53 @@ class EmbeddedServer:
         self.pid: int | None = None
         self.log_file = data_dir / "server.log"
         self._state_file = data_dir / "embedded.json"
+        #: "Share on the network": where the server listens and the address its links use
+        self.sharing = NetworkSharing.load(data_dir)
 
     @property
     def url(self) -> str:
+        """Where this app reaches the server (room links may name another address: ``sharing.address``)."""
         if self.port is None:
             raise RuntimeError("the embedded server is not started")
-        return f"http://127.0.0.1:{self.port}"
+        return self._url_on(self.port)
+
+    def _url_on(self, port: int) -> str:
+        if not self.sharing.active:
+            return f"http://127.0.0.1:{port}"
+        host = "127.0.0.1" if is_unspecified(self.sharing.listen) else self.sharing.listen
+        return f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
+
+    @property
+    def pin(self) -> str | None:
+        """The pin of the certificate the server made (None on loopback, or before its first shared start)."""
+        der = self._certificate()
+        return certificate_pin(der) if der is not None else None
+
+    def _certificate(self) -> bytes | None:
+        if not self.sharing.active:
+            return None
+        from cryptography import x509
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        try:
+            pem = (self.data_dir / "tls-cert.pem").read_bytes()
+        except FileNotFoundError:
+            return None
+        return x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER)
+
+    def check_can_restart(self) -> None:
+        """Raise :class:`EmbeddedServerError` when the server in use is another window's (this app cannot
+        restart it with other settings)."""
+        if self.pid is not None and self.process is None:
+            raise EmbeddedServerError(
+                "The server on this computer was started by another MeetDesk window: close that window, "
+                "then change this setting again."
+            )
+
+    def use_sharing(self, sharing: NetworkSharing) -> None:
+        """Keep ``sharing`` (in the data dir) for the next starts; the running server keeps its settings."""
+        sharing.save(self.data_dir)
+        self.sharing = sharing
 
     @property
     def owned(self) -> bool:
@@ -180,9 +230,15 @@ class EmbeddedServer:
         os.replace(tmp, self._state_file)
 
     async def _answers(self, port: int, timeout: float = 1.0) -> bool:
+        verify: ssl.SSLContext | bool = True
+        if self.sharing.active:
+            der = self._certificate()
+            if der is None:  # the server makes it before it listens
+                return False
+            verify = pinned_context(der)
         try:
-            async with httpx.AsyncClient(timeout=timeout) as http:
-                response = await http.get(f"http://127.0.0.1:{port}{READY_PATH}")
+            async with httpx.AsyncClient(timeout=timeout, verify=verify) as http:
+                response = await http.get(f"{self._url_on(port)}{READY_PATH}")
         except httpx.HTTPError:
             return False
         return response.status_code == 200
@@ -206,11 +262,12 @@ class EmbeddedServer:
             self.port, self.pid, self.process = state.port, state.pid, None
             logger.info("Embedded server already running on port %d (pid %s); reusing it", state.port, state.pid)
             return self.url
+        host = self.sharing.bind_host
         if port is None and state is not None:
             port = state.port
         if port is None:
-            port = DEFAULT_PORT if _port_free(DEFAULT_PORT) else _any_free_port()  # no link exists yet
-        elif not _port_free(port):
+            port = DEFAULT_PORT if _port_free(DEFAULT_PORT, host) else _any_free_port()  # no link exists yet
+        elif not _port_free(port, host):
             raise PortTaken(port, _any_free_port())
         self.port = port
         first_start = not (self.data_dir / "meetdesk.db").exists()
@@ -269,6 +326,9 @@ class EmbeddedServer:
         """fork + exec only (milliseconds); waiting for readiness is asynchronous."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         cmd = [self.python, "-m", "meetdesk", "server", "--port", str(port), "--data-dir", str(self.data_dir)]
+        cmd += ["--host", self.sharing.bind_host]
+        if self.sharing.active:  # links name the address others reach; TLS is on off loopback
+            cmd += ["--base-url", self.sharing.base_url(port)]
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
                 cmd,

@@ -43,9 +43,15 @@ async def _announce(ctx: ServerContext) -> None:
     print("\n".join(lines), flush=True)
 
 
+#: seconds a TLS connection that uvicorn closed may wait for the client's close_notify before it is dropped
+TLS_CLOSE_GRACE_S = 1.0
+
+
 class MeetDeskServer(uvicorn.Server):
-    """uvicorn, but participants are told the server is stopping before their sockets are closed, and
-    the counts of repeated log records held back are written once a minute."""
+    """uvicorn, but participants are told the server is stopping before their sockets are closed, the counts
+    of repeated log records held back are written once a minute, and over TLS idle keep-alive connections do
+    not hold the stop up: asyncio waits for the client's close_notify, which an idle HTTP client never sends,
+    so uvicorn would wait its whole graceful-shutdown timeout."""
 
     def __init__(self, config: uvicorn.Config, app: FastAPI, repeats: logrepeat.RepeatFilter | None = None) -> None:
         super().__init__(config)
@@ -61,7 +67,18 @@ class MeetDeskServer(uvicorn.Server):
         ctx: ServerContext | None = getattr(self._app.state, "ctx", None)
         if ctx is not None:
             await ctx.meetings.shutdown()
-        await super().shutdown(sockets)
+        drop = asyncio.get_running_loop().call_later(TLS_CLOSE_GRACE_S, self._drop_closing_connections)
+        try:
+            await super().shutdown(sockets)
+        finally:
+            drop.cancel()
+
+    def _drop_closing_connections(self) -> None:
+        """Abort the connections uvicorn closed already (answered, idle) that still wait for their peer."""
+        for connection in list(self.server_state.connections):
+            transport = getattr(connection, "transport", None)
+            if isinstance(transport, asyncio.Transport) and transport.is_closing():
+                transport.abort()
 
 
 def prepare(settings: ServerSettings) -> tuple[ServerSettings, ServerCertificate | None]:

@@ -212,3 +212,12 @@ async def test_without_a_pin_the_fingerprint_is_confirmed_once(shared: NetworkSe
         with pytest.raises(CertificateMismatch) as changed:
             await api.list_rooms()
     assert "changed since you last connected" in changed.value.message
+
+
+async def test_an_idle_client_connection_does_not_hold_the_stop_up(shared: NetworkServer) -> None:
+    async with MeetDeskClient(shared.url, api_key=API_KEY, pin=shared.pin) as api:
+        await api.list_rooms()  # leaves an idle keep-alive TLS connection, which never sends close_notify
+        await shared.stop()
+    said = "".join(shared.output)
+    assert "Application shutdown complete" in said
+    assert "timeout graceful shutdown exceeded" not in said

@@ -11,7 +11,9 @@ from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.credentials import CredentialStore
 from meetdesk.client.embedded import ADMIN_USER, EmbeddedServer
 from meetdesk.client.errors import ApiError, Unauthorized
+from meetdesk.client.sharing import NetworkSharing
 from meetdesk.client.supervisor import Supervisor
+from meetdesk.client.tls import KnownServers
 from meetdesk.ui.admin.servers import ServerList, ServerProfile
 
 logger = logging.getLogger(__name__)
@@ -28,11 +30,19 @@ class SignInNeeded(Exception):
 class AdminConnection:
     """Opens servers and holds the client of the current one."""
 
-    def __init__(self, servers: ServerList, credentials: CredentialStore, embedded: EmbeddedServer) -> None:
+    def __init__(
+        self,
+        servers: ServerList,
+        credentials: CredentialStore,
+        embedded: EmbeddedServer,
+        known: KnownServers | None = None,
+    ) -> None:
         self.servers = servers
         self.credentials = credentials
         self.embedded = embedded
         self.supervisor = Supervisor(embedded)
+        #: certificate fingerprints the user confirmed for other servers (as SSH's known_hosts)
+        self.known = known if known is not None else KnownServers.load(servers.path.parent / "known_servers.json")
         self.client: MeetDeskClient | None = None
         self.profile: ServerProfile | None = None
 
@@ -81,7 +91,7 @@ class AdminConnection:
                 f"The admin password of the server on this computer is not in {self.credentials.location}. "
                 "Sign in with it once and MeetDesk will remember it.",
             )
-        client = MeetDeskClient(url)
+        client = MeetDeskClient(url, pin=self.embedded.pin)  # its certificate, read from its data dir
         try:
             await client.login(ADMIN_USER, password)
         except Unauthorized as exc:
@@ -99,9 +109,9 @@ class AdminConnection:
         if secret is None:
             raise SignInNeeded(profile, f"Sign in to {profile.url}.")
         if profile.auth == "api_key":
-            client = MeetDeskClient(profile.url, api_key=secret)
+            client = MeetDeskClient(profile.url, api_key=secret, known=self.known)
         else:
-            client = MeetDeskClient(profile.url)
+            client = MeetDeskClient(profile.url, known=self.known)
         try:
             if profile.auth == "api_key":
                 await client.list_rooms(max_items=1, fields=("roomId",))  # proves the key works
@@ -116,6 +126,25 @@ class AdminConnection:
         if typed:
             self.credentials.set(profile.url, profile.username if profile.auth == "password" else "api-key", secret)
         return client
+
+    async def share(self, sharing: NetworkSharing) -> MeetDeskClient | None:
+        """Keep ``sharing`` for this computer's server and, when this app runs it, restart it with it (same
+        port); if it is the server in use, sign in to it again: the new client (None otherwise)."""
+        self.embedded.check_can_restart()
+        running = self.embedded.pid is not None
+        in_use = running and self.profile is not None and self.profile.is_embedded
+        if in_use and self.client is not None:  # its connections go with the server it reached
+            old, self.client = self.client, None
+            await old.aclose()
+        await self.supervisor.stop()
+        self.embedded.use_sharing(sharing)
+        if not running:
+            return None
+        await self.supervisor.start()
+        if not in_use:
+            return None
+        assert self.profile is not None
+        return await self.open(self.profile)
 
     async def close(self) -> None:
         """Close the client and stop the embedded server if this app started it."""

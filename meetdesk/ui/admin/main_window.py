@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -26,8 +27,9 @@ from PySide6.QtWidgets import (
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.embedded import EmbeddedServerError
-from meetdesk.client.errors import ConnectionFailed, Unauthorized
+from meetdesk.client.errors import ConnectionFailed, Unauthorized, UnknownCertificate
 from meetdesk.client.supervisor import SupervisorState, SupervisorStatus
+from meetdesk.core.fingerprint import pin_for_people
 from meetdesk.core.models import MeetRoom
 from meetdesk.ui.admin.connection import AdminConnection, SignInNeeded
 from meetdesk.ui.admin.rooms_page import RoomsPage
@@ -37,6 +39,7 @@ from meetdesk.ui.banner import Banner, BannerAction
 from meetdesk.ui.icons import icon
 
 if TYPE_CHECKING:
+    from meetdesk.ui.admin.network_dialog import NetworkSettingsDialog
     from meetdesk.ui.meeting.window import ParticipantWindow
 
 logger = logging.getLogger(__name__)
@@ -65,11 +68,13 @@ class MainWindow(QMainWindow):
 
     Signals:
         connected(object): a server was opened (its MeetDeskClient).
+        sharingChanged(object): this computer's server restarted with new NetworkSharing settings.
         closing(): the user closed the window (the app stops after cleaning up).
     """
 
     connected = Signal(object)
     closing = Signal()
+    sharingChanged = Signal(object)
 
     def __init__(self, connection: AdminConnection, settings: QSettings, parent: Any = None) -> None:
         super().__init__(parent)
@@ -114,8 +119,13 @@ class MainWindow(QMainWindow):
         self.join_link_button.setObjectName("joinLinkButton")
         self.join_link_button.setAccessibleName(self.tr("Join a meeting with a room link"))
         self.join_link_button.clicked.connect(self._ask_for_link)
+        self.share_button = QPushButton(icon("settings"), self.tr("Share on the network…"), header)
+        self.share_button.setObjectName("shareButton")
+        self.share_button.setAccessibleName(self.tr("Share this computer's server on the network"))
+        self.share_button.clicked.connect(self.open_network_settings)
         bar.addWidget(brand)
         bar.addStretch(1)
+        bar.addWidget(self.share_button)
         bar.addWidget(self.join_link_button)
         bar.addWidget(server_label)
         bar.addWidget(self.server_combo)
@@ -182,6 +192,10 @@ class MainWindow(QMainWindow):
     # --- connecting -----------------------------------------------------------------------------------------
 
     def show_problem(self, exc: BaseException, retry: Any = None) -> None:
+        if isinstance(exc, UnknownCertificate) and retry is not None:
+            self.banner.show_problem(exc, retry)
+            self._ask_to_trust(exc, lambda: self._background(self.banner.retry()))
+            return
         if isinstance(exc, SignInNeeded):
             self.banner.show_message(str(exc))
             self._ask_sign_in(exc.profile, str(exc))
@@ -399,12 +413,78 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             dialog.set_busy(False)
             dialog.show_error(exc)
+            if isinstance(exc, UnknownCertificate):
+                self._ask_to_trust(exc, dialog.submit)
             return
         dialog.accept()
         self.banner.hide()
         self._fill_servers()
         self._connected(client)
         await self.rooms_page.reload()
+
+    # --- sharing this computer's server, trusting other servers' certificates -----------------------------
+
+    def open_network_settings(self) -> NetworkSettingsDialog:
+        """The "Share on the network" dialog for this computer's server."""
+        from meetdesk.ui.admin.network_dialog import NetworkSettingsDialog
+
+        embedded = self.connection.embedded
+        dialog = NetworkSettingsDialog(self, embedded.sharing, embedded.port, embedded.pin)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.submitted.connect(self._sharing_submitted)
+        dialog.open()
+        return dialog
+
+    @qasync.asyncSlot(object, object)
+    async def _sharing_submitted(self, dialog: Any, sharing: Any) -> None:
+        dialog.set_busy(True)
+        in_use = self._showing_embedded()
+        before = self.link.state
+        if in_use:  # the header says what happens; the checks wait (the server is away on purpose)
+            self.link.set_state(LinkState.CONNECTING)
+        try:
+            client = await self.connection.share(sharing)
+        except Exception as exc:
+            logger.info("Sharing change failed: %r", exc)
+            dialog.set_busy(False)
+            dialog.show_error(exc)
+            if in_use:
+                self.link.set_state(LinkState.NOT_CONNECTED if self.connection.client is None else before)
+            return
+        dialog.accept()
+        self.sharingChanged.emit(sharing)
+        if client is None:
+            self.notify(self.tr("Saved: the server on this computer uses it from its next start."))
+            return
+        self.banner.hide()
+        self._connected(client)
+        await self.rooms_page.reload()
+
+    def _ask_to_trust(self, exc: UnknownCertificate, retry: Any) -> None:
+        """As SSH does: show the certificate's fingerprint once and remember it if the user trusts it."""
+        box = QMessageBox(self)
+        box.setObjectName("trustCertificate")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Trust this server?"))
+        box.setText(self.tr("Is this the certificate of {server}?").format(server=exc.base_url))
+        box.setInformativeText(
+            self.tr(
+                "No certificate authority vouches for it. Compare its fingerprint with the one the server shows "
+                "(Share on the network, on that computer) before trusting it:\n\n{fingerprint}"
+            ).format(fingerprint=pin_for_people(exc.presented))
+        )
+        trust = box.addButton(self.tr("Trust and connect"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered() -> None:
+            if box.clickedButton() is trust:
+                self.connection.known.remember(exc.base_url, exc.presented)
+                retry()
+
+        box.finished.connect(answered)
+        box.open()
 
     def _join_requested(self, room: MeetRoom) -> None:
         if room.moderatorUrl:

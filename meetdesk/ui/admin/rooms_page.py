@@ -7,6 +7,7 @@ import asyncio
 import logging
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import qasync
 from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from meetdesk.client.api import MeetDeskClient
+from meetdesk.core.addresses import is_loopback
 from meetdesk.core.models import MeetRoom, RoomStatus
 from meetdesk.ui.admin.rooms_model import COL_CREATED, COL_NAME, COL_STATUS, RoomQuery, RoomRole, RoomsModel, RoomsProxy
 from meetdesk.ui.icons import icon
@@ -380,9 +382,15 @@ class RoomsPage(QWidget):
             return None
         QGuiApplication.clipboard().setText(url)
         if role == "moderator":
-            self.notice.emit(self.tr("Moderator link of “{room}” copied.").format(room=room.roomName or room.roomId))
+            text = self.tr("Moderator link of “{room}” copied.").format(room=room.roomName or room.roomId)
         else:
-            self.notice.emit(self.tr("Speaker link of “{room}” copied.").format(room=room.roomName or room.roomId))
+            text = self.tr("Speaker link of “{room}” copied.").format(room=room.roomName or room.roomId)
+        if is_loopback(urlsplit(url).hostname or ""):
+            text += " " + self.tr(
+                "It works on this computer only: to invite others, turn on “Share on the network…” at the top "
+                "of the window."
+            )
+        self.notice.emit(text)
         return url
 
     def _join_clicked(self) -> None:

@@ -42,6 +42,9 @@ def lan_address() -> str:
 @pytest.fixture
 async def window(qtbot: QtBot, tmp_path: Path) -> AsyncIterator[MainWindow]:
     store = CredentialStore(tmp_path / "config", use_keyring=False)
+    # a port of its own, remembered as after an earlier start: tests running meanwhile may hold 6080
+    (tmp_path / "embedded").mkdir()
+    (tmp_path / "embedded" / "embedded.json").write_text(json.dumps({"port": free_port(), "pid": None}))
     connection = AdminConnection(
         ServerList.load(tmp_path / "config" / "servers.json"), store, EmbeddedServer(tmp_path / "embedded", store)
     )

@@ -1,4 +1,5 @@
-"""The ``meetdesk`` command: the admin app (no subcommand, or ``app``), ``open`` (a room link), ``server``, ``join``."""
+"""The ``meetdesk`` command: the admin app (no subcommand, or ``app``), ``open`` (a room link), ``server``,
+``rotate-signing-key``, ``join``."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     server.add_argument("--tls-cert", type=Path, help="certificate (PEM) to serve instead of the server's own")
     server.add_argument("--tls-key", type=Path, help="its private key (PEM)")
+    rotate = commands.add_parser(
+        "rotate-signing-key", help="give the server a new token signing key: every token issued before is refused"
+    )
+    rotate.add_argument("--data-dir", type=Path, help="the server's data dir (MEETDESK_DATA_DIR)")
     open_ = commands.add_parser("open", help="join a room in a meeting window, from its link")
     open_.add_argument("link", help="room link: <server>/room/<roomId>?secret=...")
     open_.add_argument(
@@ -93,6 +98,21 @@ def main(argv: list[str] | None = None) -> int:
         except SettingsError as exc:
             print(f"meetdesk server: {exc}", file=sys.stderr)
             return 2
+        return 0
+    if command == "rotate-signing-key":
+        from meetdesk.server.config import ServerSettings
+        from meetdesk.server.keys import KeyFileError, rotate_signing_key
+
+        key_file = ServerSettings.from_env(data_dir=args.data_dir).effective_key_file
+        try:
+            rotate_signing_key(key_file)
+        except (KeyFileError, OSError) as exc:
+            print(f"The signing key was not rotated: {exc}", file=sys.stderr)
+            return 1
+        print(
+            f"New signing key written to {key_file}. Every token issued before now is refused, by a running server "
+            "too: admins sign in again, participants rejoin through their room links."
+        )
         return 0
     if command == "join":
         from meetdesk.client.bot import run_bot

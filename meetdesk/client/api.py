@@ -254,7 +254,10 @@ class BulkDeletionResult(_Result):
 
 
 class ApiKey(_Result):
-    apiKey: str = Field(repr=False)
+    """An API key: the key itself only in the answer that created it (the server keeps a hash)."""
+
+    apiKey: str | None = Field(default=None, repr=False)
+    apiKeyHint: str
     creationDate: int
 
 

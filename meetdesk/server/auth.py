@@ -1,6 +1,7 @@
 """Passwords, JSON Web Tokens and the login throttle.
 
-Tokens are HS256 JWTs signed with a random per-server key kept in the store. Their ``typ`` claim says
+Tokens are HS256 JWTs signed with a key derived from the server's signing key (``server/keys.py``: a 0600
+file, not the database; rotating it voids every token). Their ``typ`` claim says
 what they are for (``access``, ``refresh``, ``participant``), so one kind can never stand in for another.
 """
 
@@ -14,6 +15,7 @@ import hmac
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,8 +51,8 @@ def verify_password(password: str, stored: str) -> bool:
 class TokenService:
     """Issues and checks the server's JWTs."""
 
-    def __init__(self, key: str) -> None:
-        self._key = key
+    def __init__(self, key: Callable[[], str]) -> None:
+        self._key = key  # asked each time: the signing key may be rotated while the server runs
 
     def issue(self, typ: str, subject: str | None, ttl_s: int, **claims: Any) -> tuple[str, dict[str, Any]]:
         now_s = time.time()
@@ -65,12 +67,12 @@ class TokenService:
         }
         if subject is not None:
             payload["sub"] = subject
-        return jwt.encode(payload, self._key, algorithm="HS256"), payload
+        return jwt.encode(payload, self._key(), algorithm="HS256"), payload
 
     def decode(self, token: str, typ: str) -> dict[str, Any]:
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, self._key, algorithms=["HS256"], options={"require": ["exp", "iat", "typ"]}
+                token, self._key(), algorithms=["HS256"], options={"require": ["exp", "iat", "typ"]}
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized("Invalid token") from exc

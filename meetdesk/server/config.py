@@ -69,6 +69,8 @@ class ServerSettings:
     #: Connections open at once from one client address, and in all (kept below the open-file limit).
     max_connections_per_address: int = 128
     max_connections: int = 4096
+    #: The server's secret keys (signing, storage); default ``keys.json`` in ``data_dir``.
+    key_file: Path | None = None
 
     @property
     def tls_enabled(self) -> bool:
@@ -152,6 +154,8 @@ class ServerSettings:
             values["port"] = int(env["MEETDESK_PORT"])
         if env.get("MEETDESK_BASE_URL"):
             values["base_url"] = env["MEETDESK_BASE_URL"]
+        if env.get("MEETDESK_KEY_FILE"):
+            values["key_file"] = Path(env["MEETDESK_KEY_FILE"])
         if env.get("MEETDESK_DATABASE_URL"):
             values["database_url"] = env["MEETDESK_DATABASE_URL"]
         if env.get("MEETDESK_AUTO_DELETION_INTERVAL"):
@@ -172,6 +176,12 @@ class ServerSettings:
         values["initial_api_key"] = env.get("MEETDESK_INITIAL_API_KEY", "")
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def effective_key_file(self) -> Path:
+        from meetdesk.server.keys import KEY_FILE_NAME
+
+        return self.key_file or self.data_dir / KEY_FILE_NAME
 
     @property
     def effective_database_url(self) -> str:

@@ -148,11 +148,11 @@ class GuardedProtocol(HttpToolsProtocol):
             self._start_head_timer()  # the next request on a kept-alive connection
         if self._head_timer is not None:
             self._head_bytes += len(data)
-            if self._head_bytes > self.registry.limits.max_head_bytes:
-                self._stop_head_timer()
-                self._answer_and_close(431, "The request head is too large.")
-                return
         super().data_received(data)
+        # still no complete head after this data: all of it was head (a body only follows a complete one)
+        if self._head_timer is not None and self._head_bytes > self.registry.limits.max_head_bytes:
+            self._stop_head_timer()
+            self._answer_and_close(431, "The request head is too large.")
 
     def abandon(self) -> None:
         """Closed to make room for a newer connection."""

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -15,9 +12,11 @@ from meetdesk.core.models import now_ms
 from meetdesk.server.auth import LoginThrottle, TokenService, hash_password
 from meetdesk.server.config import ServerSettings
 from meetdesk.server.events import EventHub
+from meetdesk.server.keys import ServerKeys
 from meetdesk.server.meeting.engine import MeetingEngine
 from meetdesk.server.meeting.media import IceConfig, MediaRouter
 from meetdesk.server.meetings import NameReservations
+from meetdesk.server.private_files import create_private, secure_data_dir
 from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
@@ -51,20 +50,20 @@ class ServerContext:
 
     @classmethod
     async def open(cls, settings: ServerSettings) -> ServerContext:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = await Database.open(settings.effective_database_url)
-        accounts = AccountStore(db)
+        secure_data_dir(settings.data_dir)
+        if settings.database_url is None:
+            create_private(settings.data_dir / "meetdesk.db")
+        key_file = settings.effective_key_file
+
+        def open_keys(legacy_signing: bytes | None) -> ServerKeys:
+            return ServerKeys.open(key_file, legacy_signing)
+
+        db = await Database.open(settings.effective_database_url, open_keys)
+        keys = await asyncio.to_thread(ServerKeys.open, key_file)
+        secure_data_dir(settings.data_dir)  # the WAL and shared-memory files SQLite has just made
+        accounts = AccountStore(db, keys)
         first_start = await _seed(settings, accounts)
-        server_key = await accounts.config("server_secret")
-        if server_key is None:
-            server_key = secrets.token_hex(32)
-            await accounts.set_config("server_secret", server_key)
-        master = bytes.fromhex(server_key)
-
-        def derive(purpose: str) -> bytes:
-            return hmac.digest(master, purpose.encode(), hashlib.sha256)
-
-        tokens = TokenService(derive("jwt").hex())
+        tokens = TokenService(lambda: keys.derive("jwt").hex())
         names = NameReservations()
         room_store = RoomStore(db)
         events = EventHub()
@@ -82,7 +81,7 @@ class ServerContext:
             meetings,
             names,
             settings.link_base,
-            PageTokens(derive("page-tokens")),
+            PageTokens(keys.derive("page-tokens")),
             events,
         )
         await rooms.repair_after_restart()
@@ -115,9 +114,8 @@ async def _seed(settings: ServerSettings, accounts: AccountStore) -> FirstStart 
 def _webhook_settings(accounts: AccountStore) -> Callable[[], Awaitable[tuple[str | None, str | None]]]:
     async def read() -> tuple[str | None, str | None]:
         config = await accounts.config("webhooks") or {}
-        keys = await accounts.api_keys()
         url = config.get("url") if config.get("enabled") else None
-        return url, keys[0].api_key if keys else None
+        return url, await accounts.webhook_key()
 
     return read
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
+import sys
 from dataclasses import replace
 
 import uvicorn
@@ -15,9 +17,13 @@ from meetdesk.server.app import create_app
 from meetdesk.server.config import ServerSettings, SettingsError
 from meetdesk.server.connections import ConnectionLimits, connection_cap, guarded_protocol, raise_fd_limit
 from meetdesk.server.context import ServerContext
+from meetdesk.server.private_files import PRIVATE_UMASK, write_private
 from meetdesk.server.tls import ServerCertificate, ensure_certificate, provided_certificate
 
 logger = logging.getLogger(__name__)
+
+#: Where a first start that cannot show the generated admin password on a terminal writes it instead.
+FIRST_START_FILE = "first-start-credentials.txt"
 
 
 async def _announce(ctx: ServerContext) -> None:
@@ -26,7 +32,15 @@ async def _announce(ctx: ServerContext) -> None:
     lines = [f"MeetDesk server on {settings.public_base_url}  (API docs: {settings.public_base_url}/api/v1/docs)"]
     first = ctx.first_start
     if first is not None and first.generated_password is not None:
-        lines.append(f"  Admin user: {first.admin_user}   password: {first.generated_password}   (shown only once)")
+        if sys.stdout.isatty():
+            lines.append(f"  Admin user: {first.admin_user}   password: {first.generated_password}   (shown only once)")
+        else:
+            # stdout may be a log file (the embedded launcher appends it to server.log): no secret there
+            path = settings.data_dir / FIRST_START_FILE
+            text = f"MeetDesk admin user: {first.admin_user}\npassword: {first.generated_password}\n"
+            await asyncio.to_thread(write_private, path, text.encode())
+            lines.append(f"  Admin user: {first.admin_user}   password: in {path} (yours only; delete it once read)")
+            logger.info("First start: the admin password is in %s, readable by this user only", path)
     elif first is not None:
         lines.append(f"  Admin user: {first.admin_user}   password: from MEETDESK_INITIAL_ADMIN_PASSWORD")
     else:
@@ -99,6 +113,7 @@ def prepare(settings: ServerSettings) -> tuple[ServerSettings, ServerCertificate
 
 def run(settings: ServerSettings) -> None:
     """Serve until SIGINT/SIGTERM. Raises SettingsError (before binding anything) for refused settings."""
+    os.umask(PRIVATE_UMASK)  # every file this process makes (database, WAL, keys, certificates) is its user's only
     settings, certificate = prepare(settings)
     app = create_app(settings, on_ready=_announce)
     limits = ConnectionLimits(

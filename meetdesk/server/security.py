@@ -12,7 +12,6 @@ query, so a stranger gets 401 and learns nothing of the route's input rules.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -92,9 +91,8 @@ async def resolve_caller(request: HTTPConnection) -> Caller:
         return Caller(CallerKind.ADMIN, username=user.username, expires_at=float(claims["exp"]))
     api_key = request.headers.get("x-api-key")
     if api_key is not None:
-        for record in await ctx.accounts.api_keys():
-            if hmac.compare_digest(record.api_key.encode(), api_key.encode()):
-                return Caller(CallerKind.API_KEY)
+        if await ctx.accounts.is_api_key(api_key):
+            return Caller(CallerKind.API_KEY)
         raise Unauthorized("Invalid API key")
     participant = request.headers.get("x-participant-token")
     if participant is not None:

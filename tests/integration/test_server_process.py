@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pty
 import re
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -79,32 +81,44 @@ def test_sigkill_loses_no_committed_room(server_process: ServerProcess) -> None:
     assert not missing, f"{len(missing)} confirmed room(s) lost"
 
 
-def test_first_start_prints_a_random_password_once(tmp_path: Path) -> None:
-    port = free_port()
+def _first_start_command(tmp_path: Path, port: int) -> tuple[list[str], dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEETDESK_")}
     command = [sys.executable, "-m", "meetdesk", "server", "--port", str(port), "--data-dir", str(tmp_path / "d")]
+    return command, env
 
-    def run_once() -> str:
-        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        assert process.stdout is not None
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if "Application startup complete" in line:
-                break
-        process.terminate()
-        rest, _ = process.communicate(timeout=20)
-        return "".join(lines) + rest
 
-    first = run_once()
-    match = re.search(r"Admin user: admin\s+password: (\S+)\s+\(shown only once\)", first)
-    assert match, first
+def _run_until_started(command: list[str], env: dict[str, str]) -> str:
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if "Application startup complete" in line:
+            break
+    process.terminate()
+    rest, _ = process.communicate(timeout=20)
+    return "".join(lines) + rest
+
+
+def test_first_start_writes_the_random_password_to_a_private_file_when_output_is_not_a_terminal(
+    tmp_path: Path,
+) -> None:
+    """The embedded launcher appends the server's output to server.log: the password must not go there."""
+    port = free_port()
+    command, env = _first_start_command(tmp_path, port)
+    first = _run_until_started(command, env)
+    path = tmp_path / "d" / "first-start-credentials.txt"
+    assert f"password: in {path}" in first
+    assert f"First start: the admin password is in {path}, readable by this user only" in first
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    match = re.fullmatch(r"MeetDesk admin user: admin\npassword: (\S+)\n", path.read_text())
+    assert match, path.read_text()
     password = match.group(1)
-    assert len(password) >= 16
+    assert len(password) >= 16 and password not in first
     assert f"http://127.0.0.1:{port}/api/v1/docs" in first
     assert "API key: none yet" in first
-    second = run_once()
-    assert password not in second and "shown only once" not in second
+    second = _run_until_started(command, env)
+    assert password not in second and "first-start-credentials" not in second
 
     # and that password is the admin's
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -124,6 +138,26 @@ def test_first_start_prints_a_random_password_once(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_first_start_shows_the_random_password_on_a_terminal_once(tmp_path: Path) -> None:
+    command, env = _first_start_command(tmp_path, free_port())
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(command, env=env, stdout=terminal, stderr=terminal)
+    os.close(terminal)
+    output = b""
+    try:
+        while b"Application startup complete" not in output:
+            chunk = os.read(controller, 4096)  # blocks until the server writes: no polling
+            assert chunk, output
+            output += chunk
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        os.close(controller)
+    shown = output.decode()
+    assert re.search(r"Admin user: admin\s+password: \S{16,}\s+\(shown only once\)", shown), shown
+    assert not (tmp_path / "d" / "first-start-credentials.txt").exists()
 
 
 def test_later_starts_never_overwrite_credentials(server_process: ServerProcess) -> None:

@@ -76,16 +76,20 @@ async def logout(
     return JSONResponse({"message": "Logout successful"})
 
 
-@router.get("/auth/api-keys", summary="The API key, if one exists")
+@router.get("/auth/api-keys", summary="Whether an API key exists: its creation date and last characters")
 async def get_api_keys(request: Request, _caller: Admin) -> JSONResponse:
     keys = await context(request).accounts.api_keys()
-    return JSONResponse([{"apiKey": k.api_key, "creationDate": k.creation_date} for k in keys])
+    # the key itself is stored only as a hash: it is shown once, in the answer that creates it
+    return JSONResponse([{"apiKeyHint": k.hint, "creationDate": k.creation_date} for k in keys])
 
 
-@router.post("/auth/api-keys", status_code=201, summary="Create an API key (revokes the previous one)")
+@router.post("/auth/api-keys", status_code=201, summary="Create an API key (revokes the previous one); shown only now")
 async def create_api_key(request: Request, _caller: Admin) -> JSONResponse:
-    record = await context(request).accounts.replace_api_key(new_api_key(), now_ms())
-    return JSONResponse({"apiKey": record.api_key, "creationDate": record.creation_date}, status_code=201)
+    api_key = new_api_key()
+    record = await context(request).accounts.replace_api_key(api_key, now_ms())
+    return JSONResponse(
+        {"apiKey": api_key, "apiKeyHint": record.hint, "creationDate": record.creation_date}, status_code=201
+    )
 
 
 @router.delete("/auth/api-keys", summary="Revoke the API key")

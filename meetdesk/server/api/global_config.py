@@ -56,13 +56,13 @@ async def put_webhooks(request: Request, _caller: Admin, body: WebhookConfig) ->
 
 @router.post("/webhooks/test", summary="Send a signed test event to a URL")
 async def test_webhook(request: Request, _caller: Admin, body: WebhookTest) -> JSONResponse:
-    keys = await context(request).accounts.api_keys()
-    if not keys:
+    key = await context(request).accounts.webhook_key()
+    if key is None:
         raise Conflict("Webhooks are signed with the API key: create an API key first", error="Webhook Error")
     data = {"message": "This is a test webhook event from MeetDesk"}
     try:
         async with httpx.AsyncClient(timeout=5.0, follow_redirects=False) as client:
-            status = await webhooks.send_once(client, body.url, "testEvent", data, keys[0].api_key)
+            status = await webhooks.send_once(client, body.url, "testEvent", data, key)
     except (httpx.HTTPError, httpx.InvalidURL, ValueError, OverflowError, UnicodeError) as exc:
         raise BadRequest(f"Webhook URL '{body.url}' is unreachable", error="Webhook Error") from exc
     if not 200 <= status < 300:

@@ -1,16 +1,21 @@
-"""Admin users, the API key, global configuration documents and revoked tokens."""
+"""Admin users, the API key (hashed and sealed), global configuration documents and revoked tokens."""
 
 from __future__ import annotations
 
+import hmac
 import json
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from meetdesk.server.keys import ServerKeys, hash_api_key
 from meetdesk.server.store.db import Database
-from meetdesk.server.store.schema import api_keys, global_config, revoked_tokens, users
+from meetdesk.server.store.schema import api_key_hashes, global_config, revoked_tokens, users
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,11 @@ class UserRecord:
 
 @dataclass(frozen=True)
 class ApiKeyRecord:
-    api_key: str
+    """The API key as stored: never the key itself (it is shown once, when created)."""
+
+    key_hash: str
+    sealed: str | None
+    hint: str
     creation_date: int
 
 
@@ -35,8 +44,9 @@ API_KEY_CACHE_S = 5.0
 
 
 class AccountStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, keys: ServerKeys) -> None:
         self._engine = db.engine
+        self._keys = keys
         # Every API request checks the key: keep it in memory (changes here clear it at once).
         self._keys_cache: tuple[float, list[ApiKeyRecord]] | None = None
 
@@ -77,21 +87,39 @@ class AccountStore:
         if self._keys_cache is not None and now - self._keys_cache[0] < API_KEY_CACHE_S:
             return list(self._keys_cache[1])
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(api_keys))).all()
-        keys = [ApiKeyRecord(row.api_key, row.creation_date) for row in rows]
+            rows = (await conn.execute(select(api_key_hashes))).all()
+        keys = [ApiKeyRecord(row.key_hash, row.sealed, row.hint, row.creation_date) for row in rows]
         self._keys_cache = (now, keys)
         return list(keys)
 
+    async def is_api_key(self, presented: str) -> bool:
+        presented_hash = hash_api_key(presented).encode()
+        return any(hmac.compare_digest(record.key_hash.encode(), presented_hash) for record in await self.api_keys())
+
+    async def webhook_key(self) -> str | None:
+        """The API key itself, unsealed, to sign webhooks with; None when there is none (or it cannot be
+        unsealed: the key file was replaced since it was created)."""
+        for record in await self.api_keys():
+            if record.sealed is not None and (key := self._keys.unseal(record.sealed)) is not None:
+                return key
+            logger.warning("The API key cannot be unsealed with this key file: create a new API key to sign webhooks")
+        return None
+
     async def replace_api_key(self, api_key: str, now_ms: int) -> ApiKeyRecord:
+        record = ApiKeyRecord(hash_api_key(api_key), self._keys.seal(api_key), api_key[-4:], now_ms)
         async with self._engine.begin() as conn:
-            await conn.execute(delete(api_keys))
-            await conn.execute(insert(api_keys).values(api_key=api_key, creation_date=now_ms))
+            await conn.execute(delete(api_key_hashes))
+            await conn.execute(
+                insert(api_key_hashes).values(
+                    key_hash=record.key_hash, sealed=record.sealed, hint=record.hint, creation_date=now_ms
+                )
+            )
         self._keys_cache = None
-        return ApiKeyRecord(api_key, now_ms)
+        return record
 
     async def delete_api_keys(self) -> None:
         async with self._engine.begin() as conn:
-            await conn.execute(delete(api_keys))
+            await conn.execute(delete(api_key_hashes))
         self._keys_cache = None
 
     # global configuration documents ----------------------------------------------------------------

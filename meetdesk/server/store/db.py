@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import Connection, event, insert, inspect, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from meetdesk.server.keys import ServerKeys
 from meetdesk.server.store import schema
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,9 @@ class Database:
         self.engine = engine
 
     @classmethod
-    async def open(cls, url: str) -> Database:
+    async def open(cls, url: str, keys: Callable[[bytes | None], ServerKeys] | None = None) -> Database:
+        """Connect and migrate. ``keys`` opens the server's key file (given the signing key an old schema
+        kept in its rows, if any) for the migrations that move secrets out of the database."""
         parsed = make_url(url)
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
@@ -46,14 +50,20 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         db = cls(engine)
-        await db.migrate()
+        await db.migrate(keys)
         logger.info("Database ready (%s)", parsed.render_as_string(hide_password=True))
         return db
 
-    async def migrate(self) -> int:
+    async def migrate(self, keys: Callable[[bytes | None], ServerKeys] | None = None) -> int:
         """Apply the migrations not yet applied; return the schema version."""
         async with self.engine.begin() as conn:
-            return await conn.run_sync(_migrate)
+            # conn.info belongs to the pooled DBAPI connection: set only for these migrations, then removed
+            if keys is not None:
+                conn.info[schema.KEYS_INFO] = keys
+            try:
+                return await conn.run_sync(_migrate)
+            finally:
+                conn.info.pop(schema.KEYS_INFO, None)
 
     async def close(self) -> None:
         await self.engine.dispose()

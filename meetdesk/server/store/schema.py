@@ -7,9 +7,25 @@ list, never an edit of an old one. Only portable SQL: the same steps run on SQLi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
-from sqlalchemy import BigInteger, Column, Connection, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+)
+
+from meetdesk.server.keys import ServerKeys, hash_api_key
 
 metadata = MetaData()
 
@@ -64,10 +80,22 @@ users = Table(
     Column("tokens_valid_after", BigInteger, nullable=False, server_default="0"),
 )
 
-api_keys = Table(
+#: Schema 1 kept the API key in plain text; migration 2 moves it to api_key_hashes and drops this table.
+legacy_api_keys = Table(
     "api_keys",
     metadata,
     Column("api_key", String(200), primary_key=True),
+    Column("creation_date", BigInteger, nullable=False),
+)
+
+#: The API key: its SHA-256 to check callers, and sealed with the key file's storage key to sign webhooks.
+api_key_hashes = Table(
+    "api_key_hashes",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("sealed", Text, nullable=True),
+    # the key's last characters, to tell keys apart without revealing them
+    Column("hint", String(8), nullable=False),
     Column("creation_date", BigInteger, nullable=False),
 )
 
@@ -100,7 +128,7 @@ participant_revocations = Table(
 
 
 def _v1_initial(conn: Connection) -> None:
-    for table in (rooms, recordings, users, api_keys, global_config, revoked_tokens):
+    for table in (rooms, recordings, users, legacy_api_keys, global_config, revoked_tokens):
         table.create(conn)
 
 
@@ -108,5 +136,40 @@ def _v2_participant_revocations(conn: Connection) -> None:
     participant_revocations.create(conn)
 
 
+def _v3_secrets_out_of_rows(conn: Connection) -> None:
+    """The JWT signing key moves from global_config to the key file; the API key is kept hashed and sealed."""
+    legacy = conn.execute(select(global_config.c.value).where(global_config.c.name == "server_secret")).scalar()
+    stored_keys = conn.execute(select(legacy_api_keys.c.api_key, legacy_api_keys.c.creation_date)).all()
+    api_key_hashes.create(conn)
+    if legacy is not None or stored_keys:  # secrets to move (a new database has none)
+        server_keys = migration_keys(conn)(bytes.fromhex(json.loads(legacy)) if legacy is not None else None)
+        conn.execute(delete(global_config).where(global_config.c.name == "server_secret"))
+        for api_key, created in stored_keys:
+            conn.execute(
+                insert(api_key_hashes).values(
+                    key_hash=hash_api_key(api_key),
+                    sealed=server_keys.seal(api_key),
+                    hint=api_key[-4:],
+                    creation_date=created,
+                )
+            )
+    legacy_api_keys.drop(conn)
+
+
+#: Where migrations that move secrets find the key file: ``conn.info[KEYS_INFO]`` (see Database.migrate).
+KEYS_INFO = "meetdesk_server_keys"
+
+
+def migration_keys(conn: Connection) -> Callable[[bytes | None], ServerKeys]:
+    opener: Callable[[bytes | None], ServerKeys] | None = conn.info.get(KEYS_INFO)
+    if opener is None:
+        raise RuntimeError("This migration moves secrets to the key file: open the database with the server's keys")
+    return opener
+
+
 #: Every migration, in order; ``schema_version.version`` is how many have run.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_participant_revocations]
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _v1_initial,
+    _v2_participant_revocations,
+    _v3_secrets_out_of_rows,
+]

@@ -16,6 +16,9 @@ import pytest
 from tests.conftest import API_KEY, ServerProcess
 from tests.integration.abuse.conftest import StartServer
 
+# server processes on SQLite whatever the database under test: not run again in the PostgreSQL pass
+pytestmark = pytest.mark.slow
+
 HEADER_TIMEOUT = 4.0
 BODY_TIMEOUT = 3.0
 PER_ADDRESS = 128

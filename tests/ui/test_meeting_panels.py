@@ -225,16 +225,20 @@ def test_a_moderator_gets_actions_on_the_others_and_a_speaker_none(qtbot: QtBot)
     panel = participants_panel(qtbot)
     texts = {identity: [a.text() for a in panel.actions_for(identity)] for identity in ("bob", "dana", "ana")}
     assert texts == {
-        "bob": ["Make moderator", "Remove from meeting…"],
-        "dana": ["Make speaker", "Remove from meeting…"],
+        "bob": ["Mute", "Make moderator", "Remove from meeting…"],
+        "dana": ["Mute", "Make speaker", "Remove from meeting…"],
         "ana": [],  # not on yourself
     }
+    panel.upsert(person("bob", "Bob", audio=False))
+    assert [a.text() for a in panel.actions_for("bob")] == ["Make moderator", "Remove from meeting…"]  # muted already
+    assert panel.moderation.isVisible()  # mute everyone, lock
     assert row_of(panel, "bob").data(CanModerateRole)
     assert panel.delegate.menu_rect(row_of(panel, "bob")) is not None  # the "⋮" button
     assert panel.delegate.menu_rect(row_of(panel, "ana")) is None
 
     panel.set_local_role("speaker")
     assert panel.actions_for("bob") == []
+    assert not panel.moderation.isVisible()
     assert not row_of(panel, "bob").data(CanModerateRole)
     assert panel.delegate.menu_rect(row_of(panel, "bob")) is None
     assert panel.open_menu("bob", QPoint(0, 0)) is None
@@ -302,3 +306,19 @@ def test_the_question_goes_away_when_the_participant_leaves_first(qtbot: QtBot) 
     with qtbot.assertNotEmitted(panel.kickRequested), qtbot.waitSignal(box.finished, timeout=1000):
         panel.remove("bob")
     assert panel.kick_box is None
+
+
+def test_mute_from_the_row_menu_and_the_moderator_bar_ask_the_window(qtbot: QtBot) -> None:
+    panel = participants_panel(qtbot)
+    with qtbot.waitSignal(panel.muteRequested) as muted:
+        panel.actions_for("bob")[0].trigger()
+    assert muted.args == ["bob"]
+    with qtbot.waitSignal(panel.moderation.muteEveryoneRequested):
+        panel.moderation.mute_all.click()
+    with qtbot.waitSignal(panel.moderation.lockRequested) as lock:
+        panel.moderation.lock.click()
+    assert lock.args == [True] and panel.moderation.lock.text() == "Lock meeting"  # until the server says so
+    panel.moderation.set_locked(True)
+    with qtbot.waitSignal(panel.moderation.lockRequested) as unlock:
+        panel.moderation.lock.click()
+    assert unlock.args == [False] and panel.moderation.lock.text() == "Unlock meeting"

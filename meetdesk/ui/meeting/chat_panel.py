@@ -1,4 +1,4 @@
-"""The meeting's chat: the messages as bubbles in a list, and a box to write one.
+"""The meeting's chat: the messages as bubbles in a list (painted by :mod:`.chat_delegate`), and a box to write one.
 
 :class:`ChatModel` holds the messages, each once (the server echoes your own message back to you, and a
 resumed session receives the whole history again). :class:`ChatPanel` shows them, counts the ones from
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,27 +19,18 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
-    QPointF,
-    QRect,
-    QRectF,
-    QSize,
     Qt,
     Signal,
 )
 from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetrics,
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
+    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
-    QPen,
     QShowEvent,
-    QTextLayout,
-    QTextOption,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -49,28 +39,18 @@ from PySide6.QtWidgets import (
     QListView,
     QPlainTextEdit,
     QPushButton,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
 from meetdesk.core.signalling import CHAT_MAX_CHARS, ChatMessage
+from meetdesk.ui.meeting.chat_delegate import GROUP_MS, ChatDelegate, MessageRole, OwnRole, SenderRole, TimeRole
+from meetdesk.ui.meeting.chat_links import LinkOpener, preview
+
+__all__ = ["GROUP_MS", "ChatModel", "ChatPanel", "MessageRole", "OwnRole", "SenderRole", "TimeRole"]
 
 logger = logging.getLogger(__name__)
 
-#: the ChatMessage of a row
-MessageRole = Qt.ItemDataRole.UserRole + 1
-#: whether the local participant wrote it
-OwnRole = Qt.ItemDataRole.UserRole + 2
-#: who wrote it, as shown: "You" or the sender's name
-SenderRole = Qt.ItemDataRole.UserRole + 3
-#: when, as shown: local hh:mm
-TimeRole = Qt.ItemDataRole.UserRole + 4
-
-#: consecutive messages of one sender closer together than this share one header
-GROUP_MS = 2 * 60 * 1000
 #: lines of text the input shows before it scrolls
 INPUT_LINES = 3
 
@@ -80,16 +60,6 @@ Index = QModelIndex | QPersistentModelIndex
 def local_time(ms: int) -> str:
     """``ms`` (milliseconds since the epoch) as local hh:mm."""
     return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%H:%M")
-
-
-def blend(colour: QColor, backdrop: QColor, amount: float) -> QColor:
-    """``amount`` of ``colour`` over ``backdrop`` (0: the backdrop, 1: the colour)."""
-    keep = 1.0 - amount
-    return QColor.fromRgbF(
-        colour.redF() * amount + backdrop.redF() * keep,
-        colour.greenF() * amount + backdrop.greenF() * keep,
-        colour.blueF() * amount + backdrop.blueF() * keep,
-    )
 
 
 class ChatModel(QAbstractListModel):
@@ -156,146 +126,6 @@ class ChatModel(QAbstractListModel):
         self.endResetModel()
 
 
-@dataclass
-class Bubble:
-    """Where a message is painted, in a row whose top-left is (0, 0)."""
-
-    rect: QRect
-    height: int  # of the whole row
-    text: QTextLayout  # laid out, to draw at the top-left of the text
-    header: int  # height of the sender-and-time line, 0 when the message shares the one before
-    pad: int
-    bold: QFont
-    sender: str
-    time: str
-
-
-class ChatDelegate(QStyledItemDelegate):
-    """Paints a message as a bubble: the sender and the time over the wrapped text. Your own messages sit on
-    the right, tinted with the highlight colour; the others on the left. A message that follows one of the
-    same sender within :data:`GROUP_MS` leaves out the header."""
-
-    def __init__(self, view: QListView) -> None:
-        super().__init__(view)
-        self._view = view
-
-    # --- geometry, shared by sizeHint and paint -------------------------------------------------------
-
-    def _metrics(self, font: QFont) -> tuple[int, int, int, int]:
-        """(outer margin, indent on the far side, padding inside the bubble, gap between bubbles) for ``font``."""
-        em = QFontMetrics(font).height()
-        indent = min(3 * em, self._view.viewport().width() // 8)  # a narrow panel keeps its width for the text
-        return max(6, em // 2), indent, max(6, em // 2), max(4, em // 2)
-
-    def _grouped(self, index: Index) -> bool:
-        if index.row() == 0:
-            return False
-        previous = index.model().index(index.row() - 1, 0)
-        before, message = previous.data(MessageRole), index.data(MessageRole)
-        return (
-            before is not None
-            and before.identity == message.identity
-            and bool(previous.data(OwnRole)) == bool(index.data(OwnRole))
-            and 0 <= message.time - before.time < GROUP_MS
-        )
-
-    @staticmethod
-    def _text_layout(text: str, font: QFont, width: float) -> tuple[QTextLayout, float, float]:
-        """The wrapped text, its widest line and its height. A long URL breaks anywhere rather than overflow."""
-        # QTextLayout breaks lines only at U+2028
-        layout = QTextLayout(text.replace("\r\n", "\n").replace("\n", "\u2028"), font)
-        option = QTextOption()
-        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        layout.setTextOption(option)
-        layout.beginLayout()
-        height = widest = 0.0
-        while True:
-            line = layout.createLine()
-            if not line.isValid():
-                break
-            line.setLineWidth(width)
-            line.setPosition(QPointF(0, height))
-            height += line.height()
-            widest = max(widest, line.naturalTextWidth())
-        layout.endLayout()
-        return layout, widest, height
-
-    def _geometry(self, option: QStyleOptionViewItem, index: Index) -> Bubble:
-        font = option.font
-        bold = QFont(font)
-        bold.setBold(True)
-        metrics, bold_metrics = QFontMetrics(font), QFontMetrics(bold)
-        margin, indent, pad, gap = self._metrics(font)
-        width = self._view.viewport().width()
-        grouped = self._grouped(index)
-        available = max(4 * pad, width - 2 * margin - indent)
-        layout, widest, text_height = self._text_layout(index.data() or "", font, available - 2 * pad)
-        sender, time = index.data(SenderRole) or "", index.data(TimeRole) or ""
-        header_height = 0
-        content = widest
-        if not grouped:
-            header_height = max(bold_metrics.height(), metrics.height()) + pad // 2
-            content = max(content, bold_metrics.horizontalAdvance(sender) + pad + metrics.horizontalAdvance(time) + 2)
-        bubble_width = min(available, int(content) + 2 * pad + 1)
-        bubble_height = int(pad + header_height + text_height + pad + 0.999)
-        top = gap // 3 if grouped else gap
-        left = width - margin - bubble_width if index.data(OwnRole) else margin
-        last = index.row() == index.model().rowCount() - 1
-        return Bubble(
-            rect=QRect(left, top, bubble_width, bubble_height),
-            height=top + bubble_height + (gap if last else 0),
-            text=layout,
-            header=header_height,
-            pad=pad,
-            bold=bold,
-            sender=sender,
-            time=time,
-        )
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        return QSize(self._view.viewport().width(), self._geometry(option, index).height)
-
-    # --- painting ---------------------------------------------------------------------------------------
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        geometry = self._geometry(option, index)
-        palette = option.palette
-        own = bool(index.data(OwnRole))
-        base = palette.color(QPalette.ColorRole.Base)
-        highlight = palette.color(QPalette.ColorRole.Highlight)
-        if own:
-            fill, border = blend(highlight, base, 0.16), blend(highlight, base, 0.5)
-        else:
-            fill, border = palette.color(QPalette.ColorRole.AlternateBase), palette.color(QPalette.ColorRole.Mid)
-        bubble = geometry.rect.translated(option.rect.topLeft())
-        pad = geometry.pad
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        focused = bool(option.state & QStyle.StateFlag.State_HasFocus) and self._view.hasFocus()
-        painter.setPen(QPen(highlight if focused else border, 2 if focused else 1))
-        painter.setBrush(fill)
-        radius = pad * 1.2
-        painter.drawRoundedRect(QRectF(bubble).adjusted(0.5, 0.5, -0.5, -0.5), radius, radius)
-        inner = bubble.adjusted(pad, pad, -pad, -pad)
-        if geometry.header:
-            metrics = QFontMetrics(option.font)
-            time_width = metrics.horizontalAdvance(geometry.time)
-            bold_metrics = QFontMetrics(geometry.bold)
-            sender = bold_metrics.elidedText(
-                geometry.sender, Qt.TextElideMode.ElideRight, max(0, inner.width() - time_width - pad)
-            )
-            line = QRect(inner.left(), inner.top(), inner.width(), max(bold_metrics.height(), metrics.height()))
-            painter.setFont(geometry.bold)
-            painter.setPen(palette.color(QPalette.ColorRole.Text))
-            painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, sender)
-            painter.setFont(option.font)
-            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, geometry.time)
-        painter.setPen(palette.color(QPalette.ColorRole.Text))
-        geometry.text.draw(painter, QPointF(inner.left(), inner.top() + geometry.header))
-        painter.restore()
-
-
 class ChatListView(QListView):
     """The message list: says so when there is no message yet, and copies the current message on Ctrl+C."""
 
@@ -315,6 +145,20 @@ class ChatListView(QListView):
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                 self.empty_text,
             )
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        super().mouseMoveEvent(event)
+        index = self.indexAt(event.position().toPoint())
+        delegate = self.itemDelegate()
+        over_link = (
+            index.isValid()
+            and isinstance(delegate, ChatDelegate)
+            and delegate.link_at(index, event.position().toPoint()) is not None
+        )
+        if over_link:
+            self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            self.viewport().unsetCursor()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Copy) and self.currentIndex().isValid():
@@ -370,10 +214,15 @@ class ChatPanel(QWidget):
         sendRequested(str): the user sent this text (trimmed, not empty, at most CHAT_MAX_CHARS); the input
             is already cleared.
         unreadChanged(int): how many messages from others arrived while the panel was hidden.
+        previewRequested(str): a message from someone else arrived while the panel is hidden: a short line
+            to show in its place ("Bo: the text…").
+
+    Links in messages open when clicked (web addresses at once, others after a confirmation: :attr:`links`).
     """
 
     sendRequested = Signal(str)
     unreadChanged = Signal(int)
+    previewRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, you: str | None = None) -> None:
         super().__init__(parent)
@@ -391,7 +240,11 @@ class ChatPanel(QWidget):
         self.list = ChatListView(self)
         self.list.setAccessibleName(self.tr("Chat messages"))
         self.list.setModel(self.model)
-        self.list.setItemDelegate(ChatDelegate(self.list))
+        self.delegate = ChatDelegate(self.list)
+        self.list.setItemDelegate(self.delegate)
+        self.list.setMouseTracking(True)  # the pointer becomes a hand over links
+        self.links = LinkOpener(self)
+        self.delegate.linkClicked.connect(self.links.open)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -504,6 +357,7 @@ class ChatPanel(QWidget):
             self._stick_to_bottom = True
         if self.model.append(message, own) and not own and not self.isVisible():
             self._set_unread(self._unread + 1)
+            self.previewRequested.emit(preview(message))
 
     def set_history(self, messages: Iterable[ChatMessage], you: str | None = None) -> None:
         """Show the messages of a (re)join; those already shown are skipped. On the first join the history

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
+    QMessageBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -42,6 +43,8 @@ from meetdesk.core.signalling import (
     ErrorMessage,
     Joined,
     LeftReason,
+    MeetingLocked,
+    Muted,
     ParticipantInfo,
     ParticipantJoined,
     ParticipantLeft,
@@ -56,6 +59,7 @@ from meetdesk.ui.meeting.participants_panel import ParticipantsPanel
 from meetdesk.ui.meeting.screen import ScreenTrack, screens
 from meetdesk.ui.meeting.tiles import SELF, Tile, TileArea
 from meetdesk.ui.meeting.toolbar import REACTIONS, MeetingHeader, MeetingToolbar
+from meetdesk.ui.theme.theming import VARIANT
 
 __all__ = ["SELF", "SHORTCUTS", "MeetingPage", "tile_texts"]
 
@@ -153,9 +157,13 @@ class MeetingPage(QWidget):
         self.chat = ChatPanel()
         self.chat.sendRequested.connect(lambda text: self._run(self._send_chat(text)))
         self.chat.unreadChanged.connect(self.model.set_unread)
+        self.chat.previewRequested.connect(self.toast)  # a new message while the chat is closed
         self.people = ParticipantsPanel()
         self.people.roleChangeRequested.connect(lambda identity, role: self._run(self._set_role(identity, role)))
         self.people.kickRequested.connect(lambda identity: self._run(self._kick(identity)))
+        self.people.muteRequested.connect(lambda identity: self._run(self._session_call("mute", identity)))
+        self.people.moderation.muteEveryoneRequested.connect(lambda: self._run(self._session_call("mute_everyone")))
+        self.people.moderation.lockRequested.connect(lambda locked: self._run(self._session_call("lock", locked)))
         self.side.addWidget(self.chat)
         self.side.addWidget(self.people)
         self.side.hide()
@@ -189,7 +197,7 @@ class MeetingPage(QWidget):
         bar.copySpeakerLinkRequested.connect(self._copy_speaker_link)
         bar.shortcutsRequested.connect(self.show_shortcuts)
         bar.leaveRequested.connect(lambda: self._run(self.leave()))
-        bar.endRequested.connect(lambda: self._run(self.end()))
+        bar.endRequested.connect(self.confirm_end)
         root.addWidget(self.toolbar)
         self.problem = QLabel()
         self.problem.setObjectName("meetingProblem")
@@ -222,6 +230,7 @@ class MeetingPage(QWidget):
         model.participantChanged.connect(self._participant_changed)
         model.participantRemoved.connect(self._participant_removed)
         model.roleChanged.connect(self.people.set_local_role)
+        model.lockedChanged.connect(self.people.moderation.set_locked)
         model.canChatChanged.connect(lambda _on: self._show_side(self.chat, False) if not _on else None)
 
     def _participants_reset(self) -> None:
@@ -240,7 +249,6 @@ class MeetingPage(QWidget):
         self.people.remove(identity)
         if self.audio is not None:
             self.audio.forget(f"{identity}/microphone")
-        self.toast(self.tr("{name} left").format(name=name))
 
     # starting --------------------------------------------------------------------------------------
 
@@ -291,6 +299,7 @@ class MeetingPage(QWidget):
         """Show the meeting as ``joined`` describes it (at the start, and after a rejoin under a new identity)."""
         self._joined = joined
         self.model.reset_participants(joined.you, joined.participants)
+        self.model.set_locked(joined.locked)
         self._ready.set()
         self.chat.set_you(joined.you.identity)
         self.chat.set_history(joined.chat, joined.you.identity)
@@ -324,7 +333,9 @@ class MeetingPage(QWidget):
         elif isinstance(event, ParticipantUpdated):
             model.upsert(event.participant)
         elif isinstance(event, ParticipantLeft):
-            model.remove(event.identity)
+            gone = model.remove(event.identity)
+            if gone is not None:
+                self.toast(self._left_text(gone.name, event.reason))
         elif isinstance(event, ActiveSpeaker):
             model.set_active_speaker(event.identity)
         elif isinstance(event, ChatReceived):
@@ -335,8 +346,24 @@ class MeetingPage(QWidget):
         elif isinstance(event, RoleChanged):
             model.set_role(event.role)
             self.toast(self.tr("You are now a {role}").format(role=self._role_name(event.role)))
+        elif isinstance(event, Muted):
+            model.set_mic_on(False)  # the session turned the microphone off; unmuting is the user's to do
+            self.toast(self.tr("{name} muted you. Unmute when you want to speak.").format(name=event.byName))
+        elif isinstance(event, MeetingLocked):
+            model.set_locked(event.locked)
+            if event.locked:
+                self.toast(self.tr("{name} locked the meeting. Nobody new can join.").format(name=event.byName))
+            else:
+                self.toast(self.tr("{name} unlocked the meeting. New participants can join.").format(name=event.byName))
         elif isinstance(event, ErrorMessage):
             self._show_error(event)
+
+    def _left_text(self, name: str, reason: LeftReason) -> str:
+        if reason is LeftReason.PARTICIPANT_KICKED:
+            return self.tr("{name} was removed").format(name=name)
+        if reason is LeftReason.NETWORK_DISCONNECT:
+            return self.tr("{name} lost their connection").format(name=name)
+        return self.tr("{name} left").format(name=name)
 
     def _state(self, event: StateChanged) -> None:
         session = self.session
@@ -441,6 +468,11 @@ class MeetingPage(QWidget):
         if self.session is not None:
             await self.session.kick(identity)
 
+    async def _session_call(self, action: str, *args: object) -> None:
+        """A moderator's action on the session ("mute", "mute_everyone", "lock"); refusals come back as errors."""
+        if self.session is not None:
+            await getattr(self.session, action)(*args)
+
     def _share_clicked(self) -> None:
         if self.session is not None and self.session.sharing_screen:
             self._run(self._stop_share())
@@ -472,6 +504,27 @@ class MeetingPage(QWidget):
         if self.session is not None:
             await self.session.leave()
             await self._ended()
+
+    def confirm_end(self) -> QMessageBox:
+        """Ask before ending the meeting for everyone (a window-modal box: no nested event loop)."""
+        box = QMessageBox(self)
+        box.setObjectName("confirmEnd")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("End the meeting for all"))
+        box.setText(self.tr("End the meeting for everyone?"))
+        box.setInformativeText(self.tr("Everyone in the meeting leaves it at once, you included."))
+        end = box.addButton(self.tr("End for all"), QMessageBox.ButtonRole.AcceptRole)
+        end.setProperty(VARIANT, "danger")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: box.clickedButton() is end and self._run(self.end()))
+        self.end_box = box
+        box.open()
+        return box
+
+    end_box: QMessageBox | None = None
 
     async def end(self) -> None:
         """End the meeting for everyone (moderators); returns once the page has shown the end."""

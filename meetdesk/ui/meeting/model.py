@@ -56,6 +56,7 @@ class MeetingModel(QObject):
         devicesChanged(): whether you have a microphone / a camera changed.
         connectionChanged(str): a :class:`Connection` value.
         canChatChanged(bool): whether the room's chat is on.
+        lockedChanged(bool): whether the meeting is locked (nobody new may join).
     """
 
     titleChanged = Signal(str)
@@ -78,6 +79,7 @@ class MeetingModel(QObject):
     devicesChanged = Signal()
     connectionChanged = Signal(str)
     canChatChanged = Signal(bool)
+    lockedChanged = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +100,7 @@ class MeetingModel(QObject):
         self._has_camera = True
         self._connection = Connection.CONNECTING
         self._can_chat = True
+        self._locked = False
 
     # participants --------------------------------------------------------------------------------------
 
@@ -182,6 +185,7 @@ class MeetingModel(QObject):
         self.set_started_at(0.0)
         self.set_unread(0)
         self.set_sharing(False)
+        self.set_locked(False)
         self._set_own_hand(False)
         self.youChanged.emit("")
         self.participantsReset.emit()
@@ -288,6 +292,15 @@ class MeetingModel(QObject):
         if on != self._can_chat:
             self._can_chat = on
             self.canChatChanged.emit(on)
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    def set_locked(self, locked: bool) -> None:
+        if locked != self._locked:
+            self._locked = locked
+            self.lockedChanged.emit(locked)
 
     # yours -----------------------------------------------------------------------------------------------
 

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from meetdesk.core.signalling import ParticipantInfo
+from meetdesk.ui.meeting.moderation_bar import ModerationBar
 from meetdesk.ui.theme.theming import VARIANT
 
 logger = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class ParticipantsModel(QAbstractListModel):
             parts += [text for _kind, text in self.badges(participant)]
             return ", ".join(parts)
         if role == Qt.ItemDataRole.AccessibleDescriptionRole and self.can_moderate(participant.identity):
-            return self.tr("Press the menu key to change their role or remove them.")
+            return self.tr("Press the menu key to mute them, change their role or remove them.")
         return None
 
     # --- text ---------------------------------------------------------------------------------------------
@@ -453,10 +454,14 @@ class ParticipantsPanel(QWidget):
         roleChangeRequested(str, str): the moderator asked to give participant ``identity`` the role
             ``"moderator"`` or ``"speaker"``.
         kickRequested(str): the moderator confirmed removing participant ``identity`` from the meeting.
+        muteRequested(str): the moderator asked to mute participant ``identity``.
+
+    The moderator's :attr:`moderation` bar (mute everyone, lock) sits at the foot of the list.
     """
 
     roleChangeRequested = Signal(str, str)
     kickRequested = Signal(str)
+    muteRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -495,6 +500,9 @@ class ParticipantsPanel(QWidget):
         self.list.setUniformItemSizes(False)
         self.list.setFrameShape(QListView.Shape.NoFrame)
         layout.addWidget(self.list, 1)
+        self.moderation = ModerationBar(self)
+        self.moderation.hide()
+        layout.addWidget(self.moderation)
 
     def _connect(self) -> None:
         self.model.countChanged.connect(lambda _count: self._update_title())
@@ -516,6 +524,7 @@ class ParticipantsPanel(QWidget):
     def set_local_role(self, role: Role) -> None:
         """The local participant's role: only a moderator gets the actions on the others."""
         self.model.set_local_role(role)
+        self.moderation.setVisible(role == "moderator")
         if role != "moderator":
             self._close_actions()
 
@@ -551,7 +560,11 @@ class ParticipantsPanel(QWidget):
             change.triggered.connect(lambda: self.roleChangeRequested.emit(identity, "moderator"))
         kick = QAction(self.tr("Remove from meeting…"), self)
         kick.triggered.connect(lambda: self.confirm_kick(identity))
-        return [change, kick]
+        if not participant.audio:
+            return [change, kick]
+        mute = QAction(self.tr("Mute"), self)
+        mute.triggered.connect(lambda: self.muteRequested.emit(identity))
+        return [mute, change, kick]
 
     def open_menu(self, identity: str, at: QPoint) -> QMenu | None:
         """Show the actions on ``identity`` in a menu at global point ``at``; None when there are none."""

@@ -24,7 +24,7 @@ REACTIONS = {
 
 
 class MeetingHeader(QWidget):
-    """The room's name and how many are in the meeting."""
+    """The room's name, whether the meeting is locked, and how many are in it."""
 
     def __init__(self, model: MeetingModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,9 +35,15 @@ class MeetingHeader(QWidget):
         self.title.setObjectName("meetingTitle")
         self.count = QLabel()
         self.count.setObjectName("participantCount")
+        self.locked = QLabel(self.tr("Locked"))
+        self.locked.setObjectName("lockedLabel")
+        self.locked.setToolTip(self.tr("A moderator locked the meeting: nobody new can join."))
+        self.locked.setVisible(model.locked)
         layout.addWidget(self.title)
         layout.addStretch(1)
+        layout.addWidget(self.locked)
         layout.addWidget(self.count)
+        model.lockedChanged.connect(self.locked.setVisible)
         model.titleChanged.connect(self.title.setText)
         model.countChanged.connect(self._count_changed)
         self.title.setText(model.title)

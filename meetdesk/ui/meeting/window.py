@@ -16,7 +16,7 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
-from meetdesk.client.errors import ApiError
+from meetdesk.client.errors import ApiError, Conflict
 from meetdesk.client.lobby import LinkProblem, RoomInfo, inspect_link
 from meetdesk.client.media.audio import AudioEngine
 from meetdesk.client.media.local import LocalMedia
@@ -178,6 +178,11 @@ class ParticipantWindow(QMainWindow):
         self._show("meeting", self.meeting_page)
 
     def _join_problem(self, exc: BaseException) -> str:
+        if (isinstance(exc, SignallingError) and exc.code == "room_closed") or isinstance(exc, Conflict):
+            return self.tr(
+                "The meeting is locked, or the room was closed: nobody new can join now. "
+                "Ask a moderator to unlock it, then press Join again."
+            )
         if isinstance(exc, ApiError):
             return describe_error(exc)
         return self.tr("Could not join the meeting: {reason}. Try again.").format(reason=exc)

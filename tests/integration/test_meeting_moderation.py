@@ -13,6 +13,7 @@ from meetdesk.client.errors import Conflict, Forbidden, NotFound
 from meetdesk.client.session import MeetingSession
 from meetdesk.client.signalling import SignallingClient, SignallingError
 from meetdesk.core.signalling import Leave, LockMeeting, MediaState, MuteEveryone, MuteParticipant
+from meetdesk.server.meeting.media import MediaRouter
 from tests.conftest import API_KEY, LiveServer
 from tests.integration.meeting_helpers import Peer, SessionLog, api_as, create_room, frames_from, join, token, until
 
@@ -50,16 +51,23 @@ async def test_muted_audio_stops_reaching_the_others_until_the_participant_unmut
         assert not bo.audio_enabled  # the session turned its microphone off as told
         # a client that ignores the mute and sends anyway is still not heard: the server holds its audio
         bo._publisher.set_enabled(audio=True, video=True)
+        # from the mute on, the server forwards none of Bo's audio, though Bo's client keeps sending it
+        router = live_server.ctx.meetings.media
+        assert isinstance(router, MediaRouter)
+        before = router.forwarder_stats(room["roomId"], bo_id)["microphone"]
         video = frames_from(ana, bo_id)
-        await until(lambda: frames_from(ana, bo_id) >= video + 15)  # what was in flight arrives meanwhile
-        held_ana, held_cy = audio_from(ana, bo_id), audio_from(cy, bo_id)
-        video = frames_from(ana, bo_id)
-        await until(lambda: frames_from(ana, bo_id) >= video + 60)  # two seconds of Bo's video...
-        assert (audio_from(ana, bo_id), audio_from(cy, bo_id)) == (held_ana, held_cy)  # ...and not one audio frame
+        await until(lambda: frames_from(ana, bo_id) >= video + 60)  # two seconds of Bo's video (~100 audio frames)
+        after = router.forwarder_stats(room["roomId"], bo_id)["microphone"]
+        assert after.frames_received > before.frames_received + 20
+        sent = {who: s.frames_forwarded + s.queued for who, s in before.subscribers.items()}  # queued before it
+        assert {who: s.frames_forwarded for who, s in after.subscribers.items()} == sent
+        # so nobody hears more of Bo than what left the server before the mute
+        ana_id, cy_id = identity(ana), identity(cy)
+        assert audio_from(ana, bo_id) <= sent[ana_id] and audio_from(cy, bo_id) <= sent[cy_id]
 
         # only Bo can unmute; it resumes forwarding to everyone
         await bo.set_media(audio=True, video=True)
-        await until(lambda: audio_from(ana, bo_id) >= held_ana + 40 and audio_from(cy, bo_id) >= held_cy + 40)
+        await until(lambda: audio_from(ana, bo_id) >= sent[ana_id] + 40 and audio_from(cy, bo_id) >= sent[cy_id] + 40)
     finally:
         bo_log.close()
         for session in (ana, bo, cy):

@@ -29,7 +29,7 @@ from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationEr
 from meetdesk.core.errors import BadRequest
 from meetdesk.core.signalling import PublishAnswer, PublishOffer, Resubscribe, SubscribeAnswer, SubscribeOffer
 from meetdesk.server.meeting.engine import MeetingEngine, Participant
-from meetdesk.server.sfu import Subscription, TrackForwarder
+from meetdesk.server.sfu import ForwarderStats, Subscription, TrackForwarder
 from meetdesk.server.sfu.hooks import HostLimitedPeerConnection
 
 logger = logging.getLogger(__name__)
@@ -285,6 +285,12 @@ class MediaRouter:
         """A participant's (publisher, subscriber) connections on this side, for diagnostics and tests."""
         peer = self._peers.get((room_id, identity))
         return (peer.publisher, peer.subscriber) if peer is not None else (None, None)
+
+    def forwarder_stats(self, room_id: str, identity: str) -> dict[str, ForwarderStats]:
+        """What a participant's published tracks carried, by source ("camera", "microphone", "screen"), for
+        diagnostics and tests."""
+        peer = self._peers.get((room_id, identity))
+        return {item.source: item.forwarder.stats() for item in peer.published} if peer is not None else {}
 
     async def _negotiate(self, participant: Participant, peer: PeerMedia) -> None:
         """Bring the subscriber connection in line with the tracks of the others, as often as they change."""

@@ -18,17 +18,10 @@ from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPalette, QRegion
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from meetdesk.core.names import initials
+
 #: behind video and initials: dark in every theme, as video surfaces are (pictures read best on dark)
 VIDEO_BACKDROP = QColor(28, 30, 34)
-
-
-def initials(name: str) -> str:
-    parts = [p for p in name.replace("_", " ").split() if p]
-    if not parts:
-        return "?"
-    if len(parts) == 1:
-        return parts[0][:2].upper()
-    return (parts[0][0] + parts[-1][0]).upper()
 
 
 def fit(source: QSize, target: QRect, *, cover: bool) -> QRect:
@@ -90,6 +83,11 @@ class VideoView(QWidget):
     def frame_size(self) -> QSize:
         frame = self._frame
         return QSize(frame.width, frame.height) if frame is not None else QSize()
+
+    @property
+    def initials(self) -> str:
+        """What the view shows without video: the initials of :attr:`name`."""
+        return initials(self.name)
 
     def set_name(self, name: str) -> None:
         if name != self.name:
@@ -166,4 +164,4 @@ class VideoView(QWidget):
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(self.palette().color(QPalette.ColorRole.HighlightedText) or QColor("white"))
-        painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, initials(self.name))
+        painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, self.initials)

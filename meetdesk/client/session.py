@@ -34,11 +34,13 @@ from pydantic import BaseModel
 from meetdesk.client.api import MeetDeskClient, parse_room_link
 from meetdesk.client.media.devices import open_sources
 from meetdesk.client.publisher import Publisher, PublishError
+from meetdesk.client.quality import QualityMeter
 from meetdesk.client.recovery import GiveUp, ReconnectAttempt, RetryPolicy, reconnect
 from meetdesk.client.signalling import SignallingClient, SignallingError
 from meetdesk.client.subscriber import FrameCallback, RemoteTrack, Subscriber
 from meetdesk.core.signalling import (
     AudioLevel,
+    ConnectionQualityReport,
     EndMeeting,
     ErrorMessage,
     Joined,
@@ -53,6 +55,7 @@ from meetdesk.core.signalling import (
     MuteEveryone,
     MuteParticipant,
     PublishAnswer,
+    Quality,
     RaiseHand,
     Resubscribe,
     RoleChanged,
@@ -68,6 +71,8 @@ __all__ = ["MeetingSession", "ReconnectAttempt", "RemoteTrack", "RetryPolicy", "
 logger = logging.getLogger(__name__)
 
 LEVEL_INTERVAL_S = 0.25
+#: how often the connection's quality is graded (it is reported to the server when it changes)
+QUALITY_INTERVAL_S = 2.0
 SPEAKING_LEVEL = 0.05
 REPUBLISH_DELAYS_S = (0.0, 0.5, 1.0, 2.0)
 #: the server ended the meeting for everyone by going away: come back when it is back
@@ -152,6 +157,9 @@ class MeetingSession:
         self._reader: asyncio.Task[None] | None = None
         self._republisher: asyncio.Task[None] | None = None
         self._level_task: asyncio.Task[None] | None = None
+        self._quality_task: asyncio.Task[None] | None = None
+        #: the connection's quality as last reported to the server (None: not yet)
+        self.quality: Quality | None = None
         self._leaving = False
         self._locked = False
         self._finished = False
@@ -261,7 +269,7 @@ class MeetingSession:
         self._finished = True
         self.end_reason = self.end_reason or reason
         current = asyncio.current_task()
-        for task in [*self._tasks, self._level_task, self._republisher, self._reader]:
+        for task in [*self._tasks, self._level_task, self._quality_task, self._republisher, self._reader]:
             if task is not None and task is not current:
                 task.cancel()
         if self._signalling is not None:
@@ -404,6 +412,8 @@ class MeetingSession:
         await self._send_media_state()
         if self._level_task is None or self._level_task.done():
             self._level_task = asyncio.create_task(self._report_levels(), name=f"levels-{self.name}")
+        if self._quality_task is None or self._quality_task.done():
+            self._quality_task = asyncio.create_task(self._report_quality(), name=f"quality-{self.name}")
 
     def _on_publisher_state(self, pc: RTCPeerConnection, state: str) -> None:
         if pc is not self._publisher.pc or self._finished:
@@ -485,6 +495,22 @@ class MeetingSession:
                 with contextlib.suppress(SignallingError):  # a drop is handled by the reader's recovery
                     await self.send(AudioLevel(level=level))
                 last = level
+
+    async def _report_quality(self) -> None:
+        """Grade the media connections every few seconds; tell the server when the grade changes."""
+        meter, reported_for = QualityMeter(), None
+        while not self._finished:
+            await asyncio.sleep(QUALITY_INTERVAL_S)
+            joined = self.joined
+            if joined is None or not self._signalling_up():
+                continue
+            if joined.you.identity != reported_for:  # a rejoin: the server knows nothing of this identity yet
+                self.quality, reported_for = None, joined.you.identity
+            quality = await meter.measure(self._publisher.pc, self._subscriber.pc, connected=not self._trouble)
+            if quality != self.quality:
+                with contextlib.suppress(SignallingError):  # a drop is handled by the reader's recovery
+                    await self.send(ConnectionQualityReport(quality=quality))
+                    self.quality = quality
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)

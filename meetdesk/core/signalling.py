@@ -94,9 +94,13 @@ class AudioLevel(_Msg):
     level: Annotated[float, Field(ge=0.0, le=1.0)]
 
 
+#: how well a participant's media flows, as the participant measures it (see meetdesk.client.quality)
+Quality = Literal["excellent", "good", "poor", "lost"]
+
+
 class ConnectionQualityReport(_Msg):
     type: Literal["connection_quality"] = "connection_quality"
-    quality: Literal["excellent", "good", "poor", "lost"]
+    quality: Quality
 
 
 class SendChat(_Msg):
@@ -195,7 +199,7 @@ class ParticipantInfo(BaseModel):
     video: bool = False
     screen: bool = False
     handRaised: bool = False
-    quality: Literal["excellent", "good", "poor", "lost"] = "good"
+    quality: Quality = "good"
     reconnecting: bool = False
     #: published tracks: track id -> source ("camera" | "microphone" | "screen")
     tracks: dict[str, str] = Field(default_factory=dict)
@@ -223,6 +227,8 @@ class Joined(_Msg):
     resumed: bool = False
     #: whether the meeting is locked (no new joins)
     locked: bool = False
+    #: when the meeting started, in milliseconds since the epoch (the server's clock); None from older servers
+    startedAt: int | None = None
 
 
 class PublishAnswer(_Msg):

@@ -1,19 +1,23 @@
 """The app's icons, from the compiled resources (``resources/icons/*.svg`` → ``meetdesk/_rc.py``).
 
 ``icon("delete")`` is ``:/icons/delete.svg``. An unknown name is a programming error and raises KeyError
-rather than giving a blank button.
+rather than giving a blank button. ``tinted_icon("mic", "#ffffff", disabled="#888888")`` draws the icon's
+strokes in the theme's colours instead (red strokes, such as a muted microphone's strike, stay red).
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QFile
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QByteArray, QFile, QIODevice, Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
 
 import meetdesk._rc  # noqa: F401  (registers the :/icons resources on import)
 
 PREFIX = ":/icons/"
+#: the stroke colour the icons are drawn with in resources/icons (what tinting replaces)
+INK = "#5B6B7C"
 
 
 @cache
@@ -23,3 +27,37 @@ def icon(name: str) -> QIcon:
     if not QFile.exists(path):
         raise KeyError(f"no icon called {name!r} in the resources (see resources/meetdesk.qrc)")
     return QIcon(path)
+
+
+def _svg(name: str) -> bytes:
+    path = f"{PREFIX}{name}.svg"
+    file = QFile(path)
+    if not file.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise KeyError(f"no icon called {name!r} in the resources (see resources/meetdesk.qrc)")
+    try:
+        return bytes(file.readAll().data())
+    finally:
+        file.close()
+
+
+@cache
+def _tinted_pixmap(name: str, colour: str, pixels: int) -> QPixmap:
+    svg = _svg(name).replace(INK.encode(), colour.encode())
+    renderer = QSvgRenderer(QByteArray(svg))
+    pixmap = QPixmap(pixels, pixels)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    renderer.render(painter)
+    painter.end()
+    return pixmap
+
+
+def tinted_icon(name: str, colour: str, *, disabled: str | None = None, size: int = 24) -> QIcon:
+    """Icon ``name`` with its strokes in ``colour`` (and in ``disabled`` when its button is disabled), sharp up to
+    twice ``size`` pixels."""
+    out = QIcon()
+    for pixels in (size, 2 * size):
+        out.addPixmap(_tinted_pixmap(name, colour, pixels), QIcon.Mode.Normal)
+        if disabled is not None:
+            out.addPixmap(_tinted_pixmap(name, disabled, pixels), QIcon.Mode.Disabled)
+    return out

@@ -64,3 +64,9 @@ def field_errors(exc: BaseException) -> dict[str, str]:
     for detail in exc.details:
         out.setdefault(detail.field, detail.message)
     return out
+
+
+def as_sentence(text: str) -> str:
+    """``text`` ending as a sentence does (a device's note comes without its full stop)."""
+    text = text.strip()
+    return text if not text or text.endswith((".", "!", "?", "…")) else f"{text}."

@@ -373,6 +373,11 @@ class AudioEngine:
         self.speaker.close()
         self.speaker = open_speaker(name, self.mixer, taps=self._taps())
 
+    @property
+    def has_speaker(self) -> bool:
+        """Whether a speaker device plays the audio (False: a null speaker keeps time, nothing is heard)."""
+        return not isinstance(self.speaker, NullSpeaker)
+
     def on_frame(self, track: RemoteAudio, frame: Any) -> None:
         """A decoded frame of a remote track; audio goes to the mixer, video is none of its business."""
         if track.kind == "audio" and not self._closed:

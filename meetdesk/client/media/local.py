@@ -4,13 +4,16 @@ The chain, built once and rewired when a device changes::
 
     camera ─> SwitchableVideoTrack ─> EffectTrack (virtual background) ─> relay ─┬─> preview / self view
                                                                                   └─> what is published
-    microphone ─> echo canceller ─> relay ─┬─> level meter (device view)
-                                           └─> what is published
+    microphone ─> echo canceller ─> SwitchableAudioTrack ─> relay ─┬─> level meter (device view)
+                                                                  └─> what is published
 
-Swapping the camera attaches the new one to the switchable track, so the preview and the meeting keep
-reading the same tracks. A device that is missing or busy leaves its side empty (``None``) with a
-note saying why: the participant joins without video, without microphone, or only listening. Nothing
-here sends anything: the session publishes :meth:`publish_tracks` when the user presses Join.
+Swapping the camera (or the microphone) attaches the new one to its switchable track, so the preview and the
+meeting keep reading the same tracks: devices change during a meeting without leaving it. With ``synthetic``,
+two test patterns and two test tones stand in for the devices (:data:`SYNTHETIC_CAMERAS`,
+:data:`SYNTHETIC_MICROPHONES`), each drawing its own source id, so a change of device can be seen end to end.
+A device that is missing or busy leaves its side empty (``None``) with a note saying why: the participant joins
+without video, without microphone, or only listening. Nothing here sends anything: the session publishes
+:meth:`publish_tracks` when the user presses Join.
 """
 
 from __future__ import annotations
@@ -28,13 +31,16 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from meetdesk.client.effects.background import BackgroundMode
 from meetdesk.client.effects.track import EffectTrack
 from meetdesk.client.media.devices import open_camera, open_microphone
-from meetdesk.client.media.switchable import SwitchableVideoTrack
+from meetdesk.client.media.switchable import SwitchableAudioTrack, SwitchableVideoTrack
 from meetdesk.client.media.synthetic import SyntheticCamera, SyntheticMicrophone
 
 logger = logging.getLogger(__name__)
 
 NO_CAMERA = "you can join without video"
 NO_MICROPHONE = "you can join without a microphone and listen"
+#: the devices of a synthetic LocalMedia: the n-th draws source id ``source_id + n``
+SYNTHETIC_CAMERAS = ("Test pattern", "Second test pattern")
+SYNTHETIC_MICROPHONES = ("Test tone", "Second test tone")
 
 #: wraps the raw microphone (echo cancellation, noise suppression); identity when None
 MicrophoneProcessor = Callable[[MediaStreamTrack], MediaStreamTrack]
@@ -55,6 +61,8 @@ class LocalMedia:
         self._switch = SwitchableVideoTrack()
         self.effect = EffectTrack(self._switch)
         self.microphone: MediaStreamTrack | None = None  # the device, processed
+        self.microphone_name: str | None = None
+        self._mic_switch = SwitchableAudioTrack()
         self.camera_note: str | None = None
         self.microphone_note: str | None = None
         self.level = 0.0  # microphone level, 0..1, while the meter runs
@@ -79,7 +87,7 @@ class LocalMedia:
         """Open camera ``name`` (None: the first) in place of the current one; False (and a note) if it cannot."""
         notes: list[str] = []
         if self.synthetic:
-            track: MediaStreamTrack | None = SyntheticCamera(self.source_id)
+            track: MediaStreamTrack | None = SyntheticCamera(self._synthetic_id(SYNTHETIC_CAMERAS, name))
         else:
             track = await asyncio.to_thread(open_camera, name, notes, NO_CAMERA)
         self.camera_note = notes[0] if notes else None
@@ -96,23 +104,30 @@ class LocalMedia:
     async def use_microphone(self, name: str | None) -> bool:
         """Open microphone ``name`` (None: the first) in place of the current one; False (and a note) if it cannot.
 
-        Before the meeting only; in a meeting the microphone stays the one joined with."""
+        In a meeting, what is published carries on from the new microphone."""
         notes: list[str] = []
         if self.synthetic:
-            raw: MediaStreamTrack | None = SyntheticMicrophone(self.source_id)
+            raw: MediaStreamTrack | None = SyntheticMicrophone(self._synthetic_id(SYNTHETIC_MICROPHONES, name))
         else:
             loop = asyncio.get_running_loop()
             raw = await asyncio.to_thread(open_microphone, name, notes, loop, NO_MICROPHONE)
         self.microphone_note = notes[0] if notes else None
-        self._stop_meter()
-        if self.microphone is not None:
-            self.microphone.stop()
-        self.microphone = None
+        old, self.microphone = self.microphone, None
         if raw is None:
-            return False
-        self.microphone = self._process_microphone(raw) if self._process_microphone else raw
-        self._meter = asyncio.create_task(self._measure(self.relay.subscribe(self.microphone, buffered=False)))
-        return True
+            self._mic_switch.detach()
+            self._stop_meter()
+        else:
+            self.microphone = self._process_microphone(raw) if self._process_microphone else raw
+            self.microphone_name = name
+            self._mic_switch.attach(self.microphone)
+            if self._meter is None:
+                self._meter = asyncio.create_task(self._measure(self.relay.subscribe(self._mic_switch, buffered=False)))
+        if old is not None:
+            old.stop()
+        return raw is not None
+
+    def _synthetic_id(self, names: tuple[str, ...], name: str | None) -> int:
+        return self.source_id + (names.index(name) if name in names else 0)
 
     def set_background(self, mode: BackgroundMode | str, image: np.ndarray | str | None = None) -> None:
         """Apply a virtual background to the preview and to what is published. Raises EffectUnavailable."""
@@ -128,7 +143,7 @@ class LocalMedia:
         """(video, audio) for the session; None where there is no such device."""
         self._published = True
         video = self.relay.subscribe(self.effect, buffered=False) if self.camera is not None else None
-        audio = self.relay.subscribe(self.microphone, buffered=True) if self.microphone is not None else None
+        audio = self.relay.subscribe(self._mic_switch, buffered=True) if self.microphone is not None else None
         return video, audio
 
     async def _measure(self, track: MediaStreamTrack) -> None:
@@ -148,7 +163,7 @@ class LocalMedia:
     def close(self) -> None:
         """Stop every device."""
         self._stop_meter()
-        for track in (self.camera, self.microphone, self.effect, self._switch):
+        for track in (self.camera, self.microphone, self.effect, self._switch, self._mic_switch):
             if track is not None:
                 track.stop()
         self.camera = self.microphone = None

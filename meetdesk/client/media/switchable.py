@@ -5,7 +5,8 @@ aiortc's ``RTCRtpSender`` ends its sending loop for good when its track's ``recv
 The screen share is started and stopped many times over a meeting on the same transceiver, so its
 sender reads a :class:`SwitchableVideoTrack`: while it has no source, ``recv()`` waits; when the
 source ends or is swapped, ``recv()`` carries on with the next one. Timestamps continue across
-sources, so the encoder and the receivers see one stream that paused.
+sources, so the encoder and the receivers see one stream that paused. The microphone's
+:class:`SwitchableAudioTrack` does the same for audio, so the microphone can change in a meeting.
 """
 
 from __future__ import annotations
@@ -100,6 +101,64 @@ class SwitchableVideoTrack(MediaStreamTrack):
         frame.pts, frame.time_base = pts, VIDEO_TIME_BASE
         self._last_pts, self._last_at = pts, now
         return frame
+
+    def stop(self) -> None:
+        super().stop()
+        self._changed.set()
+
+
+class SwitchableAudioTrack(MediaStreamTrack):
+    """Forwards the audio frames of its current source (:meth:`attach`): the microphone can change during a
+    meeting while the same sender reads this track. Timestamps count the samples sent, across sources, so the
+    encoder sees one stream; while there is no source, ``recv()`` waits."""
+
+    kind = "audio"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._source: MediaStreamTrack | None = None
+        self._changed = asyncio.Event()
+        self._next_pts = 0
+
+    @property
+    def source(self) -> MediaStreamTrack | None:
+        return self._source
+
+    def attach(self, source: MediaStreamTrack) -> None:
+        """Send ``source`` from now on (the previous source, if any, is left as it is)."""
+        if source.kind != "audio":
+            raise ValueError(f"a {source.kind} track cannot be an audio source")
+        self._source = source
+        self._changed.set()
+
+    def detach(self) -> MediaStreamTrack | None:
+        """Stop forwarding; ``recv()`` waits until the next :meth:`attach`. Returns the source it had."""
+        source, self._source = self._source, None
+        self._changed.set()
+        return source
+
+    async def recv(self) -> av.AudioFrame:
+        while True:
+            if self.readyState != "live":
+                raise MediaStreamError
+            source = self._source
+            if source is None:
+                self._changed.clear()
+                await self._changed.wait()
+                continue
+            try:
+                frame = await source.recv()
+            except MediaStreamError:
+                if source is self._source:
+                    self._source = None
+                    logger.info("SwitchableAudioTrack(%s) source ended", self.id)
+                continue
+            if source is not self._source:
+                continue  # swapped while this frame was on its way
+            assert isinstance(frame, av.AudioFrame)
+            frame.pts, frame.time_base = self._next_pts, fractions.Fraction(1, frame.sample_rate)
+            self._next_pts += frame.samples
+            return frame
 
     def stop(self) -> None:
         super().stop()

@@ -227,6 +227,7 @@ class MeetingEngine(MeetingRegistry):
             chat=list(meeting.chat),
             reconnectGrace=self.grace_s,
             resumed=resumed,
+            startedAt=round(meeting.started_at * 1000),
         )
 
     def connection_lost(self, participant: Participant, connection: Connection) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
@@ -92,10 +93,12 @@ class MeetingPage(QWidget):
         finished(str, str): the meeting is over for this participant: a LeftReason value and a sentence (may
             be "").
         fullscreenRequested(bool): the user asked for full screen on or off.
+        settingsRequested(): the user asked for the device settings.
     """
 
     finished = Signal(str, str)  # LeftReason value, a sentence (may be "")
     fullscreenRequested = Signal(bool)
+    settingsRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -194,6 +197,8 @@ class MeetingPage(QWidget):
         bar.participantsToggled.connect(lambda on: self._show_side(self.people, on))
         bar.reactionRequested.connect(lambda emoji: self._run(self._react(emoji)))
         bar.fullscreenToggled.connect(self.fullscreenRequested.emit)
+        bar.settingsRequested.connect(self.settingsRequested.emit)
+        self.settings_button = bar.settings_button
         bar.copySpeakerLinkRequested.connect(self._copy_speaker_link)
         bar.shortcutsRequested.connect(self.show_shortcuts)
         bar.leaveRequested.connect(lambda: self._run(self.leave()))
@@ -231,12 +236,14 @@ class MeetingPage(QWidget):
         model.participantRemoved.connect(self._participant_removed)
         model.roleChanged.connect(self.people.set_local_role)
         model.lockedChanged.connect(self.people.moderation.set_locked)
+        model.activeSpeakerChanged.connect(self.people.set_speaking)
         model.canChatChanged.connect(lambda _on: self._show_side(self.chat, False) if not _on else None)
 
     def _participants_reset(self) -> None:
         self.people.set_participants([])
         self.people.set_you(self.model.you_identity or None)
         self.people.set_local_role(self.model.role)  # type: ignore[arg-type]
+        self.people.set_speaking(self.model.active_speaker)
         for participant in self.model.participants.values():
             self.people.upsert(participant)
 
@@ -262,16 +269,23 @@ class MeetingPage(QWidget):
         audio_enabled: bool,
         video_enabled: bool,
         audio: AudioSink | None = None,
+        device_notes: tuple[str | None, str | None] = (None, None),
         session_factory: Callable[..., MeetingSession] = MeetingSession,
     ) -> Joined:
-        """Join the meeting with tracks the device view opened. Raises what the session's join raises."""
+        """Join the meeting with tracks the device view opened (``device_notes``: why the camera, the microphone
+        is missing). Raises what the session's join raises."""
         self.info, self.audio = info, audio
         model = self.model
         model.set_title(info.room_name)
         model.set_role(info.role)
         model.set_can_chat(info.can_chat)
         video, microphone = sources
-        model.set_devices(microphone=microphone is not None, camera=video is not None)
+        model.set_devices(
+            microphone=microphone is not None,
+            camera=video is not None,
+            camera_note=device_notes[0] or "",
+            microphone_note=device_notes[1] or "",
+        )
         model.set_mic_on(audio_enabled and microphone is not None)
         model.set_camera_on(video_enabled and video is not None)
         model.set_connection(Connection.CONNECTING)
@@ -300,6 +314,8 @@ class MeetingPage(QWidget):
         self._joined = joined
         self.model.reset_participants(joined.you, joined.participants)
         self.model.set_locked(joined.locked)
+        # the meeting's start as the server knows it; an older server does not say: from your join on
+        self.model.set_started_at(joined.startedAt / 1000 if joined.startedAt else self.model.started_at or time.time())
         self._ready.set()
         self.chat.set_you(joined.you.identity)
         self.chat.set_history(joined.chat, joined.you.identity)

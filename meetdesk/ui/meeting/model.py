@@ -98,6 +98,8 @@ class MeetingModel(QObject):
         self._sharing = False
         self._has_microphone = True
         self._has_camera = True
+        self._microphone_note = ""
+        self._camera_note = ""
         self._connection = Connection.CONNECTING
         self._can_chat = True
         self._locked = False
@@ -351,7 +353,18 @@ class MeetingModel(QObject):
     def has_camera(self) -> bool:
         return self._has_camera
 
-    def set_devices(self, *, microphone: bool, camera: bool) -> None:
-        if (microphone, camera) != (self._has_microphone, self._has_camera):
-            self._has_microphone, self._has_camera = microphone, camera
+    @property
+    def microphone_note(self) -> str:
+        """Why there is no microphone ("" when there is one, or nobody said)."""
+        return self._microphone_note
+
+    @property
+    def camera_note(self) -> str:
+        return self._camera_note
+
+    def set_devices(self, *, microphone: bool, camera: bool, microphone_note: str = "", camera_note: str = "") -> None:
+        """Whether you have a microphone and a camera in this meeting, and the reason when not."""
+        new = (microphone, camera, microphone_note, camera_note)
+        if new != (self._has_microphone, self._has_camera, self._microphone_note, self._camera_note):
+            self._has_microphone, self._has_camera, self._microphone_note, self._camera_note = new
             self.devicesChanged.emit()

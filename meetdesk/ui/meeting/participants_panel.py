@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from meetdesk.core.names import initials
 from meetdesk.core.signalling import ParticipantInfo
 from meetdesk.ui.meeting.moderation_bar import ModerationBar
 from meetdesk.ui.theme.theming import VARIANT
@@ -66,7 +67,8 @@ ParticipantRole = Qt.ItemDataRole.UserRole + 1
 IsYouRole = Qt.ItemDataRole.UserRole + 2
 #: "Moderator" or "Speaker"
 RoleTextRole = Qt.ItemDataRole.UserRole + 3
-#: the badges shown: a list of (kind, text), kind one of "hand", "screen", "mic-off", "camera-off", "reconnecting"
+#: the badges shown: a list of (kind, text), kind one of "speaking", "hand", "screen", "mic-off", "camera-off",
+#: "reconnecting"
 BadgesRole = Qt.ItemDataRole.UserRole + 4
 #: whether the local participant may change this one's role or remove them
 CanModerateRole = Qt.ItemDataRole.UserRole + 5
@@ -78,6 +80,7 @@ _R = QPalette.ColorRole
 #: the palette roles a badge is painted with: (fill, border, text)
 CHIP_ROLES = {
     "hand": (_R.Highlight, _R.Highlight, _R.HighlightedText),
+    "speaking": (_R.Base, _R.Highlight, _R.Text),
     "reconnecting": (_R.Base, _R.BrightText, _R.BrightText),
     "other": (_R.AlternateBase, _R.Mid, _R.Text),
 }
@@ -98,6 +101,7 @@ class ParticipantsModel(QAbstractListModel):
         self.participants: list[ParticipantInfo] = []
         self.you: str | None = None
         self.local_role: Role = "speaker"
+        self.speaking = ""  # the identity of who speaks now
         self._raised: dict[str, int] = {}  # identity -> when the hand went up (a counter: only the order matters)
         self._raise_counter = itertools.count()
 
@@ -143,6 +147,8 @@ class ParticipantsModel(QAbstractListModel):
 
     def badges(self, participant: ParticipantInfo) -> list[tuple[str, str]]:
         badges = []
+        if participant.identity == self.speaking:
+            badges.append(("speaking", self.tr("Speaking")))
         if participant.handRaised:
             badges.append(("hand", self.tr("Hand raised")))
         if participant.screen:
@@ -232,6 +238,14 @@ class ParticipantsModel(QAbstractListModel):
     def set_local_role(self, role: Role) -> None:
         self.local_role = role
         self._all_changed()
+
+    def set_speaking(self, identity: str) -> None:
+        """Who speaks now ("" nobody): their row says so."""
+        before, self.speaking = self.speaking, identity
+        for who in {before, identity} - {""}:
+            row = self.row_of(who)
+            if row >= 0:
+                self.dataChanged.emit(self.index(row), self.index(row))
 
     def _all_changed(self) -> None:
         if self.participants:
@@ -407,13 +421,6 @@ def elide_name(text: str, name: str, font: QFont, width: int) -> str:
     return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
 
 
-def initials(name: str) -> str:
-    """Up to two letters for an avatar: "Ana María" → "AM", "bob" → "B"."""
-    words = [word for word in name.split() if word[:1].isalnum()]
-    letters = "".join(word[0] for word in words[:2]) if len(words) > 1 else name.strip()[:1]
-    return letters.upper() or "?"
-
-
 class ParticipantsView(QListView):
     """The list; the menu key, Shift+F10, Enter or a right click open the actions of a participant.
 
@@ -527,6 +534,10 @@ class ParticipantsPanel(QWidget):
         self.moderation.setVisible(role == "moderator")
         if role != "moderator":
             self._close_actions()
+
+    def set_speaking(self, identity: str) -> None:
+        """Who speaks now ("" nobody)."""
+        self.model.set_speaking(identity)
 
     def set_participants(self, participants: Iterable[ParticipantInfo]) -> None:
         self.model.set_participants(participants)

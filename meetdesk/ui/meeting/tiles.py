@@ -28,13 +28,15 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QMenu, QWidget
 
-from meetdesk.core.signalling import ParticipantInfo
+from meetdesk.core.signalling import ParticipantInfo, Quality
 from meetdesk.ui.meeting.model import Layout, MeetingModel
 from meetdesk.ui.meeting.video_view import VideoView
 
 __all__ = ["SELF", "Layout", "Tile", "TileArea", "grid_cells"]
 
 GAP = 6
+#: from a tile's edges to its name, hand and connection chips
+MARGIN = 8
 STRIP_HEIGHT = 132
 ASPECT = 16 / 9
 #: the key of your own tile (the self view)
@@ -60,7 +62,8 @@ class Tile(VideoView):
         self.speaking = False
         self.pinned = False
         self.reconnecting = False
-        self._label_cache: tuple[tuple[str, int, int, float], QPixmap] | None = None
+        self.quality: Quality | None = None  # None: not known (your own tile, a screen)
+        self._chips: dict[str, tuple[tuple[object, ...], QPixmap]] = {}
         self.setAccessibleName(self.label)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
@@ -80,6 +83,7 @@ class Tile(VideoView):
         hand_raised: bool | None = None,
         speaking: bool | None = None,
         reconnecting: bool | None = None,
+        quality: Quality | None = None,
     ) -> None:
         changed = False
         for attribute, value in (
@@ -89,6 +93,7 @@ class Tile(VideoView):
             ("hand_raised", hand_raised),
             ("speaking", speaking),
             ("reconnecting", reconnecting),
+            ("quality", quality),
         ):
             if value is not None and getattr(self, attribute) != value:
                 setattr(self, attribute, value)
@@ -111,37 +116,112 @@ class Tile(VideoView):
             out.append(self.tr("reconnecting…"))
         if self.pinned:
             out.append(self.tr("pinned"))
+        if self.quality in ("poor", "lost") and not self.is_screen:
+            out.append(self.quality_text.lower())
         return out
+
+    @property
+    def quality_text(self) -> str:
+        """The connection's quality in words ("" when the tile shows none)."""
+        if self.is_screen or self.quality is None:
+            return ""
+        return {
+            "excellent": self.tr("Excellent connection"),
+            "good": self.tr("Good connection"),
+            "poor": self.tr("Poor connection"),
+            "lost": self.tr("Connection lost"),
+        }[self.quality]
+
+    # painting ----------------------------------------------------------------------------------------
+
+    def _font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPixelSize(max(11, min(15, self.height() // 14)))
+        return font
 
     def paint_overlay(self, painter: QPainter) -> None:
         label = self._label_pixmap()
-        painter.drawPixmap(8, self.height() - round(label.height() / label.devicePixelRatio()) - 8, label)
+        painter.drawPixmap(MARGIN, self.height() - round(label.height() / label.devicePixelRatio()) - MARGIN, label)
+        if self.hand_raised:
+            painter.drawPixmap(MARGIN, MARGIN, self._hand_pixmap())
+        if self.quality_text:
+            self._paint_quality(painter)
         if self.speaking:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 4))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(self.rect().adjusted(2, 2, -2, -2), 6, 6)
 
+    def quality_rect(self) -> QRect:
+        """Where the connection-quality bars are painted (top right)."""
+        size = max(14, min(22, self.height() // 8))
+        return QRect(self.width() - MARGIN - size - 8, MARGIN, size + 8, size + 6)
+
+    def _paint_quality(self, painter: QPainter) -> None:
+        box = self.quality_rect()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 150))
+        painter.drawRoundedRect(box, 5, 5)
+        bars = {"excellent": 3, "good": 2, "poor": 1, "lost": 0}[self.quality or "good"]
+        colour = {3: QColor("white"), 2: QColor("white"), 1: QColor(255, 176, 32), 0: QColor(255, 99, 99)}[bars]
+        inner = box.adjusted(4, 3, -4, -3)
+        width = max(2, (inner.width() - 4) // 3)
+        for n in range(3):
+            height = round(inner.height() * (n + 1) / 3)
+            bar = QRect(inner.x() + n * (width + 2), inner.bottom() - height + 1, width, height)
+            painter.setBrush(colour if n < bars else QColor(255, 255, 255, 70))
+            painter.drawRoundedRect(bar, 1, 1)
+        if bars == 0:  # lost: a cross over the empty bars
+            painter.setPen(QPen(colour, 2))
+            painter.drawLine(inner.topLeft(), inner.bottomRight())
+            painter.drawLine(inner.bottomLeft(), inner.topRight())
+
+    def hand_text(self) -> str:
+        """The raised-hand chip's words: the longest that fits the tile (a filmstrip tile is narrow)."""
+        metrics = QFontMetrics(self._font())
+        room = self.width() - 2 * MARGIN - 16 - (self.quality_rect().width() + MARGIN if self.quality_text else 0)
+        for text in (self.tr("Hand raised"), self.tr("Hand")):
+            if metrics.horizontalAdvance(text) <= room:
+                return text
+        return metrics.elidedText(self.tr("Hand"), Qt.TextElideMode.ElideRight, max(0, room))
+
+    def hand_rect(self) -> QRect:
+        """Where the raised-hand chip is painted (top left)."""
+        metrics = QFontMetrics(self._font())
+        return QRect(MARGIN, MARGIN, metrics.horizontalAdvance(self.hand_text()) + 16, metrics.height() + 8)
+
+    def _hand_pixmap(self) -> QPixmap:
+        palette = self.palette()
+        return self._chip(
+            self.hand_text(),
+            palette.color(QPalette.ColorRole.Highlight),
+            palette.color(QPalette.ColorRole.HighlightedText),
+            "hand",
+        )
+
     def _label_pixmap(self) -> QPixmap:
         """The name and badges, drawn once per change (a tile repaints 30 times a second)."""
-        parts = []
-        if self.hand_raised:  # in words: emoji fonts are not everywhere
-            parts.append(self.tr("Hand raised ·"))
-        parts.append(self.label)
+        parts = [self.label]
         if self.muted and not self.is_screen:
             parts.append("· " + self.tr("mic off"))
         if self.reconnecting:
             parts.append("· " + self.tr("reconnecting…"))
         if self.pinned:
             parts.append("· " + self.tr("pinned"))
+        metrics = QFontMetrics(self._font())
+        text = metrics.elidedText(" ".join(parts), Qt.TextElideMode.ElideRight, max(10, self.width() - 40))
+        return self._chip(text, QColor(0, 0, 0, 150), QColor("white"), "label")
+
+    def _chip(self, text: str, fill: QColor, ink: QColor, slot: str) -> QPixmap:
+        """``text`` on a rounded ``fill``, cached per slot until the text, the size or the colours change."""
         ratio = self.devicePixelRatioF()
-        key = (" ".join(parts), self.width(), self.height(), ratio)
-        if self._label_cache is not None and self._label_cache[0] == key:
-            return self._label_cache[1]
-        font = QFont(self.font())
-        font.setPixelSize(max(11, min(15, self.height() // 14)))
+        key = (text, self.width(), self.height(), ratio, fill.rgba(), ink.rgba())
+        cached = self._chips.get(slot)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        font = self._font()
         metrics = QFontMetrics(font)
-        text = metrics.elidedText(key[0], Qt.TextElideMode.ElideRight, max(10, self.width() - 40))
         box = QRect(0, 0, metrics.horizontalAdvance(text) + 16, metrics.height() + 8)
         pixmap = QPixmap(round(box.width() * ratio), round(box.height() * ratio))
         pixmap.setDevicePixelRatio(ratio)
@@ -150,12 +230,12 @@ class Tile(VideoView):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setFont(font)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 150))
+        painter.setBrush(fill)
         painter.drawRoundedRect(box, 6, 6)
-        painter.setPen(QColor("white"))
+        painter.setPen(ink)
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         painter.end()
-        self._label_cache = (key, pixmap)
+        self._chips[slot] = (key, pixmap)
         return pixmap
 
     # pinning ---------------------------------------------------------------------------------------
@@ -240,6 +320,7 @@ class TileArea(QWidget):
             hand_raised=participant.handRaised,
             reconnecting=participant.reconnecting,
             speaking=self.model.is_speaking(participant.identity),
+            quality=participant.quality,
         )
 
     def _sync_self(self) -> None:

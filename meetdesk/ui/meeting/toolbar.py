@@ -3,14 +3,21 @@
 Both observe the :class:`~meetdesk.ui.meeting.model.MeetingModel`: a button shows the state the model holds
 (mic off, hand raised, the chat's unread count, the moderator's "End the meeting for all") and a click only
 asks, through the toolbar's signals, for the page to act; the button changes when the model does.
+
+Toolbar buttons are an icon above a label, as in Zoom and Jitsi. A muted microphone or a stopped camera shows
+its icon struck through; a microphone or camera that is missing disables its button, with the reason as its
+tooltip. Icons are drawn in the theme's text colour, and redrawn when the theme changes.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QActionGroup, QPalette, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QToolButton, QWidget
 
+from meetdesk.ui.icons import tinted_icon
 from meetdesk.ui.meeting.model import Layout, MeetingModel
+from meetdesk.ui.messages import as_sentence
 
 #: reactions offered, with words: the emoji alone is a box where the system has no colour-emoji font
 REACTIONS = {
@@ -22,32 +29,111 @@ REACTIONS = {
     "😮": QT_TRANSLATE_NOOP("MeetingToolbar", "Surprised"),
 }
 
+#: the icon of each button: (when off or unchecked, when on or checked)
+ICONS = {
+    "mic": ("mic", "mic-off"),
+    "camera": ("camera", "camera-off"),
+    "share": ("share-screen", "share-screen"),
+    "chat": ("chat", "chat"),
+    "participants": ("participants", "participants"),
+    "hand": ("hand", "hand"),
+    "react": ("react", "react"),
+    "layout": ("layout", "layout"),
+    "fullscreen": ("fullscreen", "fullscreen"),
+    "settings": ("settings", "settings"),
+    "more": ("more", "more"),
+}
+
+
+def elapsed_text(seconds: int) -> str:
+    """A meeting's duration as a clock shows it: "4:05", "1:02:09"."""
+    hours, rest = divmod(max(0, seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives way to its neighbours: a long text ends in "…", the whole is its tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self.setAccessibleName(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("M…") * 3, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, self.width()))
+        if shown != self.text():
+            self.setText(shown)
+
 
 class MeetingHeader(QWidget):
-    """The room's name, whether the meeting is locked, and how many are in it."""
+    """The room's name, how long the meeting has been going, whether it is locked, and how many are in it."""
 
     def __init__(self, model: MeetingModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
-        self.title = QLabel()
+        self.title = ElidedLabel()
         self.title.setObjectName("meetingTitle")
+        self.timer = QLabel()
+        self.timer.setObjectName("meetingTimer")
         self.count = QLabel()
         self.count.setObjectName("participantCount")
         self.locked = QLabel(self.tr("Locked"))
         self.locked.setObjectName("lockedLabel")
         self.locked.setToolTip(self.tr("A moderator locked the meeting: nobody new can join."))
         self.locked.setVisible(model.locked)
-        layout.addWidget(self.title)
-        layout.addStretch(1)
+        layout.addWidget(self.title, 1)
+        layout.addWidget(self.timer)
+        layout.addSpacing(16)
         layout.addWidget(self.locked)
         layout.addWidget(self.count)
         model.lockedChanged.connect(self.locked.setVisible)
-        model.titleChanged.connect(self.title.setText)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick)
+        model.titleChanged.connect(self._title_changed)
         model.countChanged.connect(self._count_changed)
-        self.title.setText(model.title)
+        model.startedAtChanged.connect(self._started_changed)
+        self._title_changed(model.title)
         self._count_changed(model.count)
+        self._started_changed(model.started_at)
+
+    def _title_changed(self, title: str) -> None:
+        self.title.set_full_text(title)
+
+    def _started_changed(self, when: float) -> None:
+        if when:
+            self._ticker.start()
+        else:
+            self._ticker.stop()
+        self._tick()
+
+    def _tick(self) -> None:
+        seconds = self.model.elapsed()
+        shown = elapsed_text(seconds) if self.model.started_at else ""
+        if shown != self.timer.text():
+            self.timer.setText(shown)
+            minutes = seconds // 60
+            self.timer.setAccessibleName(self.tr("The meeting started %n minute(s) ago", "", minutes))
+        self.timer.setVisible(bool(shown))
 
     def _count_changed(self, count: int) -> None:
         self.count.setText(self.tr("{n} in the meeting").format(n=count) if count else "")
@@ -64,6 +150,7 @@ class MeetingToolbar(QWidget):
         chatToggled(bool), participantsToggled(bool): open or close that side panel.
         reactionRequested(str): send this emoji.
         fullscreenToggled(bool): full screen on or off.
+        settingsRequested(): open the device settings (microphone, camera, speaker, background).
         copySpeakerLinkRequested(), shortcutsRequested(): from the "More" menu.
         leaveRequested(): leave the meeting; endRequested(): end it for all (moderators).
     """
@@ -76,6 +163,7 @@ class MeetingToolbar(QWidget):
     participantsToggled = Signal(bool)
     reactionRequested = Signal(str)
     fullscreenToggled = Signal(bool)
+    settingsRequested = Signal()
     copySpeakerLinkRequested = Signal()
     shortcutsRequested = Signal()
     leaveRequested = Signal()
@@ -96,6 +184,11 @@ class MeetingToolbar(QWidget):
         model.canChatChanged.connect(lambda _on: self._sync())
         model.layoutChanged.connect(lambda _mode: self._sync())
         self._sync()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._sync()  # the icons take the theme's colours
+        super().changeEvent(event)
 
     def _build(self) -> None:
         bar = QHBoxLayout(self)
@@ -124,10 +217,17 @@ class MeetingToolbar(QWidget):
         self.speaker_action = self.layout_menu.addAction(
             self.tr("Speaker"), lambda: self.model.set_layout(Layout.SPEAKER)
         )
+        layouts = QActionGroup(self.layout_menu)  # the current layout is marked
+        layouts.setExclusive(True)
+        for action in (self.grid_action, self.speaker_action):
+            action.setCheckable(True)
+            layouts.addAction(action)
         self.layout_button.setMenu(self.layout_menu)
         self.layout_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.fullscreen_button = self._tool(self.tr("Full screen"), checkable=True, name="fullscreen")
         self.fullscreen_button.toggled.connect(self.fullscreenToggled.emit)
+        self.settings_button = self._tool(self.tr("Settings"), name="settings")
+        self.settings_button.clicked.connect(self.settingsRequested.emit)
         self.more_button = self._tool(self.tr("More"), name="more")
         more_menu = QMenu(self.more_button)
         self.copy_speaker_action = more_menu.addAction(self.tr("Copy speaker link"), self.copySpeakerLinkRequested.emit)
@@ -152,6 +252,7 @@ class MeetingToolbar(QWidget):
             self.react_button,
             self.layout_button,
             self.fullscreen_button,
+            self.settings_button,
             self.more_button,
         ):
             bar.addWidget(button)
@@ -164,9 +265,10 @@ class MeetingToolbar(QWidget):
         button.setObjectName(f"{name}Button")
         button.setAccessibleName(text)
         button.setCheckable(checkable)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        button.setIconSize(QSize(24, 24))
         button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        button.setMinimumHeight(36)
+        button.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 5)
         return button
 
     @staticmethod
@@ -175,11 +277,36 @@ class MeetingToolbar(QWidget):
         button.setChecked(checked)
         button.blockSignals(False)
 
+    def icon_name(self, button: QToolButton) -> str:
+        """The icon ``button`` shows now (tests and screen readers read the state in words elsewhere)."""
+        normal, checked = ICONS[button.objectName().removesuffix("Button")]
+        return checked if button.isChecked() else normal
+
+    def _sync_icons(self) -> None:
+        palette = self.palette()
+        ink = palette.color(QPalette.ColorRole.WindowText).name()
+        disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name()
+        for button in self.findChildren(QToolButton):
+            if button.objectName().removesuffix("Button") in ICONS:
+                button.setIcon(tinted_icon(self.icon_name(button), ink, disabled=disabled))
+
     def _sync(self) -> None:
         """Every button as the model says."""
         model = self.model
         self.mic_button.setEnabled(model.has_microphone)
         self.camera_button.setEnabled(model.has_camera)
+        self.mic_button.setToolTip(
+            self.tr("Turn the microphone on or off (Ctrl+D).")
+            if model.has_microphone
+            else as_sentence(model.microphone_note) or self.tr("No microphone: you joined without one.")
+        )
+        self.camera_button.setToolTip(
+            self.tr("Turn the camera on or off (Ctrl+E).")
+            if model.has_camera
+            else as_sentence(model.camera_note) or self.tr("No camera: you joined without one.")
+        )
+        self.grid_action.setChecked(model.layout is Layout.GRID)
+        self.speaker_action.setChecked(model.layout is Layout.SPEAKER)
         self._set_checked(self.mic_button, not (model.mic_on and model.has_microphone))
         self._set_checked(self.camera_button, not (model.camera_on and model.has_camera))
         self._set_checked(self.hand_button, model.hand_raised)
@@ -196,6 +323,7 @@ class MeetingToolbar(QWidget):
         self.leave_button.setText(self.tr("Leave…") if moderator else self.tr("Leave"))
         for button in (self.mic_button, self.camera_button, self.hand_button, self.share_button, self.chat_button):
             button.setAccessibleName(button.text())
+        self._sync_icons()
 
     def _leave_clicked(self) -> None:
         if self.model.is_moderator:

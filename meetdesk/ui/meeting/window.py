@@ -24,6 +24,7 @@ from meetdesk.client.signalling import SignallingError
 from meetdesk.ui.meeting.device_page import DevicePage
 from meetdesk.ui.meeting.meeting_page import MeetingPage
 from meetdesk.ui.meeting.pages import Card, EndPage, ErrorPage, JoinPage
+from meetdesk.ui.meeting.settings_dialog import DeviceSettingsDialog
 from meetdesk.ui.messages import describe_error
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class ParticipantWindow(QMainWindow):
         self.device_page.backRequested.connect(self._back_to_name)
         self.meeting_page.finished.connect(self._meeting_finished)
         self.meeting_page.fullscreenRequested.connect(self._fullscreen)
+        self.meeting_page.settingsRequested.connect(self.open_settings)
         self.end_page.rejoinRequested.connect(self._rejoin)
         self.end_page.backRequested.connect(self.close)
 
@@ -145,7 +147,7 @@ class ParticipantWindow(QMainWindow):
         self.device_page.show_join_error("")
         self._show("devices", self.device_page)
         await self.device_page.open(
-            self.local, self.audio, room_name=info.room_name, backgrounds=info.can_change_background
+            self.local, self.audio, room_name=info.room_name, backgrounds=info.can_change_background, name=self.name
         )
 
     def _back_to_name(self) -> None:
@@ -169,6 +171,7 @@ class ParticipantWindow(QMainWindow):
                 audio_enabled=self.device_page.audio_enabled,
                 video_enabled=self.device_page.video_enabled,
                 audio=self.audio,
+                device_notes=(local.camera_note, local.microphone_note),
             )
         except (ApiError, SignallingError, OSError) as exc:
             logger.info("Joining failed: %s", exc)
@@ -188,6 +191,8 @@ class ParticipantWindow(QMainWindow):
         return self.tr("Could not join the meeting: {reason}. Try again.").format(reason=exc)
 
     def _meeting_finished(self, reason: str, detail: str) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.reject()  # its devices go now
         self._release_devices()
         if self.isFullScreen():
             self._fullscreen(False)
@@ -195,6 +200,49 @@ class ParticipantWindow(QMainWindow):
         self.end_page.back.setText(self.tr("Back to rooms") if self.admin else self.tr("Close"))
         self.end_page.back.setVisible(True)
         self._show("ended", self.end_page)
+
+    #: the open settings dialog (None when none is open)
+    settings_dialog: DeviceSettingsDialog | None = None
+
+    def open_settings(self) -> DeviceSettingsDialog | None:
+        """The device settings during the meeting (window-modal; the devices are listed as it opens)."""
+        info, local = self.info, self.local
+        if info is None or local is None or self.stage != "meeting":
+            return None
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            return self.settings_dialog
+        dialog = self.settings_dialog = DeviceSettingsDialog(self.settings, self)
+        dialog.finished.connect(lambda _result: self._settings_closed(dialog))
+        dialog.choices.devicesChanged.connect(self._devices_changed)
+        model = self.meeting_page.model
+        dialog.open()
+        self._spawn(
+            dialog.show_devices(
+                local,
+                self.audio,
+                backgrounds=info.can_change_background,
+                background=self.device_page.background,
+                published=(model.has_camera, model.has_microphone),
+            )
+        )
+        return dialog
+
+    def _settings_closed(self, dialog: DeviceSettingsDialog) -> None:
+        if self.settings_dialog is dialog:
+            self.settings_dialog = None
+            self.device_page.choices.show_background(dialog.choices.background)
+
+    def _devices_changed(self) -> None:
+        """A device changed in the settings: the toolbar shows what is there now, and why not."""
+        local = self.local
+        if local is not None and self.stage == "meeting":
+            self.meeting_page.model.set_devices(
+                microphone=local.has_microphone,
+                camera=local.has_camera,
+                camera_note=local.camera_note or "",
+                microphone_note=local.microphone_note or "",
+            )
 
     def _rejoin(self) -> None:
         self._spawn(self._open_devices())

@@ -8,8 +8,14 @@ import pytest
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from meetdesk.client.media.source_view import SourceView
-from meetdesk.client.media.switchable import SwitchableVideoTrack
-from meetdesk.client.media.synthetic import SyntheticCamera, decode_marker
+from meetdesk.client.media.switchable import SwitchableAudioTrack, SwitchableVideoTrack
+from meetdesk.client.media.synthetic import (
+    SyntheticCamera,
+    SyntheticMicrophone,
+    decode_marker,
+    dominant_frequency,
+    tone_frequency,
+)
 
 
 async def settle() -> None:
@@ -71,3 +77,32 @@ async def test_a_source_view_ends_without_ending_its_source() -> None:
         await view.recv()
     assert source.readyState == "live"
     assert decode_marker(await SourceView(source).recv())[0] == 6
+
+
+async def test_the_microphone_changes_under_one_audio_timeline() -> None:
+    """The microphone's switchable track: a new microphone carries on the samples' count, an ended one waits."""
+    track = SwitchableAudioTrack()
+    track.attach(SyntheticMicrophone(1))
+    first = [await track.recv() for _ in range(3)]
+    assert dominant_frequency(first[-1].to_ndarray().reshape(-1), first[-1].sample_rate) == pytest.approx(
+        tone_frequency(1), abs=15
+    )
+    old = track.source
+    track.attach(SyntheticMicrophone(2))
+    assert old is not None
+    old.stop()
+    second = [await track.recv() for _ in range(3)]
+    assert dominant_frequency(second[-1].to_ndarray().reshape(-1), second[-1].sample_rate) == pytest.approx(
+        tone_frequency(2), abs=15
+    )
+    frames = first + second
+    assert [f.pts for f in frames] == [sum(f.samples for f in frames[:i]) for i in range(len(frames))]
+    with pytest.raises(ValueError, match="video track cannot be an audio source"):
+        track.attach(SyntheticCamera(3))
+    track.detach()
+    waiting = asyncio.create_task(track.recv())
+    await settle()
+    assert not waiting.done()  # no microphone: the sender waits, it does not end
+    track.stop()
+    with pytest.raises(MediaStreamError):
+        await asyncio.wait_for(waiting, 5)

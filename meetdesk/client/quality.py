@@ -1,0 +1,65 @@
+"""How well a participant's media flows, graded from its own peer connections' statistics.
+
+Every few seconds the session reads ``getStats()`` of its publisher (RTCP receiver reports from the server:
+what was lost of what it sends, and the round trip) and of its subscriber (what it lost of what it
+receives), and :class:`QualityMeter` grades the change since the last reading with :func:`grade`. The
+session tells the server when the grade changes (``connection_quality``); the server shows it to everyone
+in the participant's ``quality``, and the meeting window draws it on the participant's tile.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiortc import RTCPeerConnection
+from aiortc.stats import RTCInboundRtpStreamStats, RTCRemoteInboundRtpStreamStats
+
+from meetdesk.core.signalling import Quality
+
+#: losses (a fraction of the packets) and round trips (seconds) from which the connection is "poor" / only "good"
+POOR_LOSS, GOOD_LOSS = 0.10, 0.02
+POOR_RTT_S, GOOD_RTT_S = 0.5, 0.2
+
+
+def grade(loss: float | None, rtt: float | None, *, connected: bool = True) -> Quality:
+    """The quality of a connection that lost the fraction ``loss`` of its packets with round trip ``rtt``
+    (None: not measured yet). Not ``connected``: "lost"."""
+    if not connected:
+        return "lost"
+    if loss is None and rtt is None:
+        return "good"
+    loss, rtt = loss or 0.0, rtt or 0.0
+    if loss >= POOR_LOSS or rtt >= POOR_RTT_S:
+        return "poor"
+    if loss >= GOOD_LOSS or rtt >= GOOD_RTT_S:
+        return "good"
+    return "excellent"
+
+
+class QualityMeter:
+    """Grades the packets lost and the round trip since the previous :meth:`measure`."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[int, int]] = {}  # stream -> (received, lost) at the last reading
+
+    async def measure(self, *connections: RTCPeerConnection | None, connected: bool = True) -> Quality:
+        received = lost = 0
+        rtts: list[float] = []
+        counts: dict[str, tuple[int, int]] = {}
+        for pc in connections:
+            if pc is None or pc.connectionState == "closed":
+                continue
+            report: dict[str, Any] = await pc.getStats()
+            for stats in report.values():
+                if isinstance(stats, RTCRemoteInboundRtpStreamStats) and stats.roundTripTime:
+                    rtts.append(stats.roundTripTime)
+                if isinstance(stats, RTCInboundRtpStreamStats | RTCRemoteInboundRtpStreamStats):
+                    key = f"{id(pc)}/{type(stats).__name__}/{stats.ssrc}"
+                    now = (stats.packetsReceived, max(0, stats.packetsLost))
+                    before = self._counts.get(key, (0, 0))
+                    received += max(0, now[0] - before[0])
+                    lost += max(0, now[1] - before[1])
+                    counts[key] = now
+        self._counts = counts
+        total = received + lost
+        return grade(lost / total if total else None, max(rtts) if rtts else None, connected=connected)

@@ -229,6 +229,8 @@ class Joined(_Msg):
     locked: bool = False
     #: when the meeting started, in milliseconds since the epoch (the server's clock); None from older servers
     startedAt: int | None = None
+    #: who speaks now, when someone does (later changes come as ActiveSpeaker)
+    activeSpeaker: str | None = None
 
 
 class PublishAnswer(_Msg):
@@ -265,7 +267,8 @@ class ParticipantLeft(_Msg):
 
 class ActiveSpeaker(_Msg):
     type: Literal["active_speaker"] = "active_speaker"
-    identity: str | None
+    #: None: nobody speaks now (sent without the field: messages go out without their None values)
+    identity: str | None = None
 
 
 class ChatReceived(_Msg):

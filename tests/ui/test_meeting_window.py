@@ -284,7 +284,8 @@ async def test_timer_quality_and_who_speaks(window: ParticipantWindow, room: Mee
         assert tile.quality_text == "Excellent connection"
         assert tile.rect().contains(tile.quality_rect())
 
-        # Bo's tone makes Bo the active speaker: the participants list says so on Bo's row
+        # Bo's tone makes Bo the active speaker (the window's own tone muted): the participants list says so
+        page.mic_button.click()
         await until(page.model.activeSpeakerChanged, lambda: page.model.active_speaker == bo_id, what="Bo speaking")
         page.people_button.click()
         row = next(

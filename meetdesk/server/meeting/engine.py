@@ -228,6 +228,7 @@ class MeetingEngine(MeetingRegistry):
             reconnectGrace=self.grace_s,
             resumed=resumed,
             startedAt=round(meeting.started_at * 1000),
+            activeSpeaker=meeting.active_speaker,
         )
 
     def connection_lost(self, participant: Participant, connection: Connection) -> None:

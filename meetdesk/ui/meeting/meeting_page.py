@@ -314,6 +314,7 @@ class MeetingPage(QWidget):
         self._joined = joined
         self.model.reset_participants(joined.you, joined.participants)
         self.model.set_locked(joined.locked)
+        self.model.set_active_speaker(joined.activeSpeaker)
         # the meeting's start as the server knows it; an older server does not say: from your join on
         self.model.set_started_at(joined.startedAt / 1000 if joined.startedAt else self.model.started_at or time.time())
         self._ready.set()

@@ -74,3 +74,11 @@ def test_the_server_tells_who_muted_and_who_locked() -> None:
     assert locked == MeetingLocked(locked=False, by="p-1", byName="Alice")
     left = SERVER_MESSAGE.validate_json('{"type": "left", "v": 1, "reason": "room_deleted"}')
     assert left == Left(reason=LeftReason.ROOM_DELETED)
+
+
+def test_nobody_speaking_survives_the_wire() -> None:
+    """The server sends messages without their None values: "nobody speaks now" must still parse."""
+    from meetdesk.core.signalling import SERVER_MESSAGE, ActiveSpeaker
+
+    wire = ActiveSpeaker(identity=None).model_dump_json(exclude_none=True)
+    assert SERVER_MESSAGE.validate_json(wire) == ActiveSpeaker(identity=None)

@@ -89,12 +89,16 @@ async def test_sharing_restarts_the_server_on_the_network_with_pinned_links_and_
     shoot(dialog, "network-settings-on")
     changed = emitted(window.sharingChanged)
     qtbot.mouseClick(dialog.save_button, qtbot_left())
+    assert not dialog.ui.buttonBox.isEnabled()  # no Cancel halfway through a restart
+    dialog.reject()  # nor Escape
+    assert dialog.isVisible()
     await changed
 
     # same port (links keep their port), HTTPS on the shared address, the certificate pinned from the data dir
     assert embedded.port == port
     assert window.connection.url == f"https://{address}:{port}"
     assert window.server_state.text() == "Connected"
+    assert window.share_button.text() == f"Shared at {address}…"  # the header says so
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, NetworkSettingsDialog) and w.isVisible()]
     assert stat.S_IMODE((tmp_path / "embedded" / "tls-key.pem").stat().st_mode) == 0o600
     await wait_until(lambda: window.rooms_page.model.loaded_once and window.rooms_page.model.rowCount() == 1)
@@ -117,6 +121,7 @@ async def test_sharing_restarts_the_server_on_the_network_with_pinned_links_and_
     qtbot.mouseClick(dialog.save_button, qtbot_left())
     await changed
     assert window.connection.url == f"http://127.0.0.1:{port}"
+    assert window.share_button.text() == "Share on the network…"
     await wait_until(lambda: window.rooms_page.model.loaded_once and window.rooms_page.model.rowCount() == 1)
     copy_first_link(window)
     assert parse_room_link(QGuiApplication.clipboard().text()).base_url == f"http://127.0.0.1:{port}"

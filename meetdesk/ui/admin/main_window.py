@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -119,10 +120,15 @@ class MainWindow(QMainWindow):
         self.join_link_button.setObjectName("joinLinkButton")
         self.join_link_button.setAccessibleName(self.tr("Join a meeting with a room link"))
         self.join_link_button.clicked.connect(self._ask_for_link)
-        self.share_button = QPushButton(icon("settings"), self.tr("Share on the network…"), header)
+        self.share_button = QToolButton(header)
+        self.share_button.setIcon(icon("settings"))
+        self.share_button.setText(self.tr("Share on the network…"))
+        self.share_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.share_button.setAutoRaise(True)
         self.share_button.setObjectName("shareButton")
         self.share_button.setAccessibleName(self.tr("Share this computer's server on the network"))
         self.share_button.clicked.connect(self.open_network_settings)
+        self._show_sharing()
         bar.addWidget(brand)
         bar.addStretch(1)
         bar.addWidget(self.share_button)
@@ -435,9 +441,24 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def _show_sharing(self) -> None:
+        """The header button says whether this computer's server is shared, and at which address."""
+        sharing = self.connection.embedded.sharing
+        if sharing.active:
+            self.share_button.setText(self.tr("Shared at {address}…").format(address=sharing.address))
+            self.share_button.setToolTip(
+                self.tr("The server on this computer is shared on the network: room links name {address}.").format(
+                    address=sharing.address
+                )
+            )
+        else:
+            self.share_button.setText(self.tr("Share on the network…"))
+            self.share_button.setToolTip(
+                self.tr("The server on this computer is reached from this computer only. Share it on the network.")
+            )
+
     @qasync.asyncSlot(object, object)
     async def _sharing_submitted(self, dialog: Any, sharing: Any) -> None:
-        dialog.set_busy(True)
         in_use = self._showing_embedded()
         before = self.link.state
         if in_use:  # the header says what happens; the checks wait (the server is away on purpose)
@@ -452,6 +473,7 @@ class MainWindow(QMainWindow):
                 self.link.set_state(LinkState.NOT_CONNECTED if self.connection.client is None else before)
             return
         dialog.accept()
+        self._show_sharing()
         self.sharingChanged.emit(sharing)
         if client is None:
             self.notify(self.tr("Saved: the server on this computer uses it from its next start."))
@@ -470,7 +492,8 @@ class MainWindow(QMainWindow):
         box.setInformativeText(
             self.tr(
                 "No certificate authority vouches for it. Compare its fingerprint with the one the server shows "
-                "(Share on the network, on that computer) before trusting it:\n\n{fingerprint}"
+                "(printed when it starts, or in Share on the network on that computer) before trusting "
+                "it:\n\n{fingerprint}"
             ).format(fingerprint=pin_for_people(exc.presented))
         )
         trust = box.addButton(self.tr("Trust and connect"), QMessageBox.ButtonRole.AcceptRole)

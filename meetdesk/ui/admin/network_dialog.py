@@ -33,6 +33,7 @@ class NetworkSettingsDialog(QDialog):
         self.ui.setupUi(self)
         self.port = port
         self.pin = pin
+        self._busy = False
         self._suggested = ""  # the address last filled in for the user (replaced when the network changes)
         for label in (self.ui.listenError, self.ui.addressError, self.ui.errorLabel):
             label.setProperty("role", "error")
@@ -51,6 +52,7 @@ class NetworkSettingsDialog(QDialog):
         self.save_button.setDefault(True)
         self.ui.buttonBox.accepted.connect(self.submit)
         self.ui.buttonBox.rejected.connect(self.reject)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 72)  # the sentences read in lines, not columns
         self._update()
 
     @property
@@ -129,23 +131,35 @@ class NetworkSettingsDialog(QDialog):
         for field, label in labels.items():
             label.setVisible(field in problems)
             label.setText(self.tr(problems.get(field, "")))
+        self.adjustSize()  # room for the sentences that appeared (or less for those gone)
         return None if problems else sharing
 
     def submit(self) -> None:
         sharing = self.request()
         if sharing is not None:
+            self.set_busy(True)  # at once: the restart starts on the next turn of the loop
             self.submitted.emit(self, sharing)
 
     def set_busy(self, busy: bool) -> None:
-        self.save_button.setEnabled(not busy)
+        """While the server restarts nothing here can change, nor can the dialog go (it hears how it went)."""
+        self._busy = busy
+        for widget in (self.ui.buttonBox, self.ui.shareCheck, self.ui.listenCombo, self.ui.addressCombo):
+            widget.setEnabled(not busy)
         self.save_button.setText(self.tr("Restarting the server…") if busy else self.tr("Save and restart"))
         if busy:
             self.ui.errorLabel.hide()
+        else:
+            self._update()
+
+    def reject(self) -> None:
+        if not self._busy:  # Escape or the window's close button while the server restarts: wait for it
+            super().reject()
 
     def show_error(self, exc: BaseException) -> None:
         text = str(exc) if isinstance(exc, EmbeddedServerError) else describe_error(exc)
         self.ui.errorLabel.setText(text)
         self.ui.errorLabel.show()
+        self.adjustSize()
 
     def error_labels(self) -> list[QLabel]:
         """The error sentences on screen (tests read them as a user would)."""

@@ -1,4 +1,4 @@
-"""Passwords, JSON Web Tokens and the login throttle.
+"""Passwords and JSON Web Tokens (the login limit is in ``ratelimit.py``).
 
 Tokens are HS256 JWTs signed with a key derived from the server's signing key (``server/keys.py``: a 0600
 file, not the database; rotating it voids every token). Their ``typ`` claim says
@@ -16,12 +16,11 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 
-from meetdesk.core.errors import TooManyRequests, Unauthorized
+from meetdesk.core.errors import Unauthorized
 
 ACCESS_TTL_S = 2 * 3600
 REFRESH_TTL_S = 24 * 3600
@@ -79,45 +78,6 @@ class TokenService:
         if claims.get("typ") != typ:
             raise Unauthorized("Invalid token")
         return claims
-
-
-@dataclass
-class _Failures:
-    count: int = 0
-    blocked_until: float = 0.0
-
-
-@dataclass
-class LoginThrottle:
-    """Slows down password guessing: after ``free`` failures for a user or an address, each further
-    failure locks attempts out for twice as long as the one before (capped), answering 429."""
-
-    free: int = 5
-    base_s: float = 1.0
-    cap_s: float = 300.0
-    _by_key: dict[str, _Failures] = field(default_factory=dict)
-
-    def check(self, *keys: str) -> None:
-        now = time.monotonic()
-        wait = max((self._by_key[k].blocked_until - now for k in keys if k in self._by_key), default=0.0)
-        if wait > 0:
-            seconds = int(wait) + 1
-            raise TooManyRequests(f"Too many failed login attempts. Try again in {seconds} s", retry_after=seconds)
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        for key in keys:
-            entry = self._by_key.setdefault(key, _Failures())
-            entry.count += 1
-            if entry.count > self.free:
-                entry.blocked_until = now + min(self.cap_s, self.base_s * 2 ** (entry.count - self.free - 1))
-        if len(self._by_key) > 10_000:  # forget the oldest entries rather than grow without bound
-            for key in list(self._by_key)[:5_000]:
-                del self._by_key[key]
-
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._by_key.pop(key, None)
 
 
 async def hash_password_off_loop(password: str) -> str:

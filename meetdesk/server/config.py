@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from meetdesk.core.addresses import is_local_address, is_loopback, is_unspecified
+from meetdesk.server.ratelimit import parse_networks
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ class ServerSettings:
     max_connections: int = 4096
     #: The server's secret keys (signing, storage); default ``keys.json`` in ``data_dir``.
     key_file: Path | None = None
+    #: Reverse proxies (addresses or CIDR blocks) whose ``X-Forwarded-For`` names the client for rate limits.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def tls_enabled(self) -> bool:
@@ -119,6 +122,12 @@ class ServerSettings:
             )
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
             raise SettingsError("--tls-cert and --tls-key go together: give both, or neither.")
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise SettingsError(
+                f"MEETDESK_TRUSTED_PROXIES: {exc}; give addresses or networks, e.g. 10.0.0.1,10.1.0.0/16."
+            ) from exc
 
     def ice_addresses(self) -> tuple[str, ...]:
         """The addresses the SFU offers for media (its ICE host candidates): those of this computer that the
@@ -172,6 +181,8 @@ class ServerSettings:
             variable = f"MEETDESK_{name.upper()}"
             if env.get(variable):
                 values[name] = convert(env[variable])
+        if env.get("MEETDESK_TRUSTED_PROXIES"):
+            values["trusted_proxies"] = tuple(env["MEETDESK_TRUSTED_PROXIES"].replace(",", " ").split())
         values["initial_admin_password"] = env.get("MEETDESK_INITIAL_ADMIN_PASSWORD", "")
         values["initial_api_key"] = env.get("MEETDESK_INITIAL_API_KEY", "")
         values.update({key: value for key, value in overrides.items() if value is not None})

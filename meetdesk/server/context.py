@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from meetdesk.core.ids import new_password
 from meetdesk.core.models import now_ms
-from meetdesk.server.auth import LoginThrottle, TokenService, hash_password
+from meetdesk.server.auth import TokenService, hash_password
 from meetdesk.server.config import ServerSettings
 from meetdesk.server.events import EventHub
 from meetdesk.server.keys import ServerKeys
@@ -17,6 +17,7 @@ from meetdesk.server.meeting.engine import MeetingEngine
 from meetdesk.server.meeting.media import IceConfig, MediaRouter
 from meetdesk.server.meetings import NameReservations
 from meetdesk.server.private_files import create_private, secure_data_dir
+from meetdesk.server.ratelimit import RateLimits, parse_networks
 from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
@@ -45,7 +46,7 @@ class ServerContext:
     tokens: TokenService
     webhooks: WebhookDispatcher
     events: EventHub
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    limits: RateLimits = field(default_factory=RateLimits)
     first_start: FirstStart | None = None
 
     @classmethod
@@ -86,7 +87,10 @@ class ServerContext:
         )
         await rooms.repair_after_restart()
         webhooks.start()
-        return cls(settings, db, accounts, rooms, meetings, tokens, webhooks, events, first_start=first_start)
+        limits = RateLimits(trusted_proxies=parse_networks(settings.trusted_proxies))
+        return cls(
+            settings, db, accounts, rooms, meetings, tokens, webhooks, events, limits=limits, first_start=first_start
+        )
 
     async def close(self) -> None:
         await self.meetings.shutdown()

@@ -133,6 +133,8 @@ def run(settings: ServerSettings) -> None:
         lifespan="on",
         ws="websockets-sansio",  # the maintained implementation (the default one is deprecated)
         timeout_graceful_shutdown=10,
+        # uvicorn would take X-Forwarded-For from any local peer; ratelimit.py trusts only configured proxies
+        proxy_headers=False,
         http=guarded_protocol(limits),
     )
     repeats = logrepeat.RepeatFilter()

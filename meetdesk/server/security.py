@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from meetdesk.core.errors import Forbidden, Unauthorized
@@ -152,3 +152,24 @@ ADMIN_OR_PARTICIPANT = Requirement("admin or participant", [CallerKind.ADMIN, Ca
 PARTICIPANT = Requirement(
     "participant", [CallerKind.PARTICIPANT], unauthorized="A moderator's participant token is required"
 )
+
+
+class Limited:
+    """A dependency that counts the request against one of the server's rate limits (``ctx.limits``) for
+    the client's address; callers with the API key are not limited."""
+
+    def __init__(self, limit: str) -> None:
+        self.limit = limit
+
+    async def __call__(self, request: Request) -> None:
+        caller = request.scope.get(CALLER_SCOPE_KEY)
+        if isinstance(caller, Caller) and caller.kind is CallerKind.API_KEY:
+            return
+        limits = context(request).limits
+        getattr(limits, self.limit).hit(limits.address(request))
+
+
+#: 500 requests a minute per address, for the routes that cost the server the most.
+EXPENSIVE = Depends(Limited("expensive"))
+#: 200 participant tokens a minute per address.
+TOKEN_GENERATION = Depends(Limited("tokens"))

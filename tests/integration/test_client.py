@@ -443,14 +443,14 @@ async def test_error_classes(server_process: ServerProcess) -> None:
         with pytest.raises(PayloadTooLarge, match="Request body exceeds 1024 KiB"):
             await client.create_room({"roomName": "x" * (1024 * 1024 + 1)})
 
-        # failed logins are throttled: after five free failures, a lockout with Retry-After
+        # failed logins are limited: five failures in five minutes per address, then 429 with Retry-After
         async with MeetDeskClient(server_process.url) as guesser:
-            for _ in range(6):
+            for _ in range(5):
                 with pytest.raises(Unauthorized):
                     await guesser.login(ADMIN_USER, "wrong-password")
             with pytest.raises(TooManyRequests) as throttled:
                 await guesser.login(ADMIN_USER, "wrong-password")
-        assert throttled.value.status == 429 and throttled.value.retry_after == 1
+        assert throttled.value.status == 429 and 1 <= throttled.value.retry_after <= 300
         assert "Too many failed login attempts" in str(throttled.value)
 
 

@@ -11,7 +11,7 @@ from meetdesk.core.errors import BadRequest, Unauthorized
 from meetdesk.core.ids import new_api_key
 from meetdesk.core.models import ChangePasswordRequest, LoginRequest, now_ms
 from meetdesk.server.auth import ACCESS_TTL_S, REFRESH_TTL_S, hash_password_off_loop, verify_password_off_loop
-from meetdesk.server.security import ADMIN, Caller, context
+from meetdesk.server.security import ADMIN, EXPENSIVE, Caller, context
 
 router = APIRouter(prefix="/internal-api/v1", tags=["Auth"])
 Admin = Annotated[Caller, Depends(ADMIN)]
@@ -20,15 +20,15 @@ Admin = Annotated[Caller, Depends(ADMIN)]
 @router.post("/auth/login", summary="Log in as an admin")
 async def login(request: Request, body: LoginRequest) -> JSONResponse:
     ctx = context(request)
-    address = request.client.host if request.client else "unknown"
-    keys = (f"user:{body.username}", f"addr:{address}")
-    ctx.throttle.check(*keys)
+    # Counted before the password is checked, with no await in between: of a burst of concurrent guesses
+    # only the first five are checked. Per address only, so a burst never locks the admin out elsewhere.
+    address = ctx.limits.address(request)
+    attempt = ctx.limits.login.hit(address)
     user = await ctx.accounts.user(body.username)
     valid = await verify_password_off_loop(body.password, user.password_hash if user else None)
     if user is None or not valid:
-        ctx.throttle.failed(*keys)
         raise Unauthorized("Invalid username or password", error="Login Error")
-    ctx.throttle.succeeded(*keys)
+    ctx.limits.login.forgive(address, attempt)  # only failures count
     access, _ = ctx.tokens.issue("access", user.username, ACCESS_TTL_S, roles=user.roles)
     refresh, _ = ctx.tokens.issue("refresh", user.username, REFRESH_TTL_S)
     return JSONResponse(
@@ -83,7 +83,12 @@ async def get_api_keys(request: Request, _caller: Admin) -> JSONResponse:
     return JSONResponse([{"apiKeyHint": k.hint, "creationDate": k.creation_date} for k in keys])
 
 
-@router.post("/auth/api-keys", status_code=201, summary="Create an API key (revokes the previous one); shown only now")
+@router.post(
+    "/auth/api-keys",
+    status_code=201,
+    dependencies=[EXPENSIVE],
+    summary="Create an API key (revokes the previous one); shown only now",
+)
 async def create_api_key(request: Request, _caller: Admin) -> JSONResponse:
     api_key = new_api_key()
     record = await context(request).accounts.replace_api_key(api_key, now_ms())
@@ -105,7 +110,7 @@ async def profile(request: Request, caller: Admin) -> JSONResponse:
     return JSONResponse({"username": user.username, "roles": user.roles})
 
 
-@router.post("/users/change-password", summary="Change the logged-in admin's password")
+@router.post("/users/change-password", dependencies=[EXPENSIVE], summary="Change the logged-in admin's password")
 async def change_password(request: Request, caller: Admin, body: ChangePasswordRequest) -> JSONResponse:
     ctx = context(request)
     user = await ctx.accounts.user(str(caller.username))

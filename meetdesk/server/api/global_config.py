@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from meetdesk.core.errors import BadRequest, Conflict
 from meetdesk.core.models import AppearanceConfig, SecurityConfig, WebhookConfig, WebhookTest
 from meetdesk.server import webhooks
-from meetdesk.server.security import ADMIN, ADMIN_OR_PARTICIPANT, Caller, context
+from meetdesk.server.security import ADMIN, ADMIN_OR_PARTICIPANT, EXPENSIVE, Caller, context
 
 router = APIRouter(prefix="/internal-api/v1/config", tags=["Configuration"])
 Admin = Annotated[Caller, Depends(ADMIN)]
@@ -54,7 +54,7 @@ async def put_webhooks(request: Request, _caller: Admin, body: WebhookConfig) ->
     return JSONResponse({"message": "Webhooks config updated successfully"})
 
 
-@router.post("/webhooks/test", summary="Send a signed test event to a URL")
+@router.post("/webhooks/test", dependencies=[EXPENSIVE], summary="Send a signed test event to a URL")
 async def test_webhook(request: Request, _caller: Admin, body: WebhookTest) -> JSONResponse:
     key = await context(request).accounts.webhook_key()
     if key is None:

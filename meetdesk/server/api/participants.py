@@ -14,11 +14,24 @@ from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.models import ParticipantTokenRequest, RoomStatus
 from meetdesk.core.permissions import Role, permissions
 from meetdesk.server.auth import PARTICIPANT_TTL_S
-from meetdesk.server.security import ANYONE, Caller, CallerKind, context
+from meetdesk.server.security import ANYONE, TOKEN_GENERATION, Caller, CallerKind, context
 from meetdesk.server.store.rooms import RoomRecord
 
 router = APIRouter(prefix="/internal-api/v1", tags=["Participants"])
 CallerDep = Annotated[Caller, Depends(ANYONE)]
+
+
+def _guarded_role(request: Request, caller: Caller | None, room: RoomRecord, secret: str) -> Role:
+    """The role a secret grants, with wrong guesses limited per address and room (429 once over the limit,
+    even for the right secret: the answer must not tell a guess apart). API-key callers are not limited."""
+    if caller is not None and caller.kind is CallerKind.API_KEY:
+        return role_for_secret(room, secret)
+    limits = context(request).limits
+    key = f"{limits.address(request)} {room.room_id}"
+    attempt = limits.secrets.hit(key)
+    role = role_for_secret(room, secret)
+    limits.secrets.forgive(key, attempt)  # only wrong secrets count
+    return role
 
 
 def role_for_secret(room: RoomRecord, secret: str) -> Role:
@@ -29,11 +42,15 @@ def role_for_secret(room: RoomRecord, secret: str) -> Role:
     raise BadRequest(f"The secret is not recognized for room '{room.room_id}'", error="Room Error")
 
 
-@router.post("/participants/token", summary="Exchange a room link's secret for a participant token")
+@router.post(
+    "/participants/token",
+    dependencies=[TOKEN_GENERATION],
+    summary="Exchange a room link's secret for a participant token",
+)
 async def participant_token(request: Request, caller: CallerDep, body: ParticipantTokenRequest) -> JSONResponse:
     ctx = context(request)
     room = await ctx.rooms.get(sanitize_room_id(body.roomId) or body.roomId)
-    role = role_for_secret(room, body.secret)
+    role = _guarded_role(request, caller, room, body.secret)
     if room.status is RoomStatus.CLOSED:
         raise Conflict(f"Room '{room.room_id}' is closed and cannot be joined", error="Room Error")
     mode = (await ctx.accounts.config("security") or {}).get("authentication", {}).get("authModeToAccessRoom", "none")
@@ -63,5 +80,5 @@ async def room_roles(request: Request, roomId: str) -> JSONResponse:
 @router.get("/rooms/{roomId}/roles/{secret}", summary="The role a room link's secret grants")
 async def room_role(request: Request, roomId: str, secret: str) -> JSONResponse:
     room = await context(request).rooms.get(sanitize_room_id(roomId) or roomId)
-    role = role_for_secret(room, secret)
+    role = _guarded_role(request, None, room, secret)
     return JSONResponse({"role": role.value, "permissions": permissions(role, room.config)})

@@ -23,7 +23,7 @@ from meetdesk.core.models import (
     WithRecordings,
 )
 from meetdesk.server.rooms import ROOM_FIELDS, DeletionOutcome
-from meetdesk.server.security import ADMIN_OR_API_KEY, MEMBER, Caller, context
+from meetdesk.server.security import ADMIN_OR_API_KEY, EXPENSIVE, MEMBER, Caller, context
 
 router = APIRouter(prefix="/api/v1", tags=["Rooms"])
 Manager = Annotated[Caller, Depends(ADMIN_OR_API_KEY)]
@@ -69,7 +69,7 @@ async def create_room(
     return JSONResponse(ctx.rooms.to_api(room), status_code=201, headers={"Location": location})
 
 
-@router.get("/rooms", summary="List rooms, a page at a time")
+@router.get("/rooms", dependencies=[EXPENSIVE], summary="List rooms, a page at a time")
 async def list_rooms(
     request: Request,
     _caller: Manager,
@@ -109,7 +109,7 @@ def _bulk_ids(raw: str) -> list[str]:
     return ids
 
 
-@router.delete("/rooms", summary="Delete several rooms")
+@router.delete("/rooms", dependencies=[EXPENSIVE], summary="Delete several rooms")
 async def bulk_delete_rooms(
     request: Request,
     _caller: Manager,

@@ -7,6 +7,7 @@ import os
 import resource
 import secrets
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -118,7 +119,18 @@ class ServerProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def tls(self) -> bool:
+        return self.extra_env.get("MEETDESK_TLS") == "1"
+
+    def verify(self) -> ssl.SSLContext | bool:
+        """What httpx should trust: over TLS, the certificate the server made for itself."""
+        if not self.tls:
+            return True
+        return ssl.create_default_context(cafile=self.data_dir / "tls-cert.pem")
 
     def start(self, timeout: float = 30.0) -> None:
         env = {
@@ -158,9 +170,10 @@ class ServerProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.output.read_text()}")
             try:
-                if httpx.get(f"{self.url}/internal-api/v1/config/security", timeout=1).status_code == 200:
+                probe = httpx.get(f"{self.url}/internal-api/v1/config/security", timeout=1, verify=self.verify())
+                if probe.status_code == 200:
                     return
-            except httpx.HTTPError:
+            except (httpx.HTTPError, OSError):  # not listening yet; over TLS, no certificate yet
                 pass
             time.sleep(0.05)
         raise RuntimeError(f"server did not start in {timeout} s:\n{self.output.read_text()}")

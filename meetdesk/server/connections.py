@@ -13,9 +13,12 @@ holding a thousand half-sent heads then stops every other caller. Here:
   (every connection is serving a request), the newcomer gets 503.
 
 The guard is a subclass of uvicorn's httptools protocol (``uvicorn.Config(http=...)``), built by
-:func:`guarded_protocol`. Connections are counted by transport, not by protocol object, because a
-WebSocket upgrade hands the transport to another protocol; transports that have closed are dropped from
-the count the next time it is looked at.
+:func:`guarded_protocol`. Over HTTPS it does the TLS handshake itself (``loop.start_tls``), so that a
+client that connects and never says hello is counted and closed like one that never finishes its head.
+
+Connections are counted by transport, not by protocol object, because a WebSocket upgrade hands the
+transport to another protocol; transports that have closed are dropped from the count the next time it
+is looked at.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import asyncio
 import json
 import logging
 import resource
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +121,9 @@ class GuardedProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with deadlines and caps (see the module docstring)."""
 
     registry: ConnectionRegistry  # set on the subclass that guarded_protocol() builds
+    #: HTTPS: the protocol does the TLS handshake itself (uvicorn's listener is plain), so that a connection
+    #: is counted and under the head's deadline from its first moment, not only once its handshake is done.
+    tls: ssl.SSLContext | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -124,10 +131,16 @@ class GuardedProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._head_bytes = 0
         self._body_timer: asyncio.TimerHandle | None = None
+        self._raw: asyncio.Transport | None = None  # the TCP transport under TLS, during the handshake
+        self._handshake: asyncio.Task[None] | None = None
+        self._early: list[bytes] = []
 
     # connection -------------------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        if self.tls is not None:
+            self._accept_tls(transport, self.tls)
+            return
         super().connection_made(transport)
         self.address = self.client[0] if self.client else "unknown"
         refusal = self.registry.admit(self.address, transport)
@@ -136,12 +149,49 @@ class GuardedProtocol(HttpToolsProtocol):
             return
         self._start_head_timer()
 
+    def _accept_tls(self, raw: asyncio.Transport, context: ssl.SSLContext) -> None:
+        peer = raw.get_extra_info("peername")
+        self.address = str(peer[0]) if peer else "unknown"
+        if self.registry.admit(self.address, raw) is not None:
+            raw.close()  # no HTTP answer: the client is still waiting for a TLS handshake
+            return
+        raw.pause_reading()  # start_tls reads from here
+        self._raw = raw
+        self._start_head_timer()  # one deadline for the handshake and the request head together
+        self._handshake = self.loop.create_task(self._start_tls(raw, context))
+
+    async def _start_tls(self, raw: asyncio.Transport, context: ssl.SSLContext) -> None:
+        timeout = self.registry.limits.header_timeout
+        try:
+            secure = await self.loop.start_tls(raw, self, context, server_side=True, ssl_handshake_timeout=timeout)
+        except (OSError, asyncio.CancelledError) as exc:  # ssl.SSLError, TimeoutError, ConnectionError
+            self._stop_head_timer()
+            if not raw.is_closing():
+                raw.abort()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            logger.info("No TLS connection with %s: %s", self.address, type(exc).__name__)
+            return
+        if secure is None or raw.is_closing():
+            self._stop_head_timer()
+            return
+        self._raw = None
+        super().connection_made(secure)  # uvicorn's: HTTP starts now
+        early, self._early = self._early, []
+        for data in early:
+            self.data_received(data)
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_timer()
         self._stop_body_timer()
+        if self.transport is None:  # refused before its TLS handshake: HTTP never started
+            return
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self.transport is None:  # TLS: the request came with the end of the handshake, before start_tls returned
+            self._early.append(data)
+            return
         if self.transport.is_closing():
             return
         if self._head_timer is None and (self.cycle is None or self.cycle.response_complete):
@@ -157,6 +207,9 @@ class GuardedProtocol(HttpToolsProtocol):
     def abandon(self) -> None:
         """Closed to make room for a newer connection."""
         self._stop_head_timer()
+        if self._raw is not None:  # still in the TLS handshake
+            self._raw.abort()
+            return
         self._answer_and_close(503, "The server has too many connections open. Try again shortly.")
 
     # parser callbacks -------------------------------------------------------------------------------
@@ -198,6 +251,10 @@ class GuardedProtocol(HttpToolsProtocol):
     def _head_timed_out(self) -> None:
         self._head_timer = None
         self.registry.waiting(self, False)
+        if self._raw is not None:  # still in the TLS handshake
+            logger.info("Closed a connection from %s: no TLS handshake in time", self.address)
+            self._raw.abort()
+            return
         if self.transport.is_closing():
             return
         logger.info("Closed a connection from %s: no complete request head in time", self.address)

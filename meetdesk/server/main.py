@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 
 import uvicorn
@@ -15,7 +16,13 @@ from fastapi import FastAPI
 from meetdesk.server import logrepeat
 from meetdesk.server.app import create_app
 from meetdesk.server.config import ServerSettings, SettingsError
-from meetdesk.server.connections import ConnectionLimits, connection_cap, guarded_protocol, raise_fd_limit
+from meetdesk.server.connections import (
+    ConnectionLimits,
+    GuardedProtocol,
+    connection_cap,
+    guarded_protocol,
+    raise_fd_limit,
+)
 from meetdesk.server.context import ServerContext
 from meetdesk.server.private_files import PRIVATE_UMASK, write_private
 from meetdesk.server.tls import ServerCertificate, ensure_certificate, provided_certificate
@@ -71,6 +78,31 @@ class MeetDeskServer(uvicorn.Server):
         super().__init__(config)
         self._app = app
         self._repeats = repeats
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        protocol = self.config.http_protocol_class
+        tls = self.config.ssl
+        if tls is not None and isinstance(protocol, type) and issubclass(protocol, GuardedProtocol):
+            # the guard does the handshake itself, under its deadline and caps: uvicorn listens in plain TCP
+            protocol.tls = tls
+            self.config.ssl = None
+            try:
+                await super().startup(sockets)
+            finally:
+                self.config.ssl = tls
+        else:
+            await super().startup(sockets)
+
+    def _log_started_message(self, listeners: Sequence[socket.SocketType]) -> None:
+        protocol = self.config.http_protocol_class
+        if self.config.ssl is None and isinstance(protocol, type) and issubclass(protocol, GuardedProtocol):
+            self.config.ssl = protocol.tls  # so that uvicorn names the scheme clients use
+            try:
+                super()._log_started_message(listeners)
+            finally:
+                self.config.ssl = None
+        else:
+            super()._log_started_message(listeners)
 
     async def on_tick(self, counter: int) -> bool:
         if self._repeats is not None and counter % 600 == 0:  # uvicorn ticks ten times a second

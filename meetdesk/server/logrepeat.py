@@ -62,11 +62,12 @@ class RepeatFilter(logging.Filter):
         window.suppressed += 1
         return False
 
-    def flush(self) -> None:
-        """Log the count of every window that is over and suppressed something (called periodically)."""
+    def flush(self, everything: bool = False) -> None:
+        """Log the count of every window that is over (or, at shutdown, of every window) and suppressed
+        something; called periodically."""
         now = self._clock()
         for key, window in list(self._windows.items()):
-            if now - window.started >= self.window:
+            if everything or now - window.started >= self.window:
                 if window.suppressed:
                     self._summarise(key, window, now)
                 del self._windows[key]

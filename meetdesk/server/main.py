@@ -118,6 +118,8 @@ class MeetDeskServer(uvicorn.Server):
             await super().shutdown(sockets)
         finally:
             drop.cancel()
+            if self._repeats is not None:
+                self._repeats.flush(everything=True)  # the counts of records held back, before the process ends
 
     def _drop_closing_connections(self) -> None:
         """Abort the connections uvicorn closed already (answered, idle) that still wait for their peer."""

@@ -8,6 +8,7 @@ The attackers connect from other loopback addresses (127.0.0.2 and up) than the 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 
 import httpx
@@ -114,3 +115,12 @@ async def test_a_kept_alive_connection_gets_the_same_deadline_for_its_next_head(
     await reader.readexactly(length)
     writer.write(HALF_HEAD)  # the next request never finishes its head
     assert await asyncio.wait_for(outcome((reader, writer)), HEADER_TIMEOUT + 10) == 408
+
+
+def test_the_server_says_at_its_stop_how_many_log_records_it_held_back(server: ServerProcess) -> None:
+    """Runs last (it stops the module's server): the refusals of the first case that were not written are
+    counted at the stop."""
+    server.stop()
+    log = server.log()
+    counts = re.findall(r"(\d+) more log records like this one were not written in the last \d+ s: Refused a", log)
+    assert counts and int(counts[0]) >= 1100 - PER_ADDRESS - 5

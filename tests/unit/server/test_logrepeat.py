@@ -67,3 +67,16 @@ def test_the_count_is_written_when_the_kind_comes_back_after_its_window(
         "2 more log records like this one were not written in the last 90 s: socket.accept() out of system resource",
         "socket.accept() out of system resource\nsocket: <fd=13>",
     ]
+
+
+def test_at_shutdown_every_count_is_written(flood: tuple[logging.Logger, list[str], RepeatFilter, Clock]) -> None:
+    logger, lines, repeats, clock = flood
+    for _ in range(10):
+        logger.warning("Refused a connection from %s", "127.0.0.2")
+    clock.now = 5.0
+    repeats.flush()  # the window is not over: nothing yet
+    assert len(lines) == 3
+    repeats.flush(everything=True)
+    assert lines[-1] == (
+        "7 more log records like this one were not written in the last 5 s: Refused a connection from %s"
+    )

@@ -44,7 +44,12 @@ READY_PATH = "/internal-api/v1/config/security"  # answers without credentials o
 
 
 class EmbeddedServerError(Exception):
-    """The embedded server could not be started; the message says why, for the user."""
+    """The embedded server could not be started; the message says why, for the user. ``exit_code``: how its
+    process ended when it did (negative: the signal that ended it), None when it did not answer in time."""
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class PortTaken(EmbeddedServerError):
@@ -101,6 +106,35 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
+def _listens(pid: int, port: int) -> bool | None:
+    """Whether process ``pid`` is the one listening on ``port`` — not another program that took the port
+    meanwhile (Linux: the listening socket's inode among the process's open files); None where this cannot be
+    told (no /proc)."""
+    if not Path("/proc/net/tcp").exists():
+        return None
+    sockets = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text(encoding="ascii").splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                sockets.add(f"socket:[{fields[9]}]")
+    if not sockets:
+        return False
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # gone, or not ours to look into
+        return False
+    for fd in fds:
+        with contextlib.suppress(OSError):  # closed meanwhile
+            if os.readlink(fd) in sockets:
+                return True
+    return False
+
+
 async def _wait_pid(pid: int, process: subprocess.Popen[bytes] | None) -> int | None:
     """Return when process ``pid`` has ended: its exit code when it is our child (``process``), else None.
 
@@ -145,8 +179,17 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 class EmbeddedServer:
     """Start, find and stop the app's own server. ``url`` and ``admin_password`` are set once started."""
 
-    def __init__(self, data_dir: Path, credentials: CredentialStore, *, python: str = sys.executable) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        credentials: CredentialStore,
+        *,
+        python: str = sys.executable,
+        default_port: int = DEFAULT_PORT,
+    ) -> None:
         self.data_dir = data_dir
+        #: the port of the very first start, when free
+        self.default_port = default_port
         self.credentials = credentials
         self.python = python
         self.process: subprocess.Popen[bytes] | None = None
@@ -247,8 +290,9 @@ class EmbeddedServer:
         """Reuse the running embedded server or start one; returns its URL.
 
         The port is ``port`` when given (the user chose it; it is remembered from now on), else the remembered
-        one, else (the very first start) 6080 when free or any free port. Raises :class:`PortTaken` when that
-        port is held by another program, :class:`EmbeddedServerError` when the server does not start.
+        one, else (the very first start) ``default_port`` (6080) when free or any free port. Raises
+        :class:`PortTaken` when that port is held by another program, :class:`EmbeddedServerError` when the
+        server does not start.
         """
         state = self._read_state()
         # a server started earlier (by us or another window) that is still there: wait for it if it is still
@@ -257,6 +301,7 @@ class EmbeddedServer:
             port is None
             and state is not None
             and _alive(state.pid)
+            and _listens(state.pid or 0, state.port) is not False
             and await self._answers_within(state.port, timeout if self._state_is_ours(state) else 1.0)
         ):
             self.port, self.pid, self.process = state.port, state.pid, None
@@ -265,11 +310,11 @@ class EmbeddedServer:
         host = self.sharing.bind_host
         if port is None and state is not None:
             port = state.port
+        may_move = port is None  # the very first start: no link exists yet
         if port is None:
-            port = DEFAULT_PORT if _port_free(DEFAULT_PORT, host) else _any_free_port()  # no link exists yet
+            port = self.default_port if _port_free(self.default_port, host) else _any_free_port()
         elif not _port_free(port, host):
             raise PortTaken(port, _any_free_port())
-        self.port = port
         first_start = not (self.data_dir / "meetdesk.db").exists()
         env = {**os.environ, "MEETDESK_INITIAL_ADMIN_USER": ADMIN_USER}
         if first_start or self.admin_password() is None:
@@ -277,6 +322,20 @@ class EmbeddedServer:
             password = self.admin_password() or secrets.token_urlsafe(24)
             self.credentials.set(self.credential_key, ADMIN_USER, password)
             env["MEETDESK_INITIAL_ADMIN_PASSWORD"] = password
+        try:
+            return await self._launch(port, env, timeout)
+        except EmbeddedServerError:
+            if not may_move or _port_free(port, host):
+                raise
+        # another program took the port between our check and the server's bind: before any link exists, any
+        # free port will do
+        port = _any_free_port()
+        logger.info("Port taken while the embedded server started for the first time; using %d", port)
+        return await self._launch(port, env, timeout)
+
+    async def _launch(self, port: int, env: dict[str, str], timeout: float) -> str:
+        """Start the process on ``port`` and wait until it answers there (itself, not another program)."""
+        self.port = port
         process = self.process = self._spawn(port, env)
         self.pid = process.pid
         logger.info("Embedded server starting on port %d (pid %d), log %s", port, process.pid, self.log_file)
@@ -288,9 +347,10 @@ class EmbeddedServer:
                 self._write_state(EmbeddedState(port, None))
                 raise EmbeddedServerError(
                     f"The server on this computer stopped while starting (exit code {process.returncode}). "
-                    f"Its log is {self.log_file}."
+                    f"Its log is {self.log_file}.",
+                    process.returncode,
                 )
-            if await self._answers(port, timeout=0.5):
+            if _listens(process.pid, port) is not False and await self._answers(port, timeout=0.5):
                 return self.url
             await asyncio.sleep(0.05)  # the child has no way to tell us it is ready but to answer
         await self.stop()

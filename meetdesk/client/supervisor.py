@@ -39,7 +39,7 @@ class SupervisorState(enum.Enum):
 class SupervisorStatus:
     state: SupervisorState
     port: int | None = None
-    #: RESTARTING: which restart in a row this is, and how long before it
+    #: RESTARTING: which restart in a row this is, and how long before it; FAILED: how many restarts were tried
     attempt: int = 0
     delay: float = 0.0
     #: how the last process ended (None: not known, e.g. a server another app started)
@@ -116,7 +116,7 @@ class Supervisor:
             self._port_taken(exc)
             raise
         except EmbeddedServerError as exc:
-            self._failed(str(exc), None)
+            self._failed(str(exc), exc.exit_code, restarts=0)
             raise
         self._attempts = 0
         self._running()
@@ -158,11 +158,12 @@ class Supervisor:
             )
         )
 
-    def _failed(self, message: str, exit_code: int | None) -> None:
+    def _failed(self, message: str, exit_code: int | None, *, restarts: int) -> None:
         self._set(
             SupervisorStatus(
                 SupervisorState.FAILED,
                 self.server.port,
+                attempt=restarts,
                 exit_code=exit_code,
                 message=message,
                 log_file=self.server.log_file,
@@ -191,11 +192,12 @@ class Supervisor:
         while True:
             self._attempts += 1
             if self._attempts > self.policy.max_attempts:
+                how = f"last exit code {exit_code}" if exit_code is not None else "it did not answer"
                 self._failed(
-                    f"The server on this computer stopped {self.policy.max_attempts} times in a row"
-                    + (f" (last exit code {exit_code})" if exit_code is not None else "")
-                    + f". Its log is {self.server.log_file}.",
+                    f"The server on this computer keeps stopping, so MeetDesk stopped restarting it ({how}). "
+                    f"Its log is {self.server.log_file}.",
                     exit_code,
+                    restarts=self.policy.max_attempts,
                 )
                 return False
             delay = self.policy.delay(self._attempts)
@@ -218,6 +220,7 @@ class Supervisor:
                 return False
             except EmbeddedServerError as exc:
                 logger.warning("Restarting the embedded server failed: %s", exc)
+                exit_code = exc.exit_code
                 continue
             logger.info("The embedded server is back on port %s", self.server.port)
             self._set(SupervisorStatus(SupervisorState.RUNNING, self.server.port, log_file=self.server.log_file))

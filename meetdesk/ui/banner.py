@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import qasync
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy
 
 from meetdesk.ui.messages import describe_error
 
@@ -66,7 +66,26 @@ class Banner(QFrame):
         self._retry: Retry | None = None
         self._actions: list[tuple[QPushButton, BannerAction]] = []
         self._shown = 0  # how many things the banner was given to say (an action's outcome applies to its own)
+        self._follow_palette()
         self.hide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._follow_palette()
+
+    def _follow_palette(self) -> None:
+        """A dark theme gets the dark version of the banner's colours (the style sheet picks them by ``dark``).
+        The theme's palette is the application's: the banner's own is its style sheet's colours."""
+        dark = QApplication.palette().window().color().lightness() < 128
+        if self.property("dark") != dark:
+            self.setProperty("dark", dark)
+            self._repolish()
+
+    def _repolish(self) -> None:
+        for widget in (self, self.text):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
 
     @property
     def message(self) -> str:
@@ -97,9 +116,7 @@ class Banner(QFrame):
         if self.property("kind") != kind:
             self.setProperty("kind", kind)
             self.setAccessibleName(self.tr("Problem") if kind == "error" else self.tr("Server status"))
-            for widget in (self, self.text):  # the style sheet picks the colours by kind
-                widget.style().unpolish(widget)
-                widget.style().polish(widget)
+            self._repolish()  # the style sheet picks the colours by kind
         self._retry = retry
         self.retry_button.setVisible(retry is not None)
         self.retry_button.setEnabled(True)

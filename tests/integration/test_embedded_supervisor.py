@@ -17,6 +17,7 @@ import pytest
 from meetdesk.client.credentials import CredentialStore
 from meetdesk.client.embedded import EmbeddedServer, PortTaken
 from meetdesk.client.supervisor import RestartPolicy, Supervisor, SupervisorState, SupervisorStatus
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +50,9 @@ def store(tmp_path: Path) -> CredentialStore:
 
 @pytest.fixture
 async def supervisor(tmp_path: Path, store: CredentialStore) -> AsyncIterator[Supervisor]:
-    supervisor = Supervisor(EmbeddedServer(tmp_path / "embedded", store), RestartPolicy(delays=(0.0, 0.1)))
+    supervisor = Supervisor(
+        EmbeddedServer(tmp_path / "embedded", store, default_port=free_port()), RestartPolicy(delays=(0.0, 0.1))
+    )
     yield supervisor
     await supervisor.stop()
 
@@ -72,7 +75,9 @@ async def test_a_server_that_keeps_dying_is_given_up_with_the_log_path(superviso
     failed = await watcher.next(SupervisorState.FAILED, timeout=60)
     restarts = [s.attempt for s in watcher.seen if s.state is SupervisorState.RESTARTING]
     assert restarts == [1, 2]
-    assert failed.message.startswith("The server on this computer stopped 2 times in a row")
+    assert failed.attempt == 2 and failed.exit_code not in (None, -signal.SIGKILL)  # the failed start's, not the kill's
+    assert failed.log_file == tmp_path / "embedded" / "server.log"
+    assert failed.message.startswith("The server on this computer keeps stopping, so MeetDesk stopped restarting it")
     assert failed.message.endswith(f"Its log is {tmp_path / 'embedded' / 'server.log'}.")
     assert supervisor.server.process is None  # nothing left running
 
@@ -110,7 +115,7 @@ async def test_a_port_taken_while_restarting_is_reported_and_kept(supervisor: Su
 async def test_a_server_another_app_started_is_watched_and_replaced_when_it_dies(
     supervisor: Supervisor, tmp_path: Path, store: CredentialStore
 ) -> None:
-    first_app = EmbeddedServer(tmp_path / "embedded", store)
+    first_app = EmbeddedServer(tmp_path / "embedded", store, default_port=free_port())
     url = await first_app.start()
     try:
         assert await supervisor.start() == url

@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from meetdesk.client.api import MeetDeskClient, parse_room_link
 from meetdesk.client.credentials import CredentialStore
 from meetdesk.client.embedded import EmbeddedServer
 from meetdesk.client.session import MeetingSession, SessionState
-from meetdesk.client.supervisor import SupervisorState, SupervisorStatus
+from meetdesk.client.supervisor import RestartPolicy, SupervisorState, SupervisorStatus
 from meetdesk.ui.admin.connection import AdminConnection
 from meetdesk.ui.admin.main_window import MainWindow
 from meetdesk.ui.admin.server_link import LinkState, ServerLink
@@ -37,7 +39,9 @@ pytestmark = pytest.mark.slow
 async def window(qtbot: QtBot, tmp_path: Path) -> AsyncIterator[MainWindow]:
     store = CredentialStore(tmp_path / "config", use_keyring=False)
     connection = AdminConnection(
-        ServerList.load(tmp_path / "config" / "servers.json"), store, EmbeddedServer(tmp_path / "embedded", store)
+        ServerList.load(tmp_path / "config" / "servers.json"),
+        store,
+        EmbeddedServer(tmp_path / "embedded", store, default_port=free_port()),  # 6080 may be another run's
     )
     settings = QSettings(str(tmp_path / "config" / "meetdesk.ini"), QSettings.Format.IniFormat)
     window = MainWindow(connection, settings)
@@ -253,3 +257,50 @@ async def test_a_server_that_never_answered_says_not_connected(window: MainWindo
     profile = ServerProfile(name="Gone", url=f"http://127.0.0.1:{port}", auth="api_key")
     assert not await window.open_server(profile, API_KEY)
     assert window.server_state.text() == "Not connected"
+
+
+async def test_a_server_that_keeps_dying_is_given_up_on_in_words_with_its_log_and_a_try_again(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    assert await window.open_server(EMBEDDED_PROFILE)
+    window.connection.supervisor.policy = RestartPolicy(delays=(0.0,), max_attempts=1)
+    data = tmp_path / "embedded"
+    for name in ("meetdesk.db-wal", "meetdesk.db-shm"):
+        (data / name).unlink(missing_ok=True)
+    (data / "meetdesk.db").write_bytes(b"this is not a database" * 100)  # every start fails from now on
+    os.kill(server_pid(window), signal.SIGKILL)
+    await link_becomes(window.link, LinkState.NOT_CONNECTED)
+    banner = window.banner
+    assert banner.kind == "error"
+    text = banner.text.text()
+    assert text.startswith("The server on this computer keeps stopping, so MeetDesk stopped restarting it (exit code ")
+    assert text.endswith(f"Its log is {data / 'server.log'}.")
+    assert [button.text() for button in banner.action_buttons] == ["Try again"]
+    assert window.state_dot.property("state") == "not_connected"
+    shoot(window, "embedded-failed")
+
+
+async def test_the_banner_and_the_header_dot_have_their_own_colours_in_the_dark_theme(
+    window: MainWindow, qapp: QApplication
+) -> None:
+    from meetdesk.core.models import MeetRoomTheme
+    from meetdesk.ui.theme.theming import apply_theme
+
+    def background(widget: QWidget) -> QColor:
+        return widget.grab().toImage().pixelColor(2, 2)
+
+    try:
+        window.banner.show_message("The server on this computer stopped. Restarting it…", kind="info")
+        light = background(window.banner)
+        apply_theme(qapp, MeetRoomTheme(name="default-dark", enabled=True, baseTheme="dark"))
+        dark = background(window.banner)
+        assert light.lightness() > 200 and dark.lightness() < 90  # a light band across a dark window would glare
+        text = window.banner.text.palette().color(QPalette.ColorRole.WindowText)
+        assert abs(text.lightness() - dark.lightness()) > 120  # and its words stay readable
+        window.banner.hide()
+        window.banner.show_message("The server on this computer keeps stopping.")  # another kind, while dark
+        assert background(window.banner).lightness() < 90
+        apply_theme(qapp, MeetRoomTheme(name="default-light", enabled=True, baseTheme="light"))
+        assert background(window.banner).lightness() > 200  # and back
+    finally:
+        apply_theme(qapp, None)

@@ -60,6 +60,16 @@ QListWidget#nav::item:selected { background: palette(highlight); color: palette(
 #bannerText { color: #7a1a12; }
 #banner[kind="info"], #banner[kind="question"] { background: #e7f0fb; border-bottom: 1px solid #9dbce3; }
 #banner[kind="info"] #bannerText, #banner[kind="question"] #bannerText { color: #0f3460; }
+#banner[dark="true"] { background: #4a1f1c; border-bottom: 1px solid #8c3b33; }
+#banner[dark="true"] #bannerText { color: #ffd9d4; }
+#banner[dark="true"][kind="info"], #banner[dark="true"][kind="question"] {
+    background: #172f4d; border-bottom: 1px solid #335a8a; }
+#banner[dark="true"][kind="info"] #bannerText, #banner[dark="true"][kind="question"] #bannerText { color: #dbe8fa; }
+#serverStateDot { font-size: 11pt; color: #8a8f98; }
+#serverStateDot[state="connected"] { color: #2e9d57; }
+#serverStateDot[state="connecting"], #serverStateDot[state="reconnecting"], #serverStateDot[state="restarting"] {
+    color: #d08b00; }
+#serverStateDot[state="not_connected"] { color: #d64541; }
 """
 ADD_SERVER = "__add__"
 
@@ -116,6 +126,14 @@ class MainWindow(QMainWindow):
         self.server_state.setObjectName("serverState")
         self.server_state.setAccessibleName(self.tr("Connection state"))
         self.link.textChanged.connect(self.server_state.setText)
+        # as wide as its longest words: the server picker does not jump when the state changes
+        metrics = self.server_state.fontMetrics()
+        self.server_state.setMinimumWidth(max(metrics.horizontalAdvance(text) for text in self.link.all_texts()))
+        self.state_dot = QLabel("●", header)  # the state at a glance; its words are next to it
+        self.state_dot.setObjectName("serverStateDot")
+        self.state_dot.setAccessibleName(self.tr("Connection state"))
+        self._show_state_dot(self.link.state)
+        self.link.stateChanged.connect(self._show_state_dot)
         self.join_link_button = QPushButton(self.tr("Join with a link…"), header)
         self.join_link_button.setObjectName("joinLinkButton")
         self.join_link_button.setAccessibleName(self.tr("Join a meeting with a room link"))
@@ -135,6 +153,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.join_link_button)
         bar.addWidget(server_label)
         bar.addWidget(self.server_combo)
+        bar.addSpacing(4)
+        bar.addWidget(self.state_dot)
         bar.addWidget(self.server_state)
         outer.addWidget(header)
 
@@ -257,6 +277,11 @@ class MainWindow(QMainWindow):
     def _showing_embedded(self) -> bool:
         return self._wanted is not None and self._wanted.is_embedded
 
+    def _show_state_dot(self, state: LinkState) -> None:
+        self.state_dot.setProperty("state", state.value)
+        self.state_dot.style().unpolish(self.state_dot)
+        self.state_dot.style().polish(self.state_dot)
+
     def _link_state_changed(self, state: LinkState) -> None:
         if state is LinkState.RECONNECTING:
             text = self.tr(
@@ -293,7 +318,21 @@ class MainWindow(QMainWindow):
         elif status.state is SupervisorState.FAILED:
             self.link.set_state(LinkState.NOT_CONNECTED)
             again = BannerAction(self.tr("Try again"), self._start_embedded_again, self._starting_text(), "tryAgain")
-            self.banner.show_message(status.message, actions=[again])
+            self.banner.show_message(self._failed_text(status), actions=[again])
+
+    def _failed_text(self, status: SupervisorStatus) -> str:
+        code = status.exit_code
+        if code is None:
+            how = self.tr("it did not answer in time")
+        elif code < 0:
+            how = self.tr("it was stopped by signal {signal}").format(signal=-code)
+        else:
+            how = self.tr("exit code {code}").format(code=code)
+        if status.attempt:
+            text = self.tr("The server on this computer keeps stopping, so MeetDesk stopped restarting it ({how}).")
+        else:
+            text = self.tr("The server on this computer did not start ({how}).")
+        return text.format(how=how) + " " + self.tr("Its log is {path}.").format(path=status.log_file)
 
     def _starting_text(self, port: int | None = None) -> str:
         if port is None:

@@ -62,6 +62,10 @@ class ServerLink(QObject):
             LinkState.RESTARTING: self.tr("Restarting the server…"),
         }[state]
 
+    def all_texts(self) -> list[str]:
+        """The words of every state (to size what shows them)."""
+        return [self._words(state) for state in LinkState]
+
     @property
     def state(self) -> LinkState:
         return self._state

@@ -307,6 +307,12 @@ class EmbeddedServer:
             self.port, self.pid, self.process = state.port, state.pid, None
             logger.info("Embedded server already running on port %d (pid %s); reusing it", state.port, state.pid)
             return self.url
+        problem = self.sharing.problems().get("listen")
+        if problem is not None:  # e.g. the computer moved to another network since
+            raise EmbeddedServerError(
+                f"The server on this computer cannot listen where “Share on the network” says: {problem} "
+                "Choose another network there, or turn sharing off."
+            )
         host = self.sharing.bind_host
         if port is None and state is not None:
             port = state.port

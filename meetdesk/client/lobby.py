@@ -21,6 +21,7 @@ from meetdesk.client.errors import (
     Forbidden,
     NotFound,
     Unauthorized,
+    UnknownCertificate,
 )
 from meetdesk.core.models import MeetRoomTheme
 
@@ -62,6 +63,12 @@ class LinkProblem(Exception):
     @property
     def title(self) -> str:
         return TITLES[self.reason]
+
+    @property
+    def can_retry(self) -> bool:
+        """Whether trying the same link again may work (a server away or failing), rather than only another
+        link (a refused certificate, an unknown room, a bad secret)."""
+        return self.reason in (ErrorReason.UNREACHABLE, ErrorReason.INTERNAL_ERROR)
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,12 @@ async def inspect_link(text: str, *, timeout: float = 10.0) -> RoomInfo:
 
 def _problem(exc: ApiError, link: RoomLink) -> LinkProblem:
     room = link.room_id
+    if isinstance(exc, UnknownCertificate):  # a link without its #fp= (cut short?) to a self-made certificate
+        return LinkProblem(
+            ErrorReason.UNTRUSTED_CERTIFICATE,
+            f"No certificate authority vouches for the server at {link.base_url}, and the link carries no "
+            "fingerprint to check it against. Ask for the link again and copy all of it (it ends with #fp=…).",
+        )
     if isinstance(exc, CertificateError):
         return LinkProblem(ErrorReason.UNTRUSTED_CERTIFICATE, exc.message)
     if isinstance(exc, ConnectionFailed):

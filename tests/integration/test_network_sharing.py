@@ -187,9 +187,15 @@ async def test_a_link_with_another_fingerprint_is_refused(shared: NetworkServer)
     assert problem.value.reason is ErrorReason.UNTRUSTED_CERTIFICATE
     assert "does not match the fingerprint in the link" in problem.value.message
     assert problem.value.message.endswith("Ask for a new link.")
+    assert not problem.value.can_retry  # the same link would be refused again
     session = MeetingSession(forged, "Eve")
     with pytest.raises(CertificateMismatch):
         await session.join()
+    cut_short = room.speakerUrl.split("#")[0]  # no fingerprint, and no authority vouches for the certificate
+    with pytest.raises(LinkProblem) as problem:
+        await inspect_link(cut_short)
+    assert problem.value.reason is ErrorReason.UNTRUSTED_CERTIFICATE
+    assert problem.value.message.endswith("Ask for the link again and copy all of it (it ends with #fp=…).")
     link = parse_room_link(forged)
     with pytest.raises(SignallingError) as refused:
         await SignallingClient.connect(shared.url, "any-token", pin=link.pin)

@@ -22,6 +22,7 @@ from meetdesk.client.api import BulkDeletionResult, DeletionResult, MeetDeskClie
 from meetdesk.client.errors import ApiError, Conflict, NotFound
 from meetdesk.core.models import MeetRoom
 from meetdesk.ui.admin.room_form import mark_as_error, show_message
+from meetdesk.ui.elided import NAME_CHARS, elide_name
 from meetdesk.ui.forms.ui_delete_rooms import Ui_DeleteRooms
 from meetdesk.ui.icons import icon
 from meetdesk.ui.messages import describe_error
@@ -198,6 +199,8 @@ class OutcomeModel(QAbstractTableModel):
             return outcome.kind.tint
         if role == Qt.ItemDataRole.ToolTipRole and column == self.OUTCOME and outcome.message:
             return outcome.message
+        if role == Qt.ItemDataRole.ToolTipRole and column in (self.ROOM, self.ROOM_ID):
+            return (outcome.room_name, outcome.room_id)[column]  # the column may elide it
         return None
 
 
@@ -248,7 +251,8 @@ class DeleteRoomsDialog(QDialog):
         self._ok.setIcon(icon("delete"))
         if count == 1:
             self.setWindowTitle(self.tr("Delete room"))
-            ui.questionLabel.setText(self.tr("Delete the room “{name}”?").format(name=self._name(self.rooms[0])))
+            name = self._name(self.rooms[0])
+            ui.questionLabel.setText(self.tr("Delete the room “{name}”?").format(name=self._short(name)))
             self._ok.setText(self.tr("Delete"))
             ui.meetingGroup.setTitle(self.tr("If the room has a meeting in progress"))
             ui.recordingsGroup.setTitle(self.tr("If the room has recordings"))
@@ -256,6 +260,10 @@ class DeleteRoomsDialog(QDialog):
             self.setWindowTitle(self.tr("Delete rooms"))
             ui.questionLabel.setText(self._bulk_question())
             self._ok.setText(self.tr("Delete %n rooms", "", count))
+        # Long names are cut in the question (the dialog never outgrows the screen); the tooltip has them all.
+        names = [self._name(room) for room in self.rooms[:NAMES_SHOWN]]
+        if any(self._short(name) != name for name in names):
+            ui.questionLabel.setToolTip("\n".join(names))
         ui.buttonBox.accepted.connect(self._delete_clicked)
         ui.buttonBox.rejected.connect(self.reject)
         self._set_busy(False)
@@ -266,8 +274,11 @@ class DeleteRoomsDialog(QDialog):
     def _name(room: MeetRoom) -> str:
         return room.roomName or room.roomId
 
+    def _short(self, name: str) -> str:
+        return elide_name(name, self.ui.questionLabel.fontMetrics())
+
     def _bulk_question(self) -> str:
-        names = [f"• {self._name(room)}" for room in self.rooms[:NAMES_SHOWN]]
+        names = [f"• {self._short(self._name(room))}" for room in self.rooms[:NAMES_SHOWN]]
         hidden = len(self.rooms) - NAMES_SHOWN
         if hidden > 0:
             names.append(self.tr("and %n more", "", hidden))
@@ -349,9 +360,18 @@ class DeleteRoomsDialog(QDialog):
         table = ui.outcomeTable
         table.resizeColumnsToContents()
         header = table.horizontalHeader()
+        # a long room name (or id) is elided in its column (the tooltip has it all), not widening the dialog
+        widest = table.fontMetrics().averageCharWidth() * NAME_CHARS
+        caps = {OutcomeModel.ROOM: widest, OutcomeModel.ROOM_ID: widest}
+        for column, cap in caps.items():
+            if header.sectionSize(column) > cap:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(column, cap)
         # the content's width, not the sections' (the stretched last one is only as wide as the view is now)
         columns = range(self.model.columnCount())
-        wanted = sum(max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in columns)
+        wanted = sum(
+            min(caps.get(c, 1 << 20), max(table.sizeHintForColumn(c), header.sectionSizeHint(c))) for c in columns
+        )
         wanted += table.frameWidth() * 2
         if table.verticalScrollBar().isVisible():
             wanted += table.verticalScrollBar().sizeHint().width()

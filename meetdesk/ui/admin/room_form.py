@@ -31,6 +31,7 @@ from meetdesk.core.models import (
     RoomConfig,
     now_ms,
 )
+from meetdesk.ui.elided import elide_chars
 from meetdesk.ui.forms.ui_room_form import Ui_RoomForm
 from meetdesk.ui.messages import describe_error, field_errors
 
@@ -175,7 +176,7 @@ class RoomFormDialog(QDialog):
     def _prefill_edit(self, room: MeetRoom) -> None:
         ui = self.ui
         name = room.roomName or room.roomId
-        self.setWindowTitle(self.tr("Edit room “{name}”").format(name=name))
+        self.setWindowTitle(self.tr("Edit room “{name}”").format(name=elide_chars(name)))
         self._ok.setText(self.tr("Save changes"))
         ui.nameEdit.setText(name)
         ui.nameHint.setText(self.tr("Renaming keeps the room's links: links already shared still work."))

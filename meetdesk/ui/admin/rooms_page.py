@@ -1,5 +1,10 @@
 """The Rooms page: the rooms of the connected server in a table, searched, filtered and sorted by the server,
-with per-room actions and a bulk delete of the ticked rooms."""
+kept live by its events, with per-room actions and a bulk delete of the ticked rooms.
+
+The actions (bar, context menu, shortcuts) act on one room only: the one highlighted, and only while its
+row is shown. When that row goes away (a search, a filter, a refresh, a deletion here or elsewhere, another
+server) the highlight, the bar's name and the actions clear; they never slide onto a neighbouring row.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import qasync
-from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence, QPainter, QPalette
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -23,10 +29,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -35,54 +37,26 @@ from PySide6.QtWidgets import (
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.core.addresses import is_loopback
 from meetdesk.core.models import MeetRoom, RoomStatus
-from meetdesk.ui.admin.rooms_model import COL_CREATED, COL_NAME, COL_STATUS, RoomQuery, RoomRole, RoomsModel, RoomsProxy
+from meetdesk.ui.admin.rooms_live import RoomsFollower
+from meetdesk.ui.admin.rooms_model import (
+    COL_CREATED,
+    COL_NAME,
+    COL_STATUS,
+    SORT_FIELDS,
+    RoomQuery,
+    RoomRole,
+    RoomsModel,
+    RoomsProxy,
+)
+from meetdesk.ui.admin.rooms_view import RoomsTable, SelectAllHeader, StatusChipDelegate
+from meetdesk.ui.elided import ElidedLabel
 from meetdesk.ui.icons import icon
+from meetdesk.ui.messages import describe_error
 
 logger = logging.getLogger(__name__)
 
 SEARCH_DELAY_MS = 300
 BUSY_DELAY_MS = 300
-
-#: chip colours per status: (background, text) — readable in light and dark themes alike
-CHIP_COLOURS = {
-    "open": ("#d3f5dd", "#0b5d27"),
-    "active_meeting": ("#d7e7ff", "#0b3d91"),
-    "closed": ("#e6e7ea", "#3b3f46"),
-}
-
-
-class StatusChipDelegate(QStyledItemDelegate):
-    """Paints the status as a rounded, coloured chip."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        room: MeetRoom | None = index.data(RoomRole)
-        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
-        status = room.status.value if room is not None and room.status else "open"
-        background, foreground = CHIP_COLOURS.get(status, CHIP_COLOURS["open"])
-        painter.save()
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(option.rect, option.palette.brush(QPalette.ColorRole.Highlight))
-        metrics = option.fontMetrics
-        pad = max(6, metrics.height() // 3)
-        width = min(metrics.horizontalAdvance(text) + 2 * pad + 2, option.rect.width() - 8)  # +2: sub-pixel advance
-        height = metrics.height() + pad // 2
-        chip = QRect(option.rect.left() + 4, option.rect.center().y() - height // 2 + 1, width, height)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(background))
-        painter.drawRoundedRect(chip, height / 2, height / 2)
-        painter.setFont(option.font)
-        painter.setPen(QColor(foreground))
-        elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, chip.width() - 2 * pad)
-        painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, elided)
-        painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        hint = super().sizeHint(option, index)
-        metrics = option.fontMetrics
-        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
-        width = metrics.horizontalAdvance(text) + 2 * max(6, metrics.height() // 3) + 16
-        return QSize(width, max(hint.height(), metrics.height() + 12))
 
 
 class RoomsPage(QWidget):
@@ -105,6 +79,10 @@ class RoomsPage(QWidget):
         self.model = RoomsModel(client, self)
         self.proxy = RoomsProxy(self)
         self.proxy.setSourceModel(self.model)
+        self.live = RoomsFollower(self.model, self)
+        #: the highlighted room (by id): what the actions act on, while its row is shown
+        self.selected_id: str | None = None
+        self._scroll_to: int | None = None
         self._build()
         self._connect()
 
@@ -158,9 +136,29 @@ class RoomsPage(QWidget):
         self.busy.hide()
         layout.addWidget(self.busy)
 
+        # Shown while the list cannot be (re)loaded: the rows below are the ones last seen.
+        self.stale_bar = QFrame(self)
+        self.stale_bar.setObjectName("staleBar")
+        self.stale_bar.setFrameShape(QFrame.Shape.StyledPanel)
+        stale_layout = QHBoxLayout(self.stale_bar)
+        stale_layout.setContentsMargins(10, 4, 4, 4)
+        self.stale_text = QLabel(self.stale_bar)
+        self.stale_text.setObjectName("staleText")
+        self.stale_text.setWordWrap(True)
+        self.stale_text.setAccessibleName(self.tr("Why the rooms are not up to date"))
+        self.stale_retry = QPushButton(self.tr("Retry"), self.stale_bar)
+        self.stale_retry.setAccessibleName(self.tr("Load the rooms again"))
+        stale_layout.addWidget(self.stale_text, 1)
+        stale_layout.addWidget(self.stale_retry)
+        self.stale_bar.hide()
+        layout.addWidget(self.stale_bar)
+
         self.stack = QStackedWidget(self)
-        self.table = QTableView(self)
+        self.table = RoomsTable(self)
         self.table.setAccessibleName(self.tr("Rooms"))
+        self.header = SelectAllHeader(COL_NAME, self.table)
+        self.header.setAccessibleName(self.tr("Columns; the box ticks every room shown"))
+        self.table.setHorizontalHeader(self.header)
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -171,6 +169,7 @@ class RoomsPage(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
         for column in range(1, self.model.columnCount()):
@@ -200,7 +199,8 @@ class RoomsPage(QWidget):
         layout.addWidget(self.stack, 1)
 
         self.actions_bar = QHBoxLayout()
-        self.selection_label = QLabel(self)
+        self.selection_label = ElidedLabel("", self)  # a long name shrinks into "…", never widens the window
+        self.selection_label.setAccessibleName(self.tr("Highlighted room"))
         self.actions_bar.addWidget(self.selection_label, 1)
         self.act_join = self._action("join", self.tr("Join as moderator"), "Ctrl+J")
         self.act_edit = self._action("edit", self.tr("Edit…"), "Ctrl+E")
@@ -248,9 +248,23 @@ class RoomsPage(QWidget):
         self.model.loadingChanged.connect(self._loading_changed)
         self.model.pageLoaded.connect(self._show_state)
         self.model.modelReset.connect(self._show_state)
-        self.model.checkedChanged.connect(self._checked_changed)
+        self.model.checkedChanged.connect(lambda _count: self._checked_changed())
+        self.model.errorChanged.connect(lambda _error: self._show_state())
         self.model.problem.connect(lambda exc: self.problem.emit(exc, self.reload))
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
+        self.stale_retry.clicked.connect(self._refresh_clicked)
+        self.header.toggled.connect(self._tick_all)
+        self.header.sortIndicatorChanged.connect(self._sort_indicator_changed)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        # Rows come and go under the view (pages, events, filters): the highlight follows its room or clears.
+        for signal in (self.proxy.modelReset, self.proxy.layoutChanged, self.proxy.rowsMoved):
+            signal.connect(lambda *_: self._keep_selection())
+        self.proxy.rowsRemoved.connect(lambda *_: self._rows_removed())
+        self.proxy.rowsInserted.connect(self._rows_inserted)
+        self.proxy.rowsAboutToBeRemoved.connect(self._rows_about_to_be_removed)
+        self.proxy.dataChanged.connect(lambda *_: self._update_actions())
+        proxy = self.proxy
+        for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset, proxy.layoutChanged):
+            signal.connect(lambda *_: self._checked_changed())
         self.table.doubleClicked.connect(lambda _index: self._edit_clicked())
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.act_join.triggered.connect(self._join_clicked)
@@ -264,17 +278,84 @@ class RoomsPage(QWidget):
 
     def set_client(self, client: MeetDeskClient | None) -> None:
         self.client = client
+        self.live.stop()
         self.model.set_client(client)
 
     async def reload(self) -> None:
+        """Read the list again (and from now on follow the server's changes)."""
+        self.live.follow(self.client)
         await self.model.reload()
 
     def current_room(self) -> MeetRoom | None:
-        index = self.table.currentIndex()
-        if not index.isValid():
+        """The highlighted room, if its row is shown; the one room the actions act on."""
+        row = self._shown_row(self.selected_id)
+        if row is None:
             return None
-        room = self.proxy.data(index, RoomRole)
+        room = self.proxy.index(row, COL_NAME).data(RoomRole)
         return room if isinstance(room, MeetRoom) else None
+
+    def _shown_row(self, room_id: str | None) -> int | None:
+        """The view's row of a room, if it is shown."""
+        if room_id is None:
+            return None
+        source = self.model.row_of(room_id)
+        if source is None:
+            return None
+        index = self.proxy.mapFromSource(self.model.index(source, COL_NAME))
+        return index.row() if index.isValid() else None
+
+    def shown_rooms(self) -> list[MeetRoom]:
+        return [self.proxy.index(row, COL_NAME).data(RoomRole) for row in range(self.proxy.rowCount())]
+
+    # --- the highlight follows its room, or clears ----------------------------------------------------------
+
+    def _selection_changed(self) -> None:
+        rows = self.table.selectionModel().selectedRows(COL_NAME)
+        room = rows[0].data(RoomRole) if rows else None
+        self.selected_id = room.roomId if isinstance(room, MeetRoom) else None
+        self._update_actions()
+
+    def _keep_selection(self) -> None:
+        """After rows changed: highlight the same room if it is still shown, else nothing (never a neighbour,
+        which Qt would make current)."""
+        row = self._shown_row(self.selected_id)
+        selection = self.table.selectionModel()
+        if row is None:
+            self.selected_id = None
+            selection.clear()  # also the current index: keyboard focus does not land on a stranger
+        else:
+            index = self.proxy.index(row, COL_NAME)
+            selected = selection.selectedRows(COL_NAME)
+            if [i.row() for i in selected] != [row]:
+                flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                selection.setCurrentIndex(index, flags)
+        self._update_actions()
+
+    def _rows_about_to_be_removed(self, parent: QModelIndex, first: int, last: int) -> None:
+        # Rows leaving above the first one in sight: scroll back by as many, so what is in sight stays put.
+        bar = self.table.verticalScrollBar()
+        self._scroll_to = None
+        if self.table.rowAt(0) > last:
+            self._scroll_to = bar.value() - self._rows_in_scroll_units(last - first + 1)
+
+    def _rows_removed(self) -> None:
+        if self._scroll_to is not None:
+            self.table.verticalScrollBar().setValue(max(0, self._scroll_to))
+            self._scroll_to = None
+        self._keep_selection()
+
+    def _rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        # A room created elsewhere above the rows in sight pushes them down: scroll by as much, so they stay.
+        top = self.table.rowAt(0)
+        bar = self.table.verticalScrollBar()
+        if top >= 0 and first <= top and bar.value() > 0:
+            bar.setValue(bar.value() + self._rows_in_scroll_units(last - first + 1))
+        self._keep_selection()
+
+    def _rows_in_scroll_units(self, rows: int) -> int:
+        if self.table.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem:
+            return rows
+        return rows * self.table.verticalHeader().defaultSectionSize()
 
     def _loading_changed(self, loading: bool) -> None:
         if loading:
@@ -284,8 +365,20 @@ class RoomsPage(QWidget):
             self.busy.hide()
 
     def _show_state(self) -> None:
-        if self.model.rooms or not self.model.loaded_once:
+        error = self.model.error
+        self.stale_bar.setVisible(error is not None and bool(self.model.rooms))
+        if error is not None:
+            self.stale_text.setText(self.tr("Can't load rooms: {reason}").format(reason=describe_error(error)))
+        if self.model.rooms or (not self.model.loaded_once and error is None):
             self.stack.setCurrentWidget(self.table)
+            return
+        filtered = bool(self.model.query.name or self.model.query.status)
+        if error is not None:  # nothing seen yet, or nothing for this search: never "No rooms yet"
+            self.empty_title.setText(self.tr("Can't load rooms"))
+            self.empty_text.setText(describe_error(error))
+            self.empty_action.setText(self.tr("Retry"))
+            self.empty_action.setAccessibleName(self.tr("Load the rooms again"))
+            self.stack.setCurrentWidget(self.empty)
             return
         filtered = bool(self.model.query.name or self.model.query.status)
         if filtered:
@@ -307,6 +400,8 @@ class RoomsPage(QWidget):
             action.setEnabled(room is not None)
         if room is None:
             self.selection_label.setText(self.tr("Select a room to act on it."))
+            self.act_close.setText(self.tr("Close room"))
+            self.act_close.setIcon(icon("close-room"))
             return
         self.selection_label.setText(room.roomName or room.roomId)
         self.act_copy_moderator.setEnabled(bool(room.moderatorUrl))
@@ -316,11 +411,39 @@ class RoomsPage(QWidget):
         self.act_close.setIcon(icon("reopen" if closed else "close-room"))
         self.act_join.setEnabled(not closed and bool(room.moderatorUrl))
 
-    def _checked_changed(self, count: int) -> None:
+    def ticked_rooms(self) -> list[MeetRoom]:
+        """The ticked rooms among those shown (a search hides the others: they are not acted on)."""
+        return [room for room in self.shown_rooms() if room.roomId in self.model.checked]
+
+    def _checked_changed(self) -> None:
+        count, shown = len(self.ticked_rooms()), self.proxy.rowCount()
         self.delete_checked_button.setEnabled(count > 0)
         self.delete_checked_button.setText(
             self.tr("Delete %n room(s)", "", count) if count else self.tr("Delete selected")
         )
+        if count == 0:
+            state = Qt.CheckState.Unchecked
+        elif count == shown:
+            state = Qt.CheckState.Checked
+        else:
+            state = Qt.CheckState.PartiallyChecked
+        self.header.set_state(state)
+        self.header.setEnabled(shown > 0)
+
+    def _tick_all(self, tick: bool) -> None:
+        """The header's box: tick every room shown, or untick them all."""
+        self.model.set_checked({room.roomId for room in self.shown_rooms()} if tick else set())
+
+    def _sort_indicator_changed(self, column: int, order: Qt.SortOrder) -> None:
+        # Only some columns can be sorted by the server: the arrow stays on the one the list is sorted by.
+        if column not in SORT_FIELDS:
+            current = next(c for c, field in SORT_FIELDS.items() if field == self.model.query.sort_field)
+            descending = self.model.query.sort_order == "desc"
+            self.header.blockSignals(True)
+            self.header.setSortIndicator(
+                current, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+            )
+            self.header.blockSignals(False)
 
     # --- search and filter -----------------------------------------------------------------------------
 
@@ -341,8 +464,12 @@ class RoomsPage(QWidget):
     # --- actions --------------------------------------------------------------------------------------------
 
     def _context_menu(self, pos: QPoint) -> None:
-        if not self.table.indexAt(pos).isValid():
+        index = self.table.indexAt(pos)
+        if not index.isValid():
             return
+        # The menu acts on the row under the pointer: highlight it first, as file managers do.
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().setCurrentIndex(index, flags)
         menu = QMenu(self)
         for action in self.row_actions:
             menu.addAction(action)
@@ -353,7 +480,9 @@ class RoomsPage(QWidget):
         await self._guard(self.reload())
 
     def _empty_action_clicked(self) -> None:
-        if self.model.query.name or self.model.query.status:
+        if self.model.error is not None:
+            self._background(self.reload())
+        elif self.model.query.name or self.model.query.status:
             self.search.clear()
             self.status_filter.setCurrentIndex(0)
             self._search_timer.stop()
@@ -409,7 +538,10 @@ class RoomsPage(QWidget):
 
     def _room_created(self, room: MeetRoom) -> None:
         self.notice.emit(self.tr("Room “{room}” created.").format(room=room.roomName or room.roomId))
-        self._background(self.reload())
+        if self.live.live:
+            self.model.upsert(room)  # (its event may come first or after: either way, one row)
+        else:
+            self._background(self.reload())
 
     def _background(self, coro: Any) -> None:
         """Run a request without waiting for it (failures reach the banner through the model)."""
@@ -462,7 +594,7 @@ class RoomsPage(QWidget):
             self.open_delete_dialog([room])
 
     def _delete_checked_clicked(self) -> None:
-        rooms = self.model.checked_rooms()
+        rooms = self.ticked_rooms()
         if rooms:
             self.open_delete_dialog(rooms)
 

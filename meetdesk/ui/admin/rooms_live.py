@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from meetdesk.client.api import EventsLost, MeetDeskClient
@@ -56,9 +57,7 @@ class RoomsFollower(QObject):
         self.stop()
         self._client = client
         if client is not None:
-            task = self._task = asyncio.ensure_future(self._run(client))
-            # the page may go (its window closed) while the task runs: it goes with it
-            self.destroyed.connect(lambda *_: task.cancel())
+            self._task = asyncio.ensure_future(self._run(client))
 
     def stop(self) -> None:
         if self._task is not None:
@@ -76,6 +75,8 @@ class RoomsFollower(QObject):
         missed = False  # whether changes may have been missed since the list was last read
         try:
             async for event in client.events():
+                if not shiboken6.isValid(self) or not shiboken6.isValid(self.model):
+                    return  # the page went (its window closed) while the socket was open: nothing to show it in
                 if isinstance(event, EventsLost):
                     logger.info("Rooms page: live updates paused (%s)", event.reason)
                     self._set_live(False)
@@ -89,7 +90,8 @@ class RoomsFollower(QObject):
                         await self._read_again()
                 else:
                     self._apply(event)
-                self.applied.emit()
+                if shiboken6.isValid(self):
+                    self.applied.emit()
         except ApiError as exc:  # credentials refused for good, or a certificate that is not the pinned one
             logger.info("Rooms page: no live updates: %r", exc)
             self._set_live(False)

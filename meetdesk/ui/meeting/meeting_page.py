@@ -21,11 +21,8 @@ from typing import Any, Protocol
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -58,6 +55,7 @@ from meetdesk.ui.meeting.model import Connection, MeetingModel
 from meetdesk.ui.meeting.overlays import SharingBanner, StageOverlays
 from meetdesk.ui.meeting.participants_panel import ParticipantsPanel
 from meetdesk.ui.meeting.screen import ScreenTrack, screens
+from meetdesk.ui.meeting.shortcuts import SHORTCUTS, ShortcutsDialog, install_shortcuts
 from meetdesk.ui.meeting.tiles import SELF, Tile, TileArea
 from meetdesk.ui.meeting.toolbar import REACTIONS, MeetingHeader, MeetingToolbar
 from meetdesk.ui.theme.theming import VARIANT
@@ -65,17 +63,6 @@ from meetdesk.ui.theme.theming import VARIANT
 __all__ = ["SELF", "SHORTCUTS", "MeetingPage", "tile_texts"]
 
 logger = logging.getLogger(__name__)
-
-#: (action, key sequence, what it does): the meeting's shortcuts, also listed in the help overlay
-SHORTCUTS = (
-    ("mic", "Ctrl+D", "Turn the microphone on or off"),
-    ("camera", "Ctrl+E", "Turn the camera on or off"),
-    ("hand", "Ctrl+Alt+H", "Raise or lower your hand"),
-    ("chat", "Ctrl+Alt+C", "Open or close the chat"),
-    ("participants", "Ctrl+Alt+P", "Open or close the participants list"),
-    ("fullscreen", "F11", "Full screen on or off"),
-    ("help", "Ctrl+/", "Show these shortcuts"),
-)
 
 
 class AudioSink(Protocol):
@@ -211,21 +198,18 @@ class MeetingPage(QWidget):
         self.problem.hide()
         root.addWidget(self.problem)
 
-        self.shortcuts: dict[str, QShortcut] = {}
-        actions: dict[str, Callable[[], None]] = {
-            "mic": self.mic_button.toggle,
-            "camera": self.camera_button.toggle,
-            "hand": self.hand_button.toggle,
-            "chat": self.chat_button.toggle,
-            "participants": self.people_button.toggle,
-            "fullscreen": self.fullscreen_button.toggle,
-            "help": self.show_shortcuts,
-        }
-        for name, keys, _ in SHORTCUTS:
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(actions[name])
-            self.shortcuts[name] = shortcut
+        self.shortcuts = install_shortcuts(
+            self,
+            {
+                "mic": self.mic_button.toggle,
+                "camera": self.camera_button.toggle,
+                "hand": self.hand_button.toggle,
+                "chat": self.chat_button.toggle,
+                "participants": self.people_button.toggle,
+                "fullscreen": self.fullscreen_button.toggle,
+                "help": self.show_shortcuts,
+            },
+        )
 
     def _observe(self) -> None:
         """What the page itself shows of the model: the participants panel, notices of who came and went."""
@@ -589,19 +573,7 @@ class MeetingPage(QWidget):
         self.overlays.toast(text)
 
     def show_shortcuts(self) -> None:
-        dialog = QDialog(self)
-        dialog.setObjectName("shortcutsHelp")
-        dialog.setWindowTitle(self.tr("Keyboard shortcuts"))
-        form = QFormLayout(dialog)
-        for _, keys, what in SHORTCUTS:
-            key_label = QLabel(QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText))
-            key_label.setObjectName("shortcutKeys")
-            form.addRow(key_label, QLabel(self.tr(what)))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dialog.reject)
-        form.addRow(buttons)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
+        ShortcutsDialog(self).open()
 
     # teardown --------------------------------------------------------------------------------------
 

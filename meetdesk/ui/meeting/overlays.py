@@ -99,6 +99,7 @@ class SharingBanner(QWidget):
     def __init__(self, model: MeetingModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sharingBanner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # the theme's secondary colour
         banner = QHBoxLayout(self)
         banner.setContentsMargins(12, 6, 12, 6)
         self.text = QLabel(self.tr("You are sharing your screen with everyone."))

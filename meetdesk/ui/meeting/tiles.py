@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from meetdesk.core.signalling import ParticipantInfo, Quality
 from meetdesk.ui.meeting.model import Layout, MeetingModel
+from meetdesk.ui.meeting.participants_panel import elide_name
 from meetdesk.ui.meeting.video_view import VideoView
 
 __all__ = ["SELF", "Layout", "Tile", "TileArea", "grid_cells"]
@@ -209,8 +210,8 @@ class Tile(VideoView):
             parts.append("· " + self.tr("reconnecting…"))
         if self.pinned:
             parts.append("· " + self.tr("pinned"))
-        metrics = QFontMetrics(self._font())
-        text = metrics.elidedText(" ".join(parts), Qt.TextElideMode.ElideRight, max(10, self.width() - 40))
+        # the name gives way, "(you)" and the state stay
+        text = elide_name(" ".join(parts), self.name, self._font(), max(10, self.width() - 40))
         return self._chip(text, QColor(0, 0, 0, 150), QColor("white"), "label")
 
     def _chip(self, text: str, fill: QColor, ink: QColor, slot: str) -> QPixmap:

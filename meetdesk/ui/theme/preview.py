@@ -1,40 +1,63 @@
-"""A painted miniature of a meeting in a given theme: participant tiles with names, the round toolbar buttons,
-the chat panel and a dialog, each in the colours the theme gives it.
+"""The theme editor's preview: the meeting window itself, in the theme being edited.
 
-Everything is measured in the widget's font height, so the picture scales with the font and the screen.
+The preview is built from the meeting window's own widgets (header, sharing banner, tiles, chat panel,
+toolbar) observing a static demo :class:`~meetdesk.ui.meeting.model.MeetingModel`, styled with the palette
+and stylesheet the theme gives the whole app, so it can never drift from what participants see. Those
+widgets live in a frame that is never on screen, laid out at a meeting window's size; the preview paints a
+picture of it, scaled to fit, and takes a new picture when the theme or the size changes. Nothing in the
+picture reacts to clicks or keys: it is a picture.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
+from meetdesk.core.signalling import ChatMessage, ParticipantInfo
 from meetdesk.core.theme import DEFAULT_LIGHT, Slot, ThemeTokens, derive_tokens
+from meetdesk.ui.meeting.chat_panel import ChatPanel
+from meetdesk.ui.meeting.model import MeetingModel
+from meetdesk.ui.meeting.overlays import SharingBanner
+from meetdesk.ui.meeting.tiles import SELF, TileArea
+from meetdesk.ui.meeting.toolbar import MeetingHeader, MeetingToolbar
+from meetdesk.ui.theme.theming import palette_for, stylesheet_for
+
+#: the size the meeting is laid out at before it is scaled into the preview (the meeting window's default width)
+FRAME_WIDTH = 1180
+#: the demo meeting's duration, as its timer shows it
+DEMO_ELAPSED_S = 12 * 60 + 34
 
 
-@dataclass(frozen=True)
-class _Layout:
-    em: float
-    tiles: list[QRectF]
-    dialog: QRectF
-    panel: QRectF
-    buttons: list[QRectF]
-    leave: QRectF
+class DemoMeetingModel(MeetingModel):
+    """A meeting that stands still: four people, Ana speaking, a shared screen, two unread messages."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        tr = self.tr
+        you = ParticipantInfo(identity="you", name=tr("Sam Lee"), role="moderator", joinedAt=0, audio=True)
+        others = [
+            ParticipantInfo(identity="ana", name=tr("Ana Silva"), role="speaker", joinedAt=0, audio=True),
+            ParticipantInfo(identity="ben", name=tr("Ben Okafor"), role="speaker", joinedAt=0, handRaised=True),
+            ParticipantInfo(
+                identity="chen", name=tr("Chen Wu"), role="speaker", joinedAt=0, audio=True, quality="poor"
+            ),
+        ]
+        self.set_title(tr("Weekly sync"))
+        self.reset_participants(you, others)
+        self.set_active_speaker("ana")
+        self.set_started_at(time.time() - DEMO_ELAPSED_S)
+        self.set_unread(2)
+        self.set_sharing(True)
+
+    def elapsed(self, now: float | None = None) -> int:
+        return DEMO_ELAPSED_S  # a picture: the clock does not run
 
 
 class MeetingPreview(QWidget):
-    """Paints :attr:`tokens` as a meeting view; :meth:`set_tokens` repaints it."""
-
-    #: Toolbar buttons: (icon, fill token, icon token).
-    _BUTTONS = (
-        ("mic", "primary", "on_primary"),
-        ("camera", "primary", "on_primary"),
-        ("screen", "secondary", "on_secondary"),
-        ("chat", "accent", "on_accent"),
-    )
+    """The meeting window in :attr:`tokens`' colours; :meth:`set_tokens` repaints it."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,8 +65,51 @@ class MeetingPreview(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName(self.tr("Meeting preview"))
         self.setAccessibleDescription(
-            self.tr("How a meeting looks in this theme: participant tiles, toolbar, chat panel and a dialog.")
+            self.tr("How a meeting looks in this theme: the meeting window with participants, chat and toolbar.")
         )
+        self.model = DemoMeetingModel()
+        self.model.setParent(self)
+        self._picture = QPixmap()
+        self._build()
+        self.destroyed.connect(self.frame.deleteLater)
+        self._restyle()
+
+    def _build(self) -> None:
+        """The meeting window's parts, as :class:`~meetdesk.ui.meeting.meeting_page.MeetingPage` lays them out."""
+        frame = self.frame = QWidget()
+        frame.setObjectName("previewFrame")
+        frame.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        frame.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        root = QVBoxLayout(frame)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        self.header = MeetingHeader(self.model)
+        root.addWidget(self.header)
+        self.banner = SharingBanner(self.model)
+        root.addWidget(self.banner)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        self.tiles = TileArea(self.model)
+        body.addWidget(self.tiles, 1)
+        self.chat = ChatPanel(you="you")
+        self.chat.setFixedWidth(320)
+        for number, (who, name, text) in enumerate(
+            [
+                ("ana", self.model.participant("ana"), self.tr("Shall we start with the roadmap?")),
+                ("you", self.model.participant("you"), self.tr("Yes, sharing my screen now.")),
+            ]
+        ):
+            sender = name.name if name is not None else who
+            sent = round((time.time() - 180 + 60 * number) * 1000)
+            message = ChatMessage(id=f"demo{number}", identity=who, name=sender, time=sent, text=text)
+            self.chat.add_message(message, own=who == "you")
+        body.addWidget(self.chat)
+        root.addLayout(body, 1)
+        self.toolbar = MeetingToolbar(self.model)
+        root.addWidget(self.toolbar)
+        for widget in frame.findChildren(QWidget):
+            widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     @property
     def tokens(self) -> ThemeTokens:
@@ -52,235 +118,94 @@ class MeetingPreview(QWidget):
     def set_tokens(self, tokens: ThemeTokens) -> None:
         if tokens != self._tokens:
             self._tokens = tokens
-            self.update()
+            self._restyle()
 
-    def _em(self) -> float:
-        return float(QFontMetrics(self.font()).height())
+    def _restyle(self) -> None:
+        tokens = self._tokens
+        em = QFontMetrics(self.font()).height()
+        self.frame.setStyleSheet(
+            stylesheet_for(tokens, em) + f"\n#previewFrame {{ background-color: {tokens.background}; }}"
+        )
+        # as the app's palette would: a palette set on a widget with a stylesheet does not reach its children
+        palette = palette_for(tokens)
+        for widget in [self.frame, *self.frame.findChildren(QWidget)]:
+            widget.setPalette(palette)
+        self._snap()
+
+    # the picture --------------------------------------------------------------------------------------
+
+    def _frame_size(self) -> QSize:
+        """A meeting window's size with the preview's proportions (so the picture fills it)."""
+        width, height = max(1, self.width()), max(1, self.height())
+        return QSize(FRAME_WIDTH, max(560, round(FRAME_WIDTH * height / width)))
+
+    def _snap(self) -> None:
+        frame = self.frame
+        frame.resize(self._frame_size())
+        if not frame.isVisible():
+            frame.show()  # laid out and polished, never on screen (WA_DontShowOnScreen)
+        frame.layout().activate()
+        self.tiles.relayout()
+        self._picture = frame.grab()
+        self.update()
+
+    def _scale(self) -> float:
+        picture = self._picture
+        if picture.isNull():
+            return 1.0
+        ratio = picture.devicePixelRatio()
+        return min(self.width() / (picture.width() / ratio), self.height() / (picture.height() / ratio))
+
+    def _target(self) -> QRect:
+        ratio = self._picture.devicePixelRatio() or 1.0
+        scale = self._scale()
+        width = round(self._picture.width() / ratio * scale)
+        height = round(self._picture.height() / ratio * scale)
+        return QRect((self.width() - width) // 2, (self.height() - height) // 2, width, height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._snap()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.fillRect(self.rect(), self.palette().window())
+        if not self._picture.isNull():
+            painter.drawPixmap(self._target(), self._picture)
+        painter.end()
 
     def sizeHint(self) -> QSize:
-        em = self._em()
-        return QSize(round(42 * em), round(30 * em))
+        em = QFontMetrics(self.font()).height()
+        return QSize(round(42 * em), round(28 * em))
 
     def minimumSizeHint(self) -> QSize:
-        em = self._em()
-        return QSize(round(30 * em), round(22 * em))
+        em = QFontMetrics(self.font()).height()
+        return QSize(round(24 * em), round(16 * em))
 
-    # geometry ------------------------------------------------------------------------------------
+    # where each colour shows ------------------------------------------------------------------------
 
-    def _layout(self) -> _Layout:
-        em = self._em()
-        margin, gap = 0.8 * em, 0.6 * em
-        width, height = float(self.width()), float(self.height())
-        diameter = 2.6 * em
-        toolbar_top = height - margin - diameter
-        panel_width = min(max(width * 0.32, 13 * em), 19 * em)
-        panel = QRectF(width - margin - panel_width, margin, panel_width, toolbar_top - gap - margin)
-        main = QRectF(margin, margin, panel.left() - gap - margin, panel.height())
-        cell_w, cell_h = (main.width() - gap) / 2, (main.height() - gap) / 2
-        cells = [
-            QRectF(main.left() + col * (cell_w + gap), main.top() + row * (cell_h + gap), cell_w, cell_h)
-            for row in (0, 1)
-            for col in (0, 1)
-        ]
-        # The dialog floats in the fourth cell, as tall as its content.
-        dialog_height = min(9.2 * em, cells[3].height())
-        dialog = QRectF(cells[3].left(), cells[3].center().y() - dialog_height / 2, cells[3].width(), dialog_height)
-        leave_width = QFontMetrics(self._bold()).horizontalAdvance(self.tr("Leave")) + 2.4 * em
-        row_width = len(self._BUTTONS) * (diameter + gap) + leave_width
-        x = main.center().x() - row_width / 2
-        buttons = []
-        for _ in self._BUTTONS:
-            buttons.append(QRectF(x, toolbar_top, diameter, diameter))
-            x += diameter + gap
-        leave = QRectF(x, toolbar_top, leave_width, diameter)
-        return _Layout(em, cells[:3], dialog, panel, buttons, leave)
+    def _in_frame(self, widget: QWidget, point: QPoint) -> QPoint:
+        """``point`` of ``widget`` (in the frame) where the preview paints it."""
+        at = widget.mapTo(self.frame, point)
+        target, scale = self._target(), self._scale()
+        return QPoint(target.x() + round(at.x() * scale), target.y() + round(at.y() * scale))
 
     def sample_point(self, slot: Slot) -> QPoint:
         """A point painted in exactly ``slot``'s colour (for tests and screenshots)."""
-        layout = self._layout()
-        if slot == "backgroundColor":
-            return QPoint(round(layout.em * 0.4), round(layout.em * 0.4))
-        if slot == "surfaceColor":
-            corner = layout.panel.topRight()
-            return QPoint(round(corner.x() - layout.em), round(corner.y() + layout.em * 0.8))
-        index = {"primaryColor": 0, "secondaryColor": 2, "accentColor": 3}[slot]
-        button = layout.buttons[index]
-        return QPoint(round(button.left() + button.width() * 0.14), round(button.center().y()))
-
-    # painting ------------------------------------------------------------------------------------
-
-    def _bold(self) -> QFont:
-        font = QFont(self.font())
-        font.setBold(True)
-        return font
-
-    def _c(self, token: str) -> QColor:
-        return QColor(getattr(self._tokens, token))
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        layout = self._layout()
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), self._c("background"))
-        names = [self.tr("Ana Silva"), self.tr("Ben Okafor"), self.tr("You")]
-        for index, (tile, name) in enumerate(zip(layout.tiles, names, strict=True)):
-            self._tile(painter, layout.em, tile, name, speaking=index == 0)
-        self._panel(painter, layout.em, layout.panel)
-        self._dialog(painter, layout.em, layout.dialog)
-        for (icon, fill, ink), rect in zip(self._BUTTONS, layout.buttons, strict=True):
-            self._round_button(painter, rect, fill, ink, icon)
-        self._pill(painter, layout.leave, "danger", "on_danger", self.tr("Leave"))
-        painter.end()
-
-    def _rounded(self, painter: QPainter, rect: QRectF, radius: float, fill: str, border: str | None = None) -> None:
-        painter.setPen(QPen(self._c(border), 1) if border else Qt.PenStyle.NoPen)
-        painter.setBrush(self._c(fill))
-        painter.drawRoundedRect(rect, radius, radius)
-
-    def _text(self, painter: QPainter, rect: QRectF, text: str, token: str, *, bold: bool = False) -> None:
-        font = self._bold() if bold else self.font()
-        painter.setFont(font)
-        painter.setPen(self._c(token))
-        metrics = QFontMetrics(font)
-        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
-        bounds = metrics.boundingRect(rect.toRect(), int(flags), text)
-        if bounds.height() > rect.height() + 1:  # would spill: one elided line instead
-            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(rect.width()))
-        painter.drawText(rect, int(flags), text)
-
-    def _tile(self, painter: QPainter, em: float, rect: QRectF, name: str, *, speaking: bool) -> None:
-        self._rounded(painter, rect, 0.5 * em, "surface", "border")
-        radius = min(rect.width(), rect.height()) * 0.2
-        centre = QPointF(rect.center().x(), rect.center().y() - 0.6 * em)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(self._c("secondary"))
-        painter.drawEllipse(centre, radius, radius)
-        initials = "".join(part[0] for part in name.split()[:2]).upper()
-        painter.setFont(self._bold())
-        painter.setPen(self._c("on_secondary"))
-        painter.drawText(
-            QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius),
-            Qt.AlignmentFlag.AlignCenter,
-            initials,
-        )
-        label = QRectF(rect.left() + 0.6 * em, rect.bottom() - 1.6 * em, rect.width() - 1.2 * em, 1.2 * em)
-        self._text(painter, label, name, "on_surface", bold=False)
-        if speaking:
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(self._c("accent"), 0.2 * em))
-            inset = 0.1 * em
-            painter.drawRoundedRect(rect.adjusted(inset, inset, -inset, -inset), 0.45 * em, 0.45 * em)
-
-    def _panel(self, painter: QPainter, em: float, rect: QRectF) -> None:
-        self._rounded(painter, rect, 0.5 * em, "surface", "border")
-        pad = 0.8 * em
-        inner = rect.adjusted(pad, pad, -pad, -pad)
-        self._text(
-            painter,
-            QRectF(inner.left(), inner.top(), inner.width(), 1.3 * em),
-            self.tr("Chat"),
-            "on_surface",
-            bold=True,
-        )
-        painter.setPen(QPen(self._c("border"), 1))
-        line_y = inner.top() + 1.6 * em
-        painter.drawLine(QPointF(rect.left(), line_y), QPointF(rect.right(), line_y))
-        y = line_y + 0.6 * em
-        messages = [
-            (self.tr("Ana Silva"), self.tr("Shall we start with the roadmap?"), False),
-            (self.tr("You"), self.tr("Yes, sharing my screen now."), True),
-        ]
-        for sender, text, own in messages:
-            self._text(painter, QRectF(inner.left(), y, inner.width(), 1.2 * em), sender, "muted_on_surface", bold=True)
-            y += 1.3 * em
-            bubble = QRectF(inner.left(), y, inner.width(), 3.6 * em)
-            fill, ink = ("primary", "on_primary") if own else ("surface_alt", "on_surface")
-            self._rounded(painter, bubble, 0.5 * em, fill)
-            self._text(painter, bubble.adjusted(0.5 * em, 0.4 * em, -0.5 * em, -0.3 * em), text, ink)
-            y += bubble.height() + 0.8 * em
-        field = QRectF(inner.left(), inner.bottom() - 2.2 * em, inner.width(), 2.2 * em)
-        if field.top() > y:  # only when there is room for it
-            self._rounded(painter, field, 0.4 * em, "surface", "input_border")
-            text_rect = field.adjusted(0.6 * em, 0, -0.6 * em, 0)
-            painter.setFont(self.font())
-            painter.setPen(self._c("muted_on_surface"))
-            painter.drawText(
-                text_rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), self.tr("Write a message…")
-            )
-
-    def _dialog(self, painter: QPainter, em: float, rect: QRectF) -> None:
-        shadow = QColor(0, 0, 0, 60)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(shadow)
-        painter.drawRoundedRect(rect.translated(0, 0.25 * em), 0.6 * em, 0.6 * em)
-        self._rounded(painter, rect, 0.6 * em, "surface", "input_border")
-        pad = 0.9 * em
-        inner = rect.adjusted(pad, pad, -pad, -pad)
-        self._text(
-            painter,
-            QRectF(inner.left(), inner.top(), inner.width(), 1.3 * em),
-            self.tr("Leave the meeting?"),
-            "on_surface",
-            bold=True,
-        )
-        body = QRectF(inner.left(), inner.top() + 1.7 * em, inner.width(), inner.height() - 4.4 * em)
-        self._text(painter, body, self.tr("The others can carry on without you."), "on_surface")
-        metrics = QFontMetrics(self._bold())
-        height = 2.0 * em
-        right = inner.right()
-        for label, fill, ink in (
-            (self.tr("Leave"), "primary", "on_primary"),
-            (self.tr("Stay"), "secondary", "on_secondary"),
-        ):
-            width = metrics.horizontalAdvance(label) + 1.8 * em
-            button = QRectF(right - width, inner.bottom() - height, width, height)
-            self._pill(painter, button, fill, ink, label, radius=0.35 * em)
-            right = button.left() - 0.5 * em
-
-    def _pill(
-        self, painter: QPainter, rect: QRectF, fill: str, ink: str, label: str, radius: float | None = None
-    ) -> None:
-        corner = rect.height() / 2 if radius is None else radius
-        self._rounded(painter, rect, corner, fill)
-        painter.setFont(self._bold())
-        painter.setPen(self._c(ink))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
-
-    def _round_button(self, painter: QPainter, rect: QRectF, fill: str, ink: str, icon: str) -> None:
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(self._c(fill))
-        painter.drawEllipse(rect)
-        d = rect.width()
-        c = rect.center()
-        pen = QPen(self._c(ink), max(1.5, 0.07 * d))
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        if icon == "mic":
-            capsule = QRectF(c.x() - 0.09 * d, c.y() - 0.24 * d, 0.18 * d, 0.3 * d)
-            painter.drawRoundedRect(capsule, 0.09 * d, 0.09 * d)
-            arc = QRectF(c.x() - 0.17 * d, c.y() - 0.1 * d, 0.34 * d, 0.28 * d)
-            painter.drawArc(arc, 180 * 16, 180 * 16)
-            painter.drawLine(QPointF(c.x(), c.y() + 0.18 * d), QPointF(c.x(), c.y() + 0.26 * d))
-        elif icon == "camera":
-            painter.drawRoundedRect(QRectF(c.x() - 0.24 * d, c.y() - 0.13 * d, 0.32 * d, 0.26 * d), 0.05 * d, 0.05 * d)
-            lens = QPainterPath(QPointF(c.x() + 0.1 * d, c.y() - 0.03 * d))
-            lens.lineTo(c.x() + 0.24 * d, c.y() - 0.11 * d)
-            lens.lineTo(c.x() + 0.24 * d, c.y() + 0.11 * d)
-            lens.lineTo(c.x() + 0.1 * d, c.y() + 0.03 * d)
-            painter.drawPath(lens)
-        elif icon == "screen":
-            painter.drawRoundedRect(QRectF(c.x() - 0.23 * d, c.y() - 0.17 * d, 0.46 * d, 0.3 * d), 0.04 * d, 0.04 * d)
-            painter.drawLine(QPointF(c.x() - 0.1 * d, c.y() + 0.23 * d), QPointF(c.x() + 0.1 * d, c.y() + 0.23 * d))
-            painter.drawLine(QPointF(c.x(), c.y() + 0.08 * d), QPointF(c.x(), c.y() - 0.08 * d))
-            painter.drawLine(QPointF(c.x() - 0.06 * d, c.y() - 0.03 * d), QPointF(c.x(), c.y() - 0.09 * d))
-            painter.drawLine(QPointF(c.x() + 0.06 * d, c.y() - 0.03 * d), QPointF(c.x(), c.y() - 0.09 * d))
-        else:  # chat: a speech bubble with a tail
-            bubble = QPainterPath()
-            bubble.addRoundedRect(QRectF(c.x() - 0.22 * d, c.y() - 0.18 * d, 0.44 * d, 0.3 * d), 0.07 * d, 0.07 * d)
-            painter.drawPath(bubble)
-            tail = QPainterPath(QPointF(c.x() - 0.1 * d, c.y() + 0.12 * d))
-            tail.lineTo(c.x() - 0.14 * d, c.y() + 0.23 * d)
-            tail.lineTo(c.x() + 0.02 * d, c.y() + 0.12 * d)
-            painter.drawPath(tail)
+        if slot == "backgroundColor":  # the header, between the room's name and the timer
+            header = self.header
+            return self._in_frame(header, QPoint(header.width() // 2, header.height() // 2))
+        if slot == "surfaceColor":  # the chat's list, under the messages
+            view = self.chat.list
+            return self._in_frame(view, QPoint(view.width() // 2, view.height() - 12))
+        if slot == "primaryColor":  # the Leave button, left of its label
+            leave = self.toolbar.leave_button
+            return self._in_frame(leave, QPoint(max(4, leave.width() // 8), leave.height() // 2))
+        if slot == "secondaryColor":  # the "you are sharing" banner, right of its sentence
+            banner = self.banner
+            return self._in_frame(banner, QPoint(banner.width() * 3 // 4, banner.height() // 2))
+        # accentColor: the initials' circle of a tile without video, above the letters
+        tile = self.tiles.tiles[SELF]
+        diameter = max(24, min(tile.width(), tile.height()) * 2 // 5)
+        centre = tile.rect().center()
+        return self._in_frame(tile, QPoint(centre.x(), centre.y() - round(diameter * 0.36)))

@@ -10,6 +10,7 @@ refused caller at once; the route's dependency then reuses the caller it found.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -33,9 +34,10 @@ class AuthenticateFirst:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        requirement = self._requirement_of(scope)
+        requirement, path_params = self._requirement_of(scope)
         if requirement is not None:
-            request = Request(scope)  # no receive: the body cannot be read here even by mistake
+            # no receive: the body cannot be read here even by mistake
+            request = Request({**scope, "path_params": path_params})
             try:
                 scope[CALLER_SCOPE_KEY] = await requirement.check(request)
             except MeetDeskError as exc:
@@ -44,12 +46,13 @@ class AuthenticateFirst:
                 return
         await self.app(scope, receive, send)
 
-    def _requirement_of(self, scope: Scope) -> Requirement | None:
+    def _requirement_of(self, scope: Scope) -> tuple[Requirement | None, dict[str, Any]]:
+        """The requirement of the route the request is for, and the parameters in its path."""
         for route, requirement in self._routes:
-            match, _ = route.matches(scope)
+            match, child = route.matches(scope)
             if match is Match.FULL:
-                return requirement
-        return None
+                return requirement, dict(child.get("path_params", {}))
+        return None, {}
 
 
 def _route_requirement(route: BaseRoute) -> Requirement | None:

@@ -21,6 +21,7 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from meetdesk.core.errors import Forbidden, Unauthorized
+from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.permissions import Role
 from meetdesk.server.context import ServerContext
 
@@ -148,10 +149,33 @@ ADMIN_OR_API_KEY = Requirement("admin or API key", [CallerKind.ADMIN, CallerKind
 #: Admins, API keys and participants (whose room the route still has to check).
 MEMBER = Requirement("member", [CallerKind.ADMIN, CallerKind.API_KEY, CallerKind.PARTICIPANT])
 ADMIN_OR_PARTICIPANT = Requirement("admin or participant", [CallerKind.ADMIN, CallerKind.PARTICIPANT])
-#: A participant token (the route checks its room and role): what moderator actions need.
+#: A participant token (the route checks its room and role).
 PARTICIPANT = Requirement(
     "participant", [CallerKind.PARTICIPANT], unauthorized="A moderator's participant token is required"
 )
+
+
+class ModeratorOfRoom(Requirement):
+    """A participant token of the room named by the path's ``roomId``, whose participant is a moderator
+    *now* (a promotion or demotion in the meeting counts at once); another room's or a speaker's is a 403."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "moderator", [CallerKind.PARTICIPANT], unauthorized="A moderator's participant token is required"
+        )
+
+    async def check(self, request: HTTPConnection) -> Caller:
+        caller = await super().check(request)
+        raw = str(request.path_params.get("roomId", ""))
+        room_id = sanitize_room_id(raw) or raw
+        if caller.room_id != room_id or caller.role is None:
+            raise Forbidden("Insufficient permissions to access this resource")
+        if context(request).meetings.effective_role(room_id, caller.identity, caller.role) is not Role.MODERATOR:
+            raise Forbidden("Only moderators can do this")
+        return caller
+
+
+MODERATOR = ModeratorOfRoom()
 
 
 class Limited:

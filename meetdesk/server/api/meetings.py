@@ -2,7 +2,9 @@
 
 Only a participant token of the room, with the moderator role *now* (a demotion takes effect at
 once), may call these: an API key or an admin token is a 401, a speaker or another room's moderator
-a 403, as in OpenVidu Meet.
+a 403, as in OpenVidu Meet. A token issued before its participant was kicked or given another role is
+a 401 (``security.resolve_caller``). Every route takes :data:`CallerDep`, which checks all this before
+the request's body is read.
 """
 
 from __future__ import annotations
@@ -13,14 +15,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from meetdesk.core.errors import Forbidden, Unauthorized
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.permissions import Role
 from meetdesk.server.meeting import moderation
-from meetdesk.server.security import PARTICIPANT, Caller, CallerKind, context
+from meetdesk.server.security import MODERATOR, Caller, context
 
 router = APIRouter(prefix="/internal-api/v1/meetings", tags=["Meetings"])
-CallerDep = Annotated[Caller, Depends(PARTICIPANT)]
 
 
 class RoleUpdate(BaseModel):
@@ -33,21 +33,16 @@ class LockUpdate(BaseModel):
     locked: bool
 
 
-def _moderator_of(request: Request, caller: Caller, raw_room_id: str) -> str:
-    room_id = sanitize_room_id(raw_room_id) or raw_room_id
-    if caller.kind is not CallerKind.PARTICIPANT or caller.role is None:
-        raise Unauthorized("A moderator's participant token is required")
-    if caller.room_id != room_id:
-        raise Forbidden("Insufficient permissions to access this resource")
-    engine = context(request).meetings
-    if engine.effective_role(room_id, caller.identity, caller.role) is not Role.MODERATOR:
-        raise Forbidden("Only moderators can do this")
-    return room_id
+def _room_id(raw_room_id: str) -> str:
+    return sanitize_room_id(raw_room_id) or raw_room_id
+
+
+CallerDep = Annotated[Caller, Depends(MODERATOR)]
 
 
 @router.delete("/{roomId}", summary="End the room's meeting for everyone (200 even when none runs)")
 async def end_meeting(request: Request, caller: CallerDep, roomId: str) -> JSONResponse:
-    room_id = _moderator_of(request, caller, roomId)
+    room_id = _room_id(roomId)
     ctx = context(request)
     await ctx.rooms.get(room_id)
     await ctx.meetings.end(room_id, "meeting_ended", by=caller.identity)
@@ -56,7 +51,7 @@ async def end_meeting(request: Request, caller: CallerDep, roomId: str) -> JSONR
 
 @router.delete("/{roomId}/participants/{identity}", summary="Remove a participant from the meeting")
 async def kick_participant(request: Request, caller: CallerDep, roomId: str, identity: str) -> JSONResponse:
-    room_id = _moderator_of(request, caller, roomId)
+    room_id = _room_id(roomId)
     await context(request).meetings.kick(room_id, identity)
     return JSONResponse({"message": f"Participant '{identity}' removed from room '{room_id}'"})
 
@@ -65,7 +60,7 @@ async def kick_participant(request: Request, caller: CallerDep, roomId: str, ide
 async def change_role(
     request: Request, caller: CallerDep, roomId: str, identity: str, body: RoleUpdate
 ) -> JSONResponse:
-    room_id = _moderator_of(request, caller, roomId)
+    room_id = _room_id(roomId)
     participant = await context(request).meetings.set_role(room_id, identity, Role(body.role))
     return JSONResponse(
         {"message": f"Participant '{identity}' is now {body.role}", "participant": participant.info().model_dump()}
@@ -82,14 +77,14 @@ def _moderator(request: Request, caller: Caller, room_id: str) -> moderation.Mod
     summary="Mute a participant: their microphone is no longer forwarded until they unmute",
 )
 async def mute_participant(request: Request, caller: CallerDep, roomId: str, identity: str) -> JSONResponse:
-    room_id = _moderator_of(request, caller, roomId)
+    room_id = _room_id(roomId)
     participant = moderation.mute(context(request).meetings, room_id, identity, _moderator(request, caller, room_id))
     return JSONResponse({"message": f"Participant '{identity}' muted", "participant": participant.info().model_dump()})
 
 
 @router.post("/{roomId}/mute", summary="Mute everyone in the meeting but the caller")
 async def mute_everyone(request: Request, caller: CallerDep, roomId: str) -> JSONResponse:
-    room_id = _moderator_of(request, caller, roomId)
+    room_id = _room_id(roomId)
     muted = moderation.mute_everyone(context(request).meetings, room_id, _moderator(request, caller, room_id))
     return JSONResponse(
         {"message": f"{len(muted)} participant(s) muted", "muted": [participant.identity for participant in muted]}
@@ -98,7 +93,7 @@ async def mute_everyone(request: Request, caller: CallerDep, roomId: str) -> JSO
 
 @router.put("/{roomId}/lock", summary="Lock the meeting (the room is closed to new participants) or unlock it")
 async def lock_meeting(request: Request, caller: CallerDep, roomId: str, body: LockUpdate) -> JSONResponse:
-    room_id = _moderator_of(request, caller, roomId)
+    room_id = _room_id(roomId)
     ctx = context(request)
     await moderation.lock(ctx.meetings, ctx.rooms, room_id, body.locked, _moderator(request, caller, room_id))
     state = "locked" if body.locked else "unlocked"

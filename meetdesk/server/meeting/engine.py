@@ -45,7 +45,7 @@ from meetdesk.server.events import EventHub
 from meetdesk.server.meeting.connection import Connection
 from meetdesk.server.meetings import Meeting, MeetingRegistry, NameReservations
 from meetdesk.server.store.revocations import RevocationStore
-from meetdesk.server.store.rooms import RoomStore
+from meetdesk.server.store.rooms import RoomRecord, RoomStore
 
 logger = logging.getLogger(__name__)
 
@@ -180,10 +180,12 @@ class MeetingEngine(MeetingRegistry):
         meeting = self.live(room_id)
         if meeting is not None and identity in meeting.kicked:
             raise Forbidden("You were removed from this meeting by a moderator")
-        await self.check_token_not_revoked(claims)
         existing = meeting.participants.get(identity) if meeting else None
         if meeting is not None and existing is not None and resume is not None and resume == existing.session_id:
+            # Its token may predate a role change made while it was away (a kick would have removed it):
+            # it resumes with its current role, and catch_up_role gives it that role's token.
             return await self._resume(meeting, existing, connection, room)
+        await self.check_token_not_revoked(claims)
         if room.status is RoomStatus.CLOSED:
             raise RoomClosed(f"Room '{room_id}' is closed and cannot be joined", error="Room Error")
         if existing is not None:
@@ -331,22 +333,35 @@ class MeetingEngine(MeetingRegistry):
             raise NotFound(f"Room '{room_id}' does not exist", error="Room Error")
         await self._revoke(target)  # the old token's role is void; the new one is issued after this instant
         target.role = role
-        perms = permissions(role, room.config)
-        token, _ = self._tokens.issue(
-            "participant",
-            identity,
-            PARTICIPANT_TTL_S,
-            room=room_id,
-            role=role.value,
-            permissions=perms,
-            name=target.name,
-        )
-        target.send(RoleChanged(role=role.value, token=token, permissions=perms))
+        target.send(self._role_changed(target, room))
         meeting = self.live(room_id)
         assert meeting is not None
         meeting.broadcast(ParticipantUpdated(participant=target.info()))
         logger.info("Room(%s) participant %s is now %s", room_id, identity, role.value)
         return target
+
+    def _role_changed(self, participant: Participant, room: RoomRecord) -> RoleChanged:
+        """The participant's current role, with a token for it."""
+        perms = permissions(participant.role, room.config)
+        token, _ = self._tokens.issue(
+            "participant",
+            participant.identity,
+            PARTICIPANT_TTL_S,
+            room=participant.room_id,
+            role=participant.role.value,
+            permissions=perms,
+            name=participant.name,
+        )
+        return RoleChanged(role=participant.role.value, token=token, permissions=perms)
+
+    async def catch_up_role(self, participant: Participant, claims: dict[str, Any]) -> None:
+        """After a join: if the token it came with is of another role (changed while it was away, so the
+        role_changed message was lost), send it its current role and a token for it."""
+        if claims.get("role") == participant.role.value:
+            return
+        room = await self._rooms.get(participant.room_id)
+        if room is not None:
+            participant.send(self._role_changed(participant, room))
 
     # in-meeting activity ---------------------------------------------------------------------------
 

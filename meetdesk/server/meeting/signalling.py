@@ -144,6 +144,7 @@ async def _admit(ctx: ServerContext, websocket: WebSocket, connection: WebSocket
             connection.send(_error(code, exc.message, "join"))
             return None
         connection.send(joined)
+        await ctx.meetings.catch_up_role(participant, claims)
         return participant
 
 

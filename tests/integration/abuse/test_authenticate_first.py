@@ -130,3 +130,20 @@ def test_the_same_requests_with_credentials_are_validated(abuse_server: AbuseSer
         listed = http.get("/api/v1/rooms", params={"status": "~bogus~"})
     assert created.status_code == 422 and created.json()["details"][0]["field"] == "roomName"
     assert listed.status_code == 422 and listed.json()["details"][0]["field"] == "status"
+
+
+@pytest.mark.parametrize("body", list(BAD_BODIES.values()), ids=list(BAD_BODIES))
+def test_moderator_routes_refuse_non_moderators_before_reading_the_body(abuse_server: AbuseServer, body: str) -> None:
+    """A speaker of the room, or a moderator of another room, is told 403 before its input is looked at."""
+    room, other = abuse_server.create_room("Here"), abuse_server.create_room("Elsewhere")
+    speaker = abuse_server.participant_token(room["roomId"], room["speaker"], "Sam")
+    foreign = abuse_server.participant_token(other["roomId"], other["moderator"], "Mo")
+    for token in (speaker, foreign):
+        with abuse_server.http(**{"X-Participant-Token": token, "Content-Type": "application/json"}) as http:
+            for method, path in (
+                ("PUT", f"/internal-api/v1/meetings/{room['roomId']}/participants/p-someone/role"),
+                ("PUT", f"/internal-api/v1/meetings/{room['roomId']}/lock"),
+            ):
+                response = http.request(method, path, content=body)
+                assert response.status_code == 403, (path, response.text)
+                assert "details" not in response.json()

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from meetdesk.client.signalling import SignallingClient, SignallingError
-from meetdesk.core.signalling import Kick, Leave, RoleChanged, SetRole
+from meetdesk.core.signalling import Kick, Leave, ParticipantUpdated, RoleChanged, SetRole
 from tests.integration.abuse.conftest import AbuseServer
 from tests.integration.meeting_helpers import Peer
 
@@ -118,3 +118,36 @@ async def test_a_promotion_voids_the_old_token_and_the_new_one_moderates(abuse_s
     await bo.expect("left", reason="meeting_ended")
     await cy.expect("left", reason="meeting_ended_by_self")
     await _close(bo, cy)
+
+
+async def test_a_participant_promoted_while_away_resumes_and_gets_the_new_token(abuse_server: AbuseServer) -> None:
+    """The role_changed message sent while its socket was down is lost: the resume makes up for it."""
+    room = abuse_server.create_room("Away")
+    room_id = room["roomId"]
+    bo = await _join(abuse_server, room, "moderator", "Bo")
+    ana = await _join(abuse_server, room, "speaker", "Ana")
+    assert ana.client.joined is not None
+    session = ana.client.joined.sessionId
+    ana.client.abort()
+    await ana.closed()
+    while True:  # until Bo is told Ana is reconnecting: the server saw the drop
+        update = await bo.expect("participant_updated", timeout=10)
+        assert isinstance(update, ParticipantUpdated)
+        if update.participant.identity == ana.identity and update.participant.reconnecting:
+            break
+    async with _as(abuse_server, bo.token) as as_bo:
+        promoted = await as_bo.put(f"{MEETINGS}/{room_id}/participants/{ana.identity}/role", json={"role": "moderator"})
+    assert promoted.status_code == 200
+
+    back = Peer(await SignallingClient.connect(abuse_server.url, ana.token, resume=session), ana.token).start()
+    assert back.client.joined is not None and back.client.joined.resumed
+    assert back.client.joined.you.role == "moderator"
+    changed = await back.expect("role_changed")
+    assert isinstance(changed, RoleChanged) and changed.role == "moderator"
+    abuse_server.keep_secret(changed.token)
+    async with _as(abuse_server, ana.token) as old, _as(abuse_server, changed.token) as new:
+        assert (await old.get(f"/api/v1/rooms/{room_id}")).status_code == 401
+        read = await new.get(f"/api/v1/rooms/{room_id}")
+    assert read.status_code == 200 and read.json()["moderatorUrl"]  # only moderators see it
+    abuse_server.keep_secret(read.json()["moderatorUrl"])
+    await _close(back, bo)

@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 
 from meetdesk.client.credentials import CredentialStore
-from meetdesk.client.sharing import NetworkSharing
+from meetdesk.client.sharing import NetworkSharing, SharingProblem
 from meetdesk.client.tls import pinned_context
 from meetdesk.core.addresses import is_unspecified
 from meetdesk.core.fingerprint import certificate_pin
@@ -307,11 +307,11 @@ class EmbeddedServer:
             self.port, self.pid, self.process = state.port, state.pid, None
             logger.info("Embedded server already running on port %d (pid %s); reusing it", state.port, state.pid)
             return self.url
-        problem = self.sharing.problems().get("listen")
-        if problem is not None:  # e.g. the computer moved to another network since
+        if self.sharing.problems().get("listen") is SharingProblem.NOT_THIS_COMPUTER:  # moved to another network?
             raise EmbeddedServerError(
-                f"The server on this computer cannot listen where “Share on the network” says: {problem} "
-                "Choose another network there, or turn sharing off."
+                f"The server on this computer cannot listen on {self.sharing.listen}, which "
+                "“Share on the network” names: it is not this computer's address any more. Choose another "
+                "network there, or turn sharing off."
             )
         host = self.sharing.bind_host
         if port is None and state is not None:

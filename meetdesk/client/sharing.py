@@ -9,6 +9,7 @@ data dir (``sharing.json``), next to the server it configures; no secret in it.
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import json
 import logging
@@ -25,6 +26,17 @@ FILE = "sharing.json"
 EVERY_INTERFACE = "0.0.0.0"  # noqa: S104 - offered on purpose, as "every interface", with TLS
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
+
+
+class SharingProblem(enum.Enum):
+    """Why settings cannot be used (the dialog says it in words, next to the field)."""
+
+    NO_NETWORK = "no_network"  # listen: none chosen
+    NOT_THIS_COMPUTER = "not_this_computer"  # listen: an address this computer does not have (any more)
+    NO_ADDRESS = "no_address"  # address: empty
+    SPACE = "space"  # address: has a space
+    NOT_AN_ADDRESS = "not_an_address"  # address: neither an IP address nor a host name
+    LOOPBACK = "loopback"  # either: reaches this computer only
 
 
 @dataclass(frozen=True)
@@ -69,26 +81,26 @@ class NetworkSharing:
         host = f"[{self.address}]" if ":" in self.address else self.address
         return f"https://{host}:{port}"
 
-    def problems(self) -> dict[str, str]:
-        """What is wrong, by field (``listen``, ``address``), as sentences; empty when it can be used."""
+    def problems(self) -> dict[str, SharingProblem]:
+        """What is wrong, by field (``listen``, ``address``); empty when it can be used (or when off)."""
         if not self.enabled:
             return {}
-        found: dict[str, str] = {}
+        found: dict[str, SharingProblem] = {}
         if not self.listen:
-            found["listen"] = "Choose the network to share the server on."
-        elif not is_unspecified(self.listen) and not is_local_address(self.listen):
-            found["listen"] = f"{self.listen} is not an address of this computer (any more)."
+            found["listen"] = SharingProblem.NO_NETWORK
         elif is_loopback(self.listen):
-            found["listen"] = "That address reaches this computer only: choose a network address."
+            found["listen"] = SharingProblem.LOOPBACK
+        elif not is_unspecified(self.listen) and not is_local_address(self.listen):
+            found["listen"] = SharingProblem.NOT_THIS_COMPUTER
         address = self.address.strip()
         if not address:
-            found["address"] = "Type the address others reach this computer at, such as 192.168.1.20."
+            found["address"] = SharingProblem.NO_ADDRESS
         elif any(ch.isspace() for ch in address):
-            found["address"] = "An address has no spaces."
+            found["address"] = SharingProblem.SPACE
         elif not _is_host(address):
-            found["address"] = f"“{address}” is not an IP address or a computer name."
+            found["address"] = SharingProblem.NOT_AN_ADDRESS
         elif is_loopback(address):
-            found["address"] = "That address reaches this computer only: others could not use the links."
+            found["address"] = SharingProblem.LOOPBACK
         return found
 
 

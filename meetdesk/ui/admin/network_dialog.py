@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QWidget
 
 from meetdesk.client.embedded import EmbeddedServerError
-from meetdesk.client.sharing import EVERY_INTERFACE, NetworkSharing, suggested_addresses
+from meetdesk.client.sharing import EVERY_INTERFACE, NetworkSharing, SharingProblem, suggested_addresses
 from meetdesk.core.addresses import is_unspecified
 from meetdesk.core.fingerprint import pin_for_people
 from meetdesk.ui.forms.ui_network_settings import Ui_NetworkSettingsDialog
@@ -105,7 +105,7 @@ class NetworkSettingsDialog(QDialog):
             widget.setEnabled(on)
         port = str(self.port) if self.port is not None else "6080"
         sharing = self.sharing()
-        if on and sharing.address and not sharing.problems().get("address"):
+        if on and sharing.address and "address" not in sharing.problems():
             host = f"[{sharing.address}]" if ":" in sharing.address else sharing.address
             self.ui.linkPreview.setText(self.tr("https://{host}:{port}/room/…").format(host=host, port=port))
         elif on:
@@ -129,10 +129,24 @@ class NetworkSettingsDialog(QDialog):
         problems = sharing.problems()
         labels = {"listen": self.ui.listenError, "address": self.ui.addressError}
         for field, label in labels.items():
-            label.setVisible(field in problems)
-            label.setText(self.tr(problems.get(field, "")))
+            problem = problems.get(field)
+            label.setVisible(problem is not None)
+            label.setText(self._words(problem, sharing) if problem is not None else "")
         self.adjustSize()  # room for the sentences that appeared (or less for those gone)
         return None if problems else sharing
+
+    def _words(self, problem: SharingProblem, sharing: NetworkSharing) -> str:
+        if problem is SharingProblem.NO_NETWORK:
+            return self.tr("Choose the network to share the server on.")
+        if problem is SharingProblem.NOT_THIS_COMPUTER:
+            return self.tr("{address} is not an address of this computer (any more).").format(address=sharing.listen)
+        if problem is SharingProblem.NO_ADDRESS:
+            return self.tr("Type the address others reach this computer at, such as 192.168.1.20.")
+        if problem is SharingProblem.SPACE:
+            return self.tr("An address has no spaces.")
+        if problem is SharingProblem.NOT_AN_ADDRESS:
+            return self.tr("“{address}” is not an IP address or a computer name.").format(address=sharing.address)
+        return self.tr("That address reaches this computer only: others could not use the links.")
 
     def submit(self) -> None:
         sharing = self.request()

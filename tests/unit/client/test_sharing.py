@@ -9,7 +9,7 @@ import pytest
 from meetdesk.client.api import parse_room_link
 from meetdesk.client.credentials import CredentialStore
 from meetdesk.client.embedded import EmbeddedServer, EmbeddedServerError
-from meetdesk.client.sharing import NetworkSharing
+from meetdesk.client.sharing import NetworkSharing, SharingProblem
 from meetdesk.client.tls import KnownServers, origin
 from meetdesk.core.addresses import local_addresses
 
@@ -29,23 +29,24 @@ def test_off_is_loopback_and_on_is_https_on_the_address_others_use(tmp_path: Pat
 
 
 @pytest.mark.parametrize(
-    ("address", "says"),
+    ("address", "problem"),
     [
-        ("", "Type the address others reach this computer at, such as 192.168.1.20."),
-        ("my computer", "An address has no spaces."),
-        ("meet_lan!", "“meet_lan!” is not an IP address or a computer name."),
-        ("127.0.0.1", "That address reaches this computer only: others could not use the links."),
-        ("localhost", "That address reaches this computer only: others could not use the links."),
+        ("", SharingProblem.NO_ADDRESS),
+        ("my computer", SharingProblem.SPACE),
+        ("meet_lan!", SharingProblem.NOT_AN_ADDRESS),
+        ("127.0.0.1", SharingProblem.LOOPBACK),
+        ("localhost", SharingProblem.LOOPBACK),
     ],
 )
-def test_an_address_others_cannot_use_is_refused_with_a_sentence(address: str, says: str) -> None:
+def test_an_address_others_cannot_use_is_refused(address: str, problem: SharingProblem) -> None:
     problems = NetworkSharing(True, "0.0.0.0", address).problems()  # noqa: S104 - a setting, nothing bound
-    assert problems == {"address": says}
+    assert problems == {"address": problem}
 
 
 def test_a_network_that_is_not_this_computers_is_refused() -> None:
     problems = NetworkSharing(True, "203.0.113.9", "203.0.113.9").problems()
-    assert problems["listen"] == "203.0.113.9 is not an address of this computer (any more)."
+    assert problems == {"listen": SharingProblem.NOT_THIS_COMPUTER}
+    assert NetworkSharing(True, "127.0.0.1", "10.0.0.5").problems()["listen"] is SharingProblem.LOOPBACK
     assert NetworkSharing(False, "203.0.113.9", "").problems() == {}  # off: nothing to check
 
 
@@ -59,8 +60,9 @@ def test_a_machine_address_is_accepted() -> None:
 async def test_the_embedded_server_does_not_start_on_an_address_it_cannot_have(tmp_path: Path) -> None:
     NetworkSharing(True, "203.0.113.9", "203.0.113.9").save(tmp_path / "embedded")
     server = EmbeddedServer(tmp_path / "embedded", CredentialStore(tmp_path / "config", use_keyring=False))
-    with pytest.raises(EmbeddedServerError, match="cannot listen where “Share on the network” says"):
+    with pytest.raises(EmbeddedServerError) as refused:
         await server.start()
+    assert "cannot listen on 203.0.113.9, which “Share on the network” names" in str(refused.value)
     assert server.process is None  # nothing was started
 
 

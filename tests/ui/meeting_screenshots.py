@@ -68,6 +68,7 @@ async def shoot(out: Path) -> None:
             stderr=subprocess.DEVNULL,
         )
         others: list[MeetingSession] = []
+        joiners: list[asyncio.subprocess.Process] = []
         window = ParticipantWindow(QSettings(str(Path(tmp) / "app.ini"), QSettings.Format.IniFormat), synthetic=True)
         try:
             url = f"http://127.0.0.1:{port}"
@@ -100,12 +101,22 @@ async def shoot(out: Path) -> None:
 
             await both("meeting-1")
             for n, name in enumerate(OTHERS):
-                session = MeetingSession(room.speakerUrl, name, source_id=n + 1)
-                await session.join()
-                others.append(session)
+                if n in (1, 6):  # in this process, to raise their hands
+                    session = MeetingSession(room.speakerUrl, name, source_id=n + 1)
+                    await session.join()
+                    others.append(session)
+                else:  # headless participants of their own, as people on other machines
+                    joiners.append(
+                        await asyncio.create_subprocess_exec(
+                            *[sys.executable, "-m", "meetdesk", "join", room.speakerUrl, "--name", name],
+                            *["--synthetic", "--duration", "300"],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL,
+                        )
+                    )
             await until(lambda: len(page.tiles.tiles) == 9)
-            await others[1].raise_hand(True)
-            await others[6].raise_hand(True)
+            for session in others:
+                await session.raise_hand(True)
             await asyncio.sleep(3)  # frames, the quality grades and the active speaker arrive
             await both("meeting-9")
             page.people_button.click()
@@ -142,6 +153,9 @@ async def shoot(out: Path) -> None:
         finally:
             for session in others:
                 await session.leave()
+            for joiner in joiners:
+                joiner.kill()
+                await joiner.wait()
             if window.meeting_page.in_meeting:
                 await window.meeting_page.leave()
             window._closing_confirmed = True

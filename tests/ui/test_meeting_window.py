@@ -282,6 +282,10 @@ async def test_timer_quality_and_who_speaks(window: ParticipantWindow, room: Mee
         )
         tile = page.tiles.tiles[tile_key]
         assert tile.quality_text == "Excellent connection"
+        # and the window's own, on its self view
+        await until(
+            page.model.participantChanged, lambda: page.tiles.tiles[SELF].quality == "excellent", what="its quality"
+        )
         assert tile.rect().contains(tile.quality_rect())
 
         # Bo's tone makes Bo the active speaker (the window's own tone muted): the participants list says so

@@ -336,6 +336,7 @@ class TileArea(QWidget):
             camera_off=not (model.camera_on and model.has_camera),
             hand_raised=model.hand_raised,
             speaking=model.is_speaking(you.identity),
+            quality=you.quality,  # as this window graded it and the server tells everyone
         )
 
     def _drop(self, identity: str) -> None:

@@ -136,7 +136,7 @@ class MeetingHeader(QWidget):
         self.timer.setVisible(bool(shown))
 
     def _count_changed(self, count: int) -> None:
-        self.count.setText(self.tr("{n} in the meeting").format(n=count) if count else "")
+        self.count.setText(self.tr("%n in the meeting", "", count) if count else "")
 
 
 class MeetingToolbar(QWidget):

@@ -216,6 +216,7 @@ class ParticipantWindow(QMainWindow):
         dialog.finished.connect(lambda _result: self._settings_closed(dialog))
         dialog.choices.devicesChanged.connect(self._devices_changed)
         model = self.meeting_page.model
+        dialog.choices.mic_muted = not model.mic_on  # the level shows what the others hear
         dialog.open()
         self._spawn(
             dialog.show_devices(

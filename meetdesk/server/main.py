@@ -24,6 +24,7 @@ from meetdesk.server.connections import (
     raise_fd_limit,
 )
 from meetdesk.server.context import ServerContext
+from meetdesk.server.looplag import LoopLagProbe
 from meetdesk.server.private_files import PRIVATE_UMASK, write_private
 from meetdesk.server.tls import ServerCertificate, ensure_certificate, provided_certificate
 
@@ -70,7 +71,8 @@ TLS_CLOSE_GRACE_S = 1.0
 
 class MeetDeskServer(uvicorn.Server):
     """uvicorn, but participants are told the server is stopping before their sockets are closed, the counts
-    of repeated log records held back are written once a minute, and over TLS idle keep-alive connections do
+    of repeated log records held back are written once a minute, the event loop's longest stall while
+    serving is logged at the stop (``looplag.py``), and over TLS idle keep-alive connections do
     not hold the stop up: asyncio waits for the client's close_notify, which an idle HTTP client never sends,
     so uvicorn would wait its whole graceful-shutdown timeout."""
 
@@ -78,6 +80,7 @@ class MeetDeskServer(uvicorn.Server):
         super().__init__(config)
         self._app = app
         self._repeats = repeats
+        self._lag = LoopLagProbe()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         protocol = self.config.http_protocol_class
@@ -92,6 +95,7 @@ class MeetDeskServer(uvicorn.Server):
                 self.config.ssl = tls
         else:
             await super().startup(sockets)
+        self._lag.start(asyncio.get_running_loop())  # from now on, every stall is a client's doing
 
     def _log_started_message(self, listeners: Sequence[socket.SocketType]) -> None:
         protocol = self.config.http_protocol_class
@@ -110,6 +114,7 @@ class MeetDeskServer(uvicorn.Server):
         return await super().on_tick(counter)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        logger.info("Event loop: longest stall %.1f ms while serving", self._lag.stop() * 1000)
         ctx: ServerContext | None = getattr(self._app.state, "ctx", None)
         if ctx is not None:
             await ctx.meetings.shutdown()

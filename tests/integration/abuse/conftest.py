@@ -1,7 +1,8 @@
 """The abuse suite's shared fixtures: real ``meetdesk server`` processes whose log is checked when they stop.
 
 Every server a case starts ends with a log (its standard output and error, as the embedded launcher
-keeps them in ``server.log``) that holds no traceback and no secret; :func:`abuse_servers` asserts it.
+keeps them in ``server.log``) that holds no traceback and no secret, and whose event loop never stalled
+more than :data:`MAX_LOOP_STALL_MS` while serving; :func:`abuse_servers` asserts it.
 Cases are bounded in count and time, and talk only to loopback addresses (127.0.0.0/8).
 
 :func:`abuse_server` is one server for a whole module (configured by the module's ``SERVER_ENV``), with
@@ -11,6 +12,7 @@ handle are registered in :attr:`AbuseServer.secrets`, and the log must hold none
 
 from __future__ import annotations
 
+import re
 import resource
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +36,20 @@ def assert_clean_log(log: str) -> None:
         assert secret not in log, "a secret is in the server log"
 
 
+#: The longest a server's event loop may be kept from running while the cases run (issue 12: no client
+#: may freeze a room). The server measures it, leaving out time its thread waited for a busy CPU.
+MAX_LOOP_STALL_MS = 50.0
+
+
+def assert_loop_kept_running(log: str) -> float:
+    """The stall the server logged at its stop is within bounds; returns it (ms)."""
+    found = re.findall(r"Event loop: longest stall ([\d.]+) ms while serving", log)
+    assert found, "the server did not log its longest event-loop stall (was it stopped gracefully?)"
+    longest = max(float(value) for value in found)
+    assert longest <= MAX_LOOP_STALL_MS, f"the server's event loop stalled {longest} ms"
+    return longest
+
+
 @pytest.fixture(scope="module")
 def abuse_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartServer]:
     """Start servers for this module (``start(name, extra_env=..., max_open_files=...)``); each is
@@ -51,6 +67,7 @@ def abuse_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartSer
         if proc.process is not None and proc.process.poll() is None:
             proc.stop()
         assert_clean_log(proc.log())
+        assert_loop_kept_running(proc.log())
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from meetdesk.server.auth import ACCESS_TTL_S, TokenService, hash_password
 from meetdesk.server.config import ServerSettings
 from meetdesk.server.store import schema
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, API_KEY, InProcess, ServerProcess, free_port
-from tests.integration.abuse.conftest import assert_clean_log
+from tests.integration.abuse.conftest import assert_clean_log, assert_loop_kept_running
 
 
 def mode(path: Path) -> int:
@@ -142,6 +142,7 @@ def test_the_data_dir_and_every_file_in_it_are_private(tmp_path: Path) -> None:
     finally:
         proc.stop()
     assert_clean_log(proc.log())
+    assert_loop_kept_running(proc.log())
 
 
 @pytest.mark.slow
@@ -167,6 +168,7 @@ def test_rotating_the_signing_key_refuses_every_older_token(server_process: Serv
     assert httpx.get(profile, headers={"Authorization": f"Bearer {new}"}).status_code == 200
     server_process.stop()
     assert_clean_log(server_process.log())
+    assert_loop_kept_running(server_process.log())
 
 
 def test_rotating_without_a_key_file_says_why(tmp_path: Path) -> None:

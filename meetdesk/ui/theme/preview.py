@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QPixmap, QResizeEvent
+from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QPalette, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from meetdesk.core.signalling import ChatMessage, ParticipantInfo
@@ -135,9 +135,11 @@ class MeetingPreview(QWidget):
     # the picture --------------------------------------------------------------------------------------
 
     def _frame_size(self) -> QSize:
-        """A meeting window's size with the preview's proportions (so the picture fills it)."""
+        """A meeting window's size with the preview's proportions (so the picture fills it), between 16:9 and 4:3
+        as windows are: a tall preview shows a window with room around it, not a window no one has."""
         width, height = max(1, self.width()), max(1, self.height())
-        return QSize(FRAME_WIDTH, max(560, round(FRAME_WIDTH * height / width)))
+        tall = round(FRAME_WIDTH * height / width)
+        return QSize(FRAME_WIDTH, min(FRAME_WIDTH * 3 // 4, max(FRAME_WIDTH * 9 // 16, tall)))
 
     def _snap(self) -> None:
         frame = self.frame
@@ -161,6 +163,7 @@ class MeetingPreview(QWidget):
         scale = self._scale()
         width = round(self._picture.width() / ratio * scale)
         height = round(self._picture.height() / ratio * scale)
+        width, height = min(width, self.width() - 2), min(height, self.height() - 2)  # room for the edge
         return QRect((self.width() - width) // 2, (self.height() - height) // 2, width, height)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -171,7 +174,10 @@ class MeetingPreview(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.fillRect(self.rect(), self.palette().window())
         if not self._picture.isNull():
-            painter.drawPixmap(self._target(), self._picture)
+            target = self._target()
+            painter.drawPixmap(target, self._picture)
+            painter.setPen(self.palette().color(QPalette.ColorRole.Mid))  # the window's edge, on any background
+            painter.drawRect(target.adjusted(-1, -1, 0, 0))
         painter.end()
 
     def sizeHint(self) -> QSize:

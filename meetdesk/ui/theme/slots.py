@@ -27,11 +27,11 @@ def slot_label(slot: Slot) -> str:
 
 def slot_hint(slot: Slot) -> str:
     return {
-        "backgroundColor": _tr("Behind the participant tiles"),
-        "primaryColor": _tr("Buttons such as the microphone and camera"),
-        "secondaryColor": _tr("Less prominent buttons, avatars"),
-        "accentColor": _tr("The active speaker, selections, toggled buttons"),
-        "surfaceColor": _tr("Tiles, the chat panel, dialogs"),
+        "backgroundColor": _tr("Behind the participant tiles and the toolbar"),
+        "primaryColor": _tr("Main buttons such as Leave and Send"),
+        "secondaryColor": _tr("Less prominent buttons, the screen-sharing banner"),
+        "accentColor": _tr("The active speaker, initials, selections"),
+        "surfaceColor": _tr("The chat and participants panels, menus, dialogs"),
     }[slot]
 
 

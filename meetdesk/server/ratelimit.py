@@ -4,7 +4,7 @@
 |---|---|---|
 | login | 5 failed attempts / 5 min | address |
 | token generation (``participants/token``) | 200 / min | address |
-| expensive routes (listing, bulk deletion, webhook test, password, API key) | 500 / min | address |
+| expensive routes (listing, bulk deletion, webhook test, password change) | 500 / min | address |
 | room secrets (``participants/token``, ``rooms/{id}/roles/{secret}``) | 10 wrong secrets / min | address and room |
 
 Callers with the API key are not limited (server-to-server traffic comes from few addresses). Limits

@@ -5,7 +5,11 @@ A theme (:class:`~meetdesk.core.models.MeetRoomTheme`) names five colour slots a
 :func:`derive_tokens` turns it into :class:`ThemeTokens`: every colour the desktop app paints with, each an
 opaque ``#rrggbb`` (translucent slot colours are composited over what they sit on, so that what is checked
 for contrast is what is seen). Text on each slot is chosen for contrast; :func:`contrast_issues` says where
-even the better text colour stays below WCAG AA (4.5:1) — a mid-tone slot colour no text reads well on.
+even the better text colour stays below WCAG AA (4.5:1) — a mid-tone slot colour no text reads well on — and
+where a control's colour does not stand out from what it sits on (WCAG 1.4.11 non-text contrast, 3:1).
+
+The base style decides the defaults of the slots a theme leaves out, which way hover and pressed shades go,
+the danger and error colours, and how disabled text is drawn.
 
 ``meetdesk.ui.theme.theming`` turns the tokens into a QPalette and a stylesheet; ``meetdesk.ui.theme.presets`` finds
 the built-in presets (``themes/`` in a source tree, else the Qt resources compiled into ``meetdesk._rc``).
@@ -197,7 +201,9 @@ class ThemeTokens:
     ``on_x`` is the text colour on ``x``; ``x_hover`` and ``x_pressed`` are the shades of a control under the
     mouse and while pressed; ``border`` separates areas, ``input_border`` outlines fields (3:1 where the
     colours allow); ``focus`` marks the focused control (``button_focus`` around a button); ``link`` is a text
-    colour readable on surfaces.
+    colour readable on surfaces; ``error_text`` is the colour of error messages, readable on the background
+    and on surfaces; ``disabled_text`` sits halfway (in contrast) between the text and the disabled fill, so
+    that it reads as neither enabled text nor nothing.
     """
 
     base: BaseStyle
@@ -228,6 +234,7 @@ class ThemeTokens:
     link: str
     disabled_fill: str
     disabled_text: str
+    error_text: str
 
 
 def default_theme(base: BaseStyle) -> MeetRoomTheme:
@@ -263,6 +270,31 @@ def slot_colours(theme: MeetRoomTheme) -> dict[Slot, Rgba]:
 
 def _first_readable(candidates: list[Rgba], on: Rgba, minimum: float, fallback: Rgba) -> Rgba:
     return next((c for c in candidates if contrast_ratio(c, on) >= minimum), fallback)
+
+
+def _halfway(text: Rgba, fill: Rgba) -> Rgba:
+    """The mix of ``text`` towards ``fill`` whose contrast with each is the same (the geometric middle)."""
+    low, high = 0.0, 1.0
+    for _ in range(20):
+        middle = (low + high) / 2
+        colour = mix(text, fill, middle)
+        if contrast_ratio(colour, text) < contrast_ratio(colour, fill):
+            low = middle
+        else:
+            high = middle
+    return mix(text, fill, low)
+
+
+def _error_text(danger: Rgba, background: Rgba, surface: Rgba) -> Rgba:
+    """``danger`` as a text colour, moved towards the background's text colour until it reads (4.5:1) on the
+    background and on surfaces — or, where no colour reads on both, on the background (where dialogs are)."""
+    text = readable_text_on(background)
+    candidates = [mix(danger, text, amount) for amount in (0.0, 0.15, 0.3, 0.45, 0.6, 0.8)]
+    for backdrops in ((background, surface), (background,)):
+        for colour in candidates:
+            if all(contrast_ratio(colour, backdrop) >= AA_TEXT for backdrop in backdrops):
+                return colour
+    return text
 
 
 def derive_tokens(theme: MeetRoomTheme) -> ThemeTokens:
@@ -308,7 +340,8 @@ def derive_tokens(theme: MeetRoomTheme) -> ThemeTokens:
         "button_focus": focus if contrast_ratio(focus, primary) >= 2 else on_background,
         "link": _first_readable([accent, primary], surface, AA_TEXT, on_surface),
         "disabled_fill": disabled_fill,
-        "disabled_text": mix(on_background, disabled_fill, 0.5),
+        "disabled_text": _halfway(on_background, disabled_fill),
+        "error_text": _error_text(danger, background, surface),
     }
     return ThemeTokens(base=theme.baseTheme, **{name: colour.hex for name, colour in tokens.items()})
 
@@ -318,17 +351,25 @@ def derive_tokens(theme: MeetRoomTheme) -> ThemeTokens:
 
 @dataclass(frozen=True)
 class ContrastIssue:
-    """Text on ``slot``'s colour reads at ``ratio``:1, below ``minimum``."""
+    """Text on ``slot``'s colour reads at ``ratio``:1, below ``minimum`` — or, when ``against`` is a slot,
+    ``slot``'s controls stand out from ``against``'s colour at only ``ratio``:1 (non-text contrast)."""
 
     slot: Slot
     foreground: str
     background: str
     ratio: float
     minimum: float = AA_TEXT
+    against: Slot | None = None
+
+    @property
+    def non_text(self) -> bool:
+        return self.against is not None
 
     @property
     def pair(self) -> str:
-        """``"Text on main controls"``."""
+        """``"Text on main controls"``, or ``"Main controls against the main background"``."""
+        if self.against is not None:
+            return f"{SLOT_DESCRIPTIONS[self.slot].capitalize()} against {SLOT_DESCRIPTIONS[self.against]}"
         return f"Text on {SLOT_DESCRIPTIONS[self.slot]}"
 
     def __str__(self) -> str:
@@ -344,8 +385,22 @@ _TEXT_PAIRS: Final[dict[Slot, tuple[str, str]]] = {
 }
 
 
+#: Controls (first slot) and what they sit on (second): buttons on the background and in panels and dialogs,
+#: less prominent buttons on the background, checked boxes, selections and the active speaker's outline.
+NON_TEXT_PAIRS: Final[tuple[tuple[Slot, Slot], ...]] = (
+    ("primaryColor", "backgroundColor"),
+    ("primaryColor", "surfaceColor"),
+    ("secondaryColor", "backgroundColor"),
+    ("accentColor", "backgroundColor"),
+    ("accentColor", "surfaceColor"),
+)
+_SLOT_TOKENS: Final[dict[Slot, str]] = {slot: bg for slot, (_fg, bg) in _TEXT_PAIRS.items()}
+
+
 def contrast_issues(theme: MeetRoomTheme | ThemeTokens) -> list[ContrastIssue]:
-    """Each slot whose text reads below WCAG AA (4.5:1), in slot order; empty when all is readable."""
+    """Each slot whose text reads below WCAG AA (4.5:1), in slot order, then each control colour that stands
+    out from what it sits on by less than 3:1 (WCAG 1.4.11), in :data:`NON_TEXT_PAIRS` order; empty when all
+    is readable."""
     tokens = theme if isinstance(theme, ThemeTokens) else derive_tokens(theme)
     issues = []
     for slot, (fg_name, bg_name) in _TEXT_PAIRS.items():
@@ -353,6 +408,11 @@ def contrast_issues(theme: MeetRoomTheme | ThemeTokens) -> list[ContrastIssue]:
         ratio = contrast_ratio(parse_hex(fg), parse_hex(bg))
         if ratio < AA_TEXT:
             issues.append(ContrastIssue(slot, fg, bg, ratio))
+    for control, backdrop in NON_TEXT_PAIRS:
+        fg, bg = getattr(tokens, _SLOT_TOKENS[control]), getattr(tokens, _SLOT_TOKENS[backdrop])
+        ratio = contrast_ratio(parse_hex(fg), parse_hex(bg))
+        if ratio < AA_NON_TEXT:
+            issues.append(ContrastIssue(control, fg, bg, ratio, AA_NON_TEXT, backdrop))
     return issues
 
 

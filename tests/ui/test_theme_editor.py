@@ -150,10 +150,54 @@ async def test_low_contrast_colour_warns_next_to_its_slot(qtbot, page: ThemeEdit
     assert "below 4.5:1" in message
     assert row.message.isVisible()
     assert row.edit.accessibleDescription() == message
-    assert all(page.slot_row(s).message_text() == "" for s in core.SLOTS if s != "primaryColor")
+    # the other slots' text reads well (the test theme's dark grey secondary buttons hardly show on its dark
+    # background: a non-text warning, WCAG 1.4.11)
+    assert all("Text on" not in page.slot_row(s).message_text() for s in core.SLOTS if s != "primaryColor")
+    assert page.slot_row("secondaryColor").message_text().startswith("Secondary elements against the main background")
     assert page.save_button.isEnabled()  # a warning, not a refusal
     type_into(qtbot, row.edit, "#1f6feb")
     assert row.message_text() == ""
+
+
+async def test_a_control_colour_that_does_not_stand_out_warns_too(qtbot, page: ThemeEditorPage) -> None:
+    """Non-text contrast (WCAG 1.4.11): text reads on a pale grey button, but the button hardly shows."""
+    page.light_radio.click()
+    for slot in core.SLOTS:
+        type_into(qtbot, page.slot_row(slot).edit, str(getattr(core.DEFAULT_LIGHT, slot)))
+    row = page.slot_row("primaryColor")
+    type_into(qtbot, row.edit, "#e4e6ea")
+    lines = row.message_text().split("\n")
+    assert len(lines) == 2 and row.message.isVisible()
+    assert lines[0].startswith("Main controls against the main background: 1.") and "below 3:1." in lines[0]
+    assert lines[1].startswith("Main controls against panels and dialogs: 1.") and "below 3:1." in lines[1]
+    assert not any(line.startswith("Text on") for line in lines)  # its text reads fine
+    type_into(qtbot, page.slot_row("accentColor").edit, "#f2f2f2")
+    accent = page.slot_row("accentColor").message_text().split("\n")
+    assert [line.split(":")[0] for line in accent] == [
+        "Highlights and accents against the main background",
+        "Highlights and accents against panels and dialogs",
+    ]
+
+
+async def test_the_base_style_switches_the_default_colours_and_keeps_chosen_ones(qtbot, page: ThemeEditorPage) -> None:
+    combo = page.preset_combo
+    combo.setCurrentIndex(combo.findData("default-light"))
+    qtbot.mouseClick(page.preset_button, Qt.MouseButton.LeftButton)
+    assert page.light_radio.isChecked()
+    light_background = page.preview.tokens.background
+    page.dark_radio.click()
+    assert {slot: page.slot_row(slot).text() for slot in core.SLOTS} == {
+        slot: str(getattr(core.DEFAULT_DARK, slot)) for slot in core.SLOTS
+    }
+    assert page.preview.tokens.background == core.DEFAULT_DARK.backgroundColor != light_background
+    assert page.preview.tokens.on_background == "#ffffff"  # light text on the dark background
+    assert page.current_theme() == core.DEFAULT_DARK.model_copy(update={"name": "default-light"})
+
+    type_into(qtbot, page.slot_row("primaryColor").edit, "#8a2be2")  # a colour of the user's own
+    page.light_radio.click()
+    assert page.slot_row("backgroundColor").text() == core.DEFAULT_LIGHT.backgroundColor
+    assert page.slot_row("primaryColor").text() == "#8a2be2"
+    assert page.status.text() == "Colours left at the defaults now take the light ones; 1 colour of your own kept."
 
 
 async def test_invalid_hex_is_refused_and_never_sent(qtbot, page: ThemeEditorPage, client: MeetDeskClient) -> None:

@@ -345,8 +345,33 @@ class ThemeEditorPage(QWidget):
         self._refresh()
 
     def _on_base_toggled(self, checked: bool) -> None:
-        if checked:  # each switch toggles two radios; refresh once
-            self._edited()
+        if not checked:  # each switch toggles two radios; act once
+            return
+        new = self._base()
+        kept = self._switch_default_colours("dark" if new == "light" else "light", new)
+        self._edited()
+        if kept:
+            self._say(
+                self.tr(
+                    "Colours left at the defaults now take the {base} ones; %n colour(s) of your own kept.", "", kept
+                ).format(base=self.tr("dark") if new == "dark" else self.tr("light"))
+            )
+
+    def _switch_default_colours(self, old: core.BaseStyle, new: core.BaseStyle) -> int:
+        """Slots showing ``old``'s default colour take ``new``'s (what the base style is for: a preset such as
+        default-light becomes default-dark); colours the user chose stay. Returns how many stayed."""
+        before, after = core.default_theme(old), core.default_theme(new)
+        kept = 0
+        for slot, row in self._rows.items():
+            text = row.text()
+            if text and text == str(getattr(before, slot)).lower():
+                blocker = QSignalBlocker(row.edit)
+                row.set_text(getattr(after, slot))
+                del blocker
+                row.sync()
+            elif text:
+                kept += 1
+        return kept
 
     def _edited(self) -> None:
         """A change by the user: the last status ("Saved.", "Imported...") no longer describes the form."""
@@ -365,15 +390,16 @@ class ThemeEditorPage(QWidget):
             row.set_default(str(getattr(default, slot)))
         tokens = core.derive_tokens(self._preview_theme())
         self.preview.set_tokens(tokens)
-        issues = {issue.slot: issue for issue in core.contrast_issues(tokens)}
+        # text contrast first, then controls against what they sit on (WCAG 1.4.11), one line each
+        issues: dict[str, list[str]] = {}
+        for issue in core.contrast_issues(tokens):
+            issues.setdefault(issue.slot, []).append(contrast_message(issue))
         for slot, row in self._rows.items():
             error = row.error()
             if error is not None:
                 row.show_message(invalid_message(error), error=True)
-            elif slot in issues:
-                row.show_message(contrast_message(issues[slot]), error=False)
             else:
-                row.show_message("", error=False)
+                row.show_message("\n".join(issues.get(slot, [])), error=False)
 
         if self.enabled_check.isChecked():
             self.preview_note.setText("")

@@ -55,9 +55,23 @@ def invalid_message(error: InvalidColour) -> str:
     }[error.reason]
 
 
+def against_label(slot: Slot, against: Slot) -> str:
+    """Which control the non-text contrast warning is about, and what it sits on (WCAG 1.4.11)."""
+    controls = {
+        "primaryColor": _tr("Main controls"),
+        "secondaryColor": _tr("Secondary elements"),
+        "accentColor": _tr("Highlights and accents"),
+    }
+    backdrops = {"backgroundColor": _tr("the main background"), "surfaceColor": _tr("panels and dialogs")}
+    return _tr("{controls} against {backdrop}").format(
+        controls=controls.get(slot, slot_label(slot)), backdrop=backdrops.get(against, slot_label(against))
+    )
+
+
 def contrast_message(issue: ContrastIssue) -> str:
+    pair = pair_label(issue.slot) if issue.against is None else against_label(issue.slot, issue.against)
     return _tr("{pair}: {ratio}:1, below {minimum}:1. Choose a lighter or darker colour.").format(
-        pair=pair_label(issue.slot), ratio=format_ratio(issue.ratio), minimum=f"{issue.minimum:g}"
+        pair=pair, ratio=format_ratio(issue.ratio), minimum=f"{issue.minimum:g}"
     )
 
 

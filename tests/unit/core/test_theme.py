@@ -158,12 +158,69 @@ def test_low_contrast_slot_is_reported_with_its_pair() -> None:
 
 def test_several_low_contrast_slots_in_slot_order() -> None:
     issues = contrast_issues(theme(surfaceColor="#808080", accentColor="#7b7b7b", backgroundColor="#787878"))
-    assert [issue.slot for issue in issues] == ["backgroundColor", "accentColor", "surfaceColor"]
+    text = [issue.slot for issue in issues if not issue.non_text]
+    assert text == ["backgroundColor", "accentColor", "surfaceColor"]
+    assert issues[: len(text)] == [issue for issue in issues if not issue.non_text]  # text first
+
+
+def test_a_control_that_does_not_stand_out_from_its_background_is_reported() -> None:
+    # text reads well on a pale grey button, but the button hardly shows on the light background (WCAG 1.4.11)
+    issues = contrast_issues(theme(primaryColor="#e4e6ea"))
+    assert all(issue.non_text for issue in issues)
+    assert [(issue.slot, issue.against) for issue in issues] == [
+        ("primaryColor", "backgroundColor"),
+        ("primaryColor", "surfaceColor"),
+    ]
+    first = issues[0]
+    assert first.minimum == 3.0 and first.ratio < 3.0
+    assert first.ratio == pytest.approx(contrast_ratio(parse_hex("#e4e6ea"), parse_hex("#f5f6f8")))
+    assert first.pair == "Main controls against main background"
+    assert str(first) == f"Main controls against main background: {core.format_ratio(first.ratio)}:1, below 3:1"
+
+
+def test_accent_on_panels_and_secondary_on_the_background_are_checked_too() -> None:
+    issues = contrast_issues(theme(accentColor="#f0f0f0", secondaryColor="#d8dadf"))
+    pairs = [(issue.slot, issue.against) for issue in issues if issue.non_text]
+    assert pairs == [
+        ("secondaryColor", "backgroundColor"),
+        ("accentColor", "backgroundColor"),
+        ("accentColor", "surfaceColor"),
+    ]
+    # a dark theme with a control colour close to its dark background
+    dark = MeetRoomTheme(name="d", enabled=True, baseTheme="dark", primaryColor="#23262d")
+    first = next(issue for issue in contrast_issues(dark) if issue.non_text)
+    assert (first.slot, first.against) == ("primaryColor", "backgroundColor")
+
+
+def test_disabled_text_reads_as_neither_enabled_text_nor_nothing() -> None:
+    """Halfway in contrast between the text and the disabled fill: at least 3:1 from each, in both base styles
+    (the dark default used to sit at 2.8:1 from enabled text, too close to tell apart)."""
+    for preset in [*core.load_presets(THEMES), theme(backgroundColor="#203040"), theme(backgroundColor="#fff8e0")]:
+        tokens = derive_tokens(preset)
+        disabled = parse_hex(tokens.disabled_text)
+        from_text = contrast_ratio(disabled, parse_hex(tokens.on_background))
+        from_fill = contrast_ratio(disabled, parse_hex(tokens.disabled_fill))
+        assert from_text >= 3.0 and from_fill >= 3.0, (preset.name, from_text, from_fill)
+        assert from_text == pytest.approx(from_fill, abs=0.1)
+
+
+def test_error_text_reads_on_the_background_and_on_panels() -> None:
+    for preset in [*core.load_presets(THEMES), theme(surfaceColor="#fff4f2"), theme(backgroundColor="#fde0dc")]:
+        tokens = derive_tokens(preset)
+        for backdrop in (tokens.background, tokens.surface):
+            assert contrast_ratio(parse_hex(tokens.error_text), parse_hex(backdrop)) >= 4.5, preset
+    # no colour reads on both a red background and white panels: the background, where dialogs are, wins
+    red = derive_tokens(theme(backgroundColor="#c0392b"))
+    assert contrast_ratio(parse_hex(red.error_text), parse_hex(red.background)) >= 4.5
+    assert derive_tokens(core.DEFAULT_LIGHT).error_text == "#cf222e"  # the danger red itself where it reads
 
 
 def test_translucent_colour_judged_as_seen() -> None:
     # opaque grey #777 on its own fails; the same at 10 % over white reads fine
-    assert contrast_issues(theme(backgroundColor="#ffffff", primaryColor="#7777771a")) == []
+    issues = contrast_issues(theme(backgroundColor="#ffffff", primaryColor="#7777771a"))
+    assert [issue for issue in issues if not issue.non_text] == []
+    # ... while the near-white button it gives hardly shows on white: said as non-text contrast
+    assert [(issue.slot, issue.foreground) for issue in issues] == [("primaryColor", "#f1f1f1")] * 2
 
 
 # --- presets -------------------------------------------------------------------------------------

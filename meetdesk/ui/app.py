@@ -76,6 +76,7 @@ def _start_qt(options: AppOptions) -> tuple[QtAsyncLoop, QSettings, Path, Path] 
     from PySide6.QtCore import QCoreApplication, QSettings
     from PySide6.QtWidgets import QApplication
 
+    from meetdesk.ui import plurals
     from meetdesk.ui.eventloop import QtAsyncLoop
 
     QCoreApplication.setOrganizationName("MeetDesk")
@@ -83,6 +84,7 @@ def _start_qt(options: AppOptions) -> tuple[QtAsyncLoop, QSettings, Path, Path] 
     QCoreApplication.setApplicationVersion(__version__)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    plurals.install(app)  # "Delete 1 room", "Delete 2 rooms"
     app.setQuitOnLastWindowClosed(False)  # the loop ends when main() returns, after the child server stops
     loop = QtAsyncLoop(app)
     asyncio.set_event_loop(loop)

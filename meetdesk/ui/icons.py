@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from PySide6.QtCore import QByteArray, QFile, QIODevice, Qt
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 import meetdesk._rc  # noqa: F401  (registers the :/icons resources on import)
@@ -61,3 +61,27 @@ def tinted_icon(name: str, colour: str, *, disabled: str | None = None, size: in
         if disabled is not None:
             out.addPixmap(_tinted_pixmap(name, disabled, pixels), QIcon.Mode.Disabled)
     return out
+
+
+def with_selected_colour(name: str, selected: QColor, sizes: tuple[int, ...] = (16, 20, 24, 32, 48)) -> QIcon:
+    """Icon ``name`` as drawn normally, and in one flat ``selected`` colour on a highlighted row (the
+    ``Selected`` mode item views use): a coloured icon on a highlight of a like colour does not show."""
+    path = f"{PREFIX}{name}.svg"
+    if not QFile.exists(path):
+        raise KeyError(f"no icon called {name!r} in the resources (see resources/meetdesk.qrc)")
+    renderer = QSvgRenderer(path)
+    result = QIcon()
+    for size in sizes:
+        normal = QPixmap(size, size)
+        normal.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(normal)
+        renderer.render(painter)
+        painter.end()
+        tinted = QPixmap(normal)
+        painter = QPainter(tinted)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        painter.fillRect(tinted.rect(), selected)
+        painter.end()
+        result.addPixmap(normal, QIcon.Mode.Normal)
+        result.addPixmap(tinted, QIcon.Mode.Selected)
+    return result

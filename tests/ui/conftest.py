@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from meetdesk.client.api import MeetDeskClient
+from meetdesk.ui import plurals
 from meetdesk.ui.eventloop import QtAsyncLoop
 from tests.conftest import API_KEY, ServerProcess
 
@@ -33,6 +34,12 @@ async def wait_until(predicate: Callable[[], object], timeout: float = 10.0, wha
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def _plural_forms(qapp: QApplication) -> None:
+    """English plural forms ("Delete 1 room"), as the app installs them at its start (meetdesk.ui.app)."""
+    plurals.install(qapp)
 
 
 @pytest.fixture(autouse=True)

@@ -142,7 +142,10 @@ async def test_ticking_rooms_enables_bulk_delete_with_a_count(page: RoomsPage, c
     for row in (0, 2):
         page.proxy.setData(page.proxy.index(row, COL_NAME), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
     assert page.delete_checked_button.isEnabled()
-    assert page.delete_checked_button.text() == "Delete 2 room(s)"
+    assert page.delete_checked_button.text() == "Delete 2 rooms"  # plural forms through tr(), not "room(s)"
+    page.proxy.setData(page.proxy.index(0, COL_NAME), Qt.CheckState.Unchecked, Qt.ItemDataRole.CheckStateRole)
+    assert page.delete_checked_button.text() == "Delete 1 room"
+    page.proxy.setData(page.proxy.index(0, COL_NAME), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
     assert {r.roomName for r in page.model.checked_rooms()} == {shown_names(page)[0], shown_names(page)[2]}
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
 
 from meetdesk.client.errors import ConnectionFailed
 from meetdesk.ui.admin.connection import SignInNeeded
+from meetdesk.ui.admin.room_form import mark_as_error
 from meetdesk.ui.admin.servers import ServerProfile
 from meetdesk.ui.forms.ui_connect_dialog import Ui_ConnectDialog
 from meetdesk.ui.messages import describe_error
@@ -35,9 +36,7 @@ class ConnectDialog(QDialog):
         self.profile = profile
         self.ui.reasonLabel.setText(reason or self.tr("Manage the rooms of another MeetDesk server."))
         for label in (self.ui.urlError, self.ui.secretError, self.ui.errorLabel):
-            label.setObjectName(label.objectName() or "fieldError")
-            label.setProperty("role", "error")
-            label.hide()
+            mark_as_error(label)  # the theme's error colour, readable in light and dark
         if profile is not None:
             self.ui.urlEdit.setText(profile.url)
             self.ui.nameEdit.setText(profile.name)
@@ -71,10 +70,11 @@ class ConnectDialog(QDialog):
             url = self.ui.urlEdit.text().strip().rstrip("/")
             if url and "://" not in url:
                 url = "http://" + url
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                self._field_error(self.ui.urlError, self.tr("Type the server's address, like https://meet.example.com"))
+            problem = self._address_problem(url)
+            if problem:
+                self._field_error(self.ui.urlError, problem)
                 ok = False
+            parts = urlsplit(url)
             method = "password" if self.ui.passwordRadio.isChecked() else "api_key"
             name = self.ui.nameEdit.text().strip() or parts.netloc or url
             profile = ServerProfile(
@@ -85,6 +85,21 @@ class ConnectDialog(QDialog):
             self._field_error(self.ui.secretError, self.tr("Type {what}.").format(what=what))
             ok = False
         return (profile, secret) if ok else None
+
+    def _address_problem(self, url: str) -> str:
+        """Why ``url`` cannot be a server's address (refused before trying), or "" when it can."""
+        if any(ch.isspace() for ch in url):
+            return self.tr("A server address has no spaces. Check what was typed or pasted.")
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return self.tr("The port after the colon must be a number from 1 to 65535.")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return self.tr("Type the server's address, like https://meet.example.com.")
+        if port == 0:
+            return self.tr("The port after the colon must be a number from 1 to 65535.")
+        return ""
 
     def submit(self) -> None:
         request = self.request()
@@ -109,3 +124,4 @@ class ConnectDialog(QDialog):
     def _field_error(self, label: Any, text: str) -> None:
         label.setText(text)
         label.show()
+        self.adjustSize()  # room for the wrapped sentence: never cut off under the next field

@@ -26,6 +26,7 @@ from meetdesk.ui.elided import NAME_CHARS, elide_name
 from meetdesk.ui.forms.ui_delete_rooms import Ui_DeleteRooms
 from meetdesk.ui.icons import icon
 from meetdesk.ui.messages import describe_error
+from meetdesk.ui.theme.theming import set_variant
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +249,6 @@ class DeleteRoomsDialog(QDialog):
 
         count = len(self.rooms)
         self._ok = ui.buttonBox.button(QDialogButtonBox.StandardButton.Ok)
-        self._ok.setIcon(icon("delete"))
         if count == 1:
             self.setWindowTitle(self.tr("Delete room"))
             name = self._name(self.rooms[0])
@@ -259,16 +259,22 @@ class DeleteRoomsDialog(QDialog):
         else:
             self.setWindowTitle(self.tr("Delete rooms"))
             ui.questionLabel.setText(self._bulk_question())
-            self._ok.setText(self.tr("Delete %n rooms", "", count))
+            self._ok.setText(self.tr("Delete %n room(s)", "", count))
         # Long names are cut in the question (the dialog never outgrows the screen); the tooltip has them all.
         names = [self._name(room) for room in self.rooms[:NAMES_SHOWN]]
         if any(self._short(name) != name for name in names):
             ui.questionLabel.setToolTip("\n".join(names))
+        # Delete is never the default button: Enter (or a key press meant for another window) keeps the rooms
+        self._ok.setAutoDefault(False)
+        set_variant(self._ok, "danger")
+        cancel = ui.buttonBox.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setDefault(True)
+        set_variant(cancel, "secondary")
         ui.buttonBox.accepted.connect(self._delete_clicked)
         ui.buttonBox.rejected.connect(self.reject)
         self._set_busy(False)
         ui.pages.setCurrentWidget(ui.policyPage)
-        self._ok.setFocus()
+        cancel.setFocus()
 
     @staticmethod
     def _name(room: MeetRoom) -> str:

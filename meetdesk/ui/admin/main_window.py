@@ -7,8 +7,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import qasync
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtCore import QEvent, QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -37,7 +37,7 @@ from meetdesk.ui.admin.rooms_page import RoomsPage
 from meetdesk.ui.admin.server_link import LinkState, ServerLink
 from meetdesk.ui.admin.servers import EMBEDDED_PROFILE, ServerProfile
 from meetdesk.ui.banner import Banner, BannerAction
-from meetdesk.ui.icons import icon
+from meetdesk.ui.icons import icon, with_selected_colour
 
 if TYPE_CHECKING:
     from meetdesk.ui.admin.network_dialog import NetworkSettingsDialog
@@ -166,8 +166,9 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget(central)
         self.nav.setObjectName("nav")
         self.nav.setAccessibleName(self.tr("Pages"))
-        self.nav.addItem(QListWidgetItem(icon("join"), self.tr("Rooms")))
-        self.nav.addItem(QListWidgetItem(icon("settings"), self.tr("Appearance")))
+        self.nav.addItem(QListWidgetItem(self.tr("Rooms")))
+        self.nav.addItem(QListWidgetItem(self.tr("Appearance")))
+        self._colour_nav_icons()
         self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("M") * 16)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.pages = QStackedWidget(central)
@@ -412,6 +413,19 @@ class MainWindow(QMainWindow):
         self.appearance_holder.addWidget(self.theme_page)
         self.appearance_holder.setCurrentWidget(self.theme_page)
         self._background(self.theme_page.load())
+
+    _NAV_ICONS = ("join", "settings")
+
+    def _colour_nav_icons(self) -> None:
+        """The selected page's icon in the highlighted text's colour, so that it shows on the highlight."""
+        selected = QApplication.palette(self.nav).color(QPalette.ColorRole.HighlightedText)
+        for row, name in enumerate(self._NAV_ICONS):
+            self.nav.item(row).setIcon(with_selected_colour(name, selected))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._colour_nav_icons()  # a new theme: a new highlight
+        super().changeEvent(event)
 
     def _apply_theme(self, theme: Any) -> None:
         from meetdesk.ui.theme.theming import apply_theme

@@ -19,7 +19,7 @@ from typing import Any
 import qasync
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QDialogButtonBox, QLabel, QWidget
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError, Conflict
@@ -60,15 +60,17 @@ def set_error_colour(label: QLabel, error: bool) -> None:
     theme's background); the palette is the fallback for a window without the app's style sheet.
     """
     label.setProperty("messageKind", "error" if error else None)
-    if error:
-        palette = label.palette()
-        dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
-        palette.setColor(QPalette.ColorRole.WindowText, QColor("#ef9a9a" if dark else "#c62828"))
-        label.setPalette(palette)
-    else:
-        label.setPalette(QPalette())  # nothing of its own: the parent's colours again
+    label.setPalette(QPalette())  # nothing of its own: the parent's colours (or the style sheet's) again
     label.style().unpolish(label)
     label.style().polish(label)
+    if error:
+        palette = label.palette()
+        if palette.color(QPalette.ColorRole.WindowText) == QApplication.palette(label).color(
+            QPalette.ColorRole.WindowText
+        ):  # no style sheet coloured it: colour it here
+            dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
+            palette.setColor(QPalette.ColorRole.WindowText, QColor("#ef9a9a" if dark else "#c62828"))
+            label.setPalette(palette)
 
 
 #: The auto-deletion field shows "Never" at this value (QDateTimeEdit's special value: its minimum).

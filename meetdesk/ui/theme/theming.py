@@ -5,7 +5,9 @@ was loaded or saved. Colours reach the stylesheet only as ``#rrggbb`` re-written
 (:mod:`meetdesk.core.theme`), never as the text a user or a server supplied.
 
 Buttons take the main-controls colour. Give a push button the dynamic property ``variant`` =
-``"secondary"`` (secondary action) or ``"danger"`` (destructive action) to colour it otherwise.
+``"secondary"`` (secondary action) or ``"danger"`` (destructive action) to colour it otherwise. In a dialog's
+button box only the default button is primary (the others are secondary), and the buttons have no icons.
+A label with ``messageKind`` (or ``role``) = ``"error"`` takes the theme's error colour.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from meetdesk.core.models import MeetRoomTheme
 from meetdesk.core.theme import InvalidColour, ThemeTokens, default_theme, derive_tokens, effective_theme
@@ -28,6 +30,14 @@ logger = logging.getLogger(__name__)
 
 #: The dynamic property that picks a push button's colours (``secondary`` or ``danger``).
 VARIANT = "variant"
+
+
+def set_variant(button: QWidget, variant: str | None) -> None:
+    """Colour ``button`` as a ``"secondary"`` or ``"danger"`` action (None: the default look). The style sheet
+    reads dynamic properties when it polishes a widget, and Qt may have polished this one already."""
+    button.setProperty(VARIANT, variant)
+    button.style().unpolish(button)
+    button.style().polish(button)
 
 
 def palette_for(tokens: ThemeTokens) -> QPalette:
@@ -88,6 +98,28 @@ QPushButton:flat {{ color: {link}; background-color: transparent; border-color: 
 QPushButton:focus {{ border-color: {button_focus}; }}
 QPushButton:disabled {{ color: {disabled_text}; background-color: {disabled_fill}; border-color: {disabled_fill}; }}
 
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
+QDialogButtonBox QPushButton {{ color: {on_secondary}; background-color: {secondary}; border-color: {secondary}; }}
+QDialogButtonBox QPushButton:hover {{ background-color: {secondary_hover}; border-color: {secondary_hover}; }}
+QDialogButtonBox QPushButton:default {{ color: {on_primary}; background-color: {primary}; border-color: {primary}; }}
+QDialogButtonBox QPushButton:default:hover {{ background-color: {primary_hover}; border-color: {primary_hover}; }}
+QDialogButtonBox QPushButton[variant="secondary"] {{
+    color: {on_secondary}; background-color: {secondary}; border-color: {secondary};
+}}
+QDialogButtonBox QPushButton[variant="secondary"]:hover {{
+    background-color: {secondary_hover}; border-color: {secondary_hover};
+}}
+QDialogButtonBox QPushButton[variant="danger"] {{
+    color: {on_danger}; background-color: {danger}; border-color: {danger};
+}}
+QDialogButtonBox QPushButton[variant="danger"]:hover {{
+    background-color: {danger_hover}; border-color: {danger_hover};
+}}
+QDialogButtonBox QPushButton:focus {{ border-color: {button_focus}; }}
+QDialogButtonBox QPushButton:disabled {{
+    color: {disabled_text}; background-color: {disabled_fill}; border-color: {disabled_fill};
+}}
+
 QToolButton {{
     color: {on_background}; background-color: transparent; border: 1px solid transparent;
     border-radius: 0.3em; padding: 0.2em;
@@ -142,6 +174,7 @@ QProgressBar {{
 QProgressBar::chunk {{ background-color: {accent}; border-radius: 0.2em; }}
 
 QLabel[hint="true"] {{ color: {muted_on_background}; }}
+QLabel[messageKind="error"], QLabel[role="error"] {{ color: {error_text}; }}
 
 QCheckBox::indicator, QRadioButton::indicator, QAbstractItemView::indicator {{
     width: {indicator}px; height: {indicator}px; border: 1px solid {input_border}; background-color: {surface};

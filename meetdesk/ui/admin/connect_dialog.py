@@ -29,11 +29,29 @@ class ConnectDialog(QDialog):
 
     submitted = Signal(object, object)
 
-    def __init__(self, parent: QWidget | None, profile: ServerProfile | None = None, reason: str | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        profile: ServerProfile | None = None,
+        reason: str | None = None,
+        *,
+        editing: bool = False,
+        saved_secret: bool = False,
+    ) -> None:
+        """``editing``: change a saved server (``profile``); with ``saved_secret`` its secret may be left empty."""
         super().__init__(parent)
         self.ui = Ui_ConnectDialog()
         self.ui.setupUi(self)
         self.profile = profile
+        self.editing = editing and profile is not None and not profile.is_embedded
+        self.saved_secret = saved_secret and self.editing
+        self._ok_text = self.tr("Save and connect") if self.editing else self.tr("Connect")
+        if self.editing:
+            assert profile is not None
+            self.setWindowTitle(self.tr("Edit server"))
+            reason = reason or self.tr(
+                "Change how MeetDesk reaches “{name}”. It connects with the new details before saving them."
+            ).format(name=profile.name)
         self.ui.reasonLabel.setText(reason or self.tr("Manage the rooms of another MeetDesk server."))
         for label in (self.ui.urlError, self.ui.secretError, self.ui.errorLabel):
             mark_as_error(label)  # the theme's error colour, readable in light and dark
@@ -51,7 +69,9 @@ class ConnectDialog(QDialog):
         self._method_changed(self.ui.passwordRadio.isChecked())
         self.ui.buttonBox.accepted.connect(self.submit)
         self.ui.buttonBox.rejected.connect(self.reject)
-        self.ui.buttonBox.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Connect"))
+        self.ui.buttonBox.button(QDialogButtonBox.StandardButton.Ok).setText(self._ok_text)
+        if self.saved_secret:
+            self.ui.secretEdit.setPlaceholderText(self.tr("Saved: leave empty to keep it"))
 
     def _method_changed(self, password: bool) -> None:
         self.ui.userEdit.setVisible(password)
@@ -80,7 +100,7 @@ class ConnectDialog(QDialog):
             profile = ServerProfile(
                 name=name, url=url, auth=method, username=self.ui.userEdit.text().strip() or "admin"
             )
-        if not secret:
+        if not secret and not self.saved_secret:
             what = self.tr("the API key") if profile.auth == "api_key" else self.tr("the password")
             self._field_error(self.ui.secretError, self.tr("Type {what}.").format(what=what))
             ok = False
@@ -109,7 +129,7 @@ class ConnectDialog(QDialog):
     def set_busy(self, busy: bool) -> None:
         button = self.ui.buttonBox.button(QDialogButtonBox.StandardButton.Ok)
         button.setEnabled(not busy)
-        button.setText(self.tr("Connecting…") if busy else self.tr("Connect"))
+        button.setText(self.tr("Connecting…") if busy else self._ok_text)
         if busy:
             self.ui.errorLabel.hide()
 

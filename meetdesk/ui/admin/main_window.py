@@ -36,6 +36,7 @@ from meetdesk.ui.admin.connection import AdminConnection, SignInNeeded
 from meetdesk.ui.admin.rooms_page import RoomsPage
 from meetdesk.ui.admin.server_link import LinkState, ServerLink
 from meetdesk.ui.admin.servers import EMBEDDED_PROFILE, ServerProfile
+from meetdesk.ui.admin.servers_dialog import SavedServers
 from meetdesk.ui.banner import Banner, BannerAction
 from meetdesk.ui.icons import icon, with_selected_colour
 
@@ -72,6 +73,7 @@ QListWidget#nav::item:selected { background: palette(highlight); color: palette(
 #serverStateDot[state="not_connected"] { color: #d64541; }
 """
 ADD_SERVER = "__add__"
+MANAGE_SERVERS = "__manage__"
 
 
 class MainWindow(QMainWindow):
@@ -190,6 +192,10 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(0)
         self.server_combo.activated.connect(self._server_chosen)
+        self.saved_servers = SavedServers(self.connection, self)
+        self.saved_servers.listChanged.connect(self._fill_servers)
+        self.saved_servers.connected.connect(self._server_edited)
+        self.saved_servers.untrusted.connect(self._ask_to_trust)
         self.rooms_page.problem.connect(self.show_problem)
         self.rooms_page.notice.connect(lambda text: self.statusBar().showMessage(text, NOTICE_MS))
         self.rooms_page.joinRequested.connect(self._join_requested)
@@ -209,6 +215,7 @@ class MainWindow(QMainWindow):
             text = profile.name if profile.is_embedded else f"{profile.name} ({profile.url})"
             self.server_combo.addItem(text, profile.key)
         self.server_combo.addItem(self.tr("Add a server…"), ADD_SERVER)
+        self.server_combo.addItem(self.tr("Edit or remove saved servers…"), MANAGE_SERVERS)
         current = self.connection.profile.key if self.connection.profile else self.connection.servers.last
         self.server_combo.setCurrentIndex(max(0, self.server_combo.findData(current)))
         self.server_combo.blockSignals(False)
@@ -452,6 +459,10 @@ class MainWindow(QMainWindow):
             self._fill_servers()  # back to the current one while the dialog is open
             self._ask_sign_in(None, None)
             return
+        if key == MANAGE_SERVERS:
+            self._fill_servers()
+            self.saved_servers.manage()
+            return
         profile = self.connection.servers.find(key)
         if profile is not None and profile != self.connection.profile:
             await self.open_server(profile)
@@ -561,6 +572,13 @@ class MainWindow(QMainWindow):
 
         box.finished.connect(answered)
         box.open()
+
+    @qasync.asyncSlot(object)
+    async def _server_edited(self, client: MeetDeskClient) -> None:
+        """A saved server took its new details and is the one in use now: show its rooms."""
+        self.banner.hide()
+        self._connected(client)
+        await self.rooms_page.reload()
 
     def _join_requested(self, room: MeetRoom) -> None:
         if room.moderatorUrl:

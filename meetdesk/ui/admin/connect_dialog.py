@@ -53,6 +53,8 @@ class ConnectDialog(QDialog):
                 "Change how MeetDesk reaches “{name}”. It connects with the new details before saving them."
             ).format(name=profile.name)
         self.ui.reasonLabel.setText(reason or self.tr("Manage the rooms of another MeetDesk server."))
+        # room for an address like https://meet.example.com:6080 without scrolling it
+        self.ui.urlEdit.setMinimumWidth(self.ui.urlEdit.fontMetrics().averageCharWidth() * 40)
         for label in (self.ui.urlError, self.ui.secretError, self.ui.errorLabel):
             mark_as_error(label)  # the theme's error colour, readable in light and dark
         if profile is not None:

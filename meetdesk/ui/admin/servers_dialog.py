@@ -29,6 +29,7 @@ from meetdesk.client.credentials import CredentialStore
 from meetdesk.client.errors import UnknownCertificate
 from meetdesk.ui.admin.connection import AdminConnection
 from meetdesk.ui.admin.servers import ServerList, ServerProfile
+from meetdesk.ui.theme.theming import set_variant
 
 if TYPE_CHECKING:
     from meetdesk.ui.admin.connect_dialog import ConnectDialog
@@ -63,7 +64,9 @@ class ServersDialog(QDialog):
         layout = QVBoxLayout(self)
         self.list = QListWidget(self)
         self.list.setAccessibleName(self.tr("Saved servers"))
-        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # long names and addresses: full in the tooltip
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setUniformItemSizes(True)
         self.list.setMinimumWidth(self.fontMetrics().averageCharWidth() * 48)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
@@ -73,6 +76,7 @@ class ServersDialog(QDialog):
         self.remove_button = QPushButton(self.tr("&Remove"), self)
         for button in (self.edit_button, self.remove_button):
             button.setAutoDefault(False)
+            set_variant(button, "secondary")  # Close is the dialog's one primary button
             actions.addWidget(button)
         actions.addStretch(1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
@@ -142,6 +146,7 @@ class ServersDialog(QDialog):
         )
         remove = box.addButton(self.tr("Remove"), QMessageBox.ButtonRole.DestructiveRole)
         remove.setAutoDefault(False)
+        set_variant(remove, "danger")
         box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
         box.finished.connect(lambda _result: self._removal_answered(box, remove, profile))
         self.confirmation = box

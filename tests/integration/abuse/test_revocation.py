@@ -10,7 +10,7 @@ import pytest
 
 from meetdesk.client.signalling import SignallingClient, SignallingError
 from meetdesk.core.signalling import Kick, Leave, ParticipantUpdated, RoleChanged, SetRole
-from tests.integration.abuse.conftest import AbuseServer
+from tests.integration.abuse.conftest import AbuseServer, StartServer, assert_clean_log
 from tests.integration.meeting_helpers import Peer
 
 MEETINGS = "/internal-api/v1/meetings"
@@ -151,3 +151,28 @@ async def test_a_participant_promoted_while_away_resumes_and_gets_the_new_token(
     assert read.status_code == 200 and read.json()["moderatorUrl"]  # only moderators see it
     abuse_server.keep_secret(read.json()["moderatorUrl"])
     await _close(back, bo)
+
+
+async def test_a_revocation_outlives_a_restart_of_the_server(abuse_servers: StartServer) -> None:
+    """The record is in the database: after a restart, with the meeting gone, the kicked moderator's old
+    token still cannot end the next meeting."""
+    server = AbuseServer(abuse_servers("revocation-restart"))
+    room = server.create_room("Restart")
+    ana = await _join(server, room, "moderator", "Ana")
+    bo = await _join(server, room, "moderator", "Bo")
+    await bo.client.send(Kick(identity=ana.identity))
+    await ana.expect("left", reason="participant_kicked")
+    await _close(ana, bo)
+    server.process.stop()
+    first_log = server.process.log()  # the restart writes a new one
+    assert_clean_log(first_log)
+    assert not [secret[:12] for secret in server.secrets if secret in first_log]
+    server.process.start()
+
+    cy = await _join(server, room, "speaker", "Cy")  # a new meeting in the room
+    async with _as(server, ana.token) as as_ana:
+        ended = await as_ana.delete(f"{MEETINGS}/{room['roomId']}")
+    assert ended.status_code == 401, ended.text
+    assert not [m for m in cy.seen if m.type == "left"]
+    await _close(cy)
+    assert not [secret[:12] for secret in server.secrets if secret in server.process.log()]

@@ -12,7 +12,7 @@ query, so a stranger gets 401 and learns nothing of the route's input rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -24,6 +24,7 @@ from meetdesk.core.errors import Forbidden, Unauthorized
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.permissions import Role
 from meetdesk.server.context import ServerContext
+from meetdesk.server.ratelimit import RateLimits, SlidingWindow
 
 
 class CallerKind(StrEnum):
@@ -149,10 +150,6 @@ ADMIN_OR_API_KEY = Requirement("admin or API key", [CallerKind.ADMIN, CallerKind
 #: Admins, API keys and participants (whose room the route still has to check).
 MEMBER = Requirement("member", [CallerKind.ADMIN, CallerKind.API_KEY, CallerKind.PARTICIPANT])
 ADMIN_OR_PARTICIPANT = Requirement("admin or participant", [CallerKind.ADMIN, CallerKind.PARTICIPANT])
-#: A participant token (the route checks its room and role).
-PARTICIPANT = Requirement(
-    "participant", [CallerKind.PARTICIPANT], unauthorized="A moderator's participant token is required"
-)
 
 
 class ModeratorOfRoom(Requirement):
@@ -182,18 +179,18 @@ class Limited:
     """A dependency that counts the request against one of the server's rate limits (``ctx.limits``) for
     the client's address; callers with the API key are not limited."""
 
-    def __init__(self, limit: str) -> None:
-        self.limit = limit
+    def __init__(self, window: Callable[[RateLimits], SlidingWindow]) -> None:
+        self._window = window
 
     async def __call__(self, request: Request) -> None:
         caller = request.scope.get(CALLER_SCOPE_KEY)
         if isinstance(caller, Caller) and caller.kind is CallerKind.API_KEY:
             return
         limits = context(request).limits
-        getattr(limits, self.limit).hit(limits.address(request))
+        self._window(limits).hit(limits.address(request))
 
 
 #: 500 requests a minute per address, for the routes that cost the server the most.
-EXPENSIVE = Depends(Limited("expensive"))
+EXPENSIVE = Depends(Limited(lambda limits: limits.expensive))
 #: 200 participant tokens a minute per address.
-TOKEN_GENERATION = Depends(Limited("tokens"))
+TOKEN_GENERATION = Depends(Limited(lambda limits: limits.tokens))

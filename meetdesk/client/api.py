@@ -271,6 +271,8 @@ class RoomRole(_Result):
 
     role: Role
     permissions: dict[str, dict[str, bool]]
+    #: the room's name (answers about one link's secret only)
+    roomName: str | None = None
 
 
 class _Appearance(_Result):

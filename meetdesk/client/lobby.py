@@ -7,9 +7,11 @@ join view, or raises :class:`LinkProblem` with OpenVidu Meet's error-page reason
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from meetdesk.client.api import MeetDeskClient, RoomLink, parse_room_link
 from meetdesk.client.errors import (
@@ -24,6 +26,8 @@ from meetdesk.client.errors import (
     UnknownCertificate,
 )
 from meetdesk.core.models import MeetRoomTheme
+
+logger = logging.getLogger(__name__)
 
 
 class ErrorReason(StrEnum):
@@ -54,11 +58,22 @@ TITLES: dict[ErrorReason, str] = {
 }
 
 
+#: reasons a second try of the same link may overcome (the room reopened, the server came back)
+RETRYABLE = frozenset({ErrorReason.CLOSED_ROOM, ErrorReason.UNREACHABLE, ErrorReason.INTERNAL_ERROR})
+
+
 class LinkProblem(Exception):
-    def __init__(self, reason: ErrorReason, message: str) -> None:
+    """Why a link cannot be joined: the reason, a sentence for the person holding it, and what is known of
+    the room (``room_name``, when the server said it) and of its ``server`` (host and port)."""
+
+    def __init__(
+        self, reason: ErrorReason, message: str, *, room_name: str | None = None, server: str | None = None
+    ) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.room_name = room_name
+        self.server = server
 
     @property
     def title(self) -> str:
@@ -66,9 +81,9 @@ class LinkProblem(Exception):
 
     @property
     def can_retry(self) -> bool:
-        """Whether trying the same link again may work (a server away or failing), rather than only another
-        link (a refused certificate, an unknown room, a bad secret)."""
-        return self.reason in (ErrorReason.UNREACHABLE, ErrorReason.INTERNAL_ERROR)
+        """Whether trying the same link again may work (the room reopened, a server away or failing), rather than
+        only another link (a refused certificate, an unknown room, a bad secret)."""
+        return self.reason in RETRYABLE
 
 
 @dataclass(frozen=True)
@@ -103,12 +118,15 @@ def parse_link(text: str) -> RoomLink:
     try:
         return parse_room_link(text)
     except ValueError as exc:
-        reason = (
-            ErrorReason.MISSING_ROOM_SECRET
-            if "needs exactly one non-empty secret" in str(exc)
-            else ErrorReason.INVALID_LINK
-        )
-        raise LinkProblem(reason, str(exc)) from None
+        if "needs exactly one non-empty secret" in str(exc):
+            raise LinkProblem(
+                ErrorReason.MISSING_ROOM_SECRET,
+                "The link has no secret, so it cannot open the room. Copy the whole link, with its ?secret= part.",
+            ) from None
+        raise LinkProblem(
+            ErrorReason.INVALID_LINK,
+            "This is not a room link. Copy the whole link again from the invitation: it has /room/ and ?secret= in it.",
+        ) from None
 
 
 async def inspect_link(text: str, *, timeout: float = 10.0) -> RoomInfo:
@@ -117,13 +135,16 @@ async def inspect_link(text: str, *, timeout: float = 10.0) -> RoomInfo:
     link = parse_link(text)
     try:
         async with MeetDeskClient(link.base_url, timeout=timeout, pin=link.pin) as api:
-            # a token without a name: lets this caller read its room (and browse recordings), not join
-            api.credentials.participant_token = await api.participant_token(link.room_id, link.secret)
-            role = await api.room_role(link.room_id, link.secret)
-            room = await api.get_room(link.room_id)
-            theme = await api.get_appearance()
-    except ApiError as exc:
-        raise _problem(exc, link) from None
+            try:
+                # a token without a name: lets this caller read its room (and browse recordings), not join
+                api.credentials.participant_token = await api.participant_token(link.room_id, link.secret)
+                role = await api.room_role(link.room_id, link.secret)
+                room = await api.get_room(link.room_id)
+                theme = await api.get_appearance()
+            except ApiError as exc:
+                raise await _problem(exc, link, api) from None
+    except ApiError as exc:  # closing the client
+        raise await _problem(exc, link, None) from None
     return RoomInfo(
         link=link,
         room_name=room.roomName or room.roomId,
@@ -133,39 +154,74 @@ async def inspect_link(text: str, *, timeout: float = 10.0) -> RoomInfo:
     )
 
 
-def _problem(exc: ApiError, link: RoomLink) -> LinkProblem:
-    room = link.room_id
+async def _room_name(api: MeetDeskClient | None, link: RoomLink) -> str | None:
+    """The room's name, when the link's secret is good enough to ask for it (a closed room, a sign-in wall)."""
+    if api is None:
+        return None
+    try:
+        return (await api.room_role(link.room_id, link.secret)).roomName
+    except ApiError:
+        return None
+
+
+async def _problem(exc: ApiError, link: RoomLink, api: MeetDeskClient | None) -> LinkProblem:
+    server = urlsplit(link.base_url).netloc
     if isinstance(exc, UnknownCertificate):  # a link without its #fp= (cut short?) to a self-made certificate
         return LinkProblem(
             ErrorReason.UNTRUSTED_CERTIFICATE,
             f"No certificate authority vouches for the server at {link.base_url}, and the link carries no "
             "fingerprint to check it against. Ask for the link again and copy all of it (it ends with #fp=…).",
+            server=server,
         )
     if isinstance(exc, CertificateError):
-        return LinkProblem(ErrorReason.UNTRUSTED_CERTIFICATE, exc.message)
+        return LinkProblem(ErrorReason.UNTRUSTED_CERTIFICATE, exc.message, server=server)
     if isinstance(exc, ConnectionFailed):
-        return LinkProblem(ErrorReason.UNREACHABLE, f"{exc.message} Check your network, or ask for a new link.")
+        logger.info("Link check: %s does not answer: %s", server, exc.message)
+        return LinkProblem(
+            ErrorReason.UNREACHABLE,
+            f"The server {server} does not answer. Check that this computer is online, or ask whoever sent the "
+            "link whether the server is running, then try again.",
+            server=server,
+        )
     if isinstance(exc, NotFound):
         return LinkProblem(
             ErrorReason.INVALID_ROOM,
-            f"There is no room '{room}' on {link.base_url}: it may have been deleted. Ask for a new link.",
+            f"The link leads to a room that {server} does not have: it may have been deleted. "
+            "Ask whoever sent it for a new link.",
+            server=server,
         )
     if isinstance(exc, BadRequest | Forbidden):
         return LinkProblem(
             ErrorReason.INVALID_ROOM_SECRET,
-            f"The link's secret does not open room '{room}': the link may be mistyped or out of date.",
+            "The link's secret does not open this room: the link may be mistyped or out of date. "
+            "Ask whoever sent it for a new link.",
+            server=server,
         )
+    name = await _room_name(api, link)
+    room = f"“{name}”" if name else "This room"
     if isinstance(exc, Conflict):
         return LinkProblem(
             ErrorReason.CLOSED_ROOM,
-            f"Room '{room}' is closed: nobody can join it until an administrator reopens it.",
+            f"{room} is closed, or its meeting is locked: nobody new can join now. "
+            "Try again once a moderator unlocks it or an administrator reopens the room.",
+            room_name=name,
+            server=server,
         )
     if isinstance(exc, Unauthorized):
         return LinkProblem(
             ErrorReason.UNAUTHORIZED,
-            f"Room '{room}' only lets signed-in users join. Sign in on {link.base_url} first.",
+            f"{room} only lets signed-in users join. Sign in to {server} first.",
+            room_name=name,
+            server=server,
         )
-    return LinkProblem(ErrorReason.INTERNAL_ERROR, f"The server could not check the link: {exc.message}")
+    logger.warning("Link check: %s answered %s", server, exc.message)
+    return LinkProblem(
+        ErrorReason.INTERNAL_ERROR,
+        f"The server {server} could not check the link. Try again in a moment; if it keeps failing, "
+        "tell the server's administrator.",
+        room_name=name,
+        server=server,
+    )
 
 
 def describe(info: RoomInfo) -> dict[str, Any]:

@@ -81,4 +81,5 @@ async def room_roles(request: Request, roomId: str) -> JSONResponse:
 async def room_role(request: Request, roomId: str, secret: str) -> JSONResponse:
     room = await context(request).rooms.get(sanitize_room_id(roomId) or roomId)
     role = _guarded_role(request, None, room, secret)
-    return JSONResponse({"role": role.value, "permissions": permissions(role, room.config)})
+    # the link's holder may know which room it opens, closed or not (the error page names it)
+    return JSONResponse({"role": role.value, "permissions": permissions(role, room.config), "roomName": room.room_name})

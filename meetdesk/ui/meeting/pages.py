@@ -6,8 +6,8 @@ Each is a centred card: a title, a sentence, the controls. They emit what the us
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from meetdesk.client.lobby import LinkProblem, RoomInfo
+from meetdesk.client.lobby import ErrorReason, LinkProblem, RoomInfo
 from meetdesk.core.signalling import LeftReason
+from meetdesk.ui.theme.theming import VARIANT
 
 NAME_MAX = 50
 
@@ -59,9 +60,82 @@ class Card(QWidget):
         self.body.addWidget(self.title)
         self.body.addWidget(self.text)
 
+    def fitted(self, name: str) -> str:
+        """``name`` for the title: the words wrap; a word too long for a line is shortened with "…" in the
+        middle (the page's tooltip then has it whole)."""
+        metrics = QFontMetrics(self.title.font())
+        width = self.card.minimumWidth() - 2 * 28 - metrics.horizontalAdvance("“”")
+        return " ".join(
+            word
+            if metrics.horizontalAdvance(word) <= width
+            else metrics.elidedText(word, Qt.TextElideMode.ElideMiddle, width)
+            for word in name.split(" ")
+        )
+
+
+#: what the error page says per reason: (title, sentence); {room} is the room's name, {server} its server
+ERROR_TEXTS: dict[str, tuple[str, str]] = {
+    ErrorReason.INVALID_LINK: (
+        QT_TRANSLATE_NOOP("ErrorPage", "This is not a room link"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPage",
+            "Copy the whole link again from the invitation: a room link has /room/ and ?secret= in it.",
+        ),
+    ),
+    ErrorReason.MISSING_ROOM_SECRET: (
+        QT_TRANSLATE_NOOP("ErrorPage", "The link is incomplete"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPage", "The link has no secret, so it cannot open the room. Copy the whole link, with its end."
+        ),
+    ),
+    ErrorReason.INVALID_ROOM: (
+        QT_TRANSLATE_NOOP("ErrorPage", "This room does not exist"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPage",
+            "{server} has no such room: it may have been deleted. Ask whoever sent the link for a new one.",
+        ),
+    ),
+    ErrorReason.INVALID_ROOM_SECRET: (
+        QT_TRANSLATE_NOOP("ErrorPage", "The link's secret is not valid"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPage",
+            "The link may be mistyped or out of date. Ask whoever sent it for a new link.",
+        ),
+    ),
+    ErrorReason.CLOSED_ROOM: (
+        QT_TRANSLATE_NOOP("ErrorPage", "{room} is closed"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPage",
+            "The room is closed, or its meeting is locked: nobody new can join now. Try again once a moderator "
+            "unlocks it or an administrator reopens the room.",
+        ),
+    ),
+    ErrorReason.UNAUTHORIZED: (
+        QT_TRANSLATE_NOOP("ErrorPage", "Sign-in required"),
+        QT_TRANSLATE_NOOP("ErrorPage", "{room} only lets signed-in users join. Sign in to {server} first."),
+    ),
+    ErrorReason.UNREACHABLE: (
+        QT_TRANSLATE_NOOP("ErrorPage", "The server does not answer"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPage",
+            "{server} does not answer. Check that this computer is online, or ask whoever sent the link whether "
+            "the server is running, then try again.",
+        ),
+    ),
+    ErrorReason.INTERNAL_ERROR: (
+        QT_TRANSLATE_NOOP("ErrorPage", "Something went wrong on the server"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPage",
+            "{server} could not check the link. Try again in a moment; if it keeps failing, tell the server's "
+            "administrator.",
+        ),
+    ),
+}
+
 
 class ErrorPage(Card):
-    """A link that cannot be joined, and why; the user may try another link."""
+    """A link that cannot be joined, and why, in words a person can act on. "Try again" only where a second try
+    can help (a closed room, a server that does not answer); another link can always be pasted."""
 
     retryRequested = Signal()
     otherLinkRequested = Signal(str)
@@ -88,8 +162,25 @@ class ErrorPage(Card):
 
     def show_problem(self, problem: LinkProblem) -> None:
         self.reason = problem.reason.value
-        self.title.setText(self.tr(problem.title))
-        self.text.setText(problem.message)
+        texts = ERROR_TEXTS.get(problem.reason)
+        if texts is None:  # a reason this page has no words of its own for: the lobby's sentence
+            self.title.setText(problem.title)
+            self.text.setText(problem.message)
+        else:
+            full = problem.room_name or ""
+            room = self.tr("“{name}”").format(name=self.fitted(full)) if full else self.tr("This room")
+            server = problem.server or self.tr("The server")
+            self.title.setText(self.tr(texts[0]).format(room=room))
+            self.text.setText(self.tr(texts[1]).format(room=room, server=server))
+            whole = self.tr(texts[0]).format(room=self.tr("“{name}”").format(name=full))
+            self.title.setToolTip(whole if full and whole != self.title.text() else "")
+        self.retry.setVisible(problem.can_retry)
+        # one primary button: "Try again" where it can help, else opening the pasted link
+        for button, primary in ((self.retry, problem.can_retry), (self.open_button, not problem.can_retry)):
+            button.setDefault(primary)
+            button.setProperty(VARIANT, None if primary else "secondary")
+            button.style().unpolish(button)
+            button.style().polish(button)
 
     def _open(self) -> None:
         if self.link.text().strip():
@@ -138,7 +229,8 @@ class JoinPage(Card):
         self.body.addLayout(buttons)
 
     def show_room(self, info: RoomInfo, remembered_name: str) -> None:
-        self.title.setText(info.room_name)
+        self.title.setText(self.fitted(info.room_name))
+        self.title.setToolTip(info.room_name)
         self.text.setText(self.tr("You are about to join this meeting."))
         self.role.setText(
             self.tr("You join as a moderator.") if info.is_moderator else self.tr("You join as a speaker.")

@@ -84,6 +84,8 @@ class ParticipantWindow(QMainWindow):
             self.pages.addWidget(page)
         self.setCentralWidget(self.pages)
         self.resize(1180, 760)
+        if not admin:
+            self._apply_product_theme()
 
         self.error_page.retryRequested.connect(lambda: self.open_link(self.link))
         self.error_page.otherLinkRequested.connect(self.open_link)
@@ -115,6 +117,8 @@ class ParticipantWindow(QMainWindow):
         try:
             info = await inspect_link(self.link)
         except LinkProblem as problem:
+            if not self.admin:
+                self._apply_product_theme()  # not the theme of a room an earlier link opened
             self.error_page.show_problem(problem)
             self._show("error", self.error_page)
             return
@@ -123,6 +127,17 @@ class ParticipantWindow(QMainWindow):
         self._apply_theme(info)
         self.join_page.show_room(info, self.settings.value("participant/name", "", str))
         self._show("join", self.join_page)
+
+    def _apply_product_theme(self) -> None:
+        """MeetDesk's own theme (light or dark as the system prefers), for the pages before a room's theme is
+        known. Opened from the rooms manager, the window keeps the manager's theme instead."""
+        from meetdesk.core.theme import default_theme
+        from meetdesk.ui.theme.theming import apply_theme
+
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            dark = app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+            apply_theme(app, default_theme("dark" if dark else "light"))
 
     def _apply_theme(self, info: RoomInfo) -> None:
         from meetdesk.ui.theme.theming import apply_theme

@@ -174,11 +174,12 @@ async def test_a_meeting_with_two_headless_participants(
             lambda: {f"{bo_id}/microphone", f"{cy_id}/microphone"} <= set(audio.mixer.keys()), what="both voices mixed"
         )
 
-        # a reaction shows as a toast; Bo's screen share is pinned big for everyone
+        # a reaction shows as a bubble with its bundled picture; Bo's screen share is pinned big for everyone
         await bo.react("👍")
-        await wait_until(
-            lambda: "Bo · thumbs up" in page.toasts.text() and page.toasts.isVisible(), what="the reaction"
-        )
+        await wait_until(lambda: bool(page.reactions.bubbles), what="the reaction")  # a widget, no signal
+        [bubble] = page.reactions.bubbles
+        assert bubble.isVisible() and bubble.text.text() == "Bo · thumbs up"
+        assert bubble.picture.pixmap() is not None and not bubble.picture.pixmap().isNull()
         await bo.share_screen(SyntheticCamera(12))
         await wait_until(lambda: f"{bo_id}/screen" in page.tiles.tiles, what="Bo's screen tile")
         await wait_until(lambda: page.tiles.tiles[f"{bo_id}/screen"].frames_shown >= 3, what="Bo's screen")

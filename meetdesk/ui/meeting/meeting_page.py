@@ -54,10 +54,11 @@ from meetdesk.ui.meeting.chat_panel import ChatPanel
 from meetdesk.ui.meeting.model import Connection, MeetingModel
 from meetdesk.ui.meeting.overlays import SharingBanner, StageOverlays
 from meetdesk.ui.meeting.participants_panel import ParticipantsPanel
+from meetdesk.ui.meeting.reactions import ReactionsOverlay
 from meetdesk.ui.meeting.screen import ScreenTrack, screens
 from meetdesk.ui.meeting.shortcuts import SHORTCUTS, ShortcutsDialog, install_shortcuts
 from meetdesk.ui.meeting.tiles import SELF, Tile, TileArea
-from meetdesk.ui.meeting.toolbar import REACTIONS, MeetingHeader, MeetingToolbar
+from meetdesk.ui.meeting.toolbar import MeetingHeader, MeetingToolbar
 from meetdesk.ui.theme.theming import VARIANT
 
 __all__ = ["SELF", "SHORTCUTS", "MeetingPage", "tile_texts"]
@@ -163,6 +164,7 @@ class MeetingPage(QWidget):
         # over the stage: the reconnecting overlay and the toasts (reactions, notices)
         self.overlays = StageOverlays(self.model, self.stage)
         self.overlay, self.toasts = self.overlays.overlay, self.overlays.toasts
+        self.reactions = ReactionsOverlay(self.stage)
 
         self.toolbar = MeetingToolbar(self.model)
         bar = self.toolbar
@@ -342,8 +344,7 @@ class MeetingPage(QWidget):
         elif isinstance(event, ChatReceived):
             self.chat.add_message(event.message, model.is_you(event.message.identity))
         elif isinstance(event, ReactionReceived):
-            label = REACTIONS.get(event.emoji)
-            self.toast(f"{event.emoji}  {event.name}" + (f" · {self.tr(label).lower()}" if label else ""))
+            self.reactions.show_reaction(event.emoji, event.name)
         elif isinstance(event, RoleChanged):
             model.set_role(event.role)
             self.toast(self.tr("You are now a {role}").format(role=self._role_name(event.role)))
@@ -586,6 +587,7 @@ class MeetingPage(QWidget):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
         self.overlays.hide_all()
+        self.reactions.clear()
         self.model.set_sharing(False)
 
     def reset(self) -> None:

@@ -11,23 +11,15 @@ tooltip. Icons are drawn in the theme's text colour, and redrawn when the theme 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QActionGroup, QPalette, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QToolButton, QWidget
 
 from meetdesk.ui.icons import tinted_icon
 from meetdesk.ui.meeting.model import Layout, MeetingModel
+from meetdesk.ui.meeting.reactions import REACTIONS, reaction_icon
+from meetdesk.ui.meeting.reactions import label as reaction_label
 from meetdesk.ui.messages import as_sentence
-
-#: reactions offered, with words: the emoji alone is a box where the system has no colour-emoji font
-REACTIONS = {
-    "👍": QT_TRANSLATE_NOOP("MeetingToolbar", "Thumbs up"),
-    "👏": QT_TRANSLATE_NOOP("MeetingToolbar", "Applause"),
-    "😂": QT_TRANSLATE_NOOP("MeetingToolbar", "Laughing"),
-    "🎉": QT_TRANSLATE_NOOP("MeetingToolbar", "Celebrate"),
-    "❤️": QT_TRANSLATE_NOOP("MeetingToolbar", "Love"),
-    "😮": QT_TRANSLATE_NOOP("MeetingToolbar", "Surprised"),
-}
 
 #: the icon of each button: (when off or unchecked, when on or checked)
 ICONS = {
@@ -207,8 +199,12 @@ class MeetingToolbar(QWidget):
         self.hand_button.toggled.connect(self.handRequested.emit)
         self.react_button = self._tool(self.tr("React"), name="react")
         react_menu = QMenu(self.react_button)
-        for emoji, label in REACTIONS.items():
-            react_menu.addAction(f"{emoji}  {self.tr(label)}", lambda e=emoji: self.reactionRequested.emit(e))
+        for reaction in REACTIONS:  # bundled pictures: the same on every machine, colour-emoji font or not
+            react_menu.addAction(
+                reaction_icon(reaction),
+                reaction_label(reaction),
+                lambda e=reaction.emoji: self.reactionRequested.emit(e),
+            )
         self.react_button.setMenu(react_menu)
         self.react_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.layout_button = self._tool(self.tr("Layout"), name="layout")

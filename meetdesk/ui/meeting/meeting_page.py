@@ -517,6 +517,8 @@ class MeetingPage(QWidget):
         box.setInformativeText(self.tr("Everyone in the meeting leaves it at once, you included."))
         end = box.addButton(self.tr("End for all"), QMessageBox.ButtonRole.AcceptRole)
         end.setProperty(VARIANT, "danger")
+        end.style().unpolish(end)  # the variant is read when the button is polished
+        end.style().polish(end)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)
         box.setEscapeButton(cancel)

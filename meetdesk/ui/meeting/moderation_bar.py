@@ -9,6 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QWidget
 
+from meetdesk.ui.theme.theming import VARIANT
+
 
 class ModerationBar(QWidget):
     """ "Mute everyone" and "Lock meeting" / "Unlock meeting".
@@ -35,6 +37,7 @@ class ModerationBar(QWidget):
         self.lock.setObjectName("lockButton")
         self.lock.clicked.connect(lambda: self.lockRequested.emit(not self._locked))
         for button in (self.mute_all, self.lock):
+            button.setProperty(VARIANT, "secondary")  # the window's primary button is Leave
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             layout.addWidget(button)
         self.set_locked(False)

@@ -101,7 +101,7 @@ class ReactionBubble(QFrame):
             self.picture.setTextFormat(Qt.TextFormat.PlainText)  # another client's: shown as it came, never markup
             self.picture.setText(emoji)
             said = self.tr("{name} reacted").format(name=name)
-        self.text = QLabel(said, self)
+        self.text = QLabel(self.fontMetrics().elidedText(said, Qt.TextElideMode.ElideMiddle, 10 * size), self)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         self.setToolTip(said)
         self.setAccessibleName(said)

@@ -303,7 +303,8 @@ class Muted(_Msg):
 
 
 class MeetingLocked(_Msg):
-    """To everyone: a moderator locked or unlocked the meeting."""
+    """To everyone: a moderator locked or unlocked the meeting (``by`` empty: an administrator reopened the
+    room, which unlocks it)."""
 
     type: Literal["meeting_locked"] = "meeting_locked"
     locked: bool

@@ -256,6 +256,10 @@ class RoomService:
             await self._save(room)
             return 200, f"Room '{room_id}' has been opened", room
 
+    def is_meeting_locked(self, room_id: str) -> bool:
+        """Whether a moderator locked the room's meeting (and nobody unlocked it since)."""
+        return room_id in self._locked
+
     async def set_meeting_locked(self, room_id: str, locked: bool) -> bool:
         """Lock the room's meeting (the room is ``closed`` while it runs: nobody new joins) or unlock it.
         Returns whether the status changed. A lock ends with the meeting (see :meth:`_finish_meeting`)."""

@@ -206,6 +206,8 @@ async def test_an_admin_reopening_the_room_unlocks_its_meeting(live_server: Live
     async with MeetDeskClient(live_server.url, api_key=API_KEY) as admin:
         assert (await admin.set_room_status(room["roomId"], "open")).status == 200
     assert await room_status(live_server, room["roomId"]) == "active_meeting"
+    told = await ana.expect("meeting_locked")  # those inside learn it
+    assert (told.locked, told.by) == (False, "")  # type: ignore[union-attr]
     late = await join(live_server, room, "speaker", "Late")
     assert late.client.joined is not None
 

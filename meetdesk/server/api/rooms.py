@@ -22,6 +22,7 @@ from meetdesk.core.models import (
     WithMeeting,
     WithRecordings,
 )
+from meetdesk.server.meeting import moderation
 from meetdesk.server.rooms import ROOM_FIELDS, DeletionOutcome
 from meetdesk.server.security import ADMIN_OR_API_KEY, EXPENSIVE, MEMBER, Caller, context
 
@@ -231,5 +232,8 @@ async def update_room_config(request: Request, _caller: Manager, roomId: str, bo
 async def update_room_status(request: Request, _caller: Manager, roomId: str, body: RoomStatusUpdate) -> JSONResponse:
     room_id = _room_id(roomId)
     ctx = context(request)
+    locked = ctx.rooms.is_meeting_locked(room_id)
     status, message, room = await ctx.rooms.set_status(room_id, RoomStatus(body.status))
+    if locked and not ctx.rooms.is_meeting_locked(room_id):
+        moderation.unlocked_by_administrator(ctx.meetings, room_id)  # reopening the room unlocked its meeting
     return JSONResponse({"message": message, "room": ctx.rooms.to_api(room)}, status_code=status)

@@ -65,3 +65,11 @@ async def lock(engine: MeetingEngine, rooms: RoomService, room_id: str, locked: 
         meeting.broadcast(MeetingLocked(locked=locked, by=by.identity, byName=by.name))
         logger.info("Room(%s) meeting %s by %s", room_id, "locked" if locked else "unlocked", by.identity)
     return changed
+
+
+def unlocked_by_administrator(engine: MeetingEngine, room_id: str) -> None:
+    """An administrator reopened the room of a locked meeting: tell everyone in it (``by`` is empty: not one of
+    them)."""
+    meeting = engine.live(room_id)
+    if meeting is not None:
+        meeting.broadcast(MeetingLocked(locked=False, by="", byName=""))

@@ -356,7 +356,8 @@ class MeetingPage(QWidget):
             if event.locked:
                 self.toast(self.tr("{name} locked the meeting. Nobody new can join.").format(name=event.byName))
             else:
-                self.toast(self.tr("{name} unlocked the meeting. New participants can join.").format(name=event.byName))
+                name = event.byName or self.tr("An administrator")
+                self.toast(self.tr("{name} unlocked the meeting. New participants can join.").format(name=name))
         elif isinstance(event, ErrorMessage):
             self._show_error(event)
 

@@ -178,3 +178,23 @@ def test_the_selected_pages_icon_shows_on_the_highlight(qtbot: QtBot, tmp_path: 
         assert all(core.contrast_ratio(core.parse_hex(c), highlight) >= core.AA_NON_TEXT for c in drawn), drawn
         # its own colours where the row is not selected
         assert item.icon().pixmap(24, QIcon.Mode.Normal).toImage() != image
+
+
+def test_the_date_field_has_the_fields_look(qtbot: QtBot, tokens: core.ThemeTokens) -> None:
+    """The auto-deletion date's drop-down button is drawn like a combo box's (it was a bare native box)."""
+    form = shown(qtbot, RoomFormDialog(MeetDeskClient(OFFLINE)))
+    form.ui.advancedToggle.setChecked(True)
+    date, combo = form.ui.autoDeletionEdit, form.ui.withMeetingCombo
+    assert not date.isEnabled() and not combo.isEnabled() and date.text() == "Never"
+
+    def button_colours(widget: QWidget) -> set[str]:
+        """The colours in the drop-down button's area (the right 1.4 em, inside the frame)."""
+        image = widget.grab().toImage()
+        width = round(widget.fontMetrics().height() * 1.4)
+        return {
+            image.pixelColor(x, y).name()
+            for x in range(image.width() - width, image.width() - 2)
+            for y in range(2, image.height() - 2)
+        }
+
+    assert button_colours(date) == button_colours(combo)

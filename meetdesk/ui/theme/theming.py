@@ -139,9 +139,9 @@ QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QAbstractSpinBox:focus, 
 QLineEdit:disabled, QPlainTextEdit:disabled, QTextEdit:disabled, QAbstractSpinBox:disabled, QComboBox:disabled {{
     color: {disabled_text}; background-color: {disabled_fill}; border-color: {disabled_fill};
 }}
-QComboBox::drop-down {{ border: none; width: 1.4em; }}
-QComboBox::down-arrow {{ image: url({down_arrow}); width: 0.8em; height: 0.8em; }}
-QComboBox::down-arrow:disabled {{ image: url({down_arrow_disabled}); }}
+QComboBox::drop-down, QDateTimeEdit::drop-down {{ border: none; width: 1.4em; }}
+QComboBox::down-arrow, QDateTimeEdit::down-arrow {{ image: url({down_arrow}); width: 0.8em; height: 0.8em; }}
+QComboBox::down-arrow:disabled, QDateTimeEdit::down-arrow:disabled {{ image: url({down_arrow_disabled}); }}
 QComboBox QAbstractItemView {{
     color: {on_surface}; background-color: {surface}; border: 1px solid {input_border};
     selection-color: {on_accent}; selection-background-color: {accent};

@@ -407,3 +407,36 @@ async def test_no_text_is_cut_off(qtbot: QtBot, client: MeetDeskClient) -> None:
     edit = dialog_for(qtbot, client, room)
     assert clipped_texts(edit) == []
     shoot(edit, "form-edit")
+
+
+async def test_an_edit_saved_halfway_says_so_and_sends_only_the_rest(
+    qtbot: QtBot, client: MeetDeskClient, server_process: ServerProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The name goes by PATCH, the config by PUT: when the server goes away between the two, the list
+    learns the new name at once, and trying again sends only the config."""
+    created = await client.create_room({"roomName": "Halfway"})
+    dialog = dialog_for(qtbot, client, await client.get_room(created.roomId))
+    patches: list[object] = []
+    update_room = client.update_room
+
+    async def then_the_server_stops(room_id: str, changes: Any) -> MeetRoom:
+        patches.append(changes)
+        room = await update_room(room_id, changes)
+        server_process.stop()  # gone before the config is sent
+        return room
+
+    monkeypatch.setattr(client, "update_room", then_the_server_stops)
+    dialog.ui.nameEdit.setText("Halfway there")
+    dialog.ui.chatCheck.setChecked(False)
+    saved = emitted(dialog.saved)
+    assert not await dialog.submit()
+    (renamed,) = saved.result()
+    assert renamed.roomName == "Halfway there"  # the rooms page shows what the server has
+    assert dialog.isVisible() and dialog.ui.formError.text().startswith("Cannot reach the server")
+    assert not dialog.ui.chatCheck.isChecked()  # the change still there to try again
+
+    server_process.start()
+    assert await dialog.submit()
+    assert patches == [{"roomName": "Halfway there"}]  # the name was not sent twice
+    room = await client.get_room(created.roomId)
+    assert room.roomName == "Halfway there" and room.config is not None and not room.config.chat.enabled

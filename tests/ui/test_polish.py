@@ -198,3 +198,16 @@ def test_the_date_field_has_the_fields_look(qtbot: QtBot, tokens: core.ThemeToke
         }
 
     assert button_colours(date) == button_colours(combo)
+
+
+def test_disabled_text_is_told_apart_from_enabled_text(qtbot: QtBot, tokens: core.ThemeTokens) -> None:
+    """In the dark theme too: the disabled date field and its enabled neighbour do not read alike."""
+    form = shown(qtbot, RoomFormDialog(MeetDeskClient(OFFLINE)))
+    form.ui.advancedToggle.setChecked(True)
+    enabled, disabled = form.ui.autoDeleteCheck, form.ui.autoDeletionDateLabel
+    disabled.setEnabled(False)
+    on = core.parse_hex(enabled.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText).name())
+    off = core.parse_hex(disabled.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name())
+    background = core.parse_hex(tokens.background)
+    assert core.contrast_ratio(on, off) >= 3.0  # told apart
+    assert core.contrast_ratio(off, background) >= 3.0  # and still there to read

@@ -65,6 +65,8 @@ class Tile(VideoView):
         self.reconnecting = False
         self.quality: Quality | None = None  # None: not known (your own tile, a screen)
         self._chips: dict[str, tuple[tuple[object, ...], QPixmap]] = {}
+        self._elided: tuple[tuple[str, int, int], str] | None = None
+        self._hand_text: tuple[tuple[int, int, bool], str] | None = None
         self.setAccessibleName(self.label)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
@@ -122,6 +124,10 @@ class Tile(VideoView):
         return out
 
     @property
+    def shows_quality(self) -> bool:
+        return self.quality is not None and not self.is_screen
+
+    @property
     def quality_text(self) -> str:
         """The connection's quality in words ("" when the tile shows none)."""
         if self.is_screen or self.quality is None:
@@ -145,7 +151,7 @@ class Tile(VideoView):
         painter.drawPixmap(MARGIN, self.height() - round(label.height() / label.devicePixelRatio()) - MARGIN, label)
         if self.hand_raised:
             painter.drawPixmap(MARGIN, MARGIN, self._hand_pixmap())
-        if self.quality_text:
+        if self.shows_quality:
             self._paint_quality(painter)
         if self.speaking:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -159,7 +165,20 @@ class Tile(VideoView):
         return QRect(self.width() - MARGIN - size - 8, MARGIN, size + 8, size + 6)
 
     def _paint_quality(self, painter: QPainter) -> None:
-        box = self.quality_rect()
+        painter.drawPixmap(self.quality_rect().topLeft(), self._quality_pixmap())
+
+    def _quality_pixmap(self) -> QPixmap:
+        """The connection's bars, drawn once per change (a tile repaints 30 times a second)."""
+        box = QRect(QPoint(0, 0), self.quality_rect().size())
+        ratio = self.devicePixelRatioF()
+        key = (self.quality, box.width(), box.height(), ratio)
+        cached = self._chips.get("quality")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        pixmap = QPixmap(round(box.width() * ratio), round(box.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 150))
@@ -177,11 +196,20 @@ class Tile(VideoView):
             painter.setPen(QPen(colour, 2))
             painter.drawLine(inner.topLeft(), inner.bottomRight())
             painter.drawLine(inner.bottomLeft(), inner.topRight())
+        painter.end()
+        self._chips["quality"] = (key, pixmap)
+        return pixmap
 
     def hand_text(self) -> str:
         """The raised-hand chip's words: the longest that fits the tile (a filmstrip tile is narrow)."""
+        key = (self.width(), self.height(), self.shows_quality)
+        if self._hand_text is None or self._hand_text[0] != key:
+            self._hand_text = (key, self._fit_hand_text())
+        return self._hand_text[1]
+
+    def _fit_hand_text(self) -> str:
         metrics = QFontMetrics(self._font())
-        room = self.width() - 2 * MARGIN - 16 - (self.quality_rect().width() + MARGIN if self.quality_text else 0)
+        room = self.width() - 2 * MARGIN - 16 - (self.quality_rect().width() + MARGIN if self.shows_quality else 0)
         for text in (self.tr("Hand raised"), self.tr("Hand")):
             if metrics.horizontalAdvance(text) <= room:
                 return text
@@ -210,9 +238,12 @@ class Tile(VideoView):
             parts.append("· " + self.tr("reconnecting…"))
         if self.pinned:
             parts.append("· " + self.tr("pinned"))
-        # the name gives way, "(you)" and the state stay
-        text = elide_name(" ".join(parts), self.name, self._font(), max(10, self.width() - 40))
-        return self._chip(text, QColor(0, 0, 0, 150), QColor("white"), "label")
+        full, width = " ".join(parts), max(10, self.width() - 40)
+        key = (full, width, self.height())
+        if self._elided is None or self._elided[0] != key:  # fitting the text costs more than painting it
+            # the name gives way, "(you)" and the state stay
+            self._elided = (key, elide_name(full, self.name, self._font(), width))
+        return self._chip(self._elided[1], QColor(0, 0, 0, 150), QColor("white"), "label")
 
     def _chip(self, text: str, fill: QColor, ink: QColor, slot: str) -> QPixmap:
         """``text`` on a rounded ``fill``, cached per slot until the text, the size or the colours change."""

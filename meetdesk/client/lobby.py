@@ -22,6 +22,7 @@ from meetdesk.client.errors import (
     ConnectionFailed,
     Forbidden,
     NotFound,
+    TooManyRequests,
     Unauthorized,
     UnknownCertificate,
 )
@@ -39,6 +40,7 @@ class ErrorReason(StrEnum):
     INVALID_ROOM_SECRET = "invalid-room-secret"  # noqa: S105 - a reason's name, not a secret
     CLOSED_ROOM = "closed-room"
     UNAUTHORIZED = "unauthorized"
+    TOO_MANY_ATTEMPTS = "too-many-attempts"
     UNREACHABLE = "unreachable"
     UNTRUSTED_CERTIFICATE = "untrusted-certificate"
     INTERNAL_ERROR = "internal-error"
@@ -52,6 +54,7 @@ TITLES: dict[ErrorReason, str] = {
     ErrorReason.INVALID_ROOM_SECRET: "The link's secret is not valid",
     ErrorReason.CLOSED_ROOM: "This room is closed",
     ErrorReason.UNAUTHORIZED: "Sign-in required",
+    ErrorReason.TOO_MANY_ATTEMPTS: "Too many attempts",
     ErrorReason.UNREACHABLE: "The server cannot be reached",
     ErrorReason.UNTRUSTED_CERTIFICATE: "The server could not prove who it is",
     ErrorReason.INTERNAL_ERROR: "Something went wrong on the server",
@@ -59,7 +62,9 @@ TITLES: dict[ErrorReason, str] = {
 
 
 #: reasons a second try of the same link may overcome (the room reopened, the server came back)
-RETRYABLE = frozenset({ErrorReason.CLOSED_ROOM, ErrorReason.UNREACHABLE, ErrorReason.INTERNAL_ERROR})
+RETRYABLE = frozenset(
+    {ErrorReason.CLOSED_ROOM, ErrorReason.UNREACHABLE, ErrorReason.INTERNAL_ERROR, ErrorReason.TOO_MANY_ATTEMPTS}
+)
 
 
 class LinkProblem(Exception):
@@ -81,8 +86,8 @@ class LinkProblem(Exception):
 
     @property
     def can_retry(self) -> bool:
-        """Whether trying the same link again may work (the room reopened, a server away or failing), rather than
-        only another link (a refused certificate, an unknown room, a bad secret)."""
+        """Whether trying the same link again may work (the room reopened, a server away or failing, a rate
+        limit's wait over), rather than only another link (a refused certificate, an unknown room, a bad secret)."""
         return self.reason in RETRYABLE
 
 
@@ -195,6 +200,14 @@ async def _problem(exc: ApiError, link: RoomLink, api: MeetDeskClient | None) ->
             ErrorReason.INVALID_ROOM_SECRET,
             "The link's secret does not open this room: the link may be mistyped or out of date. "
             "Ask whoever sent it for a new link.",
+            server=server,
+        )
+    if isinstance(exc, TooManyRequests):  # before asking the room's name: that would be one more attempt
+        wait = f"in {exc.retry_after} s" if exc.retry_after else "later"
+        return LinkProblem(
+            ErrorReason.TOO_MANY_ATTEMPTS,
+            f"The server {server} refuses more attempts from this computer for now (too many wrong secrets or "
+            f"tokens). Try again {wait}.",
             server=server,
         )
     name = await _room_name(api, link)

@@ -8,9 +8,12 @@ case speaks for clients at addresses of its own through ``X-Forwarded-For`` (doc
 from __future__ import annotations
 
 import asyncio
+import re
 
 import httpx
+import pytest
 
+from meetdesk.client.lobby import ErrorReason, LinkProblem, inspect_link
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, API_KEY
 from tests.integration.abuse.conftest import AbuseServer
 
@@ -109,3 +112,19 @@ def test_expensive_routes_are_limited_to_500_a_minute_and_the_api_key_is_exempt(
         assert http.get("/internal-api/v1/users/profile").status_code == 200
     with abuse_server.http(**_from("203.0.113.9"), **abuse_server.key) as http:
         assert http.get("/api/v1/rooms", params={"maxItems": 1}).status_code == 200
+
+
+async def test_a_link_check_over_the_limit_says_to_wait(abuse_server: AbuseServer) -> None:
+    """The participant window's link check: past the limit on wrong secrets, a sentence saying to try again
+    later (and when), not "something went wrong on the server"."""
+    room = abuse_server.create_room("Link check")
+    link = f"{abuse_server.url}/room/{room['roomId']}?secret=wrong-secret"
+    for _ in range(10):
+        with pytest.raises(LinkProblem) as wrong:
+            await inspect_link(link)
+        assert wrong.value.reason is ErrorReason.INVALID_ROOM_SECRET
+    with pytest.raises(LinkProblem) as limited:
+        await inspect_link(link)
+    assert limited.value.reason is ErrorReason.TOO_MANY_ATTEMPTS and limited.value.can_retry
+    assert limited.value.title == "Too many attempts"
+    assert re.search(r"Try again in \d+ s\.$", limited.value.message), limited.value.message

@@ -304,3 +304,33 @@ async def test_the_banner_and_the_header_dot_have_their_own_colours_in_the_dark_
         assert background(window.banner).lightness() > 200  # and back
     finally:
         apply_theme(qapp, None)
+
+
+async def test_a_server_shared_on_the_network_comes_back_shared_with_the_same_certificate(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    from meetdesk.client.lobby import inspect_link
+    from meetdesk.client.sharing import NetworkSharing
+    from meetdesk.core.addresses import local_addresses
+
+    address = next((a.address for a in local_addresses() if a.version == 4), None)
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to share a server on")
+    embedded = window.connection.embedded
+    embedded.use_sharing(NetworkSharing(enabled=True, listen=address, address=address))
+    assert await window.open_server(EMBEDDED_PROFILE)
+    url, pin = window.connection.url, embedded.pin
+    assert url == f"https://{address}:{embedded.port}" and pin is not None
+    assert window.connection.client is not None
+    room = await window.connection.client.create_room({"roomName": "Shared"})
+    assert room.moderatorUrl is not None and room.moderatorUrl.endswith(f"#fp={pin}")
+
+    os.kill(server_pid(window), signal.SIGKILL)
+    assert await link_becomes(window.link, LinkState.RESTARTING, timeout=5) == [LinkState.RESTARTING]
+    await link_becomes(window.link, LinkState.CONNECTED)
+    # the same address, port, TLS and certificate: the pinned links handed out keep working
+    assert window.connection.url == url and embedded.pin == pin
+    info = await inspect_link(room.moderatorUrl)
+    assert info.room_name == "Shared" and info.link.pin == pin
+    await window.rooms_page.reload()
+    assert window.rooms_page.model.rowCount() == 1

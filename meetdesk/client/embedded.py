@@ -45,11 +45,14 @@ READY_PATH = "/internal-api/v1/config/security"  # answers without credentials o
 
 class EmbeddedServerError(Exception):
     """The embedded server could not be started; the message says why, for the user. ``exit_code``: how its
-    process ended when it did (negative: the signal that ended it), None when it did not answer in time."""
+    process ended when it did (negative: the signal that ended it), None when it did not answer in time or
+    was not started."""
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
+    def __init__(self, message: str, exit_code: int | None = None, *, lasting: bool = False) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        #: trying again will not help until the user changes something (the message says what)
+        self.lasting = lasting
 
 
 class PortTaken(EmbeddedServerError):
@@ -311,7 +314,8 @@ class EmbeddedServer:
             raise EmbeddedServerError(
                 f"The server on this computer cannot listen on {self.sharing.listen}, which "
                 "“Share on the network” names: it is not this computer's address any more. Choose another "
-                "network there, or turn sharing off."
+                "network there, or turn sharing off.",
+                lasting=True,
             )
         host = self.sharing.bind_host
         if port is None and state is not None:

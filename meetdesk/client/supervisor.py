@@ -48,6 +48,8 @@ class SupervisorStatus:
     suggestion: int | None = None
     #: PORT_TAKEN, FAILED: a sentence for the user
     message: str = ""
+    #: FAILED: the server refused to start with its settings (the message says what to change); no use retrying
+    lasting: bool = False
     log_file: Path | None = None
 
 
@@ -116,7 +118,7 @@ class Supervisor:
             self._port_taken(exc)
             raise
         except EmbeddedServerError as exc:
-            self._failed(str(exc), exc.exit_code, restarts=0)
+            self._failed(str(exc), exc.exit_code, restarts=0, lasting=exc.lasting)
             raise
         self._attempts = 0
         self._running()
@@ -158,7 +160,7 @@ class Supervisor:
             )
         )
 
-    def _failed(self, message: str, exit_code: int | None, *, restarts: int) -> None:
+    def _failed(self, message: str, exit_code: int | None, *, restarts: int, lasting: bool = False) -> None:
         self._set(
             SupervisorStatus(
                 SupervisorState.FAILED,
@@ -166,6 +168,7 @@ class Supervisor:
                 attempt=restarts,
                 exit_code=exit_code,
                 message=message,
+                lasting=lasting,
                 log_file=self.server.log_file,
             )
         )
@@ -220,6 +223,9 @@ class Supervisor:
                 return False
             except EmbeddedServerError as exc:
                 logger.warning("Restarting the embedded server failed: %s", exc)
+                if exc.lasting:  # its settings no longer work here: waiting will not change that
+                    self._failed(str(exc), exc.exit_code, restarts=self._attempts, lasting=True)
+                    return False
                 exit_code = exc.exit_code
                 continue
             logger.info("The embedded server is back on port %s", self.server.port)

@@ -334,3 +334,21 @@ async def test_a_server_shared_on_the_network_comes_back_shared_with_the_same_ce
     assert info.room_name == "Shared" and info.link.pin == pin
     await window.rooms_page.reload()
     assert window.rooms_page.model.rowCount() == 1
+
+
+async def test_settings_that_no_longer_work_here_stop_the_restarts_at_once_and_say_what_to_change(
+    window: MainWindow, statuses: list[SupervisorStatus]
+) -> None:
+    from meetdesk.client.sharing import NetworkSharing
+
+    assert await window.open_server(EMBEDDED_PROFILE)
+    # the computer left the network it shared the server on: that address is not one of its own any more
+    window.connection.embedded.sharing = NetworkSharing(enabled=True, listen="192.0.2.77", address="192.0.2.77")
+    statuses.clear()
+    os.kill(server_pid(window), signal.SIGKILL)
+    await link_becomes(window.link, LinkState.NOT_CONNECTED)
+    assert [s.state for s in statuses] == [SupervisorState.RESTARTING, SupervisorState.FAILED]  # not 5 retries
+    text = window.banner.text.text()
+    assert "cannot listen on 192.0.2.77" in text and "not this computer's address any more" in text
+    assert text.endswith("Choose another network there, or turn sharing off.")
+    assert [button.text() for button in window.banner.action_buttons] == ["Try again"]

@@ -329,6 +329,8 @@ class MainWindow(QMainWindow):
             self.banner.show_message(self._failed_text(status), actions=[again])
 
     def _failed_text(self, status: SupervisorStatus) -> str:
+        if status.lasting:
+            return status.message  # what to change, in the server's settings' own words
         code = status.exit_code
         if code is None:
             how = self.tr("it did not answer in time")

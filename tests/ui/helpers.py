@@ -86,3 +86,17 @@ async def hold_meeting(client: MeetDeskClient, room: MeetRoom) -> SignallingClie
             return peer
         await asyncio.sleep(0.05)
     raise AssertionError("the room never showed its meeting")
+
+
+async def quiet_window(window: Any) -> None:
+    """End a test of the admin window with no connection half-made: the live rooms socket back (when the server
+    is) and then stopped, the header's checks stopped. A task left in the middle of connecting would be resumed
+    by Qt after the test's loop stopped, outside it."""
+    from meetdesk.ui.admin.server_link import LinkState
+
+    live = window.rooms_page.live
+    if window.link.state is LinkState.CONNECTED and not live.live:
+        await asyncio.wait_for(emitted(live.liveChanged), 15)
+    live.stop()
+    window.link.stop()
+    await asyncio.sleep(0)  # the cancellations run on this loop

@@ -30,7 +30,7 @@ from meetdesk.ui.admin.servers import EMBEDDED_PROFILE, ServerList, ServerProfil
 from meetdesk.ui.meeting.window import ParticipantWindow
 from tests.conftest import API_KEY, ServerProcess, free_port
 from tests.ui.conftest import wait_until
-from tests.ui.helpers import emitted, shoot
+from tests.ui.helpers import emitted, quiet_window, shoot
 
 pytestmark = pytest.mark.slow
 
@@ -118,6 +118,7 @@ async def test_a_killed_embedded_server_comes_back_on_its_port_by_itself_and_the
     link = parse_room_link(room.moderatorUrl)
     async with MeetDeskClient(link.base_url) as anyone:
         assert (await anyone.room_role(link.room_id, link.secret)).role.value == "moderator"
+    await quiet_window(window)
 
 
 async def test_the_banner_says_the_server_is_restarting_and_offers_nothing_meanwhile(
@@ -135,6 +136,7 @@ async def test_the_banner_says_the_server_is_restarting_and_offers_nothing_meanw
     shoot(window, "embedded-restarting")
     await link_becomes(window.link, LinkState.CONNECTED)
     assert not window.banner.isVisible()
+    await quiet_window(window)
 
 
 async def test_a_participant_window_in_a_meeting_gets_back_in_after_the_restart(
@@ -175,6 +177,7 @@ async def test_a_participant_window_in_a_meeting_gets_back_in_after_the_restart(
         await bo.leave()
         meeting._closing_confirmed = True
         meeting.close()
+    await quiet_window(window)
 
 
 async def test_a_port_taken_by_another_program_is_asked_about_and_nothing_moves(
@@ -209,6 +212,7 @@ async def test_a_port_taken_by_another_program_is_asked_about_and_nothing_moves(
     assert window.server_state.text() == "Connected"
     assert window.connection.url == f"http://127.0.0.1:{port}"
     assert not banner.isVisible()
+    await quiet_window(window)
 
 
 async def test_use_another_port_is_the_users_choice_and_is_remembered(
@@ -227,6 +231,7 @@ async def test_use_another_port_is_the_users_choice_and_is_remembered(
     assert window.connection.url == f"http://127.0.0.1:{other}"
     assert window.server_state.text() == "Connected"
     assert remembered_port(tmp_path) == other
+    await quiet_window(window)
 
 
 async def test_the_header_follows_a_remote_server_going_away_and_coming_back(
@@ -250,6 +255,7 @@ async def test_the_header_follows_a_remote_server_going_away_and_coming_back(
     assert window.server_state.text() == "Connected"
     assert not window.banner.isVisible()
     await asyncio.wait_for(reloaded, 15)  # the rooms page asked the server again by itself
+    await quiet_window(window)
 
 
 async def test_a_server_that_never_answered_says_not_connected(window: MainWindow) -> None:
@@ -257,6 +263,7 @@ async def test_a_server_that_never_answered_says_not_connected(window: MainWindo
     profile = ServerProfile(name="Gone", url=f"http://127.0.0.1:{port}", auth="api_key")
     assert not await window.open_server(profile, API_KEY)
     assert window.server_state.text() == "Not connected"
+    await quiet_window(window)
 
 
 async def test_a_server_that_keeps_dying_is_given_up_on_in_words_with_its_log_and_a_try_again(
@@ -278,6 +285,7 @@ async def test_a_server_that_keeps_dying_is_given_up_on_in_words_with_its_log_an
     assert [button.text() for button in banner.action_buttons] == ["Try again"]
     assert window.state_dot.property("state") == "not_connected"
     shoot(window, "embedded-failed")
+    await quiet_window(window)
 
 
 async def test_the_banner_and_the_header_dot_have_their_own_colours_in_the_dark_theme(
@@ -304,6 +312,7 @@ async def test_the_banner_and_the_header_dot_have_their_own_colours_in_the_dark_
         assert background(window.banner).lightness() > 200  # and back
     finally:
         apply_theme(qapp, None)
+    await quiet_window(window)
 
 
 async def test_a_server_shared_on_the_network_comes_back_shared_with_the_same_certificate(
@@ -334,6 +343,7 @@ async def test_a_server_shared_on_the_network_comes_back_shared_with_the_same_ce
     assert info.room_name == "Shared" and info.link.pin == pin
     await window.rooms_page.reload()
     assert window.rooms_page.model.rowCount() == 1
+    await quiet_window(window)
 
 
 async def test_settings_that_no_longer_work_here_stop_the_restarts_at_once_and_say_what_to_change(
@@ -352,3 +362,4 @@ async def test_settings_that_no_longer_work_here_stop_the_restarts_at_once_and_s
     assert "cannot listen on 192.0.2.77" in text and "not this computer's address any more" in text
     assert text.endswith("Choose another network there, or turn sharing off.")
     assert [button.text() for button in window.banner.action_buttons] == ["Try again"]
+    await quiet_window(window)

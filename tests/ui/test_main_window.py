@@ -19,6 +19,7 @@ from meetdesk.ui.admin.main_window import MainWindow
 from meetdesk.ui.admin.servers import ServerList, ServerProfile
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, API_KEY, ServerProcess
 from tests.ui.conftest import wait_until
+from tests.ui.helpers import quiet_window
 
 pytestmark = pytest.mark.slow
 
@@ -65,6 +66,7 @@ async def test_api_key_server_shows_rooms_then_banner_when_down_and_recovers(
     assert await window.banner.retry()
     assert not window.banner.isVisible()
     assert window.rooms_page.model.loaded_once
+    await quiet_window(window)
 
 
 async def test_a_server_without_a_saved_secret_asks_for_it_and_keeps_what_was_typed(

@@ -74,24 +74,27 @@ class RoomsFollower(QObject):
     async def _run(self, client: MeetDeskClient) -> None:
         missed = False  # whether changes may have been missed since the list was last read
         try:
-            async for event in client.events():
-                if not shiboken6.isValid(self) or not shiboken6.isValid(self.model):
-                    return  # the page went (its window closed) while the socket was open: nothing to show it in
-                if isinstance(event, EventsLost):
-                    logger.info("Rooms page: live updates paused (%s)", event.reason)
-                    self._set_live(False)
-                    missed = True
-                    await self._read_again()
-                elif isinstance(event, Subscribed):
-                    self._set_live(True)
-                    self.model.set_people(event.meetings)
-                    if missed:
-                        missed = False
+            # closed here, on this loop, however the loop below ends (cancelled, the page gone): left suspended,
+            # the stream would be finalised later by the garbage collector, outside any loop
+            async with contextlib.aclosing(client.events()) as events:
+                async for event in events:
+                    if not shiboken6.isValid(self) or not shiboken6.isValid(self.model):
+                        return  # the page went (its window closed) while the socket was open: nothing to show it in
+                    if isinstance(event, EventsLost):
+                        logger.info("Rooms page: live updates paused (%s)", event.reason)
+                        self._set_live(False)
+                        missed = True
                         await self._read_again()
-                else:
-                    self._apply(event)
-                if shiboken6.isValid(self):
-                    self.applied.emit()
+                    elif isinstance(event, Subscribed):
+                        self._set_live(True)
+                        self.model.set_people(event.meetings)
+                        if missed:
+                            missed = False
+                            await self._read_again()
+                    else:
+                        self._apply(event)
+                    if shiboken6.isValid(self):
+                        self.applied.emit()
         except ApiError as exc:  # credentials refused for good, or a certificate that is not the pinned one
             logger.info("Rooms page: no live updates: %r", exc)
             self._set_live(False)

@@ -159,7 +159,7 @@ async def test_without_devices_the_buttons_say_why_and_test_speaker_says_there_i
 
 
 async def test_the_settings_change_devices_during_the_meeting_and_the_others_get_them(
-    window: ParticipantWindow, room: MeetRoom
+    window: ParticipantWindow, room: MeetRoom, tmp_path: Path
 ) -> None:
     assert room.moderatorUrl is not None and room.speakerUrl is not None
     page = await join(window, room.moderatorUrl)
@@ -219,6 +219,17 @@ async def test_the_settings_change_devices_during_the_meeting_and_the_others_get
             # the picture replaces the test pattern (and its marker) in what Bo receives
             seen = len(marked)
             await wait_until(lambda: len(marked) > seen + 10 and not any(marked[-10:]), 20, what="the background at Bo")
+            # a file that is no picture: said next to the pictures, the background in use stays chosen
+            in_use = choices.background
+            choices.background_buttons["file"].click()
+            files = choices.file_dialog
+            assert files is not None and files.isVisible()  # window-modal: the meeting runs on meanwhile
+            (tmp_path / "notes.png").write_text("not a picture")
+            files.fileSelected.emit(str(tmp_path / "notes.png"))
+            files.reject()
+            note = choices.background_note.text()
+            assert note.startswith("That picture cannot be used: ") and note.endswith("."), note
+            assert choices.background == in_use and choices.background_buttons[in_use].isChecked()
         dialog.reject()
         assert window.settings_dialog is None and page.in_meeting
     finally:

@@ -288,34 +288,45 @@ class DeviceChoices(QWidget):
     def _background_chosen(self, key: str) -> None:
         if self.local is None:
             return
-        image: Any = None
         if key == "file":
-            path, _ = QFileDialog.getOpenFileName(
+            dialog = self.file_dialog = QFileDialog(
                 self, self.tr("Choose a background picture"), str(Path.home()), self.tr("Pictures (*.png *.jpg *.jpeg)")
             )
-            if not path:
-                return
-            mode: str = BackgroundMode.IMAGE
-            image = path
-        elif key.startswith("image:"):
-            mode, image = BackgroundMode.IMAGE, key.removeprefix("image:")
+            dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.fileSelected.connect(lambda path: self._apply_background("file", BackgroundMode.IMAGE, path))
+            dialog.open()  # window-modal: no nested event loop while the meeting runs
+            return
+        if key.startswith("image:"):
+            self._apply_background(key, BackgroundMode.IMAGE, key.removeprefix("image:"))
         else:
-            mode = key
+            self._apply_background(key, key, None)
+
+    #: the "Choose a file…" dialog last opened
+    file_dialog: QFileDialog | None = None
+
+    def _apply_background(self, key: str, mode: str, path: str | None) -> None:
+        local = self.local
+        if local is None:
+            return
         try:
-            if image is not None:
-                image = load_background(image)
-            self.local.set_background(mode, image)
+            local.set_background(mode, load_background(path) if path is not None else None)
         except EffectUnavailable as exc:
-            self.background_note.setText(str(exc))
-            self.background_note.show()
-            self.background_buttons["none"].setChecked(True)
+            self._background_failed(as_sentence(str(exc)))
             return
         except (OSError, ValueError) as exc:
-            self.background_note.setText(self.tr("That picture cannot be used: {reason}").format(reason=exc))
-            self.background_note.show()
+            reason = as_sentence(str(exc) or type(exc).__name__)
+            self._background_failed(self.tr("That picture cannot be used: {reason}").format(reason=reason))
             return
         self.background_note.hide()
         self.background = key
+        self.show_background(key)
+
+    def _background_failed(self, text: str) -> None:
+        """Say why, next to the pictures; the background in use stays chosen."""
+        self.background_note.setText(text)
+        self.background_note.show()
+        self.show_background(self.background)
 
     def _show_level(self) -> None:
         local = self.local

@@ -28,7 +28,13 @@ from PySide6.QtWidgets import (
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.embedded import EmbeddedServerError
-from meetdesk.client.errors import ConnectionFailed, Unauthorized, UnknownCertificate
+from meetdesk.client.errors import (
+    CertificateError,
+    CertificateMismatch,
+    ConnectionFailed,
+    Unauthorized,
+    UnknownCertificate,
+)
 from meetdesk.client.supervisor import SupervisorState, SupervisorStatus
 from meetdesk.core.fingerprint import pin_for_people
 from meetdesk.core.models import MeetRoom
@@ -226,6 +232,9 @@ class MainWindow(QMainWindow):
     # --- connecting -----------------------------------------------------------------------------------------
 
     def show_problem(self, exc: BaseException, retry: Any = None) -> None:
+        if isinstance(exc, CertificateMismatch) and not exc.from_link and retry is not None:
+            self._offer_new_certificate(exc, retry)
+            return
         if isinstance(exc, UnknownCertificate) and retry is not None:
             self.banner.show_problem(exc, retry)
             self._ask_to_trust(exc, lambda: self._background(self.banner.retry()))
@@ -511,7 +520,7 @@ class MainWindow(QMainWindow):
         """The header button says whether this computer's server is shared, and at which address."""
         sharing = self.connection.embedded.sharing
         if sharing.active:
-            self.share_button.setText(self.tr("Shared at {address}…").format(address=sharing.address))
+            self.share_button.setText(self.tr("Shared at {address}").format(address=sharing.address))
             self.share_button.setToolTip(
                 self.tr("The server on this computer is shared on the network: room links name {address}.").format(
                     address=sharing.address
@@ -548,32 +557,58 @@ class MainWindow(QMainWindow):
         self._connected(client)
         await self.rooms_page.reload()
 
-    def _ask_to_trust(self, exc: UnknownCertificate, retry: Any) -> None:
-        """As SSH does: show the certificate's fingerprint once and remember it if the user trusts it."""
+    def _ask_to_trust(self, exc: CertificateError, retry: Any) -> asyncio.Future[bool]:
+        """As SSH does: show the certificate's fingerprint and remember it if the user trusts it (then ``retry``).
+        For a certificate that changed, the question says so. The future says what the user answered."""
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        changed = isinstance(exc, CertificateMismatch)
         box = QMessageBox(self)
         box.setObjectName("trustCertificate")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(self.tr("Trust this server?"))
-        box.setText(self.tr("Is this the certificate of {server}?").format(server=exc.base_url))
-        box.setInformativeText(
-            self.tr(
+        if changed:
+            box.setText(self.tr("The certificate of {server} changed.").format(server=exc.base_url))
+            text = self.tr(
+                "Someone may be intercepting the connection. Trust the new certificate only if the server's "
+                "administrator confirms that it shows this fingerprint:\n\n{fingerprint}"
+            )
+        else:
+            box.setText(self.tr("Is this the certificate of {server}?").format(server=exc.base_url))
+            text = self.tr(
                 "No certificate authority vouches for it. Compare its fingerprint with the one the server shows "
                 "(printed when it starts, or in Share on the network on that computer) before trusting "
                 "it:\n\n{fingerprint}"
-            ).format(fingerprint=pin_for_people(exc.presented))
-        )
-        trust = box.addButton(self.tr("Trust and connect"), QMessageBox.ButtonRole.AcceptRole)
+            )
+        box.setInformativeText(text.format(fingerprint=pin_for_people(exc.presented)))
+        label = self.tr("Trust the new certificate") if changed else self.tr("Trust and connect")
+        trust = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def answered() -> None:
-            if box.clickedButton() is trust:
+            trusted = box.clickedButton() is trust
+            if trusted:
                 self.connection.known.remember(exc.base_url, exc.presented)
                 retry()
+            if not answer.done():
+                answer.set_result(trusted)
 
         box.finished.connect(answered)
         box.open()
+        return answer
+
+    def _offer_new_certificate(self, exc: CertificateMismatch, retry: Any) -> None:
+        """A server whose certificate changed since it was trusted: refused, with the sentence saying so and a
+        way to trust the new one after a warning (when its administrator made a new one)."""
+
+        async def trust_new() -> None:
+            if not await self._ask_to_trust(exc, lambda: None):
+                raise exc  # still refused: the banner keeps saying so
+            await retry()  # with the new fingerprint remembered
+
+        action = BannerAction(self.tr("Trust the new certificate…"), trust_new, self.tr("Connecting…"), "trustNew")
+        self.banner.show_message(exc.message, actions=[action])
 
     @qasync.asyncSlot(object)
     async def _server_edited(self, client: MeetDeskClient) -> None:

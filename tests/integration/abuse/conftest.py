@@ -63,9 +63,10 @@ def abuse_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartSer
         return proc
 
     yield start
-    for proc in started:
+    for proc in started:  # every server stopped before any is judged: a failed check leaves none running
         if proc.process is not None and proc.process.poll() is None:
             proc.stop()
+    for proc in started:
         assert_clean_log(proc.log())
         assert_loop_kept_running(proc.log())
 

@@ -95,7 +95,20 @@ def icon_of(page: MeetingPage, button: QToolButton) -> str:
 
 async def test_toolbar_buttons_have_icons_labels_and_their_state(window: ParticipantWindow, room: MeetRoom) -> None:
     assert room.moderatorUrl is not None
-    page = await join(window, room.moderatorUrl)
+    window.open_link(room.moderatorUrl)
+    await reach(window, "join")
+    window.join_page.name.setText("Desk")
+    window.join_page.next.click()
+    await reach(window, "devices")
+    await wait_until(lambda: window.device_page.join.isEnabled(), what="the devices to open")
+    devices = window.device_page
+    assert devices.mic_toggle.property("iconName") == "mic" and devices.camera_toggle.property("iconName") == "camera"
+    devices.mic_toggle.click()  # the device view's toggles show the toolbar's icons, struck through when off
+    assert devices.mic_toggle.property("iconName") == "mic-off"
+    devices.mic_toggle.click()
+    devices.join.click()
+    await reach(window, "meeting")
+    page = window.meeting_page
     bar = page.toolbar
     buttons = [b for b in bar.findChildren(QToolButton) if b.objectName().endswith("Button")]
     assert len(buttons) >= 10
@@ -140,6 +153,11 @@ async def test_without_devices_the_buttons_say_why_and_test_speaker_says_there_i
         window.join_page.next.click()
         await reach(window, "devices")
         await wait_until(lambda: window.device_page.join.isEnabled(), what="the devices to open")
+        devices = window.device_page
+        assert [devices.mic_toggle.property("iconName"), devices.camera_toggle.property("iconName")] == [
+            "mic-off",
+            "camera-off",
+        ]
         test_speaker = window.device_page.test_speaker
         assert not test_speaker.isEnabled()
         assert test_speaker.toolTip() == "No speaker: there is nothing to play the test tone on."

@@ -11,8 +11,8 @@ import contextlib
 import logging
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from PySide6.QtCore import QSettings, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QSettings, Signal
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from meetdesk.client.media.local import LocalMedia
+from meetdesk.ui.icons import tinted_icon
 from meetdesk.ui.meeting.device_choices import DeviceChoices, Speaker
 
 __all__ = ["DevicePage"]
@@ -178,6 +179,23 @@ class DevicePage(QWidget):
         if self.camera_toggle.isChecked():
             self.preview.clear()
         self.choices.mic_muted = self.mic_toggle.isChecked()
+        self._toggle_icons()
+
+    def _toggle_icons(self) -> None:
+        """The toolbar's icons on the toggles: struck through when off or missing."""
+        palette = self.mic_toggle.palette()
+        ink = palette.color(QPalette.ColorRole.ButtonText).name()
+        disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText).name()
+        for button, name in ((self.mic_toggle, "mic"), (self.camera_toggle, "camera")):
+            off = button.isChecked() or not button.isEnabled()
+            shown = f"{name}-off" if off else name
+            button.setIcon(tinted_icon(shown, ink, disabled=disabled))
+            button.setProperty("iconName", shown)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._toggle_icons()  # the theme's colours
+        super().changeEvent(event)
 
     @property
     def audio_enabled(self) -> bool:

@@ -422,19 +422,25 @@ class MeetDeskClient:
     async def _send(
         self, method: str, path: str, params: Mapping[str, str | int] | None, body: Any, headers: Mapping[str, str]
     ) -> httpx.Response:
-        http = await self._http()
-        try:
-            response = await http.request(
-                method, path, params=params, json=body, headers={**self._auth_headers(), **headers}
-            )
-        except httpx.TimeoutException as exc:
-            raise ConnectionFailed(self.base_url, f"no answer within {self.timeout:g} s") from exc
-        except httpx.TransportError as exc:
-            if is_certificate_failure(exc):
-                raise await certificate_problem(
-                    self.base_url, pin=self.pin, known=self.known, timeout=self.timeout
-                ) from exc
-            raise ConnectionFailed(self.base_url, str(exc) or type(exc).__name__) from exc
+        for attempt in range(2):
+            http = await self._http()
+            try:
+                response = await http.request(
+                    method, path, params=params, json=body, headers={**self._auth_headers(), **headers}
+                )
+                break
+            except httpx.TimeoutException as exc:
+                raise ConnectionFailed(self.base_url, f"no answer within {self.timeout:g} s") from exc
+            except httpx.TransportError as exc:
+                if not is_certificate_failure(exc):
+                    raise ConnectionFailed(self.base_url, str(exc) or type(exc).__name__) from exc
+                problem = await certificate_problem(self.base_url, pin=self.pin, known=self.known, timeout=self.timeout)
+                if problem is not None or attempt:
+                    raise problem or ConnectionFailed(self.base_url, "its certificate was refused") from exc
+                # a new certificate for the same key (the server renewed it): trust it; nothing was sent
+                old, self._http_client = self._http_client, None
+                if old is not None:
+                    await old.aclose()
         logger.debug("%s %s -> %d", method, _redact(path), response.status_code)
         return response
 

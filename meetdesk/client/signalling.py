@@ -33,6 +33,27 @@ def signalling_url(base_url: str) -> str:
     return f"{'wss' if scheme == 'https' else 'ws'}://{rest}{SIGNALLING_PATH}"
 
 
+async def _open(base_url: str, pin: str | None, known: KnownServers | None, timeout: float) -> ClientConnection:
+    for attempt in range(2):
+        try:
+            context = await server_context(base_url, pin=pin, known=known, timeout=timeout)
+            return await asyncio.wait_for(
+                websockets.connect(signalling_url(base_url), max_size=2**20, ssl=context), timeout
+            )
+        except CertificateError as exc:
+            raise SignallingError(exc.message, "certificate") from exc
+        except ConnectionFailed as exc:
+            raise SignallingError(exc.message, "network") from exc
+        except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+            if not is_certificate_failure(exc):
+                raise SignallingError(f"Cannot reach the signalling server at {base_url}: {exc}", "network") from exc
+            problem = await certificate_problem(base_url, pin=pin, known=known, timeout=timeout)
+            if problem is not None or attempt:  # else: a new certificate for the same key; trusted on the retry
+                message = problem.message if problem is not None else "Its certificate was refused."
+                raise SignallingError(message, "certificate") from exc
+    raise AssertionError("unreachable")
+
+
 class SignallingClient:
     """One signalling connection. ``messages()`` yields what the server sends until the socket closes."""
 
@@ -53,20 +74,7 @@ class SignallingClient:
     ) -> SignallingClient:
         """Open the socket and join. Over wss:// the server's certificate must match ``pin`` (a room link's
         fingerprint) or the one ``known`` remembers, as for the REST client (see client/tls.py)."""
-        try:
-            context = await server_context(base_url, pin=pin, known=known, timeout=timeout)
-            ws = await asyncio.wait_for(
-                websockets.connect(signalling_url(base_url), max_size=2**20, ssl=context), timeout
-            )
-        except CertificateError as exc:
-            raise SignallingError(exc.message, "certificate") from exc
-        except ConnectionFailed as exc:
-            raise SignallingError(exc.message, "network") from exc
-        except (OSError, TimeoutError, websockets.WebSocketException) as exc:
-            if is_certificate_failure(exc):
-                problem = await certificate_problem(base_url, pin=pin, known=known, timeout=timeout)
-                raise SignallingError(problem.message, "certificate") from exc
-            raise SignallingError(f"Cannot reach the signalling server at {base_url}: {exc}", "network") from exc
+        ws = await _open(base_url, pin, known, timeout)
         client = cls(ws)
         await client.send(Join(token=token, resume=resume))
         try:

@@ -164,9 +164,10 @@ async def server_context(
 
 async def certificate_problem(
     base_url: str, *, pin: str | None = None, known: KnownServers | None = None, timeout: float = 10.0
-) -> CertificateError | ConnectionFailed:
+) -> CertificateError | ConnectionFailed | None:
     """After a handshake refused the server's certificate: what to tell the person. A mismatch with the
-    pin, or (no pin) UnknownCertificate with the fingerprint to confirm."""
+    pin, or (no pin) UnknownCertificate with the fingerprint to confirm. None when the server made a new
+    certificate for the same key (the pin still matches): connecting again trusts the new one."""
     expected = pin or (known.get(base_url) if known is not None else None)
     if expected is not None:
         _PINNED.pop((origin(base_url), expected), None)  # the server's certificate changed since
@@ -176,6 +177,8 @@ async def certificate_problem(
         return exc
     if expected is None:
         return UnknownCertificate(base_url, presented)
+    if presented == expected:
+        return None
     return CertificateMismatch(base_url, expected, presented, from_link=pin is not None)
 
 

@@ -250,3 +250,24 @@ async def test_an_idle_client_connection_does_not_hold_the_stop_up(shared: Netwo
     said = "".join(shared.output)
     assert "Application shutdown complete" in said
     assert "timeout graceful shutdown exceeded" not in said
+
+
+async def test_a_new_certificate_for_the_same_key_is_trusted_by_clients_already_connected(
+    shared: NetworkServer,
+) -> None:
+    async with MeetDeskClient(shared.url, api_key=API_KEY, pin=shared.pin) as api:
+        room = await api.create_room({"roomName": "Shared"})
+        assert room.speakerUrl is not None
+        link = parse_room_link(room.speakerUrl)
+        token = await api.participant_token(link.room_id, link.secret, "Bo")
+        before = (shared.data_dir / "tls-cert.pem").read_bytes()
+        await shared.stop()
+        (shared.data_dir / "tls-cert.pem").unlink()  # as when it is renewed: a new certificate, the same key
+        assert await shared.start() is None, "".join(shared.output)
+        assert (shared.data_dir / "tls-cert.pem").read_bytes() != before and shared.pin == link.pin
+        signalling = await SignallingClient.connect(shared.url, token, pin=link.pin)  # trusted the old one
+        try:
+            assert signalling.joined is not None
+        finally:
+            await signalling.close()
+        assert (await api.get_room(room.roomId)).roomName == "Shared"  # its connections trusted the old one too

@@ -49,6 +49,17 @@ async def until(predicate: object, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.02)
 
 
+def open_window(base: Path, store: CredentialStore) -> tuple[AdminConnection, MainWindow]:
+    """The app's window on the profile in ``base``, as a start of the app makes it."""
+    connection = AdminConnection(
+        ServerList.load(base / "config" / "servers.json"), store, EmbeddedServer(base / "embedded", store)
+    )
+    window = MainWindow(connection, QSettings(str(base / "meetdesk.ini"), QSettings.Format.IniFormat))
+    window.resize(1100, 720)
+    window.show()
+    return connection, window
+
+
 async def shoot(out: Path) -> None:
     from meetdesk.ui.theme.theming import apply_theme
 
@@ -57,12 +68,7 @@ async def shoot(out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="meetdesk-shots-") as tmp:
         base = Path(tmp)
         store = CredentialStore(base / "config", use_keyring=False)
-        connection = AdminConnection(
-            ServerList.load(base / "config" / "servers.json"), store, EmbeddedServer(base / "embedded", store)
-        )
-        window = MainWindow(connection, QSettings(str(base / "meetdesk.ini"), QSettings.Format.IniFormat))
-        window.resize(1100, 720)
-        window.show()
+        connection, window = open_window(base, store)
         try:
             await window.open_server(EMBEDDED_PROFILE)
             assert connection.client is not None
@@ -83,13 +89,15 @@ async def shoot(out: Path) -> None:
                 await settle(app)
                 window.grab().save(str(out / f"embedded-restarting-{mode}.png"))
                 await until(lambda: window.link.state is LinkState.CONNECTED)
-            # the port taken by another program
+            # the app quits; another program takes the port; the app starts again
             port = connection.embedded.port
+            window.close()
             await connection.close()
             other = socket.socket()
             other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             other.bind(("127.0.0.1", port or 0))
             other.listen()
+            connection, window = open_window(base, store)
             await window.open_server(EMBEDDED_PROFILE)
             for mode, theme in THEMES.items():
                 apply_theme(app, theme)
@@ -116,9 +124,8 @@ async def shoot(out: Path) -> None:
                 await settle(app)
                 window.grab().save(str(out / f"embedded-failed-{mode}.png"))
         finally:
-            await connection.close()
-            window.link.stop()
             window.close()
+            await connection.close()
 
 
 def main() -> int:

@@ -662,6 +662,7 @@ class MainWindow(QMainWindow):
                 return
             window.close()
         self.link.stop()
+        self.rooms_page.live.stop()  # while the loop still runs, so that its socket closes now, not at exit
         self.connection.supervisor.remove_listener(self._embedded_status)
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()

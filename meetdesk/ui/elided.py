@@ -29,11 +29,12 @@ def elide_chars(text: str, chars: int = NAME_CHARS) -> str:
 
 class ElidedLabel(QLabel):
     """A one-line label that shrinks with its layout: what does not fit ends in "…", and the tooltip then
-    says all of it. Its size hint is its text's width, its minimum a few characters."""
+    says all of it. Its size hint is its text's width, its minimum ten characters whatever the text."""
 
     def __init__(self, text: str = "", parent: Any = None) -> None:
         super().__init__(text, parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Preferred: as wide as its text when there is room, down to its minimum (a few characters) when not
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setWordWrap(False)
         self._sync_tooltip()
 
@@ -43,7 +44,7 @@ class ElidedLabel(QLabel):
 
     def minimumSizeHint(self) -> QSize:
         metrics = self.fontMetrics()
-        return QSize(metrics.averageCharWidth() * 6, super().minimumSizeHint().height())
+        return QSize(metrics.averageCharWidth() * 10, super().minimumSizeHint().height())
 
     def is_elided(self) -> bool:
         return self.displayed_text() != self.text()

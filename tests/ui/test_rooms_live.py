@@ -116,6 +116,19 @@ async def test_rooms_created_closed_and_deleted_elsewhere_show_and_the_highlight
     assert [r.roomName for r in (await client.list_rooms()).rooms] == ["Delta", "Alpha"]  # nothing deleted here
 
 
+async def test_the_first_room_created_and_the_last_deleted_elsewhere_switch_the_empty_state(
+    page: RoomsPage, client: MeetDeskClient
+) -> None:
+    await page.reload()
+    assert page.stack.currentWidget() is page.empty
+    room = await client.create_room({"roomName": "First of all"})
+    await until_shown(page, lambda: shown_names(page) == ["First of all"], "the first room")
+    assert page.stack.currentWidget() is page.table and page.table.isVisible()
+    await client.delete_room(room.roomId)
+    await until_shown(page, lambda: shown_names(page) == [], "the room deleted")
+    assert page.stack.currentWidget() is page.empty and page.empty_title.text() == "No rooms yet"
+
+
 async def test_the_people_column_counts_who_is_in_each_meeting(page: RoomsPage, client: MeetDeskClient) -> None:
     busy = await client.create_room({"roomName": "Busy"})
     await client.create_room({"roomName": "Quiet"})
@@ -291,12 +304,12 @@ async def test_long_names_are_elided_and_never_widen_the_window(
     room = await client.create_room({"roomName": LONG_NAME})
     other = await client.create_room({"roomName": "M" * 50})
     await page.reload()
-    page.resize(800, 500)
+    page.resize(900, 500)
     smallest = page.minimumSizeHint().width()  # with nothing highlighted
     click_row(qtbot, page, LONG_NAME)
     assert page.selection_label.text() == LONG_NAME
     assert page.selection_label.is_elided() and page.selection_label.toolTip() == LONG_NAME
-    assert page.minimumSizeHint().width() == smallest and page.width() == 800  # the name did not widen it
+    assert page.minimumSizeHint().width() == smallest and page.width() == 900  # the name did not widen it
 
     form = RoomFormDialog(client, room, page)
     assert LONG_NAME not in form.windowTitle() and form.windowTitle().endswith("…”")
@@ -311,5 +324,6 @@ async def test_long_names_are_elided_and_never_widen_the_window(
     assert dialog.width() <= screen.width() * 0.9
     table = dialog.ui.outcomeTable
     assert table.horizontalHeader().sectionSize(0) < table.fontMetrics().horizontalAdvance(LONG_NAME)
+    assert not table.horizontalScrollBar().isVisible()  # every column, the outcome too, in sight
     assert dialog.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == LONG_NAME
     dialog.close()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QResource
+from PySide6.QtCore import QResource, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QCheckBox, QPushButton
 
@@ -64,6 +64,23 @@ def test_widgets_are_painted_with_the_theme(app: QApplication, qtbot) -> None:
     side = image.height()
     marks = {image.pixelColor(x, y).name() for x in range(side) for y in range(side)}
     assert core.derive_tokens(BRAND).on_accent in marks  # ...and a check mark in the text colour on it
+
+
+def test_a_partly_checked_box_looks_neither_checked_nor_empty(app: QApplication, qtbot) -> None:
+    """The rooms page's select-all box when only some rooms are ticked: filled, with a dash, not an empty box."""
+    apply_theme(app, BRAND)
+    box = QCheckBox("All")
+    qtbot.addWidget(box)
+    box.setTristate(True)
+    box.setCheckState(Qt.CheckState.PartiallyChecked)
+    box.resize(box.sizeHint())
+    image = box.grab().toImage()
+    assert image.pixelColor(3, 3) == QColor(BRAND.accentColor)
+    side = image.height()
+    middle = [image.pixelColor(x, side // 2).name() for x in range(side)]
+    corner = [image.pixelColor(x, 3).name() for x in range(side)]
+    tokens = core.derive_tokens(BRAND)
+    assert tokens.on_accent in middle and tokens.on_accent not in corner  # a dash across the middle, no tick
 
 
 def test_none_resets_to_the_default_light_look(app: QApplication) -> None:

@@ -378,6 +378,9 @@ class DeleteRoomsDialog(QDialog):
         wanted = sum(
             min(caps.get(c, 1 << 20), max(table.sizeHintForColumn(c), header.sectionSizeHint(c))) for c in columns
         )
+        # the stretched last section is never narrower than the header's default: count that much at least
+        last = self.model.columnCount() - 1
+        wanted += max(0, header.defaultSectionSize() - max(table.sizeHintForColumn(last), header.sectionSizeHint(last)))
         wanted += table.frameWidth() * 2
         if table.verticalScrollBar().isVisible():
             wanted += table.verticalScrollBar().sizeHint().width()

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import qasync
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -82,7 +82,6 @@ class RoomsPage(QWidget):
         self.live = RoomsFollower(self.model, self)
         #: the highlighted room (by id): what the actions act on, while its row is shown
         self.selected_id: str | None = None
-        self._scroll_to: int | None = None
         self._build()
         self._connect()
 
@@ -248,6 +247,8 @@ class RoomsPage(QWidget):
         self.model.loadingChanged.connect(self._loading_changed)
         self.model.pageLoaded.connect(self._show_state)
         self.model.modelReset.connect(self._show_state)
+        self.model.rowsInserted.connect(lambda *_: self._show_state())  # the first room, created elsewhere
+        self.model.rowsRemoved.connect(lambda *_: self._show_state())  # the last one, deleted elsewhere
         self.model.checkedChanged.connect(lambda _count: self._checked_changed())
         self.model.errorChanged.connect(lambda _error: self._show_state())
         self.model.problem.connect(lambda exc: self.problem.emit(exc, self.reload))
@@ -258,9 +259,8 @@ class RoomsPage(QWidget):
         # Rows come and go under the view (pages, events, filters): the highlight follows its room or clears.
         for signal in (self.proxy.modelReset, self.proxy.layoutChanged, self.proxy.rowsMoved):
             signal.connect(lambda *_: self._keep_selection())
-        self.proxy.rowsRemoved.connect(lambda *_: self._rows_removed())
-        self.proxy.rowsInserted.connect(self._rows_inserted)
-        self.proxy.rowsAboutToBeRemoved.connect(self._rows_about_to_be_removed)
+        for signal in (self.proxy.rowsRemoved, self.proxy.rowsInserted):
+            signal.connect(lambda *_: self._keep_selection())
         self.proxy.dataChanged.connect(lambda *_: self._update_actions())
         proxy = self.proxy
         for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset, proxy.layoutChanged):
@@ -330,32 +330,6 @@ class RoomsPage(QWidget):
                 flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
                 selection.setCurrentIndex(index, flags)
         self._update_actions()
-
-    def _rows_about_to_be_removed(self, parent: QModelIndex, first: int, last: int) -> None:
-        # Rows leaving above the first one in sight: scroll back by as many, so what is in sight stays put.
-        bar = self.table.verticalScrollBar()
-        self._scroll_to = None
-        if self.table.rowAt(0) > last:
-            self._scroll_to = bar.value() - self._rows_in_scroll_units(last - first + 1)
-
-    def _rows_removed(self) -> None:
-        if self._scroll_to is not None:
-            self.table.verticalScrollBar().setValue(max(0, self._scroll_to))
-            self._scroll_to = None
-        self._keep_selection()
-
-    def _rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
-        # A room created elsewhere above the rows in sight pushes them down: scroll by as much, so they stay.
-        top = self.table.rowAt(0)
-        bar = self.table.verticalScrollBar()
-        if top >= 0 and first <= top and bar.value() > 0:
-            bar.setValue(bar.value() + self._rows_in_scroll_units(last - first + 1))
-        self._keep_selection()
-
-    def _rows_in_scroll_units(self, rows: int) -> int:
-        if self.table.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem:
-            return rows
-        return rows * self.table.verticalHeader().defaultSectionSize()
 
     def _loading_changed(self, loading: bool) -> None:
         if loading:

@@ -150,12 +150,43 @@ class SelectAllHeader(QHeaderView):
 
 
 class RoomsTable(QTableView):
-    """A table whose highlight never jumps to another row on its own.
+    """A table whose highlight never jumps to another row on its own, nor do the rows in sight.
 
     In single selection, Qt highlights the next row when the highlighted one is removed ("ensure one
     selected item"): a room the user never chose, that Delete would then delete. Here the highlight
-    clears instead.
+    clears instead. Rows inserted or removed above the first one in sight (a room created or deleted
+    elsewhere) scroll the view by as many rows, so that what the user is looking at stays where it is.
     """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._scroll_to: int | None = None
+
+    def setModel(self, model: Any) -> None:
+        super().setModel(model)
+        # connected after the view's own handling, so that the rows' positions are up to date
+        model.rowsInserted.connect(self._rows_inserted)
+        model.rowsAboutToBeRemoved.connect(self._rows_leaving)
+        model.rowsRemoved.connect(self._rows_left)
+
+    def _rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        top, bar = self.rowAt(0), self.verticalScrollBar()
+        if top >= 0 and first <= top and bar.value() > 0:
+            bar.setValue(bar.value() + self._scroll_units(last - first + 1))
+
+    def _rows_leaving(self, _parent: QModelIndex, first: int, last: int) -> None:
+        above = self.rowAt(0) > last
+        self._scroll_to = self.verticalScrollBar().value() - self._scroll_units(last - first + 1) if above else None
+
+    def _rows_left(self) -> None:
+        if self._scroll_to is not None:
+            self.verticalScrollBar().setValue(max(0, self._scroll_to))
+            self._scroll_to = None
+
+    def _scroll_units(self, rows: int) -> int:
+        if self.verticalScrollMode() == QTableView.ScrollMode.ScrollPerItem:
+            return rows
+        return rows * self.verticalHeader().defaultSectionSize()
 
     def rowsAboutToBeRemoved(self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int) -> None:
         current = self.currentIndex()

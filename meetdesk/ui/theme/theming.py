@@ -183,6 +183,9 @@ QCheckBox::indicator, QAbstractItemView::indicator {{ border-radius: 3px; }}
 QCheckBox::indicator:checked, QAbstractItemView::indicator:checked {{
     background-color: {accent}; border-color: {accent}; image: url({check_mark});
 }}
+QCheckBox::indicator:indeterminate, QAbstractItemView::indicator:indeterminate {{
+    background-color: {accent}; border-color: {accent}; image: url({dash_mark});
+}}
 QRadioButton::indicator {{ border-radius: {indicator_radius}px; }}
 QRadioButton::indicator:checked {{
     border-color: {accent};
@@ -206,6 +209,7 @@ QGroupBox::title {{ subcontrol-origin: margin; left: 0.6em; padding: 0 0.2em; co
 _ICONS = {
     "check": '<path d="M3.5 8.5l3 3 6-7" stroke-width="2.2"/>',
     "down": '<path d="M4 6l4 4 4-4" stroke-width="1.8"/>',
+    "dash": '<path d="M4 8h8" stroke-width="2.2"/>',
 }
 
 
@@ -238,6 +242,7 @@ def stylesheet_for(tokens: ThemeTokens, em: int = 16) -> str:
         indicator=indicator,
         indicator_radius=indicator // 2 + 1,
         check_mark=_icon("check", tokens.on_accent),
+        dash_mark=_icon("dash", tokens.on_accent),  # partly checked (a select-all box)
         down_arrow=_icon("down", tokens.on_surface),
         down_arrow_disabled=_icon("down", tokens.disabled_text),
     )

@@ -387,6 +387,12 @@ class DeleteRoomsDialog(QDialog):
         screen = self.screen() or QGuiApplication.primaryScreen()
         limit = int(screen.availableGeometry().width() * 0.8) if screen is not None else wanted
         table.setMinimumWidth(min(wanted, limit))
+        # The page changed under the dialog's layout, whose cached sizes are still the policy page's.
+        for widget in (table, ui.resultPage, ui.pages):
+            widget.updateGeometry()
+        layout = self.layout()
+        layout.invalidate()
+        layout.activate()
         self.adjustSize()
 
     def _summary(self, outcomes: list[Outcome]) -> str:

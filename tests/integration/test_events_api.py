@@ -144,6 +144,10 @@ async def test_an_admin_hears_rooms_and_meetings_change_elsewhere(
         await listening.next(RoomUpdated, room__roomId=room.roomId, room__status=RoomStatus.CLOSED)
         await rest.set_room_status(room.roomId, "open")
         await listening.next(RoomUpdated, room__roomId=room.roomId, room__status=RoomStatus.OPEN)
+        await rest.update_room(room.roomId, {"roomName": "Weekly sync (moved)"})  # PATCH, as roomedit's form
+        await listening.next(RoomUpdated, room__roomId=room.roomId, room__roomName="Weekly sync (moved)")
+        await rest.update_room_config(room.roomId, {"chat": {"enabled": False}})
+        await listening.next(RoomUpdated, room__roomId=room.roomId, room__config__chat__enabled=False)
 
         assert room.moderatorUrl is not None and room.speakerUrl is not None
         moderator = await rest.participant_token(room.roomId, parse_room_link(room.moderatorUrl).secret, "Ana")

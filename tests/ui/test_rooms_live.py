@@ -116,6 +116,23 @@ async def test_rooms_created_closed_and_deleted_elsewhere_show_and_the_highlight
     assert [r.roomName for r in (await client.list_rooms()).rooms] == ["Delta", "Alpha"]  # nothing deleted here
 
 
+async def test_a_room_renamed_elsewhere_moves_to_its_place_in_a_list_sorted_by_name_keeping_the_highlight(
+    qtbot: QtBot, page: RoomsPage, client: MeetDeskClient
+) -> None:
+    await create_rooms(client, ["Alpha", "Bravo", "Charlie"])
+    await page.reload()
+    loaded = emitted(page.model.pageLoaded)
+    page.table.horizontalHeader().setSortIndicator(COL_NAME, Qt.SortOrder.AscendingOrder)
+    await asyncio.wait_for(loaded, 10)
+    assert shown_names(page) == ["Alpha", "Bravo", "Charlie"]
+    click_row(qtbot, page, "Alpha")
+    alpha = page.current_room()
+    assert alpha is not None
+    await client.update_room(alpha.roomId, {"roomName": "Zulu"})
+    await until_shown(page, lambda: shown_names(page) == ["Bravo", "Charlie", "Zulu"], "the renamed room")
+    assert highlighted(page) == "Zulu" and page.selection_label.text() == "Zulu"  # the same room, moved
+
+
 async def test_the_first_room_created_and_the_last_deleted_elsewhere_switch_the_empty_state(
     page: RoomsPage, client: MeetDeskClient
 ) -> None:

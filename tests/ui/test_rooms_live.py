@@ -345,3 +345,23 @@ async def test_long_names_are_elided_and_never_widen_the_window(
     assert fits_window(table) and table.horizontalHeader().length() <= table.viewport().width()
     assert dialog.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == LONG_NAME
     dialog.close()
+
+
+async def test_a_refresh_keeps_the_highlighted_room_and_another_server_clears_it(
+    qtbot: QtBot, page: RoomsPage, client: MeetDeskClient
+) -> None:
+    await create_rooms(client, ["Kept", "Other"])
+    await page.reload()
+    click_row(qtbot, page, "Kept")
+    loaded = emitted(page.model.pageLoaded)
+    qtbot.mouseClick(page.refresh_button, Qt.MouseButton.LeftButton)
+    await asyncio.wait_for(loaded, 10)
+    assert highlighted(page) == "Kept"  # still shown after the refresh: still the one acted on
+
+    async with MeetDeskClient(client.base_url, api_key=client.credentials.api_key) as elsewhere:
+        page.set_client(elsewhere)  # (another server, as far as the page can tell)
+        assert nothing_highlighted(page)
+        await page.reload()
+        assert sorted(shown_names(page)) == ["Kept", "Other"]
+        assert nothing_highlighted(page)  # the same name on another server is not the room that was chosen
+        page.set_client(client)

@@ -51,6 +51,7 @@ from meetdesk.client.errors import (
     error_from_response,
 )
 from meetdesk.client.events import EventsLost, stream_events
+from meetdesk.client.members import MemberTokens
 from meetdesk.client.tls import (
     KnownServers,
     authority_context,
@@ -342,7 +343,7 @@ def _query(**params: str | int | None) -> dict[str, str | int]:
     return {key: value for key, value in params.items() if value is not None}
 
 
-class MeetDeskClient:
+class MeetDeskClient(MemberTokens):
     """An async client of one MeetDesk server. Use ``async with`` (or call :meth:`aclose`)."""
 
     def __init__(

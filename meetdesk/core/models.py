@@ -278,8 +278,9 @@ class ChangePasswordRequest(_Strict):
 PARTICIPANT_NAME_MAX = 50
 
 
-class ParticipantTokenRequest(_Strict):
-    roomId: Annotated[str, Field(min_length=1, max_length=200)]
+class MemberTokenRequest(_Strict):
+    """``POST /internal-api/v1/rooms/{roomId}/members/token`` (3.5+): the room is in the path."""
+
     secret: Annotated[str, Field(min_length=1, max_length=200)]
     participantName: str | None = None
 
@@ -298,6 +299,12 @@ class ParticipantTokenRequest(_Strict):
         if any(unicodedata.category(ch).startswith("C") for ch in name):
             raise PydanticCustomError("name_control", "participantName cannot contain control characters")
         return name
+
+
+class ParticipantTokenRequest(MemberTokenRequest):
+    """``POST /internal-api/v1/participants/token`` (3.4): the room is in the body."""
+
+    roomId: Annotated[str, Field(min_length=1, max_length=200)]
 
 
 # --- global configuration ------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Who is calling, and whether they may: the credentials of a request resolved into a :class:`Caller`.
 
 Credentials, strongest first: ``Authorization: Bearer <access token>`` (an admin), ``X-API-KEY``
-(server-to-server), ``X-Participant-Token`` (one role in one room). A credential that is present but
-wrong is a 401 at once. A participant token outside its scope is a 403; an API key on an admin-only
+(server-to-server), ``X-Participant-Token`` or ``X-Room-Member-Token: Bearer <token>`` (one role in one
+room; the same token, named as OpenVidu Meet 3.4 and 3.5+ do). A credential that is present but wrong is a
+401 at once. A participant token outside its scope is a 403; an API key on an admin-only
 route is a 401, as in OpenVidu Meet (the route wants a credential the caller did not bring).
 
 Each route names the callers it accepts with a :class:`Requirement` dependency (:data:`ADMIN`,
@@ -96,7 +97,7 @@ async def resolve_caller(request: HTTPConnection) -> Caller:
         if await ctx.accounts.is_api_key(api_key):
             return Caller(CallerKind.API_KEY)
         raise Unauthorized("Invalid API key")
-    participant = request.headers.get("x-participant-token")
+    participant = _participant_token(request)
     if participant is not None:
         claims = ctx.tokens.decode(participant, "participant")
         await ctx.meetings.check_token_not_revoked(claims)  # a kick or a role change voids it
@@ -106,6 +107,20 @@ async def resolve_caller(request: HTTPConnection) -> Caller:
             raise Unauthorized("Invalid token") from exc
         return Caller(CallerKind.PARTICIPANT, room_id=str(claims.get("room")), role=role, identity=claims.get("sub"))
     return Caller(CallerKind.ANONYMOUS)
+
+
+def _participant_token(request: HTTPConnection) -> str | None:
+    """``X-Participant-Token: <token>`` (3.4), else ``X-Room-Member-Token: Bearer <token>`` (3.5+): the same token."""
+    token = request.headers.get("x-participant-token")
+    if token is not None:
+        return token
+    member = request.headers.get("x-room-member-token")
+    if member is None:
+        return None
+    scheme, _, token = member.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Invalid token")
+    return token.strip()
 
 
 #: Where :class:`AuthenticateFirst` leaves the caller it resolved, for the route's dependency to pick up.

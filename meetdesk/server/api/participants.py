@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from meetdesk.core.errors import BadRequest, Conflict, Unauthorized
 from meetdesk.core.ids import sanitize_room_id
-from meetdesk.core.models import ParticipantTokenRequest, RoomStatus
+from meetdesk.core.models import MemberTokenRequest, ParticipantTokenRequest, RoomStatus
 from meetdesk.core.permissions import Role, permissions
 from meetdesk.server.auth import PARTICIPANT_TTL_S
 from meetdesk.server.security import ANYONE, TOKEN_GENERATION, Caller, CallerKind, context
@@ -48,8 +48,23 @@ def role_for_secret(room: RoomRecord, secret: str) -> Role:
     summary="Exchange a room link's secret for a participant token",
 )
 async def participant_token(request: Request, caller: CallerDep, body: ParticipantTokenRequest) -> JSONResponse:
+    return await _issue_token(request, caller, body.roomId, body)
+
+
+@router.post(
+    "/rooms/{roomId}/members/token",
+    dependencies=[TOKEN_GENERATION],
+    summary="Exchange a room link's secret for a room member token (OpenVidu Meet 3.5+ path)",
+)
+async def room_member_token(request: Request, caller: CallerDep, roomId: str, body: MemberTokenRequest) -> JSONResponse:
+    """The same token as ``/participants/token``, sent back as ``X-Room-Member-Token: Bearer <token>``
+    or as ``X-Participant-Token``."""
+    return await _issue_token(request, caller, roomId, body)
+
+
+async def _issue_token(request: Request, caller: Caller, room_id: str, body: MemberTokenRequest) -> JSONResponse:
     ctx = context(request)
-    room = await ctx.rooms.get(sanitize_room_id(body.roomId) or body.roomId)
+    room = await ctx.rooms.get(sanitize_room_id(room_id) or room_id)
     role = _guarded_role(request, caller, room, body.secret)
     if room.status is RoomStatus.CLOSED:
         raise Conflict(f"Room '{room.room_id}' is closed and cannot be joined", error="Room Error")

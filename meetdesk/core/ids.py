@@ -1,8 +1,9 @@
 """Identifiers and secrets: room ids derived from names, room-link secrets.
 
-Room ids follow OpenVidu Meet 3.6+: the name lower-cased, accents stripped, spaces and hyphens turned
-into ``_``, only ``[a-z0-9_]`` kept (``room`` when nothing is left), then ``-`` and a random
-15-character suffix. The prefix is deterministic so that scripts and tests can predict it.
+Room ids follow OpenVidu Meet 3.6+: the name lower-cased, accents stripped, only ``[a-z0-9 _-]`` kept
+(an emoji is dropped), spaces and hyphens turned into ``_``, runs of ``_`` collapsed to one (``room``
+when nothing is left), then ``-`` and a random 15-character suffix. The prefix is deterministic so that
+scripts and tests can predict it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import unicodedata
 
 ROOM_ID_SUFFIX_LENGTH = 15
 _SUFFIX_ALPHABET = string.ascii_letters + string.digits
-_NOT_ID_CHAR = re.compile(r"[^a-z0-9_]")
+_NOT_ID_CHAR = re.compile(r"[^a-z0-9 _-]")
+_SEPARATOR_RUN = re.compile(r"[ _-]+")
 _NOT_ROOM_ID_CHAR = re.compile(r"[^A-Za-z0-9_-]")
 
 #: Bytes of randomness in a room-link secret (192 bits; the contract asks for at least 128).
@@ -22,12 +24,13 @@ SECRET_BYTES = 24
 
 
 def room_id_prefix(room_name: str) -> str:
-    """The deterministic part of a room id: ``"Habitación José"`` -> ``"habitacion_jose"``."""
+    """The deterministic part of a room id: ``"Habitación José"`` -> ``"habitacion_jose"``,
+    ``"meeting 🎉 room"`` -> ``"meeting_room"``."""
     decomposed = unicodedata.normalize("NFD", room_name)
     without_marks = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    lowered = without_marks.lower().replace(" ", "_").replace("-", "_")
+    kept = _NOT_ID_CHAR.sub("", without_marks.lower())
     # Leading/trailing underscores come only from spaces or punctuation at the ends: drop them.
-    prefix = _NOT_ID_CHAR.sub("", lowered).strip("_")
+    prefix = _SEPARATOR_RUN.sub("_", kept).strip("_")
     return prefix or "room"
 
 

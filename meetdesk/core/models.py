@@ -6,12 +6,22 @@ check a form before sending it. Models are strict: a string is not a number, a n
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 ROOM_NAME_MAX = 50
@@ -20,6 +30,7 @@ DEFAULT_ROOM_NAME = "Room"
 MIN_AUTO_DELETION_DELAY_MS = 60 * 60 * 1000
 #: 9999-12-31: beyond any date a person means, and safe in a 64-bit column.
 MAX_TIMESTAMP_MS = 253_402_300_799_999
+_WHITESPACE_RUN = re.compile(r"\s+")
 
 
 class RoomStatus(StrEnum):
@@ -125,8 +136,9 @@ class AutoDeletionPolicy(_Strict):
 
 
 def clean_room_name(value: str) -> str:
-    """Trim a room name and refuse what cannot be shown: control characters, empty, too long."""
-    name = value.strip()
+    """Trim a room name, collapse its runs of whitespace to one space, and refuse what cannot be shown:
+    control characters, empty, too long."""
+    name = _WHITESPACE_RUN.sub(" ", value).strip()
     if not name:
         raise PydanticCustomError("room_name_empty", "roomName cannot be empty")
     if len(name) > ROOM_NAME_MAX:
@@ -150,7 +162,7 @@ def _auto_deletion_date_ahead(value: int) -> int:
     if value > MAX_TIMESTAMP_MS:
         raise PydanticCustomError("date_too_far", "autoDeletionDate is too far in the future")
     if value < now_ms() + MIN_AUTO_DELETION_DELAY_MS:
-        raise PydanticCustomError("date_too_soon", "autoDeletionDate must be at least 1 hour in the future")
+        raise PydanticCustomError("date_too_soon", "autoDeletionDate must be at least 1h in the future")
     return value
 
 
@@ -310,11 +322,38 @@ class ParticipantTokenRequest(MemberTokenRequest):
 # --- global configuration ------------------------------------------------------------------------
 
 HEX_COLOUR = r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"
-Colour = Annotated[str, Field(pattern=HEX_COLOUR)]
+_HEX_COLOUR = re.compile(HEX_COLOUR)
+_THEME_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _colour(value: str) -> str:
+    if not _HEX_COLOUR.match(value):
+        raise PydanticCustomError("hex_colour", "Must be a valid hex color code (with or without alpha)")
+    return value
+
+
+def _theme_name(value: str) -> str:
+    """OpenVidu's theme-name rules, with its sentences."""
+    if not value:
+        raise PydanticCustomError("theme_name_empty", "Theme name cannot be empty")
+    if len(value) > 50:
+        raise PydanticCustomError("theme_name_too_long", "Theme name cannot exceed 50 characters")
+    if not _THEME_NAME.match(value):
+        raise PydanticCustomError(
+            "theme_name_chars", "Theme name can only contain letters, numbers, hyphens and underscores"
+        )
+    return value
+
+
+Colour = Annotated[str, AfterValidator(_colour), WithJsonSchema({"type": "string", "pattern": HEX_COLOUR})]
 
 
 class MeetRoomTheme(_Strict):
-    name: Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_-]+$")]
+    name: Annotated[
+        str,
+        AfterValidator(_theme_name),
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 50, "pattern": _THEME_NAME.pattern}),
+    ]
     enabled: bool
     baseTheme: Literal["light", "dark"]
     backgroundColor: Colour | None = None
@@ -331,7 +370,7 @@ class Appearance(_Strict):
     @classmethod
     def _exactly_one(cls, themes: list[MeetRoomTheme]) -> list[MeetRoomTheme]:
         if len(themes) != 1:
-            raise PydanticCustomError("one_theme", "themes must contain exactly one theme")
+            raise PydanticCustomError("one_theme", "There must be exactly one theme defined")
         return themes
 
 
@@ -362,7 +401,7 @@ class WebhookConfig(_Strict):
         if url is not None:
             return check_http_url(url)
         if info.data.get("enabled"):
-            raise PydanticCustomError("url_required", "url is required when webhooks are enabled")
+            raise PydanticCustomError("url_required", "URL is required when webhooks are enabled")
         return None
 
 
@@ -379,7 +418,7 @@ def check_http_url(value: str) -> str:
     """An absolute http(s) URL with a host and a valid port, and nothing a request line cannot carry."""
     from urllib.parse import urlsplit
 
-    bad = PydanticCustomError("url_scheme", "url must be an http or https URL")
+    bad = PydanticCustomError("url_scheme", "URL must start with http:// or https://")
     if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value):
         raise bad
     try:

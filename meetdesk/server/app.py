@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from meetdesk import __version__
 from meetdesk.server import errors
+from meetdesk.server.allow import AllowedMethods
 from meetdesk.server.api import auth, events, global_config, meetings, participants, rooms
 from meetdesk.server.authfirst import AuthenticateFirst
 from meetdesk.server.config import ServerSettings
@@ -55,5 +56,8 @@ def create_app(settings: ServerSettings, on_ready: ReadyHook | None = None) -> F
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # outermost: a stranger's body is not even read
-    app.add_middleware(AuthenticateFirst, routes=[route for router in routers for route in router.routes])
+    all_routes = [route for router in routers for route in router.routes]
+    app.add_middleware(AuthenticateFirst, routes=all_routes)
+    # outside authentication: which methods a path has is public (OPTIONS, and the Allow of a 405)
+    app.add_middleware(AllowedMethods, routes=all_routes)
     return app

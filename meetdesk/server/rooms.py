@@ -62,7 +62,10 @@ class DeletionOutcome:
     def body(self) -> dict[str, Any]:
         if self.decision.refused:
             return {"error": self.decision.code, "message": self.message}
-        return {"successCode": self.decision.code, "message": self.message, "room": self.room}
+        body: dict[str, Any] = {"successCode": self.decision.code, "message": self.message}
+        if self.room is not None:  # a deleted room is gone: its outcome carries none
+            body["room"] = self.room
+        return body
 
 
 class PageTokens:
@@ -304,7 +307,8 @@ class RoomService:
         # The room's record already says what happens, so the end hook below has nothing left to apply.
         if Step.END_MEETING in decision.steps:
             await self.meetings.end(room_id, "room_deleted" if Step.DELETE_ROOM in decision.steps else "meeting_ended")
-        return DeletionOutcome(room_id, decision, message, self.to_api(room))
+        deleted = Step.DELETE_ROOM in decision.steps
+        return DeletionOutcome(room_id, decision, message, None if deleted else self.to_api(room))
 
     # meeting hooks ---------------------------------------------------------------------------------
 

@@ -56,7 +56,7 @@ def _parse_fields(raw: str | None) -> set[str] | None:
 def _room_id(raw: str) -> str:
     room_id = sanitize_room_id(raw)
     if not room_id:
-        raise ValidationFailed.one("roomId", "roomId cannot be empty after removing invalid characters")
+        raise ValidationFailed.one("roomId", "roomId cannot be empty after sanitization")
     return room_id
 
 
@@ -123,7 +123,7 @@ async def bulk_delete_rooms(
     failed: list[dict[str, object]] = []
     for room_id in _bulk_ids(roomIds):
         if await ctx.rooms.rooms.get(room_id) is None:
-            failed.append({"roomId": room_id, "error": "room_not_found", "message": f"Room '{room_id}' does not exist"})
+            failed.append({"roomId": room_id, "error": "Room Error", "message": f"Room '{room_id}' does not exist"})
             continue
         outcome: DeletionOutcome = await ctx.rooms.delete(room_id, withMeeting, withRecordings)
         if outcome.decision.refused:
@@ -133,7 +133,7 @@ async def bulk_delete_rooms(
     if failed:
         message = f"{len(failed)} room(s) failed to process while deleting"
         return JSONResponse({"message": message, "successful": successful, "failed": failed}, status_code=400)
-    return JSONResponse({"message": "All rooms processed for deletion", "successful": successful})
+    return JSONResponse({"message": "All rooms successfully processed for deletion", "successful": successful})
 
 
 @router.get("/rooms/{roomId}", summary="Get a room")

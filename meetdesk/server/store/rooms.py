@@ -22,8 +22,9 @@ from meetdesk.server.store.schema import recordings, rooms
 
 SortField = Literal["creationDate", "roomName", "autoDeletionDate"]
 SortOrder = Literal["asc", "desc"]
-#: Rooms with no auto-deletion date sort as if it were this far away ("never").
-_NEVER = 2**62
+#: Rooms with no auto-deletion date sort before every date, as upstream's store sorts a missing value:
+#: first in ascending order, last in descending.
+_NEVER = -1
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,10 @@ async def test_a_moderator_mutes_from_the_panel_mutes_everyone_and_locks(
         await bo.set_media(audio=True, video=True)  # Bo speaks again; then everyone is muted
         await wait_until(lambda: page.model.participant(bo_id).audio, what="Bo's mic back on")  # type: ignore[union-attr]
         page.people.moderation.mute_all.click()
+        box = page.people.moderation.mute_box
+        assert box is not None and box.isVisible()
+        [mute_all] = [b for b in box.buttons() if b.text() == "Mute everyone"]
+        mute_all.click()
         await bo_log.next(lambda e: isinstance(e, Muted), after=muted + 1)
 
         # lock: the header says so, the button unlocks, and nobody new gets in
@@ -170,3 +174,28 @@ async def test_a_room_deleted_during_the_meeting_ends_it_without_rejoin(
     assert window.end_page.text.text() == "The meeting ended because its room no longer exists."
     assert not window.end_page.rejoin.isVisible()
     shoot(window, "end-room-deleted")
+
+
+async def test_joining_a_meeting_locked_meanwhile_says_so_on_the_device_view(
+    window: ParticipantWindow, room: MeetRoom
+) -> None:
+    assert room.moderatorUrl is not None and room.speakerUrl is not None
+    ana, ana_log = await headless(room.moderatorUrl, "Alice", 1)
+    try:
+        window.open_link(room.speakerUrl)
+        await reach(window, "join")  # the link was fine when checked
+        window.join_page.name.setText("Desk")
+        window.join_page.next.click()
+        await reach(window, "devices")
+        await ana.lock(True)
+        await ana_log.next(lambda e: isinstance(e, MeetingLocked) and e.locked)
+        await wait_until(lambda: window.device_page.join.isEnabled(), what="the devices to open")
+        window.device_page.join.click()
+        await wait_until(lambda: window.device_page.join_error.isVisible(), what="the refusal")  # a label, no signal
+        text = window.device_page.join_error.text()
+        assert text.startswith("The meeting is locked, or the room was closed") and text.endswith("press Join again.")
+        assert window.stage == "devices" and window.device_page.join.isEnabled()
+        shoot(window, "devices-meeting-locked")
+    finally:
+        ana_log.close()
+        await ana.leave()

@@ -313,8 +313,17 @@ def test_mute_from_the_row_menu_and_the_moderator_bar_ask_the_window(qtbot: QtBo
     with qtbot.waitSignal(panel.muteRequested) as muted:
         panel.actions_for("bob")[0].trigger()
     assert muted.args == ["bob"]
+    with qtbot.assertNotEmitted(panel.moderation.muteEveryoneRequested):  # asked first; Cancel keeps everyone on
+        panel.moderation.mute_all.click()
+        box = panel.moderation.mute_box
+        assert box is not None and box.text() == "Mute everyone else in the meeting?"
+        box.button(QMessageBox.StandardButton.Cancel).click()
     with qtbot.waitSignal(panel.moderation.muteEveryoneRequested):
         panel.moderation.mute_all.click()
+        box = panel.moderation.mute_box
+        assert box is not None
+        [mute] = [b for b in box.buttons() if b.text() == "Mute everyone"]
+        mute.click()
     with qtbot.waitSignal(panel.moderation.lockRequested) as lock:
         panel.moderation.lock.click()
     assert lock.args == [True] and panel.moderation.lock.text() == "Lock meeting"  # until the server says so

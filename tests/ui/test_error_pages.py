@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEvent, QSettings
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -40,6 +40,8 @@ async def window(qtbot: QtBot, tmp_path: Path, restored_style: None) -> AsyncIte
     yield window
     window.close()
     window.deleteLater()
+    # gone before the style is put back: restyling a window that waits for deletion would repaint a dead one
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 async def error_page_for(window: ParticipantWindow, link: str) -> None:

@@ -83,7 +83,6 @@ class LinkOpener(QObject):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self._parent = parent
         #: the open "Open this link?" question (None when none is open)
         self.box: QMessageBox | None = None
 
@@ -98,7 +97,8 @@ class LinkOpener(QObject):
         """Ask whether to open ``url`` (window-modal: no nested event loop)."""
         if self.box is not None:
             self.box.reject()
-        box = QMessageBox(self._parent)
+        parent = self.parent()
+        box = QMessageBox(parent if isinstance(parent, QWidget) else None)
         box.setObjectName("confirmLink")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(self.tr("Open link"))

@@ -131,3 +131,14 @@ def test_a_message_while_the_chat_is_closed_asks_for_a_preview(qtbot: QtBot) -> 
     qtbot.waitExposed(panel)
     with qtbot.assertNotEmitted(panel.previewRequested):  # the chat is open: the message is there to read
         panel.add_message(ChatMessage(id="m3", identity="bo", name="Bo", time=0, text="Good"), own=False)
+
+
+async def test_enter_on_a_message_opens_its_first_link(qtbot: QtBot, browser: Browser) -> None:
+    panel = panel_with(qtbot, "slides: https://example.org/slides and https://example.org/notes")
+    panel.list.setFocus()
+    panel.list.setCurrentIndex(panel.model.index(0, 0))
+    opened = emitted(panel.links.opened)
+    qtbot.keyClick(panel.list, Qt.Key.Key_Return)
+    assert await opened == ("https://example.org/slides",)
+    await asyncio.sleep(0)  # emitted() disconnects in a callback: let it run while the panel lives
+    assert browser.opened == ["https://example.org/slides"]

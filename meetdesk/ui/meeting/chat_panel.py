@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from meetdesk.core.signalling import CHAT_MAX_CHARS, ChatMessage
 from meetdesk.ui.meeting.chat_delegate import GROUP_MS, ChatDelegate, MessageRole, OwnRole, SenderRole, TimeRole
-from meetdesk.ui.meeting.chat_links import LinkOpener, preview
+from meetdesk.ui.meeting.chat_links import LinkOpener, find_links, preview
 
 __all__ = ["GROUP_MS", "ChatModel", "ChatPanel", "MessageRole", "OwnRole", "SenderRole", "TimeRole"]
 
@@ -127,7 +127,8 @@ class ChatModel(QAbstractListModel):
 
 
 class ChatListView(QListView):
-    """The message list: says so when there is no message yet, and copies the current message on Ctrl+C."""
+    """The message list: says so when there is no message yet, copies the current message on Ctrl+C and opens its
+    first link on Enter."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -165,6 +166,13 @@ class ChatListView(QListView):
             QGuiApplication.clipboard().setText(self.currentIndex().data() or "")
             event.accept()
             return
+        delegate = self.itemDelegate()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and isinstance(delegate, ChatDelegate):
+            links = find_links(self.currentIndex().data() or "") if self.currentIndex().isValid() else []
+            if links:  # the keyboard's way to a link: Enter opens the current message's first one
+                delegate.linkClicked.emit(links[0].url)
+                event.accept()
+                return
         super().keyPressEvent(event)
 
 

@@ -41,6 +41,8 @@ ANSWER_TIMEOUT_S: Final = 10.0
 SENDER_ENABLED: Final = "_enabled"
 
 StateCallback = Callable[[RTCPeerConnection, str], None]
+#: makes a peer connection (RTCPeerConnection itself, or one behind the impairment harness)
+PeerConnectionFactory = Callable[[RTCConfiguration], RTCPeerConnection]
 Send = Callable[[BaseModel], Awaitable[None]]
 
 
@@ -66,8 +68,10 @@ class Publisher:
         send: Send,
         on_state: StateCallback,
         on_screen_ended: Callable[[MediaStreamTrack], None] | None = None,
+        peer_connection: PeerConnectionFactory = RTCPeerConnection,
     ) -> None:
         self._name = name
+        self._peer_connection = peer_connection
         self._rtc = rtc
         self._send = send
         self._on_state = on_state
@@ -105,7 +109,7 @@ class Publisher:
             tracks.append(self.screen)
         if not tracks:
             return
-        pc = RTCPeerConnection(self._rtc)
+        pc = self._peer_connection(self._rtc)
         self.pc = pc
 
         @pc.on("connectionstatechange")

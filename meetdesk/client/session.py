@@ -33,7 +33,7 @@ from pydantic import BaseModel
 
 from meetdesk.client.api import MeetDeskClient, parse_room_link
 from meetdesk.client.media.devices import open_sources
-from meetdesk.client.publisher import Publisher, PublishError
+from meetdesk.client.publisher import PeerConnectionFactory, Publisher, PublishError
 from meetdesk.client.quality import QualityMeter
 from meetdesk.client.recovery import GiveUp, ReconnectAttempt, RetryPolicy, reconnect
 from meetdesk.client.signalling import SignallingClient, SignallingError
@@ -106,7 +106,9 @@ class MeetingSession:
     when there is no such device (``device_notes`` says why). ``sources``: (video, audio) tracks opened
     already (the desktop's device view), used instead of opening any; either may be None (not sent).
     ``audio_enabled`` / ``video_enabled``: start muted or not. ``on_frame(track, frame)``: every decoded
-    frame received, on the event loop. ``retry`` bounds reconnecting.
+    frame received, on the event loop. ``retry`` bounds reconnecting. ``peer_connection``: makes the
+    publisher's and the subscriber's peer connections (the impairment harness's
+    :meth:`meetdesk.rtc.impaired_path.ImpairedNetwork.peer_connection` puts them behind a bad network).
     """
 
     def __init__(
@@ -127,6 +129,7 @@ class MeetingSession:
         video_enabled: bool = True,
         on_frame: FrameCallback | None = None,
         read_markers: bool = True,
+        peer_connection: PeerConnectionFactory = RTCPeerConnection,
     ) -> None:
         self.link = parse_room_link(link)
         self.name = name
@@ -146,8 +149,12 @@ class MeetingSession:
         self.device_notes: list[str] = []
         self.started_at = time.monotonic()
         self._signalling: SignallingClient | None = None
-        self._publisher = Publisher(name, rtc, self.send, self._on_publisher_state, self._on_screen_ended)
-        self._subscriber = Subscriber(name, rtc, self.send, self._on_subscriber_state, on_frame, read_markers)
+        self._publisher = Publisher(
+            name, rtc, self.send, self._on_publisher_state, self._on_screen_ended, peer_connection
+        )
+        self._subscriber = Subscriber(
+            name, rtc, self.send, self._on_subscriber_state, on_frame, read_markers, peer_connection
+        )
         self._publisher.set_enabled(audio=audio_enabled, video=video_enabled)
         self._sources_open = sources is not None
         if sources is not None:

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from meetdesk.client.media.synthetic import MarkerError, decode_marker
 from meetdesk.client.peer import close_peer_connection
+from meetdesk.client.publisher import PeerConnectionFactory
 from meetdesk.client.receiving import lean_receiver
 from meetdesk.core.signalling import SubscribeAnswer, SubscribeOffer
 
@@ -73,8 +74,10 @@ class Subscriber:
         on_state: StateCallback,
         on_frame: FrameCallback | None = None,
         read_markers: bool = True,
+        peer_connection: PeerConnectionFactory = RTCPeerConnection,
     ) -> None:
         self._name = name
+        self._peer_connection = peer_connection
         self._read_markers = read_markers
         self._rtc = rtc
         self._send = send
@@ -140,7 +143,7 @@ class Subscriber:
         await self._send(SubscribeAnswer(sdp=pc.localDescription.sdp))
 
     def _new_connection(self) -> RTCPeerConnection:
-        pc = RTCPeerConnection(self._rtc)
+        pc = self._peer_connection(self._rtc)
 
         @pc.on("track")
         def _track(track: MediaStreamTrack) -> None:

@@ -28,9 +28,9 @@ from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationEr
 
 from meetdesk.core.errors import BadRequest
 from meetdesk.core.signalling import PublishAnswer, PublishOffer, Resubscribe, SubscribeAnswer, SubscribeOffer
+from meetdesk.rtc.ice import HostLimitedPeerConnection
 from meetdesk.server.meeting.engine import MeetingEngine, Participant
 from meetdesk.server.sfu import ForwarderStats, Subscription, TrackForwarder
-from meetdesk.server.sfu.hooks import HostLimitedPeerConnection
 
 logger = logging.getLogger(__name__)
 

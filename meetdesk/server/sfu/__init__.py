@@ -7,8 +7,9 @@ See :mod:`.forwarder` for the calls the meeting engine makes and :mod:`.hooks` f
 relies on inside aiortc.
 """
 
+from meetdesk.rtc.errors import AiortcHookError
+
 from .forwarder import ForwarderStats, Subscription, SubscriptionError, TrackForwarder, forwarded_codecs
-from .hooks import AiortcHookError
 from .track import SubscriberStats
 
 __all__ = [

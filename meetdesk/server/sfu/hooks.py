@@ -15,10 +15,8 @@ aiortc has no API for forwarding encoded media, so the SFU changes three things 
    the subscriber) so that the request goes to the publisher instead of an encoder that is not
    there.
 
-4. On the ICE gatherers of the SFU's own peer connections (:class:`HostLimitedPeerConnection`), it
-   shadows aioice's ``Connection.get_component_candidates`` (reached through the gatherer's private
-   ``_connection``) so that host candidates are gathered on the addresses others reach this server at
-   only, not on every interface (aioice has no option for this; aiortc passes none).
+4. On the ICE gatherers of the SFU's own peer connections it offers host candidates on the addresses
+   others reach this server at only (:class:`meetdesk.rtc.ice.HostLimitedPeerConnection`).
 
 Upstream keyframe requests use ``RTCRtpReceiver._send_rtcp_pli(media_ssrc)``. The sender side needs
 no hook: ``RTCRtpSender`` packetizes an ``av.Packet`` returned by its track without encoding it.
@@ -32,18 +30,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Final
 
 import aiortc
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCSessionDescription
-from aiortc.rtcicetransport import RTCIceGatherer
+from aiortc import RTCRtpReceiver, RTCRtpSender
+
+from meetdesk.rtc.errors import PINNED_AIORTC, AiortcHookError
 
 from .assembler import FrameSink, OpusFrameAssembler, Vp8FrameAssembler
 
 logger = logging.getLogger(__name__)
 
-PINNED_AIORTC: Final = "1.16."
 RECEIVER_JITTER_BUFFER: Final = "_RTCRtpReceiver__jitter_buffer"
 RECEIVER_DECODER_QUEUE: Final = "_RTCRtpReceiver__decoder_queue"
 RECEIVER_DECODER_THREAD: Final = "_RTCRtpReceiver__decoder_thread"
@@ -51,12 +49,6 @@ RECEIVER_KIND: Final = "_RTCRtpReceiver__kind"
 RECEIVER_CODECS: Final = "_RTCRtpReceiver__codecs"
 SENDER_KEYFRAME: Final = "_send_keyframe"
 RECEIVER_PLI: Final = "_send_rtcp_pli"
-GATHERER_CONNECTION: Final = "_connection"
-CONNECTION_HOST_CANDIDATES: Final = "get_component_candidates"
-
-
-class AiortcHookError(RuntimeError):
-    """The installed aiortc does not have the internals the SFU hooks into (not the pinned version?)."""
 
 
 def check_receiver(receiver: RTCRtpReceiver) -> None:
@@ -163,65 +155,3 @@ def decoder_thread(receiver: RTCRtpReceiver) -> threading.Thread | None:
     """The receiver's decoder thread (for checks that it is not running)."""
     thread: threading.Thread | None = getattr(receiver, RECEIVER_DECODER_THREAD)
     return thread
-
-
-def check_gatherer(gatherer: RTCIceGatherer) -> Any:
-    """The aioice connection behind ``gatherer``; :class:`AiortcHookError` unless it has the method
-    :func:`limit_host_candidates` shadows."""
-    connection = getattr(gatherer, GATHERER_CONNECTION, None)
-    if not callable(getattr(type(connection), CONNECTION_HOST_CANDIDATES, None)):
-        raise AiortcHookError(
-            f"aiortc {aiortc.__version__} RTCIceGatherer has no aioice connection with {CONNECTION_HOST_CANDIDATES}; "
-            f"the SFU is written for aiortc {PINNED_AIORTC}x"
-        )
-    return connection
-
-
-def _gatherers(pc: RTCPeerConnection) -> list[RTCIceGatherer]:
-    gatherers: list[RTCIceGatherer] = []
-    for transceiver in pc.getTransceivers():
-        for dtls in (transceiver.sender.transport, transceiver.receiver.transport):
-            ice = getattr(dtls, "transport", None)
-            gatherer = getattr(ice, "iceGatherer", None)
-            if isinstance(gatherer, RTCIceGatherer) and gatherer not in gatherers:
-                gatherers.append(gatherer)
-    return gatherers
-
-
-def limit_host_candidates(pc: RTCPeerConnection, addresses: Sequence[str]) -> None:
-    """Make the gatherers of ``pc`` that have not gathered yet offer host candidates on ``addresses`` only."""
-    wanted = list(addresses)
-    for gatherer in _gatherers(pc):
-        if gatherer.state != "new":
-            continue
-        connection = check_gatherer(gatherer)
-        if CONNECTION_HOST_CANDIDATES in vars(connection):
-            continue  # limited already (a transport shared by bundled transceivers)
-        setattr(
-            connection,
-            CONNECTION_HOST_CANDIDATES,
-            _on_addresses(getattr(connection, CONNECTION_HOST_CANDIDATES), wanted),
-        )
-
-
-def _on_addresses(original: Callable[..., Any], wanted: list[str]) -> Callable[..., Any]:
-    """``get_component_candidates``, but on ``wanted`` whatever addresses aioice found."""
-
-    async def on_wanted_addresses(component: int, addresses: list[str], timeout: int = 5) -> Any:
-        return await original(component=component, addresses=wanted, timeout=timeout)
-
-    return on_wanted_addresses
-
-
-class HostLimitedPeerConnection(RTCPeerConnection):
-    """A peer connection whose ICE host candidates are on ``host_addresses`` only (the address that room
-    links name, when the server is shared on a network): clients are not offered interfaces that do not
-    reach them (a VPN, a container bridge), and a firewall needs opening for one address only."""
-
-    def __init__(self, configuration: RTCConfiguration, host_addresses: Sequence[str]) -> None:
-        super().__init__(configuration)
-        self.host_addresses = tuple(host_addresses)
-
-    async def setLocalDescription(self, sessionDescription: RTCSessionDescription | None = None) -> None:
-        limit_host_candidates(self, self.host_addresses)  # gathering starts in setLocalDescription
-        await super().setLocalDescription(sessionDescription)

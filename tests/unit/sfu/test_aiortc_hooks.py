@@ -24,6 +24,8 @@ from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpReceiveParameters
 from aiortc.rtcrtpreceiver import RemoteStreamTrack, decoder_worker
 
+from meetdesk.rtc import ice
+from meetdesk.rtc.errors import PINNED_AIORTC
 from meetdesk.server.sfu import hooks
 from meetdesk.server.sfu.assembler import OpusFrameAssembler, Vp8FrameAssembler
 
@@ -49,7 +51,7 @@ def video_receiver(pc: RTCPeerConnection) -> RTCRtpReceiver:
 
 
 def test_aiortc_is_the_pinned_version() -> None:
-    assert aiortc.__version__.startswith(hooks.PINNED_AIORTC), (
+    assert aiortc.__version__.startswith(PINNED_AIORTC), (
         f"aiortc {aiortc.__version__} is not the version the SFU hooks were written for; re-check hooks.py"
     )
 
@@ -218,7 +220,7 @@ async def test_the_sfu_offers_host_candidates_on_the_wanted_address_only() -> No
     if len(offered_everywhere) < 2:
         pytest.skip(f"needs two non-loopback addresses to tell a limit from none (has {offered_everywhere})")
     wanted = local_addresses()[0].address
-    limited = hooks.HostLimitedPeerConnection(media_configuration([]), [wanted])
+    limited = ice.HostLimitedPeerConnection(media_configuration([]), [wanted])
     try:
         assert await offer_candidates(limited) == {wanted}
     finally:
@@ -229,8 +231,8 @@ async def test_the_ice_gatherer_has_the_aioice_method_the_limit_shadows(pc: RTCP
     from aioice import Connection
 
     pc.addTransceiver("audio")
-    [gatherer] = hooks._gatherers(pc)
-    assert isinstance(hooks.check_gatherer(gatherer), Connection)
+    [gatherer] = ice._gatherers(pc)
+    assert isinstance(ice.check_gatherer(gatherer), Connection)
     # aioice gathers host candidates through this method, by keyword, on the addresses it found itself
     assert "self.get_component_candidates(component=component, addresses=addresses)" in source(
         Connection.gather_candidates
@@ -247,4 +249,4 @@ async def test_the_ice_gatherer_has_the_aioice_method_the_limit_shadows(pc: RTCP
 
 def test_check_gatherer_fails_loudly_without_an_aioice_connection() -> None:
     with pytest.raises(hooks.AiortcHookError):
-        hooks.check_gatherer(object())  # type: ignore[arg-type]
+        ice.check_gatherer(object())  # type: ignore[arg-type]

@@ -1,0 +1,44 @@
+"""A participant behind the impairment harness (meetdesk.rtc.impaired_path): its media really crosses the
+impaired link, both ways, and what the link does reaches the meeting while the others are unaffected."""
+
+from __future__ import annotations
+
+from meetdesk.client.session import MeetingSession
+from meetdesk.rtc.impaired_path import ImpairedNetwork
+from tests.conftest import LiveServer
+from tests.integration.meeting_helpers import create_room, frames_from, until
+
+
+async def test_a_participant_behind_the_harness_meets_through_it_and_a_cut_stops_only_its_media(
+    live_server: LiveServer,
+) -> None:
+    room = await create_room(live_server)
+    network = ImpairedNetwork(seed=1)
+    p = MeetingSession(room["moderatorUrl"], "P", source_id=1, peer_connection=network.peer_connection)
+    a = MeetingSession(room["speakerUrl"], "A", source_id=2)
+    try:
+        for session in (p, a):
+            await session.join()
+        p_id, a_id = (s.joined.you.identity for s in (p, a))  # type: ignore[union-attr]
+        await until(lambda: frames_from(p, a_id) >= 30 and frames_from(a, p_id) >= 30, timeout=20)
+        # publisher and subscriber connections each have their own link, and the media crossed them
+        assert len(network.links) == 2
+        assert network.total("up").sent >= 30 and network.total("down").sent >= 30
+        assert all(link.participant is not None and link.server is not None for link in network.links)
+
+        network.set("both", cut=True)
+        cut_at = network.total("down").cut
+        await until(lambda: network.total("down").cut >= cut_at + 30, timeout=10)
+        p_before, a_before = frames_from(p, a_id), frames_from(a, p_id)
+        a_self = frames_from(a, p_id)
+        await until(lambda: network.total("down").cut >= cut_at + 90, timeout=10)
+        # nothing crosses a cut: P gets no new frame and A none from P
+        assert frames_from(p, a_id) <= p_before + 1 and frames_from(a, p_id) <= a_before + 1
+        assert a_self <= a_before + 1
+
+        network.set("both", cut=False)
+        await until(lambda: frames_from(p, a_id) >= p_before + 10 and frames_from(a, p_id) >= a_before + 10, 30)
+    finally:
+        for session in (p, a):
+            await session.leave()
+        network.close()

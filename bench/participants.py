@@ -45,8 +45,9 @@ from av.frame import Frame
 from rest_bench import BenchError  # bench/ is on sys.path
 from sfu_bench import CLIP_FRAMES
 
-from meetdesk.client.media.synthetic import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE, SyntheticCamera, SyntheticMicrophone
+from meetdesk.client.media.synthetic import SyntheticCamera, SyntheticMicrophone
 from meetdesk.client.session import MeetingSession
+from meetdesk.rtc.clock import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE
 
 JOIN_TIMEOUT_S = 60.0  # one join under load, and one first frame
 FLOWING_TIMEOUT_S = 180.0  # every participant receiving every other one, on a saturated machine

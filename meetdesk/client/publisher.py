@@ -29,8 +29,8 @@ from pydantic import BaseModel
 from meetdesk.client.media.level import LevelMeter
 from meetdesk.client.media.source_view import SourceView
 from meetdesk.client.media.switchable import SwitchableVideoTrack
-from meetdesk.client.peer import close_peer_connection
 from meetdesk.core.signalling import PublishOffer
+from meetdesk.rtc.peer import close_peer_connection
 
 logger = logging.getLogger(__name__)
 

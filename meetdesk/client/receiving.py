@@ -39,6 +39,8 @@ from aiortc.codecs import get_decoder
 from aiortc.codecs.base import Decoder
 from av.frame import Frame
 
+from meetdesk.rtc.errors import AiortcHookError
+
 logger = logging.getLogger(__name__)
 
 RECEIVER_DECODER_QUEUE: Final = "_RTCRtpReceiver__decoder_queue"
@@ -46,10 +48,6 @@ RECEIVER_DECODER_THREAD: Final = "_RTCRtpReceiver__decoder_thread"
 RECEIVER_DECODER_ERROR: Final = "_RTCRtpReceiver__decoder_error"
 RECEIVER_BITRATE_ESTIMATOR: Final = "_RTCRtpReceiver__remote_bitrate_estimator"
 RECEIVER_KIND: Final = "_RTCRtpReceiver__kind"
-
-
-class AiortcHookError(RuntimeError):
-    """The installed aiortc lacks the receiver internals :func:`lean_receiver` changes."""
 
 
 def check_receiver(receiver: RTCRtpReceiver) -> None:

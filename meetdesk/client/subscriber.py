@@ -25,10 +25,10 @@ from av.frame import Frame
 from pydantic import BaseModel
 
 from meetdesk.client.media.synthetic import MarkerError, decode_marker
-from meetdesk.client.peer import close_peer_connection
 from meetdesk.client.publisher import PeerConnectionFactory
 from meetdesk.client.receiving import lean_receiver
 from meetdesk.core.signalling import SubscribeAnswer, SubscribeOffer
+from meetdesk.rtc.peer import close_peer_connection
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fractions
 import logging
 import os
 import sys
@@ -32,14 +31,12 @@ import numpy.typing as npt
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from meetdesk.client.media.synthetic import SyntheticCamera, SyntheticMicrophone
+from meetdesk.rtc.clock import AUDIO_CLOCK_RATE, AUDIO_TIME_BASE, VIDEO_CLOCK_RATE, VIDEO_TIME_BASE
 
 logger = logging.getLogger(__name__)
 
-VIDEO_CLOCK_RATE: Final = 90_000
-VIDEO_TIME_BASE: Final = fractions.Fraction(1, VIDEO_CLOCK_RATE)
-SAMPLE_RATE: Final = 48_000
+SAMPLE_RATE: Final = AUDIO_CLOCK_RATE
 BLOCK_SAMPLES: Final = 960  # 20 ms at 48 kHz
-AUDIO_TIME_BASE: Final = fractions.Fraction(1, SAMPLE_RATE)
 #: frames a live camera may have waiting before the oldest is dropped (a late frame is a useless frame)
 LIVE_QUEUE: Final = 2
 #: frames a file source reads ahead (a file waits for the reader instead of dropping)

@@ -21,10 +21,10 @@ from typing import Final
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from meetdesk.rtc.clock import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE
+
 logger = logging.getLogger(__name__)
 
-VIDEO_CLOCK_RATE: Final = 90_000
-VIDEO_TIME_BASE: Final = fractions.Fraction(1, VIDEO_CLOCK_RATE)
 MIN_GAP: Final = VIDEO_CLOCK_RATE // 30  # one frame at 30 fps
 
 

@@ -24,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 
+from meetdesk.rtc.clock import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE
+
 logger = logging.getLogger(__name__)
 
 MARKER_COLUMNS: Final = 16
@@ -31,8 +33,6 @@ MARKER_ROWS: Final = 2
 _WHITE: Final = 235  # video-range luma: what encoders and decoders expect
 _BLACK: Final = 16
 _CHECK_SALT: Final = 0x5A
-VIDEO_CLOCK_RATE: Final = 90_000
-VIDEO_TIME_BASE: Final = fractions.Fraction(1, VIDEO_CLOCK_RATE)
 
 
 class MarkerError(ValueError):

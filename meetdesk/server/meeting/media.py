@@ -29,6 +29,7 @@ from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationEr
 from meetdesk.core.errors import BadRequest
 from meetdesk.core.signalling import PublishAnswer, PublishOffer, Resubscribe, SubscribeAnswer, SubscribeOffer
 from meetdesk.rtc.ice import HostLimitedPeerConnection
+from meetdesk.rtc.peer import close_peer_connection
 from meetdesk.server.meeting.engine import MeetingEngine, Participant
 from meetdesk.server.sfu import ForwarderStats, Subscription, TrackForwarder
 
@@ -150,7 +151,7 @@ class MediaRouter:
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as exc:  # aiortc raises ValueError, InvalidStateError... for SDP it cannot use
             peer.publisher = None
-            await pc.close()
+            await close_peer_connection(pc)
             raise BadRequest(f"Invalid SDP offer: {exc}", error="invalid_sdp") from exc
 
         @pc.on("connectionstatechange")
@@ -225,7 +226,7 @@ class MediaRouter:
         for item in published:
             item.forwarder.close()
         if pc is not None:
-            await pc.close()
+            await close_peer_connection(pc)
         if published:
             self._resync_room(room_id)
 
@@ -380,7 +381,7 @@ class MediaRouter:
         pc, peer.subscriber = peer.subscriber, None  # first: its state handler must not take the close for a failure
         if pc is not None:
             with contextlib.suppress(Exception):
-                await asyncio.shield(pc.close())  # a cancelled negotiator must not leave it half closed
+                await asyncio.shield(close_peer_connection(pc))  # a cancelled negotiator must not leave it half closed
 
 
 _ICE_UFRAG = re.compile(r"^a=ice-ufrag:(\S+)", re.MULTILINE)

@@ -37,8 +37,10 @@ import av
 from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamTrack
 
+from meetdesk.rtc.clock import AUDIO_TIME_BASE, VIDEO_TIME_BASE
+
 from . import hooks
-from .frames import AUDIO_TIME_BASE, VIDEO_TIME_BASE, EncodedFrame
+from .frames import EncodedFrame
 from .track import DEFAULT_AUDIO_QUEUE, DEFAULT_VIDEO_QUEUE, ForwardedTrack, SubscriberStats
 
 logger = logging.getLogger(__name__)

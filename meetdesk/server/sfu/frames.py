@@ -6,14 +6,8 @@ payload descriptor) and whether a VP8 frame is a keyframe (a subscriber can star
 
 from __future__ import annotations
 
-import fractions
 from dataclasses import dataclass
 from typing import Final
-
-VIDEO_CLOCK_RATE: Final = 90_000
-AUDIO_CLOCK_RATE: Final = 48_000
-VIDEO_TIME_BASE: Final = fractions.Fraction(1, VIDEO_CLOCK_RATE)
-AUDIO_TIME_BASE: Final = fractions.Fraction(1, AUDIO_CLOCK_RATE)
 
 # VP8 payload descriptor (RFC 7741 section 4.2), first octet: X R N S R PID(3)
 _VP8_S_BIT: Final = 0x10

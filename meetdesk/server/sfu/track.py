@@ -19,7 +19,9 @@ from typing import Any, Final
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from .frames import AUDIO_CLOCK_RATE, AUDIO_TIME_BASE, VIDEO_CLOCK_RATE, VIDEO_TIME_BASE, EncodedFrame
+from meetdesk.rtc.clock import AUDIO_CLOCK_RATE, AUDIO_TIME_BASE, VIDEO_CLOCK_RATE, VIDEO_TIME_BASE
+
+from .frames import EncodedFrame
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack
 from av.frame import Frame
 
-from meetdesk.client.peer import close_peer_connection
 from meetdesk.client.receiving import (
     RECEIVER_BITRATE_ESTIMATOR,
     RECEIVER_DECODER_QUEUE,
@@ -23,6 +22,7 @@ from meetdesk.client.receiving import (
     check_receiver,
     lean_receiver,
 )
+from meetdesk.rtc.peer import close_peer_connection
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
 

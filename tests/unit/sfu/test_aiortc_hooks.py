@@ -24,7 +24,6 @@ from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpReceiveParameters
 from aiortc.rtcrtpreceiver import RemoteStreamTrack, decoder_worker
 
-from meetdesk.rtc import ice
 from meetdesk.rtc.errors import PINNED_AIORTC
 from meetdesk.server.sfu import hooks
 from meetdesk.server.sfu.assembler import OpusFrameAssembler, Vp8FrameAssembler
@@ -194,59 +193,3 @@ def test_a_sender_whose_track_is_replaced_by_none_idles_and_lives_on() -> None:
     packet = av.Packet(b"")
     packet.pts, packet.time_base = 0, fractions.Fraction(1, 90000)
     assert Vp8Encoder().pack(packet)[0] == []
-
-
-def host_candidates(sdp: str) -> set[str]:
-    """The addresses of the host candidates in an SDP."""
-    return {line.split()[4] for line in sdp.splitlines() if line.startswith("a=candidate:") and " typ host" in line}
-
-
-async def offer_candidates(pc: RTCPeerConnection) -> set[str]:
-    pc.addTransceiver("video", direction="sendonly")
-    pc.addTransceiver("audio", direction="sendonly")
-    await pc.setLocalDescription(await pc.createOffer())
-    return host_candidates(pc.localDescription.sdp)
-
-
-async def test_the_sfu_offers_host_candidates_on_the_wanted_address_only() -> None:
-    from meetdesk.core.addresses import local_addresses
-    from meetdesk.server.meeting.media import media_configuration
-
-    everywhere = RTCPeerConnection(media_configuration([]))
-    try:
-        offered_everywhere = await offer_candidates(everywhere)
-    finally:
-        await everywhere.close()
-    if len(offered_everywhere) < 2:
-        pytest.skip(f"needs two non-loopback addresses to tell a limit from none (has {offered_everywhere})")
-    wanted = local_addresses()[0].address
-    limited = ice.HostLimitedPeerConnection(media_configuration([]), [wanted])
-    try:
-        assert await offer_candidates(limited) == {wanted}
-    finally:
-        await limited.close()
-
-
-async def test_the_ice_gatherer_has_the_aioice_method_the_limit_shadows(pc: RTCPeerConnection) -> None:
-    from aioice import Connection
-
-    pc.addTransceiver("audio")
-    [gatherer] = ice._gatherers(pc)
-    assert isinstance(ice.check_gatherer(gatherer), Connection)
-    # aioice gathers host candidates through this method, by keyword, on the addresses it found itself
-    assert "self.get_component_candidates(component=component, addresses=addresses)" in source(
-        Connection.gather_candidates
-    )
-    assert list(inspect.signature(Connection.get_component_candidates).parameters) == [
-        "self",
-        "component",
-        "addresses",
-        "timeout",
-    ]
-    # ... and aiortc gathers in setLocalDescription, which the limited connection overrides
-    assert "await self.__gather()" in source(RTCPeerConnection.setLocalDescription)
-
-
-def test_check_gatherer_fails_loudly_without_an_aioice_connection() -> None:
-    with pytest.raises(hooks.AiortcHookError):
-        ice.check_gatherer(object())  # type: ignore[arg-type]

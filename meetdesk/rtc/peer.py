@@ -4,8 +4,10 @@ aioice 0.10 starts an ICE connection's consent-freshness task at the end of ``co
 connection is closed while ``connect()`` is finishing (a participant who leaves or is removed just as
 its media connects), ``close()`` finds no task to stop and the one started right after runs on, every
 five seconds, against closed sockets. :func:`close_peer_connection` closes the connection, lets such a
-``connect()`` finish (bounded) and then stops any such task. tests/unit/client/test_peer.py fails if
-the pinned aiortc/aioice rename what this reaches into.
+``connect()`` finish (bounded) and then stops any such task. The race is the same on both ends, so the
+client and the SFU both close their connections with it (a bare ``pc.close()`` on the server left such
+tasks running in the server for its whole life). tests/unit/rtc/test_peer.py fails if the pinned
+aiortc/aioice rename what this reaches into.
 """
 
 from __future__ import annotations

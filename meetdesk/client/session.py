@@ -40,6 +40,8 @@ from meetdesk.client.signalling import SignallingClient, SignallingError
 from meetdesk.client.subscriber import FrameCallback, RemoteTrack, Subscriber
 from meetdesk.core.signalling import (
     AudioLevel,
+    ChatHistory,
+    ChatHistoryPage,
     ConnectionQualityReport,
     EndMeeting,
     ErrorMessage,
@@ -169,6 +171,9 @@ class MeetingSession:
         self.quality: Quality | None = None
         self._leaving = False
         self._locked = False
+        #: whether the server keeps older chat than this session has (``fetch_older_chat`` asks for it)
+        self.older_chat_kept = False
+        self._oldest_chat: str | None = None
         self._finished = False
         self._recovering = False
         #: media connections being rebuilt ("publisher", "subscriber"): the state is reconnecting meanwhile
@@ -242,6 +247,8 @@ class MeetingSession:
             return
         self._signalling, self.joined = signalling, joined
         self._locked = joined.locked
+        self.older_chat_kept = joined.chatMore
+        self._oldest_chat = joined.chat[0].id if joined.chat else None
         self._reader = asyncio.create_task(self._read(signalling), name=f"session-{self.name}")
         if joined.resumed:
             self._refresh_state()
@@ -319,6 +326,14 @@ class MeetingSession:
 
     async def chat(self, text: str) -> None:
         await self.send(SendChat(text=text))
+
+    async def fetch_older_chat(self) -> bool:
+        """Ask for the chat page before the oldest message this session has (``joined`` brings only the
+        newest): it comes as a ``chat_history`` event. False when the server keeps no older ones."""
+        if not self.older_chat_kept or self._oldest_chat is None:
+            return False
+        await self.send(ChatHistory(before=self._oldest_chat))
+        return True
 
     async def raise_hand(self, raised: bool = True) -> None:
         await self.send(RaiseHand(raised=raised))
@@ -567,8 +582,16 @@ class MeetingSession:
             self._publisher.take_answer(message.sdp)
         elif isinstance(message, ErrorMessage) and message.ref == "publish_offer":
             self._publisher.refuse(PublishError(message.message, message.code))
+        elif isinstance(message, ErrorMessage) and message.code == "timeout" and message.ref == "subscribe_offer":
+            # the server gave up an offer this side was too slow to answer: ask for a new one
+            logger.info("Session(%s) subscribe offer withdrawn: asking for a new one", self.name)
+            await self.send(Resubscribe())
         elif isinstance(message, RoleChanged):
             self.token = message.token
+        elif isinstance(message, ChatHistoryPage):
+            if message.before == self._oldest_chat:
+                self.older_chat_kept = message.more
+                self._oldest_chat = message.messages[0].id if message.messages else self._oldest_chat
         elif isinstance(message, MeetingLocked):
             self._locked = message.locked
         elif isinstance(message, Muted):

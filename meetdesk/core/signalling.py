@@ -11,10 +11,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 PROTOCOL_VERSION = 1
 CHAT_MAX_CHARS = 2000
+#: chat messages a page of history holds (``joined`` and ``chat_history``), and its size as sent (after
+#: JSON escaping): well under the client's 1 MiB frame, whatever the messages hold
+CHAT_PAGE_MESSAGES = 50
+CHAT_PAGE_BYTES = 64 * 1024
 MAX_MESSAGE_BYTES = 256 * 1024  # an SDP with a few tracks is ~5-10 KiB
 SDP_MAX_CHARS = 200_000
 
@@ -107,6 +111,21 @@ class SendChat(_Msg):
     type: Literal["chat"] = "chat"
     text: Annotated[str, Field(min_length=1, max_length=CHAT_MAX_CHARS)]
 
+    @field_validator("text")
+    @classmethod
+    def _no_control_characters(cls, text: str) -> str:
+        if has_control_characters(text):
+            raise ValueError("chat text cannot hold control characters (line breaks and tabs can)")
+        return text
+
+
+class ChatHistory(_Msg):
+    """Ask for the chat messages older than ``before`` (a message id; ``joined`` carries only the newest):
+    answered with :class:`ChatHistoryPage`."""
+
+    type: Literal["chat_history"] = "chat_history"
+    before: Annotated[str, Field(min_length=1, max_length=100)]
+
 
 class RaiseHand(_Msg):
     type: Literal["raise_hand"] = "raise_hand"
@@ -161,6 +180,11 @@ class Ping(_Msg):
     type: Literal["ping"] = "ping"
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a C0 or C1 control character other than a line break or a tab."""
+    return any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 for c in text)
+
+
 ClientMessage = Annotated[
     Join
     | PublishOffer
@@ -170,6 +194,7 @@ ClientMessage = Annotated[
     | AudioLevel
     | ConnectionQualityReport
     | SendChat
+    | ChatHistory
     | RaiseHand
     | SendReaction
     | Kick
@@ -221,7 +246,10 @@ class Joined(_Msg):
     you: ParticipantInfo
     participants: list[ParticipantInfo]
     room: dict[str, Any]
+    #: the newest chat messages, oldest first (at most a page: see ``chatMore``)
     chat: list[ChatMessage]
+    #: whether older messages than these are kept: ask with :class:`ChatHistory`
+    chatMore: bool = False
     #: seconds the server keeps this participant after the socket drops, waiting for a resume
     reconnectGrace: float
     resumed: bool = False
@@ -276,6 +304,16 @@ class ChatReceived(_Msg):
     message: ChatMessage
 
 
+class ChatHistoryPage(_Msg):
+    """The answer to :class:`ChatHistory`: the messages just older than ``before``, oldest first."""
+
+    type: Literal["chat_history"] = "chat_history"
+    before: str
+    messages: list[ChatMessage]
+    #: whether there are older ones still
+    more: bool
+
+
 class ReactionReceived(_Msg):
     type: Literal["reaction"] = "reaction"
     identity: str
@@ -323,7 +361,7 @@ class ErrorMessage(_Msg):
     type: Literal["error"] = "error"
     code: Literal[
         "malformed", "unknown_type", "too_large", "rate_limited", "forbidden", "not_joined", "invalid_sdp", "not_found",
-        "unauthorized", "chat_disabled", "bad_state", "room_closed",
+        "unauthorized", "chat_disabled", "bad_state", "room_closed", "timeout",
     ]  # fmt: skip
     message: str
     #: the ``type`` of the message this answers, when it could be read
@@ -343,6 +381,7 @@ ServerMessage = Annotated[
     | ParticipantLeft
     | ActiveSpeaker
     | ChatReceived
+    | ChatHistoryPage
     | ReactionReceived
     | RoleChanged
     | Muted

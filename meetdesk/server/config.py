@@ -35,6 +35,9 @@ _NUMBERS: dict[str, type[int] | type[float]] = {
     "body_timeout": float,
     "max_connections_per_address": int,
     "max_connections": int,
+    "join_timeout": float,
+    "max_joining_sockets_per_address": int,
+    "answer_timeout": float,
 }
 
 
@@ -70,6 +73,12 @@ class ServerSettings:
     #: Connections open at once from one client address, and in all (kept below the open-file limit).
     max_connections_per_address: int = 128
     max_connections: int = 4096
+    #: Seconds a signalling socket has to send ``join`` (whatever it sends before); sockets not joined yet
+    #: open at once from one client address.
+    join_timeout: float = 10.0
+    max_joining_sockets_per_address: int = 16
+    #: Seconds a participant has to answer the server's subscribe offer before it is given up.
+    answer_timeout: float = 10.0
     #: The server's secret keys (signing, storage); default ``keys.json`` in ``data_dir``.
     key_file: Path | None = None
     #: Reverse proxies (addresses or CIDR blocks) whose ``X-Forwarded-For`` names the client for rate limits.

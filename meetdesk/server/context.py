@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -48,6 +49,8 @@ class ServerContext:
     events: EventHub
     limits: RateLimits = field(default_factory=RateLimits)
     first_start: FirstStart | None = None
+    #: signalling sockets waiting for their ``join``, by client address (capped per address)
+    joining_sockets: Counter[str] = field(default_factory=Counter)
 
     @classmethod
     async def open(cls, settings: ServerSettings) -> ServerContext:
@@ -71,7 +74,11 @@ class ServerContext:
         meetings = MeetingEngine(
             room_store, tokens, names, events, grace_s=settings.reconnect_grace, revocations=RevocationStore(db)
         )
-        MediaRouter(meetings, IceConfig(host_addresses=await asyncio.to_thread(settings.ice_addresses)))
+        MediaRouter(
+            meetings,
+            IceConfig(host_addresses=await asyncio.to_thread(settings.ice_addresses)),
+            answer_timeout=settings.answer_timeout,
+        )
         webhooks = WebhookDispatcher(_webhook_settings(accounts))
         # Registered before the rooms service's hooks, so a room deleted when its meeting ends is
         # still there to describe in meetingEnded.

@@ -24,6 +24,7 @@ from meetdesk.core.models import RoomStatus, now_ms
 from meetdesk.core.permissions import Role, permissions
 from meetdesk.core.signalling import (
     ActiveSpeaker,
+    ChatHistoryPage,
     ChatMessage,
     ChatReceived,
     Joined,
@@ -42,6 +43,7 @@ from meetdesk.core.signalling import (
 )
 from meetdesk.server.auth import PARTICIPANT_TTL_S, TokenService
 from meetdesk.server.events import EventHub
+from meetdesk.server.meeting import chat as chat_pages
 from meetdesk.server.meeting.connection import Connection
 from meetdesk.server.meetings import Meeting, MeetingRegistry, NameReservations
 from meetdesk.server.store.revocations import RevocationStore
@@ -220,13 +222,15 @@ class MeetingEngine(MeetingRegistry):
         return participant, self._joined(meeting, participant, room, resumed=True)
 
     def _joined(self, meeting: LiveMeeting, participant: Participant, room: Any, *, resumed: bool) -> Joined:
+        chat_page = chat_pages.page(meeting.chat)
         return Joined(
             locked=room.status is RoomStatus.CLOSED,
             sessionId=participant.session_id,
             you=participant.info(),
             participants=[p.info() for p in meeting.participants.values() if p is not participant],
             room={"roomId": room.room_id, "roomName": room.room_name, "config": room.config_dict()},
-            chat=list(meeting.chat),
+            chat=chat_page[0],
+            chatMore=chat_page[1],
             reconnectGrace=self.grace_s,
             resumed=resumed,
             startedAt=round(meeting.started_at * 1000),
@@ -373,6 +377,10 @@ class MeetingEngine(MeetingRegistry):
         meeting.chat.append(message)
         meeting.broadcast(ChatReceived(message=message))
         return message
+
+    def chat_history(self, participant: Participant, before: str) -> ChatHistoryPage:
+        messages, more = chat_pages.page(self._meeting_of(participant).chat, before)
+        return ChatHistoryPage(before=before, messages=messages, more=more)
 
     def set_media(self, participant: Participant, *, audio: bool, video: bool, screen: bool) -> None:
         """What the participant sends now. Unmuting is theirs alone: it lifts a moderator's mute."""

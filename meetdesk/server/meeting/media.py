@@ -27,7 +27,15 @@ from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConne
 from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationError
 
 from meetdesk.core.errors import BadRequest
-from meetdesk.core.signalling import PublishAnswer, PublishOffer, Resubscribe, SubscribeAnswer, SubscribeOffer
+from meetdesk.core.signalling import (
+    ErrorMessage,
+    PublishAnswer,
+    PublishOffer,
+    Resubscribe,
+    SubscribeAnswer,
+    SubscribeOffer,
+)
+from meetdesk.rtc import sdp as sdp_check
 from meetdesk.rtc.ice import HostLimitedPeerConnection
 from meetdesk.rtc.peer import close_peer_connection
 from meetdesk.server.meeting.engine import MeetingEngine, Participant
@@ -45,6 +53,10 @@ _NEGOTIATION_ERRORS = (
     InvalidAccessError,
     OperationError,
 )
+
+
+class _Unanswered(Exception):
+    """The client did not answer a subscribe offer in time."""
 
 
 @dataclass(frozen=True)
@@ -101,9 +113,12 @@ class PeerMedia:
 class MediaRouter:
     """Plugs into :class:`MeetingEngine` as its ``media``."""
 
-    def __init__(self, engine: MeetingEngine, ice: IceConfig | None = None) -> None:
+    def __init__(
+        self, engine: MeetingEngine, ice: IceConfig | None = None, answer_timeout: float = ANSWER_TIMEOUT_S
+    ) -> None:
         self._engine = engine
         self._ice = ice or IceConfig()
+        self._answer_timeout = answer_timeout
         self._peers: dict[tuple[str, str], PeerMedia] = {}  # (room, identity)
         engine.media = self
 
@@ -129,11 +144,17 @@ class MediaRouter:
             await self._resubscribe(participant)
         else:
             peer = self._peer(participant)
-            if peer.answer is None or peer.answer.done():
-                raise BadRequest("No subscribe offer is waiting for an answer")
+            if peer.answer is None or peer.answer.done() or peer.subscriber is None:
+                state = peer.subscriber.signalingState if peer.subscriber is not None else "none"
+                raise BadRequest(
+                    f"No subscribe offer is waiting for an answer (the subscriber connection's state is '{state}')"
+                )
+            offer = peer.subscriber.localDescription
+            _checked(message.sdp, "answer", offer.sdp.count("\nm=") if offer is not None else 0)
             peer.answer.set_result(message.sdp)
 
     async def _publish(self, participant: Participant, offer: PublishOffer) -> None:
+        _checked(offer.sdp, "offer")  # before aiortc: it would build whatever the offer asks for
         peer = self._peer(participant)
         pc = peer.publisher
         if pc is not None and pc.connectionState not in ("failed", "closed") and _same_endpoint(pc, offer.sdp):
@@ -299,6 +320,22 @@ class MediaRouter:
             peer.dirty.clear()
             try:
                 await self._sync_subscriptions(participant, peer)
+            except _Unanswered:
+                # given up: offering again and again to a client that never answers would hold a connection
+                # and its tracks for nothing. The client is told; ``resubscribe`` brings a new offer.
+                logger.info(
+                    "Room(%s) %s did not answer its subscribe offer: withdrawn", participant.room_id, peer.identity
+                )
+                await self._reset_subscriber(peer)
+                participant.send(
+                    ErrorMessage(
+                        code="timeout",
+                        message=f"The subscribe offer was not answered within {self._answer_timeout:g} s and is "
+                        "withdrawn: send 'resubscribe' for a new one",
+                        ref="subscribe_offer",
+                    )
+                )
+                return
             except _NEGOTIATION_ERRORS as exc:
                 # the connection failed, closed (a state handler reset it) or did not take the answer
                 logger.info(
@@ -347,11 +384,14 @@ class MediaRouter:
                     }
         peer.answer = asyncio.get_running_loop().create_future()
         participant.send(SubscribeOffer(sdp=pc.localDescription.sdp, tracks=tracks))
-        sdp = await asyncio.wait_for(peer.answer, ANSWER_TIMEOUT_S)
+        try:
+            sdp = await asyncio.wait_for(peer.answer, self._answer_timeout)
+        except TimeoutError as exc:
+            raise _Unanswered from exc
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
         # aiortc starts the senders of a renegotiation only if the transport is connected by then: a
         # second offer while the first connection is still being set up would leave its tracks unsent.
-        await asyncio.wait_for(_connected(pc), ANSWER_TIMEOUT_S)
+        await asyncio.wait_for(_connected(pc), self._answer_timeout)
 
     def _new_subscriber(self, participant: Participant, peer: PeerMedia) -> RTCPeerConnection:
         pc = self._ice.peer_connection()
@@ -382,6 +422,13 @@ class MediaRouter:
         if pc is not None:
             with contextlib.suppress(Exception):
                 await asyncio.shield(close_peer_connection(pc))  # a cancelled negotiator must not leave it half closed
+
+
+def _checked(sdp: str, kind: sdp_check.Kind, offered: int | None = None) -> None:
+    try:
+        sdp_check.check(sdp, kind, offered)
+    except sdp_check.SdpProblem as exc:
+        raise BadRequest(f"Invalid SDP {kind}: {exc}", error="invalid_sdp") from exc
 
 
 _ICE_UFRAG = re.compile(r"^a=ice-ufrag:(\S+)", re.MULTILINE)

@@ -13,6 +13,7 @@ import logging
 import time
 from typing import Any
 
+import pydantic_core
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
@@ -22,6 +23,7 @@ from meetdesk.core.signalling import (
     CLIENT_MESSAGE,
     MAX_MESSAGE_BYTES,
     AudioLevel,
+    ChatHistory,
     ConnectionQualityReport,
     EndMeeting,
     ErrorMessage,
@@ -51,7 +53,6 @@ from meetdesk.server.meeting.engine import Participant
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/internal-api/v1")
-JOIN_TIMEOUT_S = 10.0
 RATE_PER_S = 30.0
 RATE_BURST = 120.0
 
@@ -79,9 +80,7 @@ def _error(code: str, message: str, ref: str | None = None) -> ErrorMessage:
 
 def _ref_type(text: str) -> str | None:
     try:
-        import json
-
-        data = json.loads(text)
+        data = pydantic_core.from_json(text)  # bounded nesting: deeper is a ValueError, never a RecursionError
     except ValueError:
         return None
     kind = data.get("type") if isinstance(data, dict) else None
@@ -94,13 +93,26 @@ async def signalling(websocket: WebSocket) -> None:
     await websocket.accept()
     connection = WebSocketConnection(websocket, label=f"ws-{id(websocket):x}")
     participant: Participant | None = None
+    joining = ctx.joining_sockets
+    address = ctx.limits.address(websocket)
     try:
-        participant = await _admit(ctx, websocket, connection)
+        if joining[address] >= ctx.settings.max_joining_sockets_per_address:
+            connection.send(_error("rate_limited", "Too many sockets from this address are waiting to join"))
+            return
+        joining[address] += 1
+        try:
+            participant = await _admit(ctx, websocket, connection)
+        finally:
+            joining[address] -= 1
+            if joining[address] <= 0:
+                del joining[address]
         if participant is None:
             return
         bucket = _Bucket()
         while True:
-            text = await websocket.receive_text()
+            text = await _receive(websocket, connection)
+            if text is None:
+                continue
             if len(text) > MAX_MESSAGE_BYTES:
                 connection.send(_error("too_large", f"Messages are limited to {MAX_MESSAGE_BYTES // 1024} KiB"))
                 continue
@@ -117,14 +129,34 @@ async def signalling(websocket: WebSocket) -> None:
         await connection.close()
 
 
+async def _receive(websocket: WebSocket, connection: WebSocketConnection) -> str | None:
+    """The next text frame; None for a binary frame (answered with an error: the socket lives on)."""
+    frame = await websocket.receive()
+    if frame["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(frame.get("code", 1000), frame.get("reason"))
+    text = frame.get("text")
+    if text is None:
+        connection.send(_error("malformed", "Messages are JSON in text frames: a binary frame is not read"))
+        return None
+    return str(text)
+
+
 async def _admit(ctx: ServerContext, websocket: WebSocket, connection: WebSocketConnection) -> Participant | None:
-    """Wait for ``join``; answer ``joined`` or an error (and close)."""
+    """Wait for ``join``; answer ``joined`` or an error (and close).
+
+    ``join`` must come within the ``join_timeout`` setting of the socket's opening, whatever else is sent before it:
+    a socket that only pings is not held open for free."""
+    timeout = ctx.settings.join_timeout
+    deadline = asyncio.get_running_loop().time() + timeout
     while True:
         try:
-            text = await asyncio.wait_for(websocket.receive_text(), timeout=JOIN_TIMEOUT_S)
+            async with asyncio.timeout_at(deadline):
+                text = await _receive(websocket, connection)
         except TimeoutError:
-            connection.send(_error("not_joined", "Send 'join' with a participant token first"))
+            connection.send(_error("not_joined", f"Send 'join' with a participant token within {timeout:g} s"))
             return None
+        if text is None:
+            continue
         try:
             message = CLIENT_MESSAGE.validate_json(text)
         except ValidationError:
@@ -208,6 +240,8 @@ async def _handle(ctx: ServerContext, participant: Participant, message: Any) ->
             participant.send(_error("chat_disabled", "Chat is disabled in this room", "chat"))
         else:
             engine.chat(participant, message.text)
+    elif isinstance(message, ChatHistory):
+        participant.send(engine.chat_history(participant, message.before))
     elif isinstance(message, Kick):
         if _require_moderator(participant, "kick"):
             await engine.kick(participant.room_id, message.identity)

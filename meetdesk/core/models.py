@@ -77,10 +77,67 @@ class VirtualBackgroundConfig(_Strict):
     enabled: bool = True
 
 
+def _not_available(enabled: bool | None, option: str, capability: str) -> bool | None:
+    """Upstream's options for what MeetDesk cannot do yet: accepted off, refused on (never dropped)."""
+    if enabled:
+        raise PydanticCustomError(
+            "not_available",
+            "{option} cannot be enabled: MeetDesk has no {capability} yet",
+            {"option": option, "capability": capability},
+        )
+    return enabled
+
+
+class E2EEConfig(_Strict):
+    """OpenVidu Meet 3.5's end-to-end encryption: MeetDesk has none, so it is always off."""
+
+    enabled: bool = False
+
+    @field_validator("enabled")
+    @classmethod
+    def _off(cls, value: bool) -> bool:
+        return bool(_not_available(value, "e2ee", "end-to-end encryption"))
+
+
+class CaptionsConfig(_Strict):
+    """OpenVidu Meet 3.6's live captions: MeetDesk has none, so they are always off."""
+
+    enabled: bool = False
+
+    @field_validator("enabled")
+    @classmethod
+    def _off(cls, value: bool) -> bool:
+        return bool(_not_available(value, "captions", "live captions"))
+
+
 class RoomConfig(_Strict):
     chat: ChatConfig = Field(default_factory=ChatConfig)
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
     virtualBackground: VirtualBackgroundConfig = Field(default_factory=VirtualBackgroundConfig)
+    e2ee: E2EEConfig = Field(default_factory=E2EEConfig)
+    captions: CaptionsConfig = Field(default_factory=CaptionsConfig)
+
+
+_CONFIG_SECTIONS = ("chat", "recording", "virtualBackground", "e2ee", "captions")
+
+
+def refuse_unknown_options(value: Any, model: type[BaseModel], where: str) -> Any:
+    """Refuse keys ``model`` does not have, at any depth: an option MeetDesk does not know would otherwise
+    be accepted and silently dropped (the caller would believe it set)."""
+    if not isinstance(value, dict):
+        return value  # the model's own validation says what is wrong with it
+    for key, item in value.items():
+        field = model.model_fields.get(key)
+        name = f"{where}.{key}" if where else str(key)
+        if field is None:
+            raise PydanticCustomError(
+                "unknown_option", "{option} is not an option of MeetDesk's rooms", {"option": name}
+            )
+        annotation = field.annotation
+        for arg in getattr(annotation, "__args__", (annotation,)):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                refuse_unknown_options(item, arg, name)
+    return value
 
 
 class ChatPatch(_Strict):
@@ -96,16 +153,41 @@ class VirtualBackgroundPatch(_Strict):
     enabled: bool | None = None
 
 
+class E2EEPatch(_Strict):
+    enabled: bool | None = None
+
+    @field_validator("enabled")
+    @classmethod
+    def _off(cls, value: bool | None) -> bool | None:
+        return _not_available(value, "e2ee", "end-to-end encryption")
+
+
+class CaptionsPatch(_Strict):
+    enabled: bool | None = None
+
+    @field_validator("enabled")
+    @classmethod
+    def _off(cls, value: bool | None) -> bool | None:
+        return _not_available(value, "captions", "live captions")
+
+
 class RoomConfigPatch(_Strict):
     """A partial config for ``PUT /rooms/{id}/config``: what is given is merged into the room's."""
 
     chat: ChatPatch | None = None
     recording: RecordingPatch | None = None
     virtualBackground: VirtualBackgroundPatch | None = None
+    e2ee: E2EEPatch | None = None
+    captions: CaptionsPatch | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known(cls, value: Any) -> Any:
+        return refuse_unknown_options(value, cls, "")
 
     def merged_into(self, current: RoomConfig) -> RoomConfig:
         data = current.model_dump()
-        for section in ("chat", "recording", "virtualBackground"):
+        for section in _CONFIG_SECTIONS:
             patch = getattr(self, section)
             if patch is not None:
                 data[section].update(patch.model_dump(exclude_none=True))
@@ -173,6 +255,11 @@ class RoomOptions(_Strict):
     autoDeletionDate: int | None = None
     autoDeletionPolicy: AutoDeletionPolicy = Field(default_factory=AutoDeletionPolicy)
     config: RoomConfig = Field(default_factory=RoomConfig)
+
+    @field_validator("config", mode="before")
+    @classmethod
+    def _known_options(cls, value: Any) -> Any:
+        return refuse_unknown_options(value, RoomConfig, "")
 
     @field_validator("roomName")
     @classmethod

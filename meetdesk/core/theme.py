@@ -429,9 +429,9 @@ def _problem(error: Any) -> str:
     kind = error.get("type", "")
     if kind == "missing":
         return f"{field} is missing"
-    if field in SLOTS and kind == "string_pattern_mismatch":
+    if field in SLOTS and kind in ("string_pattern_mismatch", "hex_colour"):
         return f"{field} {error.get('input')!r} is not a hex colour (use #RGB, #RGBA, #RRGGBB or #RRGGBBAA)"
-    if field == "name" and kind in ("string_pattern_mismatch", "string_too_long", "string_too_short"):
+    if field == "name" and kind.startswith(("string_", "theme_name_")) and kind != "string_type":
         return "name must be 1 to 50 letters, digits, '-' or '_'"
     if field == "baseTheme":
         return 'baseTheme must be "light" or "dark"'

@@ -56,6 +56,8 @@ async def test_create_room_with_every_option(api: httpx.AsyncClient) -> None:
         "chat": {"enabled": False},
         "recording": {"enabled": True, "allowAccessTo": "admin"},
         "virtualBackground": {"enabled": True},
+        "e2ee": {"enabled": False},
+        "captions": {"enabled": False},
     }
 
 

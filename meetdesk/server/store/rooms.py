@@ -7,7 +7,6 @@ page costs one index range scan however deep the client has paged.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -56,8 +55,9 @@ class RoomRecord:
         )
 
     def config_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.config_json)
-        return data
+        """The config as the API shows it: through the model, so that a room stored before an option
+        existed reports that option's value too."""
+        return self.config.model_dump()
 
 
 def _from_row(row: Row[Any]) -> RoomRecord:

@@ -30,6 +30,8 @@ def test_room_options_defaults() -> None:
         "chat": {"enabled": True},
         "recording": {"enabled": True, "allowAccessTo": "admin_moderator_speaker"},
         "virtualBackground": {"enabled": True},
+        "e2ee": {"enabled": False},
+        "captions": {"enabled": False},
     }
 
 

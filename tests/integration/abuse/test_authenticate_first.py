@@ -27,9 +27,13 @@ PUBLIC = {
     ("GET", "/internal-api/v1/rooms/{roomId}/roles"),
     ("GET", "/internal-api/v1/rooms/{roomId}/roles/{secret}"),
     ("POST", "/internal-api/v1/participants/token"),
+    ("POST", "/internal-api/v1/rooms/{roomId}/members/token"),
 }
 #: Public, but a credential that is present is checked (and a wrong one refused) before the body is read.
-CHECKS_CREDENTIALS = {("POST", "/internal-api/v1/participants/token")}
+CHECKS_CREDENTIALS = {
+    ("POST", "/internal-api/v1/participants/token"),
+    ("POST", "/internal-api/v1/rooms/{roomId}/members/token"),
+}
 
 BAD_BODIES = {
     "wrong types": '{"roomName": 123, "config": 5, "role": 7, "password": [], "url": 1, "locked": "x"}',
@@ -41,6 +45,7 @@ WRONG_CREDENTIALS = {
     "api key": {"X-API-KEY": "not-the-api-key"},
     "bearer": {"Authorization": "Bearer not.a.token"},
     "participant": {"X-Participant-Token": "not.a.token"},
+    "room member": {"X-Room-Member-Token": "Bearer not.a.token"},
 }
 
 

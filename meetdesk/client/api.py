@@ -306,6 +306,14 @@ def _fields(fields: Fields | None) -> str | None:
     return ",".join(dict.fromkeys(["roomId", *names]))
 
 
+def _extra_fields(extra_fields: Fields | None) -> str | None:
+    """``extraFields``: upstream's extra MeetRoom properties (MeetDesk has ``config``) added to ``fields``."""
+    if extra_fields is None:
+        return None
+    names = extra_fields.split(",") if isinstance(extra_fields, str) else extra_fields
+    return ",".join(dict.fromkeys(f.strip() for f in names if f.strip())) or None
+
+
 def _dump(value: BaseModel | Mapping[str, Any]) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", exclude_none=True)
@@ -518,8 +526,10 @@ class MeetDeskClient(MemberTokens):
         sort_field: SortField | None = None,
         sort_order: SortOrder | None = None,
         fields: Fields | None = None,
+        extra_fields: Fields | None = None,
     ) -> RoomList:
-        """One page of rooms; ``pagination.nextPageToken`` asks for the next one."""
+        """One page of rooms; ``pagination.nextPageToken`` asks for the next one. ``fields`` keeps only the
+        properties named (``extra_fields``, such as ``config``, are added to that selection)."""
         params = _query(
             maxItems=max_items,
             nextPageToken=next_page_token,
@@ -528,6 +538,7 @@ class MeetDeskClient(MemberTokens):
             sortField=sort_field,
             sortOrder=sort_order,
             fields=_fields(fields),
+            extraFields=_extra_fields(extra_fields),
         )
         return self._parse(RoomList, await self._request("GET", f"{PUBLIC}/rooms", params=params))
 
@@ -540,6 +551,7 @@ class MeetDeskClient(MemberTokens):
         sort_field: SortField | None = None,
         sort_order: SortOrder | None = None,
         fields: Fields | None = None,
+        extra_fields: Fields | None = None,
     ) -> AsyncIterator[MeetRoom]:
         """Every matching room, fetching pages of ``max_items`` as it goes."""
         token: str | None = None
@@ -552,6 +564,7 @@ class MeetDeskClient(MemberTokens):
                 sort_field=sort_field,
                 sort_order=sort_order,
                 fields=fields,
+                extra_fields=extra_fields,
             )
             for room in page.rooms:
                 yield room
@@ -559,9 +572,12 @@ class MeetDeskClient(MemberTokens):
             if not page.pagination.isTruncated or not token:
                 return
 
-    async def get_room(self, room_id: str, fields: Fields | None = None) -> MeetRoom:
+    async def get_room(
+        self, room_id: str, fields: Fields | None = None, extra_fields: Fields | None = None
+    ) -> MeetRoom:
         path = f"{PUBLIC}/rooms/{_segment(room_id, 'room_id')}"
-        return self._parse(MeetRoom, await self._request("GET", path, params=_query(fields=_fields(fields))))
+        params = _query(fields=_fields(fields), extraFields=_extra_fields(extra_fields))
+        return self._parse(MeetRoom, await self._request("GET", path, params=params))
 
     async def update_room(self, room_id: str, changes: RoomUpdate | Mapping[str, Any]) -> MeetRoom:
         """Rename a room or change its auto-deletion, e.g. ``{"roomName": "Retro", "autoDeletionDate": None}``

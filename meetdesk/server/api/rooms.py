@@ -22,8 +22,9 @@ from meetdesk.core.models import (
     WithMeeting,
     WithRecordings,
 )
+from meetdesk.server.api.fields import Projection
 from meetdesk.server.meeting import moderation
-from meetdesk.server.rooms import ROOM_FIELDS, DeletionOutcome
+from meetdesk.server.rooms import DeletionOutcome
 from meetdesk.server.security import ADMIN_OR_API_KEY, EXPENSIVE, MEMBER, Caller, context
 
 router = APIRouter(prefix="/api/v1", tags=["Rooms"])
@@ -46,13 +47,6 @@ def _parse_max_items(raw: str | None) -> int:
     return min(MAX_ITEMS_CAP, math.floor(value))
 
 
-def _parse_fields(raw: str | None) -> set[str] | None:
-    if not raw:
-        return None
-    fields = {part.strip() for part in raw.split(",") if part.strip()}
-    return fields & set(ROOM_FIELDS) or None
-
-
 def _room_id(raw: str) -> str:
     room_id = sanitize_room_id(raw)
     if not room_id:
@@ -62,25 +56,25 @@ def _room_id(raw: str) -> str:
 
 @router.post("/rooms", status_code=201, summary="Create a room")
 async def create_room(
-    request: Request, _caller: Manager, options: Annotated[RoomOptions | None, Body()] = None
+    request: Request, _caller: Manager, view: Projection, options: Annotated[RoomOptions | None, Body()] = None
 ) -> JSONResponse:
     ctx = context(request)
     room = await ctx.rooms.create(options or RoomOptions())
     location = f"{ctx.settings.public_base_url}/api/v1/rooms/{room.room_id}"
-    return JSONResponse(ctx.rooms.to_api(room), status_code=201, headers={"Location": location})
+    return JSONResponse(ctx.rooms.to_api(room, view.as_set), status_code=201, headers={"Location": location})
 
 
 @router.get("/rooms", dependencies=[EXPENSIVE], summary="List rooms, a page at a time")
 async def list_rooms(
     request: Request,
     _caller: Manager,
+    view: Projection,
     maxItems: Annotated[str | None, Query(description="1-100 (larger values are capped)")] = None,
     nextPageToken: Annotated[str | None, Query(max_length=2000)] = None,
     roomName: Annotated[str | None, Query(max_length=200, description="case-insensitive contains")] = None,
     status: RoomStatus | None = None,
     sortField: Literal["creationDate", "roomName", "autoDeletionDate"] = "creationDate",
     sortOrder: Literal["asc", "desc"] = "desc",
-    fields: Annotated[str | None, Query(max_length=500)] = None,
 ) -> JSONResponse:
     ctx = context(request)
     limit = _parse_max_items(maxItems)
@@ -92,7 +86,7 @@ async def list_rooms(
         sort_order=sortOrder,
         page_token=nextPageToken or None,
     )
-    projection = _parse_fields(fields)
+    projection = view.as_set
     pagination: dict[str, object] = {"isTruncated": token is not None, "maxItems": limit}
     if token is not None:
         pagination["nextPageToken"] = token
@@ -114,6 +108,7 @@ def _bulk_ids(raw: str) -> list[str]:
 async def bulk_delete_rooms(
     request: Request,
     _caller: Manager,
+    view: Projection,
     roomIds: Annotated[str, Query(max_length=100_000)],
     withMeeting: WithMeeting = WithMeeting.FAIL,
     withRecordings: WithRecordings = WithRecordings.FAIL,
@@ -129,7 +124,7 @@ async def bulk_delete_rooms(
         if outcome.decision.refused:
             failed.append({"roomId": room_id, **outcome.body()})
         else:
-            successful.append({"roomId": room_id, **outcome.body()})
+            successful.append({"roomId": room_id, **view.body(outcome.body())})
     if failed:
         message = f"{len(failed)} room(s) failed to process while deleting"
         return JSONResponse({"message": message, "successful": successful, "failed": failed}, status_code=400)
@@ -137,14 +132,12 @@ async def bulk_delete_rooms(
 
 
 @router.get("/rooms/{roomId}", summary="Get a room")
-async def get_room(
-    request: Request, caller: Reader, roomId: str, fields: Annotated[str | None, Query(max_length=500)] = None
-) -> JSONResponse:
+async def get_room(request: Request, caller: Reader, roomId: str, view: Projection) -> JSONResponse:
     room_id = _room_id(roomId)
     caller.require_room_reader(room_id)
     ctx = context(request)
     room = await ctx.rooms.get(room_id)
-    data = ctx.rooms.to_api(room, _parse_fields(fields), with_moderator_url=caller.sees_moderator_url)
+    data = ctx.rooms.to_api(room, view.as_set, with_moderator_url=caller.sees_moderator_url)
     return JSONResponse(data)
 
 
@@ -189,12 +182,12 @@ _ROOM_UPDATE_BODY = {
     "creation. The room id and its links do not change. 409 while the room has a meeting.",
     openapi_extra=_ROOM_UPDATE_BODY,
 )
-async def update_room(request: Request, _caller: Manager, roomId: str) -> JSONResponse:
+async def update_room(request: Request, _caller: Manager, roomId: str, view: Projection) -> JSONResponse:
     room_id = _room_id(roomId)
     changes = await _room_update(request)
     ctx = context(request)
     room = await ctx.rooms.update(room_id, changes)
-    return JSONResponse(ctx.rooms.to_api(room))
+    return JSONResponse(ctx.rooms.to_api(room, view.as_set))
 
 
 @router.delete("/rooms/{roomId}", summary="Delete a room")
@@ -202,12 +195,13 @@ async def delete_room(
     request: Request,
     _caller: Manager,
     roomId: str,
+    view: Projection,
     withMeeting: WithMeeting = WithMeeting.FAIL,
     withRecordings: WithRecordings = WithRecordings.FAIL,
 ) -> JSONResponse:
     room_id = _room_id(roomId)
     outcome = await context(request).rooms.delete(room_id, withMeeting, withRecordings)
-    return JSONResponse(outcome.body(), status_code=outcome.decision.status)
+    return JSONResponse(view.body(outcome.body()), status_code=outcome.decision.status)
 
 
 @router.get("/rooms/{roomId}/config", summary="Get a room's config")
@@ -219,21 +213,25 @@ async def get_room_config(request: Request, caller: Reader, roomId: str) -> JSON
 
 
 @router.put("/rooms/{roomId}/config", summary="Change a room's config (partial config is merged)")
-async def update_room_config(request: Request, _caller: Manager, roomId: str, body: RoomConfigUpdate) -> JSONResponse:
+async def update_room_config(
+    request: Request, _caller: Manager, roomId: str, body: RoomConfigUpdate, view: Projection
+) -> JSONResponse:
     room_id = _room_id(roomId)
     ctx = context(request)
     room = await ctx.rooms.update_config(room_id, body.config)
     return JSONResponse(
-        {"message": f"Room config for '{room_id}' updated successfully", "room": ctx.rooms.to_api(room)}
+        {"message": f"Room config for '{room_id}' updated successfully", "room": ctx.rooms.to_api(room, view.as_set)}
     )
 
 
 @router.put("/rooms/{roomId}/status", summary="Open or close a room")
-async def update_room_status(request: Request, _caller: Manager, roomId: str, body: RoomStatusUpdate) -> JSONResponse:
+async def update_room_status(
+    request: Request, _caller: Manager, roomId: str, body: RoomStatusUpdate, view: Projection
+) -> JSONResponse:
     room_id = _room_id(roomId)
     ctx = context(request)
     locked = ctx.rooms.is_meeting_locked(room_id)
     status, message, room = await ctx.rooms.set_status(room_id, RoomStatus(body.status))
     if locked and not ctx.rooms.is_meeting_locked(room_id):
         moderation.unlocked_by_administrator(ctx.meetings, room_id)  # reopening the room unlocked its meeting
-    return JSONResponse({"message": message, "room": ctx.rooms.to_api(room)}, status_code=status)
+    return JSONResponse({"message": message, "room": ctx.rooms.to_api(room, view.as_set)}, status_code=status)

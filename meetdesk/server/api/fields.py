@@ -1,0 +1,77 @@
+"""Field selection on every room response (OpenVidu Meet 3.8): ``fields`` / ``X-Fields`` and
+``extraFields`` / ``X-ExtraFields``.
+
+``fields`` keeps only the named properties of each MeetRoom (unknown names are ignored, as in 3.4);
+``extraFields`` adds upstream's "extra" properties to that selection (the union of both). Upstream leaves
+its extras out unless asked for; MeetDesk's base contract is 3.4, where ``config`` is always there, so
+without ``fields`` every property is sent, extras included. The query parameter wins over its header.
+Of upstream's extras MeetDesk has ``config``; asking for one it does not have (``roles``, ``access``)
+is a 422 naming it rather than a request quietly answered without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query
+
+from meetdesk.core.errors import ValidationFailed
+from meetdesk.server.rooms import ROOM_FIELDS
+
+#: upstream's extra fields of a MeetRoom, and the ones a MeetDesk room has
+UPSTREAM_EXTRA_FIELDS = ("config", "roles", "access")
+EXTRA_FIELDS = ("config",)
+
+
+def _names(raw: str | None) -> list[str]:
+    return [part.strip() for part in (raw or "").split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class RoomProjection:
+    """Which properties of a MeetRoom a response carries (``None``: all of them)."""
+
+    fields: frozenset[str] | None = None
+
+    @property
+    def as_set(self) -> set[str] | None:
+        return set(self.fields) if self.fields is not None else None
+
+    def room(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self.fields is None:
+            return data
+        return {key: value for key, value in data.items() if key in self.fields}
+
+    def body(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A response that carries a room under ``room`` (status, config and deletion answers)."""
+        room = data.get("room")
+        if self.fields is None or not isinstance(room, dict):
+            return data
+        return {**data, "room": self.room(room)}
+
+
+async def room_projection(
+    fields: Annotated[
+        str | None, Query(max_length=500, description="Comma-separated MeetRoom properties to return")
+    ] = None,
+    extraFields: Annotated[
+        str | None, Query(max_length=200, description="Comma-separated extra properties to add: config")
+    ] = None,
+    x_fields: Annotated[str | None, Header(alias="X-Fields", max_length=500)] = None,
+    x_extra_fields: Annotated[str | None, Header(alias="X-ExtraFields", max_length=200)] = None,
+) -> RoomProjection:
+    selected = _names(fields if fields is not None else x_fields)
+    extras = _names(extraFields if extraFields is not None else x_extra_fields)
+    for name in extras:
+        if name not in UPSTREAM_EXTRA_FIELDS:
+            raise ValidationFailed.one("extraFields", f"extraFields must be one of: {', '.join(EXTRA_FIELDS)}")
+        if name not in EXTRA_FIELDS:
+            raise ValidationFailed.one("extraFields", f"extraFields '{name}' is not available in MeetDesk")
+    if not selected:
+        return RoomProjection()  # every property, the extras included (3.4's MeetRoom has config)
+    known = (set(selected) | set(extras)) & set(ROOM_FIELDS)
+    return RoomProjection(frozenset(known) if known else None)
+
+
+Projection = Annotated[RoomProjection, Depends(room_projection)]

@@ -20,6 +20,10 @@ logger = logging.getLogger(__name__)
 
 MeetingHook = Callable[[str], Awaitable[None]]
 NAME_RESERVATION_S = 12 * 3600
+#: how long a name stays reserved for a token that has not joined with it (a token is asked for just before
+#: joining): without this, one caller asking for token after token named "Alice" held "Alice", "Alice_1", ...
+#: for 12 hours without ever joining
+UNUSED_NAME_RESERVATION_S = 5 * 60
 
 
 @dataclass
@@ -88,14 +92,16 @@ class MeetingRegistry:
 class NameReservations:
     """Display names unique per room, case-insensitively: a second "Alice" becomes "Alice_1".
 
-    Released numbers are reused; reservations lapse after 12 hours, as in OpenVidu Meet.
+    Released numbers are reused. A reservation lapses after :data:`UNUSED_NAME_RESERVATION_S` unless a
+    participant joins with it (:meth:`claim`); then after 12 hours, as in OpenVidu Meet.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._by_room: dict[str, dict[str, float]] = {}
+        self._clock = clock
 
     def reserve(self, room_id: str, name: str) -> str:
-        now = time.time()
+        now = self._clock()
         taken = self._by_room.setdefault(room_id, {})
         for key in [key for key, expiry in taken.items() if expiry < now]:
             del taken[key]
@@ -103,8 +109,12 @@ class NameReservations:
         while candidate.casefold() in taken:
             n += 1
             candidate = f"{name}_{n}"
-        taken[candidate.casefold()] = now + NAME_RESERVATION_S
+        taken[candidate.casefold()] = now + UNUSED_NAME_RESERVATION_S
         return candidate
+
+    def claim(self, room_id: str, name: str) -> None:
+        """A participant joined with ``name``: it stays reserved until released (or 12 hours)."""
+        self._by_room.setdefault(room_id, {})[name.casefold()] = self._clock() + NAME_RESERVATION_S
 
     def release(self, room_id: str, name: str) -> None:
         self._by_room.get(room_id, {}).pop(name.casefold(), None)

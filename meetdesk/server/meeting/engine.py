@@ -197,6 +197,8 @@ class MeetingEngine(MeetingRegistry):
         meeting = started
         role = Role(str(claims.get("role")))
         participant = Participant(str(identity), str(claims.get("name") or identity), role, room_id, connection)
+        if claims.get("name"):
+            self._names.claim(room_id, participant.name)
         meeting.broadcast(ParticipantJoined(participant=participant.info()))
         meeting.participants[participant.identity] = participant
         logger.info("Room(%s) participant %s joined as %s", room_id, participant.identity, role.value)

@@ -23,7 +23,7 @@ from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
 from meetdesk.server.store.revocations import RevocationStore
-from meetdesk.server.store.rooms import RecordingStore, RoomStore
+from meetdesk.server.store.rooms import RecordingStore, RoomRecord, RoomStore
 from meetdesk.server.webhooks import WebhookDispatcher
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,8 @@ class ServerContext:
         webhooks = WebhookDispatcher(_webhook_settings(accounts))
         # Registered before the rooms service's hooks, so a room deleted when its meeting ends is
         # still there to describe in meetingEnded.
-        _announce_meetings(meetings, room_store, webhooks, settings.link_base)
+        departed: dict[str, RoomRecord] = {}
+        _announce_meetings(meetings, room_store, webhooks, settings.link_base, departed)
         rooms = RoomService(
             room_store,
             RecordingStore(db),
@@ -91,6 +92,7 @@ class ServerContext:
             settings.link_base,
             PageTokens(keys.derive("page-tokens")),
             events,
+            departed=departed,
         )
         await rooms.repair_after_restart()
         webhooks.start()
@@ -131,12 +133,19 @@ def _webhook_settings(accounts: AccountStore) -> Callable[[], Awaitable[tuple[st
     return read
 
 
-def _announce_meetings(meetings: MeetingEngine, rooms: RoomStore, webhooks: WebhookDispatcher, base_url: str) -> None:
-    """meetingStarted / meetingEnded webhooks, with the room (as the API shows it) as data."""
+def _announce_meetings(
+    meetings: MeetingEngine,
+    rooms: RoomStore,
+    webhooks: WebhookDispatcher,
+    base_url: str,
+    departed: dict[str, RoomRecord],
+) -> None:
+    """meetingStarted / meetingEnded webhooks, with the room (as the API shows it) as data. A room
+    force-deleted with its meeting is gone from the store when the meeting ends: ``departed`` has it."""
 
     def hook(event: str) -> Callable[[str], Awaitable[None]]:
         async def emit(room_id: str) -> None:
-            room = await rooms.get(room_id)
+            room = await rooms.get(room_id) or departed.get(room_id)
             if room is not None:
                 webhooks.emit(event, room_api_view(room, base_url))
 

@@ -112,8 +112,12 @@ class RoomService:
         base_url: str,
         page_tokens: PageTokens,
         events: EventHub,
+        *,
+        departed: dict[str, RoomRecord] | None = None,
     ) -> None:
         self.events = events
+        #: rooms deleted while their meeting still runs, until it has ended (its meetingEnded describes them)
+        self.departed: dict[str, RoomRecord] = {} if departed is None else departed
         self.rooms = rooms
         self.recordings = recordings
         self.meetings = meetings
@@ -298,6 +302,8 @@ class RoomService:
                 room = replace(room, meeting_end_action=decision.scheduled, end_recordings_policy=with_recordings)
                 await self._save(room)
             elif Step.DELETE_ROOM in decision.steps:
+                if Step.END_MEETING in decision.steps:
+                    self.departed[room_id] = room
                 await self._delete_stored(room_id, with_recordings=Step.DELETE_RECORDINGS in decision.steps)
                 logger.info("Room(%s) deleted (%s)", room_id, decision.code)
             elif Step.CLOSE_ROOM in decision.steps:
@@ -306,7 +312,12 @@ class RoomService:
                 logger.info("Room(%s) closed (%s)", room_id, decision.code)
         # The room's record already says what happens, so the end hook below has nothing left to apply.
         if Step.END_MEETING in decision.steps:
-            await self.meetings.end(room_id, "room_deleted" if Step.DELETE_ROOM in decision.steps else "meeting_ended")
+            try:
+                await self.meetings.end(
+                    room_id, "room_deleted" if Step.DELETE_ROOM in decision.steps else "meeting_ended"
+                )
+            finally:
+                self.departed.pop(room_id, None)
         deleted = Step.DELETE_ROOM in decision.steps
         return DeletionOutcome(room_id, decision, message, None if deleted else self.to_api(room))
 

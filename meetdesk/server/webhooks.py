@@ -1,7 +1,7 @@
 """Webhook events: ``{event, creationDate, data}`` POSTed with an HMAC-SHA256 signature.
 
-``X-Signature`` is the hex HMAC-SHA256 of ``"{X-Timestamp}.{body}"`` keyed with the API key, so a
-receiver that knows the key can check both origin and integrity.
+``X-Signature`` is the hex HMAC-SHA256 of ``"{X-Timestamp}.{body}"`` keyed with the API key, over exactly
+the bytes sent, so a receiver that knows the key can check both origin and integrity.
 """
 
 from __future__ import annotations
@@ -27,7 +27,11 @@ def signature(timestamp: int, body: bytes, key: str) -> str:
 
 
 def encode_event(event: str, data: dict[str, Any], timestamp: int) -> bytes:
-    return json.dumps({"event": event, "creationDate": timestamp, "data": data}, separators=(",", ":")).encode()
+    """The body as OpenVidu Meet sends it, JavaScript's ``JSON.stringify``: UTF-8 text without ``\\uXXXX``
+    escapes of non-ASCII characters and without spaces. Upstream's receivers sign what they parse back
+    with ``JSON.stringify``, so any other form fails their check (a room named "Reunión" did)."""
+    body = {"event": event, "creationDate": timestamp, "data": data}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 async def send_once(client: httpx.AsyncClient, url: str, event: str, data: dict[str, Any], key: str) -> int:

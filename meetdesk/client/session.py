@@ -36,6 +36,7 @@ from meetdesk.client.media.devices import open_sources
 from meetdesk.client.publisher import PeerConnectionFactory, Publisher, PublishError
 from meetdesk.client.quality import QualityMeter
 from meetdesk.client.recovery import GiveUp, ReconnectAttempt, RetryPolicy, reconnect
+from meetdesk.client.session_actions import SessionActions
 from meetdesk.client.signalling import SignallingClient, SignallingError
 from meetdesk.client.subscriber import FrameCallback, RemoteTrack, Subscriber
 from meetdesk.core.signalling import (
@@ -43,28 +44,18 @@ from meetdesk.core.signalling import (
     ChatHistory,
     ChatHistoryPage,
     ConnectionQualityReport,
-    EndMeeting,
     ErrorMessage,
     Joined,
-    Kick,
     Leave,
     Left,
     LeftReason,
-    LockMeeting,
-    MediaState,
     MeetingLocked,
     Muted,
-    MuteEveryone,
-    MuteParticipant,
     PublishAnswer,
     Quality,
-    RaiseHand,
     Resubscribe,
     RoleChanged,
-    SendChat,
-    SendReaction,
     ServerMessage,
-    SetRole,
     SubscribeOffer,
 )
 
@@ -99,7 +90,7 @@ class StateChanged:
 SessionEvent = StateChanged | ReconnectAttempt | ServerMessage
 
 
-class MeetingSession:
+class MeetingSession(SessionActions):
     """A participant. Events (``events()``): :class:`StateChanged`, :class:`ReconnectAttempt` and every
     server message.
 
@@ -324,9 +315,6 @@ class MeetingSession:
         except websockets.ConnectionClosed as exc:
             raise SignallingError("The signalling connection is closed", "network") from exc
 
-    async def chat(self, text: str) -> None:
-        await self.send(SendChat(text=text))
-
     async def fetch_older_chat(self) -> bool:
         """Ask for the chat page before the oldest message this session has (``joined`` brings only the
         newest): it comes as a ``chat_history`` event. False when the server keeps no older ones."""
@@ -334,89 +322,6 @@ class MeetingSession:
             return False
         await self.send(ChatHistory(before=self._oldest_chat))
         return True
-
-    async def raise_hand(self, raised: bool = True) -> None:
-        await self.send(RaiseHand(raised=raised))
-
-    async def react(self, emoji: str) -> None:
-        await self.send(SendReaction(emoji=emoji))
-
-    async def set_media(self, *, audio: bool, video: bool, screen: bool | None = None) -> None:
-        """Mute or unmute the microphone and camera (``screen``: announce this instead of the actual share)."""
-        self._publisher.set_enabled(audio=audio, video=video)
-        await self._send_media_state(screen)
-
-    async def share_screen(self, source: MediaStreamTrack) -> None:
-        """Share ``source`` (any video track) as the screen: the others get it as a separate track with the
-        source "screen". Sharing again swaps the source. Raises :class:`PublishError` if the server does not
-        take it (the session carries on without the share)."""
-        try:
-            previous = await self._publisher.start_screen(source)
-        except PublishError:
-            self._renegotiation_failed()
-            raise
-        if previous is not None and previous is not source:
-            previous.stop()
-        await self._send_media_state()
-
-    async def stop_screen_share(self) -> None:
-        """Stop sharing: the others' screen track goes away; the source track is stopped. Raises
-        :class:`PublishError` if the server does not take the change (the connection is then rebuilt)."""
-        source = self._publisher.screen.source
-        try:
-            await self._publisher.stop_screen()
-        except PublishError:
-            self._renegotiation_failed()
-            raise
-        finally:
-            if source is not None:
-                source.stop()
-        with contextlib.suppress(SignallingError):  # over already, or back soon with the state resent
-            await self._send_media_state()
-
-    def _renegotiation_failed(self) -> None:
-        """The server did not answer a change of tracks: where the connection stands is unknown, rebuild it."""
-        logger.info("Session(%s) the publisher renegotiation failed: rebuilding the connection", self.name)
-        self._media_lost("publisher")
-        self._republish_soon()
-
-    def _on_screen_ended(self, source: MediaStreamTrack) -> None:
-        logger.info("Session(%s) the shared screen ended", self.name)
-        self._spawn(self.stop_screen_share())
-
-    async def _send_media_state(self, screen: bool | None = None) -> None:
-        publisher = self._publisher
-        await self.send(
-            MediaState(
-                audio=publisher.microphone is not None and publisher.audio_enabled,
-                video=publisher.camera is not None and publisher.video_enabled,
-                screen=publisher.sharing if screen is None else screen,
-            )
-        )
-
-    async def audio_level(self, level: float) -> None:
-        await self.send(AudioLevel(level=level))
-
-    async def kick(self, identity: str) -> None:
-        await self.send(Kick(identity=identity))
-
-    async def set_role(self, identity: str, role: str) -> None:
-        await self.send(SetRole(identity=identity, role=role))  # type: ignore[arg-type]
-
-    async def end_meeting(self) -> None:
-        await self.send(EndMeeting())
-
-    async def mute(self, identity: str) -> None:
-        """Mute someone (moderators): the server stops forwarding their microphone until they unmute."""
-        await self.send(MuteParticipant(identity=identity))
-
-    async def mute_everyone(self) -> None:
-        """Mute everyone else (moderators)."""
-        await self.send(MuteEveryone())
-
-    async def lock(self, locked: bool) -> None:
-        """Lock the meeting so that nobody new joins, or unlock it (moderators)."""
-        await self.send(LockMeeting(locked=locked))
 
     @property
     def locked(self) -> bool:

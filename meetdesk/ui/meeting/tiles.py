@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from meetdesk.core.signalling import ParticipantInfo, Quality
 from meetdesk.ui.meeting.model import Layout, MeetingModel
-from meetdesk.ui.meeting.participants_panel import elide_name
+from meetdesk.ui.meeting.participants_delegate import elide_name
 from meetdesk.ui.meeting.video_view import VideoView
 
 __all__ = ["SELF", "Layout", "Tile", "TileArea", "grid_cells"]

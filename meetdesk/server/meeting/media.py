@@ -22,6 +22,7 @@ import contextlib
 import logging
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationError
@@ -39,6 +40,7 @@ from meetdesk.rtc import sdp as sdp_check
 from meetdesk.rtc.ice import HostLimitedPeerConnection
 from meetdesk.rtc.peer import close_peer_connection
 from meetdesk.server.meeting.engine import MeetingEngine, Participant
+from meetdesk.server.recordings.capture import RoomCapture
 from meetdesk.server.sfu import ForwarderStats, Subscription, TrackForwarder
 
 logger = logging.getLogger(__name__)
@@ -120,6 +122,7 @@ class MediaRouter:
         self._ice = ice or IceConfig()
         self._answer_timeout = answer_timeout
         self._peers: dict[tuple[str, str], PeerMedia] = {}  # (room, identity)
+        self._captures: dict[str, RoomCapture] = {}  # rooms being recorded
         engine.media = self
 
     def _peer(self, participant: Participant) -> PeerMedia:
@@ -231,6 +234,8 @@ class MediaRouter:
             )
             forwarder.held = source == "microphone" and participant.muted_by is not None
             published.append(Published(forwarder, participant.identity, source, mid, key))
+            if (capture := self._captures.get(participant.room_id)) is not None:
+                self._capture(capture, published[-1])
         for item in before.values():
             item.forwarder.close()
         peer.published = published
@@ -293,6 +298,41 @@ class MediaRouter:
 
     def participant_joined(self, participant: Participant) -> None:
         self._resync_room(participant.room_id)
+
+    # recording --------------------------------------------------------------------------------------
+
+    def start_capture(self, room_id: str, directory: Path) -> RoomCapture:
+        """Capture every track the room forwards, now and until :meth:`stop_capture`, into ``directory``."""
+        if room_id in self._captures:
+            raise RuntimeError(f"Room({room_id}) is captured already")
+        capture = self._captures[room_id] = RoomCapture(directory)
+        for _participant, peer in self._room_peers(room_id):
+            for item in peer.published:
+                if not item.forwarder.closed and not item.forwarder.ended:
+                    self._capture(capture, item)
+        logger.info("Room(%s) capture started", room_id)
+        return capture
+
+    def stop_capture(self, room_id: str) -> RoomCapture | None:
+        """Stop capturing the room; its files are complete when this returns."""
+        capture = self._captures.pop(room_id, None)
+        if capture is None:
+            return None
+        offers = [track.offer for _, track in capture.captures]
+        for peer in [p for (room, _), p in self._peers.items() if room == room_id]:
+            for item in peer.published:
+                item.forwarder.taps = [tap for tap in item.forwarder.taps if tap not in offers]
+        capture.close()
+        logger.info("Room(%s) capture stopped", room_id)
+        return capture
+
+    @staticmethod
+    def _capture(capture: RoomCapture, item: Published) -> None:
+        forwarder = item.forwarder
+        track = capture.add(item.identity, item.source, forwarder.kind, lambda: forwarder.request_keyframe("recording"))
+        forwarder.taps.append(track.offer)
+        if forwarder.kind == "video":
+            forwarder.request_keyframe("recording started")
 
     def forward_audio(self, participant: Participant, on: bool) -> None:
         """Forward ``participant``'s microphone to the others, or hold it (muted by a moderator)."""

@@ -14,6 +14,9 @@ per participant that receives it, on that participant's subscriber peer connecti
 ``bind_sender``; do those steps by hand to place the track some other way, e.g. ``replaceTrack``.)
 The publisher side should offer only :func:`forwarded_codecs` too.
 
+Functions in ``forwarder.taps`` get every frame that is forwarded (a recording's capture); they
+must not block.
+
 Setting ``forwarder.held`` stops forwarding without touching the connections (a moderator muted
 that microphone); clearing it resumes at the next frame.
 
@@ -176,6 +179,8 @@ class TrackForwarder:
         self._frames = 0
         self._keyframes = 0
         self._plis = 0
+        #: what else receives every frame forwarded (the recording's capture): called on the loop, must not block
+        self.taps: list[Callable[[EncodedFrame], None]] = []
         self._assembler = hooks.tap_receiver(receiver, self._on_frame, self._on_upstream_end)
         logger.debug("Forwarder(%s) attached to a %s receiver", self.name, self.kind)
 
@@ -267,6 +272,9 @@ class TrackForwarder:
         if frame.keyframe and self.kind == "video":
             self._keyframes += 1
             self._keyframe_wanted = False
+        if not self.held:
+            for tap in self.taps:
+                tap(frame)
         if self._tracks and not self.held:
             packet = av.Packet(frame.data)
             packet.pts = max(0, frame.timestamp - self._ts_origin)

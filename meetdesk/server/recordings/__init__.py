@@ -1,0 +1,1 @@
+"""Recordings on the server side: capture of the forwarded tracks (:mod:`.capture`)."""

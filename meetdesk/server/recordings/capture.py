@@ -32,7 +32,8 @@ from typing import Any, Final
 
 import av
 
-from meetdesk.server.sfu.frames import AUDIO_CLOCK_RATE, VIDEO_CLOCK_RATE, EncodedFrame
+from meetdesk.rtc.clock import AUDIO_CLOCK_RATE, VIDEO_CLOCK_RATE
+from meetdesk.server.sfu.frames import EncodedFrame
 
 logger = logging.getLogger(__name__)
 

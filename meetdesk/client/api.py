@@ -122,6 +122,8 @@ SortField = Literal["creationDate", "roomName", "autoDeletionDate"]
 SortOrder = Literal["asc", "desc"]
 AuthMode = Literal["none", "moderators_only", "all_users"]
 Fields = str | Sequence[str]
+#: ``roomNameMatchMode`` (3.8); without it the server matches part of the name, ignoring case
+NameMatchMode = Literal["exact", "prefix", "partial", "regex"]
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -527,6 +529,8 @@ class MeetDeskClient(MemberTokens):
         sort_order: SortOrder | None = None,
         fields: Fields | None = None,
         extra_fields: Fields | None = None,
+        room_name_match_mode: NameMatchMode | None = None,
+        room_name_case_insensitive: bool | None = None,
     ) -> RoomList:
         """One page of rooms; ``pagination.nextPageToken`` asks for the next one. ``fields`` keeps only the
         properties named (``extra_fields``, such as ``config``, are added to that selection)."""
@@ -534,6 +538,10 @@ class MeetDeskClient(MemberTokens):
             maxItems=max_items,
             nextPageToken=next_page_token,
             roomName=room_name,
+            roomNameMatchMode=room_name_match_mode,
+            roomNameCaseInsensitive=None
+            if room_name_case_insensitive is None
+            else str(room_name_case_insensitive).lower(),
             status=None if status is None else str(status),
             sortField=sort_field,
             sortOrder=sort_order,
@@ -552,6 +560,8 @@ class MeetDeskClient(MemberTokens):
         sort_order: SortOrder | None = None,
         fields: Fields | None = None,
         extra_fields: Fields | None = None,
+        room_name_match_mode: NameMatchMode | None = None,
+        room_name_case_insensitive: bool | None = None,
     ) -> AsyncIterator[MeetRoom]:
         """Every matching room, fetching pages of ``max_items`` as it goes."""
         token: str | None = None
@@ -565,6 +575,8 @@ class MeetDeskClient(MemberTokens):
                 sort_order=sort_order,
                 fields=fields,
                 extra_fields=extra_fields,
+                room_name_match_mode=room_name_match_mode,
+                room_name_case_insensitive=room_name_case_insensitive,
             )
             for room in page.rooms:
                 yield room

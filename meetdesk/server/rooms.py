@@ -31,6 +31,7 @@ from meetdesk.core.models import (
     WithRecordings,
     now_ms,
 )
+from meetdesk.core.namematch import NameMatch
 from meetdesk.core.rooms import DeletionDecision, Step, decide_deletion, describe
 from meetdesk.server.events import EventHub
 from meetdesk.server.meetings import MeetingRegistry, NameReservations
@@ -147,9 +148,10 @@ class RoomService:
         sort_field: SortField,
         sort_order: SortOrder,
         page_token: str | None,
+        name_match: NameMatch | None = None,
     ) -> tuple[list[RoomRecord], str | None]:
         after = self.page_tokens.decode(page_token, sort_field, sort_order) if page_token else None
-        query = RoomQuery(limit, name_contains, status, sort_field, sort_order, after)
+        query = RoomQuery(limit, name_contains, status, sort_field, sort_order, after, name_match)
         found, more = await self.rooms.list(query)
         token = None
         if more and found:

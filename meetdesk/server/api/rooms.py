@@ -22,6 +22,7 @@ from meetdesk.core.models import (
     WithMeeting,
     WithRecordings,
 )
+from meetdesk.core.namematch import MatchMode, NameMatch, PatternError
 from meetdesk.server.api.fields import Projection
 from meetdesk.server.meeting import moderation
 from meetdesk.server.rooms import DeletionOutcome
@@ -71,16 +72,28 @@ async def list_rooms(
     view: Projection,
     maxItems: Annotated[str | None, Query(description="1-100 (larger values are capped)")] = None,
     nextPageToken: Annotated[str | None, Query(max_length=2000)] = None,
-    roomName: Annotated[str | None, Query(max_length=200, description="case-insensitive contains")] = None,
+    roomName: Annotated[str | None, Query(max_length=200, description="name filter, see roomNameMatchMode")] = None,
+    roomNameMatchMode: Annotated[
+        MatchMode, Query(description="how roomName matches (3.8); regex: a bounded, backtracking-free subset")
+    ] = MatchMode.PARTIAL,
+    roomNameCaseInsensitive: bool = True,
     status: RoomStatus | None = None,
     sortField: Literal["creationDate", "roomName", "autoDeletionDate"] = "creationDate",
     sortOrder: Literal["asc", "desc"] = "desc",
 ) -> JSONResponse:
     ctx = context(request)
     limit = _parse_max_items(maxItems)
+    name = roomName.strip() if roomName else None
+    name_match = None
+    if name and (roomNameMatchMode is not MatchMode.PARTIAL or not roomNameCaseInsensitive):
+        try:
+            name_match = NameMatch.parse(name, roomNameMatchMode, roomNameCaseInsensitive)
+        except PatternError as exc:
+            raise ValidationFailed.one("roomName", str(exc)) from exc
     found, token = await ctx.rooms.list(
         limit=limit,
-        name_contains=roomName.strip() if roomName else None,
+        name_contains=name if name_match is None else None,
+        name_match=name_match,
         status=status,
         sort_field=sortField,
         sort_order=sortOrder,

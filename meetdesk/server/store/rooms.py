@@ -6,6 +6,7 @@ page costs one index range scan however deep the client has paged.
 
 from __future__ import annotations
 
+import builtins
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, u
 from sqlalchemy.engine import Row
 
 from meetdesk.core.models import AutoDeletionPolicy, MeetingEndAction, RoomConfig, RoomStatus, WithRecordings
+from meetdesk.core.namematch import MatchMode, NameMatch
 from meetdesk.server.store.batching import GroupInserter
 from meetdesk.server.store.db import Database
 from meetdesk.server.store.schema import recordings, rooms
@@ -24,6 +26,8 @@ SortOrder = Literal["asc", "desc"]
 #: Rooms with no auto-deletion date sort before every date, as upstream's store sorts a missing value:
 #: first in ascending order, last in descending.
 _NEVER = -1
+#: rooms read at a time when a name filter must be checked outside SQL (case-sensitive, regex)
+_CHECK_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ class RoomQuery:
     sort_order: SortOrder = "desc"
     #: (sort key, room id) of the last room of the previous page
     after: tuple[int | str, str] | None = None
+    #: a 3.8 room-name filter (``name_contains`` is 3.4's partial, case-insensitive one)
+    name_match: NameMatch | None = None
 
 
 def _escape_like(text: str) -> str:
@@ -140,15 +146,52 @@ class RoomStore:
 
     async def list(self, query: RoomQuery) -> tuple[list[RoomRecord], bool]:
         """One page of rooms and whether more follow."""
-        column = _sort_column(query.sort_field)
         conditions: list[ColumnElement[bool]] = []
         if query.name_contains:
             pattern = f"%{_escape_like(query.name_contains.casefold())}%"
             conditions.append(rooms.c.search_name.like(pattern, escape="\\"))
+        match = query.name_match
+        if match is not None and match.mode is MatchMode.EXACT:
+            conditions.append(rooms.c.search_name == match.value.casefold())
+        elif match is not None and match.mode is not MatchMode.REGEX:
+            # case-folded: a superset of the case-sensitive matches, which are then checked one by one
+            pattern = _escape_like(match.value.casefold()) + "%"
+            pattern = pattern if match.mode is MatchMode.PREFIX else "%" + pattern
+            conditions.append(rooms.c.search_name.like(pattern, escape="\\"))
         if query.status is not None:
             conditions.append(rooms.c.status == query.status.value)
-        if query.after is not None:
-            key, last_id = query.after
+        if match is not None and not match.exact_in_sql:
+            return await self._list_checked(query, conditions, match)
+        return await self._list_where(query, conditions, query.after, query.limit + 1)
+
+    async def _list_checked(
+        self, query: RoomQuery, conditions: builtins.list[ColumnElement[bool]], match: NameMatch
+    ) -> tuple[builtins.list[RoomRecord], bool]:
+        """A page of the rooms whose names ``match`` accepts, read in batches in the page's order."""
+        found: builtins.list[RoomRecord] = []
+        after = query.after
+        while True:
+            batch, more = await self._list_where(query, conditions, after, _CHECK_BATCH)
+            found += [room for room in batch if match.matches(room.room_name)]
+            if len(found) > query.limit:
+                return found[: query.limit], True
+            if not more or not batch:
+                return found, False
+            last = batch[-1]
+            after = (sort_key(last, query.sort_field), last.room_id)
+
+    async def _list_where(
+        self,
+        query: RoomQuery,
+        conditions: builtins.list[ColumnElement[bool]],
+        after: tuple[int | str, str] | None,
+        limit: int,
+    ) -> tuple[builtins.list[RoomRecord], bool]:
+        """Up to ``limit - 1`` rooms after ``after`` in the query's order, and whether more follow."""
+        column = _sort_column(query.sort_field)
+        conditions = [*conditions]
+        if after is not None:
+            key, last_id = after
             if query.sort_order == "asc":
                 conditions.append(or_(column > key, and_(column == key, rooms.c.room_id > last_id)))
             else:
@@ -161,11 +204,11 @@ class RoomStore:
                 rooms.c.room_id.desc(),
             )
         )
-        stmt = select(rooms).where(*conditions).order_by(*ordering).limit(query.limit + 1)
+        stmt = select(rooms).where(*conditions).order_by(*ordering).limit(limit)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
-        found = [_from_row(row) for row in rows[: query.limit]]
-        return found, len(rows) > query.limit
+        found = [_from_row(row) for row in rows[: limit - 1]]
+        return found, len(rows) >= limit
 
     async def save(self, room: RoomRecord) -> None:
         """Write a room's mutable state: name, auto-deletion, config, status, scheduled end action."""

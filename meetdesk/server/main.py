@@ -10,6 +10,7 @@ import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -70,6 +71,16 @@ async def _announce(ctx: ServerContext) -> None:
 TLS_CLOSE_GRACE_S = 1.0
 
 
+def _resident_memory() -> str:
+    """This process's resident memory now and at its peak (Linux; where unknown, says so)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return "unknown"
+    fields = dict(line.split(":", 1) for line in status.splitlines() if line.startswith(("VmRSS", "VmHWM")))
+    return f"resident {fields.get('VmRSS', '?').strip()}, peak {fields.get('VmHWM', '?').strip()}"
+
+
 class MeetDeskServer(uvicorn.Server):
     """uvicorn, but participants are told the server is stopping before their sockets are closed, the counts
     of repeated log records held back are written once a minute, the event loop's longest stall while
@@ -101,6 +112,7 @@ class MeetDeskServer(uvicorn.Server):
         # a full collection took ~100 ms of the loop's time once a few peer connections had come and gone)
         gc.collect()
         gc.freeze()
+        logger.info("Memory: %s at the start of serving", _resident_memory())
         self._lag.start(asyncio.get_running_loop())  # from now on, every stall is a client's doing
 
     def _log_started_message(self, listeners: Sequence[socket.SocketType]) -> None:
@@ -121,6 +133,7 @@ class MeetDeskServer(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         logger.info("Event loop: longest stall %.1f ms while serving", self._lag.stop() * 1000)
+        logger.info("Memory: %s at the end of serving", _resident_memory())
         ctx: ServerContext | None = getattr(self._app.state, "ctx", None)
         if ctx is not None:
             await ctx.meetings.shutdown()

@@ -22,8 +22,9 @@ from meetdesk.server.ratelimit import RateLimits, parse_networks
 from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
+from meetdesk.server.store.recordings import RecordingStore
 from meetdesk.server.store.revocations import RevocationStore
-from meetdesk.server.store.rooms import RecordingStore, RoomRecord, RoomStore
+from meetdesk.server.store.rooms import RoomRecord, RoomStore
 from meetdesk.server.webhooks import WebhookDispatcher
 
 logger = logging.getLogger(__name__)

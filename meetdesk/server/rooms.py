@@ -35,7 +35,8 @@ from meetdesk.core.namematch import NameMatch
 from meetdesk.core.rooms import DeletionDecision, Step, decide_deletion, describe
 from meetdesk.server.events import EventHub
 from meetdesk.server.meetings import MeetingRegistry, NameReservations
-from meetdesk.server.store.rooms import RecordingStore, RoomQuery, RoomRecord, RoomStore, SortField, SortOrder, sort_key
+from meetdesk.server.store.recordings import RecordingStore
+from meetdesk.server.store.rooms import RoomQuery, RoomRecord, RoomStore, SortField, SortOrder, sort_key
 
 logger = logging.getLogger(__name__)
 

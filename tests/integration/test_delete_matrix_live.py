@@ -6,7 +6,7 @@ import pytest
 
 from meetdesk.core.models import now_ms
 from meetdesk.core.signalling import Leave
-from meetdesk.server.store.rooms import RecordingRecord
+from meetdesk.server.store.recordings import RecordingRecord
 from tests.conftest import API_KEY, LiveServer
 from tests.integration.meeting_helpers import create_room, join
 

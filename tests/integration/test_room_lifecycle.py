@@ -13,7 +13,7 @@ import pytest
 
 from meetdesk.core.models import now_ms
 from meetdesk.server.config import ServerSettings
-from meetdesk.server.store.rooms import RecordingRecord
+from meetdesk.server.store.recordings import RecordingRecord
 from tests.conftest import API_KEY, InProcess
 
 HOUR_MS = 3600 * 1000

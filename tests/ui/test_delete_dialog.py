@@ -16,7 +16,7 @@ from meetdesk.client.signalling import SignallingClient
 from meetdesk.core.models import MeetingEndAction, MeetRoom, RoomStatus, WithMeeting, WithRecordings, now_ms
 from meetdesk.core.rooms import Step, decide_deletion
 from meetdesk.server.store.db import Database, sqlite_url
-from meetdesk.server.store.rooms import RecordingRecord, RecordingStore
+from meetdesk.server.store.recordings import RecordingRecord, RecordingStore
 from meetdesk.ui.admin.delete_dialog import (
     _CODES,
     DeleteRoomsDialog,

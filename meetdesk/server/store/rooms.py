@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.engine import Row
 
 from meetdesk.core.models import AutoDeletionPolicy, MeetingEndAction, RoomConfig, RoomStatus, WithRecordings
@@ -248,37 +248,3 @@ class RoomStore:
     async def count(self) -> int:
         async with self._engine.connect() as conn:
             return int((await conn.execute(select(func.count()).select_from(rooms))).scalar_one())
-
-
-@dataclass(frozen=True)
-class RecordingRecord:
-    recording_id: str
-    room_id: str
-    room_name: str
-    status: str
-    start_date: int
-    end_date: int | None = None
-    filename: str | None = None
-    size: int | None = None
-
-
-class RecordingStore:
-    """Recordings as far as rooms care about them: whether a room has any, and deleting them."""
-
-    def __init__(self, db: Database) -> None:
-        self._engine = db.engine
-
-    async def add(self, recording: RecordingRecord) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(insert(recordings).values(**recording.__dict__))
-
-    async def count_for_room(self, room_id: str) -> int:
-        stmt = select(func.count()).select_from(recordings).where(recordings.c.room_id == room_id)
-        async with self._engine.connect() as conn:
-            return int((await conn.execute(stmt)).scalar_one())
-
-    async def for_room(self, room_id: str) -> list[RecordingRecord]:
-        stmt = select(recordings).where(recordings.c.room_id == room_id).order_by(recordings.c.start_date)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(stmt)).all()
-        return [RecordingRecord(**row._asdict()) for row in rows]

@@ -22,7 +22,9 @@ from sqlalchemy import (
     Text,
     delete,
     insert,
+    inspect,
     select,
+    text,
 )
 
 from meetdesk.server.keys import ServerKeys, hash_api_key
@@ -67,7 +69,32 @@ recordings = Table(
     Column("filename", String(300), nullable=True),
     Column("size", BigInteger, nullable=True),
     Index("ix_recordings_room", "room_id"),
+    # from migration 4 on (see _v4_recording_details)
+    Column("duration_ms", BigInteger, nullable=True),
+    Column("layout", String(40), nullable=True),
+    Column("encoding", Text, nullable=True),  # a preset name, or the advanced object as JSON
+    Column("error_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("details", Text, nullable=True),
 )
+
+_IN_PROGRESS_SQL = "status IN ('starting', 'active', 'ending')"
+#: one recording in progress per room, whoever tries to start a second one (migration 4)
+recordings_in_progress = Index(
+    "ux_recordings_in_progress",
+    recordings.c.room_id,
+    unique=True,
+    sqlite_where=text(_IN_PROGRESS_SQL),
+    postgresql_where=text(_IN_PROGRESS_SQL),
+)
+_RECORDING_DETAILS = {
+    "duration_ms": "BIGINT",
+    "layout": "VARCHAR(40)",
+    "encoding": "TEXT",
+    "error_code": "INTEGER",
+    "error": "TEXT",
+    "details": "TEXT",
+}
 
 users = Table(
     "users",
@@ -167,9 +194,22 @@ def migration_keys(conn: Connection) -> Callable[[bytes | None], ServerKeys]:
     return opener
 
 
+def _v4_recording_details(conn: Connection) -> None:
+    """Recordings get upstream's other fields and at most one in progress per room. Schema 1 databases made
+    before this have the old columns only; newer ones were created with the table as defined now."""
+    inspector = inspect(conn)
+    present = {column["name"] for column in inspector.get_columns("recordings")}
+    for name, sql_type in _RECORDING_DETAILS.items():
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE recordings ADD COLUMN {name} {sql_type}"))
+    if recordings_in_progress.name not in {index["name"] for index in inspector.get_indexes("recordings")}:
+        recordings_in_progress.create(conn)
+
+
 #: Every migration, in order; ``schema_version.version`` is how many have run.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_initial,
     _v2_participant_revocations,
     _v3_secrets_out_of_rows,
+    _v4_recording_details,
 ]

@@ -752,7 +752,9 @@ class MeetDeskClient(MemberTokens):
         return body.appearance.themes[0] if body.appearance.themes else None
 
     async def set_appearance(self, theme: MeetRoomTheme | Mapping[str, Any]) -> None:
-        body = {"appearance": {"themes": [_dump(theme)]}}
+        # every colour, an unset one as null: the server merges what is sent into the stored theme
+        sent = theme.model_dump(mode="json") if isinstance(theme, BaseModel) else dict(theme)
+        body = {"appearance": {"themes": [sent]}}
         await self._request("PUT", f"{INTERNAL}/config/rooms/appearance", body=body)
 
     async def get_security(self) -> SecurityConfig:

@@ -470,12 +470,19 @@ class AuthMethod(_Strict):
 
 
 class Authentication(_Strict):
-    authMethod: AuthMethod = Field(default_factory=AuthMethod)
-    authModeToAccessRoom: Literal["none", "moderators_only", "all_users"] = "none"
+    authMethod: AuthMethod
+    authModeToAccessRoom: Literal["none", "moderators_only", "all_users"]
 
 
 class SecurityConfig(_Strict):
-    authentication: Authentication = Field(default_factory=Authentication)
+    """Who must log in to join rooms. Every field is required: a PUT with a misspelt field must not reset
+    room access to its default."""
+
+    authentication: Authentication
+
+    @classmethod
+    def default(cls) -> SecurityConfig:
+        return cls(authentication=Authentication(authMethod=AuthMethod(), authModeToAccessRoom="none"))
 
 
 class WebhookConfig(_Strict):

@@ -164,7 +164,6 @@ ADMIN = Requirement("admin", [CallerKind.ADMIN])
 ADMIN_OR_API_KEY = Requirement("admin or API key", [CallerKind.ADMIN, CallerKind.API_KEY])
 #: Admins, API keys and participants (whose room the route still has to check).
 MEMBER = Requirement("member", [CallerKind.ADMIN, CallerKind.API_KEY, CallerKind.PARTICIPANT])
-ADMIN_OR_PARTICIPANT = Requirement("admin or participant", [CallerKind.ADMIN, CallerKind.PARTICIPANT])
 
 
 class ModeratorOfRoom(Requirement):

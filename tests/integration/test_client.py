@@ -370,8 +370,11 @@ async def test_global_config(
         assert stored is not None and (stored.name, stored.baseTheme, stored.primaryColor) == (
             "light-one",
             "light",
-            None,
+            "#336699",  # a colour not sent keeps its stored value (merged, as upstream)
         )
+        await admin.set_appearance(MeetRoomTheme(name="light-one", enabled=False, baseTheme="light"))
+        stored = await admin.get_appearance()
+        assert stored is not None and stored.primaryColor is None  # a model sends every colour: unset clears
         with pytest.raises(ValidationError) as bad_colour:
             await admin.set_appearance({"name": "x", "enabled": True, "baseTheme": "dark", "accentColor": "red"})
         assert [d.field for d in bad_colour.value.details] == ["appearance.themes.0.accentColor"]

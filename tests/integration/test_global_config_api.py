@@ -58,11 +58,11 @@ async def test_appearance_validation(admin: httpx.AsyncClient, themes: list[dict
     assert response.status_code == 422 and response.json()["details"]
 
 
-async def test_appearance_is_admin_only(server: InProcess, api: httpx.AsyncClient) -> None:
-    assert (await api.get(APPEARANCE)).status_code == 401
+async def test_appearance_is_changed_by_the_admin_only(server: InProcess, api: httpx.AsyncClient) -> None:
     assert (await api.put(APPEARANCE, json={"appearance": {"themes": [THEME]}})).status_code == 401
     async with server.http() as anonymous:
-        assert (await anonymous.get(APPEARANCE)).status_code == 401
+        assert (await anonymous.get(APPEARANCE)).status_code == 200  # public, as upstream's
+        assert (await anonymous.put(APPEARANCE, json={"appearance": {"themes": [THEME]}})).status_code == 401
 
 
 async def test_participants_read_the_theme(server: InProcess, api: httpx.AsyncClient, admin: httpx.AsyncClient) -> None:
@@ -92,7 +92,8 @@ async def test_security_config(server: InProcess, admin: httpx.AsyncClient) -> N
         refused = await anonymous.put("/internal-api/v1/config/security", json={"authentication": {}})
         assert refused.status_code == 401
     bad = await admin.put("/internal-api/v1/config/security", json={"authentication": {"authModeToAccessRoom": "some"}})
-    assert bad.status_code == 422 and bad.json()["details"][0]["field"] == "authentication.authModeToAccessRoom"
+    assert bad.status_code == 422
+    assert "authentication.authModeToAccessRoom" in [d["field"] for d in bad.json()["details"]]
 
 
 async def test_webhook_config(admin: httpx.AsyncClient) -> None:

@@ -9,31 +9,40 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from meetdesk.core.errors import BadRequest, Conflict
-from meetdesk.core.models import AppearanceConfig, SecurityConfig, WebhookConfig, WebhookTest
+from meetdesk.core.models import AppearanceConfig, MeetRoomTheme, SecurityConfig, WebhookConfig, WebhookTest
 from meetdesk.server import webhooks
-from meetdesk.server.security import ADMIN, ADMIN_OR_PARTICIPANT, EXPENSIVE, Caller, context
+from meetdesk.server.security import ADMIN, EXPENSIVE, Caller, context
 
 router = APIRouter(prefix="/internal-api/v1/config", tags=["Configuration"])
 Admin = Annotated[Caller, Depends(ADMIN)]
 
 
-@router.get("/rooms/appearance", summary="The theme of meeting views")
-async def get_appearance(request: Request, _caller: Annotated[Caller, Depends(ADMIN_OR_PARTICIPANT)]) -> JSONResponse:
-    # Participants read it too: their meeting window is painted with it.
+@router.get("/rooms/appearance", summary="The theme of meeting views (public)")
+async def get_appearance(request: Request) -> JSONResponse:
+    # Public, as upstream's: a participant's window is painted with it before anyone has a token.
     stored = await context(request).accounts.config("appearance")
     return JSONResponse(stored or {"appearance": {"themes": []}})
 
 
 @router.put("/rooms/appearance", summary="Set the theme of meeting views (exactly one theme)")
 async def put_appearance(request: Request, _caller: Admin, body: AppearanceConfig) -> JSONResponse:
-    await context(request).accounts.set_config("appearance", body.model_dump(exclude_none=True))
+    """The colours sent are merged into the stored theme: a colour not sent keeps its value, one sent as
+    null is cleared (the theme's own default applies)."""
+    accounts = context(request).accounts
+    sent = body.appearance.themes[0].model_dump(exclude_unset=True)
+    stored = await accounts.config("appearance") or {}
+    stored_themes = stored.get("appearance", {}).get("themes") or [{}]
+    merged = {key: value for key, value in {**stored_themes[0], **sent}.items() if value is not None}
+    theme = MeetRoomTheme.model_validate(merged)
+    await accounts.set_config("appearance", {"appearance": {"themes": [theme.model_dump(exclude_none=True)]}})
     return JSONResponse({"message": "Rooms appearance config updated successfully"})
 
 
 @router.get("/security", summary="Who must log in to join rooms (public)")
 async def get_security(request: Request) -> JSONResponse:
     stored = await context(request).accounts.config("security")
-    return JSONResponse(SecurityConfig.model_validate(stored or {}).model_dump())
+    config = SecurityConfig.model_validate(stored) if stored else SecurityConfig.default()
+    return JSONResponse(config.model_dump())
 
 
 @router.put("/security", summary="Change who must log in to join rooms")
@@ -48,9 +57,15 @@ async def get_webhooks(request: Request, _caller: Admin) -> JSONResponse:
     return JSONResponse(stored or {"enabled": False})
 
 
-@router.put("/webhooks", summary="Change the webhook settings")
+@router.put("/webhooks", summary="Change the webhook settings (a URL not sent keeps the stored one)")
 async def put_webhooks(request: Request, _caller: Admin, body: WebhookConfig) -> JSONResponse:
-    await context(request).accounts.set_config("webhooks", body.model_dump(exclude_none=True))
+    accounts = context(request).accounts
+    config = body.model_dump(exclude_none=True)
+    if body.url is None:  # {enabled: false} turns webhooks off and keeps where they go
+        stored = await accounts.config("webhooks") or {}
+        if stored.get("url"):
+            config["url"] = stored["url"]
+    await accounts.set_config("webhooks", config)
     return JSONResponse({"message": "Webhooks config updated successfully"})
 
 

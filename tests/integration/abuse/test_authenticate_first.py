@@ -17,13 +17,14 @@ from meetdesk.server.app import create_app
 from meetdesk.server.config import ServerSettings
 from tests.integration.abuse.conftest import AbuseServer
 
-#: Operations anyone may call: logging in, the security settings the join view reads, a room link's
-#: roles, and the token exchange (which takes credentials, but none is needed).
+#: Operations anyone may call: logging in, the security settings the join view reads, the theme, a room
+#: link's roles, and the token exchange (which takes credentials, but none is needed).
 PUBLIC = {
     ("POST", "/internal-api/v1/auth/login"),
     ("POST", "/internal-api/v1/auth/refresh"),
     ("POST", "/internal-api/v1/auth/logout"),
     ("GET", "/internal-api/v1/config/security"),
+    ("GET", "/internal-api/v1/config/rooms/appearance"),  # a participant's window is painted with it
     ("GET", "/internal-api/v1/rooms/{roomId}/roles"),
     ("GET", "/internal-api/v1/rooms/{roomId}/roles/{secret}"),
     ("POST", "/internal-api/v1/participants/token"),

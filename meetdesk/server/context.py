@@ -19,6 +19,7 @@ from meetdesk.server.meeting.media import IceConfig, MediaRouter
 from meetdesk.server.meetings import NameReservations
 from meetdesk.server.private_files import create_private, secure_data_dir
 from meetdesk.server.ratelimit import RateLimits, parse_networks
+from meetdesk.server.recordings.service import RecordingService
 from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
@@ -52,6 +53,8 @@ class ServerContext:
     first_start: FirstStart | None = None
     #: signalling sockets waiting for their ``join``, by client address (capped per address)
     joining_sockets: Counter[str] = field(default_factory=Counter)
+    #: the rooms' recordings (set by :meth:`open`)
+    recordings: RecordingService | None = None
 
     @classmethod
     async def open(cls, settings: ServerSettings) -> ServerContext:
@@ -75,7 +78,7 @@ class ServerContext:
         meetings = MeetingEngine(
             room_store, tokens, names, events, grace_s=settings.reconnect_grace, revocations=RevocationStore(db)
         )
-        MediaRouter(
+        media = MediaRouter(
             meetings,
             IceConfig(host_addresses=await asyncio.to_thread(settings.ice_addresses)),
             answer_timeout=settings.answer_timeout,
@@ -85,9 +88,11 @@ class ServerContext:
         # still there to describe in meetingEnded.
         departed: dict[str, RoomRecord] = {}
         _announce_meetings(meetings, room_store, webhooks, settings.link_base, departed)
+        recording_store = RecordingStore(db)
+        recordings = RecordingService(recording_store, room_store, meetings, media, settings.data_dir / "recordings")
         rooms = RoomService(
             room_store,
-            RecordingStore(db),
+            recording_store,
             meetings,
             names,
             settings.link_base,
@@ -99,7 +104,17 @@ class ServerContext:
         webhooks.start()
         limits = RateLimits(trusted_proxies=parse_networks(settings.trusted_proxies))
         return cls(
-            settings, db, accounts, rooms, meetings, tokens, webhooks, events, limits=limits, first_start=first_start
+            settings,
+            db,
+            accounts,
+            rooms,
+            meetings,
+            tokens,
+            webhooks,
+            events,
+            limits=limits,
+            first_start=first_start,
+            recordings=recordings,
         )
 
     async def close(self) -> None:

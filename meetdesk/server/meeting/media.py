@@ -313,8 +313,9 @@ class MediaRouter:
         logger.info("Room(%s) capture started", room_id)
         return capture
 
-    def stop_capture(self, room_id: str) -> RoomCapture | None:
-        """Stop capturing the room; its files are complete when this returns."""
+    def stop_capture(self, room_id: str, *, close: bool = True) -> RoomCapture | None:
+        """Stop capturing the room; its files are complete when this returns (with ``close``; without, when
+        the capture's ``close()``, which waits for its writers, returns)."""
         capture = self._captures.pop(room_id, None)
         if capture is None:
             return None
@@ -322,7 +323,8 @@ class MediaRouter:
         for peer in [p for (room, _), p in self._peers.items() if room == room_id]:
             for item in peer.published:
                 item.forwarder.taps = [tap for tap in item.forwarder.taps if tap not in offers]
-        capture.close()
+        if close:
+            capture.close()
         logger.info("Room(%s) capture stopped", room_id)
         return capture
 

@@ -21,7 +21,12 @@ from pathlib import Path
 from meetdesk.core.recordings import DEFAULT_ENCODING, DEFAULT_LAYOUT, RecordingStatus, new_recording_id
 from meetdesk.server.meeting.engine import MeetingEngine
 from meetdesk.server.meeting.media import MediaRouter
-from meetdesk.server.store.recordings import RecordingInProgress, RecordingRecord, RecordingStore
+from meetdesk.server.store.recordings import (
+    RecordingInProgress,
+    RecordingRecord,
+    RecordingStatusChanged,
+    RecordingStore,
+)
 from meetdesk.server.store.rooms import RoomStore
 
 logger = logging.getLogger(__name__)
@@ -137,7 +142,12 @@ class RecordingService:
         )
 
     async def _meeting_ended(self, room_id: str) -> None:
-        record = await self.store.in_progress(room_id)
-        if record is not None and record.status == RecordingStatus.ACTIVE.value:
-            with contextlib.suppress(RecordingError):  # stopped meanwhile by someone else
-                await self.stop(record.recording_id, reason="Meeting ended")
+        """The meeting's end stops its recording. Never raises: the hooks after this one (the room's deletion
+        when its meeting ends) must run whatever happens to the recording."""
+        try:
+            record = await self.store.in_progress(room_id)
+            if record is not None and record.status == RecordingStatus.ACTIVE.value:
+                with contextlib.suppress(RecordingError, RecordingStatusChanged):  # stopped meanwhile elsewhere
+                    await self.stop(record.recording_id, reason="Meeting ended")
+        except Exception:
+            logger.exception("Room(%s) recording could not be stopped as its meeting ended", room_id)

@@ -2,9 +2,9 @@
 
 Credentials, strongest first: ``Authorization: Bearer <access token>`` (an admin), ``X-API-KEY``
 (server-to-server), ``X-Participant-Token`` or ``X-Room-Member-Token: Bearer <token>`` (one role in one
-room; the same token, named as OpenVidu Meet 3.4 and 3.5+ do). A credential that is present but wrong is a
-401 at once. A participant token outside its scope is a 403; an API key on an admin-only
-route is a 401, as in OpenVidu Meet (the route wants a credential the caller did not bring).
+room; the same token, named as OpenVidu Meet 3.4 and 3.5+ do). The first valid credential wins; when every
+one present is wrong, a 401. A participant token outside its room is a 403; a participant token or an API
+key on a route that does not take it is a 401, as in OpenVidu Meet (the route wants another credential).
 
 Each route names the callers it accepts with a :class:`Requirement` dependency (:data:`ADMIN`,
 :data:`ADMIN_OR_API_KEY`, ...). :class:`AuthenticateFirst` checks it before the route reads its body or
@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
-from meetdesk.core.errors import Forbidden, Unauthorized
+from meetdesk.core.errors import Forbidden, Unauthorized, room_not_found
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.permissions import Role
 from meetdesk.server.context import ServerContext
@@ -46,18 +46,13 @@ class Caller:
     expires_at: float | None = None
 
     def require_admin_or_api_key(self) -> None:
-        if self.kind in (CallerKind.ADMIN, CallerKind.API_KEY):
-            return
-        if self.kind is CallerKind.PARTICIPANT:
-            raise Forbidden("Insufficient permissions to access this resource")
-        raise Unauthorized("Unauthorized")
+        # a participant token is not a credential of these routes: 401, as OpenVidu Meet answers
+        if self.kind not in (CallerKind.ADMIN, CallerKind.API_KEY):
+            raise Unauthorized("Unauthorized")
 
     def require_admin(self) -> None:
-        if self.kind is CallerKind.ADMIN:
-            return
-        if self.kind is CallerKind.PARTICIPANT:
-            raise Forbidden("Insufficient permissions to access this resource")
-        raise Unauthorized("Unauthorized")
+        if self.kind is not CallerKind.ADMIN:
+            raise Unauthorized("Unauthorized")
 
     def require_room_reader(self, room_id: str) -> None:
         """Admins and API keys read any room; a participant only the room of its token."""
@@ -78,7 +73,27 @@ def context(request: HTTPConnection) -> ServerContext:
 
 
 async def resolve_caller(request: HTTPConnection) -> Caller:
-    """The caller of a request or a WebSocket handshake (the same headers, the same rules)."""
+    """The caller of a request or a WebSocket handshake (the same headers, the same rules).
+
+    Each credential present is tried, strongest first, and the first valid one is the caller (as
+    OpenVidu Meet's ``withAuth`` accepts a request when any of its validators does): a valid participant
+    token next to a stale ``Authorization`` header is used. When none is valid, the first one's error.
+    """
+    first_error: Unauthorized | None = None
+    for resolve in (_admin, _api_key, _participant):
+        try:
+            caller = await resolve(request)
+        except Unauthorized as exc:
+            first_error = first_error or exc
+            continue
+        if caller is not None:
+            return caller
+    if first_error is not None:
+        raise first_error
+    return Caller(CallerKind.ANONYMOUS)
+
+
+async def _admin(request: HTTPConnection) -> Caller | None:
     ctx = context(request)
     authorization = request.headers.get("authorization")
     if authorization is not None:
@@ -92,21 +107,33 @@ async def resolve_caller(request: HTTPConnection) -> Caller:
         if user is None or "admin" not in user.roles or not user.issued_token_valid(int(claims.get("iat_ms", 0))):
             raise Unauthorized("Invalid token")
         return Caller(CallerKind.ADMIN, username=user.username, expires_at=float(claims["exp"]))
+    return None
+
+
+async def _api_key(request: HTTPConnection) -> Caller | None:
     api_key = request.headers.get("x-api-key")
-    if api_key is not None:
-        if await ctx.accounts.is_api_key(api_key):
-            return Caller(CallerKind.API_KEY)
-        raise Unauthorized("Invalid API key")
+    if api_key is None:
+        return None
+    if await context(request).accounts.is_api_key(api_key):
+        return Caller(CallerKind.API_KEY)
+    raise Unauthorized("Invalid API key")
+
+
+async def _participant(request: HTTPConnection) -> Caller | None:
     participant = _participant_token(request)
-    if participant is not None:
-        claims = ctx.tokens.decode(participant, "participant")
-        await ctx.meetings.check_token_not_revoked(claims)  # a kick or a role change voids it
-        try:
-            role = Role(str(claims.get("role")))
-        except ValueError as exc:
-            raise Unauthorized("Invalid token") from exc
-        return Caller(CallerKind.PARTICIPANT, room_id=str(claims.get("room")), role=role, identity=claims.get("sub"))
-    return Caller(CallerKind.ANONYMOUS)
+    if participant is None:
+        return None
+    ctx = context(request)
+    claims = ctx.tokens.decode(participant, "participant")
+    await ctx.meetings.check_token_not_revoked(claims)  # a kick or a role change voids it
+    try:
+        role = Role(str(claims.get("role")))
+    except ValueError as exc:
+        raise Unauthorized("Invalid token") from exc
+    room_id = str(claims.get("room"))
+    if await ctx.rooms.rooms.get(room_id) is None:  # the room was deleted: its tokens are void
+        raise Unauthorized("Invalid token")
+    return Caller(CallerKind.PARTICIPANT, room_id=room_id, role=role, identity=claims.get("sub"))
 
 
 def _participant_token(request: HTTPConnection) -> str | None:
@@ -130,7 +157,8 @@ CALLER_SCOPE_KEY = "meetdesk.caller"
 class Requirement:
     """The callers a route accepts, as a FastAPI dependency that gives the route its :class:`Caller`.
 
-    Any other caller is refused: a participant with 403 (it is known, but may not), anyone else with 401.
+    Any other caller is refused with 401, a participant too (its token is not a credential of the route, as
+    OpenVidu Meet answers); a participant outside its room or role is a 403, decided by the route.
     :class:`~meetdesk.server.authfirst.AuthenticateFirst` runs this check before the route reads its body or
     query; called again by FastAPI, it hands over the caller found then.
     """
@@ -147,8 +175,6 @@ class Requirement:
         caller = await resolve_caller(request)
         if caller.kind in self.kinds:
             return caller
-        if caller.kind is CallerKind.PARTICIPANT:
-            raise Forbidden("Insufficient permissions to access this resource")
         raise Unauthorized(self.unauthorized)
 
     async def __call__(self, request: Request) -> Caller:
@@ -179,6 +205,8 @@ class ModeratorOfRoom(Requirement):
         caller = await super().check(request)
         raw = str(request.path_params.get("roomId", ""))
         room_id = sanitize_room_id(raw) or raw
+        if caller.room_id != room_id and await context(request).rooms.rooms.get(room_id) is None:
+            raise room_not_found(room_id)
         if caller.room_id != room_id or caller.role is None:
             raise Forbidden("Insufficient permissions to access this resource")
         if context(request).meetings.effective_role(room_id, caller.identity, caller.role) is not Role.MODERATOR:

@@ -80,7 +80,7 @@ async def test_participants_read_the_theme(server: InProcess, api: httpx.AsyncCl
         assert (await http.get(APPEARANCE, headers=participant)).json()["appearance"]["themes"] == [THEME]
         assert (
             await http.put(APPEARANCE, json={"appearance": {"themes": [THEME]}}, headers=participant)
-        ).status_code == 403
+        ).status_code == 401
 
 
 async def test_security_config(server: InProcess, admin: httpx.AsyncClient) -> None:

@@ -160,7 +160,7 @@ async def test_401_comes_before_any_validation(server: InProcess, api: httpx.Asy
     assert (await api.get(path)).json()["roomName"] == "Private"
 
 
-async def test_a_participant_token_is_403(server: InProcess, api: httpx.AsyncClient) -> None:
+async def test_a_participant_token_is_401(server: InProcess, api: httpx.AsyncClient) -> None:
     room = await create(api, roomName="Meeting room")
     secret = str(room["moderatorUrl"]).split("secret=")[1]
     async with server.http() as http:
@@ -169,7 +169,7 @@ async def test_a_participant_token_is_403(server: InProcess, api: httpx.AsyncCli
         response = await http.patch(
             f"/api/v1/rooms/{room['roomId']}", json={"roomName": "Hijack"}, headers={"X-Participant-Token": token}
         )
-    assert response.status_code == 403 and response.json()["error"] == "Authorization Error"
+    assert response.status_code == 401 and response.json()["error"] == "Authentication Error"
     assert (await api.get(f"/api/v1/rooms/{room['roomId']}")).json()["roomName"] == "Meeting room"
 
 

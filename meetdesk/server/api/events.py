@@ -2,7 +2,7 @@
 are in each) and the events socket ``/internal-api/v1/events``, which pushes room and meeting changes.
 
 Both take the credentials of the admin routes (an admin's access token or the API key); a participant
-token is refused (403), no credential or a wrong one too (401). The socket is refused at the handshake
+token is refused like no credential or a wrong one (401). The socket is refused at the handshake
 with the same status and error body as any route; once open it sends :class:`~meetdesk.core.events.Subscribed`
 then every event, and reads nothing (what the client sends is discarded). It closes when the admin's
 access token expires (``CLOSE_TOKEN_EXPIRED``) or when the client falls too far behind (``CLOSE_TOO_SLOW``).

@@ -10,7 +10,6 @@ sit in a strip below it. A screen share is pinned for everyone when it starts, u
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
@@ -28,6 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QMenu, QWidget
 
+from meetdesk.core import layout
 from meetdesk.core.signalling import ParticipantInfo, Quality
 from meetdesk.ui.meeting.model import Layout, MeetingModel
 from meetdesk.ui.meeting.participants_delegate import elide_name
@@ -502,30 +502,7 @@ class TileArea(QWidget):
 
 
 def grid_cells(count: int, area: QRect, aspect: float = ASPECT) -> list[QRect]:
-    """``count`` equal 16:9 cells filling ``area`` as well as possible, rows centred."""
-    best_columns, best_size = 1, QSize()
-    for columns in range(1, count + 1):
-        rows = math.ceil(count / columns)
-        width = (area.width() - GAP * (columns - 1)) / columns
-        height = (area.height() - GAP * (rows - 1)) / rows
-        if width / height > aspect:
-            width = height * aspect
-        else:
-            height = width / aspect
-        if width * height > best_size.width() * best_size.height():
-            best_columns, best_size = columns, QSize(int(width), int(height))
-    columns = best_columns
-    rows = math.ceil(count / columns)
-    cell_w, cell_h = best_size.width(), best_size.height()
-    total_h = rows * cell_h + (rows - 1) * GAP
-    top = area.y() + (area.height() - total_h) // 2
-    cells = []
-    for row in range(rows):
-        in_row = min(columns, count - row * columns)
-        row_w = in_row * cell_w + (in_row - 1) * GAP
-        left = area.x() + (area.width() - row_w) // 2
-        for column in range(in_row):
-            cells.append(
-                QRect(QPoint(left + column * (cell_w + GAP), top + row * (cell_h + GAP)), QSize(cell_w, cell_h))
-            )
-    return cells
+    """``count`` equal 16:9 cells filling ``area`` as well as possible, rows centred (the maths is
+    :func:`meetdesk.core.layout.grid_cells`, shared with the recorder's composite)."""
+    cells = layout.grid_cells(count, area.x(), area.y(), area.width(), area.height(), gap=GAP, aspect=aspect)
+    return [QRect(QPoint(cell.x, cell.y), QSize(cell.width, cell.height)) for cell in cells]

@@ -139,6 +139,44 @@ async def test_the_banner_says_the_server_is_restarting_and_offers_nothing_meanw
     await quiet_window(window)
 
 
+async def test_the_rooms_page_leaves_the_restart_to_the_banner_and_disables_what_needs_the_server(
+    window: MainWindow,
+) -> None:
+    assert await window.open_server(EMBEDDED_PROFILE)
+    client = window.connection.client
+    assert client is not None
+    await client.create_room({"roomName": "Weekly sync"})
+    page = window.rooms_page
+    await page.reload()
+    page.table.selectRow(0)
+    assert page.current_room() is not None and page.new_button.isEnabled() and page.act_edit.isEnabled()
+
+    restarting = emitted(window.link.stateChanged)
+    os.kill(server_pid(window), signal.SIGKILL)
+    assert await restarting == (LinkState.RESTARTING,)
+    with pytest.raises(Exception, match="reach"):  # the list asked for while the server is away
+        await page.model.reload()
+    assert page.model.error is not None and page.model.rowCount() == 1  # the room last seen, greyed
+    # one message, the banner's: no "Can't load rooms … check that it is running" and no Retry of the page's own
+    assert window.banner.text.text() == "The server on this computer stopped. Restarting it…"
+    assert not page.stale_bar.isVisible() and not page.stale_retry.isVisible()
+    reason = "The server on this computer is restarting: this can be done once it is back."
+    for button in (page.new_button, page.refresh_button, page.delete_checked_button):
+        assert not button.isEnabled() and button.toolTip() == reason
+    for action in (page.act_join, page.act_edit, page.act_close, page.act_delete):
+        assert not action.isEnabled() and action.toolTip() == reason
+    assert page.act_copy_moderator.isEnabled() and page.act_copy_speaker.isEnabled()  # the links keep working
+    shoot(window, "embedded-restarting-rooms")
+
+    assert await link_becomes(window.link, LinkState.CONNECTED) == [LinkState.CONNECTED]
+    assert page.new_button.isEnabled() and page.new_button.toolTip() == ""
+    await page.reload()
+    assert page.model.error is None and not page.stale_bar.isVisible()
+    page.table.selectRow(0)  # (the restarted server's client is a new one: the highlight was cleared)
+    assert page.act_edit.isEnabled() and page.act_edit.toolTip() == "Edit"
+    await quiet_window(window)
+
+
 async def test_a_participant_window_in_a_meeting_gets_back_in_after_the_restart(
     window: MainWindow, qtbot: QtBot, tmp_path: Path
 ) -> None:

@@ -210,6 +210,8 @@ class MainWindow(QMainWindow):
         )
         self.link.recovered.connect(self._link_recovered)
         self.link.stateChanged.connect(self._link_state_changed)
+        self.link.stateChanged.connect(lambda _state: self.rooms_page.set_unavailable(self.link.unavailable_reason()))
+        self.rooms_page.set_unavailable(self.link.unavailable_reason())
         self.connection.supervisor.add_listener(self._embedded_status)
         if self.connection.credentials.fallback_reason:
             self.statusBar().showMessage(self.connection.credentials.fallback_reason)

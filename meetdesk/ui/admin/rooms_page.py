@@ -20,7 +20,6 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -48,7 +47,7 @@ from meetdesk.ui.admin.rooms_model import (
     RoomsModel,
     RoomsProxy,
 )
-from meetdesk.ui.admin.rooms_view import RoomsTable, SelectAllHeader, StatusChipDelegate
+from meetdesk.ui.admin.rooms_view import EmptyState, RoomsTable, SelectAllHeader, StaleBar, StatusChipDelegate
 from meetdesk.ui.elided import ElidedLabel
 from meetdesk.ui.icons import icon
 from meetdesk.ui.messages import describe_error
@@ -82,6 +81,8 @@ class RoomsPage(QWidget):
         self.live = RoomsFollower(self.model, self)
         #: the highlighted room (by id): what the actions act on, while its row is shown
         self.selected_id: str | None = None
+        #: why the server cannot be asked now (the window's banner says so): None while it can
+        self.unavailable: str | None = None
         self._build()
         self._connect()
 
@@ -136,20 +137,8 @@ class RoomsPage(QWidget):
         layout.addWidget(self.busy)
 
         # Shown while the list cannot be (re)loaded: the rows below are the ones last seen.
-        self.stale_bar = QFrame(self)
-        self.stale_bar.setObjectName("staleBar")
-        self.stale_bar.setFrameShape(QFrame.Shape.StyledPanel)
-        stale_layout = QHBoxLayout(self.stale_bar)
-        stale_layout.setContentsMargins(10, 4, 4, 4)
-        self.stale_text = QLabel(self.stale_bar)
-        self.stale_text.setObjectName("staleText")
-        self.stale_text.setWordWrap(True)
-        self.stale_text.setAccessibleName(self.tr("Why the rooms are not up to date"))
-        self.stale_retry = QPushButton(self.tr("Retry"), self.stale_bar)
-        self.stale_retry.setAccessibleName(self.tr("Load the rooms again"))
-        stale_layout.addWidget(self.stale_text, 1)
-        stale_layout.addWidget(self.stale_retry)
-        self.stale_bar.hide()
+        self.stale_bar = StaleBar(self)
+        self.stale_text, self.stale_retry = self.stale_bar.text, self.stale_bar.retry
         layout.addWidget(self.stale_bar)
 
         self.stack = QStackedWidget(self)
@@ -175,25 +164,8 @@ class RoomsPage(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.stack.addWidget(self.table)
 
-        self.empty = QWidget(self)
-        empty_layout = QVBoxLayout(self.empty)
-        empty_layout.addStretch(1)
-        self.empty_title = QLabel(self.empty)
-        self.empty_title.setObjectName("emptyTitle")
-        self.empty_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_text = QLabel(self.empty)
-        self.empty_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_text.setWordWrap(True)
-        self.empty_action = QPushButton(self.empty)
-        self.empty_action.setObjectName("primaryButton")
-        empty_layout.addWidget(self.empty_title)
-        empty_layout.addWidget(self.empty_text)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.empty_action)
-        row.addStretch(1)
-        empty_layout.addLayout(row)
-        empty_layout.addStretch(2)
+        self.empty = EmptyState(self)
+        self.empty_title, self.empty_text, self.empty_action = self.empty.title, self.empty.text, self.empty.action
         self.stack.addWidget(self.empty)
         layout.addWidget(self.stack, 1)
 
@@ -228,6 +200,11 @@ class RoomsPage(QWidget):
     def row_actions(self) -> list[QAction]:
         return [self.act_join, self.act_edit, self.act_copy_moderator, self.act_copy_speaker, self.act_close,
                 self.act_delete]  # fmt: skip
+
+    @property
+    def server_actions(self) -> list[QAction]:
+        """The row actions that ask the server (disabled while it is away)."""
+        return [self.act_join, self.act_edit, self.act_close, self.act_delete]
 
     def _connect(self) -> None:
         self._search_timer = QTimer(self)
@@ -286,6 +263,17 @@ class RoomsPage(QWidget):
         self.live.follow(self.client)
         await self.model.reload()
 
+    def set_unavailable(self, reason: str | None) -> None:
+        """While the server is away (restarting, not answering, not connected) the window's banner is the one
+        message, saying what the app does about it: the page keeps the rooms last seen without an error or a
+        Retry of its own, and what needs the server is disabled with ``reason`` as its tooltip."""
+        self.unavailable = reason
+        for widget in (self.new_button, self.refresh_button, self.delete_checked_button):
+            widget.setToolTip(reason or "")
+        self._checked_changed()
+        self._update_actions()
+        self._show_state()
+
     def current_room(self) -> MeetRoom | None:
         """The highlighted room, if its row is shown; the one room the actions act on."""
         row = self._shown_row(self.selected_id)
@@ -339,14 +327,21 @@ class RoomsPage(QWidget):
             self.busy.hide()
 
     def _show_state(self) -> None:
-        error = self.model.error
-        self.stale_bar.setVisible(error is not None and bool(self.model.rooms))
+        error, away = self.model.error, self.unavailable
+        self.new_button.setEnabled(away is None)
+        self.refresh_button.setEnabled(away is None)
+        self.stale_bar.setVisible(error is not None and bool(self.model.rooms) and away is None)
         if error is not None:
             self.stale_text.setText(self.tr("Can't load rooms: {reason}").format(reason=describe_error(error)))
-        if self.model.rooms or (not self.model.loaded_once and error is None):
+        if self.model.rooms or (not self.model.loaded_once and error is None and away is None):
             self.stack.setCurrentWidget(self.table)
             return
-        filtered = bool(self.model.query.name or self.model.query.status)
+        self.empty_action.setVisible(away is None)
+        if away is not None:  # the banner says what is happening; nothing here to click that could help
+            self.empty_title.setText(self.tr("Rooms can't be shown now"))
+            self.empty_text.setText(away)
+            self.stack.setCurrentWidget(self.empty)
+            return
         if error is not None:  # nothing seen yet, or nothing for this search: never "No rooms yet"
             self.empty_title.setText(self.tr("Can't load rooms"))
             self.empty_text.setText(describe_error(error))
@@ -369,9 +364,11 @@ class RoomsPage(QWidget):
         self.stack.setCurrentWidget(self.empty)
 
     def _update_actions(self) -> None:
-        room = self.current_room()
+        room, away = self.current_room(), self.unavailable
         for action in self.row_actions:
             action.setEnabled(room is not None)
+        for action in self.server_actions:
+            action.setToolTip(away or action.text().rstrip("…"))
         if room is None:
             self.selection_label.setText(self.tr("Select a room to act on it."))
             self.act_close.setText(self.tr("Close room"))
@@ -384,6 +381,8 @@ class RoomsPage(QWidget):
         self.act_close.setText(self.tr("Reopen room") if closed else self.tr("Close room"))
         self.act_close.setIcon(icon("reopen" if closed else "close-room"))
         self.act_join.setEnabled(not closed and bool(room.moderatorUrl))
+        for action in self.server_actions:  # the links are known: copying them needs no server
+            action.setEnabled(action.isEnabled() and away is None)
 
     def ticked_rooms(self) -> list[MeetRoom]:
         """The ticked rooms among those shown (a search hides the others: they are not acted on)."""
@@ -391,7 +390,7 @@ class RoomsPage(QWidget):
 
     def _checked_changed(self) -> None:
         count, shown = len(self.ticked_rooms()), self.proxy.rowCount()
-        self.delete_checked_button.setEnabled(count > 0)
+        self.delete_checked_button.setEnabled(count > 0 and self.unavailable is None)
         self.delete_checked_button.setText(
             self.tr("Delete %n room(s)", "", count) if count else self.tr("Delete selected")
         )

@@ -1,4 +1,5 @@
-"""How the rooms table looks and behaves: the table, the status chips and the header's select-all box."""
+"""How the rooms table looks and behaves: the table, the status chips and the header's select-all box; and
+what shows instead of it or above it: the empty state and the bar saying the rows are the ones last seen."""
 
 from __future__ import annotations
 
@@ -7,13 +8,18 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QMouseEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
     QHeaderView,
+    QLabel,
+    QPushButton,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionButton,
     QStyleOptionHeader,
     QStyleOptionViewItem,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -193,3 +199,48 @@ class RoomsTable(QTableView):
         if current.isValid() and current.parent() == parent and start <= current.row() <= end:
             self.selectionModel().clear()
         super().rowsAboutToBeRemoved(parent, start, end)
+
+
+class StaleBar(QFrame):
+    """Above the rows last seen while the list cannot be (re)loaded: why, and Retry."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("staleBar")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 4, 4)
+        self.text = QLabel(self)
+        self.text.setObjectName("staleText")
+        self.text.setWordWrap(True)
+        self.text.setAccessibleName(self.tr("Why the rooms are not up to date"))
+        self.retry = QPushButton(self.tr("Retry"), self)
+        self.retry.setAccessibleName(self.tr("Load the rooms again"))
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.retry)
+        self.hide()
+
+
+class EmptyState(QWidget):
+    """In place of the table when it has no row to show: a title, a sentence and the one action that helps."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.title = QLabel(self)
+        self.title.setObjectName("emptyTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = QLabel(self)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setWordWrap(True)
+        self.action = QPushButton(self)
+        self.action.setObjectName("primaryButton")
+        layout.addWidget(self.title)
+        layout.addWidget(self.text)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.action)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(2)

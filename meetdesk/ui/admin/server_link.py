@@ -62,6 +62,19 @@ class ServerLink(QObject):
             LinkState.RESTARTING: self.tr("Restarting the server…"),
         }[state]
 
+    def unavailable_reason(self) -> str | None:
+        """Why what needs the server cannot be done now, in a sentence for a disabled action's tooltip; None while
+        connected. (The banner says what the app is doing about it; the pages add no message of their own.)"""
+        return {
+            LinkState.NOT_CONNECTED: self.tr("Not connected to a server: this needs one."),
+            LinkState.CONNECTING: self.tr("Connecting to the server: this can be done once it is connected."),
+            LinkState.CONNECTED: None,
+            LinkState.RECONNECTING: self.tr("The server does not answer: this can be done once it is back."),
+            LinkState.RESTARTING: self.tr(
+                "The server on this computer is restarting: this can be done once it is back."
+            ),
+        }[self._state]
+
     def all_texts(self) -> list[str]:
         """The words of every state (to size what shows them)."""
         return [self._words(state) for state in LinkState]

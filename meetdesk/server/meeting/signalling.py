@@ -17,7 +17,7 @@ import pydantic_core
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from meetdesk.core.errors import MeetDeskError, NotFound, RoomClosed
+from meetdesk.core.errors import MeetDeskError, NotFound, RoomClosed, Unauthorized
 from meetdesk.core.permissions import Role
 from meetdesk.core.signalling import (
     CLIENT_MESSAGE,
@@ -172,7 +172,7 @@ async def _admit(ctx: ServerContext, websocket: WebSocket, connection: WebSocket
             if isinstance(exc, RoomClosed):
                 code = "room_closed"
             else:
-                code = "unauthorized" if exc.error == "Authentication Error" else "forbidden"
+                code = "unauthorized" if isinstance(exc, Unauthorized) else "forbidden"  # the class, not its text
             connection.send(_error(code, exc.message, "join"))
             return None
         connection.send(joined)

@@ -264,7 +264,10 @@ class Group:
         try:
             start = time.monotonic()
             for i, name in enumerate(self.names):
-                session = MeetingSession(self.link, name, source_id=(self.first_source + i - 1) % 255 + 1)
+                # light media replays one pre-encoded clip whatever the layer: no low layer to send
+                session = MeetingSession(
+                    self.link, name, source_id=(self.first_source + i - 1) % 255 + 1, simulcast=not self.light
+                )
                 self.sessions.append(session)
                 await asyncio.wait_for(session.join(), JOIN_TIMEOUT_S)
             identities = [self.identity(s) for s in self.sessions]

@@ -5,6 +5,9 @@ current track (at join, after a rejoin, and when the connection failed); startin
 screen share renegotiates the connection in place, so the camera and microphone never restart for
 the others. The screen share's transceiver is kept when sharing stops (direction ``inactive``) and
 reused by the next share.
+
+With ``simulcast`` (the default) the camera goes out twice, full and as a low layer
+(:mod:`meetdesk.client.media.layers`); the server forwards each of the others the layer that suits it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from aiortc.exceptions import InvalidStateError
 from aiortc.mediastreams import MediaStreamTrack
 from pydantic import BaseModel
 
+from meetdesk.client.media.layers import FullLayerView, LowLayerView, use_low_layer_encoder
 from meetdesk.client.media.level import LevelMeter
 from meetdesk.client.media.source_view import SourceView
 from meetdesk.client.media.switchable import SwitchableVideoTrack
@@ -69,9 +73,12 @@ class Publisher:
         on_state: StateCallback,
         on_screen_ended: Callable[[MediaStreamTrack], None] | None = None,
         peer_connection: PeerConnectionFactory = RTCPeerConnection,
+        simulcast: bool = True,
     ) -> None:
         self._name = name
         self._peer_connection = peer_connection
+        #: send the camera's low layer too
+        self.simulcast = simulcast
         self._rtc = rtc
         self._send = send
         self._on_state = on_state
@@ -136,7 +143,8 @@ class Publisher:
         for transceiver in pc.getTransceivers():
             source = _source(transceiver)
             if transceiver.mid is not None and source is not None and transceiver.direction == "sendonly":
-                sources[transceiver.mid] = self._source_name(source)
+                low = isinstance(transceiver.sender.track, LowLayerView)
+                sources[transceiver.mid] = "camera_low" if low else self._source_name(source)
         answer = self._answer = asyncio.get_running_loop().create_future()
         try:
             await self._send(PublishOffer(sdp=pc.localDescription.sdp, sources=sources))  # type: ignore[arg-type]
@@ -165,8 +173,16 @@ class Publisher:
 
     def _add(self, pc: RTCPeerConnection, track: MediaStreamTrack) -> None:
         # a view: aiortc stops a sender's track with its connection, and the source outlives it
-        transceiver = pc.addTransceiver(SourceView(track), direction="sendonly")
-        transceiver.setCodecPreferences(_forwardable_codecs(track.kind))
+        if track is self.camera and self.simulcast:
+            full = FullLayerView(track)
+            views: list[SourceView] = [full, full.low]
+        else:
+            views = [SourceView(track)]
+        for view in views:
+            transceiver = pc.addTransceiver(view, direction="sendonly")
+            transceiver.setCodecPreferences(_forwardable_codecs(track.kind))
+            if isinstance(view, LowLayerView):
+                use_low_layer_encoder(transceiver.sender)
 
     def _screen_transceiver(self, pc: RTCPeerConnection) -> RTCRtpTransceiver | None:
         return next((t for t in pc.getTransceivers() if _source(t) is self.screen), None)

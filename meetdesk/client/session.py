@@ -57,6 +57,8 @@ from meetdesk.core.signalling import (
     RoleChanged,
     ServerMessage,
     SubscribeOffer,
+    TileSize,
+    VideoTiles,
 )
 
 __all__ = ["MeetingSession", "ReconnectAttempt", "RemoteTrack", "RetryPolicy", "SessionState", "StateChanged"]
@@ -102,6 +104,7 @@ class MeetingSession(SessionActions):
     frame received, on the event loop. ``retry`` bounds reconnecting. ``peer_connection``: makes the
     publisher's and the subscriber's peer connections (the impairment harness's
     :meth:`meetdesk.rtc.impaired_path.ImpairedNetwork.peer_connection` puts them behind a bad network).
+    ``simulcast``: send the camera's low layer too (see :mod:`meetdesk.core.simulcast`).
     """
 
     def __init__(
@@ -123,6 +126,7 @@ class MeetingSession(SessionActions):
         on_frame: FrameCallback | None = None,
         read_markers: bool = True,
         peer_connection: PeerConnectionFactory = RTCPeerConnection,
+        simulcast: bool = True,
     ) -> None:
         self.link = parse_room_link(link)
         self.name = name
@@ -143,7 +147,13 @@ class MeetingSession(SessionActions):
         self.started_at = time.monotonic()
         self._signalling: SignallingClient | None = None
         self._publisher = Publisher(
-            name, rtc, self.send, self._on_publisher_state, self._on_screen_ended, peer_connection
+            name,
+            rtc,
+            self.send,
+            self._on_publisher_state,
+            self._on_screen_ended,
+            peer_connection,
+            simulcast=simulcast,
         )
         self._subscriber = Subscriber(
             name, rtc, self.send, self._on_subscriber_state, on_frame, read_markers, peer_connection
@@ -322,6 +332,12 @@ class MeetingSession(SessionActions):
             return False
         await self.send(ChatHistory(before=self._oldest_chat))
         return True
+
+    async def report_tiles(self, tiles: dict[str, tuple[int, int]]) -> None:
+        """The sizes (width, height in device pixels) this participant shows the others' cameras at, by identity:
+        small tiles get the low layer. Replaces the last report; cameras not listed get the full layer."""
+        sizes = {identity: TileSize(width=w, height=h) for identity, (w, h) in tiles.items()}
+        await self.send(VideoTiles(tiles=sizes))
 
     @property
     def locked(self) -> bool:

@@ -57,6 +57,8 @@ class RemoteTrack:
     #: the last frame's synthetic marker (source id, frame number), when the sender is synthetic
     last_marker: tuple[int, int] | None = None
     markers_seen: set[int] = field(default_factory=set)
+    #: the last video frame's (width, height): which simulcast layer arrives
+    size: tuple[int, int] | None = None
 
     @property
     def key(self) -> str:
@@ -180,6 +182,8 @@ class Subscriber:
         remote.frames += 1
         if remote.first_frame_at is None:
             remote.first_frame_at = time.monotonic()
+        if kind == "video":
+            remote.size = (frame.width, frame.height)  # type: ignore[attr-defined]
         if kind == "video" and self._read_markers:
             with contextlib.suppress(MarkerError):
                 remote.last_marker = decode_marker(frame)  # type: ignore[arg-type]

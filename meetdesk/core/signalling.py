@@ -60,13 +60,18 @@ class Join(_Msg):
 
 
 class PublishOffer(_Msg):
-    """The participant's publisher peer connection offers its tracks (camera, microphone, screen)."""
+    """The participant's publisher peer connection offers its tracks (camera, microphone, screen).
+
+    Two-layer simulcast: a camera may come twice, the full picture ("camera") and a low layer
+    ("camera_low", see :mod:`meetdesk.core.simulcast`); the others see one camera, the server forwards
+    each of them the layer that suits it.
+    """
 
     type: Literal["publish_offer"] = "publish_offer"
     sdp: Sdp
-    #: What each sending m-line carries, by mid: "camera" | "microphone" | "screen"
-    sources: dict[Annotated[str, Field(max_length=20)], Literal["camera", "microphone", "screen"]] = Field(
-        default_factory=dict, max_length=8
+    #: What each sending m-line carries, by mid: "camera" | "camera_low" | "microphone" | "screen"
+    sources: dict[Annotated[str, Field(max_length=20)], Literal["camera", "camera_low", "microphone", "screen"]] = (
+        Field(default_factory=dict, max_length=8)
     )
 
 
@@ -105,6 +110,22 @@ Quality = Literal["excellent", "good", "poor", "lost"]
 class ConnectionQualityReport(_Msg):
     type: Literal["connection_quality"] = "connection_quality"
     quality: Quality
+
+
+class TileSize(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+    width: Annotated[int, Field(ge=0, le=100_000)]
+    height: Annotated[int, Field(ge=0, le=100_000)]
+
+
+class VideoTiles(_Msg):
+    """The sizes (device pixels) this participant shows the others' cameras at now, by identity: a small
+    tile gets the camera's low layer. A camera not listed (not shown, or no window) gets the full layer.
+    Sent when the layout changes; each message replaces the last."""
+
+    type: Literal["video_tiles"] = "video_tiles"
+    tiles: dict[Identity, TileSize] = Field(default_factory=dict, max_length=200)
 
 
 class SendChat(_Msg):
@@ -193,6 +214,7 @@ ClientMessage = Annotated[
     | MediaState
     | AudioLevel
     | ConnectionQualityReport
+    | VideoTiles
     | SendChat
     | ChatHistory
     | RaiseHand

@@ -79,7 +79,7 @@ async def test_screen_share_starts_stops_and_starts_again(live_server: LiveServe
         await until(lambda: frames_from(ana, bo_id, "screen") >= screen_frames + 10)
         assert len(screen_tracks(ana, bo_id)) == 1
         await ana_log.next(screen_announced(True), after=start)
-        assert bo._publisher.pc is publisher and len(publisher.getTransceivers()) == 3  # camera, microphone, screen
+        assert bo._publisher.pc is publisher and len(publisher.getTransceivers()) == 4  # camera (2 layers), mic, screen
         assert bo.state is SessionState.CONNECTED and ana.state is SessionState.CONNECTED
     finally:
         ana_log.close()

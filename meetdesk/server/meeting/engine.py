@@ -40,6 +40,7 @@ from meetdesk.core.signalling import (
     Resubscribe,
     RoleChanged,
     SubscribeAnswer,
+    VideoTiles,
 )
 from meetdesk.server.auth import PARTICIPANT_TTL_S, TokenService
 from meetdesk.server.events import EventHub
@@ -126,7 +127,9 @@ class LiveMeeting(Meeting):
 class MediaRouter(Protocol):
     """The SFU side of a meeting: peer connections per participant, forwarding between them."""
 
-    async def handle(self, participant: Participant, message: PublishOffer | SubscribeAnswer | Resubscribe) -> None: ...
+    async def handle(
+        self, participant: Participant, message: PublishOffer | SubscribeAnswer | Resubscribe | VideoTiles
+    ) -> None: ...
 
     async def participant_left(self, participant: Participant) -> None: ...
 
@@ -445,7 +448,7 @@ class MeetingEngine(MeetingRegistry):
         return meeting
 
     async def media_message(
-        self, participant: Participant, message: PublishOffer | SubscribeAnswer | Resubscribe
+        self, participant: Participant, message: PublishOffer | SubscribeAnswer | Resubscribe | VideoTiles
     ) -> None:
         if self.media is None:
             raise Conflict("This server has no media router: audio and video are unavailable")

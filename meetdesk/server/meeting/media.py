@@ -13,19 +13,34 @@ connection that fails or closes without us closing it is cleaned up at once: a p
 are withdrawn from the others (until the client republishes); a subscriber connection is rebuilt
 and offered afresh. So is one whose client side failed while ours still looks fine (ours would
 notice only when ICE consent expires, ~30 s later): the client asks with ``resubscribe``.
+
+Two-layer simulcast: a publisher's camera may come with a low layer (source ``camera_low``), tied to
+the camera's :class:`Published`; the others see one camera track, and each gets the layer that suits
+it (:func:`meetdesk.core.simulcast.choose_layer`, from the tile sizes it reports with ``video_tiles``).
+A change of layer moves the subscriber's sender to the other layer's forwarder once that one has a
+keyframe for it (asked of the publisher at once), without a renegotiation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCSessionDescription,
+)
 from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationError
+from aiortc.mediastreams import MediaStreamTrack
 
 from meetdesk.core.errors import BadRequest
 from meetdesk.core.signalling import (
@@ -35,17 +50,22 @@ from meetdesk.core.signalling import (
     Resubscribe,
     SubscribeAnswer,
     SubscribeOffer,
+    VideoTiles,
 )
+from meetdesk.core.simulcast import Layer, TileSize, choose_layer
 from meetdesk.rtc import sdp as sdp_check
 from meetdesk.rtc.ice import HostLimitedPeerConnection
 from meetdesk.rtc.peer import close_peer_connection
 from meetdesk.server.meeting.engine import MeetingEngine, Participant
 from meetdesk.server.recordings.capture import RoomCapture
 from meetdesk.server.sfu import ForwarderStats, Subscription, TrackForwarder
+from meetdesk.server.sfu.layers import switch_layer
 
 logger = logging.getLogger(__name__)
 
 ANSWER_TIMEOUT_S = 10.0
+#: how long a change of layer waits for the other layer's keyframe before giving up (the old layer flows meanwhile)
+LAYER_SWITCH_TIMEOUT_S = 3.0
 # what a renegotiation raises when the connection failed or closed under it, or the answer does not fit
 _NEGOTIATION_ERRORS = (
     TimeoutError,
@@ -96,6 +116,24 @@ class Published:
     #: "<identity>/<mid>": names the track in ParticipantInfo.tracks. A republished or restarted track
     #: can get the key of an earlier one: subscriptions are matched by forwarder, not by key alone.
     key: str
+    #: a camera's low layer (simulcast), and the mid it comes on
+    low: TrackForwarder | None = None
+    low_mid: str | None = None
+
+    def layer(self, layer: Layer) -> TrackForwarder:
+        """The forwarder of ``layer`` (the full one when there is no usable low layer)."""
+        if layer is Layer.LOW and self.low is not None and not self.low.closed and not self.low.ended:
+            return self.low
+        return self.forwarder
+
+    @property
+    def has_low(self) -> bool:
+        return self.low is not None and not self.low.closed and not self.low.ended
+
+    def close(self) -> None:
+        self.forwarder.close()
+        if self.low is not None:
+            self.low.close()
 
 
 @dataclass(eq=False)
@@ -110,6 +148,12 @@ class PeerMedia:
     answer: asyncio.Future[str] | None = None
     dirty: asyncio.Event = field(default_factory=asyncio.Event)
     negotiator: asyncio.Task[None] | None = None
+    #: the sizes this participant shows the others' cameras at (video_tiles), by identity
+    tiles: dict[str, TileSize] = field(default_factory=dict)
+    #: the layer each camera subscription forwards now, by Published.key
+    layers: dict[str, Layer] = field(default_factory=dict)
+    #: changes of layer under way, by Published.key
+    switching: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
 
 class MediaRouter:
@@ -140,9 +184,15 @@ class MediaRouter:
 
     # signalling messages ---------------------------------------------------------------------------
 
-    async def handle(self, participant: Participant, message: PublishOffer | SubscribeAnswer | Resubscribe) -> None:
+    async def handle(
+        self, participant: Participant, message: PublishOffer | SubscribeAnswer | Resubscribe | VideoTiles
+    ) -> None:
         if isinstance(message, PublishOffer):
             await self._publish(participant, message)
+        elif isinstance(message, VideoTiles):
+            peer = self._peer(participant)
+            peer.tiles = {identity: TileSize(t.width, t.height) for identity, t in message.tiles.items()}
+            self._apply_layers(participant, peer)
         elif isinstance(message, Resubscribe):
             await self._resubscribe(participant)
         else:
@@ -213,12 +263,18 @@ class MediaRouter:
     def _reconcile(self, participant: Participant, peer: PeerMedia, pc: RTCPeerConnection, offer: PublishOffer) -> None:
         """One forwarder per track the client sends now; tracks it stopped sending are withdrawn."""
         before = {item.mid: item for item in peer.published}
+        old_lows = {item.low_mid: item.low for item in peer.published if item.low is not None}
         published: list[Published] = []
+        low_layers: list[tuple[str, RTCRtpReceiver, MediaStreamTrack]] = []
         for transceiver in pc.getTransceivers():
             track, mid = transceiver.receiver.track, transceiver.mid
             if track is None or mid is None or transceiver.currentDirection not in ("recvonly", "sendrecv"):
                 continue
             source = offer.sources.get(mid, "microphone" if track.kind == "audio" else "camera")
+            if source == "camera_low":
+                if track.kind == "video":
+                    low_layers.append((mid, transceiver.receiver, track))
+                continue
             item = before.pop(mid, None)
             if item is not None and item.source == source and not item.forwarder.closed and not item.forwarder.ended:
                 published.append(item)
@@ -226,21 +282,48 @@ class MediaRouter:
             if item is not None:
                 item.forwarder.close()
             key = f"{participant.identity}/{mid}"
-            forwarder = TrackForwarder(
-                transceiver.receiver,
-                track,
-                name=f"{participant.room_id}/{key}:{source}",
-                on_ended=lambda _f: self._resync_room(participant.room_id),
+            published.append(
+                Published(
+                    self._forwarder(participant, key, source, transceiver.receiver, track),
+                    participant.identity,
+                    source,
+                    mid,
+                    key,
+                )
             )
-            forwarder.held = source == "microphone" and participant.muted_by is not None
-            published.append(Published(forwarder, participant.identity, source, mid, key))
             if (capture := self._captures.get(participant.room_id)) is not None:
                 self._capture(capture, published[-1])
         for item in before.values():
             item.forwarder.close()
+        # the low layer goes with the camera (one of each per publisher connection)
+        camera = next((item for item in published if item.source == "camera"), None)
+        if camera is not None and low_layers:
+            mid, receiver, track = low_layers[0]
+            low = old_lows.pop(mid, None)
+            if low is None or low.closed or low.ended or camera.low is not low:
+                key = f"{participant.identity}/{mid}"
+                low = self._forwarder(participant, key, "camera_low", receiver, track)
+            camera.low, camera.low_mid = low, mid
+        elif camera is not None:
+            camera.low = camera.low_mid = None
+        for low in old_lows.values():
+            if low is not None and (camera is None or low is not camera.low):
+                low.close()
         peer.published = published
         self._announce_tracks(participant, peer)
         self._resync_room(participant.room_id)
+
+    def _forwarder(
+        self, participant: Participant, key: str, source: str, receiver: RTCRtpReceiver, track: MediaStreamTrack
+    ) -> TrackForwarder:
+        forwarder = TrackForwarder(
+            receiver,
+            track,
+            name=f"{participant.room_id}/{key}:{source}",
+            on_ended=lambda _f: self._resync_room(participant.room_id),
+        )
+        forwarder.held = source == "microphone" and participant.muted_by is not None
+        return forwarder
 
     def _announce_tracks(self, participant: Participant, peer: PeerMedia) -> None:
         if self._engine.live(participant.room_id) is not None:
@@ -250,7 +333,7 @@ class MediaRouter:
         published, pc = peer.published, peer.publisher
         peer.published, peer.publisher = [], None
         for item in published:
-            item.forwarder.close()
+            item.close()
         if pc is not None:
             await close_peer_connection(pc)
         if published:
@@ -354,7 +437,20 @@ class MediaRouter:
         """What a participant's published tracks carried, by source ("camera", "microphone", "screen"), for
         diagnostics and tests."""
         peer = self._peers.get((room_id, identity))
-        return {item.source: item.forwarder.stats() for item in peer.published} if peer is not None else {}
+        if peer is None:
+            return {}
+        stats = {item.source: item.forwarder.stats() for item in peer.published}
+        for item in peer.published:
+            if item.low is not None:
+                stats[f"{item.source}_low"] = item.low.stats()
+        return stats
+
+    def layer(self, room_id: str, identity: str, publisher: str) -> Layer | None:
+        """The layer of ``publisher``'s camera forwarded to ``identity`` now (None: not subscribed), for tests."""
+        peer = self._peers.get((room_id, identity))
+        if peer is None:
+            return None
+        return next((layer for key, layer in peer.layers.items() if key.startswith(f"{publisher}/")), None)
 
     async def _negotiate(self, participant: Participant, peer: PeerMedia) -> None:
         """Bring the subscriber connection in line with the tracks of the others, as often as they change."""
@@ -403,8 +499,14 @@ class MediaRouter:
             peer.subscriber = self._new_subscriber(participant, peer)
         pc = peer.subscriber
         # a key whose track was republished since names another forwarder: drop the old subscription
-        stale = [k for k, s in peer.subscriptions.items() if k not in wanted or wanted[k].forwarder is not s.forwarder]
+        stale = [
+            k
+            for k, s in peer.subscriptions.items()
+            if k not in wanted or s.forwarder not in (wanted[k].forwarder, wanted[k].low) or s.forwarder.closed
+        ]
         for key in stale:
+            self._cancel_switch(peer, key)
+            peer.layers.pop(key, None)
             subscription = peer.subscriptions.pop(key)
             sender = next((t.sender for t in pc.getTransceivers() if t.sender.track is subscription.track), None)
             subscription.close()
@@ -412,7 +514,9 @@ class MediaRouter:
                 sender.replaceTrack(None)  # frees the transceiver for the next track of its kind
         for key, item in wanted.items():
             if key not in peer.subscriptions:
-                peer.subscriptions[key] = item.forwarder.add_to(pc, participant.identity)
+                layer = self._choose_layer(peer, item)
+                peer.subscriptions[key] = item.layer(layer).add_to(pc, participant.identity)
+                peer.layers[key] = layer if item.layer(layer) is item.low else Layer.FULL
         await pc.setLocalDescription(await pc.createOffer())
         tracks: dict[str, dict[str, str]] = {}
         for transceiver in pc.getTransceivers():
@@ -434,6 +538,62 @@ class MediaRouter:
         # aiortc starts the senders of a renegotiation only if the transport is connected by then: a
         # second offer while the first connection is still being set up would leave its tracks unsent.
         await asyncio.wait_for(_connected(pc), self._answer_timeout)
+        self._apply_layers(participant, peer)  # tiles reported, or low layers that came, during the negotiation
+
+    # simulcast layers ------------------------------------------------------------------------------
+
+    def _choose_layer(self, peer: PeerMedia, item: Published) -> Layer:
+        if item.source != "camera":
+            return Layer.FULL
+        return choose_layer(
+            has_low=item.has_low,
+            tile=peer.tiles.get(item.identity),
+            estimate_bps=None,
+            current=peer.layers.get(item.key, Layer.FULL),
+        )
+
+    def _apply_layers(self, participant: Participant, peer: PeerMedia) -> None:
+        """Start a change of layer for every camera this participant gets at another layer than it should."""
+        published = {
+            item.key: item
+            for other, other_peer in self._room_peers(participant.room_id)
+            if other is not participant
+            for item in other_peer.published
+        }
+        for key, subscription in peer.subscriptions.items():
+            item = published.get(key)
+            if item is None or subscription.sender is None or key in peer.switching:
+                continue
+            layer = self._choose_layer(peer, item)
+            if item.layer(layer) is not subscription.forwarder:
+                task = asyncio.create_task(
+                    self._switch_layer(participant, peer, key, item, layer), name=f"layer-{peer.identity}-{key}"
+                )
+                peer.switching[key] = task
+                task.add_done_callback(functools.partial(_forget_switch, peer, key))
+
+    async def _switch_layer(
+        self, participant: Participant, peer: PeerMedia, key: str, item: Published, layer: Layer
+    ) -> None:
+        """Move ``key``'s subscription to ``layer`` at that layer's next keyframe (asked for now)."""
+        old = peer.subscriptions.get(key)
+        target = item.layer(layer)
+        if old is None:
+            return
+        new = await switch_layer(
+            old, target, still_current=lambda: peer.subscriptions.get(key) is old, timeout=LAYER_SWITCH_TIMEOUT_S
+        )
+        if new is None:
+            return
+        peer.subscriptions[key] = new
+        peer.layers[key] = Layer.LOW if target is item.low else Layer.FULL
+        logger.info("Room(%s) %s gets %s at the %s layer", participant.room_id, peer.identity, key, peer.layers[key])
+        self._apply_layers(participant, peer)  # the tiles may have changed again meanwhile
+
+    def _cancel_switch(self, peer: PeerMedia, key: str) -> None:
+        task = peer.switching.pop(key, None)
+        if task is not None:
+            task.cancel()
 
     def _new_subscriber(self, participant: Participant, peer: PeerMedia) -> RTCPeerConnection:
         pc = self._ice.peer_connection()
@@ -455,6 +615,9 @@ class MediaRouter:
         return pc
 
     async def _reset_subscriber(self, peer: PeerMedia) -> None:
+        for key in list(peer.switching):
+            self._cancel_switch(peer, key)
+        peer.layers.clear()
         for subscription in peer.subscriptions.values():
             subscription.close()
         peer.subscriptions.clear()
@@ -489,6 +652,13 @@ def _same_endpoint(pc: RTCPeerConnection, offer_sdp: str) -> bool:
 
     theirs = endpoint(offer_sdp)
     return None not in theirs and theirs == endpoint(current.sdp)
+
+
+def _forget_switch(peer: PeerMedia, key: str, task: asyncio.Task[None]) -> None:
+    if peer.switching.get(key) is task:
+        del peer.switching[key]
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("%s: a change of layer failed", peer.identity, exc_info=task.exception())
 
 
 async def _connected(pc: RTCPeerConnection) -> None:

@@ -44,6 +44,7 @@ from meetdesk.core.signalling import (
     SendReaction,
     SetRole,
     SubscribeAnswer,
+    VideoTiles,
 )
 from meetdesk.server.context import ServerContext
 from meetdesk.server.meeting import moderation
@@ -255,7 +256,7 @@ async def _handle(ctx: ServerContext, participant: Participant, message: Any) ->
     elif isinstance(message, MuteParticipant | MuteEveryone | LockMeeting):
         if _require_moderator(participant, message.type):
             await _moderate(ctx, participant, message)
-    elif isinstance(message, PublishOffer | SubscribeAnswer | Resubscribe):
+    elif isinstance(message, PublishOffer | SubscribeAnswer | Resubscribe | VideoTiles):
         await engine.media_message(participant, message)
     return True
 

@@ -98,6 +98,15 @@ class Subscription:
     def closed(self) -> bool:
         return self._track.readyState != "live"
 
+    @property
+    def sender(self) -> RTCRtpSender | None:
+        """The subscriber's sender this subscription is bound to (:meth:`bind_sender`), if any."""
+        return self._sender
+
+    async def started(self) -> None:
+        """Return once the track has something to send (a video one: the keyframe it starts with)."""
+        await self._track.started.wait()
+
     def bind_sender(self, sender: RTCRtpSender) -> None:
         """Route PLI/FIR that the subscriber sends for ``sender`` to the publisher.
 

@@ -83,6 +83,8 @@ class ForwardedTrack(MediaStreamTrack):
         self._last_at = 0.0
         self._continue_from: tuple[int, float] | None = None
         self._offset = 0
+        #: set once a frame was queued (for video: the keyframe it starts with)
+        self.started = asyncio.Event()
 
     def stats(self) -> SubscriberStats:
         return SubscriberStats(
@@ -122,6 +124,7 @@ class ForwardedTrack(MediaStreamTrack):
                 self._wait_for_keyframe(behind=True, ask=not stalled)
                 return self._asking
         self._queue.append(packet)
+        self.started.set()
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
         return False

@@ -1,0 +1,119 @@
+"""The camera's two simulcast layers on one publisher connection: the full picture and a low layer.
+
+aiortc has no RFC simulcast, so the publisher sends its camera on two transceivers (sources
+``camera`` and ``camera_low``, see :mod:`meetdesk.core.simulcast`). The camera is read once: the
+full layer's sender reads it through a :class:`FullLayerView`, which hands each frame on to the
+:class:`LowLayerView`; that one scales it down (newest frame only: a low layer that falls behind
+skips frames rather than queue them). Both are :class:`SourceView` of the camera, so muting the
+camera mutes both, and both stop with their connection while the camera runs on.
+
+The low layer's sender encodes with a :class:`LowLayerEncoder` (aiortc's VP8 encoder aimed at
+:data:`~meetdesk.core.simulcast.LOW_BITRATE`, under aiortc's own 250 kbit/s floor), put in place by
+:func:`use_low_layer_encoder` before the sender starts. That reaches into aiortc:
+tests/unit/client/test_layers.py fails if the pinned aiortc changes what it relies on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Final
+
+from aiortc import RTCRtpSender
+from aiortc.codecs.vpx import Vp8Encoder
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from av import VideoFrame
+from av.frame import Frame
+from av.packet import Packet
+
+from meetdesk.client.media.source_view import SourceView
+from meetdesk.core.simulcast import LOW_BITRATE, low_layer_size
+
+#: aiortc's sender encodes with ``RTCRtpSender.__encoder``, made by ``get_encoder`` only while it is None (and
+#: dropped when the sender stops): one set before the sender starts is the one it uses
+SENDER_ENCODER: Final = "_RTCRtpSender__encoder"
+#: aiortc's VP8 encoder sizes its rate-control buffer from this private copy of the target bitrate
+ENCODER_TARGET: Final = "_Vp8Encoder__target_bitrate"
+#: the least a low layer is given when its subscribers' estimates (REMB) ask for less
+LOW_LAYER_MIN_BPS: Final = 60_000
+
+
+class LowLayerEncoder(Vp8Encoder):
+    """aiortc's VP8 encoder, aimed at :data:`LOW_BITRATE`: REMB from the server can lower it (to
+    :data:`LOW_LAYER_MIN_BPS`), never raise it past that."""
+
+    def __init__(self, ceiling: int = LOW_BITRATE) -> None:
+        super().__init__()
+        self.ceiling = ceiling
+        self.target_bitrate = ceiling
+
+    @property
+    def target_bitrate(self) -> int:
+        value: int = getattr(self, ENCODER_TARGET)
+        return value
+
+    @target_bitrate.setter
+    def target_bitrate(self, bitrate: int) -> None:
+        setattr(self, ENCODER_TARGET, max(LOW_LAYER_MIN_BPS, min(bitrate, self.ceiling)))
+
+
+def use_low_layer_encoder(sender: RTCRtpSender) -> LowLayerEncoder:
+    """Make ``sender`` (not started yet) encode with a :class:`LowLayerEncoder`."""
+    if not hasattr(sender, SENDER_ENCODER) or getattr(sender, SENDER_ENCODER) is not None:
+        raise RuntimeError(
+            f"aiortc's RTCRtpSender has no unset {SENDER_ENCODER}: the low layer's encoder needs updating"
+        )
+    encoder = LowLayerEncoder()
+    setattr(sender, SENDER_ENCODER, encoder)
+    return encoder
+
+
+class LowLayerView(SourceView):
+    """The camera's low layer: each frame the full layer reads, scaled down."""
+
+    def __init__(self, source: MediaStreamTrack) -> None:
+        super().__init__(source)
+        self._frame: VideoFrame | None = None
+        self._arrived = asyncio.Event()
+
+    def push(self, frame: VideoFrame) -> None:
+        """A frame the full layer read (kept until the next one)."""
+        self._frame = frame
+        self._arrived.set()
+
+    async def recv(self) -> Frame | Packet[Any]:
+        while self._frame is None:
+            if self.readyState != "live":
+                raise MediaStreamError
+            self._arrived.clear()
+            await self._arrived.wait()
+        if self.readyState != "live":
+            raise MediaStreamError
+        frame, self._frame = self._frame, None
+        width, height = low_layer_size(frame.width, frame.height)
+        if (width, height) == (frame.width, frame.height):
+            return frame
+        small = frame.reformat(width=width, height=height, format="yuv420p")
+        small.pts, small.time_base = frame.pts, frame.time_base
+        return small
+
+    def stop(self) -> None:
+        super().stop()
+        self._arrived.set()  # a recv() waiting ends
+
+
+class FullLayerView(SourceView):
+    """The camera as it is; hands each frame on to its :attr:`low` layer."""
+
+    def __init__(self, source: MediaStreamTrack) -> None:
+        super().__init__(source)
+        self.low = LowLayerView(source)
+
+    async def recv(self) -> Frame | Packet[Any]:
+        frame = await super().recv()
+        if isinstance(frame, VideoFrame) and self.low.readyState == "live":
+            self.low.push(frame)
+        return frame
+
+    def stop(self) -> None:
+        super().stop()
+        self.low.stop()

@@ -1,0 +1,83 @@
+"""The simulcast layer choice, one row per case (a reviewer can check the table line by line)."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from meetdesk.core.signalling import CLIENT_MESSAGE, PublishOffer, TileSize, VideoTiles
+from meetdesk.core.simulcast import Layer, choose_layer, low_layer_size
+from meetdesk.core.simulcast import TileSize as Tile
+
+FULL, LOW = Layer.FULL, Layer.LOW
+
+# has_low, tile (w, h) or None, estimate (bit/s) or None, current layer -> layer
+CASES = [
+    (False, (160, 120), None, FULL, FULL),  # no low layer published: the full one, whatever the tile
+    (False, None, 100_000, FULL, FULL),  # ... whatever the estimate
+    (True, None, None, FULL, FULL),  # nothing reported: full
+    (True, (1280, 720), None, FULL, FULL),  # a large tile: full
+    (True, (640, 480), None, LOW, FULL),  # ... back from low
+    (True, (320, 240), None, FULL, LOW),  # a small tile: low
+    (True, (400, 300), None, FULL, LOW),  # at the bound of small: low
+    (True, (401, 301), None, FULL, FULL),  # past it: full
+    (True, (1200, 200), None, FULL, LOW),  # a wide strip, low in height: low
+    (True, (200, 1200), None, FULL, LOW),  # a tall narrow tile: low
+    (True, (1280, 720), 2_000_000, FULL, FULL),  # a large tile and bandwidth to spare: full
+    (True, (1280, 720), 500_000, FULL, LOW),  # a large tile but a thin link: low
+    (True, None, 500_000, FULL, LOW),  # no tile, thin link: low
+    (True, (1280, 720), 700_000, FULL, FULL),  # enough to stay on full
+    (True, (1280, 720), 700_000, LOW, LOW),  # not enough to come back to full (hysteresis)
+    (True, (1280, 720), 900_000, LOW, FULL),  # enough to come back
+    (True, (320, 240), 5_000_000, FULL, LOW),  # a small tile stays low however fast the link
+]
+
+
+@pytest.mark.parametrize(("has_low", "tile", "estimate", "current", "expected"), CASES)
+def test_choose_layer(
+    has_low: bool, tile: tuple[int, int] | None, estimate: int | None, current: Layer, expected: Layer
+) -> None:
+    size = Tile(*tile) if tile is not None else None
+    assert choose_layer(has_low=has_low, tile=size, estimate_bps=estimate, current=current) is expected
+
+
+@pytest.mark.parametrize(
+    ("camera", "low"),
+    [
+        ((640, 480), (320, 240)),
+        ((1280, 720), (320, 180)),
+        ((640, 360), (320, 180)),
+        ((1920, 1080), (320, 180)),
+        ((480, 640), (320, 426)),  # portrait keeps its aspect ratio, even sizes
+        ((320, 240), (320, 240)),  # already small: as it is
+        ((250, 187), (250, 186)),
+    ],
+)
+def test_low_layer_size(camera: tuple[int, int], low: tuple[int, int]) -> None:
+    assert low_layer_size(*camera) == low
+
+
+def test_video_tiles_round_trip() -> None:
+    message = VideoTiles(tiles={"bo": TileSize(width=320, height=240)})
+    assert CLIENT_MESSAGE.validate_json(message.model_dump_json()) == message
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"type": "video_tiles", "v": 1, "tiles": {"bo": {"width": -1, "height": 240}}}',
+        '{"type": "video_tiles", "v": 1, "tiles": {"bo": {"width": "320", "height": 240}}}',
+        '{"type": "video_tiles", "v": 1, "tiles": {"": {"width": 320, "height": 240}}}',
+        '{"type": "video_tiles", "v": 1, "tiles": [1, 2]}',
+    ],
+)
+def test_bad_video_tiles_are_refused(raw: str) -> None:
+    with pytest.raises(ValidationError):
+        CLIENT_MESSAGE.validate_json(raw)
+
+
+def test_a_publish_offer_may_carry_a_low_camera_layer() -> None:
+    offer = PublishOffer(sdp="v=0", sources={"0": "camera", "1": "camera_low", "2": "microphone"})
+    assert CLIENT_MESSAGE.validate_json(offer.model_dump_json()) == offer
+    with pytest.raises(ValidationError):
+        CLIENT_MESSAGE.validate_json('{"type": "publish_offer", "v": 1, "sdp": "v=0", "sources": {"0": "camera_hd"}}')

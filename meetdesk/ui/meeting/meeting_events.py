@@ -58,6 +58,7 @@ class MeetingEvents:
         def toast(self, text: str) -> None: ...
         def say(self, text: str) -> None: ...
         async def _teardown(self) -> None: ...
+        def _tiles_resized(self) -> None: ...
 
     def _on_joined(self, joined: Joined) -> None:
         """Show the meeting as ``joined`` describes it (at the start, and after a rejoin under a new identity)."""
@@ -70,6 +71,7 @@ class MeetingEvents:
         self._ready.set()
         self.chat.set_you(joined.you.identity)
         self.chat.set_history(joined.chat, joined.you.identity)
+        self._tiles_resized()  # a new identity starts with no tile sizes on the server
 
     async def _consume(self, session: MeetingSession) -> None:
         async for event in session.events():

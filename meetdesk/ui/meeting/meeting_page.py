@@ -130,6 +130,7 @@ class MeetingPage(QWidget, MeetingEvents):
         stage_layout = QVBoxLayout(self.stage)
         stage_layout.setContentsMargins(0, 0, 0, 0)
         self.tiles = TileArea(self.model)
+        self.tiles.cameraSizesChanged.connect(lambda _sizes: self._tiles_resized())
         stage_layout.addWidget(self.tiles)
         body.addWidget(self.stage, 1)
         self.side = QStackedWidget()
@@ -302,6 +303,12 @@ class MeetingPage(QWidget, MeetingEvents):
                     tile.show_frame(frame)  # type: ignore[arg-type]
 
     # actions ---------------------------------------------------------------------------------------
+
+    def _tiles_resized(self) -> None:
+        """Tell the server the sizes the others' cameras are shown at (small ones get the low layer)."""
+        session = self.session
+        if session is not None and session.state is SessionState.CONNECTED:
+            self._run(session.report_tiles(self.tiles.camera_sizes))
 
     def _run(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coro)

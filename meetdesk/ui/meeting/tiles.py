@@ -291,9 +291,13 @@ class TileArea(QWidget):
 
     Signals:
         layoutChanged(str): the layout is now "grid" or "speaker".
+        cameraSizesChanged(dict): the sizes the others' cameras are shown at now, in device pixels
+            ({identity: (width, height)}), after a layout that changed them (the server forwards small tiles
+            the camera's low layer).
     """
 
     layoutChanged = Signal(str)
+    cameraSizesChanged = Signal(dict)
 
     def __init__(self, model: MeetingModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -301,6 +305,7 @@ class TileArea(QWidget):
         self.model = model if model is not None else MeetingModel(self)
         self.tiles: dict[str, Tile] = {}
         self._order: list[str] = []
+        self.camera_sizes: dict[str, tuple[int, int]] = {}
         model = self.model
         model.participantsReset.connect(self._reset)
         model.participantAdded.connect(self._sync)
@@ -480,6 +485,18 @@ class TileArea(QWidget):
         self.relayout()
 
     def relayout(self) -> None:
+        self._place()
+        ratio = self.devicePixelRatioF()
+        sizes = {
+            tile.identity: (round(tile.width() * ratio), round(tile.height() * ratio))
+            for key, tile in self.tiles.items()
+            if key != SELF and not tile.is_screen
+        }
+        if sizes != self.camera_sizes:
+            self.camera_sizes = sizes
+            self.cameraSizesChanged.emit(sizes)
+
+    def _place(self) -> None:
         area = self.rect().adjusted(GAP, GAP, -GAP, -GAP)
         keys = list(self._order)
         if not keys or area.isEmpty():

@@ -47,12 +47,11 @@ class TileSize:
 
 
 def low_layer_size(width: int, height: int) -> tuple[int, int]:
-    """The low layer's picture size for a camera of ``width`` x ``height``: at most :data:`LOW_WIDTH` across,
-    the same aspect ratio, even sizes (VP8 wants 4:2:0 chroma)."""
-    if width <= LOW_WIDTH:
-        return width - width % 2, height - height % 2
-    low_height = max(2, round(height * LOW_WIDTH / width))
-    return LOW_WIDTH, low_height - low_height % 2
+    """The low layer's picture size for a camera of ``width`` x ``height``: a whole fraction of it (cheap to
+    scale: each pixel averages a block) at most :data:`LOW_WIDTH` across, even sizes (VP8 wants 4:2:0 chroma)."""
+    factor = max(1, -(-width // LOW_WIDTH))
+    low_width, low_height = width // factor, max(2, height // factor)
+    return low_width - low_width % 2, low_height - low_height % 2
 
 
 def choose_layer(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Final
 
+import numpy as np
 from aiortc import RTCRtpSender
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -67,6 +68,43 @@ def use_low_layer_encoder(sender: RTCRtpSender) -> LowLayerEncoder:
     return encoder
 
 
+#: the pixel formats :func:`shrink` scales (the synthetic camera's, OpenCV's and the background effects')
+PLANAR = "yuv420p"
+PACKED = ("bgr24", "rgb24")
+
+
+def shrink(frame: VideoFrame, width: int, height: int) -> VideoFrame | None:
+    """``frame`` made ``width`` x ``height`` (a whole fraction of its size) by averaging blocks of pixels, in its
+    own pixel format; None for a format it does not know.
+
+    Not with swscale (``VideoFrame.reformat``): called on the event loop's thread while the encoders' and the
+    effects' threads convert frames (the same ones, too), it deadlocked and crashed the process.
+    """
+    factor = frame.width // width
+    if factor < 1 or frame.height // factor < height:
+        return None
+    sizes: tuple[tuple[int, int, int], ...]
+    if frame.format.name == PLANAR:
+        sizes = ((width, height, 1), (width // 2, height // 2, 1), (width // 2, height // 2, 1))
+    elif frame.format.name in PACKED:
+        sizes = ((width, height, 3),)
+    else:
+        return None
+    planes = []
+    for plane, (w, h, channels) in zip(frame.planes, sizes, strict=True):
+        rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
+        pixels = rows[:, : plane.width * channels].reshape(plane.height, plane.width, channels)
+        total = np.zeros((h, w, channels), np.uint16)
+        for i in range(factor):  # the sum of each block, as factor² strided views (no per-pixel Python)
+            for j in range(factor):
+                total += pixels[i : h * factor : factor, j : w * factor : factor]
+        planes.append((total // (factor * factor)).astype(np.uint8))
+    if frame.format.name in PACKED:
+        return VideoFrame.from_ndarray(planes[0], format=frame.format.name)
+    yuv = np.concatenate([p.ravel() for p in planes]).reshape(height * 3 // 2, width)
+    return VideoFrame.from_ndarray(yuv, format=PLANAR)
+
+
 class LowLayerView(SourceView):
     """The camera's low layer: each frame the full layer reads, scaled down."""
 
@@ -92,7 +130,9 @@ class LowLayerView(SourceView):
         width, height = low_layer_size(frame.width, frame.height)
         if (width, height) == (frame.width, frame.height):
             return frame
-        small = frame.reformat(width=width, height=height, format="yuv420p")
+        small = shrink(frame, width, height)
+        if small is None:  # a pixel format it cannot scale: the low layer carries the picture as it is
+            return frame
         small.pts, small.time_base = frame.pts, frame.time_base
         return small
 

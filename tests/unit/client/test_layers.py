@@ -15,6 +15,7 @@ from meetdesk.client.media.layers import (
     SENDER_ENCODER,
     FullLayerView,
     LowLayerEncoder,
+    shrink,
     use_low_layer_encoder,
 )
 from meetdesk.client.media.synthetic import SyntheticCamera, decode_marker
@@ -85,3 +86,12 @@ def test_the_low_layer_follows_remb_below_its_ceiling(remb: int, target: int) ->
     encoder = LowLayerEncoder()
     encoder.target_bitrate = remb  # what aiortc's sender does with a REMB for its SSRC
     assert encoder.target_bitrate == target
+
+
+@pytest.mark.parametrize("pixels", ["bgr24", "rgb24"])
+def test_packed_frames_are_scaled_in_their_own_format(pixels: str) -> None:
+    frame = SyntheticCamera(5, width=640, height=480).make_frame(1)
+    packed = VideoFrame.from_ndarray(frame.to_ndarray(format=pixels), format=pixels)
+    small = shrink(packed, 320, 240)
+    assert small is not None and small.format.name == pixels and (small.width, small.height) == (320, 240)
+    assert decode_marker(small.reformat(format="yuv420p")) == decode_marker(frame)

@@ -48,7 +48,8 @@ def test_choose_layer(
         ((1280, 720), (320, 180)),
         ((640, 360), (320, 180)),
         ((1920, 1080), (320, 180)),
-        ((480, 640), (320, 426)),  # portrait keeps its aspect ratio, even sizes
+        ((480, 640), (240, 320)),  # portrait: a whole fraction of it, at most 320 across
+        ((800, 600), (266, 200)),  # a third, even sizes
         ((320, 240), (320, 240)),  # already small: as it is
         ((250, 187), (250, 186)),
     ],

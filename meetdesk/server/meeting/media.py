@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -52,20 +51,18 @@ from meetdesk.core.signalling import (
     SubscribeOffer,
     VideoTiles,
 )
-from meetdesk.core.simulcast import Layer, TileSize, choose_layer
+from meetdesk.core.simulcast import Layer, TileSize
 from meetdesk.rtc import sdp as sdp_check
 from meetdesk.rtc.ice import HostLimitedPeerConnection
 from meetdesk.rtc.peer import close_peer_connection
 from meetdesk.server.meeting.engine import MeetingEngine, Participant
+from meetdesk.server.meeting.layers import SimulcastLayers
 from meetdesk.server.recordings.capture import RoomCapture
 from meetdesk.server.sfu import ForwarderStats, Subscription, TrackForwarder
-from meetdesk.server.sfu.layers import switch_layer
 
 logger = logging.getLogger(__name__)
 
 ANSWER_TIMEOUT_S = 10.0
-#: how long a change of layer waits for the other layer's keyframe before giving up (the old layer flows meanwhile)
-LAYER_SWITCH_TIMEOUT_S = 3.0
 # what a renegotiation raises when the connection failed or closed under it, or the answer does not fit
 _NEGOTIATION_ERRORS = (
     TimeoutError,
@@ -156,7 +153,7 @@ class PeerMedia:
     switching: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
 
-class MediaRouter:
+class MediaRouter(SimulcastLayers):
     """Plugs into :class:`MeetingEngine` as its ``media``."""
 
     def __init__(
@@ -540,61 +537,6 @@ class MediaRouter:
         await asyncio.wait_for(_connected(pc), self._answer_timeout)
         self._apply_layers(participant, peer)  # tiles reported, or low layers that came, during the negotiation
 
-    # simulcast layers ------------------------------------------------------------------------------
-
-    def _choose_layer(self, peer: PeerMedia, item: Published) -> Layer:
-        if item.source != "camera":
-            return Layer.FULL
-        return choose_layer(
-            has_low=item.has_low,
-            tile=peer.tiles.get(item.identity),
-            estimate_bps=None,
-            current=peer.layers.get(item.key, Layer.FULL),
-        )
-
-    def _apply_layers(self, participant: Participant, peer: PeerMedia) -> None:
-        """Start a change of layer for every camera this participant gets at another layer than it should."""
-        published = {
-            item.key: item
-            for other, other_peer in self._room_peers(participant.room_id)
-            if other is not participant
-            for item in other_peer.published
-        }
-        for key, subscription in peer.subscriptions.items():
-            item = published.get(key)
-            if item is None or subscription.sender is None or key in peer.switching:
-                continue
-            layer = self._choose_layer(peer, item)
-            if item.layer(layer) is not subscription.forwarder:
-                task = asyncio.create_task(
-                    self._switch_layer(participant, peer, key, item, layer), name=f"layer-{peer.identity}-{key}"
-                )
-                peer.switching[key] = task
-                task.add_done_callback(functools.partial(_forget_switch, peer, key))
-
-    async def _switch_layer(
-        self, participant: Participant, peer: PeerMedia, key: str, item: Published, layer: Layer
-    ) -> None:
-        """Move ``key``'s subscription to ``layer`` at that layer's next keyframe (asked for now)."""
-        old = peer.subscriptions.get(key)
-        target = item.layer(layer)
-        if old is None:
-            return
-        new = await switch_layer(
-            old, target, still_current=lambda: peer.subscriptions.get(key) is old, timeout=LAYER_SWITCH_TIMEOUT_S
-        )
-        if new is None:
-            return
-        peer.subscriptions[key] = new
-        peer.layers[key] = Layer.LOW if target is item.low else Layer.FULL
-        logger.info("Room(%s) %s gets %s at the %s layer", participant.room_id, peer.identity, key, peer.layers[key])
-        self._apply_layers(participant, peer)  # the tiles may have changed again meanwhile
-
-    def _cancel_switch(self, peer: PeerMedia, key: str) -> None:
-        task = peer.switching.pop(key, None)
-        if task is not None:
-            task.cancel()
-
     def _new_subscriber(self, participant: Participant, peer: PeerMedia) -> RTCPeerConnection:
         pc = self._ice.peer_connection()
 
@@ -652,13 +594,6 @@ def _same_endpoint(pc: RTCPeerConnection, offer_sdp: str) -> bool:
 
     theirs = endpoint(offer_sdp)
     return None not in theirs and theirs == endpoint(current.sdp)
-
-
-def _forget_switch(peer: PeerMedia, key: str, task: asyncio.Task[None]) -> None:
-    if peer.switching.get(key) is task:
-        del peer.switching[key]
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("%s: a change of layer failed", peer.identity, exc_info=task.exception())
 
 
 async def _connected(pc: RTCPeerConnection) -> None:

@@ -169,6 +169,9 @@ def prepare(settings: ServerSettings) -> tuple[ServerSettings, ServerCertificate
     return replace(settings, link_pin=certificate.pin), certificate
 
 
+ACCEPT_BACKLOG = 64
+
+
 def run(settings: ServerSettings) -> None:
     """Serve until SIGINT/SIGTERM. Raises SettingsError (before binding anything) for refused settings."""
     os.umask(PRIVATE_UMASK)  # every file this process makes (database, WAL, keys, certificates) is its user's only
@@ -194,6 +197,9 @@ def run(settings: ServerSettings) -> None:
         # uvicorn would take X-Forwarded-For from any local peer; ratelimit.py trusts only configured proxies
         proxy_headers=False,
         http=guarded_protocol(limits),
+        # asyncio accepts up to `backlog` sockets per readiness before the guard sees any of them: keep that
+        # burst well inside the guard's reserve of open files (uvicorn's default is 2048)
+        backlog=ACCEPT_BACKLOG,
     )
     repeats = logrepeat.RepeatFilter()
     logrepeat.install(repeats, "uvicorn", "uvicorn.access")  # after uvicorn.Config has set up its handlers

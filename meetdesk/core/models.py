@@ -24,6 +24,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from meetdesk.core.recording_settings import (
+    DEFAULT_ENCODING,
+    DEFAULT_LAYOUT,
+    RecordingEncoding,
+    RecordingLayout,
+    check_encoding,
+)
+
 ROOM_NAME_MAX = 50
 DEFAULT_ROOM_NAME = "Room"
 #: Creation refuses an auto-deletion date sooner than this from now.
@@ -71,6 +79,13 @@ class ChatConfig(_Strict):
 class RecordingConfig(_Strict):
     enabled: bool = True
     allowAccessTo: RecordingAccess = "admin_moderator_speaker"
+    layout: RecordingLayout = DEFAULT_LAYOUT
+    encoding: RecordingEncoding = DEFAULT_ENCODING
+
+    @field_validator("encoding", mode="before")
+    @classmethod
+    def _encoding(cls, value: Any) -> Any:
+        return check_encoding(value)
 
 
 class VirtualBackgroundConfig(_Strict):
@@ -147,6 +162,13 @@ class ChatPatch(_Strict):
 class RecordingPatch(_Strict):
     enabled: bool | None = None
     allowAccessTo: RecordingAccess | None = None
+    layout: RecordingLayout | None = None
+    encoding: RecordingEncoding | None = None
+
+    @field_validator("encoding", mode="before")
+    @classmethod
+    def _encoding(cls, value: Any) -> Any:
+        return check_encoding(value)
 
 
 class VirtualBackgroundPatch(_Strict):

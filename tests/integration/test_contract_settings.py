@@ -63,7 +63,7 @@ def test_turning_on_what_meetdesk_lacks_is_refused(api: httpx.Client, option: st
         {"captions": True},  # not an object
         {"chat": {"enabled": 1}},
         {"recording": {"allowAccessTo": "everyone"}},  # unknown preset
-        {"recording": {"encoding": "H264_4K"}},  # an option MeetDesk does not have
+        {"recording": {"encoding": "H264_4K"}},  # not one of the encoding presets
         {"recording": {"enabled": True, "junk": {"a": 1}}},  # junk object
         {"virtualBackground": []},
         {"junk": {"enabled": True}},

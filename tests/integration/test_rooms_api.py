@@ -54,7 +54,7 @@ async def test_create_room_with_every_option(api: httpx.AsyncClient) -> None:
     assert room["autoDeletionPolicy"] == {"withMeeting": "force", "withRecordings": "force"}
     assert room["config"] == {
         "chat": {"enabled": False},
-        "recording": {"enabled": True, "allowAccessTo": "admin"},
+        "recording": {"enabled": True, "allowAccessTo": "admin", "layout": "grid", "encoding": "H264_720P_30"},
         "virtualBackground": {"enabled": True},
         "e2ee": {"enabled": False},
         "captions": {"enabled": False},
@@ -170,7 +170,8 @@ async def test_config_get_and_partial_put(api: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 200
     config = (await api.get(f"/api/v1/rooms/{room_id}/config")).json()
-    assert config["recording"] == {"enabled": True, "allowAccessTo": "admin"}
+    defaults = {"layout": "grid", "encoding": "H264_720P_30"}
+    assert config["recording"] == {"enabled": True, "allowAccessTo": "admin", **defaults}
     assert config["chat"] == {"enabled": True}
     bad = await api.put(f"/api/v1/rooms/{room_id}/config", json={"config": {"chat": {"enabled": 1}}})
     assert bad.status_code == 422 and bad.json()["details"][0]["field"] == "config.chat.enabled"

@@ -28,7 +28,12 @@ def test_room_options_defaults() -> None:
     assert options.autoDeletionPolicy.model_dump() == {"withMeeting": "when_meeting_ends", "withRecordings": "close"}
     assert options.config.model_dump() == {
         "chat": {"enabled": True},
-        "recording": {"enabled": True, "allowAccessTo": "admin_moderator_speaker"},
+        "recording": {
+            "enabled": True,
+            "allowAccessTo": "admin_moderator_speaker",
+            "layout": "grid",
+            "encoding": "H264_720P_30",
+        },
         "virtualBackground": {"enabled": True},
         "e2ee": {"enabled": False},
         "captions": {"enabled": False},

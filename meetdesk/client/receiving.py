@@ -20,7 +20,9 @@ at the other end would use: ours is the SFU, which forwards.
 
   aiortc's decoder thread still starts and asks the queue for work (``get()``); it gets none, and waits
   until the receiver stops (aiortc's ``put(None)``: stop, BYE, disconnect), then ends the track, as before.
-- a video receiver's remote bitrate estimator is removed (no REMB is sent).
+- a video receiver's remote bitrate estimator is removed (no REMB is sent);
+- a video receiver asks for a keyframe as soon as a frame cannot be completed (:mod:`.gaps`), and its
+  decoder skips frames until that keyframe comes.
 
 :func:`check_receiver` raises :class:`AiortcHookError` when the installed aiortc lacks these internals;
 ``tests/unit/client/test_receiving.py`` checks them and the behaviour on real receivers.
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -39,6 +42,7 @@ from aiortc.codecs import get_decoder
 from aiortc.codecs.base import Decoder
 from av.frame import Frame
 
+from meetdesk.client.gaps import watch_gaps
 from meetdesk.rtc.errors import AiortcHookError
 
 logger = logging.getLogger(__name__)
@@ -48,6 +52,8 @@ RECEIVER_DECODER_THREAD: Final = "_RTCRtpReceiver__decoder_thread"
 RECEIVER_DECODER_ERROR: Final = "_RTCRtpReceiver__decoder_error"
 RECEIVER_BITRATE_ESTIMATOR: Final = "_RTCRtpReceiver__remote_bitrate_estimator"
 RECEIVER_KIND: Final = "_RTCRtpReceiver__kind"
+#: while waiting for a keyframe, asked for again this often
+KEYFRAME_REPEAT_S: Final = 0.5
 
 
 def check_receiver(receiver: RTCRtpReceiver) -> None:
@@ -69,6 +75,15 @@ class InlineDecoder:
         self._codec_name: str | None = None
         self._ended = threading.Event()
         self.frames_decoded = 0
+        self.frames_skipped = 0
+        self._keyframe_wanted = False
+        self._asked_at = -float("inf")
+
+    def wait_for_keyframe(self) -> None:
+        """Skip the frames to come until a keyframe: frames were lost, and what refers to them would decode
+        to a smeared picture, or fail."""
+        self._keyframe_wanted = True
+        self._asked_at = time.monotonic()  # the gap watch asks now
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         """From the receiver, on the event loop: ``(codec, encoded frame)`` to decode, or None: it stopped."""
@@ -76,6 +91,17 @@ class InlineDecoder:
             self._ended.set()
             return
         codec, encoded_frame = item
+        if self._keyframe_wanted:
+            if codec.name == "VP8" and not _vp8_keyframe(encoded_frame.data):
+                self.frames_skipped += 1
+                now = time.monotonic()
+                if now - self._asked_at >= KEYFRAME_REPEAT_S:
+                    # the keyframe asked for did not come (or came cut in two): the error flag makes the
+                    # receiver send another PLI
+                    self._asked_at = now
+                    self._error.set()
+                return
+            self._keyframe_wanted = False
         try:
             if self._decoder is None or codec.name != self._codec_name:
                 self._decoder, self._codec_name = get_decoder(codec), codec.name
@@ -97,6 +123,11 @@ class InlineDecoder:
         return None
 
 
+def _vp8_keyframe(data: bytes) -> bool:
+    """Whether a VP8 frame is a keyframe: the P bit of its frame tag is 0 (RFC 6386 section 9.1)."""
+    return bool(data) and not data[0] & 0x01
+
+
 def lean_receiver(receiver: RTCRtpReceiver, deliver: Callable[[Frame], object] | None = None) -> bool:
     """Apply the module's two changes to ``receiver``; False (and nothing changed) when its decoder thread
     runs already, i.e. ``receive()`` came first.
@@ -110,6 +141,9 @@ def lean_receiver(receiver: RTCRtpReceiver, deliver: Callable[[Frame], object] |
     track = receiver.track
     assert track is not None
     sink = deliver if deliver is not None else track._queue.put_nowait  # type: ignore[attr-defined]
-    setattr(receiver, RECEIVER_DECODER_QUEUE, InlineDecoder(sink, getattr(receiver, RECEIVER_DECODER_ERROR)))
+    decoder = InlineDecoder(sink, getattr(receiver, RECEIVER_DECODER_ERROR))
+    setattr(receiver, RECEIVER_DECODER_QUEUE, decoder)
     setattr(receiver, RECEIVER_BITRATE_ESTIMATOR, None)
+    if getattr(receiver, RECEIVER_KIND) == "video":
+        watch_gaps(receiver, decoder.wait_for_keyframe)
     return True

@@ -123,3 +123,23 @@ async def test_the_ice_gatherer_has_the_aioice_method_the_limit_shadows(pc: RTCP
 def test_check_gatherer_fails_loudly_without_an_aioice_connection() -> None:
     with pytest.raises(AiortcHookError):
         ice.check_gatherer(object())  # type: ignore[arg-type]
+
+
+async def test_the_receiver_internals_the_gap_watch_uses_are_there(pc: RTCPeerConnection) -> None:
+    from aiortc.jitterbuffer import JitterBuffer
+    from aiortc.rtcdtlstransport import RTCDtlsTransport
+    from aiortc.rtcrtpreceiver import RTCRtpReceiver
+
+    from meetdesk.client import gaps
+
+    receiver = pc.addTransceiver("video").receiver
+    gaps.check_receiver(receiver)
+    buffer = getattr(receiver, gaps.RECEIVER_JITTER_BUFFER)
+    assert isinstance(buffer, JitterBuffer) and buffer.capacity == gaps.VIDEO_JITTER_CAPACITY
+    # the DTLS transport calls the handler through the instance, so an instance attribute shadows it
+    assert "await receiver._handle_rtp_packet(packet, arrival_time_ms=arrival_time_ms)" in source(
+        RTCDtlsTransport._handle_rtp_data
+    )
+    assert "self.__jitter_buffer.add(packet)" in source(RTCRtpReceiver._handle_rtp_packet)
+    with pytest.raises(AiortcHookError):
+        gaps.check_receiver(object())  # type: ignore[arg-type]

@@ -1,0 +1,130 @@
+"""Asking for a keyframe as soon as a video frame cannot be completed, instead of 20 seconds later.
+
+aiortc's video receiver assembles frames in a 512-packet jitter buffer that only moves past a missing
+packet when it overflows, and asks the sender for a keyframe (PLI) only then or when the decoder fails.
+After a network cut, or a loss its NACK did not repair, a camera sending 25 packets a second froze for
+up to 20 s (issue 13: video back 28 s after a 5 s cut). :class:`GapWatch` follows the sequence numbers
+of one video stream (retransmissions, RTX, included) and says when a packet has been missing for
+:data:`GIVE_UP_S` — long enough for a NACK's retransmission to come back on any link we meet on, short
+enough to ask within 300 ms of the gap. :func:`watch_gaps` then, on the receiver:
+
+- sends a PLI (at most once per :data:`PLI_INTERVAL_S` while frames stay missing);
+- gives the receiver a fresh jitter buffer, so that it no longer waits for what will not come, and keeps
+  late retransmissions of what was given up out of it (one would make it wait again);
+- has the decoder skip frames until the next keyframe, which needs none of what was lost.
+
+It shadows the receiver's ``_handle_rtp_packet`` (an instance attribute: aiortc's DTLS transport calls
+it through the instance) and reads ``_RTCRtpReceiver__codecs`` and replaces
+``_RTCRtpReceiver__jitter_buffer``; tests/unit/rtc/test_aiortc_hooks.py guards the names.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+import aiortc
+from aiortc import RTCRtpReceiver
+from aiortc.codecs import is_rtx
+from aiortc.jitterbuffer import JitterBuffer
+from aiortc.rtp import RtpPacket
+
+from meetdesk.rtc.errors import AiortcHookError
+
+logger = logging.getLogger(__name__)
+
+RECEIVER_HANDLE_RTP: Final = "_handle_rtp_packet"
+RECEIVER_CODECS: Final = "_RTCRtpReceiver__codecs"
+RECEIVER_JITTER_BUFFER: Final = "_RTCRtpReceiver__jitter_buffer"
+RECEIVER_PLI: Final = "_send_rtcp_pli"
+#: aiortc's video jitter buffer, as RTCRtpReceiver makes it
+VIDEO_JITTER_CAPACITY: Final = 512
+#: how long a packet may be missing before its frame is given up (a NACK's retransmission takes one RTT)
+GIVE_UP_S: Final = 0.25
+#: while frames stay incomplete, a PLI at most this often
+PLI_INTERVAL_S: Final = 0.5
+#: a gap longer than this is not tracked packet by packet (it is given up as a whole)
+MAX_TRACKED: Final = 1024
+
+
+class GapWatch:
+    """The missing packets of one stream, by sequence number, and when each went missing (module docstring)."""
+
+    def __init__(self, give_up_s: float = GIVE_UP_S, pli_interval_s: float = PLI_INTERVAL_S) -> None:
+        self.give_up_s = give_up_s
+        self.pli_interval_s = pli_interval_s
+        self._highest: int | None = None
+        self._missing: dict[int, float] = {}
+        self._last_pli = -float("inf")
+        self.plis = 0
+
+    def packet(self, sequence_number: int, now: float) -> bool:
+        """Note a packet (original or retransmitted); True when the frames it belongs among should be given
+        up now and a keyframe asked for."""
+        if self._highest is None:
+            self._highest = sequence_number
+            return False
+        ahead = (sequence_number - self._highest) & 0xFFFF
+        if 0 < ahead < 0x8000:
+            for missing in range(1, min(ahead, MAX_TRACKED)):
+                self._missing[(self._highest + missing) & 0xFFFF] = now
+            self._highest = sequence_number
+        else:
+            self._missing.pop(sequence_number, None)  # late or retransmitted: the hole is filled
+        if not self._missing or now - min(self._missing.values()) < self.give_up_s:
+            return False
+        self._missing.clear()  # given up: the keyframe asked for needs none of them
+        if now - self._last_pli < self.pli_interval_s:
+            return False
+        self._last_pli = now
+        self.plis += 1
+        return True
+
+
+def check_receiver(receiver: RTCRtpReceiver) -> None:
+    missing = [name for name in (RECEIVER_CODECS, RECEIVER_JITTER_BUFFER) if not hasattr(receiver, name)]
+    for method in (RECEIVER_HANDLE_RTP, RECEIVER_PLI):
+        if not callable(getattr(receiver, method, None)):
+            missing.append(method)
+    if missing:
+        raise AiortcHookError(f"aiortc {aiortc.__version__} RTCRtpReceiver lacks {', '.join(missing)}")
+
+
+def watch_gaps(receiver: RTCRtpReceiver, on_give_up: Callable[[], None]) -> GapWatch:
+    """Watch ``receiver``'s video packets (module docstring); ``on_give_up`` tells the decoder to wait for a
+    keyframe."""
+    check_receiver(receiver)
+    watch = GapWatch()
+    handle: Callable[..., Awaitable[None]] = getattr(receiver, RECEIVER_HANDLE_RTP)
+    codecs: dict[int, Any] = getattr(receiver, RECEIVER_CODECS)
+    media_ssrc: int | None = None
+    floor: int | None = None  # packets before this one were given up: they must not reach the new buffer
+
+    async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
+        nonlocal media_ssrc, floor
+        codec = codecs.get(packet.payload_type)
+        sequence_number: int | None = packet.sequence_number
+        if codec is None or not is_rtx(codec):
+            media_ssrc = packet.ssrc
+        else:
+            # the original's sequence number leads the payload (RFC 4588); a padding-only RTX has none
+            sequence_number = int.from_bytes(packet.payload[:2], "big") if len(packet.payload) >= 2 else None
+        if sequence_number is None:
+            await handle(packet, arrival_time_ms=arrival_time_ms)
+            return
+        if floor is not None and (sequence_number - floor) & 0xFFFF >= 0x8000:
+            return  # a retransmission of what was given up: it would hold the fresh buffer back again
+        give_up = watch.packet(sequence_number, time.monotonic())
+        if give_up:
+            floor = sequence_number
+            logger.debug("receiver: frames lost for good; fresh jitter buffer, PLI sent")
+            setattr(receiver, RECEIVER_JITTER_BUFFER, JitterBuffer(capacity=VIDEO_JITTER_CAPACITY, is_video=True))
+            on_give_up()
+        await handle(packet, arrival_time_ms=arrival_time_ms)
+        if give_up and media_ssrc is not None:
+            await getattr(receiver, RECEIVER_PLI)(media_ssrc)
+
+    setattr(receiver, RECEIVER_HANDLE_RTP, handle_rtp_packet)
+    return watch

@@ -51,6 +51,8 @@ async def test_muted_by_a_moderator_the_window_says_who_and_only_you_unmute(
         page.people_button.click()
         assert page.people.actions_for(ana.joined.you.identity) == []  # type: ignore[union-attr]
         assert not page.people.moderation.isVisible()
+        toolbar = page.toolbar
+        assert not toolbar.mute_everyone_action.isVisible() and not toolbar.lock_action.isVisible()
 
         seen = len(ana_log.events)
         page.mic_button.click()  # unmute: the server forwards the microphone again and the others see it on
@@ -113,6 +115,56 @@ async def test_a_moderator_mutes_from_the_panel_mutes_everyone_and_locks(
         page.people.moderation.lock.click()
         assert await unlocked == (False,)
         assert not page.header.locked.isVisible() and page.people.moderation.lock.text() == "Lock meeting"
+        await page.leave()
+        await reach(window, "ended")
+    finally:
+        bo_log.close()
+        await bo.leave()
+
+
+async def test_the_more_menu_mutes_everyone_and_locks_and_a_chat_preview_opens_the_chat(
+    window: ParticipantWindow, room: MeetRoom
+) -> None:
+    assert room.moderatorUrl is not None and room.speakerUrl is not None
+    await join_from_link(window, room.moderatorUrl, "Desk")
+    page, toolbar = window.meeting_page, window.meeting_page.toolbar
+    bo, bo_log = await headless(room.speakerUrl, "Bo", 2)
+    try:
+        bo_id = bo.joined.you.identity  # type: ignore[union-attr]
+        await wait_until(lambda: page.model.participant(bo_id) is not None, what="Bo in the list")
+        more = [a.text() for a in toolbar.more_menu.actions() if a.isVisible() and not a.isSeparator()]
+        assert more == ["Copy speaker link", "Keyboard shortcuts", "Mute everyone…", "Lock meeting"]
+        assert not page.side.isVisible()  # the participants panel (and its buttons) closed: the menu is the way
+
+        toolbar.mute_everyone_action.trigger()  # the same question as the panel's button
+        box = page.people.moderation.mute_box
+        assert box is not None and box.isVisible() and box.text() == "Mute everyone else in the meeting?"
+        [mute_all] = [b for b in box.buttons() if b.text() == "Mute everyone"]
+        mute_all.click()
+        await bo_log.next(lambda e: isinstance(e, Muted))
+
+        locked = emitted(page.model.lockedChanged)
+        toolbar.lock_action.trigger()
+        assert await locked == (True,)
+        await bo_log.next(lambda e: isinstance(e, MeetingLocked) and e.locked)
+        assert toolbar.lock_action.text() == "Unlock meeting" and page.header.locked.isVisible()
+        assert page.people.moderation.lock.text() == "Unlock meeting"  # the panel's button agrees
+        unlocked = emitted(page.model.lockedChanged)
+        toolbar.lock_action.trigger()
+        assert await unlocked == (False,)
+        assert toolbar.lock_action.text() == "Lock meeting"
+
+        # a message while the chat is closed: its preview, clicked, opens the chat
+        preview = page.overlays.chat_preview
+        asked = emitted(page.chat.previewRequested)
+        await bo.chat("see https://example.org/agenda")
+        assert await asked == ("Bo: see https://example.org/agenda",)
+        assert preview.isVisible() and preview.text() == "Bo: see https://example.org/agenda"
+        assert preview.geometry().bottom() < page.stage.height() and preview.x() > 0  # within the stage
+        shoot(window, "meeting-chat-preview")
+        preview.click()
+        assert page.side.isVisible() and page.side.currentWidget() is page.chat and page.chat_button.isChecked()
+        assert not preview.isVisible() and page.model.unread == 0
         await page.leave()
         await reach(window, "ended")
     finally:

@@ -138,7 +138,7 @@ class MeetingPage(QWidget, MeetingEvents):
         self.chat = ChatPanel()
         self.chat.sendRequested.connect(lambda text: self._run(self._send_chat(text)))
         self.chat.unreadChanged.connect(self.model.set_unread)
-        self.chat.previewRequested.connect(self.toast)  # a new message while the chat is closed
+        # a new message while the chat is closed: a preview that opens the chat when clicked (after the overlays)
         self.people = ParticipantsPanel()
         self.people.roleChangeRequested.connect(lambda identity, role: self._run(self._set_role(identity, role)))
         self.people.kickRequested.connect(lambda identity: self._run(self._kick(identity)))
@@ -155,6 +155,7 @@ class MeetingPage(QWidget, MeetingEvents):
         self.overlays = StageOverlays(self.model, self.stage)
         self.overlay, self.toasts = self.overlays.overlay, self.overlays.toasts
         self.reactions = ReactionsOverlay(self.stage)
+        self.chat.previewRequested.connect(self.overlays.show_chat_preview)
 
         self.toolbar = MeetingToolbar(self.model)
         bar = self.toolbar
@@ -182,6 +183,9 @@ class MeetingPage(QWidget, MeetingEvents):
         bar.shortcutsRequested.connect(self.show_shortcuts)
         bar.leaveRequested.connect(lambda: self._run(self.leave()))
         bar.endRequested.connect(self.confirm_end)
+        bar.muteEveryoneRequested.connect(self.people.moderation.confirm_mute_everyone)  # the same question
+        bar.lockRequested.connect(lambda locked: self._run(self._session_call("lock", locked)))
+        self.overlays.chatPreviewClicked.connect(lambda: self.chat_button.setChecked(True))
         root.addWidget(self.toolbar)
         self.problem = QLabel()
         self.problem.setObjectName("meetingProblem")
@@ -469,6 +473,7 @@ class MeetingPage(QWidget, MeetingEvents):
             self.side.show()
             if panel is self.chat:
                 self.chat.mark_read()
+                self.overlays.chat_preview.hide()
         elif self.side.currentWidget() is panel:
             self.toolbar.set_panel("")
             self.side.hide()

@@ -18,7 +18,13 @@ TOAST_LINES = 4
 
 
 class StageOverlays(QObject):
-    """The reconnecting cover and the toasts, over ``stage``."""
+    """The reconnecting cover, the toasts and the preview of a chat message, over ``stage``.
+
+    Signals:
+        chatPreviewClicked(): the preview of a new message was clicked (open the chat).
+    """
+
+    chatPreviewClicked = Signal()
 
     def __init__(self, model: MeetingModel, stage: QWidget) -> None:
         super().__init__(stage)
@@ -39,6 +45,18 @@ class StageOverlays(QObject):
         )
         self.toasts.hide()
         self._lines: list[str] = []
+        # a message that came while the chat is closed, at the bottom right as in Zoom: a click opens the chat
+        self.chat_preview = QPushButton(stage)
+        self.chat_preview.setObjectName("chatPreview")
+        self.chat_preview.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.chat_preview.setToolTip(self.tr("Open the chat."))
+        self.chat_preview.setStyleSheet(
+            "#chatPreview { background: rgba(0,0,0,160); color: white; border: none; border-radius: 8px;"
+            " padding: 8px 14px; text-align: left; }"
+            "#chatPreview:hover { background: rgba(0,0,0,200); text-decoration: underline; }"
+        )
+        self.chat_preview.clicked.connect(self._chat_preview_clicked)
+        self.chat_preview.hide()
         stage.installEventFilter(self)
         model.connectionChanged.connect(self._connection_changed)
 
@@ -61,6 +79,20 @@ class StageOverlays(QObject):
         self.toasts.raise_()
         QTimer.singleShot(TOAST_MS, self, lambda: self._expire(text))  # gone with the page
 
+    def show_chat_preview(self, text: str) -> None:
+        """Show the newest message's preview (it replaces the previous one) for a few seconds."""
+        self.chat_preview.setText(text)
+        self.chat_preview.setAccessibleName(self.tr("New message: {text}. Open the chat.").format(text=text))
+        self.chat_preview.adjustSize()
+        self.place()
+        self.chat_preview.show()
+        self.chat_preview.raise_()
+        QTimer.singleShot(TOAST_MS, self, lambda: self.chat_preview.text() == text and self.chat_preview.hide())
+
+    def _chat_preview_clicked(self) -> None:
+        self.chat_preview.hide()
+        self.chatPreviewClicked.emit()
+
     def _expire(self, text: str) -> None:
         if text in self._lines:
             self._lines.remove(text)
@@ -82,9 +114,13 @@ class StageOverlays(QObject):
     def place(self) -> None:
         self.overlay.setGeometry(self.stage.rect())
         self.toasts.move(16, 16)
+        preview, stage = self.chat_preview, self.stage.rect()
+        preview.setMaximumWidth(max(120, stage.width() - 32))
+        preview.move(stage.right() - preview.width() - 16, stage.bottom() - preview.height() - 16)
 
     def hide_all(self) -> None:
         self.overlay.hide()
+        self.chat_preview.hide()
 
 
 class SharingBanner(QWidget):

@@ -148,6 +148,8 @@ class MeetingToolbar(QWidget):
         fullscreenToggled(bool): full screen on or off.
         settingsRequested(): open the device settings (microphone, camera, speaker, background).
         copySpeakerLinkRequested(), shortcutsRequested(): from the "More" menu.
+        muteEveryoneRequested(), lockRequested(bool): the moderators' part of the "More" menu (mute everyone,
+            which the window confirms first; lock (True) or unlock the meeting).
         leaveRequested(): leave the meeting; endRequested(): end it for all (moderators).
     """
 
@@ -164,6 +166,8 @@ class MeetingToolbar(QWidget):
     shortcutsRequested = Signal()
     leaveRequested = Signal()
     endRequested = Signal()
+    muteEveryoneRequested = Signal()
+    lockRequested = Signal(bool)
 
     def __init__(self, model: MeetingModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,6 +183,7 @@ class MeetingToolbar(QWidget):
         model.roleChanged.connect(lambda _role: self._sync())
         model.canChatChanged.connect(lambda _on: self._sync())
         model.layoutChanged.connect(lambda _mode: self._sync())
+        model.lockedChanged.connect(lambda _locked: self._sync())
         self._sync()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -232,6 +237,12 @@ class MeetingToolbar(QWidget):
         more_menu = QMenu(self.more_button)
         self.copy_speaker_action = more_menu.addAction(self.tr("Copy speaker link"), self.copySpeakerLinkRequested.emit)
         more_menu.addAction(self.tr("Keyboard shortcuts"), self.shortcutsRequested.emit)
+        # the moderators' controls, as Zoom's "Security" and Meet's host controls: also in the participants panel
+        self.moderation_separator = more_menu.addSeparator()
+        self.mute_everyone_action = more_menu.addAction(self.tr("Mute everyone…"), self.muteEveryoneRequested.emit)
+        self.lock_action = more_menu.addAction(self.tr("Lock meeting"))
+        self.lock_action.triggered.connect(lambda: self.lockRequested.emit(not self.model.locked))
+        self.more_menu = more_menu
         self.more_button.setMenu(more_menu)
         self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.leave_button = QPushButton(self.tr("Leave"))
@@ -320,6 +331,14 @@ class MeetingToolbar(QWidget):
         moderator = model.is_moderator
         self.end_action.setVisible(moderator)
         self.copy_speaker_action.setVisible(moderator)
+        for action in (self.moderation_separator, self.mute_everyone_action, self.lock_action):
+            action.setVisible(moderator)
+        self.lock_action.setText(self.tr("Unlock meeting") if self.model.locked else self.tr("Lock meeting"))
+        self.lock_action.setToolTip(
+            self.tr("Let new participants join again.")
+            if self.model.locked
+            else self.tr("Nobody new can join until you unlock it. Those in the meeting stay.")
+        )
         self.leave_button.setText(self.tr("Leave…") if moderator else self.tr("Leave"))
         for button in (self.mic_button, self.camera_button, self.hand_button, self.share_button, self.chat_button):
             button.setAccessibleName(button.text())

@@ -176,3 +176,20 @@ async def test_bulk_delete_from_the_page_removes_the_ticked_rooms(page: RoomsPag
     assert [room.roomName for room in (await client.list_rooms()).rooms] == ["Keep me"]
     assert not page.delete_checked_button.isEnabled()
     dialog.close()
+
+
+def test_while_the_server_is_away_with_no_room_seen_the_page_offers_nothing_that_cannot_work(qtbot: QtBot) -> None:
+    page = RoomsPage(None)
+    qtbot.addWidget(page)
+    page.show()
+    reason = "The server on this computer is restarting: this can be done once it is back."
+    page.set_unavailable(reason)
+    assert page.stack.currentWidget() is page.empty
+    assert page.empty_title.text() == "Rooms can't be shown now"
+    assert page.empty_text.text() == "They show here once the server answers."
+    assert not page.empty_action.isVisible()  # never "Create your first room" or a Retry that cannot help
+    assert not page.new_button.isEnabled() and page.new_button.toolTip() == reason
+    assert not page.refresh_button.isEnabled() and not page.stale_bar.isVisible()
+    page.set_unavailable(None)
+    assert page.new_button.isEnabled() and page.new_button.toolTip() == ""
+    assert page.stack.currentWidget() is page.table  # nothing loaded yet, nothing wrong: the (empty) table

@@ -339,7 +339,7 @@ class RoomsPage(QWidget):
         self.empty_action.setVisible(away is None)
         if away is not None:  # the banner says what is happening; nothing here to click that could help
             self.empty_title.setText(self.tr("Rooms can't be shown now"))
-            self.empty_text.setText(away)
+            self.empty_text.setText(self.tr("They show here once the server answers."))
             self.stack.setCurrentWidget(self.empty)
             return
         if error is not None:  # nothing seen yet, or nothing for this search: never "No rooms yet"

@@ -1,7 +1,7 @@
 """Typed async client of the MeetDesk REST API: the public ``/api/v1`` and the internal ``/internal-api/v1``.
 
-One method per endpoint, each returning the models of ``meetdesk.core.models`` (or small result models
-defined here) and raising an :class:`~meetdesk.client.errors.ApiError` subclass when the request fails::
+One method per endpoint, each returning the models of ``meetdesk.core.models`` (or the small result models
+of :mod:`.results`) and raising an :class:`~meetdesk.client.errors.ApiError` subclass when the request fails::
 
     async with MeetDeskClient("http://127.0.0.1:6080", api_key=key) as client:
         room = await client.create_room({"roomName": "Daily"})
@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import ssl
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from meetdesk.client.errors import (
     ApiError,
@@ -51,7 +49,20 @@ from meetdesk.client.errors import (
     error_from_response,
 )
 from meetdesk.client.events import EventsLost, stream_events
+from meetdesk.client.links import Credentials, RoomLink, parse_room_link, redact
 from meetdesk.client.members import MemberTokens
+from meetdesk.client.results import (
+    ApiKey,
+    BulkDeletionFailure,
+    BulkDeletionResult,
+    BulkDeletionSuccess,
+    DeletionResult,
+    Profile,
+    RoomRole,
+    StatusChange,
+    _AppearanceBody,
+    _Meetings,
+)
 from meetdesk.client.tls import (
     KnownServers,
     authority_context,
@@ -60,7 +71,6 @@ from meetdesk.client.tls import (
     server_context,
 )
 from meetdesk.core.events import MeetingInfo, ServerEvent
-from meetdesk.core.fingerprint import is_pin
 from meetdesk.core.models import (
     MeetRoom,
     MeetRoomTheme,
@@ -75,7 +85,6 @@ from meetdesk.core.models import (
     WithMeeting,
     WithRecordings,
 )
-from meetdesk.core.permissions import Role
 from meetdesk.core.signalling import ParticipantInfo
 
 __all__ = [
@@ -126,168 +135,6 @@ Fields = str | Sequence[str]
 NameMatchMode = Literal["exact", "prefix", "partial", "regex"]
 
 _M = TypeVar("_M", bound=BaseModel)
-
-
-# --- secrets stay out of logs --------------------------------------------------------------------
-
-_SECRET_IN_PATH = re.compile(r"(/roles/)[^/?#]+")
-_SECRET_IN_QUERY = re.compile(r"([?&]secret=)[^&#]+")
-
-
-def _redact(url: str) -> str:
-    """``url`` with room-link secrets masked (in a ``/roles/{secret}`` path or a ``secret=`` query)."""
-    return _SECRET_IN_QUERY.sub(r"\1***", _SECRET_IN_PATH.sub(r"\1***", url))
-
-
-class _RedactHttpxLog(logging.Filter):
-    """httpx logs every request's full URL at INFO; mask the secrets in it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) > 1 and isinstance(args[1], httpx.URL):
-            record.args = (args[0], _redact(str(args[1])), *args[2:])
-        return True
-
-
-logging.getLogger("httpx").addFilter(_RedactHttpxLog())
-
-
-# --- credentials and room links ------------------------------------------------------------------
-
-
-@dataclass(repr=False)
-class Credentials:
-    """What the client authenticates with; change the fields at will. ``repr`` says only which are set."""
-
-    api_key: str | None = None
-    access_token: str | None = None
-    refresh_token: str | None = None
-    participant_token: str | None = None
-
-    def __repr__(self) -> str:
-        names = ("api_key", "access_token", "refresh_token", "participant_token")
-        return "Credentials(" + ", ".join(f"{n}={'set' if getattr(self, n) else 'None'}" for n in names) + ")"
-
-
-@dataclass(frozen=True)
-class RoomLink:
-    """A room link ``<base_url>/room/<room_id>?secret=<secret>[#fp=<pin>]``, taken apart. ``pin``: the
-    fingerprint of the server's certificate, which MeetDesk clients then insist on (see client/tls.py)."""
-
-    base_url: str
-    room_id: str
-    secret: str = field(repr=False)
-    pin: str | None = None
-
-    @property
-    def url(self) -> str:
-        fragment = f"#fp={self.pin}" if self.pin else ""
-        return f"{self.base_url}/room/{self.room_id}?secret={quote(self.secret, safe='')}{fragment}"
-
-
-_ROOM_PATH = re.compile(r"^(?P<prefix>.*)/room/(?P<room_id>[A-Za-z0-9_-]+)/?$")
-
-
-def parse_room_link(url: str) -> RoomLink:
-    """Parse a moderator or speaker link. Raises ValueError (which never repeats the secret) if it is not one."""
-    expected = "expected <server address>/room/<room id>?secret=<secret>"
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"Not a room link: it must start with http:// or https:// and a server name ({expected})")
-    match = _ROOM_PATH.match(parts.path)
-    if match is None:
-        raise ValueError(f"Not a room link: the address has no /room/<room id> at its end ({expected})")
-    secrets = parse_qs(parts.query).get("secret", [])
-    if len(secrets) != 1 or not secrets[0].strip():
-        raise ValueError(f"Not a room link: it needs exactly one non-empty secret ({expected})")
-    pins = parse_qs(parts.fragment).get("fp", [])
-    if pins and (len(pins) != 1 or not is_pin(pins[0])):
-        raise ValueError("Not a room link: its certificate fingerprint (#fp=) is damaged; copy the whole link again")
-    if pins and parts.scheme != "https":
-        raise ValueError("Not a room link: it pins a certificate but starts with http://; copy the whole link again")
-    base_url = f"{parts.scheme}://{parts.netloc}{match['prefix']}".rstrip("/")
-    return RoomLink(base_url, match["room_id"], secrets[0].strip(), pins[0] if pins else None)
-
-
-# --- result models -------------------------------------------------------------------------------
-
-
-class _Result(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class StatusChange(_Result):
-    """Answer to ``set_room_status``: 200 done, 202 scheduled for the end of the meeting."""
-
-    status: int
-    message: str
-    room: MeetRoom
-
-
-class DeletionResult(_Result):
-    """Answer to ``delete_room``: 200 deleted or closed, 202 scheduled; ``successCode`` is OpenVidu's code."""
-
-    status: int
-    successCode: str
-    message: str
-    room: MeetRoom | None = None
-
-
-class BulkDeletionSuccess(_Result):
-    roomId: str
-    successCode: str
-    message: str
-    room: MeetRoom | None = None
-
-
-class BulkDeletionFailure(_Result):
-    roomId: str
-    error: str
-    message: str
-
-
-class BulkDeletionResult(_Result):
-    message: str
-    successful: list[BulkDeletionSuccess] = Field(default_factory=list)
-    failed: list[BulkDeletionFailure] = Field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-
-class ApiKey(_Result):
-    """An API key: the key itself only in the answer that created it (the server keeps a hash)."""
-
-    apiKey: str | None = Field(default=None, repr=False)
-    apiKeyHint: str
-    creationDate: int
-
-
-class Profile(_Result):
-    username: str
-    roles: list[str]
-
-
-class RoomRole(_Result):
-    """A role of a room and what it may do, shaped ``{livekit: {...}, openvidu: {...}}``."""
-
-    role: Role
-    permissions: dict[str, dict[str, bool]]
-    #: the room's name (answers about one link's secret only)
-    roomName: str | None = None
-
-
-class _Appearance(_Result):
-    themes: list[MeetRoomTheme] = Field(default_factory=list)
-
-
-class _Meetings(_Result):
-    meetings: list[MeetingInfo] = Field(default_factory=list)
-
-
-class _AppearanceBody(_Result):
-    appearance: _Appearance = Field(default_factory=_Appearance)
 
 
 # --- the client ----------------------------------------------------------------------------------
@@ -452,7 +299,7 @@ class MeetDeskClient(MemberTokens):
                 old, self._http_client = self._http_client, None
                 if old is not None:
                     await old.aclose()
-        logger.debug("%s %s -> %d", method, _redact(path), response.status_code)
+        logger.debug("%s %s -> %d", method, redact(path), response.status_code)
         return response
 
     async def _request(

@@ -1,0 +1,93 @@
+"""Room links and credentials as the client library carries them, and the masking that keeps their secrets out
+of logs (httpx logs every request's URL; a room link's secret may be in it)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, quote, urlsplit
+
+import httpx
+
+from meetdesk.core.fingerprint import is_pin
+
+# --- secrets stay out of logs --------------------------------------------------------------------
+
+_SECRET_IN_PATH = re.compile(r"(/roles/)[^/?#]+")
+_SECRET_IN_QUERY = re.compile(r"([?&]secret=)[^&#]+")
+
+
+def redact(url: str) -> str:
+    """``url`` with room-link secrets masked (in a ``/roles/{secret}`` path or a ``secret=`` query)."""
+    return _SECRET_IN_QUERY.sub(r"\1***", _SECRET_IN_PATH.sub(r"\1***", url))
+
+
+class _RedactHttpxLog(logging.Filter):
+    """httpx logs every request's full URL at INFO; mask the secrets in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) > 1 and isinstance(args[1], httpx.URL):
+            record.args = (args[0], redact(str(args[1])), *args[2:])
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactHttpxLog())
+
+
+# --- credentials and room links ------------------------------------------------------------------
+
+
+@dataclass(repr=False)
+class Credentials:
+    """What the client authenticates with; change the fields at will. ``repr`` says only which are set."""
+
+    api_key: str | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    participant_token: str | None = None
+
+    def __repr__(self) -> str:
+        names = ("api_key", "access_token", "refresh_token", "participant_token")
+        return "Credentials(" + ", ".join(f"{n}={'set' if getattr(self, n) else 'None'}" for n in names) + ")"
+
+
+@dataclass(frozen=True)
+class RoomLink:
+    """A room link ``<base_url>/room/<room_id>?secret=<secret>[#fp=<pin>]``, taken apart. ``pin``: the
+    fingerprint of the server's certificate, which MeetDesk clients then insist on (see client/tls.py)."""
+
+    base_url: str
+    room_id: str
+    secret: str = field(repr=False)
+    pin: str | None = None
+
+    @property
+    def url(self) -> str:
+        fragment = f"#fp={self.pin}" if self.pin else ""
+        return f"{self.base_url}/room/{self.room_id}?secret={quote(self.secret, safe='')}{fragment}"
+
+
+_ROOM_PATH = re.compile(r"^(?P<prefix>.*)/room/(?P<room_id>[A-Za-z0-9_-]+)/?$")
+
+
+def parse_room_link(url: str) -> RoomLink:
+    """Parse a moderator or speaker link. Raises ValueError (which never repeats the secret) if it is not one."""
+    expected = "expected <server address>/room/<room id>?secret=<secret>"
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"Not a room link: it must start with http:// or https:// and a server name ({expected})")
+    match = _ROOM_PATH.match(parts.path)
+    if match is None:
+        raise ValueError(f"Not a room link: the address has no /room/<room id> at its end ({expected})")
+    secrets = parse_qs(parts.query).get("secret", [])
+    if len(secrets) != 1 or not secrets[0].strip():
+        raise ValueError(f"Not a room link: it needs exactly one non-empty secret ({expected})")
+    pins = parse_qs(parts.fragment).get("fp", [])
+    if pins and (len(pins) != 1 or not is_pin(pins[0])):
+        raise ValueError("Not a room link: its certificate fingerprint (#fp=) is damaged; copy the whole link again")
+    if pins and parts.scheme != "https":
+        raise ValueError("Not a room link: it pins a certificate but starts with http://; copy the whole link again")
+    base_url = f"{parts.scheme}://{parts.netloc}{match['prefix']}".rstrip("/")
+    return RoomLink(base_url, match["room_id"], secrets[0].strip(), pins[0] if pins else None)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QResource, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QCheckBox, QPushButton
+from PySide6.QtWidgets import QApplication, QCheckBox, QPushButton, QToolButton
 
 from meetdesk.core import theme as core
 from meetdesk.core.models import MeetRoomTheme
@@ -81,6 +81,26 @@ def test_a_partly_checked_box_looks_neither_checked_nor_empty(app: QApplication,
     corner = [image.pixelColor(x, 3).name() for x in range(side)]
     tokens = core.derive_tokens(BRAND)
     assert tokens.on_accent in middle and tokens.on_accent not in corner  # a dash across the middle, no tick
+
+
+@pytest.mark.parametrize("preset", [BRAND, core.DEFAULT_LIGHT, core.DEFAULT_DARK], ids=["brand", "light", "dark"])
+def test_a_disabled_tool_button_is_drawn_in_the_disabled_text_colour(app: QApplication, qtbot, preset) -> None:
+    """The rooms page's action bar (Join, Edit, Copy link, Delete) with no room highlighted: its words must
+    read as unavailable, not as the enabled ones (the stylesheet gave every tool button one colour)."""
+    tokens = apply_theme(app, preset)
+    button = QToolButton()
+    qtbot.addWidget(button)
+    button.setText("Edit")
+    button.resize(button.sizeHint())
+
+    def inks() -> set[str]:
+        image = button.grab().toImage()
+        return {image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())}
+
+    assert tokens.on_background in inks()
+    button.setEnabled(False)
+    drawn = inks()
+    assert tokens.disabled_text in drawn and tokens.on_background not in drawn
 
 
 def test_none_resets_to_the_default_light_look(app: QApplication) -> None:

@@ -127,6 +127,7 @@ QToolButton {{
 QToolButton:hover {{ background-color: {disabled_fill}; }}
 QToolButton:pressed, QToolButton:checked {{ background-color: {border}; }}
 QToolButton:focus {{ border-color: {focus}; }}
+QToolButton:disabled {{ color: {disabled_text}; }}
 
 QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox, QComboBox, QDateTimeEdit {{
     color: {on_surface}; background-color: {surface}; border: 1px solid {input_border};

@@ -65,6 +65,10 @@ def check_receiver(receiver: RTCRtpReceiver) -> None:
         raise AiortcHookError(f"aiortc {aiortc.__version__} RTCRtpReceiver lacks {', '.join(missing)}")
 
 
+#: how often an idle decoder thread looks whether the interpreter is exiting
+SHUTDOWN_POLL_S = 0.5
+
+
 class InlineDecoder:
     """Takes the place of a receiver's decoder queue: decodes in ``put`` (module docstring)."""
 
@@ -118,8 +122,14 @@ class InlineDecoder:
                 logger.exception("receiver: the frame consumer failed")
 
     def get(self, block: bool = True, timeout: float | None = None) -> None:
-        """aiortc's decoder thread asking for work: there is none; None (its end) once the receiver stops."""
-        self._ended.wait()
+        """aiortc's decoder thread asking for work: there is none; None (its end) once the receiver stops.
+
+        aiortc's decoder thread is not a daemon: a receiver never stopped (its connection dropped with its
+        loop) would hold the interpreter's exit forever. Once the main thread has ended, the idle thread
+        ends too (SystemExit ends a thread silently)."""
+        while not self._ended.wait(SHUTDOWN_POLL_S):
+            if not threading.main_thread().is_alive():
+                raise SystemExit
         return None
 
 

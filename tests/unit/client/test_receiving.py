@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import fractions
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 
@@ -143,3 +145,18 @@ async def test_frames_can_go_to_a_callback_and_the_track_then_only_ends() -> Non
         await close_peer_connection(sender)
     with pytest.raises(MediaStreamError):
         await asyncio.wait_for(ended, 5)
+
+
+def test_an_idle_decoder_thread_never_holds_the_interpreters_exit() -> None:
+    """aiortc's decoder thread is not a daemon and waits in ``InlineDecoder.get``; a receiver never stopped
+    (its connection dropped with its loop) used to keep the process alive after its work was done — pytest
+    printed its summary and never exited."""
+    code = (
+        "import threading\n"
+        "from meetdesk.client.receiving import InlineDecoder\n"
+        "decoder = InlineDecoder(lambda frame: None, threading.Event())\n"
+        "threading.Thread(target=decoder.get).start()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""

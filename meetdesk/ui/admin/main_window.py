@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -503,7 +504,8 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self._fill_servers()
         self._connected(client)
-        await self.rooms_page.reload()
+        with contextlib.suppress(Exception):  # the rooms page reports a failed load itself, with a retry
+            await self.rooms_page.reload()
 
     # --- sharing this computer's server, trusting other servers' certificates -----------------------------
 

@@ -22,7 +22,7 @@ at the other end would use: ours is the SFU, which forwards.
   until the receiver stops (aiortc's ``put(None)``: stop, BYE, disconnect), then ends the track, as before.
 - a video receiver's remote bitrate estimator is removed (no REMB is sent);
 - a video receiver asks for a keyframe as soon as a frame cannot be completed (:mod:`.gaps`), and its
-  decoder skips frames until that keyframe comes.
+  decoder skips frames until that keyframe comes (unless :mod:`meetdesk.rtc.adaptations` are off).
 
 :func:`check_receiver` raises :class:`AiortcHookError` when the installed aiortc lacks these internals;
 ``tests/unit/client/test_receiving.py`` checks them and the behaviour on real receivers.
@@ -43,6 +43,7 @@ from aiortc.codecs.base import Decoder
 from av.frame import Frame
 
 from meetdesk.client.gaps import watch_gaps
+from meetdesk.rtc import adaptations
 from meetdesk.rtc.errors import AiortcHookError
 
 logger = logging.getLogger(__name__)
@@ -154,6 +155,6 @@ def lean_receiver(receiver: RTCRtpReceiver, deliver: Callable[[Frame], object] |
     decoder = InlineDecoder(sink, getattr(receiver, RECEIVER_DECODER_ERROR))
     setattr(receiver, RECEIVER_DECODER_QUEUE, decoder)
     setattr(receiver, RECEIVER_BITRATE_ESTIMATOR, None)
-    if getattr(receiver, RECEIVER_KIND) == "video":
+    if getattr(receiver, RECEIVER_KIND) == "video" and adaptations.enabled():
         watch_gaps(receiver, decoder.wait_for_keyframe)
     return True

@@ -117,3 +117,27 @@ def test_render_bench(tmp_path: Path) -> None:
     for mode in ("decode", "hidden", "window"):
         [received] = rows(lines, f"  {mode}: publishers received, video + audio")
         assert received[1] == "3 + 3 of 3 + 3"  # every publisher's camera and microphone reached the viewer
+
+
+def test_network_bench(tmp_path: Path) -> None:
+    lines = run_bench(tmp_path, "network_bench.py", "--quick", timeout=600)
+    # one table with adaptations on, one with them off: every figure twice
+    for figure in (
+        "5% loss: P receives A's and B's video",
+        "5% loss: P's audio frames received",
+        "10% loss: P receives A's and B's video",
+        "10% loss: P's audio frames received",
+        "200 ms RTT +- 30 ms: P receives A's and B's video",
+        "500 kbit/s down: P receives A's and B's video",
+        "500 kbit/s down: packets offered / carried",
+        "5 s cut: A <-> B video",
+    ):
+        rows(lines, figure, count=2)
+    for figure in ("5% loss", "10% loss", "200 ms RTT +- 30 ms", "500 kbit/s down", "5 s cut"):
+        for row in rows(lines, f"{figure}: A <-> B video", count=2):
+            assert row[1].endswith(")") and "fps" in row[1]  # A and B received each other: a rate was measured
+    assert any("Adaptations on" in line for line in lines) and any("Adaptations off" in line for line in lines)
+    # the cut's and the lifted cap's rows say "not within 10 s" when video did not come back: still a figure
+    rows(lines, "500 kbit/s down: full layer again after the cap is lifted", count=2)
+    rows(lines, "5 s cut: video back, P receives A and B", count=2)
+    rows(lines, "5 s cut: video back, A and B receive P", count=2)

@@ -1,0 +1,512 @@
+"""Network bench (issue 13): one participant behind a bad link, two on a clean one, with and without adaptations.
+
+Usage::
+
+    .venv/bin/python bench/network_bench.py            # 15 s per phase, both modes (about 5 minutes)
+    .venv/bin/python bench/network_bench.py --quick    # 4 s per phase: a smoke run (about 2 minutes)
+
+Per mode (adaptations on, then off: ``MEETDESK_NETWORK_ADAPTATIONS``, see :mod:`meetdesk.rtc.adaptations`,
+set for the server process, the participants' worker process and this process alike) a fresh
+``meetdesk server`` child process (``rest_bench.Server``), one room, and three participants, each a
+:class:`~meetdesk.client.session.MeetingSession` with the synthetic 640x480@30 camera (two-layer simulcast)
+and microphone, receiving and decoding the others:
+
+- P, in this process, whose peer connections go through the impairment harness
+  (:class:`~meetdesk.rtc.impaired_path.ImpairedNetwork`);
+- A and B, in a worker process, on a clean loopback path.
+
+To leave the CPU to what is measured, the full camera layer is replayed from a clip pre-encoded by aiortc's
+VP8 encoder (a keyframe request restarts the clip at its keyframe); the low layer and the audio are encoded
+for real. ``--real-codecs`` encodes everything (the publishers' encoders then follow their estimates).
+
+Phases, one after the other on the same meeting, each: the impairment is set, ``--settle`` seconds pass,
+then ``--seconds`` are measured; the link is then clean again until the next phase (``--settle`` more):
+
+- 5% loss, both ways: P receives A's and B's video at ≥ 27 fps; P gets ≥ 99% of their audio frames;
+- 10% loss, both ways: ≥ 20 fps; audio frames received and gaps (informative);
+- 200 ms RTT ± 30 ms (100 ± 15 ms each way): ≥ 28 fps and no second without a frame;
+- 500 kbit/s down (100 ms queue): P keeps video ≥ 14 fps (at the low layer), the server offers the link
+  ≤ 1.2x what it carries; after the cap is lifted, P is back on the full layer within 5 s;
+- a 5 s cut, both ways: video back both ways (P from A and B, A and B from P) within 1 s of the network
+  returning;
+- in every phase A and B receive each other at ≥ 29 fps.
+
+Frame rates are those of decoded frames, from each receiver's frame callback: every frame's arrival time is
+logged, a per-second rate is counted from them, and "min" is the worst whole second of the window. Audio
+frames are counted against the 50 a second each microphone sends; an audio gap is a jump in the decoded
+frames' timestamps. Prints a table (figure | measured | target | verdict) for each mode. Exits 0 whether or
+not targets are met, 1 when the run itself failed (nobody received anything, a participant never joined).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import multiprocessing
+import multiprocessing.connection
+import os
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiortc import RTCRtpCodecParameters, rtcrtpsender
+from aiortc.codecs.base import Encoder
+from av.frame import Frame
+from participants import ReplayVp8Encoder, vp8_clip  # bench/ is on sys.path
+from rest_bench import API_KEY, BenchError, Interrupts, Server, free_port
+from table import print_table
+
+from meetdesk.client.api import MeetDeskClient
+from meetdesk.client.session import MeetingSession
+from meetdesk.client.subscriber import RemoteTrack
+from meetdesk.rtc import adaptations
+from meetdesk.rtc.impair import Impairment
+from meetdesk.rtc.impaired_path import ImpairedNetwork
+
+FPS = 30
+AUDIO_FPS = 50  # Opus frames of 20 ms
+AUDIO_TICKS = 960  # one Opus frame at 48 kHz
+FULL_SIZE = (640, 480)
+JOIN_TIMEOUT_S = 60.0
+FLOWING_TIMEOUT_S = 90.0
+RECOVERY_WAIT_S = 10.0  # after a cut or a cap: how long to wait for video to come back before saying it did not
+CAP_KBPS = 500.0
+CUT_S = 5.0
+Row = tuple[str, str, str, str]
+
+
+# --- what every participant logs: the arrival of each decoded frame ------------------------------------
+
+
+@dataclass
+class FrameLog:
+    """Arrival times (``time.monotonic()``: one clock for every process of this machine) of the decoded frames
+    of each (receiver, sender, kind), the video frames' sizes, and the audio frames' timestamps."""
+
+    times: dict[tuple[str, str, str], list[float]] = field(default_factory=lambda: defaultdict(list))
+    sizes: dict[tuple[str, str], list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
+    audio_pts: dict[tuple[str, str], list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
+    names: dict[str, str] = field(default_factory=dict)  # identity -> name
+
+    def callback(self, receiver: str) -> Callable[[RemoteTrack, Frame], None]:
+        def on_frame(track: RemoteTrack, frame: Frame) -> None:
+            if track.source not in ("camera", "microphone"):
+                return
+            now = time.monotonic()
+            self.times[(receiver, track.identity, track.kind)].append(now)
+            if track.kind == "video":
+                sizes = self.sizes[(receiver, track.identity)]
+                width = frame.width  # type: ignore[attr-defined]
+                if not sizes or sizes[-1][1] != width:
+                    sizes.append((now, width))
+            elif frame.pts is not None:
+                self.audio_pts[(receiver, track.identity)].append((now, frame.pts))
+
+        return on_frame
+
+    def export(self) -> dict[str, Any]:
+        return {"times": dict(self.times), "sizes": dict(self.sizes), "audio_pts": dict(self.audio_pts)}
+
+    def merge(self, exported: dict[str, Any]) -> None:
+        for name in ("times", "sizes", "audio_pts"):
+            target = getattr(self, name)
+            for key, values in exported[name].items():
+                target[key] = values
+
+
+def frames_between(times: list[float], start: float, end: float) -> int:
+    return sum(1 for t in times if start <= t < end)
+
+
+def per_second(times: list[float], start: float, end: float) -> list[int]:
+    """Frames in each whole second of [start, end)."""
+    return [frames_between(times, start + i, start + i + 1) for i in range(int(end - start))]
+
+
+def first_after(times: Iterable[float], moment: float) -> float | None:
+    return next((t - moment for t in times if t >= moment), None)
+
+
+# --- the clean participants, A and B, in a worker process ------------------------------------------
+
+
+def replay_full_layer(real_codecs: bool) -> None:
+    """Replay the full camera layer from a clip (module docstring) unless ``real_codecs``; in this process."""
+    if real_codecs:
+        return
+    clip = vp8_clip(*FULL_SIZE)
+    real_encoder = rtcrtpsender.get_encoder
+
+    def get_encoder(codec: RTCRtpCodecParameters) -> Encoder:
+        # the low layer's sender gets its own encoder before it starts (client/media/layers.py), not from here
+        return ReplayVp8Encoder(clip) if codec.mimeType.lower() == "video/vp8" else real_encoder(codec)
+
+    rtcrtpsender.get_encoder = get_encoder  # type: ignore[attr-defined]
+
+
+def worker_main(link: str, names: list[str], real_codecs: bool, conn: multiprocessing.connection.Connection) -> None:
+    replay_full_layer(real_codecs)
+    asyncio.run(clean_participants(link, names, conn))
+
+
+async def clean_participants(link: str, names: list[str], conn: multiprocessing.connection.Connection) -> None:
+    log = FrameLog()
+    sessions: list[MeetingSession] = []
+    try:
+        for n, name in enumerate(names):
+            session = MeetingSession(link, name, source_id=n + 2, on_frame=log.callback(name), read_markers=False)
+            sessions.append(session)
+            await asyncio.wait_for(session.join(), JOIN_TIMEOUT_S)
+        conn.send({"joined": {s.joined.you.identity: s.name for s in sessions if s.joined is not None}})
+        loop = asyncio.get_running_loop()
+        while await loop.run_in_executor(None, conn.recv) == "log":
+            conn.send({"log": log.export()})
+    except Exception as exc:  # the parent reports it and fails the run
+        conn.send({"error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        await asyncio.gather(*(s.leave() for s in sessions), return_exceptions=True)
+    with contextlib.suppress(OSError):
+        conn.send({"stopped": True})
+
+
+class Worker:
+    def __init__(self, link: str, names: list[str], real_codecs: bool) -> None:
+        ctx = multiprocessing.get_context("spawn")  # the child inherits os.environ as it is now
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=worker_main, args=(link, names, real_codecs, child), daemon=True)
+        self.process.start()
+
+    async def expect(self, key: str, timeout: float) -> Any:
+        loop = asyncio.get_running_loop()
+        if not await loop.run_in_executor(None, self.conn.poll, timeout):
+            raise BenchError(f"the worker process sent no {key!r} within {timeout:.0f} s")
+        reply: dict[str, Any] = self.conn.recv()
+        if "error" in reply:
+            raise BenchError(f"the worker process failed: {reply['error']}")
+        return reply[key]
+
+    async def log(self) -> dict[str, Any]:
+        self.conn.send("log")
+        return await self.expect("log", 30)  # type: ignore[no-any-return]
+
+    async def stop(self) -> None:
+        with contextlib.suppress(OSError, BenchError, EOFError):
+            self.conn.send("stop")
+            await self.expect("stopped", 30)
+        await asyncio.get_running_loop().run_in_executor(None, self.process.join, 15)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+# --- one mode: a server, the meeting, the phases ----------------------------------------------------
+
+
+@dataclass
+class Meeting:
+    p: MeetingSession
+    network: ImpairedNetwork
+    worker: Worker
+    log: FrameLog
+    ids: dict[str, str]  # name -> identity
+
+    async def refresh(self) -> None:
+        self.log.merge(await self.worker.log())
+
+    def video(self, receiver: str, sender: str) -> list[float]:
+        return self.log.times.get((receiver, self.ids[sender], "video"), [])
+
+    def audio(self, receiver: str, sender: str) -> list[float]:
+        return self.log.times.get((receiver, self.ids[sender], "audio"), [])
+
+
+def verdict(ok: bool) -> str:
+    return "meets" if ok else "misses"
+
+
+def fps_row(
+    meeting: Meeting, figure: str, pairs: list[tuple[str, str]], start: float, end: float, target: float
+) -> Row:
+    """The mean rate of the slowest pair, and the worst second of any."""
+    rates = [frames_between(meeting.video(r, s), start, end) / (end - start) for r, s in pairs]
+    worst_second = min(min(per_second(meeting.video(r, s), start, end), default=0) for r, s in pairs)
+    return (
+        figure,
+        f"{min(rates):.1f} fps (worst second {worst_second})",
+        f">= {target:.0f} fps",
+        verdict(min(rates) >= target),
+    )
+
+
+def audio_rows(meeting: Meeting, label: str, start: float, end: float, target: float | None) -> list[Row]:
+    received = sum(frames_between(meeting.audio("P", s), start, end) for s in ("A", "B"))
+    expected = round(2 * AUDIO_FPS * (end - start))
+    gaps = 0
+    longest = 0
+    for sender in ("A", "B"):
+        pts = [p for t, p in meeting.log.audio_pts.get(("P", meeting.ids[sender]), []) if start <= t < end]
+        for before, after in itertools.pairwise(pts):
+            missing = (after - before) // AUDIO_TICKS - 1
+            if missing > 0:
+                gaps += 1
+                longest = max(longest, missing)
+    share = received / expected if expected else 0.0
+    target_text = f">= {target:.0%}" if target is not None else "-"
+    return [
+        (
+            f"{label}: P's audio frames received",
+            f"{share:.1%} ({received} of {expected})",
+            target_text,
+            verdict(share >= target) if target is not None else "info",
+        ),
+        (f"{label}:   audio gaps (longest, in 20 ms frames)", f"{gaps} ({longest})", "-", "info"),
+    ]
+
+
+def ab_row(meeting: Meeting, label: str, start: float, end: float) -> Row:
+    return fps_row(meeting, f"{label}: A <-> B video", [("A", "B"), ("B", "A")], start, end, 29)
+
+
+async def measure(meeting: Meeting, seconds: float) -> tuple[float, float]:
+    start = time.monotonic()
+    await asyncio.sleep(seconds)
+    return start, time.monotonic()
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``condition`` (frames logged by the callbacks: there is no event to await) until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
+    rows: list[Row] = []
+    net = meeting.network
+    from_others = [("P", "A"), ("P", "B")]
+
+    async def phase(label: str, direction: str, impairment: Impairment) -> tuple[float, float]:
+        print(f"  {label} ...", flush=True)
+        net.set(direction, impairment)  # type: ignore[arg-type]
+        await asyncio.sleep(args.settle)
+        start, end = await measure(meeting, args.seconds)
+        return start, end
+
+    async def clean() -> None:
+        net.set("both", Impairment())
+        await asyncio.sleep(args.settle)
+
+    for loss, target, audio_target in ((0.05, 27.0, 0.99), (0.10, 20.0, None)):
+        label = f"{loss:.0%} loss"
+        start, end = await phase(label, "both", Impairment(loss=loss))
+        await meeting.refresh()
+        rows.append(fps_row(meeting, f"{label}: P receives A's and B's video", from_others, start, end, target))
+        rows += audio_rows(meeting, label, start, end, audio_target)
+        rows.append(ab_row(meeting, label, start, end))
+        await clean()
+
+    label = "200 ms RTT +- 30 ms"
+    start, end = await phase(label, "both", Impairment(delay_ms=100, jitter_ms=15))
+    await meeting.refresh()
+    row = fps_row(meeting, f"{label}: P receives A's and B's video", from_others, start, end, 28)
+    worst = min(min(per_second(meeting.video(r, s), start, end), default=0) for r, s in from_others)
+    rows.append((*row[:3], verdict(row[3] == "meets" and worst > 0)))
+    rows.append(ab_row(meeting, label, start, end))
+    await clean()
+
+    label = f"{CAP_KBPS:.0f} kbit/s down"
+    before = net.total("down")
+    start, end = await phase(label, "down", Impairment(rate_kbps=CAP_KBPS))
+    after = net.total("down")
+    offered, carried = after.received - before.received, after.sent - before.sent
+    lifted = time.monotonic()
+    net.set("down", Impairment())
+
+    was_low = any(
+        any(width != FULL_SIZE[0] for t, width in meeting.log.sizes.get(("P", meeting.ids[s]), []) if start <= t < end)
+        for s in ("A", "B")
+    )
+    back = await wait_for(
+        lambda: (
+            all(
+                (sizes := meeting.log.sizes.get(("P", meeting.ids[s]))) is not None and sizes[-1][1] == FULL_SIZE[0]
+                for s in ("A", "B")
+            )
+            and all(frames_between(meeting.video("P", s), lifted, time.monotonic()) > 0 for s in ("A", "B"))
+        ),
+        RECOVERY_WAIT_S,
+    )
+    full_after = time.monotonic() - lifted
+    await meeting.refresh()
+    rows.append(fps_row(meeting, f"{label}: P receives A's and B's video", from_others, start, end, 14))
+    layers = sorted(
+        {width for s in ("A", "B") for t, width in meeting.log.sizes.get(("P", meeting.ids[s]), []) if start <= t < end}
+    )
+    rows.append(
+        (f"{label}:   layer widths P received", ", ".join(map(str, layers)) or "none", "low (320)", verdict(was_low))
+    )
+    ratio = offered / carried if carried else float("inf")
+    rows.append(
+        (f"{label}: packets offered / carried", f"{ratio:.2f} ({offered} / {carried})", "<= 1.2", verdict(ratio <= 1.2))
+    )
+    rows.append(ab_row(meeting, label, start, end))
+    rows.append(
+        (
+            f"{label}: full layer again after the cap is lifted",
+            f"{full_after:.1f} s" if back else f"not within {RECOVERY_WAIT_S:.0f} s",
+            "<= 5 s",
+            verdict(back and full_after <= 5),
+        )
+    )
+    await asyncio.sleep(args.settle)
+
+    label = f"{CUT_S:.0f} s cut"
+    print(f"  {label} ...", flush=True)
+    net.set("both", cut=True)
+    cut_at = time.monotonic()
+    await asyncio.sleep(CUT_S)
+    net.set("both", cut=False)
+    returned = time.monotonic()
+
+    async def back_after(receiver: str, sender: str) -> float | None:
+        async def check() -> bool:
+            await meeting.refresh()
+            return bool(frames_between(meeting.video(receiver, sender), returned, time.monotonic()))
+
+        deadline = returned + RECOVERY_WAIT_S
+        while time.monotonic() < deadline:
+            if receiver == "P":
+                if frames_between(meeting.video(receiver, sender), returned, time.monotonic()):
+                    break
+                await asyncio.sleep(0.05)
+            elif await check():
+                break
+            else:
+                await asyncio.sleep(0.2)
+        return first_after(meeting.video(receiver, sender), returned)
+
+    p_back = [await back_after("P", s) for s in ("A", "B")]
+    others_back = [await back_after(r, "P") for r in ("A", "B")]
+    await meeting.refresh()
+    for figure, waits in (("P receives A and B", p_back), ("A and B receive P", others_back)):
+        worst = None if None in waits else max(w for w in waits if w is not None)
+        rows.append(
+            (
+                f"{label}: video back, {figure}",
+                f"{worst:.2f} s" if worst is not None else f"not within {RECOVERY_WAIT_S:.0f} s",
+                "<= 1 s after the network returns",
+                verdict(worst is not None and worst <= 1.0),
+            )
+        )
+    rows.append(ab_row(meeting, label, cut_at, returned))
+    return rows
+
+
+async def run_mode(on: bool, args: argparse.Namespace, workdir: Path) -> list[Row]:
+    os.environ[adaptations.ENV] = "on" if on else "off"
+    mode = "on" if on else "off"
+    server = Server(workdir / mode / "data", free_port(), workdir / f"server-{mode}.log")
+    (workdir / mode).mkdir()
+    worker: Worker | None = None
+    p: MeetingSession | None = None
+    network = ImpairedNetwork(seed=13)
+    try:
+        server.start()
+        async with MeetDeskClient(server.url, api_key=API_KEY) as api:
+            room = await api.create_room({"roomName": f"Network bench {mode}"})
+        assert room.moderatorUrl is not None and room.speakerUrl is not None
+        print(f"Adaptations {mode}: server {server.url}; A and B join ...", flush=True)
+        worker = Worker(room.speakerUrl, ["A", "B"], args.real_codecs)
+        names = await worker.expect("joined", 2 * JOIN_TIMEOUT_S)
+        log = FrameLog()
+        p = MeetingSession(
+            room.moderatorUrl,
+            "P",
+            source_id=1,
+            on_frame=log.callback("P"),
+            read_markers=False,
+            peer_connection=network.peer_connection,
+        )
+        await asyncio.wait_for(p.join(), JOIN_TIMEOUT_S)
+        assert p.joined is not None
+        ids = {name: identity for identity, name in names.items()} | {"P": p.joined.you.identity}
+        meeting = Meeting(p, network, worker, log, ids)
+        pairs = [(r, s) for r in ("P", "A", "B") for s in ("P", "A", "B") if r != s]
+
+        async def flowing() -> bool:
+            await meeting.refresh()
+            return all(meeting.video(r, s) and meeting.audio(r, s) for r, s in pairs)
+
+        deadline = time.monotonic() + FLOWING_TIMEOUT_S
+        while not await flowing():
+            if time.monotonic() > deadline:
+                missing = [f"{r} <- {s}" for r, s in pairs if not (meeting.video(r, s) and meeting.audio(r, s))]
+                raise BenchError(f"no video or audio for {', '.join(missing)} within {FLOWING_TIMEOUT_S:.0f} s")
+            await asyncio.sleep(0.5)
+        print("  everybody receives everybody; phases:", flush=True)
+        await asyncio.sleep(args.settle)
+        return await run_phases(meeting, args)
+    except BenchError:
+        print(f"--- server log (tail) ---\n{server.log_tail()}", file=sys.stderr)
+        raise
+    finally:
+        if p is not None:
+            await p.leave()
+        network.close()
+        if worker is not None:
+            await worker.stop()
+        server.stop()
+
+
+async def run(args: argparse.Namespace, workdir: Path) -> None:
+    tables = {}
+    for on in (True, False) if args.mode == "both" else (args.mode == "on",):
+        tables[on] = await run_mode(on, args, workdir)
+    for on, rows in tables.items():
+        print(f"\nAdaptations {'on' if on else 'off'} ({adaptations.ENV}={'on' if on else 'off'}):")
+        print_table(rows)
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 4 s per phase")
+    parser.add_argument("--seconds", type=float, default=None, help="measured seconds per phase (15; --quick 4)")
+    parser.add_argument("--settle", type=float, default=None, help="seconds before each measure (3; --quick 1.5)")
+    parser.add_argument("--mode", choices=("both", "on", "off"), default="both", help="adaptations on, off or both")
+    parser.add_argument("--real-codecs", action="store_true", help="encode the full camera layer too (more CPU)")
+    args = parser.parse_args(argv)
+    if args.seconds is None:
+        args.seconds = 4.0 if args.quick else 15.0
+    if args.settle is None:
+        args.settle = 1.5 if args.quick else 3.0
+    if args.seconds < 2 or args.settle < 0:
+        parser.error("--seconds must be at least 2 and --settle not negative")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with Interrupts().installed() as interrupts, tempfile.TemporaryDirectory(prefix="meetdesk-network-bench-") as tmp:
+        try:
+            interrupts.run_async(run(args, Path(tmp)))
+        except BenchError as exc:
+            print(f"bench failed: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("interrupted; servers stopped", file=sys.stderr)
+            return interrupts.exit_status
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""One switch for what MeetDesk does about bad networks, so that a bench can measure it on and off.
+
+``MEETDESK_NETWORK_ADAPTATIONS=off`` (or ``0``, ``false``, ``no``) in the environment of a server or a
+participant turns off, there, what issue 13 adds on top of aiortc; each part checks :func:`enabled` where it
+sets itself up. Today: the receivers' prompt keyframe request at a gap (:mod:`meetdesk.client.gaps`). What
+aiortc does by itself (its senders' 128-packet history, its receivers' NACKs) stays. Anything else, or
+nothing, is on. ``bench/network_bench.py`` runs every phase both ways; nothing else should turn it off.
+
+Read at each use (a new receiver, a new subscription), not once at import: a process that changes its
+environment gets the new setting for the connections it makes next.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Final
+
+ENV: Final = "MEETDESK_NETWORK_ADAPTATIONS"
+_OFF: Final = frozenset({"off", "0", "false", "no"})
+
+
+def enabled() -> bool:
+    """Whether the network adaptations are on in this process (module docstring)."""
+    return os.environ.get(ENV, "on").strip().lower() not in _OFF

@@ -33,13 +33,14 @@ import logging
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import av
 from aiortc import RTCPeerConnection, RTCRtpCodecCapability, RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamTrack
 
+from meetdesk.rtc import adaptations
 from meetdesk.rtc.clock import AUDIO_TIME_BASE, VIDEO_TIME_BASE
 
 from . import hooks
@@ -108,12 +109,15 @@ class Subscription:
         await self._track.started.wait()
 
     def bind_sender(self, sender: RTCRtpSender) -> None:
-        """Route PLI/FIR that the subscriber sends for ``sender`` to the publisher.
+        """Route PLI/FIR that the subscriber sends for ``sender`` to the publisher, and have the sender
+        answer NACKs from the SFU's retransmission history (:mod:`.history`).
 
         If ``sender`` carried another forwarded track before (closed, or still on it: then bind
         before ``replaceTrack``), this one continues its timestamps.
         """
         hooks.redirect_keyframe_requests(sender, self.request_keyframe)
+        if adaptations.enabled():
+            hooks.keep_history(sender)  # NACKs answered from the SFU's own history, within a budget
         self._sender = sender
         previous = sender.track
         if isinstance(previous, ForwardedTrack) and previous is not self._track and previous.readyState == "live":
@@ -127,7 +131,9 @@ class Subscription:
         self.forwarder.request_keyframe(f"PLI/FIR from {self.subscriber_id}")
 
     def stats(self) -> SubscriberStats:
-        return self._track.stats()
+        history = hooks.history_of(self._sender) if self._sender is not None else None
+        stats = self._track.stats()
+        return stats if history is None else replace(stats, retransmissions=history.stats())
 
     def close(self) -> None:
         """End the subscription. Idempotent.

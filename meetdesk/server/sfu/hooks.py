@@ -15,7 +15,15 @@ aiortc has no API for forwarding encoded media, so the SFU changes three things 
    the subscriber) so that the request goes to the publisher instead of an encoder that is not
    there.
 
-4. On the ICE gatherers of the SFU's own peer connections it offers host candidates on the addresses
+4. On the same sender (unless :mod:`meetdesk.rtc.adaptations` are off) it puts a
+   :class:`~.history.RetransmissionHistory` in place of the private packet history
+   (``_RTCRtpSender__rtp_history``, written ``history[seq % 128] = packet``) and shadows ``_retransmit``
+   (called for each NACKed sequence number) with one that takes the packet from that history and sends it
+   as aiortc would: RTX-wrapped with the sender's RTX payload type, SSRC and sequence number
+   (``_RTCRtpSender__rtx_payload_type``, ``_rtx_ssrc``, ``_RTCRtpSender__rtx_sequence_number``) when
+   negotiated, serialized with its header extensions map (``_RTCRtpSender__rtp_header_extensions_map``).
+
+5. On the ICE gatherers of the SFU's own peer connections it offers host candidates on the addresses
    others reach this server at only (:class:`meetdesk.rtc.ice.HostLimitedPeerConnection`).
 
 Upstream keyframe requests use ``RTCRtpReceiver._send_rtcp_pli(media_ssrc)``. The sender side needs
@@ -28,17 +36,21 @@ no hook: ``RTCRtpSender`` packetizes an ``av.Packet`` returned by its track with
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Final
 
 import aiortc
 from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc.rtp import wrap_rtx
 
 from meetdesk.rtc.errors import PINNED_AIORTC, AiortcHookError
 
 from .assembler import FrameSink, OpusFrameAssembler, Vp8FrameAssembler
+from .history import RetransmissionHistory
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +61,15 @@ RECEIVER_KIND: Final = "_RTCRtpReceiver__kind"
 RECEIVER_CODECS: Final = "_RTCRtpReceiver__codecs"
 SENDER_KEYFRAME: Final = "_send_keyframe"
 RECEIVER_PLI: Final = "_send_rtcp_pli"
+SENDER_HISTORY: Final = "_RTCRtpSender__rtp_history"
+SENDER_RETRANSMIT: Final = "_retransmit"
+SENDER_RTX_PAYLOAD_TYPE: Final = "_RTCRtpSender__rtx_payload_type"
+SENDER_RTX_SEQUENCE: Final = "_RTCRtpSender__rtx_sequence_number"
+SENDER_RTX_SSRC: Final = "_rtx_ssrc"
+SENDER_EXTENSIONS: Final = "_RTCRtpSender__rtp_header_extensions_map"
+
+# The history each sender keeps (one per sender, whichever subscriptions it carries in turn).
+_histories: weakref.WeakKeyDictionary[RTCRtpSender, RetransmissionHistory] = weakref.WeakKeyDictionary()
 
 
 def check_receiver(receiver: RTCRtpReceiver) -> None:
@@ -149,6 +170,55 @@ def restore_keyframe_requests(sender: RTCRtpSender, request: Callable[[], None])
     """Undo :func:`redirect_keyframe_requests` to ``request``, unless the sender was redirected elsewhere since."""
     if vars(sender).get(SENDER_KEYFRAME) == request:
         del vars(sender)[SENDER_KEYFRAME]
+
+
+def check_history(sender: RTCRtpSender) -> None:
+    """Raise :class:`AiortcHookError` unless ``sender`` has what :func:`keep_history` replaces and reads."""
+    names = (SENDER_HISTORY, SENDER_RTX_PAYLOAD_TYPE, SENDER_RTX_SEQUENCE, SENDER_RTX_SSRC, SENDER_EXTENSIONS)
+    missing = [name for name in names if not hasattr(sender, name)]
+    if not isinstance(getattr(sender, SENDER_HISTORY, None), dict | RetransmissionHistory):
+        missing.append(f"{SENDER_HISTORY} (a dict)")
+    if not callable(getattr(type(sender), SENDER_RETRANSMIT, None)):
+        missing.append(SENDER_RETRANSMIT)
+    if missing:
+        raise AiortcHookError(
+            f"aiortc {aiortc.__version__} RTCRtpSender lacks {', '.join(missing)}; "
+            f"the SFU is written for aiortc {PINNED_AIORTC}x"
+        )
+
+
+def keep_history(sender: RTCRtpSender) -> RetransmissionHistory:
+    """Give ``sender`` the SFU's retransmission history (item 4 of the module docstring); the one it has
+    if it has one already."""
+    history = _histories.get(sender)
+    if history is not None:
+        return history
+    check_history(sender)
+    history = _histories[sender] = RetransmissionHistory()
+    setattr(sender, SENDER_HISTORY, history)
+    ref = weakref.ref(sender)  # the shadowing method is the sender's own attribute: no cycle through it
+
+    async def retransmit(sequence_number: int) -> None:
+        packet = history.take(sequence_number)
+        owner = ref()
+        if packet is None or owner is None:
+            return
+        payload_type: int | None = getattr(owner, SENDER_RTX_PAYLOAD_TYPE)
+        if payload_type is not None:
+            rtx_sequence: int = getattr(owner, SENDER_RTX_SEQUENCE)
+            ssrc: int = getattr(owner, SENDER_RTX_SSRC)
+            packet = wrap_rtx(packet, payload_type=payload_type, sequence_number=rtx_sequence, ssrc=ssrc)
+            setattr(owner, SENDER_RTX_SEQUENCE, (rtx_sequence + 1) & 0xFFFF)
+        with contextlib.suppress(ConnectionError):  # the transport closed meanwhile: nothing to repair
+            await owner.transport._send_rtp(packet.serialize(getattr(owner, SENDER_EXTENSIONS)))
+
+    setattr(sender, SENDER_RETRANSMIT, retransmit)
+    return history
+
+
+def history_of(sender: RTCRtpSender) -> RetransmissionHistory | None:
+    """The retransmission history :func:`keep_history` gave ``sender``, if any."""
+    return _histories.get(sender)
 
 
 def decoder_thread(receiver: RTCRtpReceiver) -> threading.Thread | None:

@@ -22,6 +22,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from meetdesk.rtc.clock import AUDIO_CLOCK_RATE, AUDIO_TIME_BASE, VIDEO_CLOCK_RATE, VIDEO_TIME_BASE
 
 from .frames import EncodedFrame
+from .history import HistoryStats
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ class SubscriberStats:
     frames_skipped: int
     keyframes_requested: int
     queued: int
+    #: what the subscriber's sender retransmitted (NACK) from the SFU's history; None: no history (audio
+    #: senders keep one too; none before the subscription is bound to a sender, or with adaptations off)
+    retransmissions: HistoryStats | None = None
 
 
 class ForwardedTrack(MediaStreamTrack):

@@ -193,3 +193,50 @@ def test_a_sender_whose_track_is_replaced_by_none_idles_and_lives_on() -> None:
     packet = av.Packet(b"")
     packet.pts, packet.time_base = 0, fractions.Fraction(1, 90000)
     assert Vp8Encoder().pack(packet)[0] == []
+
+
+def test_sender_stores_every_packet_in_its_history_and_answers_nacks_through_retransmit() -> None:
+    """keep_history relies on these: each sent packet goes into the history by ``history[...] = packet``
+    before it is sent, and each NACKed sequence number calls ``self._retransmit(seq)``."""
+    run = source(RTCRtpSender._run_rtp)
+    assert "self.__rtp_history[packet.sequence_number % RTP_HISTORY_SIZE] = (" in run
+    handle = source(RTCRtpSender._handle_rtcp_packet)
+    assert "for seq in packet.lost:\n                await self._retransmit(seq)" in handle
+    retransmit = source(RTCRtpSender._retransmit)
+    for used in ("self.__rtx_payload_type", "self._rtx_ssrc", "self.__rtx_sequence_number", "wrap_rtx("):
+        assert used in retransmit
+    assert "packet.serialize(self.__rtp_header_extensions_map)" in retransmit
+
+
+class _Transport:
+    """Where a sender's retransmissions go (the DTLS transport's ``_send_rtp``)."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    async def _send_rtp(self, data: bytes) -> None:
+        self.sent.append(data)
+
+
+async def test_a_sender_with_the_sfu_history_retransmits_from_it_as_rtx(pc: RTCPeerConnection) -> None:
+    sender = pc.addTransceiver("video").sender
+    history = hooks.keep_history(sender)
+    assert hooks.keep_history(sender) is history and hooks.history_of(sender) is history
+    assert getattr(sender, hooks.SENDER_HISTORY) is history
+    transport = _Transport()
+    sender._RTCRtpSender__transport = transport  # type: ignore[attr-defined]
+    # what the RTP loop does for each packet it sends, and what send() sets for a negotiated RTX codec
+    for seq in (65534, 65535, 0, 1):
+        packet = aiortc.rtp.RtpPacket(payload_type=97, sequence_number=seq, timestamp=1000, ssrc=sender._ssrc)
+        packet.payload = bytes([seq & 0xFF]) * 100
+        history[seq % 128] = packet
+    sender._RTCRtpSender__rtx_payload_type = 98  # type: ignore[attr-defined]
+    rtx_seq = sender._RTCRtpSender__rtx_sequence_number  # type: ignore[attr-defined]
+    await sender._retransmit(0)
+    await sender._retransmit(5)  # never sent: nothing
+    [data] = transport.sent
+    rtx = aiortc.rtp.RtpPacket.parse(data)
+    assert (rtx.payload_type, rtx.ssrc, rtx.sequence_number) == (98, sender._rtx_ssrc, rtx_seq)
+    assert rtx.payload == b"\x00\x00" + bytes([0]) * 100  # the original's sequence number, then its payload
+    assert sender._RTCRtpSender__rtx_sequence_number == (rtx_seq + 1) & 0xFFFF  # type: ignore[attr-defined]
+    assert (history.retransmitted, history.unavailable) == (1, 1)

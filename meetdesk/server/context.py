@@ -19,10 +19,12 @@ from meetdesk.server.meeting.media import IceConfig, MediaRouter
 from meetdesk.server.meetings import NameReservations
 from meetdesk.server.private_files import create_private, secure_data_dir
 from meetdesk.server.ratelimit import RateLimits, parse_networks
+from meetdesk.server.recordings.links import RecordingLinks
 from meetdesk.server.recordings.service import RecordingService
 from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
+from meetdesk.server.store.recording_catalog import PageTokens as RecordingPageTokens
 from meetdesk.server.store.recordings import RecordingStore
 from meetdesk.server.store.revocations import RevocationStore
 from meetdesk.server.store.rooms import RoomRecord, RoomStore
@@ -55,6 +57,9 @@ class ServerContext:
     joining_sockets: Counter[str] = field(default_factory=Counter)
     #: the rooms' recordings (set by :meth:`open`)
     recordings: RecordingService | None = None
+    #: the recordings' share secrets, and the signer of their list's page tokens (set by :meth:`open`)
+    recording_links: RecordingLinks | None = None
+    recording_page_tokens: RecordingPageTokens | None = None
 
     @classmethod
     async def open(cls, settings: ServerSettings) -> ServerContext:
@@ -101,6 +106,7 @@ class ServerContext:
             departed=departed,
         )
         await rooms.repair_after_restart()
+        recording_links = await RecordingLinks.open(accounts)
         webhooks.start()
         limits = RateLimits(trusted_proxies=parse_networks(settings.trusted_proxies))
         return cls(
@@ -115,6 +121,8 @@ class ServerContext:
             limits=limits,
             first_start=first_start,
             recordings=recordings,
+            recording_links=recording_links,
+            recording_page_tokens=RecordingPageTokens(recording_links.derive("page-tokens")),
         )
 
     async def close(self) -> None:

@@ -18,7 +18,8 @@ import time
 from enum import StrEnum
 from pathlib import Path
 
-from meetdesk.core.recordings import DEFAULT_ENCODING, DEFAULT_LAYOUT, RecordingStatus, new_recording_id
+from meetdesk.core.recording_settings import EncodingOptions
+from meetdesk.core.recordings import RecordingStatus, new_recording_id
 from meetdesk.server.meeting.engine import MeetingEngine
 from meetdesk.server.meeting.media import MediaRouter
 from meetdesk.server.store.recordings import (
@@ -52,6 +53,11 @@ class RecordingError(Exception):
         self.code = code
 
 
+def _encoding_text(encoding: str | EncodingOptions) -> str:
+    """A room's encoding as the store keeps it: a preset name, or the advanced object as JSON."""
+    return encoding if isinstance(encoding, str) else encoding.model_dump_json()
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -74,7 +80,9 @@ class RecordingService:
         """Where a recording's captured tracks are (``recording_id`` as checked by the store, never user input)."""
         return self.directory / recording_id / TRACKS_DIR
 
-    async def start(self, room_id: str) -> RecordingRecord:
+    async def start(self, room_id: str, layout: str | None = None, encoding: str | None = None) -> RecordingRecord:
+        """Start recording the room's meeting; ``layout`` and ``encoding`` (a preset, or the advanced object as
+        JSON) replace the room's for this recording (3.6's ``config`` of a start)."""
         room = await self._rooms.get(room_id)
         if room is None:
             raise RecordingError(RecordingErrorCode.ROOM_NOT_FOUND, f"Room '{room_id}' does not exist.")
@@ -91,8 +99,8 @@ class RecordingService:
             RecordingStatus.STARTING.value,
             _now_ms(),
             filename=recording_id.filename,
-            layout=DEFAULT_LAYOUT,
-            encoding=DEFAULT_ENCODING,
+            layout=layout or room.config.recording.layout,
+            encoding=encoding or _encoding_text(room.config.recording.encoding),
         )
         try:
             await self.store.add(record)

@@ -29,11 +29,13 @@ PUBLIC = {
     ("GET", "/internal-api/v1/rooms/{roomId}/roles/{secret}"),
     ("POST", "/internal-api/v1/participants/token"),
     ("POST", "/internal-api/v1/rooms/{roomId}/members/token"),
+    ("POST", "/internal-api/v1/rooms/{roomId}/recording-token"),
 }
 #: Public, but a credential that is present is checked (and a wrong one refused) before the body is read.
 CHECKS_CREDENTIALS = {
     ("POST", "/internal-api/v1/participants/token"),
     ("POST", "/internal-api/v1/rooms/{roomId}/members/token"),
+    ("POST", "/internal-api/v1/rooms/{roomId}/recording-token"),
 }
 
 BAD_BODIES = {

@@ -100,6 +100,9 @@ class RoomInfo:
     role: str  # "moderator" | "speaker"
     permissions: dict[str, bool] = field(default_factory=dict)  # OpenVidu's "openvidu" permissions
     theme: MeetRoomTheme | None = None
+    #: the room's defaults for the microphone and the camera on joining (OpenVidu Meet 3.9)
+    initial_audio: bool = True
+    initial_video: bool = True
 
     @property
     def can_chat(self) -> bool:
@@ -156,6 +159,8 @@ async def inspect_link(text: str, *, timeout: float = 10.0) -> RoomInfo:
         role=role.role.value,
         permissions=dict(role.permissions.get("openvidu", {})),
         theme=theme if theme is not None and theme.enabled else None,
+        initial_audio=room.config.initialAudioEnabled if room.config is not None else True,
+        initial_video=room.config.initialVideoEnabled if room.config is not None else True,
     )
 
 

@@ -69,6 +69,10 @@ class RoomClosed(Conflict):
     """The room is closed (or its meeting locked): nobody new may join."""
 
 
+class MeetingFull(Conflict):
+    """The meeting has as many participants as its room's ``maxParticipants``: nobody more may join."""
+
+
 class PayloadTooLarge(MeetDeskError):
     error = "Payload Too Large"
 

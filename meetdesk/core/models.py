@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from meetdesk.core.limits import LIMIT_FIELDS, InitialState, InitialStateUpdate, MaxDuration, MaxParticipants
 from meetdesk.core.recording_settings import (
     DEFAULT_ENCODING,
     DEFAULT_LAYOUT,
@@ -126,6 +127,11 @@ class CaptionsConfig(_Strict):
 
 
 class RoomConfig(_Strict):
+    #: room limits (OpenVidu Meet 3.9, ``core/limits.py``): None is no limit
+    maxParticipants: MaxParticipants = None
+    maxDurationMinutes: MaxDuration = None
+    initialAudioEnabled: InitialState = True
+    initialVideoEnabled: InitialState = True
     chat: ChatConfig = Field(default_factory=ChatConfig)
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
     virtualBackground: VirtualBackgroundConfig = Field(default_factory=VirtualBackgroundConfig)
@@ -201,6 +207,11 @@ class RoomConfigPatch(_Strict):
     virtualBackground: VirtualBackgroundPatch | None = None
     e2ee: E2EEPatch | None = None
     captions: CaptionsPatch | None = None
+    #: the limits: given (``null`` included) replaces, omitted keeps
+    maxParticipants: MaxParticipants = None
+    maxDurationMinutes: MaxDuration = None
+    initialAudioEnabled: InitialStateUpdate = None
+    initialVideoEnabled: InitialStateUpdate = None
 
     @model_validator(mode="before")
     @classmethod
@@ -213,6 +224,9 @@ class RoomConfigPatch(_Strict):
             patch = getattr(self, section)
             if patch is not None:
                 data[section].update(patch.model_dump(exclude_none=True))
+        for name in LIMIT_FIELDS:
+            if name in self.model_fields_set:
+                data[name] = getattr(self, name)
         return RoomConfig.model_validate(data)
 
 

@@ -36,6 +36,8 @@ class LeftReason(StrEnum):
     #: the room was deleted while its meeting ran (OpenVidu Meet says ``meeting_ended``; LiveKit's
     #: ``ROOM_DELETED`` names it): the participant cannot come back with the same link
     ROOM_DELETED = "room_deleted"
+    #: the meeting reached its room's ``maxDurationMinutes`` (OpenVidu Meet says ``meeting_ended``)
+    MAX_DURATION_REACHED = "max_duration_reached"
     UNKNOWN = "unknown"
 
 
@@ -281,6 +283,8 @@ class Joined(_Msg):
     startedAt: int | None = None
     #: who speaks now, when someone does (later changes come as ActiveSpeaker)
     activeSpeaker: str | None = None
+    #: when the room's duration limit ends the meeting, in milliseconds since the epoch; None: no limit
+    endsAt: int | None = None
 
 
 class PublishAnswer(_Msg):
@@ -362,6 +366,14 @@ class Muted(_Msg):
     byName: str
 
 
+class MeetingEndingSoon(_Msg):
+    """To everyone, 5 and 1 minutes before the room's duration limit ends the meeting."""
+
+    type: Literal["meeting_ending_soon"] = "meeting_ending_soon"
+    minutesLeft: int
+    endsAt: int
+
+
 class MeetingLocked(_Msg):
     """To everyone: a moderator locked or unlocked the meeting (``by`` empty: an administrator reopened the
     room, which unlocks it)."""
@@ -383,7 +395,7 @@ class ErrorMessage(_Msg):
     type: Literal["error"] = "error"
     code: Literal[
         "malformed", "unknown_type", "too_large", "rate_limited", "forbidden", "not_joined", "invalid_sdp", "not_found",
-        "unauthorized", "chat_disabled", "bad_state", "room_closed", "timeout",
+        "unauthorized", "chat_disabled", "bad_state", "room_closed", "timeout", "meeting_full",
     ]  # fmt: skip
     message: str
     #: the ``type`` of the message this answers, when it could be read
@@ -408,6 +420,7 @@ ServerMessage = Annotated[
     | RoleChanged
     | Muted
     | MeetingLocked
+    | MeetingEndingSoon
     | Left
     | ErrorMessage
     | Pong,

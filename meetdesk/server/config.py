@@ -38,6 +38,7 @@ _NUMBERS: dict[str, type[int] | type[float]] = {
     "join_timeout": float,
     "max_joining_sockets_per_address": int,
     "answer_timeout": float,
+    "minute_seconds": float,
 }
 
 
@@ -79,6 +80,9 @@ class ServerSettings:
     max_joining_sockets_per_address: int = 16
     #: Seconds a participant has to answer the server's subscribe offer before it is given up.
     answer_timeout: float = 10.0
+    #: Seconds in a minute of a room's duration limit: 60. Tests only set it lower (``MEETDESK_MINUTE_SECONDS``)
+    #: so that a meeting limited to minutes ends in seconds.
+    minute_seconds: float = 60.0
     #: The server's secret keys (signing, storage); default ``keys.json`` in ``data_dir``.
     key_file: Path | None = None
     #: Reverse proxies (addresses or CIDR blocks) whose ``X-Forwarded-For`` names the client for rate limits.

@@ -81,7 +81,13 @@ class ServerContext:
         room_store = RoomStore(db)
         events = EventHub()
         meetings = MeetingEngine(
-            room_store, tokens, names, events, grace_s=settings.reconnect_grace, revocations=RevocationStore(db)
+            room_store,
+            tokens,
+            names,
+            events,
+            grace_s=settings.reconnect_grace,
+            revocations=RevocationStore(db),
+            minute_s=settings.minute_seconds,
         )
         media = MediaRouter(
             meetings,

@@ -48,11 +48,22 @@ async def test_create_room_with_every_option(api: httpx.AsyncClient) -> None:
         roomName="Board",
         autoDeletionDate=date,
         autoDeletionPolicy={"withMeeting": "force", "withRecordings": "force"},
-        config={"chat": {"enabled": False}, "recording": {"enabled": True, "allowAccessTo": "admin"}},
+        config={
+            "chat": {"enabled": False},
+            "recording": {"enabled": True, "allowAccessTo": "admin"},
+            "maxParticipants": 4,
+            "maxDurationMinutes": 45,
+            "initialAudioEnabled": False,
+            "initialVideoEnabled": True,
+        },
     )
     assert room["autoDeletionDate"] == date
     assert room["autoDeletionPolicy"] == {"withMeeting": "force", "withRecordings": "force"}
     assert room["config"] == {
+        "maxParticipants": 4,
+        "maxDurationMinutes": 45,
+        "initialAudioEnabled": False,
+        "initialVideoEnabled": True,
         "chat": {"enabled": False},
         "recording": {"enabled": True, "allowAccessTo": "admin", "layout": "grid", "encoding": "H264_720P_30"},
         "virtualBackground": {"enabled": True},

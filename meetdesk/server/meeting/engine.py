@@ -18,8 +18,9 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from meetdesk.core.errors import Conflict, Forbidden, NotFound, RoomClosed, Unauthorized
+from meetdesk.core.errors import Conflict, Forbidden, MeetingFull, NotFound, RoomClosed, Unauthorized
 from meetdesk.core.events import MeetingUpdated
+from meetdesk.core.limits import is_full
 from meetdesk.core.models import RoomStatus, now_ms
 from meetdesk.core.permissions import Role, permissions
 from meetdesk.core.signalling import (
@@ -46,6 +47,7 @@ from meetdesk.server.auth import PARTICIPANT_TTL_S, TokenService
 from meetdesk.server.events import EventHub
 from meetdesk.server.meeting import chat as chat_pages
 from meetdesk.server.meeting.connection import Connection
+from meetdesk.server.meeting.time_limit import DurationLimits
 from meetdesk.server.meetings import Meeting, MeetingRegistry, NameReservations
 from meetdesk.server.store.revocations import RevocationStore
 from meetdesk.server.store.rooms import RoomRecord, RoomStore
@@ -57,7 +59,11 @@ CHAT_HISTORY = 500
 SPEAKING_LEVEL = 0.05
 SPEAKER_HOLD_S = 0.6
 #: why everyone leaves when a meeting is ended for a reason other than a moderator's
-_END_REASONS = {"server_shutdown": LeftReason.SERVER_SHUTDOWN, "room_deleted": LeftReason.ROOM_DELETED}
+_END_REASONS = {
+    "server_shutdown": LeftReason.SERVER_SHUTDOWN,
+    "room_deleted": LeftReason.ROOM_DELETED,
+    "max_duration_reached": LeftReason.MAX_DURATION_REACHED,
+}
 
 
 @dataclass(eq=False)
@@ -154,6 +160,7 @@ class MeetingEngine(MeetingRegistry):
         events: EventHub,
         grace_s: float = RECONNECT_GRACE_S,
         revocations: RevocationStore | None = None,
+        minute_s: float = 60.0,
     ) -> None:
         super().__init__(events)
         self._rooms = rooms
@@ -162,6 +169,8 @@ class MeetingEngine(MeetingRegistry):
         self._revocations = revocations
         self.grace_s = grace_s
         self.media: MediaRouter | None = None
+        self.time_limits = DurationLimits(lambda room_id: self.end(room_id, "max_duration_reached"), minute_s)
+        self.on_ended(self.time_limits.meeting_ended)
 
     def live(self, room_id: str) -> LiveMeeting | None:
         meeting = self._meetings.get(room_id)
@@ -195,9 +204,15 @@ class MeetingEngine(MeetingRegistry):
             raise RoomClosed(f"Room '{room_id}' is closed and cannot be joined", error="Room Error")
         if existing is not None:
             await self.remove(existing, LeftReason.DUPLICATE_IDENTITY)
-        started = self.live(room_id) or await self.start(room_id)
-        assert isinstance(started, LiveMeeting)
-        meeting = started
+        meeting = self.live(room_id)
+        if meeting is None:
+            started = await self.start(room_id)
+            assert isinstance(started, LiveMeeting)
+            meeting = started
+            self.time_limits.arm(room_id, room.config.maxDurationMinutes, meeting.started_at, meeting.broadcast)
+        # checked with no await between it and the seat taken, so two joiners cannot both take the last one
+        if existing is None and is_full(meeting.people, room.config.maxParticipants):
+            raise MeetingFull(f"Room '{room_id}' has reached its maximum number of participants", error="Room Error")
         role = Role(str(claims.get("role")))
         participant = Participant(str(identity), str(claims.get("name") or identity), role, room_id, connection)
         if claims.get("name"):
@@ -240,6 +255,7 @@ class MeetingEngine(MeetingRegistry):
             resumed=resumed,
             startedAt=round(meeting.started_at * 1000),
             activeSpeaker=meeting.active_speaker,
+            endsAt=self.time_limits.ends_at(meeting.room_id),
         )
 
     def connection_lost(self, participant: Participant, connection: Connection) -> None:

@@ -17,7 +17,7 @@ import pydantic_core
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from meetdesk.core.errors import MeetDeskError, NotFound, RoomClosed, Unauthorized
+from meetdesk.core.errors import MeetDeskError, MeetingFull, NotFound, RoomClosed, Unauthorized
 from meetdesk.core.permissions import Role
 from meetdesk.core.signalling import (
     CLIENT_MESSAGE,
@@ -172,6 +172,8 @@ async def _admit(ctx: ServerContext, websocket: WebSocket, connection: WebSocket
         except MeetDeskError as exc:
             if isinstance(exc, RoomClosed):
                 code = "room_closed"
+            elif isinstance(exc, MeetingFull):
+                code = "meeting_full"
             else:
                 code = "unauthorized" if isinstance(exc, Unauthorized) else "forbidden"  # the class, not its text
             connection.send(_error(code, exc.message, "join"))

@@ -116,11 +116,21 @@ class DevicePage(QWidget):
     # opening ---------------------------------------------------------------------------------------
 
     async def open(
-        self, local: LocalMedia, speaker: Speaker | None, *, room_name: str, backgrounds: bool, name: str = ""
+        self,
+        local: LocalMedia,
+        speaker: Speaker | None,
+        *,
+        room_name: str,
+        backgrounds: bool,
+        name: str = "",
+        initial: tuple[bool, bool] = (True, True),
     ) -> None:
         """Open the remembered devices (or the first ones) and start the preview; without video the preview
-        shows the initials of ``name``, as the meeting's tiles do."""
+        shows the initials of ``name``, as the meeting's tiles do. ``initial``: whether the microphone and the
+        camera start on (the room's ``initialAudioEnabled`` / ``initialVideoEnabled``); the user may turn them on."""
         self.local, self.speaker = local, speaker
+        self.mic_toggle.setChecked(not initial[0])
+        self.camera_toggle.setChecked(not initial[1])
         self.preview.set_name(name)
         self.title.setText(self.tr("Get ready for {room}").format(room=room_name))
         self.join.setEnabled(False)

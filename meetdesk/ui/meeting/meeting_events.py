@@ -13,7 +13,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import SignalInstance
+from PySide6.QtCore import QDateTime, QLocale, SignalInstance
 
 from meetdesk.client.session import MeetingSession, ReconnectAttempt, SessionState, StateChanged
 from meetdesk.core.signalling import (
@@ -22,6 +22,7 @@ from meetdesk.core.signalling import (
     ErrorMessage,
     Joined,
     LeftReason,
+    MeetingEndingSoon,
     MeetingLocked,
     Muted,
     ParticipantJoined,
@@ -54,7 +55,7 @@ class MeetingEvents:
 
     if TYPE_CHECKING:  # given by QWidget and the page
 
-        def tr(self, text: str) -> str: ...
+        def tr(self, text: str, disambiguation: str = "", n: int = -1) -> str: ...
         def toast(self, text: str) -> None: ...
         def say(self, text: str) -> None: ...
         async def _teardown(self) -> None: ...
@@ -71,6 +72,9 @@ class MeetingEvents:
         self._ready.set()
         self.chat.set_you(joined.you.identity)
         self.chat.set_history(joined.chat, joined.you.identity)
+        if joined.endsAt is not None:
+            ends = _clock(joined.endsAt)
+            self.toast(self.tr("This meeting ends at {time}: the room's time limit.").format(time=ends))
         self._tiles_resized()  # a new identity starts with no tile sizes on the server
 
     async def _consume(self, session: MeetingSession) -> None:
@@ -122,8 +126,14 @@ class MeetingEvents:
             else:
                 name = event.byName or self.tr("An administrator")
                 self.toast(self.tr("{name} unlocked the meeting. New participants can join.").format(name=name))
+        elif isinstance(event, MeetingEndingSoon):
+            self.toast(self._ending_text(event))
         elif isinstance(event, ErrorMessage):
             self._show_error(event)
+
+    def _ending_text(self, event: MeetingEndingSoon) -> str:
+        minutes = self.tr("The meeting ends in %n minute(s), at {time}: the room's time limit.", "", event.minutesLeft)
+        return minutes.format(time=_clock(event.endsAt))
 
     def _left_text(self, name: str, reason: LeftReason) -> str:
         if reason is LeftReason.PARTICIPANT_KICKED:
@@ -154,3 +164,9 @@ class MeetingEvents:
 
     def _role_name(self, role: str) -> str:
         return self.tr("moderator") if role == "moderator" else self.tr("speaker")
+
+
+def _clock(epoch_ms: int) -> str:
+    """A time of day as this computer shows it (hours and minutes)."""
+    moment = QDateTime.fromMSecsSinceEpoch(epoch_ms)
+    return QLocale().toString(moment.time(), QLocale.FormatType.ShortFormat)

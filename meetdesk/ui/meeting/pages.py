@@ -259,6 +259,10 @@ END_TEXTS: dict[str, tuple[str, str]] = {
     LeftReason.MEETING_ENDED: ("The meeting has ended", "A moderator ended the meeting for everyone."),
     LeftReason.MEETING_ENDED_BY_SELF: ("The meeting has ended", "You ended the meeting for everyone."),
     LeftReason.ROOM_DELETED: ("The room was deleted", "The meeting ended because its room no longer exists."),
+    LeftReason.MAX_DURATION_REACHED: (
+        "The meeting reached its time limit",
+        "The room allows meetings of a limited length, and this one has run its time.",
+    ),
     LeftReason.NETWORK_DISCONNECT: (
         "Disconnected from the meeting",
         "The connection to the meeting was lost and could not be restored.",

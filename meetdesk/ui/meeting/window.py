@@ -162,7 +162,12 @@ class ParticipantWindow(QMainWindow):
         self.device_page.show_join_error("")
         self._show("devices", self.device_page)
         await self.device_page.open(
-            self.local, self.audio, room_name=info.room_name, backgrounds=info.can_change_background, name=self.name
+            self.local,
+            self.audio,
+            room_name=info.room_name,
+            backgrounds=info.can_change_background,
+            name=self.name,
+            initial=(info.initial_audio, info.initial_video),
         )
 
     def _back_to_name(self) -> None:
@@ -196,6 +201,8 @@ class ParticipantWindow(QMainWindow):
         self._show("meeting", self.meeting_page)
 
     def _join_problem(self, exc: BaseException) -> str:
+        if isinstance(exc, SignallingError) and exc.code == "meeting_full":
+            return self.tr("This meeting is full. You can join when someone leaves: press Join again then.")
         if (isinstance(exc, SignallingError) and exc.code == "room_closed") or isinstance(exc, Conflict):
             return self.tr(
                 "The meeting is locked, or the room was closed: nobody new can join now. "

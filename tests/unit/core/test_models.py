@@ -27,6 +27,10 @@ def test_room_options_defaults() -> None:
     assert options.autoDeletionDate is None
     assert options.autoDeletionPolicy.model_dump() == {"withMeeting": "when_meeting_ends", "withRecordings": "close"}
     assert options.config.model_dump() == {
+        "maxParticipants": None,
+        "maxDurationMinutes": None,
+        "initialAudioEnabled": True,
+        "initialVideoEnabled": True,
         "chat": {"enabled": True},
         "recording": {
             "enabled": True,

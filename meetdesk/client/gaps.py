@@ -9,8 +9,10 @@ of one video stream (retransmissions, RTX, included) and says when a packet has 
 enough to ask within 300 ms of the gap. :func:`watch_gaps` then, on the receiver:
 
 - sends a PLI (at most once per :data:`PLI_INTERVAL_S` while frames stay missing);
-- gives the receiver a fresh jitter buffer, so that it no longer waits for what will not come, and keeps
-  late retransmissions of what was given up out of it (one would make it wait again);
+- gives the receiver a fresh jitter buffer at every give-up (throttled PLI or not), so that it no longer
+  waits for what will not come, and keeps every packet from before the newest one seen at the give-up out
+  of it: late retransmissions of what was given up, and the retransmissions a cut's NACK brings back of
+  its last second (the fresh buffer would start on one of them and wait again for the cut's holes);
 - has the decoder skip frames until the next keyframe, which needs none of what was lost.
 
 It shadows the receiver's ``_handle_rtp_packet`` (an instance attribute: aiortc's DTLS transport calls
@@ -23,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
 import aiortc
@@ -49,23 +52,41 @@ PLI_INTERVAL_S: Final = 0.5
 MAX_TRACKED: Final = 1024
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a packet tells the receiver: ``give_up`` the frames held up by what is missing (a fresh jitter
+    buffer, the decoder waiting for a keyframe), and whether to ``ask`` for that keyframe now (PLI: throttled,
+    so a give-up soon after another waits for the keyframe already asked for)."""
+
+    give_up: bool = False
+    ask: bool = False
+
+
+KEEP: Final = Outcome()
+
+
 class GapWatch:
-    """The missing packets of one stream, by sequence number, and when each went missing (module docstring)."""
+    """The missing packets of one stream, by sequence number, and when each went missing (module docstring).
+
+    After a give-up, packets before the newest one seen then (late retransmissions of what was given up,
+    the frame the newest belongs to) must not reach the fresh jitter buffer: it would wait for what was
+    given up again. :meth:`passes` says so, until the stream is well past that point."""
 
     def __init__(self, give_up_s: float = GIVE_UP_S, pli_interval_s: float = PLI_INTERVAL_S) -> None:
         self.give_up_s = give_up_s
         self.pli_interval_s = pli_interval_s
         self._highest: int | None = None
-        self._missing: dict[int, float] = {}
+        self._missing: dict[int, float] = {}  # in the order they went missing, so the first is the oldest
         self._last_pli = -float("inf")
+        self._floor: int | None = None  # the first packet the fresh buffer may take after a give-up
         self.plis = 0
+        self.give_ups = 0
 
-    def packet(self, sequence_number: int, now: float) -> bool:
-        """Note a packet (original or retransmitted); True when the frames it belongs among should be given
-        up now and a keyframe asked for."""
+    def packet(self, sequence_number: int, now: float) -> Outcome:
+        """Note a packet (original or retransmitted) and say what to do about the frames it belongs among."""
         if self._highest is None:
             self._highest = sequence_number
-            return False
+            return KEEP
         ahead = (sequence_number - self._highest) & 0xFFFF
         if 0 < ahead < 0x8000:
             for missing in range(1, min(ahead, MAX_TRACKED)):
@@ -73,13 +94,26 @@ class GapWatch:
             self._highest = sequence_number
         else:
             self._missing.pop(sequence_number, None)  # late or retransmitted: the hole is filled
-        if not self._missing or now - min(self._missing.values()) < self.give_up_s:
-            return False
+        if not self._missing or now - next(iter(self._missing.values())) < self.give_up_s:
+            return KEEP
         self._missing.clear()  # given up: the keyframe asked for needs none of them
+        self._floor = (self._highest + 1) & 0xFFFF
+        self.give_ups += 1
         if now - self._last_pli < self.pli_interval_s:
-            return False
+            return Outcome(give_up=True)
         self._last_pli = now
         self.plis += 1
+        return Outcome(give_up=True, ask=True)
+
+    def passes(self, sequence_number: int) -> bool:
+        """Whether a packet may reach the jitter buffer: not one from before the last give-up's floor."""
+        if self._floor is None:
+            return True
+        ahead = (sequence_number - self._floor) & 0xFFFF
+        if ahead >= 0x8000:
+            return False  # before the floor
+        if ahead > MAX_TRACKED:
+            self._floor = None  # well past it: nothing that old comes any more (and sequence numbers wrap)
         return True
 
 
@@ -100,10 +134,9 @@ def watch_gaps(receiver: RTCRtpReceiver, on_give_up: Callable[[], None]) -> GapW
     handle: Callable[..., Awaitable[None]] = getattr(receiver, RECEIVER_HANDLE_RTP)
     codecs: dict[int, Any] = getattr(receiver, RECEIVER_CODECS)
     media_ssrc: int | None = None
-    floor: int | None = None  # packets before this one were given up: they must not reach the new buffer
 
     async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
-        nonlocal media_ssrc, floor
+        nonlocal media_ssrc
         codec = codecs.get(packet.payload_type)
         sequence_number: int | None = packet.sequence_number
         if codec is None or not is_rtx(codec):
@@ -114,16 +147,16 @@ def watch_gaps(receiver: RTCRtpReceiver, on_give_up: Callable[[], None]) -> GapW
         if sequence_number is None:
             await handle(packet, arrival_time_ms=arrival_time_ms)
             return
-        if floor is not None and (sequence_number - floor) & 0xFFFF >= 0x8000:
+        if not watch.passes(sequence_number):
             return  # a retransmission of what was given up: it would hold the fresh buffer back again
-        give_up = watch.packet(sequence_number, time.monotonic())
-        if give_up:
-            floor = sequence_number
-            logger.debug("receiver: frames lost for good; fresh jitter buffer, PLI sent")
+        outcome = watch.packet(sequence_number, time.monotonic())
+        if outcome.give_up:
+            logger.debug("receiver: frames lost for good; fresh jitter buffer%s", ", PLI sent" if outcome.ask else "")
             setattr(receiver, RECEIVER_JITTER_BUFFER, JitterBuffer(capacity=VIDEO_JITTER_CAPACITY, is_video=True))
             on_give_up()
-        await handle(packet, arrival_time_ms=arrival_time_ms)
-        if give_up and media_ssrc is not None:
+        if watch.passes(sequence_number):  # after a give-up, this packet is behind the floor: the buffer is fresh
+            await handle(packet, arrival_time_ms=arrival_time_ms)
+        if outcome.ask and media_ssrc is not None:
             await getattr(receiver, RECEIVER_PLI)(media_ssrc)
 
     setattr(receiver, RECEIVER_HANDLE_RTP, handle_rtp_packet)

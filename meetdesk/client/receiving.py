@@ -135,8 +135,9 @@ class InlineDecoder:
 
 
 def _vp8_keyframe(data: bytes) -> bool:
-    """Whether a VP8 frame is a keyframe: the P bit of its frame tag is 0 (RFC 6386 section 9.1)."""
-    return bool(data) and not data[0] & 0x01
+    """Whether a VP8 frame is a keyframe: the P bit of its frame tag is 0 and the keyframe start code follows
+    the tag (RFC 6386 sections 9.1, 19.1), so that the tail of a frame cut short is not taken for one."""
+    return len(data) >= 6 and not data[0] & 0x01 and data[3:6] == b"\x9d\x01\x2a"
 
 
 def lean_receiver(receiver: RTCRtpReceiver, deliver: Callable[[Frame], object] | None = None) -> bool:

@@ -106,7 +106,8 @@ class Vp8FrameAssembler:
     """Completes VP8 frames on the marker bit, in sequence order, and hands them to ``sink``.
 
     A frame held up by a missing packet for longer than ``max_wait`` is given up on: assembly
-    resumes at the next frame start and that frame is flagged ``after_loss``.
+    resumes at the first frame start after the last packet missing, and that frame is flagged
+    ``after_loss``.
     """
 
     def __init__(
@@ -172,7 +173,10 @@ class Vp8FrameAssembler:
             self.losses += 1
             self._after_loss = True
             self._blocked_since = None
-            if not self._resync(self._next):
+            # Resume after the last hole, not the first: the frames between them are of no use to anyone
+            # now (a subscriber waits for the keyframe asked for), and waiting out each of the holes in
+            # turn (retransmissions of a cut's last second come back with many) would hold up the keyframe.
+            if not self._resync(max(self._next, self._last_hole())):
                 return
 
     def _find_end(self) -> int | None:
@@ -217,6 +221,14 @@ class Vp8FrameAssembler:
         self._after_loss = False
         self.frames += 1
         self._sink(frame)
+
+    def _last_hole(self) -> int:
+        """The highest sequence number missing between the current frame and the newest packet here."""
+        assert self._next is not None and self._max_ext is not None
+        for ext in range(self._max_ext, self._next - 1, -1):
+            if ext not in self._packets:
+                return ext
+        return self._next
 
     def _resync(self, after: int | None) -> bool:
         """Move to the first frame start after ``after`` (or the first at all), dropping what is before it."""

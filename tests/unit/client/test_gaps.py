@@ -9,7 +9,7 @@ from meetdesk.client.gaps import GapWatch
 
 def feed(watch: GapWatch, packets: list[tuple[int, float]]) -> list[float]:
     """The times at which the watch asked for a keyframe."""
-    return [at for seq, at in packets if watch.packet(seq, at)]
+    return [at for seq, at in packets if watch.packet(seq, at).ask]
 
 
 def test_an_unbroken_stream_never_asks() -> None:
@@ -47,3 +47,43 @@ def test_sequence_numbers_wrap_around() -> None:
     assert feed(GapWatch(), packets) == []
     watch = GapWatch(give_up_s=0.1)
     assert feed(watch, [(65535, 0.0), (1, 0.033), (2, 0.2)]) == [0.2]  # 0 lost across the wrap
+
+
+def test_a_give_up_soon_after_another_still_gives_up_but_does_not_ask_again() -> None:
+    watch = GapWatch(give_up_s=0.1, pli_interval_s=0.5)
+    outcomes = [watch.packet(seq, at) for seq, at in [(1, 0.0), (3, 0.01), (4, 0.2), (6, 0.25), (7, 0.4)]]
+    assert [(o.give_up, o.ask) for o in outcomes] == [
+        (False, False),
+        (False, False),
+        (True, True),
+        (False, False),
+        (True, False),
+    ]
+    assert (watch.give_ups, watch.plis) == (2, 1)
+
+
+def test_after_a_give_up_nothing_from_before_the_newest_packet_reaches_the_fresh_buffer() -> None:
+    watch = GapWatch(give_up_s=0.25)
+    for seq in range(100):
+        assert watch.passes(seq)
+        watch.packet(seq, seq / 30)
+    # a 5 s cut; then a NACK brings back retransmissions of the cut's last second, mixed with new packets
+    assert watch.passes(250) and not watch.packet(250, 5.0).give_up
+    for seq in (220, 221, 251, 222):
+        assert watch.passes(seq)
+        watch.packet(seq, 5.05)
+    outcome = watch.packet(223, 5.3)  # a late retransmission comes when the deadline has passed
+    assert outcome.give_up and outcome.ask
+    # the fresh buffer starts after the newest packet seen (251), whatever packet made the watch give up
+    assert not watch.passes(223) and not watch.passes(251) and not watch.passes(100)
+    assert watch.passes(252) and watch.passes(253)
+
+
+def test_the_floor_is_forgotten_once_the_stream_is_well_past_it_and_sequence_numbers_wrap() -> None:
+    watch = GapWatch(give_up_s=0.1)
+    watch.packet(65000, 0.0)
+    watch.packet(65010, 0.01)
+    assert watch.packet(65011, 0.2).give_up
+    assert not watch.passes(65011) and watch.passes(65012) and watch.passes(100)  # 100: after the wrap
+    assert watch.passes((65012 + 2000) & 0xFFFF)  # well past: no floor any more
+    assert watch.passes(65011)  # 32k packets later this number is a new packet, not a late one

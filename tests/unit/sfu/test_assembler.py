@@ -114,6 +114,22 @@ def test_a_lost_packet_is_given_up_on_and_the_next_frame_flagged() -> None:
     assert assembler.losses == 1
 
 
+def test_a_give_up_resumes_after_the_last_hole_not_the_first() -> None:
+    # frames 2 and 4 of 6 each lose a packet (a cut's NACK brings back a mix like this): once the first
+    # hole is given up, waiting out the second one too would only hold up what comes after it
+    packets = stream(10, 0, [KEY, DELTA, DELTA, DELTA, DELTA, DELTA])
+    del packets[10], packets[4]
+    assembler, frames = assemble(packets[:-3], max_wait=0.05)
+    assert len(frames) == 1
+    time.sleep(0.06)
+    for packet in packets[-3:]:
+        assembler.add(packet)
+    # frames 5 and 6 at once (after the second hole); not frame 3, then another wait for frame 4's hole
+    assert [f.timestamp for f in frames] == [0, 12000, 15000]
+    assert [f.after_loss for f in frames] == [False, True, False]
+    assert assembler.losses == 1
+
+
 def test_a_frame_still_arriving_is_not_a_loss() -> None:
     """Paced keyframes: no later packet is here, so no deadline runs however long it takes."""
     packets = vp8_packets(1, 0, KEY, parts=5)

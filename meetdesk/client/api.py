@@ -50,6 +50,7 @@ from meetdesk.client.errors import (
 )
 from meetdesk.client.events import EventsLost, stream_events
 from meetdesk.client.links import Credentials, RoomLink, parse_room_link, redact
+from meetdesk.client.meetings import PublicMeetings
 from meetdesk.client.members import MemberTokens
 from meetdesk.client.results import (
     ApiKey,
@@ -200,7 +201,7 @@ def _query(**params: str | int | None) -> dict[str, str | int]:
     return {key: value for key, value in params.items() if value is not None}
 
 
-class MeetDeskClient(MemberTokens):
+class MeetDeskClient(MemberTokens, PublicMeetings):
     """An async client of one MeetDesk server. Use ``async with`` (or call :meth:`aclose`)."""
 
     def __init__(

@@ -11,7 +11,17 @@ from fastapi import FastAPI
 from meetdesk import __version__
 from meetdesk.server import errors
 from meetdesk.server.allow import AllowedMethods
-from meetdesk.server.api import auth, events, global_config, meetings, participants, recordings, recordings_media, rooms
+from meetdesk.server.api import (
+    auth,
+    events,
+    global_config,
+    meetings,
+    participants,
+    public_meetings,
+    recordings,
+    recordings_media,
+    rooms,
+)
 from meetdesk.server.authfirst import AuthenticateFirst
 from meetdesk.server.config import ServerSettings
 from meetdesk.server.context import ServerContext
@@ -52,7 +62,18 @@ def create_app(settings: ServerSettings, on_ready: ReadyHook | None = None) -> F
     )
     errors.install(app)
     # recordings_media before recordings: /recordings/download is not a recording id
-    modules = (rooms, recordings_media, recordings, auth, participants, global_config, meetings, events, signalling)
+    modules = (
+        rooms,
+        recordings_media,
+        recordings,
+        auth,
+        participants,
+        global_config,
+        meetings,
+        public_meetings,
+        events,
+        signalling,
+    )
     routers = [module.router for module in modules]
     for router in routers:
         app.include_router(router)

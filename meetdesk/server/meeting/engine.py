@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from meetdesk.core.errors import Conflict, Forbidden, MeetingFull, NotFound, RoomClosed, Unauthorized
 from meetdesk.core.events import MeetingUpdated
 from meetdesk.core.limits import is_full
+from meetdesk.core.meetings import MeetParticipantInfo, MeetParticipantPayload
 from meetdesk.core.models import RoomStatus, now_ms
 from meetdesk.core.permissions import Role, permissions
 from meetdesk.core.signalling import (
@@ -86,6 +87,12 @@ class Participant:
     grace_timer: asyncio.TimerHandle | None = None
     #: the moderator who muted this participant: their microphone is not forwarded until they unmute
     muted_by: str | None = None
+    #: the role its room link gave it (``role`` is the current one): only a promotion can be undone
+    link_role: Role | None = None
+
+    def __post_init__(self) -> None:
+        if self.link_role is None:
+            self.link_role = self.role
 
     @property
     def reconnecting(self) -> bool:
@@ -104,6 +111,18 @@ class Participant:
             quality=self.quality,
             reconnecting=self.reconnecting,
             tracks=dict(self.tracks),
+        )
+
+    def payload(self) -> MeetParticipantPayload:
+        """As OpenVidu Meet's participant webhooks describe it."""
+        return MeetParticipantPayload(
+            participantIdentity=self.identity, participantName=self.name, role=self.role.value, joinDate=self.joined_at
+        )
+
+    def public_info(self) -> MeetParticipantInfo:
+        """As OpenVidu Meet 3.9's public meetings API describes it: the payload and its media now."""
+        return MeetParticipantInfo(
+            **self.payload().model_dump(), audioEnabled=self.audio, videoEnabled=self.video, screenSharing=self.screen
         )
 
     def send(self, message: BaseModel) -> None:

@@ -53,6 +53,8 @@ from meetdesk.core.signalling import (
     Muted,
     PublishAnswer,
     Quality,
+    RecordingChanged,
+    RecordingState,
     Resubscribe,
     RoleChanged,
     ServerMessage,
@@ -172,6 +174,7 @@ class MeetingSession(SessionActions):
         self.quality: Quality | None = None
         self._leaving = False
         self._locked = False
+        self._recording: RecordingState | None = None
         #: whether the server keeps older chat than this session has (``fetch_older_chat`` asks for it)
         self.older_chat_kept = False
         self._oldest_chat: str | None = None
@@ -248,6 +251,7 @@ class MeetingSession(SessionActions):
             return
         self._signalling, self.joined = signalling, joined
         self._locked = joined.locked
+        self._recording = joined.recording
         self.older_chat_kept = joined.chatMore
         self._oldest_chat = joined.chat[0].id if joined.chat else None
         self._reader = asyncio.create_task(self._read(signalling), name=f"session-{self.name}")
@@ -343,6 +347,11 @@ class MeetingSession(SessionActions):
     def locked(self) -> bool:
         """Whether the meeting is locked (nobody new may join)."""
         return self._locked
+
+    @property
+    def recording(self) -> RecordingState | None:
+        """The meeting's recording while it is starting, active or ending; None when nothing is recorded."""
+        return self._recording
 
     # media -----------------------------------------------------------------------------------------
 
@@ -515,6 +524,8 @@ class MeetingSession(SessionActions):
                 self._oldest_chat = message.messages[0].id if message.messages else self._oldest_chat
         elif isinstance(message, MeetingLocked):
             self._locked = message.locked
+        elif isinstance(message, RecordingChanged):
+            self._recording = message.recording if message.recording.recording else None
         elif isinstance(message, Muted):
             # the server holds the microphone already; the mic goes off here too, so that what this side
             # shows and sends agrees, and unmuting (set_media) is what lifts the mute

@@ -264,6 +264,22 @@ class ChatMessage(BaseModel):
     text: str
 
 
+class RecordingState(BaseModel):
+    """The meeting's recording as participants see it (a status of OpenVidu Meet's MeetRecording)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    recordingId: str
+    status: Literal["starting", "active", "ending", "complete", "failed", "aborted", "limit_reached"]
+    #: when it started, in milliseconds since the epoch (the server's clock)
+    startDate: int
+
+    @property
+    def recording(self) -> bool:
+        """Whether the meeting is being recorded now (starting, active or ending)."""
+        return self.status in ("starting", "active", "ending")
+
+
 class Joined(_Msg):
     type: Literal["joined"] = "joined"
     sessionId: str
@@ -285,6 +301,8 @@ class Joined(_Msg):
     activeSpeaker: str | None = None
     #: when the room's duration limit ends the meeting, in milliseconds since the epoch; None: no limit
     endsAt: int | None = None
+    #: the meeting's recording in progress, if any (later changes come as RecordingChanged)
+    recording: RecordingState | None = None
 
 
 class PublishAnswer(_Msg):
@@ -384,6 +402,13 @@ class MeetingLocked(_Msg):
     byName: str
 
 
+class RecordingChanged(_Msg):
+    """To everyone: the meeting's recording started, is stopping, or ended (with how: ``complete``, ``failed``...)."""
+
+    type: Literal["recording"] = "recording"
+    recording: RecordingState
+
+
 class Left(_Msg):
     """The last message a participant gets: why it is out. The server closes the socket after it."""
 
@@ -421,6 +446,7 @@ ServerMessage = Annotated[
     | Muted
     | MeetingLocked
     | MeetingEndingSoon
+    | RecordingChanged
     | Left
     | ErrorMessage
     | Pong,

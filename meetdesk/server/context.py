@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -19,8 +20,10 @@ from meetdesk.server.meeting.media import IceConfig, MediaRouter
 from meetdesk.server.meetings import NameReservations
 from meetdesk.server.private_files import create_private, secure_data_dir
 from meetdesk.server.ratelimit import RateLimits, parse_networks
+from meetdesk.server.recordings.announce import RecordingAnnouncer
 from meetdesk.server.recordings.links import RecordingLinks
 from meetdesk.server.recordings.service import RecordingService
+from meetdesk.server.recordings.serving import remove_files
 from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
@@ -100,7 +103,9 @@ class ServerContext:
         departed: dict[str, RoomRecord] = {}
         _announce_meetings(meetings, room_store, webhooks, settings.link_base, departed)
         recording_store = RecordingStore(db)
-        recordings = RecordingService(recording_store, room_store, meetings, media, settings.data_dir / "recordings")
+        recording_store.on_changed(RecordingAnnouncer(meetings, webhooks).changed)
+        recordings_dir = settings.data_dir / "recordings"
+        recordings = RecordingService(recording_store, room_store, meetings, media, recordings_dir)
         rooms = RoomService(
             room_store,
             recording_store,
@@ -110,6 +115,7 @@ class ServerContext:
             PageTokens(keys.derive("page-tokens")),
             events,
             departed=departed,
+            remove_recording_files=functools.partial(remove_files, recordings_dir),
         )
         await rooms.repair_after_restart()
         recording_links = await RecordingLinks.open(accounts)

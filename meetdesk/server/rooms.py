@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -116,8 +117,11 @@ class RoomService:
         events: EventHub,
         *,
         departed: dict[str, RoomRecord] | None = None,
+        remove_recording_files: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.events = events
+        #: removes a recording's files once its row is gone with its room
+        self._remove_recording_files = remove_recording_files
         #: rooms deleted while their meeting still runs, until it has ended (its meetingEnded describes them)
         self.departed: dict[str, RoomRecord] = {} if departed is None else departed
         self.rooms = rooms
@@ -178,7 +182,11 @@ class RoomService:
         return room
 
     async def _delete_stored(self, room_id: str, *, with_recordings: bool) -> None:
+        doomed = await self.recordings.for_room(room_id) if with_recordings else []
         await self.rooms.delete(room_id, with_recordings=with_recordings)
+        if self._remove_recording_files is not None:
+            for recording in doomed:
+                await self._remove_recording_files(recording.recording_id)
         self.names.forget_room(room_id)
         self.events.publish(RoomDeleted(roomId=room_id))
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from meetdesk.core.models import now_ms
 from meetdesk.core.signalling import Leave
-from meetdesk.server.store.recordings import RecordingRecord
 from tests.conftest import API_KEY, LiveServer
 from tests.integration.meeting_helpers import create_room, join
 
@@ -40,12 +38,13 @@ async def test_delete_during_a_live_meeting(
 ) -> None:
     room = await create_room(live_server)
     room_id = room["roomId"]
-    if recorded:
-        await live_server.ctx.rooms.recordings.add(
-            RecordingRecord(f"{room_id}--EG_live--r1", room_id, "Meeting", "complete", now_ms(), now_ms(), "r.mp4", 1)
-        )
     ana = await join(live_server, room, "moderator", "Ana")
     async with live_server.http(**{"X-API-KEY": API_KEY}) as api:
+        recording_id = None
+        if recorded:  # a real recording of this meeting, still recording when the room is deleted
+            started = await api.post("/api/v1/recordings", json={"roomId": room_id})
+            assert started.status_code == 201, started.text
+            recording_id = started.json()["recordingId"]
         response = await api.delete(f"/api/v1/rooms/{room_id}", params={"withMeeting": wm, "withRecordings": wr})
         assert response.status_code == status
         body = response.json()
@@ -61,3 +60,11 @@ async def test_delete_during_a_live_meeting(
             assert final.status_code == 404
         else:
             assert (final.json()["status"], final.json()["meetingEndAction"]) == (after, "none")
+        if recording_id is not None:
+            kept = await api.get(f"/api/v1/recordings/{recording_id}")
+            folder = live_server.ctx.settings.data_dir / "recordings" / recording_id
+            if after is None:  # deleted with its room, files and all
+                assert kept.status_code == 404 and not folder.exists()
+            else:  # kept, and stopped with the meeting
+                assert kept.status_code == 200 and kept.json()["status"] not in ("starting", "active", "ending")
+                assert kept.json()["details"] == "End reason: Meeting ended"

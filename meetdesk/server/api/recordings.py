@@ -5,11 +5,8 @@ start and stop, list, read and delete. The files (media, download, ZIP, share li
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-import shutil
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -32,6 +29,7 @@ from meetdesk.server.api.recordings_access import (
 )
 from meetdesk.server.context import ServerContext
 from meetdesk.server.recordings.service import RecordingError, RecordingErrorCode, RecordingService
+from meetdesk.server.recordings.serving import remove_files
 from meetdesk.server.security import EXPENSIVE, Caller, CallerKind, context
 from meetdesk.server.store.recording_catalog import RecordingCatalog, RecordingQuery, SortField, sort_key
 from meetdesk.server.store.recordings import RecordingRecord
@@ -236,18 +234,6 @@ async def get_recording(request: Request, caller: Player, recordingId: str, fiel
     ctx = context(request)
     record = await readable(ctx, caller, recording_id_of(recordingId), RecordingAction.PLAY)
     return JSONResponse(api_view(record, fields))
-
-
-async def remove_files(directory: Path, recording_id: str) -> None:
-    """The recording's folder (its tracks and video file), if it lies inside ``directory``."""
-
-    def remove() -> None:
-        root = directory.resolve()
-        folder = (root / recording_id).resolve()
-        if folder.is_relative_to(root) and folder != root and folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)
-
-    await asyncio.to_thread(remove)
 
 
 async def _delete(ctx: ServerContext, record: RecordingRecord) -> None:

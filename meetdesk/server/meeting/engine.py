@@ -39,6 +39,7 @@ from meetdesk.core.signalling import (
     ParticipantUpdated,
     PublishOffer,
     ReactionReceived,
+    RecordingState,
     Resubscribe,
     RoleChanged,
     SubscribeAnswer,
@@ -138,6 +139,8 @@ class LiveMeeting(Meeting):
     kicked: set[str] = field(default_factory=set)
     active_speaker: str | None = None
     speaker_since: float = 0.0
+    #: the recording in progress, as participants are told of it (set by the recordings' announcer)
+    recording: RecordingState | None = None
 
     @property
     def people(self) -> int:
@@ -275,6 +278,7 @@ class MeetingEngine(MeetingRegistry):
             startedAt=round(meeting.started_at * 1000),
             activeSpeaker=meeting.active_speaker,
             endsAt=self.time_limits.ends_at(meeting.room_id),
+            recording=meeting.recording,
         )
 
     def connection_lost(self, participant: Participant, connection: Connection) -> None:

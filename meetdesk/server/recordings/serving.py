@@ -10,8 +10,10 @@ stored (not deflated) entries: an MP4 does not compress, and the archive costs o
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import shutil
 import time
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -119,3 +121,15 @@ def zip_stream(entries: Iterable[tuple[str, Path]]) -> Iterator[bytes]:
                 yield chunk
     if chunk := sink.take():
         yield chunk
+
+
+async def remove_files(directory: Path, recording_id: str) -> None:
+    """Remove a recording's folder (its tracks and video file), if it lies inside ``directory``."""
+
+    def remove() -> None:
+        root = directory.resolve()
+        folder = (root / recording_id).resolve()
+        if folder.is_relative_to(root) and folder != root and folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+    await asyncio.to_thread(remove)

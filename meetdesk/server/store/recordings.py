@@ -9,6 +9,8 @@ failure arriving together cannot both apply.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,6 +27,8 @@ from meetdesk.core.recordings import (
 )
 from meetdesk.server.store.db import Database
 from meetdesk.server.store.schema import recordings
+
+logger = logging.getLogger(__name__)
 
 
 class RecordingInProgress(Exception):
@@ -80,6 +84,18 @@ class RecordingStore:
 
     def __init__(self, db: Database) -> None:
         self._engine = db.engine
+        self._listeners: list[Callable[[RecordingRecord], None]] = []
+
+    def on_changed(self, listener: Callable[[RecordingRecord], None]) -> None:
+        """Call ``listener`` with each recording added or moved, once stored (it must not block)."""
+        self._listeners.append(listener)
+
+    def _tell(self, record: RecordingRecord) -> None:
+        for listener in self._listeners:
+            try:
+                listener(record)
+            except Exception:  # a listener's failure is not the store's: the change is made
+                logger.exception("Recording %s: a listener failed on %s", record.recording_id, record.status)
 
     async def add(self, recording: RecordingRecord) -> None:
         """Insert ``recording``; :class:`RecordingInProgress` if it is in progress and its room has one already."""
@@ -90,6 +106,7 @@ class RecordingStore:
             if RecordingStatus(recording.status) in IN_PROGRESS:
                 raise RecordingInProgress(recording.room_id) from exc
             raise
+        self._tell(recording)
 
     async def get(self, recording_id: str) -> RecordingRecord | None:
         async with self._engine.connect() as conn:
@@ -121,6 +138,7 @@ class RecordingStore:
         async with self._engine.begin() as conn:
             if (await conn.execute(stmt)).rowcount != 1:
                 raise RecordingStatusChanged(record.recording_id)
+        self._tell(moved)
         return moved
 
     async def count_for_room(self, room_id: str) -> int:

@@ -52,6 +52,7 @@ from meetdesk.client.events import EventsLost, stream_events
 from meetdesk.client.links import Credentials, RoomLink, parse_room_link, redact
 from meetdesk.client.meetings import PublicMeetings
 from meetdesk.client.members import MemberTokens
+from meetdesk.client.recordings import RecordingsApi
 from meetdesk.client.results import (
     ApiKey,
     BulkDeletionFailure,
@@ -201,7 +202,7 @@ def _query(**params: str | int | None) -> dict[str, str | int]:
     return {key: value for key, value in params.items() if value is not None}
 
 
-class MeetDeskClient(MemberTokens, PublicMeetings):
+class MeetDeskClient(MemberTokens, PublicMeetings, RecordingsApi):
     """An async client of one MeetDesk server. Use ``async with`` (or call :meth:`aclose`)."""
 
     def __init__(

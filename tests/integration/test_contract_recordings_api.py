@@ -217,3 +217,31 @@ def test_delete_one_and_many(contract_server: ServerProcess, api: httpx.Client, 
     assert [r["recordingId"] for r in api.get(RECORDINGS, params={"roomId": room_id}).json()["recordings"]] == [
         active.recording_id
     ]
+
+
+async def test_the_34_internal_routes_take_a_moderators_token(
+    contract_server: ServerProcess,
+    room: dict[str, str],
+) -> None:
+    internal = "/internal-api/v1/recordings"
+    async with (
+        httpx.AsyncClient(base_url=contract_server.url, headers={"X-API-KEY": API_KEY}, timeout=30) as http,
+        httpx.AsyncClient(base_url=contract_server.url, timeout=30) as stranger,
+    ):
+        moderator = {"X-Participant-Token": await _member_token(stranger, room, "moderatorUrl")}
+        speaker = {"X-Participant-Token": await _member_token(stranger, room, "speakerUrl")}
+        ana = MeetingSession(room["moderatorUrl"], "Ana", source_id=1, publish_audio=False)
+        await ana.join()
+        try:
+            # as upstream 3.4: the API key is not a credential of these routes, a speaker is not a moderator
+            _error(await http.post(internal, json={"roomId": room["roomId"]}), 401)
+            _error(await stranger.post(internal, json={"roomId": room["roomId"]}, headers=speaker), 403)
+            started = await stranger.post(internal, json={"roomId": room["roomId"]}, headers=moderator)
+            assert started.status_code == 201, started.text
+            recording_id = started.json()["recordingId"]
+            assert started.json()["status"] == "active"
+            _error(await http.post(f"{internal}/{recording_id}/stop"), 401)
+            stopped = await stranger.post(f"{internal}/{recording_id}/stop", headers=moderator)
+            assert stopped.status_code == 202 and stopped.json()["status"] in ("ending", "complete")
+        finally:
+            await ana.leave()

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from meetdesk.core.errors import Conflict, Forbidden, MeetDeskError, ValidationFailed, room_not_found
+from meetdesk.core.errors import Conflict, Forbidden, MeetDeskError, Unavailable, ValidationFailed, room_not_found
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.namematch import MatchMode, NameMatch, PatternError
 from meetdesk.core.recording_access import Holder, RecordingAction
@@ -30,7 +30,7 @@ from meetdesk.server.api.recordings_access import (
 from meetdesk.server.context import ServerContext
 from meetdesk.server.recordings.service import RecordingError, RecordingErrorCode, RecordingService
 from meetdesk.server.recordings.serving import remove_files
-from meetdesk.server.security import EXPENSIVE, Caller, CallerKind, context
+from meetdesk.server.security import EXPENSIVE, Caller, CallerKind, Requirement, context
 from meetdesk.server.store.recording_catalog import RecordingCatalog, RecordingQuery, SortField, sort_key
 from meetdesk.server.store.recordings import RecordingRecord
 
@@ -39,16 +39,27 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["Recordings"])
 Member = Annotated[Caller, Depends(RECORDINGS)]
 Player = Annotated[Caller, Depends(RECORDING_PLAYERS)]
+#: 3.4's internal start and stop: a participant token only (the API key and admins are a 401 there, as upstream)
+Moderator = Annotated[
+    Caller,
+    Depends(
+        Requirement("recording moderator", [CallerKind.PARTICIPANT], "A moderator's participant token is required")
+    ),
+]
 
 MAX_ITEMS_CAP = 100
 DEFAULT_MAX_ITEMS = 10
 RECORDING_FIELDS = tuple(MeetRecording.model_fields)
 
-_REFUSALS: dict[RecordingErrorCode, type[MeetDeskError]] = {
-    RecordingErrorCode.RECORDING_DISABLED: Forbidden,
-    RecordingErrorCode.NO_PARTICIPANTS: Conflict,
-    RecordingErrorCode.ALREADY_RECORDING: Conflict,
-    RecordingErrorCode.NOT_ACTIVE: Conflict,
+#: the error a refused start or stop is answered with, by the service's code (its value: the recorder adds
+#: codes of its own, and one this table does not know yet is a 409)
+_REFUSALS: dict[str, type[MeetDeskError]] = {
+    "recording_disabled": Forbidden,
+    "no_participants": Conflict,
+    "already_recording": Conflict,
+    "recording_not_active": Conflict,
+    "no_capacity": Unavailable,
+    "disk_full": Unavailable,
 }
 
 
@@ -125,16 +136,23 @@ class RecordingStart(BaseModel):
     config: RecordingOverride | None = None
 
 
-def _refusal(exc: RecordingError, recording_id: str | None = None) -> MeetDeskError:
+def _refusal(exc: RecordingError, *, room_id: str = "", recording_id: str = "") -> MeetDeskError:
     if exc.code is RecordingErrorCode.ROOM_NOT_FOUND:
-        return room_not_found(str(exc).removeprefix("Room '").split("'")[0])
+        return room_not_found(room_id)
     if exc.code is RecordingErrorCode.NOT_FOUND:
-        return recording_not_found(recording_id or "")
-    return _REFUSALS.get(exc.code, Conflict)(str(exc).rstrip("."), error="Recording Error")
+        return recording_not_found(recording_id)
+    message = str(exc).rstrip(".")
+    if exc.code.value == "unsupported_encoding":
+        return ValidationFailed.one("config.encoding", message)
+    return _REFUSALS.get(exc.code.value, Conflict)(message, error="Recording Error")
 
 
 @router.post("/api/v1/recordings", status_code=201, summary="Start recording a room's meeting")
 async def start_recording(request: Request, caller: Member, body: RecordingStart, fields: Fields) -> JSONResponse:
+    return await _start(request, caller, body, fields)
+
+
+async def _start(request: Request, caller: Caller, body: RecordingStart, fields: set[str] | None) -> JSONResponse:
     ctx = context(request)
     room_id = sanitize_room_id(body.roomId) or body.roomId
     if caller.kind is CallerKind.PARTICIPANT and caller.room_id != room_id:
@@ -149,13 +167,17 @@ async def start_recording(request: Request, caller: Member, body: RecordingStart
             encoding=encoding if isinstance(encoding, str) or encoding is None else encoding.model_dump_json(),
         )
     except RecordingError as exc:
-        raise _refusal(exc) from None
+        raise _refusal(exc, room_id=room_id) from None
     location = f"{ctx.settings.public_base_url}/api/v1/recordings/{record.recording_id}"
     return JSONResponse(api_view(record, fields), status_code=201, headers={"Location": location})
 
 
 @router.post("/api/v1/recordings/{recordingId}/stop", status_code=202, summary="Stop a recording")
 async def stop_recording(request: Request, caller: Member, recordingId: str, fields: Fields) -> JSONResponse:
+    return await _stop(request, caller, recordingId, fields)
+
+
+async def _stop(request: Request, caller: Caller, recordingId: str, fields: set[str] | None) -> JSONResponse:
     ctx = context(request)
     recording_id = recording_id_of(recordingId)
     record = await readable(ctx, caller, recording_id, RecordingAction.CONTROL)
@@ -166,7 +188,7 @@ async def stop_recording(request: Request, caller: Member, recordingId: str, fie
     try:
         ending = await service(ctx).stop(recording_id)
     except RecordingError as exc:
-        raise _refusal(exc, recording_id) from None
+        raise _refusal(exc, recording_id=recording_id) from None
     data = api_view(ending)
     if "duration" not in data and ending.end_date is not None:
         data["duration"] = (ending.end_date - ending.start_date) / 1000  # how long it recorded, until measured
@@ -174,6 +196,28 @@ async def stop_recording(request: Request, caller: Member, recordingId: str, fie
         data = {key: value for key, value in data.items() if key in fields}
     location = f"{ctx.settings.public_base_url}/api/v1/recordings/{recording_id}"
     return JSONResponse(data, status_code=202, headers={"Location": location})
+
+
+@router.post(
+    "/internal-api/v1/recordings",
+    status_code=201,
+    summary="Start recording (OpenVidu Meet 3.4's route for a moderator's participant token)",
+)
+async def start_recording_internal(
+    request: Request, caller: Moderator, body: RecordingStart, fields: Fields
+) -> JSONResponse:
+    return await _start(request, caller, body, fields)
+
+
+@router.post(
+    "/internal-api/v1/recordings/{recordingId}/stop",
+    status_code=202,
+    summary="Stop a recording (OpenVidu Meet 3.4's route for a moderator's participant token)",
+)
+async def stop_recording_internal(
+    request: Request, caller: Moderator, recordingId: str, fields: Fields
+) -> JSONResponse:
+    return await _stop(request, caller, recordingId, fields)
 
 
 def _max_items(raw: str | None) -> int:

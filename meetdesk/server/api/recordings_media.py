@@ -9,6 +9,7 @@ other ``Range`` → 422, and a recording still in progress → 409 (it has no fi
 from __future__ import annotations
 
 import html
+import os
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -69,26 +70,31 @@ def _file_of(ctx: ServerContext, record: RecordingRecord) -> Path:
 
 
 def _serve(request: Request, record: RecordingRecord, path: Path, *, attachment: bool) -> Response:
-    size = path.stat().st_size
+    try:
+        source = path.open("rb")  # open now: a deletion meanwhile cannot cut the answer (see file_chunks)
+    except FileNotFoundError as exc:  # deleted since it was looked up
+        raise NotFound(f"Recording '{record.recording_id}' has no video file", error="Recording Error") from exc
+    size = os.fstat(source.fileno()).st_size
     headers = {"Accept-Ranges": "bytes", "Cache-Control": CACHE_CONTROL}
     if attachment:
         headers["Content-Disposition"] = f'attachment; filename="{record.filename}"'
     raw_range = request.headers.get("range")
     if raw_range is None:
         headers["Content-Length"] = str(size)
-        return StreamingResponse(file_chunks(path, 0, size), media_type="video/mp4", headers=headers)
+        return StreamingResponse(file_chunks(source, 0, size), media_type="video/mp4", headers=headers)
     try:
         wanted = parse_range(raw_range, size)
-    except RangeMalformed as exc:
-        raise ValidationFailed.one("Range", str(exc)) from exc
-    except RangeNotSatisfiable as exc:
+    except (RangeMalformed, RangeNotSatisfiable) as exc:
+        source.close()
+        if isinstance(exc, RangeMalformed):
+            raise ValidationFailed.one("Range", str(exc)) from exc
         response = error_response(416, "Recording Error", str(exc))
         response.headers["Content-Range"] = f"bytes */{size}"
         return response
     headers["Content-Range"] = wanted.content_range(size)
     headers["Content-Length"] = str(wanted.length)
     return StreamingResponse(
-        file_chunks(path, wanted.start, wanted.length), status_code=206, media_type="video/mp4", headers=headers
+        file_chunks(source, wanted.start, wanted.length), status_code=206, media_type="video/mp4", headers=headers
     )
 
 

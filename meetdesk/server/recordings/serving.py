@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import shutil
 import time
@@ -19,6 +20,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from meetdesk.server.store.recordings import RecordingRecord
 
@@ -74,9 +76,12 @@ def parse_range(header: str, size: int) -> ByteRange:
     return ByteRange(start, min(end, size - 1))
 
 
-def file_chunks(path: Path, start: int, length: int) -> Iterator[bytes]:
-    """``length`` bytes of ``path`` from ``start``, a chunk at a time."""
-    with path.open("rb") as source:
+def file_chunks(source: BinaryIO, start: int, length: int) -> Iterator[bytes]:
+    """``length`` bytes of the open file ``source`` from ``start``, a chunk at a time; closes it when done.
+
+    The file is opened by the caller before the response starts, so that a recording deleted meanwhile is
+    still read to its end (its data stays until the last handle closes) rather than failing mid-answer."""
+    with source:
         source.seek(start)
         remaining = length
         while remaining > 0:
@@ -107,12 +112,19 @@ class _Sink:
 
 
 def zip_stream(entries: Iterable[tuple[str, Path]]) -> Iterator[bytes]:
-    """A ZIP of ``(name in the archive, file)`` pairs, produced as it is written."""
+    """A ZIP of ``(name in the archive, file)`` pairs, produced as it is written. A file gone since it was
+    listed (deleted meanwhile) is left out rather than ending the archive half-written."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:  # type: ignore[call-overload]
         for name, path in entries:
-            info = zipfile.ZipInfo(name, date_time=time.localtime(path.stat().st_mtime)[:6])
-            with path.open("rb") as source, archive.open(info, "w", force_zip64=True) as target:
+            try:
+                source = path.open("rb")
+                modified = time.localtime(os.fstat(source.fileno()).st_mtime)[:6]
+            except OSError:
+                logger.warning("Recording file %s is gone: left out of the ZIP", path.name)
+                continue
+            info = zipfile.ZipInfo(name, date_time=modified)
+            with source, archive.open(info, "w", force_zip64=True) as target:
                 while data := source.read(CHUNK):
                     target.write(data)
                     if chunk := sink.take():

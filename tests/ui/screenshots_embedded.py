@@ -110,7 +110,7 @@ async def shoot(out: Path) -> None:
             window.resize(1100, 720)
             # giving up after repeated failures
             other.close()
-            await window._start_embedded_again()
+            await window.embedded_news.start_again()
             connection.supervisor.policy = type(connection.supervisor.policy)(delays=(0.0,), max_attempts=1)
             (base / "embedded" / "meetdesk.db").write_bytes(b"not a database" * 100)
             for name in ("meetdesk.db-wal", "meetdesk.db-shm"):

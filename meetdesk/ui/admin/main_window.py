@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QStackedWidget,
     QToolButton,
@@ -36,15 +35,15 @@ from meetdesk.client.errors import (
     Unauthorized,
     UnknownCertificate,
 )
-from meetdesk.client.supervisor import SupervisorState, SupervisorStatus
-from meetdesk.core.fingerprint import pin_for_people
 from meetdesk.core.models import MeetRoom
 from meetdesk.ui.admin.connection import AdminConnection, SignInNeeded
+from meetdesk.ui.admin.embedded_news import EmbeddedServerNews
 from meetdesk.ui.admin.rooms_page import RoomsPage
 from meetdesk.ui.admin.server_link import LinkState, ServerLink
-from meetdesk.ui.admin.servers import EMBEDDED_PROFILE, ServerProfile
+from meetdesk.ui.admin.servers import ServerProfile
 from meetdesk.ui.admin.servers_dialog import SavedServers
-from meetdesk.ui.banner import Banner, BannerAction
+from meetdesk.ui.admin.trust import ask_to_trust, offer_new_certificate
+from meetdesk.ui.banner import Banner
 from meetdesk.ui.icons import icon, with_selected_colour
 
 if TYPE_CHECKING:
@@ -213,7 +212,7 @@ class MainWindow(QMainWindow):
         self.link.stateChanged.connect(self._link_state_changed)
         self.link.stateChanged.connect(lambda _state: self.rooms_page.set_unavailable(self.link.unavailable_reason()))
         self.rooms_page.set_unavailable(self.link.unavailable_reason())
-        self.connection.supervisor.add_listener(self._embedded_status)
+        self.embedded_news = EmbeddedServerNews(self)
         if self.connection.credentials.fallback_reason:
             self.statusBar().showMessage(self.connection.credentials.fallback_reason)
 
@@ -236,18 +235,18 @@ class MainWindow(QMainWindow):
 
     def show_problem(self, exc: BaseException, retry: Any = None) -> None:
         if isinstance(exc, CertificateMismatch) and not exc.from_link and retry is not None:
-            self._offer_new_certificate(exc, retry)
+            offer_new_certificate(self, self.connection, self.banner, exc, retry)
             return
         if isinstance(exc, UnknownCertificate) and retry is not None:
             self.banner.show_problem(exc, retry)
-            self._ask_to_trust(exc, lambda: self._background(self.banner.retry()))
+            self._ask_to_trust(exc, lambda: self.background(self.banner.retry()))
             return
         if isinstance(exc, SignInNeeded):
             self.banner.show_message(str(exc))
             self._ask_sign_in(exc.profile, str(exc))
             return
         if isinstance(exc, EmbeddedServerError):
-            return  # the supervisor's status is in the banner already (_embedded_status), with what to do
+            return  # the supervisor's status is in the banner already (EmbeddedServerNews), with what to do
         if isinstance(exc, ConnectionFailed) and self.link.state in (LinkState.RECONNECTING, LinkState.RESTARTING):
             return  # the banner already says the server is away and what the app is doing about it
         profile = self.connection.profile
@@ -269,7 +268,7 @@ class MainWindow(QMainWindow):
             return False
         self.banner.hide()
         self._fill_servers()
-        self._connected(client)
+        self.connected_to(client)
         try:
             await self.rooms_page.reload()
         except Exception:
@@ -283,10 +282,10 @@ class MainWindow(QMainWindow):
     async def reconnect(self) -> None:
         """The banner's retry after an expired session: sign in again, then reload the page."""
         client = await self.connection.reconnect()
-        self._connected(client)
+        self.connected_to(client)
         await self.rooms_page.reload()
 
-    def _connected(self, client: MeetDeskClient) -> None:
+    def connected_to(self, client: MeetDeskClient) -> None:
         self._wanted = self.connection.profile
         self.link.set_state(LinkState.CONNECTED)
         self.link.watch(self.connection.answers)
@@ -294,7 +293,7 @@ class MainWindow(QMainWindow):
 
     # --- the link's state: the header, and the banner for the server's own troubles -------------------------
 
-    def _showing_embedded(self) -> bool:
+    def showing_embedded(self) -> bool:
         return self._wanted is not None and self._wanted.is_embedded
 
     def _show_state_dot(self, state: LinkState) -> None:
@@ -316,99 +315,7 @@ class MainWindow(QMainWindow):
     def _link_recovered(self) -> None:
         self.banner.hide()
         self.notify(self.tr("Back in touch with the server."))
-        self._background(self.rooms_page.reload())
-
-    def _embedded_status(self, status: SupervisorStatus) -> None:
-        """News from the embedded server's supervisor: restarting, back, its port taken, giving up."""
-        if not self._showing_embedded():
-            return
-        if status.state is SupervisorState.RESTARTING:
-            self.link.set_state(LinkState.RESTARTING)
-            if status.attempt <= 1:
-                text = self.tr("The server on this computer stopped. Restarting it…")
-            else:
-                text = self.tr("The server on this computer stopped again. Restarting it (attempt {n} of {max})…")
-                text = text.format(n=status.attempt, max=self.connection.supervisor.policy.max_attempts)
-            self.banner.show_message(text, kind="info", dismissable=False)
-        elif status.state is SupervisorState.RUNNING and self.link.state is LinkState.RESTARTING:
-            self._background(self._back_after_restart())
-        elif status.state is SupervisorState.PORT_TAKEN:
-            self.link.set_state(LinkState.NOT_CONNECTED)
-            self._ask_about_port(status)
-        elif status.state is SupervisorState.FAILED:
-            self.link.set_state(LinkState.NOT_CONNECTED)
-            again = BannerAction(self.tr("Try again"), self._start_embedded_again, self._starting_text(), "tryAgain")
-            self.banner.show_message(self._failed_text(status), actions=[again])
-
-    def _failed_text(self, status: SupervisorStatus) -> str:
-        if status.lasting:
-            return status.message  # what to change, in the server's settings' own words
-        code = status.exit_code
-        if code is None:
-            how = self.tr("it did not answer in time")
-        elif code < 0:
-            how = self.tr("it was stopped by signal {signal}").format(signal=-code)
-        else:
-            how = self.tr("exit code {code}").format(code=code)
-        if status.attempt:
-            text = self.tr("The server on this computer keeps stopping, so MeetDesk stopped restarting it ({how}).")
-        else:
-            text = self.tr("The server on this computer did not start ({how}).")
-        return text.format(how=how) + " " + self.tr("Its log is {path}.").format(path=status.log_file)
-
-    def _starting_text(self, port: int | None = None) -> str:
-        if port is None:
-            return self.tr("Starting the server on this computer…")
-        return self.tr("Starting the server on this computer on port {port}…").format(port=port)
-
-    def _ask_about_port(self, status: SupervisorStatus) -> None:
-        assert status.port is not None and status.suggestion is not None
-        suggestion = status.suggestion
-        self.banner.show_message(
-            self.tr(
-                "Port {port} is used by another program. Links you already shared point to it. "
-                "Close that program and try again, or use port {other} (links shared before will not work)."
-            ).format(port=status.port, other=suggestion),
-            kind="question",
-            actions=[
-                BannerAction(self.tr("Try again"), self._start_embedded_again, self._starting_text(), "tryAgain"),
-                BannerAction(
-                    self.tr("Use port {port}").format(port=suggestion),
-                    lambda: self._start_embedded_again(suggestion),
-                    self._starting_text(suggestion),
-                    "usePort",
-                ),
-            ],
-            dismissable=False,
-        )
-
-    async def _start_embedded_again(self, port: int | None = None) -> None:
-        """Try again / Use port N: start this computer's server. A refusal raises, and is in the banner already
-        (the supervisor's new status, :meth:`_embedded_status`)."""
-        supervisor = self.connection.supervisor
-        self.link.set_state(LinkState.CONNECTING)
-        try:
-            if port is None:
-                await supervisor.try_again()
-            else:
-                await supervisor.use_port(port)
-        except EmbeddedServerError:
-            self.link.set_state(LinkState.NOT_CONNECTED)
-            raise
-        if not await self.open_server(EMBEDDED_PROFILE):
-            raise RuntimeError(self.banner.text.text())
-
-    async def _back_after_restart(self) -> None:
-        try:
-            client = await self.connection.reconnect()  # a new process: sign in again
-        except Exception as exc:
-            self.link.set_state(LinkState.NOT_CONNECTED)
-            self.show_problem(exc, self.reconnect)
-            return
-        self.banner.hide()
-        self.notify(self.tr("The server on this computer is running again."))
-        self._connected(client)
-        await self.rooms_page.reload()
+        self.background(self.rooms_page.reload())
 
     def _use_client(self, client: MeetDeskClient) -> None:
         self.rooms_page.set_client(client)
@@ -433,7 +340,7 @@ class MainWindow(QMainWindow):
         self.theme_page.problem.connect(lambda exc: self.show_problem(exc, self.theme_page.load))
         self.appearance_holder.addWidget(self.theme_page)
         self.appearance_holder.setCurrentWidget(self.theme_page)
-        self._background(self.theme_page.load())
+        self.background(self.theme_page.load())
 
     _NAV_ICONS = ("join", "settings")
 
@@ -455,7 +362,7 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             apply_theme(app, theme)
 
-    def _background(self, coro: Any) -> None:
+    def background(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks = getattr(self, "_tasks", set())
         self._tasks.add(task)
@@ -503,7 +410,7 @@ class MainWindow(QMainWindow):
         dialog.accept()
         self.banner.hide()
         self._fill_servers()
-        self._connected(client)
+        self.connected_to(client)
         with contextlib.suppress(Exception):  # the rooms page reports a failed load itself, with a retry
             await self.rooms_page.reload()
 
@@ -538,7 +445,7 @@ class MainWindow(QMainWindow):
 
     @qasync.asyncSlot(object, object)
     async def _sharing_submitted(self, dialog: Any, sharing: Any) -> None:
-        in_use = self._showing_embedded()
+        in_use = self.showing_embedded()
         before = self.link.state
         if in_use:  # the header says what happens; the checks wait (the server is away on purpose)
             self.link.set_state(LinkState.CONNECTING)
@@ -558,67 +465,17 @@ class MainWindow(QMainWindow):
             self.notify(self.tr("Saved: the server on this computer uses it from its next start."))
             return
         self.banner.hide()
-        self._connected(client)
+        self.connected_to(client)
         await self.rooms_page.reload()
 
     def _ask_to_trust(self, exc: CertificateError, retry: Any) -> asyncio.Future[bool]:
-        """As SSH does: show the certificate's fingerprint and remember it if the user trusts it (then ``retry``).
-        For a certificate that changed, the question says so. The future says what the user answered."""
-        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        changed = isinstance(exc, CertificateMismatch)
-        box = QMessageBox(self)
-        box.setObjectName("trustCertificate")
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(self.tr("Trust this server?"))
-        if changed:
-            box.setText(self.tr("The certificate of {server} changed.").format(server=exc.base_url))
-            text = self.tr(
-                "Someone may be intercepting the connection. Trust the new certificate only if the server's "
-                "administrator confirms that it shows this fingerprint:\n\n{fingerprint}"
-            )
-        else:
-            box.setText(self.tr("Is this the certificate of {server}?").format(server=exc.base_url))
-            text = self.tr(
-                "No certificate authority vouches for it. Compare its fingerprint with the one the server shows "
-                "(printed when it starts, or in Share on the network on that computer) before trusting "
-                "it:\n\n{fingerprint}"
-            )
-        box.setInformativeText(text.format(fingerprint=pin_for_people(exc.presented)))
-        label = self.tr("Trust the new certificate") if changed else self.tr("Trust and connect")
-        trust = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def answered() -> None:
-            trusted = box.clickedButton() is trust
-            if trusted:
-                self.connection.known.remember(exc.base_url, exc.presented)
-                retry()
-            if not answer.done():
-                answer.set_result(trusted)
-
-        box.finished.connect(answered)
-        box.open()
-        return answer
-
-    def _offer_new_certificate(self, exc: CertificateMismatch, retry: Any) -> None:
-        """A server whose certificate changed since it was trusted: refused, with the sentence saying so and a
-        way to trust the new one after a warning (when its administrator made a new one)."""
-
-        async def trust_new() -> None:
-            if not await self._ask_to_trust(exc, lambda: None):
-                raise exc  # still refused: the banner keeps saying so
-            await retry()  # with the new fingerprint remembered
-
-        action = BannerAction(self.tr("Trust the new certificate…"), trust_new, self.tr("Connecting…"), "trustNew")
-        self.banner.show_message(exc.message, actions=[action])
+        return ask_to_trust(self, self.connection, exc, retry)
 
     @qasync.asyncSlot(object)
     async def _server_edited(self, client: MeetDeskClient) -> None:
         """A saved server took its new details and is the one in use now: show its rooms."""
         self.banner.hide()
-        self._connected(client)
+        self.connected_to(client)
         await self.rooms_page.reload()
 
     def _join_requested(self, room: MeetRoom) -> None:
@@ -667,7 +524,7 @@ class MainWindow(QMainWindow):
             window.close()
         self.link.stop()
         self.rooms_page.live.stop()  # while the loop still runs, so that its socket closes now, not at exit
-        self.connection.supervisor.remove_listener(self._embedded_status)
+        self.embedded_news.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
         self.closing.emit()

@@ -132,7 +132,7 @@ class ServerProcess:
             return True
         return ssl.create_default_context(cafile=self.data_dir / "tls-cert.pem")
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         env = {
             **os.environ,
             "MEETDESK_INITIAL_ADMIN_USER": ADMIN_USER,
@@ -176,6 +176,8 @@ class ServerProcess:
             except (httpx.HTTPError, OSError):  # not listening yet; over TLS, no certificate yet
                 pass
             time.sleep(0.05)
+        self.process.kill()  # a server that did not come up must not outlive the test
+        self.process.wait()
         raise RuntimeError(f"server did not start in {timeout} s:\n{self.output.read_text()}")
 
     def stop(self, sig: int | None = None) -> int:

@@ -39,6 +39,8 @@ _NUMBERS: dict[str, type[int] | type[float]] = {
     "max_joining_sockets_per_address": int,
     "answer_timeout": float,
     "minute_seconds": float,
+    "recording_disk_floor_mb": int,
+    "max_composites": int,
 }
 
 
@@ -85,6 +87,12 @@ class ServerSettings:
     minute_seconds: float = 60.0
     #: The server's secret keys (signing, storage); default ``keys.json`` in ``data_dir``.
     key_file: Path | None = None
+    #: Where recordings are kept (their tracks and MP4); default ``recordings`` in ``data_dir``.
+    recordings_dir: Path | None = None
+    #: MiB kept free on the recordings' disk: below it no recording starts, and a running one stops.
+    recording_disk_floor_mb: int = 1024
+    #: Composite recorders at once (each takes about half a core); 0: one per core.
+    max_composites: int = 0
     #: Reverse proxies (addresses or CIDR blocks) whose ``X-Forwarded-For`` names the client for rate limits.
     trusted_proxies: tuple[str, ...] = ()
 
@@ -178,6 +186,8 @@ class ServerSettings:
             values["base_url"] = env["MEETDESK_BASE_URL"]
         if env.get("MEETDESK_KEY_FILE"):
             values["key_file"] = Path(env["MEETDESK_KEY_FILE"])
+        if env.get("MEETDESK_RECORDINGS_DIR"):
+            values["recordings_dir"] = Path(env["MEETDESK_RECORDINGS_DIR"])
         if env.get("MEETDESK_DATABASE_URL"):
             values["database_url"] = env["MEETDESK_DATABASE_URL"]
         if env.get("MEETDESK_AUTO_DELETION_INTERVAL"):
@@ -206,6 +216,10 @@ class ServerSettings:
         from meetdesk.server.keys import KEY_FILE_NAME
 
         return self.key_file or self.data_dir / KEY_FILE_NAME
+
+    @property
+    def effective_recordings_dir(self) -> Path:
+        return self.recordings_dir or self.data_dir / "recordings"
 
     @property
     def effective_database_url(self) -> str:

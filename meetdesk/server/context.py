@@ -22,7 +22,7 @@ from meetdesk.server.private_files import create_private, secure_data_dir
 from meetdesk.server.ratelimit import RateLimits, parse_networks
 from meetdesk.server.recordings.announce import RecordingAnnouncer
 from meetdesk.server.recordings.links import RecordingLinks
-from meetdesk.server.recordings.service import RecordingService
+from meetdesk.server.recordings.service import RecordingLimits, RecordingService
 from meetdesk.server.recordings.serving import remove_files
 from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
@@ -104,8 +104,15 @@ class ServerContext:
         _announce_meetings(meetings, room_store, webhooks, settings.link_base, departed)
         recording_store = RecordingStore(db)
         recording_store.on_changed(RecordingAnnouncer(meetings, webhooks).changed)
-        recordings_dir = settings.data_dir / "recordings"
-        recordings = RecordingService(recording_store, room_store, meetings, media, recordings_dir)
+        recordings_dir = settings.effective_recordings_dir
+        recordings = RecordingService(
+            recording_store,
+            room_store,
+            meetings,
+            media,
+            recordings_dir,
+            RecordingLimits(settings.recording_disk_floor_mb * 1024**2, settings.max_composites),
+        )
         rooms = RoomService(
             room_store,
             recording_store,
@@ -139,6 +146,8 @@ class ServerContext:
 
     async def close(self) -> None:
         await self.meetings.shutdown()
+        if self.recordings is not None:
+            await self.recordings.close()
         await self.webhooks.stop()
         await self.db.close()
 

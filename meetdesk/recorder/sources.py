@@ -134,6 +134,10 @@ class TrackReader:
             return True
         seconds = float(frame.pts * frame.time_base)
         with self._cond:
+            # nothing comes before this frame: the track is known up to it (a gap in a track, a camera off for a
+            # while, must not hold up the composite that waits for the track while the track waits for it)
+            self._frontier = max(self._frontier, seconds - 1e-6)
+            self._cond.notify_all()
             while seconds > self._horizon + AHEAD_S and not self._quit:
                 self._cond.wait()
             if self._quit:

@@ -72,6 +72,7 @@ from meetdesk.client.tls import (
     is_certificate_failure,
     server_context,
 )
+from meetdesk.client.webhooks import RegisteredWebhooks
 from meetdesk.core.events import MeetingInfo, ServerEvent
 from meetdesk.core.models import (
     MeetRoom,
@@ -202,7 +203,7 @@ def _query(**params: str | int | None) -> dict[str, str | int]:
     return {key: value for key, value in params.items() if value is not None}
 
 
-class MeetDeskClient(MemberTokens, PublicMeetings, RecordingsApi):
+class MeetDeskClient(MemberTokens, PublicMeetings, RecordingsApi, RegisteredWebhooks):
     """An async client of one MeetDesk server. Use ``async with`` (or call :meth:`aclose`)."""
 
     def __init__(

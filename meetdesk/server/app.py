@@ -21,6 +21,7 @@ from meetdesk.server.api import (
     recordings,
     recordings_media,
     rooms,
+    webhooks,
 )
 from meetdesk.server.authfirst import AuthenticateFirst
 from meetdesk.server.config import ServerSettings
@@ -71,6 +72,7 @@ def create_app(settings: ServerSettings, on_ready: ReadyHook | None = None) -> F
         global_config,
         meetings,
         public_meetings,
+        webhooks,
         events,
         signalling,
     )

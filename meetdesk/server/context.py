@@ -31,6 +31,8 @@ from meetdesk.server.store.recording_catalog import PageTokens as RecordingPageT
 from meetdesk.server.store.recordings import RecordingStore
 from meetdesk.server.store.revocations import RevocationStore
 from meetdesk.server.store.rooms import RoomRecord, RoomStore
+from meetdesk.server.store.webhooks import WebhookStore
+from meetdesk.server.webhook_events import announce_participants, receivers
 from meetdesk.server.webhooks import WebhookDispatcher
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,8 @@ class ServerContext:
     #: the recordings' share secrets, and the signer of their list's page tokens (set by :meth:`open`)
     recording_links: RecordingLinks | None = None
     recording_page_tokens: RecordingPageTokens | None = None
+    #: the webhooks registered through ``/api/v1/webhooks`` (set by :meth:`open`)
+    registered_webhooks: WebhookStore | None = None
 
     @classmethod
     async def open(cls, settings: ServerSettings) -> ServerContext:
@@ -97,7 +101,9 @@ class ServerContext:
             IceConfig(host_addresses=await asyncio.to_thread(settings.ice_addresses)),
             answer_timeout=settings.answer_timeout,
         )
-        webhooks = WebhookDispatcher(_webhook_settings(accounts))
+        registered_webhooks = WebhookStore(db)
+        webhooks = WebhookDispatcher(receivers(accounts, registered_webhooks), accounts.webhook_key)
+        announce_participants(meetings, webhooks)
         # Registered before the rooms service's hooks, so a room deleted when its meeting ends is
         # still there to describe in meetingEnded.
         departed: dict[str, RoomRecord] = {}
@@ -142,6 +148,7 @@ class ServerContext:
             recordings=recordings,
             recording_links=recording_links,
             recording_page_tokens=RecordingPageTokens(recording_links.derive("page-tokens")),
+            registered_webhooks=registered_webhooks,
         )
 
     async def close(self) -> None:
@@ -167,15 +174,6 @@ async def _seed(settings: ServerSettings, accounts: AccountStore) -> FirstStart 
     await accounts.set_config("seeded", True)
     logger.info("First start: admin user '%s' created", settings.initial_admin_user)
     return FirstStart(settings.initial_admin_user, generated)
-
-
-def _webhook_settings(accounts: AccountStore) -> Callable[[], Awaitable[tuple[str | None, str | None]]]:
-    async def read() -> tuple[str | None, str | None]:
-        config = await accounts.config("webhooks") or {}
-        url = config.get("url") if config.get("enabled") else None
-        return url, await accounts.webhook_key()
-
-    return read
 
 
 def _announce_meetings(

@@ -52,9 +52,9 @@ async def test_a_room_with_accents_is_verifiable_by_upstreams_receiver(
     await enable_webhooks(live_server, receiver.url)
     room = await create_room(live_server, roomName="Reunión de equipo")
     await join(live_server, room, "moderator", "Ana")
-    assert await asyncio.to_thread(receiver.wait, 1)
-    (started,) = verified_as_upstream(receiver)
-    assert started["event"] == "meetingStarted"
+    assert await asyncio.to_thread(receiver.wait, 2)  # meetingStarted, then Ana's participantJoined
+    started, joined = verified_as_upstream(receiver)[:2]
+    assert (started["event"], joined["event"]) == ("meetingStarted", "participantJoined")
     assert started["data"]["roomName"] == "Reunión de equipo"  # type: ignore[index]
     assert "Reunión de equipo".encode() in receiver.received[0][1]  # UTF-8, no \\u escapes
 
@@ -70,8 +70,9 @@ async def test_force_deleting_a_room_with_a_live_meeting_sends_meeting_ended(
         deleted = await http.delete(f"/api/v1/rooms/{room['roomId']}", params={"withMeeting": "force"})
         assert deleted.status_code == 200 and deleted.json()["successCode"] == "room_with_active_meeting_deleted"
         assert (await http.get(f"/api/v1/rooms/{room['roomId']}")).status_code == 404
-    assert await asyncio.to_thread(receiver.wait, 2)
-    started, ended = verified_as_upstream(receiver)
-    assert (started["event"], ended["event"]) == ("meetingStarted", "meetingEnded")
+    assert await asyncio.to_thread(receiver.wait, 4)  # with Ana's participantJoined and participantLeft
+    events = verified_as_upstream(receiver)
+    assert [e["event"] for e in events] == ["meetingStarted", "participantJoined", "participantLeft", "meetingEnded"]
+    ended = events[3]
     assert ended["data"]["roomId"] == room["roomId"]  # type: ignore[index]
     assert ended["data"]["roomName"] == "Ending"  # type: ignore[index]

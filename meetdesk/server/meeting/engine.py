@@ -13,6 +13,7 @@ import logging
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -141,6 +142,7 @@ class LiveMeeting(Meeting):
     speaker_since: float = 0.0
     #: the recording in progress, as participants are told of it (set by the recordings' announcer)
     recording: RecordingState | None = None
+    room_name: str = ""
 
     @property
     def people(self) -> int:
@@ -166,12 +168,17 @@ class MediaRouter(Protocol):
     def forward_audio(self, participant: Participant, on: bool) -> None: ...
 
 
+#: told of each participant who joins (reason None) or leaves (with its reason)
+ParticipantHook = Callable[[LiveMeeting, Participant, LeftReason | None], None]
+
+
 class MeetingEngine(MeetingRegistry):
     """Meetings with participants. Signals:
 
     - ``on_started(room_id)`` / ``on_ended(room_id)`` hooks (from :class:`MeetingRegistry`)
     - ``media`` (set by the SFU layer): told when participants join/leave so it can wire peers
     - ``events``: how many people are in each meeting (:class:`MeetingUpdated`) as they join and leave
+    - ``on_participant(hook)``: each participant who joins, and who leaves with its reason (webhooks)
     """
 
     def __init__(
@@ -193,6 +200,17 @@ class MeetingEngine(MeetingRegistry):
         self.media: MediaRouter | None = None
         self.time_limits = DurationLimits(lambda room_id: self.end(room_id, "max_duration_reached"), minute_s)
         self.on_ended(self.time_limits.meeting_ended)
+        self._participant_hooks: list[ParticipantHook] = []
+
+    def on_participant(self, hook: ParticipantHook) -> None:
+        self._participant_hooks.append(hook)
+
+    def _tell(self, meeting: LiveMeeting, participant: Participant, reason: LeftReason | None) -> None:
+        for hook in self._participant_hooks:
+            try:
+                hook(meeting, participant, reason)
+            except Exception:  # a listener's bug must not keep anyone in or out of a meeting
+                logger.exception("Room(%s) participant hook failed", meeting.room_id)
 
     def live(self, room_id: str) -> LiveMeeting | None:
         meeting = self._meetings.get(room_id)
@@ -231,6 +249,7 @@ class MeetingEngine(MeetingRegistry):
             started = await self.start(room_id)
             assert isinstance(started, LiveMeeting)
             meeting = started
+            meeting.room_name = room.room_name
             self.time_limits.arm(room_id, room.config.maxDurationMinutes, meeting.started_at, meeting.broadcast)
         # checked with no await between it and the seat taken, so two joiners cannot both take the last one
         if existing is None and is_full(meeting.people, room.config.maxParticipants):
@@ -242,6 +261,7 @@ class MeetingEngine(MeetingRegistry):
         meeting.broadcast(ParticipantJoined(participant=participant.info()))
         meeting.participants[participant.identity] = participant
         logger.info("Room(%s) participant %s joined as %s", room_id, participant.identity, role.value)
+        self._tell(meeting, participant, None)
         self._announce_people(room_id)
         if self.media is not None:
             self.media.participant_joined(participant)
@@ -306,6 +326,7 @@ class MeetingEngine(MeetingRegistry):
         if meeting is None or meeting.participants.get(participant.identity) is not participant:
             return
         del meeting.participants[participant.identity]
+        self._tell(meeting, participant, reason)
         if participant.grace_timer is not None:
             participant.grace_timer.cancel()
         self._names.release(participant.room_id, participant.name)
@@ -330,6 +351,7 @@ class MeetingEngine(MeetingRegistry):
             for participant in list(meeting.participants.values()):
                 mine = LeftReason.MEETING_ENDED_BY_SELF if participant.identity == by else left
                 del meeting.participants[participant.identity]
+                self._tell(meeting, participant, mine)
                 if participant.grace_timer is not None:
                     participant.grace_timer.cancel()
                 participant.send(Left(reason=mine))

@@ -154,6 +154,20 @@ participant_revocations = Table(
 )
 
 
+#: Registered webhooks (OpenVidu Meet 3.9, migration 5): ``events`` a JSON list or NULL (every event), ``room_id``
+#: the room scope or NULL (every room).
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("webhook_id", String(40), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("events", Text, nullable=True),
+    Column("room_id", String(100), nullable=True),
+    Column("enabled", Integer, nullable=False),
+    Column("creation_date", BigInteger, nullable=False),
+)
+
+
 def _v1_initial(conn: Connection) -> None:
     for table in (rooms, recordings, users, legacy_api_keys, global_config, revoked_tokens):
         table.create(conn)
@@ -206,10 +220,15 @@ def _v4_recording_details(conn: Connection) -> None:
         recordings_in_progress.create(conn)
 
 
+def _v5_webhooks(conn: Connection) -> None:
+    webhooks.create(conn)
+
+
 #: Every migration, in order; ``schema_version.version`` is how many have run.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_initial,
     _v2_participant_revocations,
     _v3_secrets_out_of_rows,
     _v4_recording_details,
+    _v5_webhooks,
 ]

@@ -78,8 +78,9 @@ async def test_participants_and_webhooks_are_told(
         await bo.leave()
         await ana.leave()
 
-    # meetingStarted, recordingStarted, recordingUpdated, recordingEnded, meetingEnded: five, in order
-    assert await asyncio.to_thread(receiver.wait, 5, 60)
+    # meetingStarted, recordingStarted, recordingUpdated, recordingEnded, meetingEnded, in order, and the two
+    # participants' participantJoined and participantLeft: nine
+    assert await asyncio.to_thread(receiver.wait, 9, 60)
     events = [e for e in receiver.events(API_KEY) if e["event"].startswith("recording")]  # signatures checked
     assert [e["event"] for e in events] == ["recordingStarted", "recordingUpdated", "recordingEnded"]
     assert [e["data"]["status"] for e in events] == ["active", "ending", final]

@@ -31,9 +31,11 @@ from pydantic import BaseModel
 
 from meetdesk.client.media.layers import FullLayerView, LowLayerView, use_low_layer_encoder
 from meetdesk.client.media.level import LevelMeter
+from meetdesk.client.media.opus_fec import use_fec_encoder
 from meetdesk.client.media.source_view import SourceView
 from meetdesk.client.media.switchable import SwitchableVideoTrack
 from meetdesk.core.signalling import PublishOffer
+from meetdesk.rtc import adaptations
 from meetdesk.rtc.peer import close_peer_connection
 
 logger = logging.getLogger(__name__)
@@ -183,6 +185,8 @@ class Publisher:
             transceiver.setCodecPreferences(_forwardable_codecs(track.kind))
             if isinstance(view, LowLayerView):
                 use_low_layer_encoder(transceiver.sender)
+            elif track.kind == "audio" and adaptations.enabled():
+                use_fec_encoder(transceiver.sender)  # in-band FEC once the server reports loss
 
     def _screen_transceiver(self, pc: RTCPeerConnection) -> RTCRtpTransceiver | None:
         return next((t for t in pc.getTransceivers() if _source(t) is self.screen), None)

@@ -22,7 +22,9 @@ at the other end would use: ours is the SFU, which forwards.
   until the receiver stops (aiortc's ``put(None)``: stop, BYE, disconnect), then ends the track, as before.
 - a video receiver's remote bitrate estimator is removed (no REMB is sent);
 - a video receiver asks for a keyframe as soon as a frame cannot be completed (:mod:`.gaps`), and its
-  decoder skips frames until that keyframe comes (unless :mod:`meetdesk.rtc.adaptations` are off).
+  decoder skips frames until that keyframe comes (unless :mod:`meetdesk.rtc.adaptations` are off);
+- an audio receiver hands each packet on at once and recovers a lost one from the next one's in-band FEC,
+  or conceals it (:mod:`meetdesk.client.media.opus_fec`; unless the adaptations are off).
 
 :func:`check_receiver` raises :class:`AiortcHookError` when the installed aiortc lacks these internals;
 ``tests/unit/client/test_receiving.py`` checks them and the behaviour on real receivers.
@@ -42,7 +44,8 @@ from aiortc.codecs import get_decoder
 from aiortc.codecs.base import Decoder
 from av.frame import Frame
 
-from meetdesk.client.gaps import watch_gaps
+from meetdesk.client.gaps import RECEIVER_JITTER_BUFFER, watch_gaps
+from meetdesk.client.media.opus_fec import FecOpusDecoder, LossAwareJitter, fec_decoder_available
 from meetdesk.rtc import adaptations
 from meetdesk.rtc.errors import AiortcHookError
 
@@ -73,10 +76,11 @@ SHUTDOWN_POLL_S = 0.5
 class InlineDecoder:
     """Takes the place of a receiver's decoder queue: decodes in ``put`` (module docstring)."""
 
-    def __init__(self, deliver: Callable[[Frame], object], error: threading.Event) -> None:
+    def __init__(self, deliver: Callable[[Frame], object], error: threading.Event, opus_fec: bool = False) -> None:
         self._deliver = deliver
         self._error = error
-        self._decoder: Decoder | None = None
+        self._opus_fec = opus_fec
+        self._decoder: Decoder | FecOpusDecoder | None = None
         self._codec_name: str | None = None
         self._ended = threading.Event()
         self.frames_decoded = 0
@@ -109,7 +113,9 @@ class InlineDecoder:
             self._keyframe_wanted = False
         try:
             if self._decoder is None or codec.name != self._codec_name:
-                self._decoder, self._codec_name = get_decoder(codec), codec.name
+                fec = self._opus_fec and codec.name.lower() == "opus"
+                self._decoder = FecOpusDecoder() if fec else get_decoder(codec)
+                self._codec_name = codec.name
             frames = self._decoder.decode(encoded_frame)
         except Exception as exc:  # keep the decoder: a new one could not decode anything until the next keyframe
             logger.warning("receiver failed to decode a %s frame: %s", codec.name, exc)
@@ -153,9 +159,13 @@ def lean_receiver(receiver: RTCRtpReceiver, deliver: Callable[[Frame], object] |
     track = receiver.track
     assert track is not None
     sink = deliver if deliver is not None else track._queue.put_nowait  # type: ignore[attr-defined]
-    decoder = InlineDecoder(sink, getattr(receiver, RECEIVER_DECODER_ERROR))
+    kind = getattr(receiver, RECEIVER_KIND)
+    opus_fec = kind == "audio" and adaptations.enabled() and fec_decoder_available()
+    decoder = InlineDecoder(sink, getattr(receiver, RECEIVER_DECODER_ERROR), opus_fec=opus_fec)
     setattr(receiver, RECEIVER_DECODER_QUEUE, decoder)
     setattr(receiver, RECEIVER_BITRATE_ESTIMATOR, None)
-    if getattr(receiver, RECEIVER_KIND) == "video" and adaptations.enabled():
+    if opus_fec:
+        setattr(receiver, RECEIVER_JITTER_BUFFER, LossAwareJitter())
+    if kind == "video" and adaptations.enabled():
         watch_gaps(receiver, decoder.wait_for_keyframe)
     return True

@@ -2,8 +2,10 @@
 
 ``MEETDESK_NETWORK_ADAPTATIONS=off`` (or ``0``, ``false``, ``no``) in the environment of a server or a
 participant turns off, there, what issue 13 adds on top of aiortc; each part checks :func:`enabled` where it
-sets itself up. Today: the receivers' prompt keyframe request at a gap (:mod:`meetdesk.client.gaps`) and the
-SFU's own retransmission history for each subscriber's senders (:mod:`meetdesk.server.sfu.history`). What
+sets itself up. Today: the receivers' prompt keyframe request at a gap (:mod:`meetdesk.client.gaps`), the
+SFU's own retransmission history for each subscriber's senders (:mod:`meetdesk.server.sfu.history`), Opus
+in-band FEC on loss and its use by the receivers (:mod:`meetdesk.client.media.opus_fec`), and the SFU telling
+audio publishers the loss their subscribers report (:mod:`meetdesk.server.sfu.hooks`, item 5). What
 aiortc does by itself (its senders' 128-packet history, its receivers' NACKs) stays. Anything else, or
 nothing, is on. ``bench/network_bench.py`` runs every phase both ways; nothing else should turn it off.
 

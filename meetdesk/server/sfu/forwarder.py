@@ -50,6 +50,10 @@ from .track import DEFAULT_AUDIO_QUEUE, DEFAULT_VIDEO_QUEUE, ForwardedTrack, Sub
 logger = logging.getLogger(__name__)
 
 DEFAULT_PLI_INTERVAL: Final = 0.3
+#: an audio publisher is told the worst loss its subscribers report at most this often
+LOSS_REPORT_INTERVAL: Final = 1.0
+#: a subscriber's loss report counts for this long
+LOSS_REPORT_TTL: Final = 5.0
 
 # Where the timestamps of idle senders stopped, for the subscription that reuses them next.
 _sender_timelines: weakref.WeakKeyDictionary[RTCRtpSender, tuple[int, float]] = weakref.WeakKeyDictionary()
@@ -89,6 +93,9 @@ class Subscription:
         self.subscriber_id = subscriber_id
         self._track = track
         self._sender: RTCRtpSender | None = None
+        #: the fraction of packets the subscriber last reported lost (RTCP RR), and when (audio only)
+        self.reported_loss = 0.0
+        self.reported_at = -float("inf")
 
     @property
     def track(self) -> MediaStreamTrack:
@@ -118,12 +125,17 @@ class Subscription:
         hooks.redirect_keyframe_requests(sender, self.request_keyframe)
         if adaptations.enabled():
             hooks.keep_history(sender)  # NACKs answered from the SFU's own history, within a budget
+            if self.forwarder.kind == "audio":
+                hooks.watch_loss_reports(sender, self._note_loss)  # the publisher's Opus FEC follows it
         self._sender = sender
         previous = sender.track
         if isinstance(previous, ForwardedTrack) and previous is not self._track and previous.readyState == "live":
             self._track.continue_after(previous.timeline())
         elif (timeline := _sender_timelines.pop(sender, None)) is not None:
             self._track.continue_after(timeline)
+
+    def _note_loss(self, fraction: float) -> None:
+        self.reported_loss, self.reported_at = fraction, time.monotonic()
 
     def request_keyframe(self) -> None:
         """The subscriber lost pictures (PLI/FIR): ask the publisher for a keyframe (throttled)."""
@@ -191,6 +203,7 @@ class TrackForwarder:
         self._keyframe_wanted = False
         self._last_pli = -float("inf")
         self._pli_tasks: set[asyncio.Future[None]] = set()
+        self._loss_reported_at = -float("inf")
         self._frames = 0
         self._keyframes = 0
         self._plis = 0
@@ -302,6 +315,21 @@ class TrackForwarder:
                 self._keyframe_wanted = True
         if self._keyframe_wanted and self.kind == "video":
             self._maybe_send_pli()
+        elif self.kind == "audio":
+            self._maybe_report_loss(frame.received_at)
+
+    def _maybe_report_loss(self, now: float) -> None:
+        """Tell the publisher the worst loss a subscriber reports lately, so its Opus FEC covers it."""
+        if self._ssrc is None or now - self._loss_reported_at < LOSS_REPORT_INTERVAL:
+            return
+        self._loss_reported_at = now
+        recent = [s.reported_loss for s in self._subscriptions.values() if now - s.reported_at < LOSS_REPORT_TTL]
+        worst = max(recent, default=0.0)
+        if worst <= 0:
+            return  # aiortc's own reports say what the publisher's link loses
+        task = asyncio.ensure_future(hooks.report_loss_upstream(self._receiver, self._ssrc, worst))
+        self._pli_tasks.add(task)
+        task.add_done_callback(self._pli_done)
 
     def _on_upstream_end(self) -> None:
         if self._ended:
@@ -335,4 +363,4 @@ class TrackForwarder:
     def _pli_done(self, task: asyncio.Future[None]) -> None:
         self._pli_tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            logger.warning("Forwarder(%s) could not send a PLI: %r", self.name, task.exception())
+            logger.warning("Forwarder(%s) could not send RTCP upstream: %r", self.name, task.exception())

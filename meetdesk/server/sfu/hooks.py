@@ -23,7 +23,13 @@ aiortc has no API for forwarding encoded media, so the SFU changes three things 
    (``_RTCRtpSender__rtx_payload_type``, ``_rtx_ssrc``, ``_RTCRtpSender__rtx_sequence_number``) when
    negotiated, serialized with its header extensions map (``_RTCRtpSender__rtp_header_extensions_map``).
 
-5. On the ICE gatherers of the SFU's own peer connections it offers host candidates on the addresses
+5. For audio (unless the adaptations are off): on a subscriber's sender it shadows ``_handle_rtcp_packet``
+   to read the loss the subscriber reports (RTCP RR ``fraction lost`` for the sender's ``_ssrc``) before
+   aiortc handles the packet; on the publisher's receiver it sends an extra RR with the worst of those
+   (``_send_rtcp``, from the receiver's ``_RTCRtpReceiver__rtcp_ssrc``), so that the publisher's Opus
+   encoder turns its in-band FEC on for loss on the subscribers' links (:mod:`meetdesk.client.media.opus_fec`).
+
+6. On the ICE gatherers of the SFU's own peer connections it offers host candidates on the addresses
    others reach this server at only (:class:`meetdesk.rtc.ice.HostLimitedPeerConnection`).
 
 Upstream keyframe requests use ``RTCRtpReceiver._send_rtcp_pli(media_ssrc)``. The sender side needs
@@ -40,12 +46,12 @@ import contextlib
 import logging
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 import aiortc
 from aiortc import RTCRtpReceiver, RTCRtpSender
-from aiortc.rtp import wrap_rtx
+from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket, wrap_rtx
 
 from meetdesk.rtc.errors import PINNED_AIORTC, AiortcHookError
 
@@ -67,6 +73,9 @@ SENDER_RTX_PAYLOAD_TYPE: Final = "_RTCRtpSender__rtx_payload_type"
 SENDER_RTX_SEQUENCE: Final = "_RTCRtpSender__rtx_sequence_number"
 SENDER_RTX_SSRC: Final = "_rtx_ssrc"
 SENDER_EXTENSIONS: Final = "_RTCRtpSender__rtp_header_extensions_map"
+SENDER_HANDLE_RTCP: Final = "_handle_rtcp_packet"
+RECEIVER_RTCP_SSRC: Final = "_RTCRtpReceiver__rtcp_ssrc"
+RECEIVER_SEND_RTCP: Final = "_send_rtcp"
 
 # The history each sender keeps (one per sender, whichever subscriptions it carries in turn).
 _histories: weakref.WeakKeyDictionary[RTCRtpSender, RetransmissionHistory] = weakref.WeakKeyDictionary()
@@ -219,6 +228,45 @@ def keep_history(sender: RTCRtpSender) -> RetransmissionHistory:
 def history_of(sender: RTCRtpSender) -> RetransmissionHistory | None:
     """The retransmission history :func:`keep_history` gave ``sender``, if any."""
     return _histories.get(sender)
+
+
+def watch_loss_reports(sender: RTCRtpSender, report: Callable[[float], None]) -> None:
+    """Call ``report`` with the fraction of packets lost (0..1) each time the subscriber behind ``sender``
+    reports it (item 5 of the module docstring); aiortc handles the packet as before."""
+    if not callable(getattr(sender, SENDER_HANDLE_RTCP, None)) or not hasattr(sender, "_ssrc"):
+        raise AiortcHookError(f"aiortc {aiortc.__version__} RTCRtpSender lacks {SENDER_HANDLE_RTCP} or _ssrc")
+    handle: Callable[[RTCRtpSender, object], Awaitable[None]] = getattr(type(sender), SENDER_HANDLE_RTCP)
+    ref = weakref.ref(sender)
+
+    async def handle_rtcp_packet(packet: object) -> None:
+        owner = ref()
+        if owner is None:
+            return
+        if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
+            for info in packet.reports:
+                if info.ssrc == owner._ssrc:
+                    report(info.fraction_lost / 256)
+        await handle(owner, packet)
+
+    setattr(sender, SENDER_HANDLE_RTCP, handle_rtcp_packet)
+
+
+async def report_loss_upstream(receiver: RTCRtpReceiver, media_ssrc: int, fraction: float) -> None:
+    """Tell the publisher behind ``receiver`` that ``fraction`` of its stream ``media_ssrc`` is lost (an RR of
+    our own, next to aiortc's: item 5 of the module docstring)."""
+    rtcp_ssrc: int | None = getattr(receiver, RECEIVER_RTCP_SSRC, None)
+    if rtcp_ssrc is None:
+        return  # not started yet
+    info = RtcpReceiverInfo(
+        ssrc=media_ssrc,
+        fraction_lost=max(0, min(255, round(fraction * 256))),
+        packets_lost=0,
+        highest_sequence=0,
+        jitter=0,
+        lsr=0,
+        dlsr=0,
+    )
+    await getattr(receiver, RECEIVER_SEND_RTCP)(RtcpRrPacket(ssrc=rtcp_ssrc, reports=[info]))
 
 
 def decoder_thread(receiver: RTCRtpReceiver) -> threading.Thread | None:

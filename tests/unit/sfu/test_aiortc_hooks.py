@@ -240,3 +240,32 @@ async def test_a_sender_with_the_sfu_history_retransmits_from_it_as_rtx(pc: RTCP
     assert rtx.payload == b"\x00\x00" + bytes([0]) * 100  # the original's sequence number, then its payload
     assert sender._RTCRtpSender__rtx_sequence_number == (rtx_seq + 1) & 0xFFFF  # type: ignore[attr-defined]
     assert (history.retransmitted, history.unavailable) == (1, 1)
+
+
+async def test_loss_reports_are_read_before_aiortc_handles_them_and_an_rr_goes_upstream(pc: RTCPeerConnection) -> None:
+    """watch_loss_reports and report_loss_upstream rely on: RR reports carry the sender's _ssrc; a receiver
+    has an RTCP SSRC once started and _send_rtcp(packet) to send one."""
+    sender = pc.addTransceiver("audio").sender
+    seen: list[float] = []
+    hooks.watch_loss_reports(sender, seen.append)
+    info = aiortc.rtp.RtcpReceiverInfo(
+        ssrc=sender._ssrc, fraction_lost=64, packets_lost=1, highest_sequence=1, jitter=0, lsr=0, dlsr=0
+    )
+    await sender._handle_rtcp_packet(aiortc.rtp.RtcpRrPacket(ssrc=1, reports=[info]))
+    assert seen == [0.25]
+    receiver = pc.addTransceiver("audio").receiver
+    assert hasattr(receiver, hooks.RECEIVER_RTCP_SSRC) and callable(getattr(receiver, hooks.RECEIVER_SEND_RTCP))
+    sent: list[object] = []
+
+    async def send(packet: object) -> None:
+        sent.append(packet)
+
+    setattr(receiver, hooks.RECEIVER_SEND_RTCP, send)
+    setattr(receiver, hooks.RECEIVER_RTCP_SSRC, None)
+    await hooks.report_loss_upstream(receiver, 1234, 0.1)
+    assert sent == []  # no RTCP SSRC yet: nothing to send from
+    setattr(receiver, hooks.RECEIVER_RTCP_SSRC, 77)
+    await hooks.report_loss_upstream(receiver, 1234, 0.1)
+    [packet] = sent
+    assert isinstance(packet, aiortc.rtp.RtcpRrPacket) and packet.ssrc == 77
+    assert (packet.reports[0].ssrc, packet.reports[0].fraction_lost) == (1234, 26)

@@ -217,5 +217,11 @@ def test_the_link_in_a_browser_plays_the_recording(
 
     refused = anonymous.get(f"/recording/{seeded.recording_id}", params={"secret": "nope"})
     assert refused.status_code == 400 and refused.headers["content-type"].startswith("text/html")
-    assert "The secret is not recognized" in refused.text
-    assert anonymous.get(f"/recording/{seeded.recording_id}").status_code == 401
+    assert "This link is not valid: check that you copied all of it." in refused.text
+    incomplete = anonymous.get(f"/recording/{seeded.recording_id}")
+    assert incomplete.status_code == 401 and "open the whole link you were given." in incomplete.text
+    failed = seed_recording(contract_server, room["roomId"], "Failed", status="failed", media=None)
+    failed_url = api.get(f"{RECORDINGS}/{failed.recording_id}/url").json()["url"]
+    no_video = anonymous.get(failed_url)
+    assert no_video.status_code == 404 and "This recording has no video to play." in no_video.text
+    assert "<video" not in no_video.text

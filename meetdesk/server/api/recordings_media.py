@@ -166,7 +166,7 @@ h1 {{ font-size: 1.3rem; overflow-wrap: anywhere; }}
 video {{ width: 100%; max-height: 70vh; background: #000; border-radius: 8px; }}
 a.download {{ display: inline-block; margin-top: 12px; padding: 8px 16px; border-radius: 6px;
   background: #2563eb; color: #fff; text-decoration: none; }}
-p {{ color: GrayText; }}
+p.file {{ color: GrayText; overflow-wrap: anywhere; }}
 </style></head>
 <body><h1>{title}</h1>{body}</body></html>
 """
@@ -184,6 +184,18 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     )
 
 
+#: what the page says when the link does not play, by the status the API would answer (its error's class)
+_PAGE_REFUSALS = {
+    400: "This link is not valid: check that you copied all of it.",
+    401: "This recording link is private, or incomplete: sign in to MeetDesk as an administrator to open a "
+    "private link, or open the whole link you were given.",
+    403: "The recordings of this room are no longer shared by link.",
+    404: "This recording does not exist any more: it may have been deleted.",
+    409: "This meeting is still being recorded: the recording can be watched once it ends.",
+    422: "This link is not valid: check that you copied all of it.",
+}
+
+
 @router.get("/recording/{recordingId}", include_in_schema=False)
 async def recording_page(request: Request, recordingId: str) -> HTMLResponse:
     """A small page that plays the recording (HTML5 video over ``/media``) and offers its download. It
@@ -192,19 +204,27 @@ async def recording_page(request: Request, recordingId: str) -> HTMLResponse:
     try:
         caller = await RECORDING_PLAYERS.check(request)
         record = await readable(ctx, caller, recording_id_of(recordingId), RecordingAction.PLAY)
+    except MeetDeskError as exc:
+        status = status_of(exc)
+        sentence = _PAGE_REFUSALS.get(status, "This recording cannot be opened now: try again later.")
+        return _page("Recording unavailable", f"<p>{html.escape(sentence)}</p>", status)
+    title = f"Recording of {record.room_name}"
+    try:
         _file_of(ctx, record)
     except MeetDeskError as exc:
         status = status_of(exc)
-        return _page("Recording unavailable", f"<p>{html.escape(exc.message)}.</p>", status)
+        sentence = _PAGE_REFUSALS[409] if status == 409 else "This recording has no video to play."
+        if record.error:
+            sentence += f" {record.error}"
+        return _page(title, f"<p>{html.escape(sentence)}</p>", status)
     query = ""
     secret = secret_of(request)
     if secret is not None:
         query = "?secret=" + quote(secret, safe="")
     base = f"/api/v1/recordings/{quote(record.recording_id)}"
-    title = f"Recording of {record.room_name}"
     body = (
         f'<video controls preload="metadata" src="{html.escape(base + "/media" + query)}"></video>'
-        f"<p>{html.escape(record.filename or '')}</p>"
+        f'<p class="file">{html.escape(record.filename or "")}</p>'
         f'<a class="download" href="{html.escape(base + "/download" + query)}" download>Download</a>'
     )
     return _page(title, body)

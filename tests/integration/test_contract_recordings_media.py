@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 import zipfile
+from urllib.parse import parse_qs, urlsplit
 
 import av
 import httpx
 
-from tests.conftest import ServerProcess
+from meetdesk.client.session import MeetingSession
+from tests.conftest import API_KEY, ServerProcess
 from tests.integration.contract_helpers import anonymous, api, contract_server
+from tests.integration.meeting_helpers import until
 from tests.integration.recording_helpers import seed_recording, small_mp4
 
 __all__ = ["anonymous", "api", "contract_server"]  # fixtures
@@ -108,3 +111,55 @@ def test_zip_of_several_recordings(contract_server: ServerProcess, api: httpx.Cl
     empty = api.get(f"{RECORDINGS}/download", params={"recordingIds": f"{active.recording_id},{room_id}--EG_x--y"})
     assert empty.status_code == 400 and empty.json()["message"]
     assert api.get(f"{RECORDINGS}/download").status_code == 422
+
+
+async def test_a_real_recording_is_served(contract_server: ServerProcess) -> None:
+    """A meeting recorded by the composite recorder, then played, ranged, zipped, shared and deleted over
+    the API: the files the API serves are the recorder's."""
+    async with (
+        httpx.AsyncClient(base_url=contract_server.url, headers={"X-API-KEY": API_KEY}, timeout=60) as http,
+        httpx.AsyncClient(base_url=contract_server.url, timeout=60) as stranger,
+    ):
+        room = (await http.post("/api/v1/rooms", json={"roomName": "Really recorded"})).json()
+        ana = MeetingSession(room["moderatorUrl"], "Ana", source_id=1)
+        await ana.join()
+        try:
+            started = await http.post(RECORDINGS, json={"roomId": room["roomId"]})
+            assert started.status_code == 201, started.text
+            recording_id = started.json()["recordingId"]
+            tracks = contract_server.data_dir / "recordings" / recording_id / "tracks"
+
+            def captured() -> bool:
+                return sum(f.stat().st_size for f in tracks.glob("*.webm")) > 50_000
+
+            # the capture's files grow as media arrives (no event to await over the API: polled)
+            await until(captured, timeout=60)
+            stopped = await http.post(f"{RECORDINGS}/{recording_id}/stop")
+            assert stopped.status_code == 202, stopped.text
+        finally:
+            await ana.leave()
+        recording = (await http.get(f"{RECORDINGS}/{recording_id}")).json()
+        assert recording["status"] == "complete", recording
+        assert stopped.json()["status"] == "complete" and stopped.json()["size"] == recording["size"]
+
+        whole = await http.get(f"{RECORDINGS}/{recording_id}/media")
+        assert whole.status_code == 200 and len(whole.content) == recording["size"]
+        with av.open(io.BytesIO(whole.content)) as container:
+            assert container.streams.video[0].codec_context.name == "h264"
+            assert next(container.decode(video=0)).width == 1280
+        part = await http.get(f"{RECORDINGS}/{recording_id}/media", headers={"Range": "bytes=0-1023"})
+        assert part.status_code == 206 and part.content == whole.content[:1024]
+
+        url = (await http.get(f"{RECORDINGS}/{recording_id}/url")).json()["url"]
+        page = await stranger.get(url)
+        assert page.status_code == 200 and "<video" in page.text
+        secret = parse_qs(urlsplit(url).query)["secret"][0]
+        played = await stranger.get(f"{RECORDINGS}/{recording_id}/media", params={"secret": secret})
+        assert played.content == whole.content
+
+        zipped = await http.get(f"{RECORDINGS}/download", params={"recordingIds": recording_id})
+        with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
+            assert archive.read(recording["filename"]) == whole.content
+
+        assert (await http.delete(f"{RECORDINGS}/{recording_id}")).status_code == 200
+        assert not (contract_server.data_dir / "recordings" / recording_id).exists()

@@ -189,9 +189,11 @@ async def _stop(request: Request, caller: Caller, recordingId: str, fields: set[
         ending = await service(ctx).stop(recording_id)
     except RecordingError as exc:
         raise _refusal(exc, recording_id=recording_id) from None
-    data = api_view(ending)
-    if "duration" not in data and ending.end_date is not None:
-        data["duration"] = (ending.end_date - ending.start_date) / 1000  # how long it recorded, until measured
+    # the recording as it is now: complete with its file's duration and size once the recorder has finished
+    latest = await service(ctx).store.get(recording_id) or ending
+    data = api_view(latest)
+    if "duration" not in data and latest.end_date is not None:
+        data["duration"] = (latest.end_date - latest.start_date) / 1000  # how long it recorded, until measured
     if fields is not None:
         data = {key: value for key, value in data.items() if key in fields}
     location = f"{ctx.settings.public_base_url}/api/v1/recordings/{recording_id}"

@@ -49,6 +49,12 @@ async def test_participants_and_webhooks_are_told(
     )
     assert enabled.status_code == 200
     room = (await http.post("/api/v1/rooms", json={"roomName": "Told"})).json()
+    # a registered webhook (3.9) that wants only the end of this room's recordings
+    only_ended = Receiver()
+    registered = await http.post(
+        "/api/v1/webhooks", json={"url": only_ended.url, "events": ["recordingEnded"], "roomId": room["roomId"]}
+    )
+    assert registered.status_code == 201, registered.text
     ana = MeetingSession(room["moderatorUrl"], "Ana", source_id=1, publish_audio=False)
     await ana.join()
     bo = MeetingSession(room["speakerUrl"], "Bo", source_id=2, publish_audio=False)
@@ -88,3 +94,11 @@ async def test_participants_and_webhooks_are_told(
     ended = events[-1]["data"]
     assert ended["endDate"] >= ended["startDate"] and ended["details"] == "End reason: StopEgress API"
     assert ended["filename"] == started.json()["filename"]
+    try:
+        assert await asyncio.to_thread(only_ended.wait, 1, 60)
+        # unfiltered, recordingStarted would have come first: the first and only one is recordingEnded
+        assert [(e["event"], e["data"]["recordingId"]) for e in only_ended.events(API_KEY)] == [
+            ("recordingEnded", recording_id)
+        ]
+    finally:
+        only_ended.close()

@@ -12,6 +12,7 @@ import logging
 
 from meetdesk.core.recordings import FINAL, RecordingStatus
 from meetdesk.core.signalling import RecordingChanged, RecordingState
+from meetdesk.core.webhooks import WebhookEvent
 from meetdesk.server.meeting.engine import MeetingEngine
 from meetdesk.server.store.recordings import RecordingRecord
 from meetdesk.server.webhooks import WebhookDispatcher
@@ -20,10 +21,10 @@ logger = logging.getLogger(__name__)
 
 #: the webhook each status sends (upstream: started ∈ {starting, active}, updated ∈ {active, ending}, ended
 #: ∈ the final ones); a recording just added as ``starting`` is told once it is ``active``
-WEBHOOK_EVENTS: dict[RecordingStatus, str] = {
-    RecordingStatus.ACTIVE: "recordingStarted",
-    RecordingStatus.ENDING: "recordingUpdated",
-    **{status: "recordingEnded" for status in FINAL},
+WEBHOOK_EVENTS: dict[RecordingStatus, WebhookEvent] = {
+    RecordingStatus.ACTIVE: WebhookEvent.RECORDING_STARTED,
+    RecordingStatus.ENDING: WebhookEvent.RECORDING_UPDATED,
+    **{status: WebhookEvent.RECORDING_ENDED for status in FINAL},
 }
 
 
@@ -38,7 +39,7 @@ class RecordingAnnouncer:
         status = RecordingStatus(record.status)
         event = WEBHOOK_EVENTS.get(status)
         if event is not None:
-            self._webhooks.emit(event, record.model().model_dump(mode="json", exclude_none=True))
+            self._webhooks.emit(event.value, record.model().model_dump(mode="json", exclude_none=True))
         meeting = self._meetings.live(record.room_id)
         if meeting is None:
             return  # the meeting is over: nobody to tell

@@ -24,7 +24,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from meetdesk.core.access import AccessPatch, AccessView
 from meetdesk.core.limits import LIMIT_FIELDS, InitialState, InitialStateUpdate, MaxDuration, MaxParticipants
+from meetdesk.core.permissions import RolesPatch, RoomRoles
 from meetdesk.core.recording_settings import (
     DEFAULT_ENCODING,
     DEFAULT_LAYOUT,
@@ -93,7 +95,7 @@ class VirtualBackgroundConfig(_Strict):
     enabled: bool = True
 
 
-def _not_available(enabled: bool | None, option: str, capability: str) -> bool | None:
+def not_available(enabled: bool | None, option: str, capability: str) -> bool | None:
     """Upstream's options for what MeetDesk cannot do yet: accepted off, refused on (never dropped)."""
     if enabled:
         raise PydanticCustomError(
@@ -112,7 +114,7 @@ class E2EEConfig(_Strict):
     @field_validator("enabled")
     @classmethod
     def _off(cls, value: bool) -> bool:
-        return bool(_not_available(value, "e2ee", "end-to-end encryption"))
+        return bool(not_available(value, "e2ee", "end-to-end encryption"))
 
 
 class CaptionsConfig(_Strict):
@@ -123,7 +125,7 @@ class CaptionsConfig(_Strict):
     @field_validator("enabled")
     @classmethod
     def _off(cls, value: bool) -> bool:
-        return bool(_not_available(value, "captions", "live captions"))
+        return bool(not_available(value, "captions", "live captions"))
 
 
 class RoomConfig(_Strict):
@@ -187,7 +189,7 @@ class E2EEPatch(_Strict):
     @field_validator("enabled")
     @classmethod
     def _off(cls, value: bool | None) -> bool | None:
-        return _not_available(value, "e2ee", "end-to-end encryption")
+        return not_available(value, "e2ee", "end-to-end encryption")
 
 
 class CaptionsPatch(_Strict):
@@ -196,7 +198,7 @@ class CaptionsPatch(_Strict):
     @field_validator("enabled")
     @classmethod
     def _off(cls, value: bool | None) -> bool | None:
-        return _not_available(value, "captions", "live captions")
+        return not_available(value, "captions", "live captions")
 
 
 class RoomConfigPatch(_Strict):
@@ -291,6 +293,10 @@ class RoomOptions(_Strict):
     autoDeletionDate: int | None = None
     autoDeletionPolicy: AutoDeletionPolicy = Field(default_factory=AutoDeletionPolicy)
     config: RoomConfig = Field(default_factory=RoomConfig)
+    #: 3.8: the roles' permissions, as changes to the defaults
+    roles: RolesPatch | None = None
+    #: 3.8: which anonymous links work (all of them unless told)
+    access: AccessPatch | None = None
 
     @field_validator("config", mode="before")
     @classmethod
@@ -384,6 +390,9 @@ class MeetRoom(BaseModel):
     speakerUrl: str | None = Field(default=None, repr=False)
     status: RoomStatus | None = None
     meetingEndAction: MeetingEndAction | None = None
+    #: 3.8's extra properties, present when asked for (``extraFields=roles,access``)
+    roles: RoomRoles | None = None
+    access: AccessView | None = Field(default=None, repr=False)
 
 
 class Pagination(BaseModel):

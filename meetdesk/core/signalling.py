@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from meetdesk.core.claims import TokenGrants
+
 PROTOCOL_VERSION = 1
 CHAT_MAX_CHARS = 2000
 #: chat messages a page of history holds (``joined`` and ``chat_history``), and its size as sent (after
@@ -303,6 +305,8 @@ class Joined(_Msg):
     endsAt: int | None = None
     #: the meeting's recording in progress, if any (later changes come as RecordingChanged)
     recording: RecordingState | None = None
+    #: what this participant may do (its role's permissions in this room); None from older servers
+    permissions: TokenGrants | None = None
 
 
 class PublishAnswer(_Msg):
@@ -371,7 +375,8 @@ class RoleChanged(_Msg):
     type: Literal["role_changed"] = "role_changed"
     role: Literal["moderator", "speaker"]
     token: str
-    permissions: dict[str, Any]
+    #: what the participant may do now (the same as the token's): a role change, or the room's roles changed
+    permissions: TokenGrants
 
 
 class Muted(_Msg):

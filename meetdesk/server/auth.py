@@ -19,7 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 import jwt
+import pydantic
 
+from meetdesk.core.claims import ParticipantClaims
 from meetdesk.core.errors import Unauthorized
 
 ACCESS_TTL_S = 2 * 3600
@@ -78,6 +80,14 @@ class TokenService:
         if claims.get("typ") != typ:
             raise Unauthorized("Invalid token")
         return claims
+
+    def participant(self, token: str) -> ParticipantClaims:
+        """A participant token's claims, checked and typed (401 for anything else)."""
+        claims = self.decode(token, "participant")
+        try:
+            return ParticipantClaims.model_validate(claims)
+        except pydantic.ValidationError as exc:  # a token of an older server, or not one of ours
+            raise Unauthorized("Invalid token") from exc
 
 
 async def hash_password_off_loop(password: str) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from meetdesk.core.access import LINK_KINDS, AccessPatch, LinkKind, RoomAccess, access_view
 from meetdesk.core.errors import Conflict, ValidationFailed, room_not_found
 from meetdesk.core.events import RoomCreated, RoomDeleted, RoomUpdated
 from meetdesk.core.ids import new_room_id, new_secret
@@ -33,6 +34,7 @@ from meetdesk.core.models import (
     now_ms,
 )
 from meetdesk.core.namematch import NameMatch
+from meetdesk.core.permissions import DEFAULT_ROLES, RolesPatch
 from meetdesk.core.rooms import DeletionDecision, Step, decide_deletion, describe
 from meetdesk.server.events import EventHub
 from meetdesk.server.meetings import MeetingRegistry, NameReservations
@@ -52,6 +54,8 @@ ROOM_FIELDS = (
     "speakerUrl",
     "status",
     "meetingEndAction",
+    "roles",
+    "access",
 )
 
 
@@ -165,9 +169,14 @@ class RoomService:
         return found, token
 
     def to_api(
-        self, room: RoomRecord, fields: set[str] | None = None, *, with_moderator_url: bool = True
+        self,
+        room: RoomRecord,
+        fields: set[str] | None = None,
+        *,
+        extras: frozenset[str] = frozenset(),
+        with_moderator_url: bool = True,
     ) -> dict[str, Any]:
-        return room_api_view(room, self.base_url, fields, with_moderator_url=with_moderator_url)
+        return room_api_view(room, self.base_url, fields, extras=extras, with_moderator_url=with_moderator_url)
 
     def as_model(self, room: RoomRecord) -> MeetRoom:
         return MeetRoom.model_validate(self.to_api(room))
@@ -204,6 +213,9 @@ class RoomService:
             status=RoomStatus.OPEN,
             meeting_end_action=MeetingEndAction.NONE,
             end_recordings_policy=WithRecordings.CLOSE,
+            recording_secret=new_secret(),
+            roles_json=DEFAULT_ROLES.patched(options.roles).model_dump_json() if options.roles else None,
+            access_json=RoomAccess().patched(options.access).model_dump_json() if options.access else None,
         )
         await self.rooms.insert(room)
         logger.info("Room(%s) created", room.room_id)
@@ -247,6 +259,27 @@ class RoomService:
                 )
             await self._save(updated)
             logger.info("Room(%s) updated: %s", room_id, ", ".join(sorted(given)))
+            return updated
+
+    async def update_roles(self, room_id: str, patch: RolesPatch) -> tuple[RoomRecord, RoomRecord]:
+        """Change some of the roles' permissions (``PUT /rooms/{id}/roles``); the room before and after. Unlike
+        upstream (409 during a meeting), the change applies at once: the meeting engine hands it to the
+        participants (``MeetingEngine.roles_changed``)."""
+        async with self._locks[room_id]:
+            room = await self.get(room_id)
+            updated = replace(room, roles_json=room.roles.patched(patch).model_dump_json())
+            await self._save(updated)
+            logger.info("Room(%s) roles changed", room_id)
+            return room, updated
+
+    async def update_access(self, room_id: str, patch: AccessPatch) -> RoomRecord:
+        """Turn anonymous links off or on (``PUT /rooms/{id}/access``); participants already in stay."""
+        async with self._locks[room_id]:
+            room = await self.get(room_id)
+            updated = replace(room, access_json=room.access.patched(patch).model_dump_json())
+            await self._save(updated)
+            states = ", ".join(f"{kind} {'on' if updated.access.enabled(kind) else 'off'}" for kind in LINK_KINDS)
+            logger.info("Room(%s) anonymous access: %s", room_id, states)
             return updated
 
     async def config(self, room_id: str) -> RoomConfig:
@@ -406,10 +439,23 @@ def room_link(base_url: str, room: RoomRecord, secret: str) -> str:
     return f"{base}/room/{room.room_id}?secret={secret}" + (f"#{fragment}" if fragment else "")
 
 
+def recordings_link(base_url: str, room: RoomRecord) -> str:
+    """The anonymous recording link: ``<base>/room/<id>/recordings?secret=…`` (as upstream 3.8)."""
+    base, _, fragment = base_url.partition("#")
+    link = f"{base}/room/{room.room_id}/recordings?secret={room.recording_secret}"
+    return link + (f"#{fragment}" if fragment else "")
+
+
 def room_api_view(
-    room: RoomRecord, base_url: str, fields: set[str] | None = None, *, with_moderator_url: bool = True
+    room: RoomRecord,
+    base_url: str,
+    fields: set[str] | None = None,
+    *,
+    extras: frozenset[str] = frozenset(),
+    with_moderator_url: bool = True,
 ) -> dict[str, Any]:
-    """A room as the API shows it (MeetRoom), optionally projected on ``fields``."""
+    """A room as the API shows it (MeetRoom), optionally projected on ``fields``. ``extras``: upstream 3.8's
+    extra properties asked for (``roles``, ``access``; ``config`` is always there, as in 3.4)."""
     data: dict[str, Any] = {
         "roomId": room.room_id,
         "roomName": room.room_name,
@@ -427,6 +473,15 @@ def room_api_view(
     data["speakerUrl"] = room_link(base_url, room, room.speaker_secret)
     data["status"] = room.status.value
     data["meetingEndAction"] = room.meeting_end_action.value
+    if "roles" in extras:
+        data["roles"] = room.roles.model_dump()
+    if "access" in extras:
+        urls: dict[LinkKind, str | None] = {
+            "moderator": room_link(base_url, room, room.moderator_secret) if with_moderator_url else None,
+            "speaker": room_link(base_url, room, room.speaker_secret),
+            "recording": recordings_link(base_url, room),
+        }
+        data["access"] = access_view(room.access, urls).model_dump(exclude_none=True)
     if fields:
         data = {key: value for key, value in data.items() if key in fields}
     return data

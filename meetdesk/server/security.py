@@ -23,7 +23,7 @@ from starlette.requests import HTTPConnection
 
 from meetdesk.core.errors import Forbidden, Unauthorized, room_not_found
 from meetdesk.core.ids import sanitize_room_id
-from meetdesk.core.permissions import Role
+from meetdesk.core.permissions import PermissionKey, Permissions, Role, refusal
 from meetdesk.server.context import ServerContext
 from meetdesk.server.ratelimit import RateLimits, SlidingWindow
 
@@ -44,6 +44,14 @@ class Caller:
     identity: str | None = None
     #: when the access token of an admin expires (epoch seconds): a socket opened with it closes then
     expires_at: float | None = None
+    #: a participant's permissions now: its current role's in the room (not what its token says)
+    permissions: Permissions | None = None
+
+    def may(self, key: PermissionKey) -> bool:
+        """Whether a participant may do this now (admins and API keys may do everything)."""
+        if self.kind is CallerKind.PARTICIPANT:
+            return self.permissions is not None and self.permissions.allows(key)
+        return self.kind in (CallerKind.ADMIN, CallerKind.API_KEY)
 
     def require_admin_or_api_key(self) -> None:
         # a participant token is not a credential of these routes: 401, as OpenVidu Meet answers
@@ -124,16 +132,19 @@ async def _participant(request: HTTPConnection) -> Caller | None:
     if participant is None:
         return None
     ctx = context(request)
-    claims = ctx.tokens.decode(participant, "participant")
+    claims = ctx.tokens.participant(participant)
     await ctx.meetings.check_token_not_revoked(claims)  # a kick or a role change voids it
-    try:
-        role = Role(str(claims.get("role")))
-    except ValueError as exc:
-        raise Unauthorized("Invalid token") from exc
-    room_id = str(claims.get("room"))
-    if await ctx.rooms.rooms.get(room_id) is None:  # the room was deleted: its tokens are void
+    room = await ctx.rooms.rooms.get(claims.room)
+    if room is None:  # the room was deleted: its tokens are void
         raise Unauthorized("Invalid token")
-    return Caller(CallerKind.PARTICIPANT, room_id=room_id, role=role, identity=claims.get("sub"))
+    now = ctx.meetings.effective_role(room.room_id, claims.sub, claims.role)  # a promotion counts at once
+    return Caller(
+        CallerKind.PARTICIPANT,
+        room_id=room.room_id,
+        role=claims.role,
+        identity=claims.sub,
+        permissions=room.permissions(now),
+    )
 
 
 def _participant_token(request: HTTPConnection) -> str | None:
@@ -192,14 +203,21 @@ ADMIN_OR_API_KEY = Requirement("admin or API key", [CallerKind.ADMIN, CallerKind
 MEMBER = Requirement("member", [CallerKind.ADMIN, CallerKind.API_KEY, CallerKind.PARTICIPANT])
 
 
-class ModeratorOfRoom(Requirement):
-    """A participant token of the room named by the path's ``roomId``, whose participant is a moderator
-    *now* (a promotion or demotion in the meeting counts at once); another room's or a speaker's is a 403."""
+class PermittedInRoom(Requirement):
+    """A participant token of the room named by the path's ``roomId`` whose participant may do ``permission``
+    *now* (its current role's permissions in the room: a promotion, a demotion or a change of the room's roles
+    counts at once); with no permission named, whose participant is a moderator now. Another room's token or
+    one without the permission is a 403 that says which permission is missing."""
 
-    def __init__(self) -> None:
+    def __init__(self, permission: PermissionKey | None = None) -> None:
         super().__init__(
-            "moderator", [CallerKind.PARTICIPANT], unauthorized="A moderator's participant token is required"
+            permission or "moderator",
+            [CallerKind.PARTICIPANT],
+            unauthorized="A participant token of the room is required"
+            if permission
+            else "A moderator's participant token is required",
         )
+        self.permission = permission
 
     async def check(self, request: HTTPConnection) -> Caller:
         caller = await super().check(request)
@@ -209,12 +227,15 @@ class ModeratorOfRoom(Requirement):
             raise room_not_found(room_id)
         if caller.room_id != room_id or caller.role is None:
             raise Forbidden("Insufficient permissions to access this resource")
-        if context(request).meetings.effective_role(room_id, caller.identity, caller.role) is not Role.MODERATOR:
+        if self.permission is not None:
+            if not caller.may(self.permission):
+                raise Forbidden(refusal(self.permission))
+        elif context(request).meetings.effective_role(room_id, caller.identity, caller.role) is not Role.MODERATOR:
             raise Forbidden("Only moderators can do this")
         return caller
 
 
-MODERATOR = ModeratorOfRoom()
+MODERATOR = PermittedInRoom()
 
 
 class Limited:

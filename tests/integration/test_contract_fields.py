@@ -59,20 +59,16 @@ async def test_fields_on_every_room_response(server_process: ServerProcess) -> N
         assert status.json()["room"] == {"roomId": room_id, "roomName": "Team B"}
 
 
-async def test_extra_fields_not_available_are_refused(server_process: ServerProcess) -> None:
+async def test_unknown_extra_fields_are_refused(server_process: ServerProcess) -> None:
     async with httpx.AsyncClient(base_url=server_process.url, headers={"X-API-KEY": API_KEY}) as api:
         room_id = (await api.post("/api/v1/rooms", json={"roomName": "Team"})).json()["roomId"]
-        for extra in ("roles", "access", "nonsense"):
-            for answer in (
-                await api.get(f"/api/v1/rooms/{room_id}", params={"extraFields": extra}),
-                await api.get("/api/v1/rooms", headers={"X-ExtraFields": f"config,{extra}"}),
-            ):
-                assert answer.status_code == 422, extra
-                (detail,) = answer.json()["details"]
-                assert detail["field"] == "extraFields"
-                assert detail["message"].endswith(
-                    "must be one of: config" if extra == "nonsense" else f"'{extra}' is not available in MeetDesk"
-                )
+        for answer in (
+            await api.get(f"/api/v1/rooms/{room_id}", params={"extraFields": "nonsense"}),
+            await api.get("/api/v1/rooms", headers={"X-ExtraFields": "config,nonsense"}),
+        ):
+            assert answer.status_code == 422
+            (detail,) = answer.json()["details"]
+            assert detail == {"field": "extraFields", "message": "extraFields must be one of: config, roles, access"}
         # nothing was changed or lost by the refused requests
         assert (await api.get(f"/api/v1/rooms/{room_id}")).json()["roomName"] == "Team"
         # unknown names in fields are ignored, as in 3.4

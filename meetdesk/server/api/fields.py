@@ -3,10 +3,9 @@
 
 ``fields`` keeps only the named properties of each MeetRoom (unknown names are ignored, as in 3.4);
 ``extraFields`` adds upstream's "extra" properties to that selection (the union of both). Upstream leaves
-its extras out unless asked for; MeetDesk's base contract is 3.4, where ``config`` is always there, so
-without ``fields`` every property is sent, extras included. The query parameter wins over its header.
-Of upstream's extras MeetDesk has ``config``; asking for one it does not have (``roles``, ``access``)
-is a 422 naming it rather than a request quietly answered without it.
+its extras (``config``, ``roles``, ``access``) out unless asked for; MeetDesk's base contract is 3.4, where
+``config`` is always there, so ``config`` is sent without being asked for, and ``roles`` and ``access``
+only when asked. The query parameter wins over its header; an unknown extra is a 422 naming the choices.
 """
 
 from __future__ import annotations
@@ -20,8 +19,7 @@ from meetdesk.core.errors import ValidationFailed
 from meetdesk.server.rooms import ROOM_FIELDS
 
 #: upstream's extra fields of a MeetRoom, and the ones a MeetDesk room has
-UPSTREAM_EXTRA_FIELDS = ("config", "roles", "access")
-EXTRA_FIELDS = ("config",)
+EXTRA_FIELDS = ("config", "roles", "access")
 
 
 def _names(raw: str | None) -> list[str]:
@@ -33,6 +31,8 @@ class RoomProjection:
     """Which properties of a MeetRoom a response carries (``None``: all of them)."""
 
     fields: frozenset[str] | None = None
+    #: the extra properties asked for (``roles``, ``access``: computed only then)
+    extras: frozenset[str] = frozenset()
 
     @property
     def as_set(self) -> set[str] | None:
@@ -56,7 +56,7 @@ async def room_projection(
         str | None, Query(max_length=500, description="Comma-separated MeetRoom properties to return")
     ] = None,
     extraFields: Annotated[
-        str | None, Query(max_length=200, description="Comma-separated extra properties to add: config")
+        str | None, Query(max_length=200, description="Comma-separated extra properties to add: config, roles, access")
     ] = None,
     x_fields: Annotated[str | None, Header(alias="X-Fields", max_length=500)] = None,
     x_extra_fields: Annotated[str | None, Header(alias="X-ExtraFields", max_length=200)] = None,
@@ -64,14 +64,13 @@ async def room_projection(
     selected = _names(fields if fields is not None else x_fields)
     extras = _names(extraFields if extraFields is not None else x_extra_fields)
     for name in extras:
-        if name not in UPSTREAM_EXTRA_FIELDS:
-            raise ValidationFailed.one("extraFields", f"extraFields must be one of: {', '.join(EXTRA_FIELDS)}")
         if name not in EXTRA_FIELDS:
-            raise ValidationFailed.one("extraFields", f"extraFields '{name}' is not available in MeetDesk")
+            raise ValidationFailed.one("extraFields", f"extraFields must be one of: {', '.join(EXTRA_FIELDS)}")
+    asked = frozenset(extras)
     if not selected:
-        return RoomProjection()  # every property, the extras included (3.4's MeetRoom has config)
+        return RoomProjection(extras=asked)  # every property (3.4's MeetRoom has config) and the extras asked for
     known = (set(selected) | set(extras)) & set(ROOM_FIELDS)
-    return RoomProjection(frozenset(known) if known else None)
+    return RoomProjection(frozenset(known) if known else None, asked)
 
 
 Projection = Annotated[RoomProjection, Depends(room_projection)]

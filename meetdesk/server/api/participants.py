@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from meetdesk.core.errors import BadRequest, Conflict, Unauthorized
+from meetdesk.core.claims import TokenGrants, participant_claims
+from meetdesk.core.errors import BadRequest, Conflict, Forbidden, Unauthorized
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.models import MemberTokenRequest, ParticipantTokenRequest, RoomStatus
-from meetdesk.core.permissions import Role, permissions
+from meetdesk.core.permissions import Role, refusal
 from meetdesk.server.auth import PARTICIPANT_TTL_S
 from meetdesk.server.security import ANYONE, TOKEN_GENERATION, Caller, CallerKind, context
 from meetdesk.server.store.rooms import RoomRecord
@@ -40,6 +41,12 @@ def role_for_secret(room: RoomRecord, secret: str) -> Role:
     if hmac.compare_digest(secret.encode(), room.speaker_secret.encode()):
         return Role.SPEAKER
     raise BadRequest(f"The secret is not recognized for room '{room.room_id}'", error="Room Error")
+
+
+def check_link_enabled(room: RoomRecord, role: Role) -> None:
+    """A link the room's admin turned off (``PUT /rooms/{id}/access``) lets nobody in: 403."""
+    if not room.access.enabled(role.value):
+        raise Forbidden(f"Anonymous access to room '{room.room_id}' as a {role.value} is disabled", error="Room Error")
 
 
 @router.post(
@@ -73,15 +80,14 @@ async def _issue_token(request: Request, caller: Caller, room_id: str, body: Mem
         mode == "all_users" or (mode == "moderators_only" and role is Role.MODERATOR)
     ):
         raise Unauthorized(f"Log in to join room '{room.room_id}' as a {role.value}")
-    perms = permissions(role, room.config)
-    claims: dict[str, object] = {"room": room.room_id, "role": role.value, "permissions": perms}
-    identity = None
-    if body.participantName is not None:
-        claims["name"] = ctx.rooms.names.reserve(room.room_id, body.participantName)
-        identity = "p-" + secrets.token_urlsafe(9)
-    else:
-        # No name: a token to browse the room's recordings, not to join its meeting.
-        perms["livekit"]["roomJoin"] = False
+    check_link_enabled(room, role)
+    granted = room.permissions(role)
+    joining = body.participantName is not None  # no name: a token to browse the room's recordings, not to join
+    if joining and not granted.canJoinMeeting:
+        raise Forbidden(refusal("canJoinMeeting"), error="Room Error")
+    name = ctx.rooms.names.reserve(room.room_id, body.participantName) if body.participantName is not None else None
+    identity = "p-" + secrets.token_urlsafe(9) if joining else None
+    claims = participant_claims(room.room_id, role, TokenGrants.of(granted, join=joining), name)
     token, _ = ctx.tokens.issue("participant", identity, PARTICIPANT_TTL_S, **claims)
     return JSONResponse({"token": token})
 
@@ -89,12 +95,18 @@ async def _issue_token(request: Request, caller: Caller, room_id: str, body: Mem
 @router.get("/rooms/{roomId}/roles", summary="The roles of a room and their permissions")
 async def room_roles(request: Request, roomId: str) -> JSONResponse:
     room = await context(request).rooms.get(sanitize_room_id(roomId) or roomId)
-    return JSONResponse([{"role": role.value, "permissions": permissions(role, room.config)} for role in Role])
+    return JSONResponse([{"role": role.value, "permissions": _grants(room, role)} for role in Role])
 
 
 @router.get("/rooms/{roomId}/roles/{secret}", summary="The role a room link's secret grants")
 async def room_role(request: Request, roomId: str, secret: str) -> JSONResponse:
     room = await context(request).rooms.get(sanitize_room_id(roomId) or roomId)
     role = _guarded_role(request, None, room, secret)
+    check_link_enabled(room, role)
     # the link's holder may know which room it opens, closed or not (the error page names it)
-    return JSONResponse({"role": role.value, "permissions": permissions(role, room.config), "roomName": room.room_name})
+    return JSONResponse({"role": role.value, "permissions": _grants(room, role), "roomName": room.room_name})
+
+
+def _grants(room: RoomRecord, role: Role) -> dict[str, object]:
+    """A role's permissions in the room, in the token's shape (``{livekit, openvidu}``)."""
+    return TokenGrants.of(room.permissions(role), join=True).model_dump()

@@ -19,7 +19,7 @@ from starlette.requests import HTTPConnection
 from meetdesk.core.errors import Conflict, Forbidden, NotFound, room_not_found
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.meetings import MeetMeetingInfo, ParticipantRoleAction
-from meetdesk.core.permissions import Role
+from meetdesk.core.permissions import PermissionKey, Role, refusal
 from meetdesk.server.meeting.engine import LiveMeeting, Participant
 from meetdesk.server.security import Caller, CallerKind, Requirement, context
 
@@ -31,11 +31,12 @@ def _room_id(raw_room_id: str) -> str:
 
 
 class MeetingCaller(Requirement):
-    """The API key, or a participant token of the path's room; with ``acting``, a moderator's (its role now)."""
+    """The API key, or a participant token of the path's room; with a ``permission``, one whose role may do it
+    now (its current role's permissions in the room, as OpenVidu Meet 3.8's roles say)."""
 
-    def __init__(self, acting: bool) -> None:
+    def __init__(self, permission: PermissionKey | None = None) -> None:
         super().__init__("API key or room member", [CallerKind.API_KEY, CallerKind.PARTICIPANT])
-        self.acting = acting
+        self.permission = permission
 
     async def check(self, request: HTTPConnection) -> Caller:
         caller = await super().check(request)
@@ -44,14 +45,15 @@ class MeetingCaller(Requirement):
         room_id = _room_id(str(request.path_params.get("roomId", "")))
         if caller.room_id != room_id or caller.role is None:
             raise Forbidden("Insufficient permissions to access this resource")
-        role = context(request).meetings.effective_role(room_id, caller.identity, caller.role)
-        if self.acting and role is not Role.MODERATOR:
-            raise Forbidden("Insufficient permissions to access this resource")
+        if self.permission is not None and not caller.may(self.permission):
+            raise Forbidden(refusal(self.permission))
         return caller
 
 
-Reader = Annotated[Caller, Depends(MeetingCaller(acting=False))]
-Actor = Annotated[Caller, Depends(MeetingCaller(acting=True))]
+Reader = Annotated[Caller, Depends(MeetingCaller())]
+Ender = Annotated[Caller, Depends(MeetingCaller("canEndMeeting"))]
+Kicker = Annotated[Caller, Depends(MeetingCaller("canKickParticipants"))]
+RoleMaker = Annotated[Caller, Depends(MeetingCaller("canMakeModerator"))]
 
 
 async def _meeting(request: Request, room_id: str) -> LiveMeeting:
@@ -91,7 +93,7 @@ async def get_meeting(request: Request, _caller: Reader, roomId: str) -> JSONRes
 
 
 @router.delete("/{roomId}", summary="End the room's meeting for everyone (200 when none runs: idempotent)")
-async def end_meeting(request: Request, _caller: Actor, roomId: str) -> JSONResponse:
+async def end_meeting(request: Request, _caller: Ender, roomId: str) -> JSONResponse:
     room_id = _room_id(roomId)
     ctx = context(request)
     if await ctx.rooms.rooms.get(room_id) is None:
@@ -113,7 +115,7 @@ async def get_participant(request: Request, _caller: Reader, roomId: str, partic
 
 
 @router.delete("/{roomId}/participants/{participantIdentity}", summary="Remove a participant from the meeting")
-async def kick_participant(request: Request, _caller: Actor, roomId: str, participantIdentity: str) -> JSONResponse:
+async def kick_participant(request: Request, _caller: Kicker, roomId: str, participantIdentity: str) -> JSONResponse:
     room_id = _room_id(roomId)
     participant = await _participant(request, room_id, participantIdentity)
     await context(request).meetings.kick(room_id, participant.identity)
@@ -127,7 +129,7 @@ async def kick_participant(request: Request, _caller: Actor, roomId: str, partic
     summary="Promote a participant to moderator (upgrade) or undo a promotion (downgrade)",
 )
 async def change_role(
-    request: Request, _caller: Actor, roomId: str, participantIdentity: str, body: ParticipantRoleAction
+    request: Request, _caller: RoleMaker, roomId: str, participantIdentity: str, body: ParticipantRoleAction
 ) -> JSONResponse:
     room_id = _room_id(roomId)
     participant = await _participant(request, room_id, participantIdentity)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from meetdesk.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
-from meetdesk.core.permissions import Role, permissions
 from meetdesk.core.recording_access import Holder, MemberPermissions, RecordingAction, Verdict, decide
 from meetdesk.server.context import ServerContext
 from meetdesk.server.recordings.links import RecordingLinks, SecretKind
@@ -54,16 +53,18 @@ def secret_of(request: HTTPConnection) -> str | None:
 async def _recording_token_caller(request: HTTPConnection, token: str) -> Caller:
     """The caller of a 3.4 recording token: a participant token by another header (checked the same way)."""
     ctx = context(request)
-    claims = ctx.tokens.decode(token.strip(), "participant")
+    claims = ctx.tokens.participant(token.strip())
     await ctx.meetings.check_token_not_revoked(claims)
-    try:
-        role = Role(str(claims.get("role")))
-    except ValueError as exc:
-        raise Unauthorized("Invalid token") from exc
-    room_id = str(claims.get("room"))
-    if await ctx.rooms.rooms.get(room_id) is None:
+    room = await ctx.rooms.rooms.get(claims.room)
+    if room is None:
         raise Unauthorized("Invalid token")
-    return Caller(CallerKind.PARTICIPANT, room_id=room_id, role=role, identity=claims.get("sub"))
+    return Caller(
+        CallerKind.PARTICIPANT,
+        room_id=room.room_id,
+        role=claims.role,
+        identity=claims.sub,
+        permissions=room.permissions(claims.role),
+    )
 
 
 class RecordingsCaller(Requirement):
@@ -106,9 +107,9 @@ RECORDING_PLAYERS = RecordingsCaller("recording players", secrets=True)
 
 
 def anonymous_recording_access(room: RoomRecord | None) -> bool:
-    """Whether the room's public recording links work for anyone. OpenVidu Meet 3.4 has no such switch (a
-    public link always plays), which is what MeetDesk's rooms follow until they have 3.8's room access."""
-    return room is not None
+    """Whether the room's public recording links work for anyone: while its anonymous recording access (3.8's
+    ``access.anonymous.recording.enabled``) is on."""
+    return room is not None and room.access.enabled("recording")
 
 
 async def member_permissions(ctx: ServerContext, caller: Caller) -> MemberPermissions:
@@ -120,11 +121,11 @@ async def member_permissions(ctx: ServerContext, caller: Caller) -> MemberPermis
     if room is None:
         return MemberPermissions()
     role = ctx.meetings.effective_role(caller.room_id, caller.identity, caller.role)
-    granted = permissions(role, room.config)["openvidu"]
+    granted = room.permissions(role)
     return MemberPermissions(
-        can_record=bool(granted["canRecord"]),
-        can_retrieve=bool(granted["canRetrieveRecordings"]),
-        can_delete=bool(granted["canDeleteRecordings"]),
+        can_record=granted.canRecord,
+        can_retrieve=granted.canRetrieveRecordings,
+        can_delete=granted.canDeleteRecordings,
     )
 
 

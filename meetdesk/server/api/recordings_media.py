@@ -18,10 +18,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from meetdesk.core.claims import TokenGrants, participant_claims
 from meetdesk.core.errors import BadRequest, Conflict, Forbidden, MeetDeskError, NotFound, ValidationFailed
 from meetdesk.core.errors import room_not_found as room_missing
 from meetdesk.core.ids import sanitize_room_id
-from meetdesk.core.permissions import permissions
 from meetdesk.core.recording_access import Holder, RecordingAction
 from meetdesk.core.recordings import IN_PROGRESS, RecordingStatus
 from meetdesk.server.api.participants import role_for_secret
@@ -254,13 +254,11 @@ async def recording_token(
     attempt = limits.secrets.hit(key)
     role = role_for_secret(room, body.secret)
     limits.secrets.forgive(key, attempt)
-    granted = permissions(role, room.config)
-    if not granted["openvidu"]["canRetrieveRecordings"]:
+    granted = room.permissions(role)
+    if not granted.canRetrieveRecordings:
         raise Forbidden(f"The recordings of room '{room.room_id}' are for administrators only")
     if await service(ctx).store.count_for_room(room.room_id) == 0:
         raise NotFound(f"Room '{room.room_id}' has no recordings", error="Room Error")
-    granted["livekit"]["roomJoin"] = False  # browses the recordings; joins no meeting
-    token, _ = ctx.tokens.issue(
-        "participant", None, PARTICIPANT_TTL_S, room=room.room_id, role=role.value, permissions=granted
-    )
+    claims = participant_claims(room.room_id, role, TokenGrants.of(granted, join=False))  # browses; joins nothing
+    token, _ = ctx.tokens.issue("participant", None, PARTICIPANT_TTL_S, **claims)
     return JSONResponse({"token": token})

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from meetdesk.core.access import AccessUpdate
 from meetdesk.core.errors import BadRequest, ValidationFailed
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.models import (
@@ -23,6 +24,7 @@ from meetdesk.core.models import (
     WithRecordings,
 )
 from meetdesk.core.namematch import MatchMode, NameMatch, PatternError
+from meetdesk.core.permissions import RolesUpdate
 from meetdesk.server.api.fields import Projection
 from meetdesk.server.meeting import moderation
 from meetdesk.server.rooms import DeletionOutcome
@@ -62,7 +64,9 @@ async def create_room(
     ctx = context(request)
     room = await ctx.rooms.create(options or RoomOptions())
     location = f"{ctx.settings.public_base_url}/api/v1/rooms/{room.room_id}"
-    return JSONResponse(ctx.rooms.to_api(room, view.as_set), status_code=201, headers={"Location": location})
+    return JSONResponse(
+        ctx.rooms.to_api(room, view.as_set, extras=view.extras), status_code=201, headers={"Location": location}
+    )
 
 
 @router.get("/rooms", dependencies=[EXPENSIVE], summary="List rooms, a page at a time")
@@ -103,7 +107,9 @@ async def list_rooms(
     pagination: dict[str, object] = {"isTruncated": token is not None, "maxItems": limit}
     if token is not None:
         pagination["nextPageToken"] = token
-    return JSONResponse({"rooms": [ctx.rooms.to_api(r, projection) for r in found], "pagination": pagination})
+    return JSONResponse(
+        {"rooms": [ctx.rooms.to_api(r, projection, extras=view.extras) for r in found], "pagination": pagination}
+    )
 
 
 def _bulk_ids(raw: str) -> list[str]:
@@ -150,7 +156,7 @@ async def get_room(request: Request, caller: Reader, roomId: str, view: Projecti
     caller.require_room_reader(room_id)
     ctx = context(request)
     room = await ctx.rooms.get(room_id)
-    data = ctx.rooms.to_api(room, view.as_set, with_moderator_url=caller.sees_moderator_url)
+    data = ctx.rooms.to_api(room, view.as_set, extras=view.extras, with_moderator_url=caller.sees_moderator_url)
     return JSONResponse(data)
 
 
@@ -200,7 +206,7 @@ async def update_room(request: Request, _caller: Manager, roomId: str, view: Pro
     changes = await _room_update(request)
     ctx = context(request)
     room = await ctx.rooms.update(room_id, changes)
-    return JSONResponse(ctx.rooms.to_api(room, view.as_set))
+    return JSONResponse(ctx.rooms.to_api(room, view.as_set, extras=view.extras))
 
 
 @router.delete("/rooms/{roomId}", summary="Delete a room")
@@ -233,7 +239,10 @@ async def update_room_config(
     ctx = context(request)
     room = await ctx.rooms.update_config(room_id, body.config)
     return JSONResponse(
-        {"message": f"Room config for '{room_id}' updated successfully", "room": ctx.rooms.to_api(room, view.as_set)}
+        {
+            "message": f"Room config for '{room_id}' updated successfully",
+            "room": ctx.rooms.to_api(room, view.as_set, extras=view.extras),
+        }
     )
 
 
@@ -247,4 +256,34 @@ async def update_room_status(
     status, message, room = await ctx.rooms.set_status(room_id, RoomStatus(body.status))
     if locked and not ctx.rooms.is_meeting_locked(room_id):
         moderation.unlocked_by_administrator(ctx.meetings, room_id)  # reopening the room unlocked its meeting
-    return JSONResponse({"message": message, "room": ctx.rooms.to_api(room, view.as_set)}, status_code=status)
+    return JSONResponse(
+        {"message": message, "room": ctx.rooms.to_api(room, view.as_set, extras=view.extras)}, status_code=status
+    )
+
+
+@router.put(
+    "/rooms/{roomId}/roles",
+    summary="Change what moderators and speakers may do (only the permissions sent change)",
+    description="Body {roles: {moderator?: {permissions: {...}}, speaker?: {permissions: {...}}}} with upstream's "
+    "permission keys as booleans. Applies at once: participants in the meeting get a token with their new "
+    "permissions, and what they may no longer do stops (a screen share, the camera...).",
+)
+async def update_room_roles(request: Request, _caller: Manager, roomId: str, body: RolesUpdate) -> JSONResponse:
+    room_id = _room_id(roomId)
+    ctx = context(request)
+    _before, room = await ctx.rooms.update_roles(room_id, body.roles)
+    await ctx.meetings.roles_changed(room)
+    return JSONResponse(room.roles.model_dump())
+
+
+@router.put(
+    "/rooms/{roomId}/access",
+    summary="Turn the room's anonymous links off or on",
+    description="Body {access: {anonymous: {moderator?|speaker?|recording?: {enabled}}}}. A link turned off is "
+    "refused (403) when its secret is exchanged for a token; participants already in the meeting stay.",
+)
+async def update_room_access(request: Request, _caller: Manager, roomId: str, body: AccessUpdate) -> JSONResponse:
+    room_id = _room_id(roomId)
+    ctx = context(request)
+    room = await ctx.rooms.update_access(room_id, body.access)
+    return JSONResponse(ctx.rooms.to_api(room, extras=frozenset({"access"}))["access"])

@@ -19,12 +19,13 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
+from meetdesk.core.claims import ParticipantClaims, TokenGrants, participant_claims
 from meetdesk.core.errors import Conflict, Forbidden, MeetingFull, NotFound, RoomClosed, Unauthorized
 from meetdesk.core.events import MeetingUpdated
 from meetdesk.core.limits import is_full
 from meetdesk.core.meetings import MeetParticipantInfo, MeetParticipantPayload
 from meetdesk.core.models import RoomStatus, now_ms
-from meetdesk.core.permissions import Role, permissions
+from meetdesk.core.permissions import DEFAULT_SPEAKER, Permissions, Role
 from meetdesk.core.signalling import (
     ActiveSpeaker,
     ChatHistoryPage,
@@ -62,6 +63,8 @@ CHAT_HISTORY = 500
 SPEAKING_LEVEL = 0.05
 SPEAKER_HOLD_S = 0.6
 #: why everyone leaves when a meeting is ended for a reason other than a moderator's
+#: the permission each published source needs
+_PUBLISHING = {"canPublishAudio": "microphone", "canPublishVideo": "camera", "canShareScreen": "screen"}
 _END_REASONS = {
     "server_shutdown": LeftReason.SERVER_SHUTDOWN,
     "room_deleted": LeftReason.ROOM_DELETED,
@@ -89,6 +92,9 @@ class Participant:
     grace_timer: asyncio.TimerHandle | None = None
     #: the moderator who muted this participant: their microphone is not forwarded until they unmute
     muted_by: str | None = None
+    #: what the participant may do now: its role's permissions in the room (kept current by role changes and
+    #: changes of the room's roles); every signalling message is checked against these
+    permissions: Permissions = DEFAULT_SPEAKER
     #: the role its room link gave it (``role`` is the current one): only a promotion can be undone
     link_role: Role | None = None
 
@@ -167,6 +173,8 @@ class MediaRouter(Protocol):
 
     def forward_audio(self, participant: Participant, on: bool) -> None: ...
 
+    def withdraw(self, participant: Participant, sources: set[str]) -> None: ...
+
 
 #: told of each participant who joins (reason None) or leaves (with its reason)
 ParticipantHook = Callable[[LiveMeeting, Participant, LeftReason | None], None]
@@ -222,11 +230,11 @@ class MeetingEngine(MeetingRegistry):
     # joining and leaving ---------------------------------------------------------------------------
 
     async def join(
-        self, claims: dict[str, Any], connection: Connection, resume: str | None
+        self, claims: ParticipantClaims, connection: Connection, resume: str | None
     ) -> tuple[Participant, Joined]:
         """Admit a participant (or resume one) from its token's claims; raises a domain error if refused."""
-        room_id, identity = str(claims.get("room")), claims.get("sub")
-        if not identity or not claims.get("permissions", {}).get("livekit", {}).get("roomJoin"):
+        room_id, identity = claims.room, claims.sub
+        if identity is None or not claims.joins:
             raise Forbidden("This token cannot join a meeting: ask for one with a participant name")
         room = await self._rooms.get(room_id)
         if room is None:
@@ -242,6 +250,10 @@ class MeetingEngine(MeetingRegistry):
         await self.check_token_not_revoked(claims)
         if room.status is RoomStatus.CLOSED:
             raise RoomClosed(f"Room '{room_id}' is closed and cannot be joined", error="Room Error")
+        role = claims.role
+        granted = room.permissions(role)
+        if not granted.canJoinMeeting:
+            raise Forbidden(f"The {role.value}s of room '{room_id}' may not join its meetings")
         if existing is not None:
             await self.remove(existing, LeftReason.DUPLICATE_IDENTITY)
         meeting = self.live(room_id)
@@ -254,9 +266,8 @@ class MeetingEngine(MeetingRegistry):
         # checked with no await between it and the seat taken, so two joiners cannot both take the last one
         if existing is None and is_full(meeting.people, room.config.maxParticipants):
             raise MeetingFull(f"Room '{room_id}' has reached its maximum number of participants", error="Room Error")
-        role = Role(str(claims.get("role")))
-        participant = Participant(str(identity), str(claims.get("name") or identity), role, room_id, connection)
-        if claims.get("name"):
+        participant = Participant(identity, claims.name or identity, role, room_id, connection, permissions=granted)
+        if claims.name:
             self._names.claim(room_id, participant.name)
         meeting.broadcast(ParticipantJoined(participant=participant.info()))
         meeting.participants[participant.identity] = participant
@@ -275,6 +286,7 @@ class MeetingEngine(MeetingRegistry):
             participant.grace_timer = None
         old = participant.connection
         participant.connection = connection
+        participant.permissions = room.permissions(participant.role)  # the room's roles may have changed meanwhile
         if old is not None:
             await old.close(4000)
         meeting.broadcast(ParticipantUpdated(participant=participant.info()), skip=participant)
@@ -284,7 +296,7 @@ class MeetingEngine(MeetingRegistry):
         return participant, self._joined(meeting, participant, room, resumed=True)
 
     def _joined(self, meeting: LiveMeeting, participant: Participant, room: Any, *, resumed: bool) -> Joined:
-        chat_page = chat_pages.page(meeting.chat)
+        chat_page = chat_pages.page(meeting.chat) if participant.permissions.canReadChat else ([], False)
         return Joined(
             locked=room.status is RoomStatus.CLOSED,
             sessionId=participant.session_id,
@@ -299,6 +311,7 @@ class MeetingEngine(MeetingRegistry):
             activeSpeaker=meeting.active_speaker,
             endsAt=self.time_limits.ends_at(meeting.room_id),
             recording=meeting.recording,
+            permissions=TokenGrants.of(participant.permissions, join=True),
         )
 
     def connection_lost(self, participant: Participant, connection: Connection) -> None:
@@ -403,6 +416,7 @@ class MeetingEngine(MeetingRegistry):
             raise NotFound(f"Room '{room_id}' does not exist", error="Room Error")
         await self._revoke(target)  # the old token's role is void; the new one is issued after this instant
         target.role = role
+        await self._apply_permissions(target, room.permissions(role))
         target.send(self._role_changed(target, room))
         meeting = self.live(room_id)
         assert meeting is not None
@@ -411,23 +425,47 @@ class MeetingEngine(MeetingRegistry):
         return target
 
     def _role_changed(self, participant: Participant, room: RoomRecord) -> RoleChanged:
-        """The participant's current role, with a token for it."""
-        perms = permissions(participant.role, room.config)
-        token, _ = self._tokens.issue(
-            "participant",
-            participant.identity,
-            PARTICIPANT_TTL_S,
-            room=participant.room_id,
-            role=participant.role.value,
-            permissions=perms,
-            name=participant.name,
-        )
-        return RoleChanged(role=participant.role.value, token=token, permissions=perms)
+        """The participant's current role and permissions, with a token for them."""
+        grants = TokenGrants.of(participant.permissions, join=True)
+        claims = participant_claims(participant.room_id, participant.role, grants, participant.name)
+        token, _ = self._tokens.issue("participant", participant.identity, PARTICIPANT_TTL_S, **claims)
+        return RoleChanged(role=participant.role.value, token=token, permissions=grants)
 
-    async def catch_up_role(self, participant: Participant, claims: dict[str, Any]) -> None:
-        """After a join: if the token it came with is of another role (changed while it was away, so the
-        role_changed message was lost), send it its current role and a token for it."""
-        if claims.get("role") == participant.role.value:
+    async def roles_changed(self, room: RoomRecord) -> None:
+        """The room's roles changed: everyone in its meeting whose permissions changed gets a token for the new
+        ones (as on a role change) and stops what they may no longer do."""
+        meeting = self.live(room.room_id)
+        for participant in list(meeting.participants.values()) if meeting is not None else []:
+            granted = room.permissions(participant.role)
+            if granted == participant.permissions:
+                continue
+            await self._revoke(participant)
+            await self._apply_permissions(participant, granted)
+            participant.send(self._role_changed(participant, room))
+            logger.info("Room(%s) participant %s has new permissions", room.room_id, participant.identity)
+
+    async def _apply_permissions(self, participant: Participant, granted: Permissions) -> None:
+        """Give ``participant`` these permissions, and stop what they no longer allow: a screen share, the
+        camera or the microphone it may no longer send end for everyone (the server stops forwarding them)."""
+        withdrawn = participant.permissions.withdrawn(granted)
+        participant.permissions = granted
+        stopped = {source for key, source in _PUBLISHING.items() if key in withdrawn}
+        if not stopped:
+            return
+        if self.media is not None:
+            self.media.withdraw(participant, stopped)
+        if self.live(participant.room_id) is not None:
+            self.update(
+                participant,
+                audio=participant.audio and "microphone" not in stopped,
+                video=participant.video and "camera" not in stopped,
+                screen=participant.screen and "screen" not in stopped,
+            )
+
+    async def catch_up_role(self, participant: Participant, claims: ParticipantClaims) -> None:
+        """After a join: if the token it came with is of another role or other permissions (changed while it was
+        away, so the role_changed message was lost), send it its current role and a token for it."""
+        if claims.role is participant.role and claims.permissions.openvidu.permissions == participant.permissions:
             return
         room = await self._rooms.get(participant.room_id)
         if room is not None:
@@ -441,7 +479,10 @@ class MeetingEngine(MeetingRegistry):
             id=secrets.token_urlsafe(8), identity=participant.identity, name=participant.name, time=now_ms(), text=text
         )
         meeting.chat.append(message)
-        meeting.broadcast(ChatReceived(message=message))
+        received = ChatReceived(message=message)
+        for reader in meeting.participants.values():
+            if reader.permissions.canReadChat:  # a role that may not read the chat is not sent it
+                reader.send(received)
         return message
 
     def chat_history(self, participant: Participant, before: str) -> ChatHistoryPage:
@@ -529,17 +570,17 @@ class MeetingEngine(MeetingRegistry):
             participant.identity, participant.room_id, now, expires_at=now + PARTICIPANT_TTL_S * 1000
         )
 
-    async def check_token_not_revoked(self, claims: dict[str, Any]) -> None:
+    async def check_token_not_revoked(self, claims: ParticipantClaims) -> None:
         """Refuse a participant token (401) whose identity was kicked or given another role after it was
         issued: on every REST call (``security.resolve_caller``) and every join or resume on the socket."""
-        identity = claims.get("sub")
+        identity = claims.sub
         if not identity:
             return  # a token without an identity joins nothing and moderates nothing
-        meeting = self.live(str(claims.get("room")))
+        meeting = self.live(claims.room)
         if meeting is not None and identity in meeting.kicked:
             raise Unauthorized("This participant was removed from the meeting")
         if self._revocations is None:
             return
-        revoked_before = await self._revocations.revoked_before(str(identity))
-        if revoked_before is not None and int(claims.get("iat_ms", 0)) < revoked_before:
+        revoked_before = await self._revocations.revoked_before(identity)
+        if revoked_before is not None and claims.iat_ms < revoked_before:
             raise Unauthorized("This participant token was revoked: its participant was removed or given another role")

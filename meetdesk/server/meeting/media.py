@@ -423,6 +423,27 @@ class MediaRouter(SimulcastLayers):
             if item.source == "microphone":
                 item.forwarder.held = not on
 
+    def withdraw(self, participant: Participant, sources: set[str]) -> None:
+        """Stop forwarding ``participant``'s tracks of these sources (its permissions no longer allow them):
+        they end for everyone at once; the participant, told by ``role_changed``, renegotiates without them."""
+        peer = self._peers.get((participant.room_id, participant.identity))
+        if peer is None:
+            return
+        kept = [item for item in peer.published if item.source not in sources]
+        if len(kept) == len(peer.published):
+            return
+        for item in peer.published:
+            if item.source in sources:
+                item.forwarder.close()
+                if item.low is not None:
+                    item.low.close()
+        peer.published = kept
+        logger.info(
+            "Room(%s) %s may no longer send: %s", participant.room_id, peer.identity, ", ".join(sorted(sources))
+        )
+        self._announce_tracks(participant, peer)
+        self._resync_room(participant.room_id)
+
     def peer_connections(
         self, room_id: str, identity: str
     ) -> tuple[RTCPeerConnection | None, RTCPeerConnection | None]:

@@ -1,9 +1,9 @@
 """The signalling WebSocket: ``/internal-api/v1/signalling``.
 
 One socket per participant. The first message must be ``join`` with a participant token; after
-that each message is validated against the protocol, checked against the sender's current role and
-the room's config, and dispatched. A bad message gets an ``error`` answer and the socket lives on;
-messages are size- and rate-limited per connection.
+that each message is validated against the protocol, checked against the sender's current permissions
+(its role's in the room, ``permits.py``) and the room's config, and dispatched. A bad message gets an
+``error`` answer and the socket lives on; messages are size- and rate-limited per connection.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from meetdesk.core.errors import MeetDeskError, MeetingFull, NotFound, RoomClosed, Unauthorized
-from meetdesk.core.permissions import Role
+from meetdesk.core.permissions import Role, refusal
 from meetdesk.core.signalling import (
     CLIENT_MESSAGE,
     MAX_MESSAGE_BYTES,
@@ -47,7 +47,7 @@ from meetdesk.core.signalling import (
     VideoTiles,
 )
 from meetdesk.server.context import ServerContext
-from meetdesk.server.meeting import moderation
+from meetdesk.server.meeting import moderation, permits
 from meetdesk.server.meeting.connection import WebSocketConnection
 from meetdesk.server.meeting.engine import Participant
 
@@ -167,7 +167,7 @@ async def _admit(ctx: ServerContext, websocket: WebSocket, connection: WebSocket
             connection.send(_error("not_joined", "Send 'join' with a participant token first", message.type))
             continue
         try:
-            claims = ctx.tokens.decode(message.token, "participant")
+            claims = ctx.tokens.participant(message.token)
             participant, joined = await ctx.meetings.join(claims, connection, message.resume)
         except MeetDeskError as exc:
             if isinstance(exc, RoomClosed):
@@ -218,8 +218,20 @@ def _require_moderator(participant: Participant, kind: str) -> bool:
     return False
 
 
+async def _chat_enabled(ctx: ServerContext, participant: Participant) -> bool:
+    room = await ctx.rooms.rooms.get(participant.room_id)
+    return room is not None and room.config.chat.enabled
+
+
 async def _handle(ctx: ServerContext, participant: Participant, message: Any) -> bool:
     engine = ctx.meetings
+    lacking = permits.missing(participant.permissions, message)
+    if lacking is not None:  # the sender's role may not do this in this room (core/permissions.py)
+        if lacking in ("canWriteChat", "canReadChat") and not await _chat_enabled(ctx, participant):
+            participant.send(_error("chat_disabled", "Chat is disabled in this room", "chat"))
+        else:
+            participant.send(_error("forbidden", refusal(lacking), message.type))
+        return True
     if isinstance(message, Ping):
         participant.send(Pong())
     elif isinstance(message, Join):
@@ -238,23 +250,19 @@ async def _handle(ctx: ServerContext, participant: Participant, message: Any) ->
     elif isinstance(message, SendReaction):
         engine.react(participant, message.emoji)
     elif isinstance(message, SendChat):
-        room = await ctx.rooms.rooms.get(participant.room_id)
-        if room is None or not room.config.chat.enabled:
+        if not await _chat_enabled(ctx, participant):
             participant.send(_error("chat_disabled", "Chat is disabled in this room", "chat"))
         else:
             engine.chat(participant, message.text)
     elif isinstance(message, ChatHistory):
         participant.send(engine.chat_history(participant, message.before))
-    elif isinstance(message, Kick):
-        if _require_moderator(participant, "kick"):
-            await engine.kick(participant.room_id, message.identity)
-    elif isinstance(message, SetRole):
-        if _require_moderator(participant, "set_role"):
-            await engine.set_role(participant.room_id, message.identity, Role(message.role))
-    elif isinstance(message, EndMeeting):
-        if _require_moderator(participant, "end_meeting"):
-            await engine.end(participant.room_id, "meeting_ended", by=participant.identity)
-            return False
+    elif isinstance(message, Kick):  # permits: canKickParticipants
+        await engine.kick(participant.room_id, message.identity)
+    elif isinstance(message, SetRole):  # permits: canMakeModerator
+        await engine.set_role(participant.room_id, message.identity, Role(message.role))
+    elif isinstance(message, EndMeeting):  # permits: canEndMeeting
+        await engine.end(participant.room_id, "meeting_ended", by=participant.identity)
+        return False
     elif isinstance(message, MuteParticipant | MuteEveryone | LockMeeting):
         if _require_moderator(participant, message.type):
             await _moderate(ctx, participant, message)

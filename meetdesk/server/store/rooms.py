@@ -15,8 +15,10 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.engine import Row
 
+from meetdesk.core.access import RoomAccess
 from meetdesk.core.models import AutoDeletionPolicy, MeetingEndAction, RoomConfig, RoomStatus, WithRecordings
 from meetdesk.core.namematch import MatchMode, NameMatch
+from meetdesk.core.permissions import DEFAULT_ROLES, Permissions, Role, RoomRoles, effective
 from meetdesk.server.store.batching import GroupInserter
 from meetdesk.server.store.db import Database
 from meetdesk.server.store.schema import recordings, rooms
@@ -47,10 +49,27 @@ class RoomRecord:
     status: RoomStatus
     meeting_end_action: MeetingEndAction
     end_recordings_policy: WithRecordings
+    #: the anonymous recording link's secret (OpenVidu Meet 3.8's ``access.anonymous.recording``)
+    recording_secret: str = ""
+    #: the roles' permissions and the links' access as stored; None: the defaults
+    roles_json: str | None = None
+    access_json: str | None = None
 
     @functools.cached_property
     def config(self) -> RoomConfig:
         return RoomConfig.model_validate_json(self.config_json)
+
+    @functools.cached_property
+    def roles(self) -> RoomRoles:
+        return RoomRoles.model_validate_json(self.roles_json) if self.roles_json else DEFAULT_ROLES
+
+    @functools.cached_property
+    def access(self) -> RoomAccess:
+        return RoomAccess.model_validate_json(self.access_json) if self.access_json else RoomAccess()
+
+    def permissions(self, role: Role) -> Permissions:
+        """What a participant of ``role`` may do in this room now (its role's permissions and the config)."""
+        return effective(role, self.roles, self.config)
 
     @property
     def policy(self) -> AutoDeletionPolicy:
@@ -78,6 +97,9 @@ def _from_row(row: Row[Any]) -> RoomRecord:
         status=RoomStatus(row.status),
         meeting_end_action=MeetingEndAction(row.meeting_end_action),
         end_recordings_policy=WithRecordings(row.end_recordings_policy),
+        recording_secret=row.recording_secret or "",
+        roles_json=row.roles,
+        access_json=row.access,
     )
 
 
@@ -136,6 +158,9 @@ class RoomStore:
                 status=room.status.value,
                 meeting_end_action=room.meeting_end_action.value,
                 end_recordings_policy=room.end_recordings_policy.value,
+                recording_secret=room.recording_secret,
+                roles=room.roles_json,
+                access=room.access_json,
             )
         )
 
@@ -226,6 +251,8 @@ class RoomStore:
                     status=room.status.value,
                     meeting_end_action=room.meeting_end_action.value,
                     end_recordings_policy=room.end_recordings_policy.value,
+                    roles=room.roles_json,
+                    access=room.access_json,
                 )
             )
 

@@ -25,8 +25,10 @@ from sqlalchemy import (
     inspect,
     select,
     text,
+    update,
 )
 
+from meetdesk.core.ids import new_secret
 from meetdesk.server.keys import ServerKeys, hash_api_key
 
 metadata = MetaData()
@@ -51,6 +53,10 @@ rooms = Table(
     Column("meeting_end_action", String(20), nullable=False),
     # what a scheduled deletion does with recordings that exist when the meeting ends
     Column("end_recordings_policy", String(20), nullable=False),
+    # from migration 6 on (see _v6_room_roles_and_access): null means the defaults
+    Column("roles", Text, nullable=True),
+    Column("access", Text, nullable=True),
+    Column("recording_secret", String(100), nullable=True),
     Index("ix_rooms_creation", "creation_date", "room_id"),
     Index("ix_rooms_name", "search_name", "room_id"),
     Index("ix_rooms_auto_deletion", "auto_deletion_date", "room_id"),
@@ -224,6 +230,21 @@ def _v5_webhooks(conn: Connection) -> None:
     webhooks.create(conn)
 
 
+_ROOM_ACCESS_COLUMNS = {"roles": "TEXT", "access": "TEXT", "recording_secret": "VARCHAR(100)"}
+
+
+def _v6_room_roles_and_access(conn: Connection) -> None:
+    """Rooms get OpenVidu Meet 3.8's roles and access settings (null: the defaults) and a third secret, for the
+    anonymous recording link; the rooms made before this get theirs now."""
+    present = {column["name"] for column in inspect(conn).get_columns("rooms")}
+    for name, sql_type in _ROOM_ACCESS_COLUMNS.items():
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE rooms ADD COLUMN {name} {sql_type}"))
+    missing = conn.execute(select(rooms.c.room_id).where(rooms.c.recording_secret.is_(None))).scalars().all()
+    for room_id in missing:
+        conn.execute(update(rooms).where(rooms.c.room_id == room_id).values(recording_secret=new_secret()))
+
+
 #: Every migration, in order; ``schema_version.version`` is how many have run.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_initial,
@@ -231,4 +252,5 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _v3_secrets_out_of_rows,
     _v4_recording_details,
     _v5_webhooks,
+    _v6_room_roles_and_access,
 ]

@@ -1,5 +1,5 @@
 """The ``meetdesk`` command: the admin app (no subcommand, or ``app``), ``open`` (a room link), ``server``,
-``rotate-signing-key``, ``join``."""
+``rotate-signing-key``, ``join``, ``kiosk``."""
 
 from __future__ import annotations
 
@@ -57,7 +57,91 @@ def _parser() -> argparse.ArgumentParser:
     join.add_argument("--duration", type=float, default=0.0, help="seconds to stay (0: until the meeting ends)")
     join.add_argument("--json", action="store_true", help="print a JSON summary when done")
     join.add_argument("--source-id", type=int, default=0, help="number drawn into the test pattern (0-255)")
+    _kiosk_options(commands.add_parser("kiosk", help="kiosk mode: a meeting-room PC that joins by itself"))
     return parser
+
+
+def _kiosk_options(kiosk: argparse.ArgumentParser) -> None:
+    kiosk.add_argument("--config", type=Path, help="the kiosk's configuration file (TOML or JSON)")
+    kiosk.add_argument("--room-link", help="room link (instead of a configuration file)")
+    kiosk.add_argument("--name", help="display name in the meeting (with --room-link)")
+    kiosk.add_argument("--pin", help="admin PIN to leave kiosk mode, 4 to 16 digits (with --room-link)")
+    kiosk.add_argument("--camera", help="camera by name (with --room-link)")
+    kiosk.add_argument("--microphone", help="microphone by name (with --room-link)")
+    kiosk.add_argument("--speaker", help="speaker by name (with --room-link)")
+    kiosk.add_argument("--join-policy", choices=["always", "one-touch"], help="with --room-link (default always)")
+    kiosk.add_argument("--leave-when-alone", type=float, metavar="MINUTES", help="0: never (default 10)")
+    kiosk.add_argument("--maintenance-hour", type=int, metavar="HOUR", help="restart at this hour when idle")
+    kiosk.add_argument(
+        "--synthetic-devices", action="store_true", help="a test pattern and a tone instead of the devices"
+    )
+    kiosk.add_argument("--source-id", type=int, default=0, help="number drawn into the test pattern (0-255)")
+    kiosk.add_argument("--state-dir", type=Path, help="heartbeat, logs and crash files (default: the user state dir)")
+    kiosk.add_argument("--watchdog", action="store_true", help="run under a watchdog that restarts a crashed kiosk")
+    kiosk.add_argument(
+        "--hash-pin", action="store_true", help="read a PIN from the terminal and print its hash for the config file"
+    )
+
+
+def _kiosk(args: argparse.Namespace, argv: list[str]) -> int:
+    from meetdesk.kiosk.config import ConfigProblem, KioskConfig, config_from_options, load_config
+    from meetdesk.ui.kiosk.run import default_state_dir, run_kiosk
+
+    if args.hash_pin:
+        return _hash_pin()
+    state_dir = args.state_dir or default_state_dir()
+    if args.watchdog:
+        from meetdesk.kiosk.logs import setup_logging
+        from meetdesk.kiosk.watchdog import Watchdog, kiosk_command
+
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        setup_logging(state_dir / "logs", "watchdog", args.log_level)
+        return Watchdog(kiosk_command(argv), state_dir).run()
+    config: KioskConfig | None = None
+    problem: ConfigProblem | None = None
+    try:
+        if args.config is not None:
+            config = load_config(args.config)
+        elif args.room_link and args.name:
+            config = config_from_options(
+                args.room_link,
+                args.name,
+                pin=args.pin,
+                synthetic=args.synthetic_devices,
+                camera=args.camera,
+                microphone=args.microphone,
+                speaker=args.speaker,
+                join_policy=args.join_policy,
+                leave_when_alone_minutes=args.leave_when_alone,
+                maintenance_hour=args.maintenance_hour,
+            )
+        else:
+            print("meetdesk kiosk: give --config FILE, or --room-link URL and --name NAME", file=sys.stderr)
+            return 2
+    except ConfigProblem as exc:
+        problem = exc
+    return run_kiosk(
+        config,
+        state_dir,
+        problem=problem,
+        config_path=args.config,
+        source_id=args.source_id,
+        log_level=args.log_level,
+    )
+
+
+def _hash_pin() -> int:
+    import getpass
+
+    from meetdesk.kiosk.pin import hash_pin
+
+    pin = getpass.getpass("PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    try:
+        print(hash_pin(pin))
+    except ValueError as exc:
+        print(f"meetdesk kiosk: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _app_options(parser: argparse.ArgumentParser) -> None:
@@ -69,7 +153,10 @@ def _app_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    if args.command == "kiosk":
+        return _kiosk(args, argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     command = args.command or "app"
     if command == "app":

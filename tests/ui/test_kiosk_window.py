@@ -1,0 +1,243 @@
+"""The kiosk window, offscreen, against a real server process with headless participants: it joins by itself,
+shows "Reconnecting in N s" and gets in once it can, leaves when left alone, refuses every way out without the
+admin PIN, and shows one page naming the field of a bad configuration (and starts once the file is fixed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from meetdesk.client.api import MeetDeskClient
+from meetdesk.client.session import MeetingSession, SessionState
+from meetdesk.core.models import MeetRoom
+from meetdesk.kiosk.config import ConfigProblem, KioskConfig, load_config, parse_config
+from meetdesk.kiosk.health import read_heartbeat
+from meetdesk.kiosk.pin import FIRST_LOCKOUT_S, hash_pin
+from meetdesk.ui.kiosk.window import KioskWindow
+from tests.conftest import ServerProcess, free_port
+from tests.integration.meeting_helpers import SignallingProxy, until
+from tests.ui.conftest import wait_until
+from tests.ui.helpers import emitted, shoot
+
+KIOSK_SOURCE = 9  # drawn into the kiosk's synthetic camera frames
+PIN = "2468"
+
+
+@pytest.fixture
+async def room(client: MeetDeskClient) -> MeetRoom:
+    return await client.create_room({"roomName": "Board room 4.12"})
+
+
+@pytest.fixture
+async def kiosks(qtbot: QtBot, tmp_path: Path) -> AsyncIterator[Callable[..., KioskWindow]]:
+    """Makes kiosk windows (closed, meeting left, at the end)."""
+    made: list[KioskWindow] = []
+
+    def make(config: KioskConfig | None, **kwargs: Any) -> KioskWindow:
+        window = KioskWindow(config, tmp_path / f"state{len(made)}", source_id=KIOSK_SOURCE, **kwargs)
+        (tmp_path / f"state{len(made)}").mkdir()
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        await window.shutdown()
+        window.deleteLater()
+
+
+def config(link: str, **changes: object) -> KioskConfig:
+    data: dict[str, object] = {
+        "room_link": link,
+        "display_name": "Board room",
+        "synthetic_devices": True,
+        "admin_pin_hash": hash_pin(PIN),
+        **changes,
+    }
+    return parse_config(data)
+
+
+async def reach(window: KioskWindow, stage: str, timeout: float = 30.0) -> None:
+    """Wait on the window's stage changes until it is in ``stage``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while window.stage.value != stage:
+        left = deadline - loop.time()
+        if left <= 0:
+            raise AssertionError(f"timed out waiting for the kiosk's {stage} stage (it is {window.stage.value})")
+        try:
+            await asyncio.wait_for(emitted(window.stageChanged), left)
+        except TimeoutError:
+            continue
+
+
+async def sees_kiosk(observer: MeetingSession, frames: int = 10) -> set[int]:
+    """Wait until ``observer`` receives ``frames`` more camera frames (the kiosk is the only one who sends any);
+    returns the markers drawn in every camera frame received (the kiosk's: :data:`KIOSK_SOURCE`)."""
+
+    def received() -> int:
+        return sum(r.frames for r in observer.remote.values() if r.source == "camera")
+
+    start = received()
+    await until(lambda: received() >= start + frames)
+    return {m for r in observer.remote.values() if r.source == "camera" for m in r.markers_seen}
+
+
+@pytest.mark.slow
+async def test_the_kiosk_joins_by_itself_and_the_room_sees_its_camera(
+    room: MeetRoom, kiosks: Callable[..., KioskWindow]
+) -> None:
+    assert room.speakerUrl is not None and room.moderatorUrl is not None
+    observer = MeetingSession(room.moderatorUrl, "Observer", publish_video=False, publish_audio=False)
+    await observer.join()
+    try:
+        window = kiosks(config(room.speakerUrl))
+        window.start()
+        await wait_until(window.isFullScreen, what="full screen")  # the platform applies the state when it can
+        assert window.windowFlags() & Qt.WindowType.FramelessWindowHint
+        await reach(window, "meeting")
+        assert window.home.room.text() == "Board room 4.12"  # the room's name, from its server
+        assert await sees_kiosk(observer) == {KIOSK_SOURCE}
+        toolbar = window.meeting.toolbar
+        shown = {
+            b.objectName() for b in (toolbar.mic_button, toolbar.camera_button, toolbar.leave_button) if b.isVisible()
+        }
+        assert shown == {"micButton", "cameraButton", "leaveButton"}
+        assert not toolbar.share_button.isVisible() and not toolbar.chat_button.isVisible()
+        assert not toolbar.more_button.isVisible() and not toolbar.settings_button.isVisible()
+        window.beat()
+        beat = read_heartbeat(window.state_dir)
+        assert beat is not None and beat.stage == "meeting"
+        shoot(window, "kiosk-meeting")
+    finally:
+        await observer.leave()
+
+
+@pytest.mark.slow
+async def test_a_kiosk_that_cannot_reach_its_server_counts_down_and_gets_in_once_it_can(
+    room: MeetRoom, server_process: ServerProcess, kiosks: Callable[..., KioskWindow]
+) -> None:
+    assert room.speakerUrl is not None
+    proxy = SignallingProxy(server_process.port)
+    await proxy.start()
+    proxy.cut = True  # the network is down when the kiosk starts
+    window = kiosks(config(proxy.link(room.speakerUrl)))
+    try:
+        window.start()
+        await reach(window, "waiting")
+        assert window.pages.currentWidget() is window.waiting
+        assert window.waiting.title.text().startswith("Reconnecting in ")
+        assert window.waiting.title.text().endswith(" s")
+        assert "Could not join the meeting" in window.waiting.reason.text()
+        shoot(window, "kiosk-waiting")
+        await reach(window, "joining")  # it tries again by itself, and again...
+        await reach(window, "waiting")
+        proxy.cut = False  # the network is back
+        await reach(window, "meeting")
+        assert window.meeting.session is not None and window.meeting.session.state is SessionState.CONNECTED
+    finally:
+        await window.shutdown()  # before the proxy goes (its closing would be a network loss to recover from)
+        await proxy.close()
+
+
+@pytest.mark.slow
+async def test_left_alone_the_kiosk_leaves_and_goes_home(room: MeetRoom, kiosks: Callable[..., KioskWindow]) -> None:
+    assert room.speakerUrl is not None and room.moderatorUrl is not None
+    observer = MeetingSession(room.moderatorUrl, "Observer", publish_video=False, publish_audio=False)
+    await observer.join()
+    window = kiosks(config(room.speakerUrl, join_policy="one-touch", leave_when_alone_minutes=0.01))
+    window.start()
+    await reach(window, "home")
+    assert window.stage.value == "home"  # one-touch: it waits for a touch
+    window.home.join.click()
+    await reach(window, "meeting")
+    await sees_kiosk(observer)
+    assert window.meeting.model.count == 2
+    await observer.leave()  # the kiosk is alone now
+    await reach(window, "home")
+    assert window.pages.currentWidget() is window.home
+    assert window.meeting.session is not None and window.meeting.session.state is SessionState.DISCONNECTED
+
+
+async def test_no_way_out_without_the_pin(kiosks: Callable[..., KioskWindow], qtbot: QtBot) -> None:
+    window = kiosks(config(f"http://127.0.0.1:{free_port()}/room/r-1?secret=x", join_policy="one-touch"))
+    window.start()
+    await wait_until(window.isFullScreen, what="full screen")  # the platform applies the state when it can
+    exits: list[bool] = []
+    window.exitRequested.connect(lambda: exits.append(True))
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.isVisible() and window.isFullScreen()
+    assert window.pin_dialog is None
+    window.close()  # Alt+F4, the window manager's close button
+    assert window.isVisible()
+    dialog = window.pin_dialog
+    assert dialog is not None and dialog.isVisible()
+    shoot(dialog, "kiosk-pin")
+    for wrong in ("1111", "2222"):
+        qtbot.keyClicks(dialog.entry, wrong)
+        qtbot.keyClick(dialog.entry, Qt.Key.Key_Return)
+        assert dialog.error.text() == "That PIN is not right. Try again."
+        assert dialog.entry.text() == ""
+    qtbot.keyClicks(dialog.entry, "3333")
+    dialog.keys["OK"].click()
+    assert dialog.error.text() == f"Too many wrong PINs. Try again in {FIRST_LOCKOUT_S:.0f} seconds."
+    assert not dialog.entry.isEnabled() and not dialog.keys["OK"].isEnabled()
+    dialog.cancel.click()
+    assert window.isVisible() and not exits
+
+
+async def test_the_right_pin_on_the_keypad_closes_the_kiosk(kiosks: Callable[..., KioskWindow]) -> None:
+    window = kiosks(config(f"http://127.0.0.1:{free_port()}/room/r-1?secret=x", join_policy="one-touch"))
+    window.start()
+    window.home.admin.click()
+    dialog = window.pin_dialog
+    assert dialog is not None
+    exited = emitted(window.exitRequested)
+    for digit in PIN:
+        dialog.keys[digit].click()
+    dialog.keys["OK"].click()
+    await asyncio.wait_for(exited, 10)
+    assert not window.isVisible()
+
+
+async def test_without_a_pin_the_dialog_says_how_to_stop_the_kiosk(kiosks: Callable[..., KioskWindow]) -> None:
+    window = kiosks(config(f"http://127.0.0.1:{free_port()}/room/r-1?secret=x", admin_pin_hash=None))
+    window.start()
+    window.close()
+    assert window.isVisible()
+    dialog = window.pin_dialog
+    assert dialog is not None
+    assert "has no admin PIN" in dialog.prompt.text() and not dialog.entry.isVisible()
+
+
+async def test_a_bad_config_shows_one_page_naming_the_field_until_the_file_is_fixed(
+    kiosks: Callable[..., KioskWindow], tmp_path: Path
+) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(
+        'room_link = "http://127.0.0.1:9/room/r-1?secret=x"\ndisplay_name = "Board room"\nmaintenance_hour = 25\n'
+    )
+    with pytest.raises(ConfigProblem) as caught:
+        load_config(path)
+    window = kiosks(None, problem=caught.value, config_path=path)
+    window.start()
+    assert window.pages.currentWidget() is window.problem_page
+    page = window.problem_page
+    assert page.title.text() == "This kiosk is not set up correctly"
+    assert page.field.text() == "The setting “maintenance_hour”: Input should be less than or equal to 23."
+    assert str(path) in page.hint.text()
+    window.close()
+    assert window.isVisible(), "even misconfigured, the kiosk is left only with the PIN (or from its computer)"
+    window.pin_dialog.reject() if window.pin_dialog else None
+    shoot(window, "kiosk-bad-config")
+    fixed = emitted(window.configFixed)
+    path.write_text(
+        'room_link = "http://127.0.0.1:9/room/r-1?secret=x"\ndisplay_name = "Board room"\nmaintenance_hour = 3\n'
+    )
+    await asyncio.wait_for(fixed, 10)

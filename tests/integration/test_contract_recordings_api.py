@@ -5,13 +5,14 @@ status code of the contract. Recordings in given states are put in the server's 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from meetdesk.client.session import MeetingSession
-from tests.conftest import API_KEY, ServerProcess
+from tests.conftest import API_KEY, ServerProcess, free_port
 from tests.integration.contract_helpers import anonymous, api, contract_server
 from tests.integration.recording_helpers import seed_recording
 
@@ -245,3 +246,22 @@ async def test_the_34_internal_routes_take_a_moderators_token(
             assert stopped.status_code == 202 and stopped.json()["status"] in ("ending", "complete")
         finally:
             await ana.leave()
+
+
+async def test_no_room_on_the_disk_is_a_503(tmp_path: Path) -> None:
+    """A server whose recordings' disk is at its floor refuses to start a recording, saying so."""
+    server = ServerProcess(tmp_path / "data", free_port(), extra_env={"MEETDESK_RECORDING_DISK_FLOOR_MB": "1000000000"})
+    server.start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, headers={"X-API-KEY": API_KEY}, timeout=30) as http:
+            room = (await http.post("/api/v1/rooms", json={"roomName": "Full disk"})).json()
+            ana = MeetingSession(room["moderatorUrl"], "Ana", source_id=1, publish_audio=False)
+            await ana.join()
+            try:
+                refused = await http.post(RECORDINGS, json={"roomId": room["roomId"]})
+                assert _error(refused, 503)["error"] == "Recording Error"
+                assert (await http.get(RECORDINGS, params={"roomId": room["roomId"]})).json()["recordings"] == []
+            finally:
+                await ana.leave()
+    finally:
+        server.stop()

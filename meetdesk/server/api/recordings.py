@@ -51,15 +51,15 @@ MAX_ITEMS_CAP = 100
 DEFAULT_MAX_ITEMS = 10
 RECORDING_FIELDS = tuple(MeetRecording.model_fields)
 
-#: the error a refused start or stop is answered with, by the service's code (its value: the recorder adds
-#: codes of its own, and one this table does not know yet is a 409)
-_REFUSALS: dict[str, type[MeetDeskError]] = {
-    "recording_disabled": Forbidden,
-    "no_participants": Conflict,
-    "already_recording": Conflict,
-    "recording_not_active": Conflict,
-    "no_capacity": Unavailable,
-    "disk_full": Unavailable,
+#: the error a refused start or stop is answered with, by the service's code (one this table does not know is
+#: a 409)
+_REFUSALS: dict[RecordingErrorCode, type[MeetDeskError]] = {
+    RecordingErrorCode.RECORDING_DISABLED: Forbidden,
+    RecordingErrorCode.NO_PARTICIPANTS: Conflict,
+    RecordingErrorCode.ALREADY_RECORDING: Conflict,
+    RecordingErrorCode.NOT_ACTIVE: Conflict,
+    RecordingErrorCode.NO_CAPACITY: Unavailable,
+    RecordingErrorCode.DISK_FULL: Unavailable,
 }
 
 
@@ -142,9 +142,9 @@ def _refusal(exc: RecordingError, *, room_id: str = "", recording_id: str = "") 
     if exc.code is RecordingErrorCode.NOT_FOUND:
         return recording_not_found(recording_id)
     message = str(exc).rstrip(".")
-    if exc.code.value == "unsupported_encoding":
+    if exc.code is RecordingErrorCode.UNSUPPORTED_ENCODING:
         return ValidationFailed.one("config.encoding", message)
-    return _REFUSALS.get(exc.code.value, Conflict)(message, error="Recording Error")
+    return _REFUSALS.get(exc.code, Conflict)(message, error="Recording Error")
 
 
 @router.post("/api/v1/recordings", status_code=201, summary="Start recording a room's meeting")

@@ -29,6 +29,7 @@ import httpx
 import pydantic
 from pydantic import BaseModel
 
+from meetdesk.client.access import RoomAccessApi
 from meetdesk.client.errors import (
     ApiError,
     BadRequest,
@@ -203,7 +204,7 @@ def _query(**params: str | int | None) -> dict[str, str | int]:
     return {key: value for key, value in params.items() if value is not None}
 
 
-class MeetDeskClient(MemberTokens, PublicMeetings, RecordingsApi, RegisteredWebhooks):
+class MeetDeskClient(MemberTokens, PublicMeetings, RecordingsApi, RegisteredWebhooks, RoomAccessApi):
     """An async client of one MeetDesk server. Use ``async with`` (or call :meth:`aclose`)."""
 
     def __init__(

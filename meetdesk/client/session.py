@@ -39,6 +39,7 @@ from meetdesk.client.recovery import GiveUp, ReconnectAttempt, RetryPolicy, reco
 from meetdesk.client.session_actions import SessionActions
 from meetdesk.client.signalling import SignallingClient, SignallingError
 from meetdesk.client.subscriber import FrameCallback, RemoteTrack, Subscriber
+from meetdesk.core.permissions import DEFAULT_MODERATOR, Permissions
 from meetdesk.core.signalling import (
     AudioLevel,
     ChatHistory,
@@ -162,6 +163,11 @@ class MeetingSession(SessionActions):
         )
         self._publisher.set_enabled(audio=audio_enabled, video=video_enabled)
         self._sources_open = sources is not None
+        #: the camera and microphone opened; the publisher sends those the role's permissions allow
+        self._sources: tuple[MediaStreamTrack | None, MediaStreamTrack | None] = sources or (None, None)
+        #: what this participant may do (from ``joined``, then each ``role_changed``)
+        self._permissions: Permissions = DEFAULT_MODERATOR  # an older server says nothing: nothing is held back
+        self._sent_sources = self._sources
         if sources is not None:
             self._publisher.use_sources(*sources)
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -182,6 +188,11 @@ class MeetingSession(SessionActions):
         self._recovering = False
         #: media connections being rebuilt ("publisher", "subscriber"): the state is reconnecting meanwhile
         self._trouble: set[str] = set()
+
+    @property
+    def permissions(self) -> Permissions:
+        """What this participant may do now (its role's permissions in the room)."""
+        return self._permissions
 
     @property
     def remote(self) -> dict[str, RemoteTrack]:
@@ -240,7 +251,8 @@ class MeetingSession(SessionActions):
         for note in notes:
             logger.warning("Session(%s) %s", self.name, note)
         self.device_notes = notes
-        self._publisher.use_sources(video, audio)
+        self._sources = (video, audio)
+        self._use_permitted_sources()
 
     async def _attach(self, signalling: SignallingClient) -> None:
         joined = signalling.joined
@@ -250,6 +262,9 @@ class MeetingSession(SessionActions):
                 await signalling.close()
             return
         self._signalling, self.joined = signalling, joined
+        if joined.permissions is not None:
+            self._permissions = joined.permissions.openvidu.permissions
+            self._use_permitted_sources()
         self._locked = joined.locked
         self._recording = joined.recording
         self.older_chat_kept = joined.chatMore
@@ -518,6 +533,7 @@ class MeetingSession(SessionActions):
             await self.send(Resubscribe())
         elif isinstance(message, RoleChanged):
             self.token = message.token
+            await self._permissions_changed(message.permissions.openvidu.permissions)
         elif isinstance(message, ChatHistoryPage):
             if message.before == self._oldest_chat:
                 self.older_chat_kept = message.more

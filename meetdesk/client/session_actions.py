@@ -16,6 +16,7 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from meetdesk.client.publisher import Publisher, PublishError
 from meetdesk.client.signalling import SignallingError
+from meetdesk.core.permissions import Permissions, refusal
 from meetdesk.core.signalling import (
     AudioLevel,
     EndMeeting,
@@ -44,6 +45,10 @@ class SessionActions:
 
     name: str
     _publisher: Publisher
+    _permissions: Permissions
+    #: the camera and microphone opened, and those given to the publisher (what the permissions allow)
+    _sources: tuple[MediaStreamTrack | None, MediaStreamTrack | None]
+    _sent_sources: tuple[MediaStreamTrack | None, MediaStreamTrack | None]
 
     if TYPE_CHECKING:  # given by the session
 
@@ -51,6 +56,33 @@ class SessionActions:
         def _media_lost(self, which: str) -> None: ...
         def _republish_soon(self) -> None: ...
         def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None: ...
+
+    # permissions -----------------------------------------------------------------------------------
+
+    def _use_permitted_sources(self) -> bool:
+        """Give the publisher the sources the permissions allow; True when that changed what it sends."""
+        video, audio = self._sources
+        video = video if self._permissions.canPublishVideo else None
+        audio = audio if self._permissions.canPublishAudio else None
+        if (video, audio) == self._sent_sources:
+            return False
+        self._sent_sources = (video, audio)
+        self._publisher.use_sources(video, audio)
+        return True
+
+    async def _permissions_changed(self, granted: Permissions) -> None:
+        """New permissions (the room's roles or this participant's role changed): stop what they no longer
+        allow (the server has stopped forwarding it already) and send what they now allow."""
+        self._permissions = granted
+        logger.info("Session(%s) new permissions", self.name)
+        if self._publisher.sharing and not granted.canShareScreen:
+            with contextlib.suppress(PublishError, SignallingError):
+                await self.stop_screen_share()
+        if self._use_permitted_sources() and self._publisher.pc is not None:
+            self._media_lost("publisher")
+            self._republish_soon()
+
+    # actions ---------------------------------------------------------------------------------------
 
     async def chat(self, text: str) -> None:
         await self.send(SendChat(text=text))
@@ -69,7 +101,9 @@ class SessionActions:
     async def share_screen(self, source: MediaStreamTrack) -> None:
         """Share ``source`` (any video track) as the screen: the others get it as a separate track with the
         source "screen". Sharing again swaps the source. Raises :class:`PublishError` if the server does not
-        take it (the session carries on without the share)."""
+        take it, or the role may not share a screen here (the session carries on without the share)."""
+        if not self._permissions.canShareScreen:
+            raise PublishError(refusal("canShareScreen"), "forbidden")
         try:
             previous = await self._publisher.start_screen(source)
         except PublishError:

@@ -11,8 +11,9 @@ import httpx
 import jwt
 import pytest
 
+from meetdesk.client.api import MeetDeskClient, NotFound, ValidationError
 from meetdesk.client.signalling import SignallingClient
-from meetdesk.core.permissions import DEFAULT_MODERATOR, DEFAULT_SPEAKER, PERMISSION_KEYS
+from meetdesk.core.permissions import DEFAULT_MODERATOR, DEFAULT_ROLES, DEFAULT_SPEAKER, PERMISSION_KEYS
 from meetdesk.core.signalling import ChatReceived, EndMeeting, Kick, MediaState, Ping, PublishOffer, SendChat
 from tests.conftest import API_KEY, ServerProcess
 from tests.integration.meeting_helpers import Peer
@@ -274,3 +275,20 @@ async def test_roles_change_live(server_process: ServerProcess) -> None:
         finally:
             await ana.client.close()
             await bo.client.close()
+
+
+async def test_client_library_reads_and_changes_roles_and_access(server_process: ServerProcess) -> None:
+    async with MeetDeskClient(server_process.url, api_key=API_KEY) as admin:
+        room = await admin.create_room({"roomName": "Team"})
+        assert await admin.get_room_roles(room.roomId) == DEFAULT_ROLES
+        roles = await admin.update_room_roles(room.roomId, speaker={"canWriteChat": False})
+        assert roles.speaker.permissions.canWriteChat is False and roles.moderator == DEFAULT_ROLES.moderator
+        assert await admin.get_room_roles(room.roomId) == roles
+        with pytest.raises(ValidationError) as refused:
+            await admin.update_room_roles(room.roomId, speaker={"canFly": True})
+        assert refused.value.status == 422
+        access = await admin.update_room_access(room.roomId, speaker=False)
+        assert access.anonymous.speaker.enabled is False and access.anonymous.moderator.enabled is True
+        assert (await admin.get_room_access(room.roomId)).anonymous.speaker.url == room.speakerUrl
+        with pytest.raises(NotFound):
+            await admin.get_room_roles("nowhere")

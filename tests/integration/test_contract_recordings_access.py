@@ -225,3 +225,28 @@ def test_the_link_in_a_browser_plays_the_recording(
     no_video = anonymous.get(failed_url)
     assert no_video.status_code == 404 and "This recording has no video to play." in no_video.text
     assert "<video" not in no_video.text
+
+
+def test_public_links_follow_the_rooms_anonymous_recording_access(
+    contract_server: ServerProcess, api: httpx.Client, anonymous: httpx.Client
+) -> None:
+    room = create_room(api)
+    seeded = seed_recording(contract_server, room["roomId"], "Shared")
+    one = f"{RECORDINGS}/{seeded.recording_id}"
+    secret = link_secret(api.get(f"{one}/url").json()["url"])
+    assert anonymous.get(f"{one}/media", params={"secret": secret}).status_code == 200
+
+    off = {"access": {"anonymous": {"recording": {"enabled": False}}}}
+    assert api.put(f"/api/v1/rooms/{room['roomId']}/access", json=off).status_code == 200
+    refused = api.get(f"{one}/url")
+    assert refused.status_code == 403
+    assert refused.json()["message"] == f"Anonymous access in room '{room['roomId']}' is disabled for recordings"
+    # a public link given out before stops playing; a private one still does, for an admin
+    assert anonymous.get(f"{one}/media", params={"secret": secret}).status_code == 403
+    assert anonymous.get(f"/recording/{seeded.recording_id}", params={"secret": secret}).status_code == 403
+    private = link_secret(api.get(f"{one}/url", params={"privateAccess": "true"}).json()["url"])
+    assert anonymous.get(f"{one}/media", params={"secret": private}, headers=admin(anonymous)).status_code == 200
+
+    on = {"access": {"anonymous": {"recording": {"enabled": True}}}}
+    assert api.put(f"/api/v1/rooms/{room['roomId']}/access", json=on).status_code == 200
+    assert anonymous.get(f"{one}/media", params={"secret": secret}).status_code == 200

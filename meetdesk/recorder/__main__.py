@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         composite.abandon()
 
     signal.signal(signal.SIGTERM, terminate)
+    logger.info("Recorder: pid %d, %s", os.getpid(), "repairing" if args.repair else "recording")
     if not args.repair:
         threading.Thread(target=_listen, args=(composite,), name="commands", daemon=True).start()
     result = composite.run()

@@ -131,6 +131,7 @@ class ServerContext:
             remove_recording_files=functools.partial(remove_files, recordings_dir),
         )
         await rooms.repair_after_restart()
+        await recordings.repair_after_restart()
         recording_links = await RecordingLinks.open(accounts)
         webhooks.start()
         limits = RateLimits(trusted_proxies=parse_networks(settings.trusted_proxies))

@@ -11,6 +11,9 @@ import numpy as np
 import numpy.typing as npt
 
 from meetdesk.client.media.synthetic import _source_chroma, tone_frequency
+from meetdesk.client.session import MeetingSession
+from tests.conftest import LiveServer
+from tests.integration.meeting_helpers import create_room, frames_from, until
 
 
 @dataclass
@@ -75,6 +78,25 @@ def play(path: Path, sources: list[int], every: int = 15) -> Played:
         played.duration += 1 / float(rate)  # the last picture lasts a frame
         played.sound = np.concatenate(chunks) if chunks else np.zeros(0)
     return played
+
+
+async def meeting_of_three(
+    live: LiveServer, config: dict[str, object] | None = None, **muted: bool
+) -> tuple[dict[str, str], list[MeetingSession]]:
+    """A room with Ana (source 1, moderator), Bo (2) and Cy (3) in its meeting, all receiving each other;
+    ``muted`` names those who join with their microphone off."""
+    room = await create_room(live, **({"config": config} if config else {}))
+    people = [
+        MeetingSession(room["moderatorUrl"], "Ana Lima", source_id=1, audio_enabled=not muted.get("ana", False)),
+        MeetingSession(room["speakerUrl"], "Bo", source_id=2, audio_enabled=not muted.get("bo", False)),
+        MeetingSession(room["speakerUrl"], "Cy", source_id=3, audio_enabled=not muted.get("cy", False)),
+    ]
+    for person in people:
+        await person.join()
+    ana = people[0]
+    others = [p.joined.you.identity for p in people[1:]]  # type: ignore[union-attr]
+    await until(lambda: all(frames_from(ana, identity) >= 10 for identity in others))
+    return room, people
 
 
 def tone(source: int) -> float:

@@ -5,34 +5,16 @@ from __future__ import annotations
 
 import time
 
-from meetdesk.client.session import MeetingSession
 from meetdesk.core.recordings import RecordingStatus
 from tests.conftest import LiveServer
-from tests.integration.meeting_helpers import create_room, frames_from, until
-from tests.integration.recording_media import play, tone
-
-
-async def _meeting(
-    live: LiveServer, config: dict[str, object] | None = None, **muted: bool
-) -> tuple[dict[str, str], list[MeetingSession]]:
-    room = await create_room(live, **({"config": config} if config else {}))
-    people = [
-        MeetingSession(room["moderatorUrl"], "Ana Lima", source_id=1, audio_enabled=not muted.get("ana", False)),
-        MeetingSession(room["speakerUrl"], "Bo", source_id=2, audio_enabled=not muted.get("bo", False)),
-        MeetingSession(room["speakerUrl"], "Cy", source_id=3, audio_enabled=not muted.get("cy", False)),
-    ]
-    for person in people:
-        await person.join()
-    ana = people[0]
-    others = [p.joined.you.identity for p in people[1:]]  # type: ignore[union-attr]
-    await until(lambda: all(frames_from(ana, identity) >= 10 for identity in others))
-    return room, people
+from tests.integration.meeting_helpers import until
+from tests.integration.recording_media import meeting_of_three, play, tone
 
 
 async def test_a_three_person_meeting_is_recorded_into_a_playable_mp4(live_server: LiveServer) -> None:
     service = live_server.ctx.recordings
     assert service is not None
-    room, people = await _meeting(live_server)
+    room, people = await meeting_of_three(live_server)
     try:
         before_start = time.monotonic()
         recording = await service.start(room["roomId"])
@@ -75,7 +57,7 @@ async def test_the_speaker_layouts_show_the_one_who_speaks(live_server: LiveServ
     assert service is not None
     shares = {}
     for layout in ("speaker", "single-speaker"):
-        room, people = await _meeting(live_server, {"recording": {"layout": layout}}, ana=True, cy=True)
+        room, people = await meeting_of_three(live_server, {"recording": {"layout": layout}}, ana=True, cy=True)
         try:
             recording = await service.start(room["roomId"])
             assert recording.layout == layout

@@ -10,7 +10,7 @@ the meeting, stops the recording with ``limit_reached`` when the disk falls to t
 ``failed`` if the recorder dies (its file plays up to its last fragment). ``stop`` (the API's stop, or the
 meeting ending) moves it to ``ending``, closes the capture, lets the recorder compose the rest and moves it
 to ``complete`` with the MP4's duration and size. A server that stopped mid-recording repairs its recordings
-when it starts again (:mod:`.repair`).
+when it starts again (:meth:`RecordingService.repair_after_restart`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
-from meetdesk.core.recorder_protocol import RecorderJob, RosterEntry, RosterParticipant
+from meetdesk.core.recorder_protocol import JOB_FILE, RecorderJob, RosterEntry, RosterParticipant
 from meetdesk.core.recording_output import UnsupportedEncoding, output_encoding
 from meetdesk.core.recordings import RecordingStatus, new_recording_id
 from meetdesk.server.meeting.engine import MeetingEngine
@@ -49,6 +49,8 @@ TRACKS_DIR: Final = "tracks"
 COMPOSITE_FAILED_ERROR_CODE: Final = 500
 WATCH_S: Final = 0.25  # how often the roster is compared and the disk and recorder looked at
 DEFAULT_DISK_FLOOR: Final = 1024**3
+REPAIR_TIMEOUT_S: Final = 3600.0  # a repair composes a whole recording, faster than it lasted
+REPAIR_DETAILS: Final = "End reason: The server stopped while recording"
 
 
 class RecordingErrorCode(StrEnum):
@@ -246,7 +248,7 @@ class RecordingService:
 
     async def _recorder_died(self, running: _Running, status: int) -> None:
         recording_id = running.record.recording_id
-        logger.error("Recording %s: its recorder ended while recording (status %s)", recording_id, status)
+        logger.warning("Recording %s: its recorder ended while recording (status %s)", recording_id, status)
         async with self._locks.setdefault(running.record.room_id, asyncio.Lock()):
             record = await self.store.get(recording_id)
             if record is None or record.status != RecordingStatus.ACTIVE.value:
@@ -318,6 +320,70 @@ class RecordingService:
                 size=None if played is None else played[1],
             )
         return await self.store.move(ending, final, duration_ms=round(result.duration * 1000), size=result.size)
+
+    async def repair_after_restart(self) -> None:
+        """Recordings this server stopped under (a crash, a kill): each is repaired in the background — one
+        not started yet is ``aborted``; one recording or ending gets its composite made again from the captured
+        tracks (``complete``), or ends ``failed`` with its file as far as it plays and the reason."""
+        for record in await self.store.unfinished():
+            if record.recording_id in self._running:
+                continue
+            task = asyncio.create_task(self._repair(record), name=f"recording-repair-{record.recording_id}")
+            self._repairs.add(task)
+            task.add_done_callback(self._repairs.discard)
+
+    async def repairs_done(self) -> None:
+        """Wait for the repairs under way (tests, and a server stopping)."""
+        if self._repairs:
+            await asyncio.gather(*self._repairs, return_exceptions=True)
+
+    async def _repair(self, record: RecordingRecord) -> None:
+        recording_id = record.recording_id
+        recorder: RecorderProcess | None = None
+        try:
+            if record.status == RecordingStatus.STARTING.value:
+                await self.store.move(
+                    record, RecordingStatus.ABORTED, end_date=_now_ms(), error=_died(None), details=REPAIR_DETAILS
+                )
+                return
+            if record.status == RecordingStatus.ACTIVE.value:
+                record = await self.store.move(record, RecordingStatus.ENDING, details=REPAIR_DETAILS)
+            directory = self.directory / recording_id
+            try:
+                job = RecorderJob.model_validate_json((directory / JOB_FILE).read_text())
+                recorder = RecorderProcess(directory, job)
+                await recorder.start(repair=True)
+                result = await recorder.finish(None, timeout=REPAIR_TIMEOUT_S)
+                if result.frames == 0:
+                    raise RecorderFailed("no track of the recording had anything to show.")
+            except (OSError, ValueError, RecorderFailed) as exc:
+                played = await asyncio.to_thread(probe, self.media_path(record))
+                await self.store.move(
+                    record,
+                    RecordingStatus.FAILED,
+                    end_date=record.end_date or _now_ms(),
+                    error_code=COMPOSITE_FAILED_ERROR_CODE,
+                    error=f"{_died(None)} Its video file could not be made again: {exc}",
+                    duration_ms=None if played is None else round(played[0] * 1000),
+                    size=None if played is None else played[1],
+                )
+                return
+            await self.store.move(
+                record,
+                RecordingStatus.COMPLETE,
+                end_date=record.end_date or record.start_date + round(result.duration * 1000),
+                duration_ms=round(result.duration * 1000),
+                size=result.size,
+            )
+            logger.info("Recording %s repaired after a restart (%.1f s)", recording_id, result.duration)
+        except RecordingStatusChanged:
+            pass  # moved meanwhile (deleted, repaired by another server sharing the database)
+        except asyncio.CancelledError:
+            if recorder is not None:
+                recorder.kill()  # the server stops again: the next start repairs it
+            raise
+        except Exception:
+            logger.exception("Recording %s could not be repaired", recording_id)
 
     async def close(self) -> None:
         """The server stops: recordings still running end as the meeting does (its hooks stop them first);

@@ -141,6 +141,13 @@ class RecordingStore:
         self._tell(moved)
         return moved
 
+    async def unfinished(self) -> list[RecordingRecord]:
+        """Every recording starting, active or ending (after a restart: those the server stopped under)."""
+        stmt = select(recordings).where(recordings.c.status.in_([s.value for s in IN_PROGRESS]))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [RecordingRecord(**row._asdict()) for row in rows]
+
     async def count_for_room(self, room_id: str) -> int:
         stmt = select(func.count()).select_from(recordings).where(recordings.c.room_id == room_id)
         async with self._engine.connect() as conn:

@@ -210,7 +210,8 @@ class RecordingService:
         if len(self._running) >= self.limits.composites:
             raise RecordingError(
                 RecordingErrorCode.NO_CAPACITY,
-                f"The server is making {len(self._running)} recordings already and has no capacity for another.",
+                f"The server has no capacity for another recording: it is making as many as it can at once "
+                f"({len(self._running)}).",
             )
 
     def _tell_roster(self, running: _Running) -> None:

@@ -67,6 +67,8 @@ async def test_a_meeting_at_its_time_limit_warns_then_ends_with_its_reason(
     shown = window.meeting_page.toast
     monkeypatch.setattr(window.meeting_page, "toast", lambda text: (toasts.append(text), shown(text)))
     await join_from_link(window, room.moderatorUrl, "Desk")
+    header = window.meeting_page.header
+    assert header.ends.isVisible() and header.ends.text().startswith("Ends at ")  # for as long as the meeting lasts
     # toasts are a label's text with no signal of their own
     await wait_until(lambda: any(t.startswith("This meeting ends at ") for t in toasts), what="the end time")
     await wait_until(lambda: any(t.startswith("The meeting ends in 1 minute, at ") for t in toasts), what="a warning")
@@ -100,6 +102,7 @@ async def test_a_room_that_starts_muted_preselects_the_mic_and_camera_off(
         await reach(window, "meeting")
         model = window.meeting_page.model
         assert not model.mic_on and not model.camera_on  # joined with both off: the toolbar offers to turn them on
+        assert not window.meeting_page.header.ends.isVisible()  # no time limit in this room
     finally:
         ana_log.close()
         await ana.leave()

@@ -13,7 +13,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, QLocale, SignalInstance
+from PySide6.QtCore import SignalInstance
 
 from meetdesk.client.session import MeetingSession, ReconnectAttempt, SessionState, StateChanged
 from meetdesk.core.signalling import (
@@ -32,6 +32,7 @@ from meetdesk.core.signalling import (
     RoleChanged,
 )
 from meetdesk.ui.meeting.model import Connection, MeetingModel
+from meetdesk.ui.meeting.toolbar import clock_text
 
 if TYPE_CHECKING:
     from meetdesk.ui.meeting.chat_panel import ChatPanel
@@ -72,8 +73,9 @@ class MeetingEvents:
         self._ready.set()
         self.chat.set_you(joined.you.identity)
         self.chat.set_history(joined.chat, joined.you.identity)
+        self.model.set_ends_at(joined.endsAt / 1000 if joined.endsAt else 0.0)
         if joined.endsAt is not None:
-            ends = _clock(joined.endsAt)
+            ends = clock_text(joined.endsAt / 1000)
             self.toast(self.tr("This meeting ends at {time}: the room's time limit.").format(time=ends))
         self._tiles_resized()  # a new identity starts with no tile sizes on the server
 
@@ -127,13 +129,14 @@ class MeetingEvents:
                 name = event.byName or self.tr("An administrator")
                 self.toast(self.tr("{name} unlocked the meeting. New participants can join.").format(name=name))
         elif isinstance(event, MeetingEndingSoon):
+            model.set_ends_at(event.endsAt / 1000)
             self.toast(self._ending_text(event))
         elif isinstance(event, ErrorMessage):
             self._show_error(event)
 
     def _ending_text(self, event: MeetingEndingSoon) -> str:
         minutes = self.tr("The meeting ends in %n minute(s), at {time}: the room's time limit.", "", event.minutesLeft)
-        return minutes.format(time=_clock(event.endsAt))
+        return minutes.format(time=clock_text(event.endsAt / 1000))
 
     def _left_text(self, name: str, reason: LeftReason) -> str:
         if reason is LeftReason.PARTICIPANT_KICKED:
@@ -164,9 +167,3 @@ class MeetingEvents:
 
     def _role_name(self, role: str) -> str:
         return self.tr("moderator") if role == "moderator" else self.tr("speaker")
-
-
-def _clock(epoch_ms: int) -> str:
-    """A time of day as this computer shows it (hours and minutes)."""
-    moment = QDateTime.fromMSecsSinceEpoch(epoch_ms)
-    return QLocale().toString(moment.time(), QLocale.FormatType.ShortFormat)

@@ -51,6 +51,7 @@ class MeetingModel(QObject):
         layoutChanged(str): "grid" or "speaker".
         pinnedChanged(str): the tile key pinned big ("" none).
         startedAtChanged(float): when the meeting started (seconds since the epoch, 0 unknown).
+        endsAtChanged(float): when the room's time limit ends the meeting (seconds since the epoch, 0 none).
         unreadChanged(int): chat messages from others not read yet.
         micOnChanged(bool), cameraOnChanged(bool), handRaisedChanged(bool), sharingChanged(bool): yours.
         devicesChanged(): whether you have a microphone / a camera changed.
@@ -71,6 +72,7 @@ class MeetingModel(QObject):
     layoutChanged = Signal(str)
     pinnedChanged = Signal(str)
     startedAtChanged = Signal(float)
+    endsAtChanged = Signal(float)
     unreadChanged = Signal(int)
     micOnChanged = Signal(bool)
     cameraOnChanged = Signal(bool)
@@ -91,6 +93,7 @@ class MeetingModel(QObject):
         self._layout = Layout.GRID
         self._pinned = ""
         self._started_at = 0.0
+        self._ends_at = 0.0
         self._unread = 0
         self._mic_on = True
         self._camera_on = True
@@ -185,6 +188,7 @@ class MeetingModel(QObject):
         self._active_speaker = ""
         self.set_pinned("")
         self.set_started_at(0.0)
+        self.set_ends_at(0.0)
         self.set_unread(0)
         self.set_sharing(False)
         self.set_locked(False)
@@ -260,6 +264,15 @@ class MeetingModel(QObject):
         if when != self._started_at:
             self._started_at = when
             self.startedAtChanged.emit(when)
+
+    @property
+    def ends_at(self) -> float:
+        return self._ends_at
+
+    def set_ends_at(self, when: float) -> None:
+        if when != self._ends_at:
+            self._ends_at = when
+            self.endsAtChanged.emit(when)
 
     def elapsed(self, now: float | None = None) -> int:
         """Whole seconds since the meeting started (0 when that is not known)."""

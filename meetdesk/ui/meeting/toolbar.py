@@ -11,7 +11,7 @@ tooltip. Icons are drawn in the theme's text colour, and redrawn when the theme 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QEvent, QLocale, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QActionGroup, QPalette, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QToolButton, QWidget
 
@@ -88,6 +88,10 @@ class MeetingHeader(QWidget):
         self.timer.setObjectName("meetingTimer")
         self.count = QLabel()
         self.count.setObjectName("participantCount")
+        self.ends = QLabel()
+        self.ends.setObjectName("meetingEnds")
+        self.ends.setContentsMargins(12, 0, 0, 0)
+        self.ends.setToolTip(self.tr("The room limits how long its meetings last: this one ends then for everyone."))
         self.locked = QLabel(self.tr("Locked"))
         self.locked.setObjectName("lockedLabel")
         self.locked.setToolTip(self.tr("A moderator locked the meeting: nobody new can join."))
@@ -98,6 +102,7 @@ class MeetingHeader(QWidget):
         self.locked.setVisible(model.locked)
         layout.addWidget(self.title, 1)
         layout.addWidget(self.timer)
+        layout.addWidget(self.ends)
         layout.addSpacing(16)
         layout.addWidget(self.locked)
         layout.addWidget(self.count)
@@ -108,6 +113,8 @@ class MeetingHeader(QWidget):
         model.titleChanged.connect(self._title_changed)
         model.countChanged.connect(self._count_changed)
         model.startedAtChanged.connect(self._started_changed)
+        model.endsAtChanged.connect(self._ends_changed)
+        self._ends_changed(model.ends_at)
         self._title_changed(model.title)
         self._count_changed(model.count)
         self._started_changed(model.started_at)
@@ -130,6 +137,10 @@ class MeetingHeader(QWidget):
             minutes = seconds // 60
             self.timer.setAccessibleName(self.tr("The meeting started %n minute(s) ago", "", minutes))
         self.timer.setVisible(bool(shown))
+
+    def _ends_changed(self, when: float) -> None:
+        self.ends.setText(self.tr("Ends at {time}").format(time=clock_text(when)) if when else "")
+        self.ends.setVisible(bool(when))
 
     def _count_changed(self, count: int) -> None:
         self.count.setText(self.tr("%n in the meeting", "", count) if count else "")
@@ -354,3 +365,9 @@ class MeetingToolbar(QWidget):
         """Show which side panel is open: "chat", "participants" or "" (none), without asking for it again."""
         self._set_checked(self.chat_button, panel == "chat")
         self._set_checked(self.people_button, panel == "participants")
+
+
+def clock_text(epoch_s: float) -> str:
+    """A time of day as this computer shows it (hours and minutes)."""
+    moment = QDateTime.fromMSecsSinceEpoch(round(epoch_s * 1000))
+    return QLocale().toString(moment.time(), QLocale.FormatType.ShortFormat)

@@ -4,7 +4,7 @@ status code of the contract. Recordings in given states are put in the server's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -265,3 +265,34 @@ async def test_no_room_on_the_disk_is_a_503(tmp_path: Path) -> None:
                 await ana.leave()
     finally:
         server.stop()
+
+
+async def test_the_deletion_matrix_on_a_real_recording(contract_server: ServerProcess) -> None:
+    """The rooms' deletion matrix rows with recordings and no meeting (fail, close, force), on a recording the
+    composite recorder made."""
+    async with httpx.AsyncClient(base_url=contract_server.url, headers={"X-API-KEY": API_KEY}, timeout=60) as http:
+        room = (await http.post("/api/v1/rooms", json={"roomName": "Deleted with recordings"})).json()
+        room_id = room["roomId"]
+        ana = MeetingSession(room["moderatorUrl"], "Ana", source_id=1, publish_audio=False)
+        await ana.join()
+        try:
+            recording_id = (await http.post(RECORDINGS, json={"roomId": room_id})).json()["recordingId"]
+            assert (await http.post(f"{RECORDINGS}/{recording_id}/stop")).status_code == 202
+        finally:
+            await ana.leave()
+        folder = contract_server.data_dir / "recordings" / recording_id
+
+        def delete(policy: str) -> Awaitable[httpx.Response]:
+            return http.delete(f"/api/v1/rooms/{room_id}", params={"withRecordings": policy})
+
+        refused = await delete("fail")
+        assert (refused.status_code, refused.json()["error"]) == (409, "room_has_recordings")
+        closed = await delete("close")
+        assert (closed.status_code, closed.json()["successCode"]) == (200, "room_closed")
+        assert (await http.get(f"/api/v1/rooms/{room_id}")).json()["status"] == "closed"
+        assert (await http.get(f"{RECORDINGS}/{recording_id}")).status_code == 200 and folder.exists()
+        deleted = await delete("force")
+        assert (deleted.status_code, deleted.json()["successCode"]) == (200, "room_and_recordings_deleted")
+        assert (await http.get(f"/api/v1/rooms/{room_id}")).status_code == 404
+        assert (await http.get(f"{RECORDINGS}/{recording_id}")).status_code == 404
+        assert not folder.exists()

@@ -4,6 +4,7 @@ over loopback with the API key, as OpenVidu Meet's own integration tests reach t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -32,3 +33,14 @@ def anonymous(contract_server: ServerProcess) -> Iterator[httpx.Client]:
     """Raw HTTP without credentials."""
     with httpx.Client(base_url=contract_server.url, timeout=10) as client:
         yield client
+
+
+@dataclass
+class Remote:
+    """A server process as the meeting helpers (``tests/integration/meeting_helpers.py``) reach a server: its URL
+    and HTTP clients."""
+
+    url: str
+
+    def http(self, **headers: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=10)

@@ -14,8 +14,8 @@ import pytest
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import Conflict, NotFound
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, API_KEY, ServerProcess, free_port
+from tests.integration.contract_helpers import Remote
 from tests.integration.meeting_helpers import Peer, create_room, join
-from tests.integration.test_contract_room_limits import Remote
 
 
 @pytest.fixture(scope="module")

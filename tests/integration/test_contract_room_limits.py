@@ -8,7 +8,6 @@ duration limit) so that a meeting limited to minutes ends within seconds; nothin
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -17,20 +16,11 @@ import pytest
 from meetdesk.client.signalling import SignallingClient, SignallingError
 from meetdesk.core.signalling import Leave
 from tests.conftest import API_KEY, ServerProcess, free_port
+from tests.integration.contract_helpers import Remote
 from tests.integration.meeting_helpers import create_room, join, token
 
 #: a minute of a room's duration limit lasts this long on the test server
 MINUTE_S = 0.5
-
-
-@dataclass
-class Remote:
-    """A server process as the meeting helpers reach a server: its URL and HTTP clients."""
-
-    url: str
-
-    def http(self, **headers: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=10)
 
 
 @pytest.fixture(scope="module")

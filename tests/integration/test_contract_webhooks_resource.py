@@ -18,8 +18,8 @@ from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import BadRequest, NotFound
 from meetdesk.core.signalling import Leave
 from tests.conftest import API_KEY, ServerProcess, free_port
+from tests.integration.contract_helpers import Remote
 from tests.integration.meeting_helpers import create_room, join
-from tests.integration.test_contract_room_limits import Remote
 from tests.integration.webhook_receiver import Receiver
 
 

@@ -21,7 +21,8 @@ at the other end would use: ours is the SFU, which forwards.
   aiortc's decoder thread still starts and asks the queue for work (``get()``); it gets none, and waits
   until the receiver stops (aiortc's ``put(None)``: stop, BYE, disconnect), then ends the track, as before.
 - a video receiver's remote bitrate estimator is removed (no REMB is sent);
-- a video receiver asks for a keyframe as soon as a frame cannot be completed (:mod:`.gaps`), and its
+- a video receiver gets the retransmissions (RTX) of its stream whatever else the connection carries
+  (:mod:`meetdesk.rtc.rtx`), and asks for a keyframe as soon as a frame cannot be completed (:mod:`.gaps`), and its
   decoder skips frames until that keyframe comes (unless :mod:`meetdesk.rtc.adaptations` are off);
 - an audio receiver hands each packet on at once and recovers a lost one from the next one's in-band FEC,
   or conceals it (:mod:`meetdesk.client.media.opus_fec`; unless the adaptations are off).
@@ -48,6 +49,7 @@ from meetdesk.client.gaps import RECEIVER_JITTER_BUFFER, watch_gaps
 from meetdesk.client.media.opus_fec import FecOpusDecoder, LossAwareJitter, fec_decoder_available
 from meetdesk.rtc import adaptations
 from meetdesk.rtc.errors import AiortcHookError
+from meetdesk.rtc.rtx import route_rtx
 
 logger = logging.getLogger(__name__)
 
@@ -167,5 +169,6 @@ def lean_receiver(receiver: RTCRtpReceiver, deliver: Callable[[Frame], object] |
     if opus_fec:
         setattr(receiver, RECEIVER_JITTER_BUFFER, LossAwareJitter())
     if kind == "video" and adaptations.enabled():
+        route_rtx(receiver)  # with two or more video streams, aiortc dropped every retransmission
         watch_gaps(receiver, decoder.wait_for_keyframe)
     return True

@@ -5,7 +5,9 @@ participant turns off, there, what issue 13 adds on top of aiortc; each part che
 sets itself up. Today: the receivers' prompt keyframe request at a gap (:mod:`meetdesk.client.gaps`), the
 SFU's own retransmission history for each subscriber's senders (:mod:`meetdesk.server.sfu.history`), Opus
 in-band FEC on loss and its use by the receivers (:mod:`meetdesk.client.media.opus_fec`), and the SFU telling
-audio publishers the loss their subscribers report (:mod:`meetdesk.server.sfu.hooks`, item 5). What
+audio publishers the loss their subscribers report (:mod:`meetdesk.server.sfu.hooks`, item 5), retransmissions
+routed to their stream's receiver (:mod:`meetdesk.rtc.rtx`) and the SFU's NACKs upstream limited to recent
+losses (:mod:`meetdesk.server.sfu.hooks`, item 1b). What
 aiortc does by itself (its senders' 128-packet history, its receivers' NACKs) stays. Anything else, or
 nothing, is on. ``bench/network_bench.py`` runs every phase both ways; nothing else should turn it off.
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from av.frame import Frame
 
-from meetdesk.client.media.synthetic import SyntheticMicrophone
+from meetdesk.client.media.synthetic import SyntheticCamera, SyntheticMicrophone
 from meetdesk.client.session import MeetingSession
 from meetdesk.client.subscriber import RemoteTrack
 from meetdesk.rtc.impair import Impairment
@@ -116,5 +116,37 @@ async def test_at_10_percent_loss_audio_is_recovered_from_opus_fec_asked_for_thr
         assert at_p.count("fec") > 0 and "concealed" not in at_b and "fec" not in at_b
     finally:
         for session in (a, p, b):
+            await session.leave()
+        network.close()
+
+
+async def test_at_10_percent_loss_upstream_the_sfu_has_the_publisher_resend_and_forwards_most_frames(
+    live_server: LiveServer,
+) -> None:
+    room = await create_room(live_server)
+    network = ImpairedNetwork(seed=7)
+    camera = SyntheticCamera(source_id=1)
+    # P publishes behind a link losing 10% of what it sends; A receives on a clean one
+    p = MeetingSession(room["moderatorUrl"], "P", sources=(camera, None), peer_connection=network.peer_connection)
+    a = MeetingSession(room["speakerUrl"], "A", publish_video=False, publish_audio=False)
+    try:
+        for session in (p, a):
+            await session.join()
+        p_id = p.joined.you.identity  # type: ignore[union-attr]
+        await until(lambda: frames_from(a, p_id) >= 30, timeout=30)
+        router = live_server.ctx.meetings.media
+        network.set("up", Impairment(loss=0.10))
+        start_sent = network.total("up").sent
+        made, got = camera.frames_sent, frames_from(a, p_id)
+        repaired = router.forwarder_stats(room["roomId"], p_id)["camera"].upstream_repaired
+        await until(lambda: network.total("up").sent >= start_sent + 600, timeout=60)
+        made, got = camera.frames_sent - made, frames_from(a, p_id) - got
+        stats = router.forwarder_stats(room["roomId"], p_id)["camera"]
+        # the SFU's receiver NACKed what it lost and P sent it again: holes filled in time
+        assert stats.upstream_repaired - repaired > 0
+        # and so A got most of P's pictures (each loss left unrepaired costs the frames up to a keyframe)
+        assert got >= 0.75 * made > 0, f"{got} of {made}; {stats}"
+    finally:
+        for session in (p, a):
             await session.leave()
         network.close()

@@ -127,6 +127,8 @@ class Vp8FrameAssembler:
         self._after_loss = False
         self.frames = 0
         self.losses = 0
+        #: packets that filled a hole in time (NACKed upstream and retransmitted, or reordered)
+        self.repaired = 0
 
     @property
     def capacity(self) -> int:
@@ -138,6 +140,8 @@ class Vp8FrameAssembler:
         ext = self._seq.unwrap(packet.sequence_number)
         if self._next is not None and ext < self._next:
             return False, None  # late or duplicate: its frame went out already or was given up on
+        if self._max_ext is not None and ext < self._max_ext and ext not in self._packets:
+            self.repaired += 1
         self._packets[ext] = packet
         self._max_ext = ext if self._max_ext is None else max(self._max_ext, ext)
         self._drain()

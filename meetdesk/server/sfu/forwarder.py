@@ -83,6 +83,8 @@ class ForwarderStats:
     plis_sent: int
     upstream_losses: int
     subscribers: dict[str, SubscriberStats] = field(default_factory=dict)
+    #: packets lost upstream that came back in time (the receiver's NACK, the publisher's retransmission)
+    upstream_repaired: int = 0
 
 
 class Subscription:
@@ -275,6 +277,7 @@ class TrackForwarder:
             plis_sent=self._plis,
             upstream_losses=getattr(self._assembler, "losses", 0),
             subscribers={sid: s.stats() for sid, s in self._subscriptions.items()},
+            upstream_repaired=getattr(self._assembler, "repaired", 0),
         )
 
     def close(self) -> None:

@@ -7,6 +7,11 @@ aiortc has no API for forwarding encoded media, so the SFU changes three things 
    frames on the marker bit and hands them to the forwarder, so nothing reaches the decoder. The
    assembler reads the receiver's negotiated codecs (``_RTCRtpReceiver__codecs``) to refuse any
    codec but VP8 / Opus.
+   Unless :mod:`meetdesk.rtc.adaptations` are off, it also has the receiver's RTX SSRCs routed to it
+   (:mod:`meetdesk.rtc.rtx`) and (1b) shadows ``_send_rtcp_nack`` so that it asks the publisher again only
+   for packets among its last :data:`NACK_RECENT` and, when more than :data:`NACK_MOST` are missing at
+   once (a cut), for none: it drops those from the private NACK generator's (``_RTCRtpReceiver__nack_generator``)
+   ``missing`` set, and the assembler gives the frames up and asks for a keyframe instead.
 2. On the same receiver it replaces the private decoder queue (``_RTCRtpReceiver__decoder_queue``)
    with :class:`_EndOfStream`: the decoder thread, whether already running or started later by
    ``receive()``, ends at once without creating a decoder, and the ``put(None)`` that aiortc sends
@@ -53,7 +58,9 @@ import aiortc
 from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket, wrap_rtx
 
+from meetdesk.rtc import adaptations
 from meetdesk.rtc.errors import PINNED_AIORTC, AiortcHookError
+from meetdesk.rtc.rtx import route_rtx
 
 from .assembler import FrameSink, OpusFrameAssembler, Vp8FrameAssembler
 from .history import RetransmissionHistory
@@ -75,6 +82,12 @@ SENDER_RTX_SSRC: Final = "_rtx_ssrc"
 SENDER_EXTENSIONS: Final = "_RTCRtpSender__rtp_header_extensions_map"
 SENDER_HANDLE_RTCP: Final = "_handle_rtcp_packet"
 RECEIVER_RTCP_SSRC: Final = "_RTCRtpReceiver__rtcp_ssrc"
+RECEIVER_NACK: Final = "_send_rtcp_nack"
+RECEIVER_NACK_GENERATOR: Final = "_RTCRtpReceiver__nack_generator"
+#: a publisher is asked again for the packets it sent among its last this many only: older ones come too late
+NACK_RECENT: Final = 64
+#: more missing than this at once is a cut, not a loss: a keyframe repairs it, not a burst of retransmissions
+NACK_MOST: Final = 24
 RECEIVER_SEND_RTCP: Final = "_send_rtcp"
 
 # The history each sender keeps (one per sender, whichever subscriptions it carries in turn).
@@ -148,6 +161,9 @@ def tap_receiver(
     assembler: Vp8FrameAssembler | OpusFrameAssembler
     if kind == "video":
         assembler = Vp8FrameAssembler(sink, codecs=codecs)
+        if adaptations.enabled():
+            route_rtx(receiver)  # a simulcast publisher's two layers: aiortc dropped every retransmission
+            limit_nacks(receiver)
     elif kind == "audio":
         assembler = OpusFrameAssembler(sink, codecs=codecs)
     else:
@@ -228,6 +244,31 @@ def keep_history(sender: RTCRtpSender) -> RetransmissionHistory:
 def history_of(sender: RTCRtpSender) -> RetransmissionHistory | None:
     """The retransmission history :func:`keep_history` gave ``sender``, if any."""
     return _histories.get(sender)
+
+
+def limit_nacks(receiver: RTCRtpReceiver) -> None:
+    """Have the publisher's receiver NACK recent losses only (item 1b of the module docstring)."""
+    nack: Callable[[RTCRtpReceiver, int, list[int]], Awaitable[None]] | None = getattr(
+        type(receiver), RECEIVER_NACK, None
+    )
+    if nack is None or not hasattr(receiver, RECEIVER_NACK_GENERATOR):
+        raise AiortcHookError(f"aiortc {aiortc.__version__} RTCRtpReceiver lacks {RECEIVER_NACK}")
+    ref = weakref.ref(receiver)
+
+    async def send_rtcp_nack(media_ssrc: int, lost: list[int]) -> None:
+        owner = ref()
+        generator = getattr(owner, RECEIVER_NACK_GENERATOR, None)
+        if owner is None or generator is None or generator.max_seq is None:
+            return
+        recent = [seq for seq in lost if (generator.max_seq - seq) & 0xFFFF < NACK_RECENT]
+        generator.missing.difference_update(set(lost) - set(recent))  # not asked for again
+        if len(recent) > NACK_MOST:
+            generator.missing.clear()  # a cut: the assembler gives it up and asks for a keyframe
+            return
+        if recent:
+            await nack(owner, media_ssrc, recent)
+
+    setattr(receiver, RECEIVER_NACK, send_rtcp_nack)
 
 
 def watch_loss_reports(sender: RTCRtpSender, report: Callable[[float], None]) -> None:

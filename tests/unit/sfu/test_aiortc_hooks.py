@@ -269,3 +269,23 @@ async def test_loss_reports_are_read_before_aiortc_handles_them_and_an_rr_goes_u
     [packet] = sent
     assert isinstance(packet, aiortc.rtp.RtcpRrPacket) and packet.ssrc == 77
     assert (packet.reports[0].ssrc, packet.reports[0].fraction_lost) == (1234, 26)
+
+
+async def test_the_publishers_receiver_nacks_recent_losses_only_and_a_cut_not_at_all(pc: RTCPeerConnection) -> None:
+    receiver = video_receiver(pc)
+    sent: list[list[int]] = []
+
+    async def send_rtcp(packet: object) -> None:
+        sent.append(list(packet.lost))  # type: ignore[attr-defined]
+
+    setattr(receiver, hooks.RECEIVER_SEND_RTCP, send_rtcp)
+    hooks.limit_nacks(receiver)
+    generator = getattr(receiver, hooks.RECEIVER_NACK_GENERATOR)
+    generator.max_seq = 1000
+    generator.missing = {990, 900, 995}
+    await receiver._send_rtcp_nack(1234, sorted(generator.missing))
+    assert sent == [[990, 995]]  # 900 is too old to help: not asked for, and forgotten
+    assert generator.missing == {990, 995}
+    generator.missing = set(range(950, 1000))  # 50 at once: a cut
+    await receiver._send_rtcp_nack(1234, sorted(generator.missing))
+    assert sent == [[990, 995]] and generator.missing == set()

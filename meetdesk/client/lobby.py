@@ -106,7 +106,9 @@ class RoomInfo:
 
     @property
     def can_chat(self) -> bool:
-        return self.permissions.get("canChat", True)
+        """Whether the chat is there for this role (to read; writing may still be withheld): 3.8's
+        ``canReadChat``, else 3.4's ``canChat``."""
+        return self.permissions.get("canReadChat", self.permissions.get("canChat", True))
 
     @property
     def can_change_background(self) -> bool:

@@ -286,6 +286,19 @@ class ChatPanel(QWidget):
         layout.addLayout(bottom)
         self._colour_error()
 
+    def set_can_write(self, can: bool) -> None:
+        """Whether the local role may send chat messages: without, the input says so instead of taking text."""
+        self.input.setReadOnly(not can)
+        self.input.setEnabled(can)
+        self.input.setPlaceholderText(
+            self.tr("Write a message…") if can else self.tr("Your role may not send messages in this meeting.")
+        )
+        self.list.empty_text = self.tr("No messages yet. Say hello!") if can else self.tr("No messages yet.")
+        self.list.viewport().update()
+        if not can:
+            self.input.clear()
+        self.send_button.setEnabled(can and bool(self.text()))
+
     def _connect(self) -> None:
         self.input.submitted.connect(self.submit)
         self.send_button.clicked.connect(self.submit)
@@ -322,7 +335,7 @@ class ChatPanel(QWidget):
 
     def _text_changed(self) -> None:
         text = self.text()
-        self.send_button.setEnabled(bool(text))
+        self.send_button.setEnabled(bool(text) and not self.input.isReadOnly())
         if len(text) > CHAT_MAX_CHARS:
             self._show(self._too_long(len(text)), length=True)
         elif self._length_error:

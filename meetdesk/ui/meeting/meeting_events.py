@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import SignalInstance
 
 from meetdesk.client.session import MeetingSession, ReconnectAttempt, SessionState, StateChanged
+from meetdesk.core.permissions import DEFAULT_ROLES, Role
 from meetdesk.core.signalling import (
     ActiveSpeaker,
     ChatReceived,
@@ -67,6 +68,10 @@ class MeetingEvents:
         self._joined = joined
         self.model.reset_participants(joined.you, joined.participants)
         self.model.set_locked(joined.locked)
+        # what the role may do here; an older server does not say: what the role could always do
+        you = Role(joined.you.role)
+        granted = joined.permissions.openvidu.permissions if joined.permissions else DEFAULT_ROLES.of(you)
+        self.model.set_permissions(granted)
         self.model.set_active_speaker(joined.activeSpeaker)
         # the meeting's start as the server knows it; an older server does not say: from your join on
         self.model.set_started_at(joined.startedAt / 1000 if joined.startedAt else self.model.started_at or time.time())
@@ -117,6 +122,7 @@ class MeetingEvents:
             self.reactions.show_reaction(event.emoji, event.name)
         elif isinstance(event, RoleChanged):
             model.set_role(event.role)
+            model.set_permissions(event.permissions.openvidu.permissions)
             self.toast(self.tr("You are now a {role}").format(role=self._role_name(event.role)))
         elif isinstance(event, Muted):
             model.set_mic_on(False)  # the session turned the microphone off; unmuting is the user's to do

@@ -218,6 +218,7 @@ class MeetingPage(QWidget, MeetingEvents):
         model.lockedChanged.connect(self.people.moderation.set_locked)
         model.activeSpeakerChanged.connect(self.people.set_speaking)
         model.canChatChanged.connect(lambda _on: self._show_side(self.chat, False) if not _on else None)
+        model.permissionsChanged.connect(self._permissions_changed)
 
     def _participants_reset(self) -> None:
         self.people.set_participants([])
@@ -465,6 +466,14 @@ class MeetingPage(QWidget, MeetingEvents):
         self.toast(self.tr("Speaker link copied"))
 
     # panels, overlays ------------------------------------------------------------------------------
+
+    def _permissions_changed(self) -> None:
+        """What the role may do changed: the panels offer only that (the toolbar follows the model itself)."""
+        permissions = self.model.permissions
+        self.people.set_local_permissions(permissions)
+        self.chat.set_can_write(permissions.canWriteChat)
+        if not permissions.canReadChat:
+            self._show_side(self.chat, False)
 
     def _show_side(self, panel: QWidget, on: bool) -> None:
         if on:

@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from PySide6.QtCore import QObject, Signal
 
+from meetdesk.core.permissions import DEFAULT_SPEAKER, PermissionKey, Permissions
 from meetdesk.core.signalling import ParticipantInfo
 
 
@@ -57,6 +58,7 @@ class MeetingModel(QObject):
         devicesChanged(): whether you have a microphone / a camera changed.
         connectionChanged(str): a :class:`Connection` value.
         canChatChanged(bool): whether the room's chat is on.
+        permissionsChanged(): what your role may do in this room changed (see :attr:`permissions`).
         lockedChanged(bool): whether the meeting is locked (nobody new may join).
     """
 
@@ -81,6 +83,7 @@ class MeetingModel(QObject):
     devicesChanged = Signal()
     connectionChanged = Signal(str)
     canChatChanged = Signal(bool)
+    permissionsChanged = Signal()
     lockedChanged = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -105,6 +108,7 @@ class MeetingModel(QObject):
         self._camera_note = ""
         self._connection = Connection.CONNECTING
         self._can_chat = True
+        self._permissions: Permissions = DEFAULT_SPEAKER
         self._locked = False
 
     # participants --------------------------------------------------------------------------------------
@@ -307,6 +311,19 @@ class MeetingModel(QObject):
         if on != self._can_chat:
             self._can_chat = on
             self.canChatChanged.emit(on)
+
+    @property
+    def permissions(self) -> Permissions:
+        """What your role may do in this room now (from the join, then each change)."""
+        return self._permissions
+
+    def may(self, key: PermissionKey) -> bool:
+        return self._permissions.allows(key)
+
+    def set_permissions(self, permissions: Permissions) -> None:
+        if permissions != self._permissions:
+            self._permissions = permissions
+            self.permissionsChanged.emit()
 
     @property
     def locked(self) -> bool:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from meetdesk.core.permissions import DEFAULT_MODERATOR, Permissions
 from meetdesk.core.signalling import ParticipantInfo
 from meetdesk.ui.meeting.moderation_bar import ModerationBar
 from meetdesk.ui.meeting.participants_delegate import ParticipantDelegate, ParticipantsView, elide_name
@@ -86,6 +87,8 @@ class ParticipantsPanel(QWidget):
         #: the open "Remove …?" question (None when none is open)
         self.kick_box: QMessageBox | None = None
         self._kick_identity: str | None = None
+        #: what the local role may do (until told: a moderator's actions, as before roles existed)
+        self._permissions: Permissions = DEFAULT_MODERATOR
         self._build()
         self._connect()
         self._update_title()
@@ -141,6 +144,10 @@ class ParticipantsPanel(QWidget):
         if role != "moderator":
             self._close_actions()
 
+    def set_local_permissions(self, permissions: Permissions) -> None:
+        """What the local participant's role may do: only those of the actions are offered."""
+        self._permissions = permissions
+
     def set_speaking(self, identity: str) -> None:
         """Who speaks now ("" nobody)."""
         self.model.set_speaking(identity)
@@ -169,19 +176,24 @@ class ParticipantsPanel(QWidget):
         participant = self.model.participant(identity)
         if participant is None or not self.model.can_moderate(identity):
             return []
-        if participant.role == "moderator":
-            change = QAction(self.tr("Make speaker"), self)
-            change.triggered.connect(lambda: self.roleChangeRequested.emit(identity, "speaker"))
-        else:
-            change = QAction(self.tr("Make moderator"), self)
-            change.triggered.connect(lambda: self.roleChangeRequested.emit(identity, "moderator"))
-        kick = QAction(self.tr("Remove from meeting…"), self)
-        kick.triggered.connect(lambda: self.confirm_kick(identity))
-        if not participant.audio:
-            return [change, kick]
-        mute = QAction(self.tr("Mute"), self)
-        mute.triggered.connect(lambda: self.muteRequested.emit(identity))
-        return [mute, change, kick]
+        actions: list[QAction] = []
+        if participant.audio:
+            mute = QAction(self.tr("Mute"), self)
+            mute.triggered.connect(lambda: self.muteRequested.emit(identity))
+            actions.append(mute)
+        if self._permissions.canMakeModerator:  # the room's roles may withhold it (OpenVidu Meet 3.8)
+            if participant.role == "moderator":
+                change = QAction(self.tr("Make speaker"), self)
+                change.triggered.connect(lambda: self.roleChangeRequested.emit(identity, "speaker"))
+            else:
+                change = QAction(self.tr("Make moderator"), self)
+                change.triggered.connect(lambda: self.roleChangeRequested.emit(identity, "moderator"))
+            actions.append(change)
+        if self._permissions.canKickParticipants:
+            kick = QAction(self.tr("Remove from meeting…"), self)
+            kick.triggered.connect(lambda: self.confirm_kick(identity))
+            actions.append(kick)
+        return actions
 
     def open_menu(self, identity: str, at: QPoint) -> QMenu | None:
         """Show the actions on ``identity`` in a menu at global point ``at``; None when there are none."""

@@ -193,6 +193,7 @@ class MeetingToolbar(QWidget):
         model.unreadChanged.connect(lambda _n: self._sync())
         model.roleChanged.connect(lambda _role: self._sync())
         model.canChatChanged.connect(lambda _on: self._sync())
+        model.permissionsChanged.connect(self._sync)
         model.layoutChanged.connect(lambda _mode: self._sync())
         model.lockedChanged.connect(lambda _locked: self._sync())
         self._sync()
@@ -338,10 +339,14 @@ class MeetingToolbar(QWidget):
         self.share_button.setText(self.tr("Stop sharing") if model.sharing else self.tr("Share screen"))
         unread = model.unread
         self.chat_button.setText(self.tr("Chat ({n})").format(n=unread) if unread else self.tr("Chat"))
-        self.chat_button.setVisible(model.can_chat)
+        # what the role may not do here is not offered (the room's roles, OpenVidu Meet 3.8)
+        self.chat_button.setVisible(model.can_chat and model.may("canReadChat"))
+        self.mic_button.setVisible(model.may("canPublishAudio"))
+        self.camera_button.setVisible(model.may("canPublishVideo"))
+        self.share_button.setVisible(model.may("canShareScreen") or model.sharing)
         moderator = model.is_moderator
-        self.end_action.setVisible(moderator)
-        self.copy_speaker_action.setVisible(moderator)
+        self.end_action.setVisible(model.may("canEndMeeting"))
+        self.copy_speaker_action.setVisible(model.may("canShareAccessLinks"))
         for action in (self.moderation_separator, self.mute_everyone_action, self.lock_action):
             action.setVisible(moderator)
         self.lock_action.setText(self.tr("Unlock meeting") if self.model.locked else self.tr("Lock meeting"))
@@ -350,13 +355,13 @@ class MeetingToolbar(QWidget):
             if self.model.locked
             else self.tr("Nobody new can join until you unlock it. Those in the meeting stay.")
         )
-        self.leave_button.setText(self.tr("Leave…") if moderator else self.tr("Leave"))
+        self.leave_button.setText(self.tr("Leave…") if model.may("canEndMeeting") else self.tr("Leave"))
         for button in (self.mic_button, self.camera_button, self.hand_button, self.share_button, self.chat_button):
             button.setAccessibleName(button.text())
         self._sync_icons()
 
     def _leave_clicked(self) -> None:
-        if self.model.is_moderator:
+        if self.model.may("canEndMeeting"):
             self.leave_menu.popup(self.leave_button.mapToGlobal(self.leave_button.rect().topLeft()))
         else:
             self.leaveRequested.emit()

@@ -10,6 +10,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -250,3 +251,24 @@ async def test_the_client_library(remote: Remote, receiver: Receiver) -> None:
         with pytest.raises(BadRequest):
             await client.test_registered_webhook(dead.webhookId)
         await client.delete_webhook(dead.webhookId)
+
+
+async def test_a_server_stopping_tells_the_webhooks_of_the_meetings_it_ends(tmp_path: Path, receiver: Receiver) -> None:
+    proc = ServerProcess(tmp_path / "data", free_port())
+    proc.start()
+    try:
+        remote = Remote(proc.url)
+        async with remote.http(**{"X-API-KEY": API_KEY}) as api:
+            assert (await api.post("/api/v1/webhooks", json={"url": receiver.url})).status_code == 201
+        room = await create_room(remote)  # type: ignore[arg-type]
+        ana = await join(remote, room, "moderator", "Ana")  # type: ignore[arg-type]
+        await arrived(receiver, 2)  # meetingStarted, participantJoined
+        await asyncio.to_thread(proc.stop)  # SIGTERM: the meeting ends for everyone, then the server stops
+        assert (await ana.expect("left", timeout=30)).reason == "server_shutdown"  # type: ignore[union-attr]
+        await arrived(receiver, 4)
+        events = receiver.events(API_KEY)
+        assert [e["event"] for e in events[2:]] == ["participantLeft", "meetingEnded"]
+        assert events[2]["data"]["participant"]["leaveReason"] == "server_shutdown"
+    finally:
+        if proc.process is not None and proc.process.poll() is None:
+            proc.stop()

@@ -183,6 +183,8 @@ class RecordingsApi:
         *,
         room_id: str | None = None,
         room_name: str | None = None,
+        room_name_match_mode: Literal["exact", "prefix", "partial", "regex"] | None = None,
+        room_name_case_insensitive: bool | None = None,
         status: RecordingStatus | str | None = None,
         max_items: int | None = None,
         sort_field: RecordingSortField | None = None,
@@ -194,6 +196,8 @@ class RecordingsApi:
             params = _params(
                 roomId=room_id,
                 roomName=room_name,
+                roomNameMatchMode=room_name_match_mode,
+                roomNameCaseInsensitive=room_name_case_insensitive,
                 status=None if status is None else str(status),
                 maxItems=max_items,
                 nextPageToken=token,

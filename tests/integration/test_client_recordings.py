@@ -42,6 +42,10 @@ async def test_recordings_through_the_client(server_process: ServerProcess, tmp_
         assert page.pagination.isTruncated and page.pagination.nextPageToken
         every = [r.recordingId async for r in client.iter_recordings(room_id=room.roomId, max_items=2)]
         assert sorted(every) == sorted([m.recording_id for m in made] + [started.recordingId])
+        exact = client.iter_recordings(room_name="client room", room_name_match_mode="exact", max_items=2)
+        assert len([r async for r in exact]) == 4
+        cased = client.iter_recordings(room_name="client room", room_name_case_insensitive=False)
+        assert [r async for r in cased] == []
         assert (await client.get_recording(made[0].recording_id)).size == len(small_mp4())
         with pytest.raises(ValidationError):
             await client.get_recording("not-a-recording")

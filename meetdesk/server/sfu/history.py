@@ -11,9 +11,9 @@ sender's ``_retransmit``):
   by :data:`MAX_PACKETS`;
 - a NACKed packet is sent again (as RTX when the subscriber negotiated it, else the original packet) at
   most once per :data:`REPEAT_S`: a receiver repeating its NACK list does not multiply the traffic;
-- retransmissions are paid from a budget of :data:`BUDGET_SHARE` of the bytes the sender sent over the
-  history's window (plus :data:`BUDGET_FLOOR_BYTES`): on a link that loses most of what it gets, the
-  SFU does not add a storm of retransmissions to it; what the budget refuses is counted.
+- retransmissions are paid from a budget of :data:`BUDGET_SHARE` of the bytes the sender sends (a bucket
+  holding about a window's worth, at least :data:`BUDGET_FLOOR_BYTES`): on a link that loses most of what
+  it gets, the SFU does not add a storm of retransmissions to it; what the budget refuses is counted.
 
 The counters (:class:`HistoryStats`) are the subscription's stats (``ForwarderStats.subscribers``).
 """
@@ -21,7 +21,6 @@ The counters (:class:`HistoryStats`) are the subscription's stats (``ForwarderSt
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Final
 
@@ -53,7 +52,11 @@ class HistoryStats:
 
 class RetransmissionHistory:
     """What one sender sent lately (module docstring). aiortc's sender stores every packet it sends with
-    ``history[seq % 128] = packet``: :meth:`__setitem__` keeps it by its own sequence number instead."""
+    ``history[seq % 128] = packet``: :meth:`__setitem__` keeps it by its own sequence number instead, in a ring
+    of ``max_packets`` slots (a power of two) with the time each was sent: a few operations per packet, on the
+    SFU's hottest path. The budget is a bucket that each packet sent fills by ``budget_share`` of its size (up
+    to what a window's worth would give, and at least ``budget_floor``) and each retransmission empties by its
+    own size."""
 
     def __init__(
         self,
@@ -63,17 +66,20 @@ class RetransmissionHistory:
         budget_share: float = BUDGET_SHARE,
         budget_floor: int = BUDGET_FLOOR_BYTES,
     ) -> None:
+        if max_packets < 1 or max_packets & (max_packets - 1):
+            raise ValueError("max_packets must be a power of two")
         self.window = window
-        self.max_packets = max_packets
         self.repeat = repeat
         self.budget_share = budget_share
         self.budget_floor = budget_floor
-        # sequence number -> (sent at, packet), oldest first
-        self._packets: OrderedDict[int, tuple[float, RtpPacket]] = OrderedDict()
-        self._resent_at: dict[int, float] = {}
-        self._sent_bytes = 0  # payload bytes of the packets in the history
-        self._resent: deque[tuple[float, int]] = deque()  # (when, bytes) of retransmissions within the window
-        self._resent_bytes = 0
+        self._mask = max_packets - 1
+        self._packets: list[RtpPacket | None] = [None] * max_packets
+        self._sent_at = [0.0] * max_packets
+        self._resent_at = [-float("inf")] * max_packets
+        self._tokens = float(budget_floor)
+        self._window_bytes = 0.0  # an estimate of the payload bytes sent over a window (for the bucket's size)
+        self._window_started = time.monotonic()
+        self._bytes_this_window = 0
         self.nacked = 0
         self.retransmitted = 0
         self.retransmitted_bytes = 0
@@ -83,37 +89,40 @@ class RetransmissionHistory:
 
     def __setitem__(self, _key: int, packet: RtpPacket) -> None:
         now = time.monotonic()
-        seq = packet.sequence_number
-        if seq in self._packets:  # the sequence numbers wrapped round within the window: the old one goes
-            self._forget(seq)
-        self._packets[seq] = (now, packet)
-        self._sent_bytes += len(packet.payload)
-        self._expire(now)
+        slot = packet.sequence_number & self._mask
+        self._packets[slot] = packet
+        self._sent_at[slot] = now
+        self._resent_at[slot] = -float("inf")
+        size = len(packet.payload)
+        self._bytes_this_window += size
+        if now - self._window_started >= self.window:
+            self._window_bytes, self._bytes_this_window, self._window_started = self._bytes_this_window, 0, now
+        ceiling = max(self.budget_floor, self.budget_share * max(self._window_bytes, self._bytes_this_window))
+        self._tokens = min(ceiling, self._tokens + self.budget_share * size)
 
     def __len__(self) -> int:
-        return len(self._packets)
+        """Packets sent within the window and still kept."""
+        horizon = time.monotonic() - self.window
+        return sum(1 for p, at in zip(self._packets, self._sent_at, strict=True) if p is not None and at >= horizon)
 
     def take(self, sequence_number: int, now: float | None = None) -> RtpPacket | None:
         """The packet to send again for a NACK of ``sequence_number``, or None (counted: why not)."""
         now = time.monotonic() if now is None else now
         self.nacked += 1
-        self._expire(now)
-        entry = self._packets.get(sequence_number)
-        if entry is None:
+        slot = sequence_number & self._mask
+        packet = self._packets[slot]
+        if packet is None or packet.sequence_number != sequence_number or now - self._sent_at[slot] > self.window:
             self.unavailable += 1
             return None
-        resent_at = self._resent_at.get(sequence_number)
-        if resent_at is not None and now - resent_at < self.repeat:
+        if now - self._resent_at[slot] < self.repeat:
             self.repeats += 1
             return None
-        packet = entry[1]
         size = len(packet.payload)
-        if self._resent_bytes + size > self.budget_share * self._sent_bytes + self.budget_floor:
+        if size > self._tokens:
             self.over_budget += 1
             return None
-        self._resent_at[sequence_number] = now
-        self._resent.append((now, size))
-        self._resent_bytes += size
+        self._tokens -= size
+        self._resent_at[slot] = now
         self.retransmitted += 1
         self.retransmitted_bytes += size
         return packet
@@ -127,18 +136,3 @@ class RetransmissionHistory:
             repeats=self.repeats,
             over_budget=self.over_budget,
         )
-
-    def _expire(self, now: float) -> None:
-        horizon = now - self.window
-        while self._packets:
-            seq, (sent_at, _) = next(iter(self._packets.items()))
-            if sent_at >= horizon and len(self._packets) <= self.max_packets:
-                break
-            self._forget(seq)
-        while self._resent and self._resent[0][0] < horizon:
-            self._resent_bytes -= self._resent.popleft()[1]
-
-    def _forget(self, seq: int) -> None:
-        _, packet = self._packets.pop(seq)
-        self._sent_bytes -= len(packet.payload)
-        self._resent_at.pop(seq, None)

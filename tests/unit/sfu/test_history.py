@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from aiortc.rtp import RtpPacket
 
 from meetdesk.server.sfu.history import RetransmissionHistory
@@ -26,11 +27,11 @@ def test_a_packet_sent_lately_is_given_back_for_its_nack_by_its_full_sequence_nu
 
 
 def test_packets_older_than_the_window_or_beyond_the_bound_are_gone() -> None:
-    history = RetransmissionHistory(window=1.0, max_packets=50)
+    history = RetransmissionHistory(window=1.0, max_packets=64)
     for seq in range(100):
         history[seq % 128] = packet(seq, 10)
-    assert len(history) == 50
-    assert history.take(49) is None and history.take(50) is not None
+    assert len(history) == 64
+    assert history.take(35) is None and history.take(36) is not None
     later = RetransmissionHistory(window=1.0)
     later[0] = packet(0)
     assert later.take(0, now=time.monotonic() + 2.0) is None  # expired
@@ -54,3 +55,11 @@ def test_retransmissions_stay_within_a_share_of_what_was_sent() -> None:
     granted = [history.take(seq) for seq in range(100)]
     assert sum(p is not None for p in granted) == 50  # 50 kB: half of it
     assert history.over_budget == 50
+    for seq in range(100, 120):  # 20 kB more sent: 10 kB more may be sent again
+        history[seq % 128] = packet(seq, 1000)
+    assert sum(history.take(seq) is not None for seq in range(100, 120)) == 10
+
+
+def test_the_history_size_is_a_power_of_two() -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        RetransmissionHistory(max_packets=1000)

@@ -178,9 +178,7 @@ class FecOpusDecoder:
             if data is not None:
                 logger.debug("opus_decode failed (%d)", count)
             return None
-        frame = av.AudioFrame.from_ndarray(
-            self._pcm[: count * CHANNELS].reshape(1, -1).copy(), format="s16", layout="stereo"
-        )
+        frame = av.AudioFrame.from_ndarray(self._pcm[: count * CHANNELS].reshape(1, -1), format="s16", layout="stereo")
         frame.sample_rate = SAMPLE_RATE
         frame.pts = pts
         frame.time_base = TIME_BASE

@@ -30,6 +30,7 @@ from meetdesk.core.signalling import (
     ParticipantLeft,
     ParticipantUpdated,
     ReactionReceived,
+    RecordingChanged,
     RoleChanged,
 )
 from meetdesk.ui.meeting.model import Connection, MeetingModel
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from meetdesk.ui.meeting.chat_panel import ChatPanel
     from meetdesk.ui.meeting.overlays import StageOverlays
     from meetdesk.ui.meeting.reactions import ReactionsOverlay
+    from meetdesk.ui.meeting.recording import RecordingControls
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ class MeetingEvents:
     chat: ChatPanel
     overlays: StageOverlays
     reactions: ReactionsOverlay
+    recording: RecordingControls
     finished: SignalInstance
     _joined: Joined | None
     _ready: asyncio.Event
@@ -72,6 +75,7 @@ class MeetingEvents:
         you = Role(joined.you.role)
         granted = joined.permissions.openvidu.permissions if joined.permissions else DEFAULT_ROLES.of(you)
         self.model.set_permissions(granted)
+        self.recording.joined(joined.recording)
         self.model.set_active_speaker(joined.activeSpeaker)
         # the meeting's start as the server knows it; an older server does not say: from your join on
         self.model.set_started_at(joined.startedAt / 1000 if joined.startedAt else self.model.started_at or time.time())
@@ -134,6 +138,8 @@ class MeetingEvents:
             else:
                 name = event.byName or self.tr("An administrator")
                 self.toast(self.tr("{name} unlocked the meeting. New participants can join.").format(name=name))
+        elif isinstance(event, RecordingChanged):
+            self.recording.changed(event.recording)
         elif isinstance(event, MeetingEndingSoon):
             model.set_ends_at(event.endsAt / 1000)
             self.toast(self._ending_text(event))

@@ -44,6 +44,7 @@ from meetdesk.ui.meeting.model import Connection, MeetingModel
 from meetdesk.ui.meeting.overlays import SharingBanner, StageOverlays
 from meetdesk.ui.meeting.participants_panel import ParticipantsPanel
 from meetdesk.ui.meeting.reactions import ReactionsOverlay
+from meetdesk.ui.meeting.recording import RecordingControls, RecordingIndicator, RecordingNotice
 from meetdesk.ui.meeting.screen import ScreenTrack, screens
 from meetdesk.ui.meeting.shortcuts import SHORTCUTS, ShortcutsDialog, install_shortcuts
 from meetdesk.ui.meeting.tiles import SELF, Tile, TileArea
@@ -122,6 +123,10 @@ class MeetingPage(QWidget, MeetingEvents):
         self.stop_sharing = self.sharing_banner.stop
         self.sharing_banner.stopRequested.connect(lambda: self._run(self._stop_share()))
         root.addWidget(self.sharing_banner)
+        self.recording_indicator = RecordingIndicator(self.model)
+        self.header.add_status(self.recording_indicator)
+        self.recording_notice = RecordingNotice()
+        root.addWidget(self.recording_notice)
 
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
@@ -185,6 +190,9 @@ class MeetingPage(QWidget, MeetingEvents):
         bar.endRequested.connect(self.confirm_end)
         bar.muteEveryoneRequested.connect(self.people.moderation.confirm_mute_everyone)  # the same question
         bar.lockRequested.connect(lambda locked: self._run(self._session_call("lock", locked)))
+        self.record_button = bar.record_button
+        self.recording = RecordingControls(self.model, self, self.recording_notice, self._run, self.say)
+        bar.recordClicked.connect(self.recording.record_clicked)
         self.overlays.chatPreviewClicked.connect(lambda: self.chat_button.setChecked(True))
         root.addWidget(self.toolbar)
         self.problem = QLabel()
@@ -279,6 +287,7 @@ class MeetingPage(QWidget, MeetingEvents):
             on_frame=self._on_frame,
             read_markers=False,
         )
+        self.recording.attach(info, self.session)
         self._events_task = asyncio.create_task(self._consume(self.session), name="meeting-events")
         try:
             joined = await self.session.join()
@@ -506,6 +515,7 @@ class MeetingPage(QWidget, MeetingEvents):
         self.overlays.hide_all()
         self.reactions.clear()
         self.model.set_sharing(False)
+        self.recording_notice.hide()
 
     def reset(self) -> None:
         """Empty the page for the next meeting."""

@@ -19,7 +19,7 @@ from enum import StrEnum
 from PySide6.QtCore import QObject, Signal
 
 from meetdesk.core.permissions import DEFAULT_SPEAKER, PermissionKey, Permissions
-from meetdesk.core.signalling import ParticipantInfo
+from meetdesk.core.signalling import ParticipantInfo, RecordingState
 
 
 class Layout(StrEnum):
@@ -60,6 +60,8 @@ class MeetingModel(QObject):
         canChatChanged(bool): whether the room's chat is on.
         permissionsChanged(): what your role may do in this room changed (see :attr:`permissions`).
         lockedChanged(bool): whether the meeting is locked (nobody new may join).
+        recordingChanged(object): the meeting's recording in progress (a RecordingState: starting, active,
+            ending) or None when nothing is being recorded.
     """
 
     titleChanged = Signal(str)
@@ -85,6 +87,7 @@ class MeetingModel(QObject):
     canChatChanged = Signal(bool)
     permissionsChanged = Signal()
     lockedChanged = Signal(bool)
+    recordingChanged = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +113,7 @@ class MeetingModel(QObject):
         self._can_chat = True
         self._permissions: Permissions = DEFAULT_SPEAKER
         self._locked = False
+        self._recording: RecordingState | None = None
 
     # participants --------------------------------------------------------------------------------------
 
@@ -196,6 +200,7 @@ class MeetingModel(QObject):
         self.set_unread(0)
         self.set_sharing(False)
         self.set_locked(False)
+        self.set_recording(None)
         self._set_own_hand(False)
         self.youChanged.emit("")
         self.participantsReset.emit()
@@ -333,6 +338,17 @@ class MeetingModel(QObject):
         if locked != self._locked:
             self._locked = locked
             self.lockedChanged.emit(locked)
+
+    @property
+    def recording(self) -> RecordingState | None:
+        """The recording in progress (starting, active or ending); None when the meeting is not recorded."""
+        return self._recording
+
+    def set_recording(self, recording: RecordingState | None) -> None:
+        recording = recording if recording is not None and recording.recording else None
+        if recording != self._recording:
+            self._recording = recording
+            self.recordingChanged.emit(recording)
 
     # yours -----------------------------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ ICONS = {
     "fullscreen": ("fullscreen", "fullscreen"),
     "settings": ("settings", "settings"),
     "more": ("more", "more"),
+    "record": ("recording", "recording"),
 }
 
 
@@ -119,6 +120,12 @@ class MeetingHeader(QWidget):
         self._count_changed(model.count)
         self._started_changed(model.started_at)
 
+    def add_status(self, widget: QWidget) -> None:
+        """Show ``widget`` (a state of the meeting, such as its recording) before "Locked" and the count."""
+        layout = self.layout()
+        assert isinstance(layout, QHBoxLayout)
+        layout.insertWidget(layout.indexOf(self.locked), widget)
+
     def _title_changed(self, title: str) -> None:
         self.title.set_full_text(title)
 
@@ -162,6 +169,7 @@ class MeetingToolbar(QWidget):
         muteEveryoneRequested(), lockRequested(bool): the moderators' part of the "More" menu (mute everyone,
             which the window confirms first; lock (True) or unlock the meeting).
         leaveRequested(): leave the meeting; endRequested(): end it for all (moderators).
+        recordClicked(): start or stop recording (shown only to those whose role may record).
     """
 
     micRequested = Signal(bool)
@@ -179,6 +187,7 @@ class MeetingToolbar(QWidget):
     endRequested = Signal()
     muteEveryoneRequested = Signal()
     lockRequested = Signal(bool)
+    recordClicked = Signal()
 
     def __init__(self, model: MeetingModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -196,6 +205,7 @@ class MeetingToolbar(QWidget):
         model.permissionsChanged.connect(self._sync)
         model.layoutChanged.connect(lambda _mode: self._sync())
         model.lockedChanged.connect(lambda _locked: self._sync())
+        model.recordingChanged.connect(lambda _recording: self._sync())
         self._sync()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -212,6 +222,8 @@ class MeetingToolbar(QWidget):
         self.camera_button.toggled.connect(lambda off: self.cameraRequested.emit(not off))
         self.share_button = self._tool(self.tr("Share screen"), name="share")
         self.share_button.clicked.connect(self.shareClicked.emit)
+        self.record_button = self._tool(self.tr("Record"), name="record")
+        self.record_button.clicked.connect(self.recordClicked.emit)
         self.chat_button = self._tool(self.tr("Chat"), checkable=True, name="chat")
         self.chat_button.toggled.connect(self.chatToggled.emit)
         self.people_button = self._tool(self.tr("Participants"), checkable=True, name="participants")
@@ -265,7 +277,7 @@ class MeetingToolbar(QWidget):
         self.end_action = self.leave_menu.addAction(self.tr("End the meeting for all"), self.endRequested.emit)
         self.leave_button.clicked.connect(self._leave_clicked)
 
-        for button in (self.mic_button, self.camera_button, self.share_button):
+        for button in (self.mic_button, self.camera_button, self.share_button, self.record_button):
             bar.addWidget(button)
         bar.addStretch(1)
         for button in (
@@ -344,6 +356,14 @@ class MeetingToolbar(QWidget):
         self.mic_button.setVisible(model.may("canPublishAudio"))
         self.camera_button.setVisible(model.may("canPublishVideo"))
         self.share_button.setVisible(model.may("canShareScreen") or model.sharing)
+        recording = model.recording is not None
+        self.record_button.setVisible(model.may("canRecord"))
+        self.record_button.setText(self.tr("Stop recording") if recording else self.tr("Record"))
+        self.record_button.setToolTip(
+            self.tr("Stop recording the meeting (you are asked first).")
+            if recording
+            else self.tr("Record the meeting: everyone in it is told.")
+        )
         moderator = model.is_moderator
         self.end_action.setVisible(model.may("canEndMeeting"))
         self.copy_speaker_action.setVisible(model.may("canShareAccessLinks"))
@@ -356,7 +376,14 @@ class MeetingToolbar(QWidget):
             else self.tr("Nobody new can join until you unlock it. Those in the meeting stay.")
         )
         self.leave_button.setText(self.tr("Leave…") if model.may("canEndMeeting") else self.tr("Leave"))
-        for button in (self.mic_button, self.camera_button, self.hand_button, self.share_button, self.chat_button):
+        for button in (
+            self.mic_button,
+            self.camera_button,
+            self.hand_button,
+            self.share_button,
+            self.chat_button,
+            self.record_button,
+        ):
             button.setAccessibleName(button.text())
         self._sync_icons()
 

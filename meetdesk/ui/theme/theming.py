@@ -199,8 +199,8 @@ QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{
 }}
 
 #meetingToolbar QToolButton::menu-indicator {{ image: none; width: 0; }}
-#sharingBanner {{ background-color: {secondary}; }}
-#sharingBanner QLabel {{ color: {on_secondary}; }}
+#sharingBanner, #recordingNotice {{ background-color: {secondary}; }}
+#sharingBanner QLabel, #recordingNotice QLabel {{ color: {on_secondary}; }}
 
 QGroupBox {{ border: 1px solid {border}; border-radius: 0.3em; margin-top: 1.2em; padding-top: 0.4em; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 0.6em; padding: 0 0.2em; color: {on_background}; }}

@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 RECORDING_RED = "#e53935"
 #: the layouts a recording may be started with ("" is the room's own)
 LAYOUTS = ("", "grid", "speaker", "single-speaker")
+#: how long a stop may take to be answered (the server answers once the recorder has written the whole file)
+STOP_TIMEOUT_S = 300.0
 
 
 class RecordingIndicator(QLabel):
@@ -235,10 +237,10 @@ class RecordingControls(QObject):
         box.open()
         return box
 
-    def _api(self) -> MeetDeskClient:
+    def _api(self, timeout: float = 10.0) -> MeetDeskClient:
         info, session = self.info, self.session
         assert info is not None and session is not None and session.token is not None
-        return MeetDeskClient(info.link.base_url, participant_token=session.token, pin=info.link.pin)
+        return MeetDeskClient(info.link.base_url, participant_token=session.token, pin=info.link.pin, timeout=timeout)
 
     async def start(self, layout: str | None) -> None:
         if self.info is None or self.session is None or self.session.token is None:
@@ -254,7 +256,8 @@ class RecordingControls(QObject):
         if recording is None or self.session is None or self.session.token is None:
             return
         try:
-            async with self._api() as api:
+            # the stop is answered once the recorder has finished the file: the indicator says "Finishing…" meanwhile
+            async with self._api(STOP_TIMEOUT_S) as api:
                 await api.stop_recording(recording.recordingId)
         except ApiError as exc:
             self.say(self.refusal(exc, starting=False))

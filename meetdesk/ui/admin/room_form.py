@@ -31,6 +31,8 @@ from meetdesk.core.models import (
     RoomConfig,
     now_ms,
 )
+from meetdesk.core.permissions import DEFAULT_ROLES, Role, RoomRoles
+from meetdesk.ui.admin.room_permissions import PermissionsSection
 from meetdesk.ui.elided import elide_chars
 from meetdesk.ui.forms.ui_room_form import Ui_RoomForm
 from meetdesk.ui.messages import describe_error, field_errors
@@ -114,6 +116,10 @@ class RoomFormDialog(QDialog):
         # wide enough to show a name of the longest length in the user's font (follows DPI and font size)
         ui.nameEdit.setMinimumWidth(ui.nameEdit.fontMetrics().averageCharWidth() * ROOM_NAME_MAX)
         self._fill_choices()
+        self.permissions = PermissionsSection(ui.advancedPanel)
+        ui.advancedLayout.addWidget(self.permissions)
+        #: the room's roles as the server has them (the defaults for a new room; None until an edit loads them)
+        self._roles: RoomRoles | None = DEFAULT_ROLES if room is None else room.roles
         # dotted field path as the server names it -> the label next to that field (longest prefix wins)
         self._error_labels: dict[str, tuple[QLabel, QWidget]] = {
             "roomName": (ui.nameError, ui.nameEdit),
@@ -122,6 +128,7 @@ class RoomFormDialog(QDialog):
             "config.recording": (ui.recordingError, ui.recordingCheck),
             "config.chat": (ui.chatError, ui.chatCheck),
             "config.virtualBackground": (ui.virtualBackgroundError, ui.virtualBackgroundCheck),
+            "roles": (self.permissions.error, self.permissions),
         }
         for label, _field in self._error_labels.values():
             mark_as_error(label)
@@ -194,10 +201,36 @@ class RoomFormDialog(QDialog):
         _select(ui.withRecordingsCombo, policy.withRecordings)
         assert room.config is not None
         self._set_config(room.config)
+        if room.roles is not None:
+            self.permissions.set_roles(room.roles)
+        else:  # the rooms list does not carry them: load_roles() reads them (the section waits, saying so)
+            self.permissions.setEnabled(False)
+            self.permissions.hint.setText(self.tr("Reading the room's permissions…"))
         # the settings are what there is to edit: show them, without the toggle
         ui.advancedToggle.setChecked(True)
         ui.advancedToggle.hide()
         ui.nameEdit.setFocus()
+
+    async def load_roles(self) -> None:
+        """Read the edited room's roles into the Permissions section (when the room came without them)."""
+        if self.room is None or self._roles is not None:
+            return
+        try:
+            roles = await self.client.get_room_roles(self.room.roomId)
+        except ApiError as exc:
+            logger.info("Reading the room's permissions failed: %r", exc)
+            self.permissions.hint.setText(
+                self.tr("The room's permissions could not be read: {reason} Close and open the room again.").format(
+                    reason=describe_error(exc)
+                )
+            )
+            self.adjustSize()
+            return
+        self._roles = roles
+        self.permissions.set_roles(roles)
+        self.permissions.setEnabled(True)
+        self.permissions.hint.setText(self.tr("What each role may do here. Changes apply at once."))
+        self.adjustSize()  # the hint's new text may take another line
 
     def _set_config(self, config: RoomConfig) -> None:
         ui = self.ui
@@ -321,6 +354,9 @@ class RoomFormDialog(QDialog):
         config = self.config()
         if config != RoomConfig():
             body["config"] = config.model_dump()
+        roles = {role.value: {"permissions": diff} for role, diff in self.permissions.changes(DEFAULT_ROLES).items()}
+        if roles:
+            body["roles"] = roles
         return body
 
     def local_errors(self) -> dict[str, str]:
@@ -378,14 +414,19 @@ class RoomFormDialog(QDialog):
             saved = await self.client.update_room(self.room.roomId, changes)
             self.room = saved  # what the server has now: a retry sends only what is left
         config = self.config()
-        if config != self.room.config:
-            try:
+        try:
+            if config != self.room.config:
                 saved = await self.client.update_room_config(self.room.roomId, config)
-            except ApiError:
-                if saved is not None:
-                    self.saved.emit(saved)  # the name or date was stored: let the list show it
-                raise
-            self.room = saved
+                self.room = saved
+            changes = self.permissions.changes(self._roles) if self._roles is not None else {}
+            if changes:
+                self._roles = await self.client.update_room_roles(
+                    self.room.roomId, moderator=changes.get(Role.MODERATOR), speaker=changes.get(Role.SPEAKER)
+                )
+        except ApiError:
+            if saved is not None:
+                self.saved.emit(saved)  # the name, date or config was stored: let the list show it
+            raise
         return saved
 
     def reject(self) -> None:

@@ -531,6 +531,7 @@ class RoomsPage(QWidget):
         dialog = RoomFormDialog(self.client, room, self)
         dialog.saved.connect(self._room_saved)
         dialog.open()
+        self._background(dialog.load_roles())
 
     def _room_saved(self, room: MeetRoom) -> None:
         self.model.replace_room(room)

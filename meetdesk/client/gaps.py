@@ -8,6 +8,8 @@ of one video stream (retransmissions, RTX, included) and says when a packet has 
 :data:`GIVE_UP_S` — long enough for a NACK's retransmission to come back on any link we meet on, short
 enough to ask within 300 ms of the gap. :func:`watch_gaps` then, on the receiver:
 
+- asks once more (NACK) for a packet still missing :data:`RENACK_S` after aiortc's one NACK, unless more
+  than :data:`RENACK_MOST` are missing (a cut): on a lossy link the NACK or its answer is lost too;
 - sends a PLI (at most once per :data:`PLI_INTERVAL_S` while frames stay missing);
 - gives the receiver a fresh jitter buffer at every give-up (throttled PLI or not), so that it no longer
   waits for what will not come, and keeps every packet from before the newest one seen at the give-up out
@@ -42,6 +44,7 @@ RECEIVER_HANDLE_RTP: Final = "_handle_rtp_packet"
 RECEIVER_CODECS: Final = "_RTCRtpReceiver__codecs"
 RECEIVER_JITTER_BUFFER: Final = "_RTCRtpReceiver__jitter_buffer"
 RECEIVER_PLI: Final = "_send_rtcp_pli"
+RECEIVER_NACK: Final = "_send_rtcp_nack"
 #: aiortc's video jitter buffer, as RTCRtpReceiver makes it
 VIDEO_JITTER_CAPACITY: Final = 512
 #: how long a packet may be missing before its frame is given up (a NACK's retransmission takes one RTT)
@@ -50,6 +53,11 @@ GIVE_UP_S: Final = 0.25
 PLI_INTERVAL_S: Final = 0.5
 #: a gap longer than this is not tracked packet by packet (it is given up as a whole)
 MAX_TRACKED: Final = 1024
+#: a packet still missing this long after aiortc's NACK is asked for once more (the NACK or its answer may
+#: have been lost too), well before it is given up
+RENACK_S: Final = 0.1
+#: a loss of more than this many packets at once (a cut) is not asked for again: a keyframe repairs it
+RENACK_MOST: Final = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +87,10 @@ class GapWatch:
         self._missing: dict[int, float] = {}  # in the order they went missing, so the first is the oldest
         self._last_pli = -float("inf")
         self._floor: int | None = None  # the first packet the fresh buffer may take after a give-up
+        self._renacked: set[int] = set()
         self.plis = 0
         self.give_ups = 0
+        self.renacks = 0
 
     def packet(self, sequence_number: int, now: float) -> Outcome:
         """Note a packet (original or retransmitted) and say what to do about the frames it belongs among."""
@@ -97,6 +107,7 @@ class GapWatch:
         if not self._missing or now - next(iter(self._missing.values())) < self.give_up_s:
             return KEEP
         self._missing.clear()  # given up: the keyframe asked for needs none of them
+        self._renacked.clear()
         self._floor = (self._highest + 1) & 0xFFFF
         self.give_ups += 1
         if now - self._last_pli < self.pli_interval_s:
@@ -104,6 +115,21 @@ class GapWatch:
         self._last_pli = now
         self.plis += 1
         return Outcome(give_up=True, ask=True)
+
+    def due_again(self, now: float) -> list[int]:
+        """The packets missing for :data:`RENACK_S` and not asked for again yet (each is, once): NACK them."""
+        if not self._missing or len(self._missing) > RENACK_MOST:
+            return []
+        due = []
+        for sequence_number, since in self._missing.items():  # oldest first
+            if now - since < RENACK_S:
+                break
+            if sequence_number not in self._renacked:
+                due.append(sequence_number)
+        self._renacked.update(due)
+        self._renacked.intersection_update(self._missing)
+        self.renacks += len(due)
+        return due
 
     def passes(self, sequence_number: int) -> bool:
         """Whether a packet may reach the jitter buffer: not one from before the last give-up's floor."""
@@ -119,7 +145,7 @@ class GapWatch:
 
 def check_receiver(receiver: RTCRtpReceiver) -> None:
     missing = [name for name in (RECEIVER_CODECS, RECEIVER_JITTER_BUFFER) if not hasattr(receiver, name)]
-    for method in (RECEIVER_HANDLE_RTP, RECEIVER_PLI):
+    for method in (RECEIVER_HANDLE_RTP, RECEIVER_PLI, RECEIVER_NACK):
         if not callable(getattr(receiver, method, None)):
             missing.append(method)
     if missing:
@@ -158,6 +184,8 @@ def watch_gaps(receiver: RTCRtpReceiver, on_give_up: Callable[[], None]) -> GapW
             await handle(packet, arrival_time_ms=arrival_time_ms)
         if outcome.ask and media_ssrc is not None:
             await getattr(receiver, RECEIVER_PLI)(media_ssrc)
+        elif not outcome.give_up and media_ssrc is not None and (again := watch.due_again(time.monotonic())):
+            await getattr(receiver, RECEIVER_NACK)(media_ssrc, again)
 
     setattr(receiver, RECEIVER_HANDLE_RTP, handle_rtp_packet)
     return watch

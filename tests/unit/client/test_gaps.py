@@ -87,3 +87,21 @@ def test_the_floor_is_forgotten_once_the_stream_is_well_past_it_and_sequence_num
     assert not watch.passes(65011) and watch.passes(65012) and watch.passes(100)  # 100: after the wrap
     assert watch.passes((65012 + 2000) & 0xFFFF)  # well past: no floor any more
     assert watch.passes(65011)  # 32k packets later this number is a new packet, not a late one
+
+
+def test_a_packet_still_missing_is_asked_for_once_more_before_it_is_given_up() -> None:
+    watch = GapWatch(give_up_s=0.25)
+    watch.packet(1, 0.0)
+    watch.packet(4, 0.01)  # 2 and 3 missing
+    assert watch.due_again(0.05) == []  # aiortc's NACK has its round trip first
+    watch.packet(3, 0.06)  # its retransmission came: only 2 is still missing
+    assert watch.due_again(0.12) == [2]
+    assert watch.due_again(0.2) == []  # once only
+    assert watch.renacks == 1
+
+
+def test_a_cut_is_not_asked_for_again() -> None:
+    watch = GapWatch(give_up_s=0.25)
+    watch.packet(1, 0.0)
+    watch.packet(100, 0.01)  # 98 missing at once
+    assert watch.due_again(0.2) == []

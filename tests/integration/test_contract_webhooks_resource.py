@@ -191,6 +191,7 @@ class Silent:
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/hook"
         self.released = threading.Event()
+        self.tried = threading.Event()
         self.connections: list[socket.socket] = []
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -203,6 +204,7 @@ class Silent:
             except TimeoutError:
                 continue
             self.connections.append(connection)
+            self.tried.set()
 
     def close(self) -> None:
         self.released.set()
@@ -229,7 +231,7 @@ async def test_a_receiver_that_never_answers_holds_back_nobody_else(remote: Remo
             "participantLeft",
             "meetingEnded",
         ]
-        assert silent.connections  # it was tried, and is still waited for
+        assert await asyncio.to_thread(silent.tried.wait, 30)  # it was tried too, and is still waited for
     finally:
         silent.close()
         good.close()

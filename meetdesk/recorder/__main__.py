@@ -26,6 +26,8 @@ from meetdesk.recorder.composite import Composite, load_job
 
 logger = logging.getLogger("meetdesk.recorder")
 
+RECORDER_NICE = 10
+
 
 def _listen(composite: Composite) -> None:
     """Commands on standard input; its end without a stop means the server is gone."""
@@ -58,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     def terminate(signum: int, frame: FrameType | None) -> None:
         composite.abandon()
 
+    # below the server: when the machine is short of CPU, forwarding goes on and the composite falls behind
+    # (it follows the files, and catches up when the CPU frees up)
+    os.nice(RECORDER_NICE)
     signal.signal(signal.SIGTERM, terminate)
     logger.info("Recorder: pid %d, %s", os.getpid(), "repairing" if args.repair else "recording")
     if not args.repair:

@@ -114,7 +114,7 @@ def cover(frame: av.VideoFrame, width: int, height: int) -> tuple[Plane, Plane, 
     scale = max(width / frame.width, height / frame.height)
     scaled_w = max(width, (round(frame.width * scale) + 1) & ~1)
     scaled_h = max(height, (round(frame.height * scale) + 1) & ~1)
-    scaled = frame.reformat(width=scaled_w, height=scaled_h, format="yuv420p")
+    scaled = frame.reformat(width=scaled_w, height=scaled_h, format="yuv420p", interpolation="FAST_BILINEAR")
     luma = _view(scaled.planes[0], scaled_w, scaled_h)
     u = _view(scaled.planes[1], scaled_w // 2, scaled_h // 2)
     v = _view(scaled.planes[2], scaled_w // 2, scaled_h // 2)

@@ -141,3 +141,17 @@ def test_network_bench(tmp_path: Path) -> None:
     rows(lines, "500 kbit/s down: full layer again after the cap is lifted", count=2)
     rows(lines, "5 s cut: video back, P receives A and B", count=2)
     rows(lines, "5 s cut: video back, A and B receive P", count=2)
+
+
+def test_recording_bench(tmp_path: Path) -> None:
+    lines = run_bench(tmp_path, "recording_bench.py", "--quick", timeout=600)
+    for figure in (
+        "recorder process CPU (decode 4+4, compose, encode 720p30)",
+        "capture in the SFU process (server CPU with - without)",
+        "recording's CPU: capture + composite + encode",
+        "server CPU without / with the recording",
+        "subscribers' received fps without / with the recording",
+        "start: POST /recordings -> active p50/p95",
+        "stop -> complete p50/p95",
+    ):
+        rows(lines, figure)

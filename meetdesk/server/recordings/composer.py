@@ -29,7 +29,7 @@ from meetdesk.core.recorder_protocol import (
 
 logger = logging.getLogger(__name__)
 
-FINISH_TIMEOUT_S: Final = 60.0  # a recorder far behind (a starved machine) gets this long to catch up after a stop
+FINISH_TIMEOUT_S: Final = 120.0  # for a recorder far behind (it runs below the server) to catch up
 
 
 class RecorderFailed(Exception):

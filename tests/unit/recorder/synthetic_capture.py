@@ -22,7 +22,7 @@ FPS = 30
 def _video(source_id: int, times: Iterable[float]) -> list[tuple[float, bytes, int, bool]]:
     camera = SyntheticCamera(source_id, 320, 240)
     encoder: Any = av.CodecContext.create("libvpx", "w")
-    encoder.width, encoder.height, encoder.pix_fmt = 320, 240, "yuv420p"
+    encoder.width, encoder.height, encoder.pix_fmt = camera.width, camera.height, "yuv420p"
     encoder.time_base = Fraction(1, 90_000)
     encoder.bit_rate = 300_000
     encoder.gop_size = 30

@@ -58,6 +58,8 @@ def write_capture(
     *,
     layout: str = "grid",
     encoding: str | dict[str, Any] = "H264_720P_30",
+    screens: tuple[tuple[str, int, tuple[float, float]], ...] = (),
+    roster: list[RosterEntry] | None = None,
 ) -> RecorderJob:
     """Tracks in ``directory/tracks`` for ``people`` = (identity, name, source id, camera spans, sound span);
     a span is (from, to) in seconds. Returns the recorder's job (written to ``job.json``, the roster beside it)."""
@@ -77,6 +79,11 @@ def write_capture(
             track = capture.add(identity, "microphone", "audio")
             for t, data, ts, key in _audio(source, *sound):
                 frames.append((t, order, EncodedFrame("audio", data, ts, key, 2000 + order, capture.origin + t), track))
+    for identity, source, (start, end) in screens:
+        track = capture.add(identity, "screen", "video")
+        times = [start + k / FPS for k in range(round((end - start) * FPS))]
+        for t, data, ts, key in _video(source, times):
+            frames.append((t, 99, EncodedFrame("video", data, ts, key, 3000, capture.origin + t), track))
     for _, _, frame, track in sorted(frames, key=lambda item: (item[0], item[1])):
         track.offer(frame)
     capture.close()
@@ -88,9 +95,11 @@ def write_capture(
         encoding=encoding,
     )
     (directory / JOB_FILE).write_text(job.model_dump_json())
-    roster = RosterEntry(
-        t=0.0,
-        participants=[RosterParticipant(identity=i, name=n, camera=True, screen=False) for i, n, *_ in people],
-    )
-    (directory / ROSTER_FILE).write_text(roster.model_dump_json() + "\n")
+    entries = roster or [
+        RosterEntry(
+            t=0.0,
+            participants=[RosterParticipant(identity=i, name=n, camera=True, screen=False) for i, n, *_ in people],
+        )
+    ]
+    (directory / ROSTER_FILE).write_text("".join(entry.model_dump_json() + "\n" for entry in entries))
     return job

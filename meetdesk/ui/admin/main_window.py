@@ -38,6 +38,7 @@ from meetdesk.client.errors import (
 from meetdesk.core.models import MeetRoom
 from meetdesk.ui.admin.connection import AdminConnection, SignInNeeded
 from meetdesk.ui.admin.embedded_news import EmbeddedServerNews
+from meetdesk.ui.admin.recordings_page import RecordingsPage
 from meetdesk.ui.admin.rooms_page import RoomsPage
 from meetdesk.ui.admin.server_link import LinkState, ServerLink
 from meetdesk.ui.admin.servers import ServerProfile
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         self.nav.setAccessibleName(self.tr("Pages"))
         self.nav.addItem(QListWidgetItem(self.tr("Rooms")))
         self.nav.addItem(QListWidgetItem(self.tr("Appearance")))
+        self.nav.addItem(QListWidgetItem(self.tr("Recordings")))
         self._colour_nav_icons()
         self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("M") * 16)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -189,6 +191,8 @@ class MainWindow(QMainWindow):
         self.appearance_holder.addWidget(self.appearance_placeholder)
         self.theme_page: Any = None
         self.pages.addWidget(self.appearance_holder)
+        self.recordings_page = RecordingsPage(None, self.pages)
+        self.pages.addWidget(self.recordings_page)
         body.addWidget(self.nav)
         body.addWidget(self.pages, 1)
         outer.addLayout(body, 1)
@@ -319,6 +323,7 @@ class MainWindow(QMainWindow):
 
     def _use_client(self, client: MeetDeskClient) -> None:
         self.rooms_page.set_client(client)
+        self.recordings_page.set_client(client)
         self._install_theme_page(client)
         self.connected.emit(client)
 
@@ -342,7 +347,7 @@ class MainWindow(QMainWindow):
         self.appearance_holder.setCurrentWidget(self.theme_page)
         self.background(self.theme_page.load())
 
-    _NAV_ICONS = ("join", "settings")
+    _NAV_ICONS = ("join", "settings", "recording")
 
     def _colour_nav_icons(self) -> None:
         """The selected page's icon in the highlighted text's colour, so that it shows on the highlight."""

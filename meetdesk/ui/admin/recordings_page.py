@@ -1,0 +1,148 @@
+"""The Recordings page of the admin app: every recording of the connected server, across rooms, in a table
+searched by room, filtered by status and sorted by the server (a page at a time as the table scrolls), with
+statuses in words that follow a recording in progress without a Refresh, and empty states in words.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from meetdesk.client.api import MeetDeskClient
+from meetdesk.core.recordings import RecordingStatus
+from meetdesk.ui.admin.recordings_model import (
+    COL_DURATION,
+    COL_ROOM,
+    COL_SIZE,
+    COL_STARTED,
+    COL_STATUS,
+    RecordingsModel,
+)
+from meetdesk.ui.messages import describe_error
+
+logger = logging.getLogger(__name__)
+
+SEARCH_DELAY_MS = 300
+
+
+class RecordingsPage(QWidget):
+    """The recordings table with its search, status filter and empty states."""
+
+    def __init__(self, client: MeetDeskClient | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recordingsPage")
+        self.model = RecordingsModel(None, self)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(16, 12, 16, 12)
+        title = QLabel(self.tr("Recordings"))
+        title.setObjectName("pageTitle")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        title.setFont(font)
+        column.addWidget(title)
+
+        filters = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Search by room name"))
+        self.search.setAccessibleName(self.tr("Search recordings by room name"))
+        self.search.setClearButtonEnabled(True)
+        self.status = QComboBox()
+        self.status.setAccessibleName(self.tr("Show recordings that are"))
+        for text, value in (
+            (self.tr("Any status"), None),
+            (self.tr("Recording…"), RecordingStatus.ACTIVE),
+            (self.tr("Finishing…"), RecordingStatus.ENDING),
+            (self.tr("Ready"), RecordingStatus.COMPLETE),
+            (self.tr("Failed"), RecordingStatus.FAILED),
+        ):
+            self.status.addItem(text, value)
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.status)
+        column.addLayout(filters)
+
+        self.stack = QStackedWidget()
+        self.table = QTableView()
+        self.table.setObjectName("recordingsTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(COL_STARTED, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_ROOM, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COL_STATUS, self.fontMetrics().horizontalAdvance("M") * 16)
+        for fitted in (COL_STARTED, COL_DURATION, COL_SIZE):  # dates, times and sizes whole, never "2026-12-…"
+            header.setSectionResizeMode(fitted, QHeaderView.ResizeMode.ResizeToContents)
+        self.empty = QLabel()
+        self.empty.setObjectName("recordingsEmpty")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        column.addWidget(self.stack, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._apply_filters)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.status.currentIndexChanged.connect(lambda _index: self._apply_filters())
+        for signal in (self.model.pageLoaded, self.model.modelReset, self.model.rowsRemoved):
+            signal.connect(self._show_state)
+        self.model.errorChanged.connect(lambda _error: self._show_state())
+        self.set_client(client)
+
+    def set_client(self, client: MeetDeskClient | None) -> None:
+        self.model.set_client(client)
+        self._show_state()
+
+    def show_room(self, room_name: str) -> None:
+        """Only the recordings of this room ("View recordings" on the Rooms page)."""
+        self.status.setCurrentIndex(0)
+        self.search.setText(room_name)
+        self._search_timer.stop()
+        self._apply_filters()
+
+    def _apply_filters(self) -> None:
+        status = self.status.currentData()
+        query = replace(self.model.query, room=self.search.text().strip(), status=status)
+        self.model.set_query(query)
+        self._show_state()
+
+    def _show_state(self) -> None:
+        """The table, or a sentence saying why it is empty."""
+        model = self.model
+        if model.rowCount() > 0:
+            self.stack.setCurrentWidget(self.table)
+            return
+        if model.client is None:
+            text = self.tr("Connect to a server to see its recordings.")
+        elif model.error is not None:
+            text = self.tr("The recordings could not be loaded. {reason}").format(reason=describe_error(model.error))
+        elif not model.loaded_once:
+            text = self.tr("Loading the recordings…")
+        elif model.query.room or model.query.status is not None:
+            text = self.tr("No recording matches this search. Clear the search or choose another status.")
+        else:
+            text = self.tr("No recordings yet. Start one from a meeting's Record button; it shows here.")
+        self.empty.setText(text)
+        self.stack.setCurrentWidget(self.empty)

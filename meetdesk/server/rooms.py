@@ -179,7 +179,8 @@ class RoomService:
         return room_api_view(room, self.base_url, fields, extras=extras, with_moderator_url=with_moderator_url)
 
     def as_model(self, room: RoomRecord) -> MeetRoom:
-        return MeetRoom.model_validate(self.to_api(room))
+        """The room as its events carry it: with its links' access, which the admin app's rooms list shows."""
+        return MeetRoom.model_validate(self.to_api(room, extras=frozenset({"access"})))
 
     # changing --------------------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ from pytestqt.qtbot import QtBot
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.core.permissions import DEFAULT_ROLES, PERMISSION_KEYS, Role
 from meetdesk.ui.admin.room_form import RoomFormDialog
-from tests.ui.helpers import click_box, clipped_texts, shoot
+from meetdesk.ui.admin.rooms_page import RoomsPage
+from tests.ui.helpers import click_box, clipped_texts, emitted, shoot
 
 
 def dialog_for(qtbot: QtBot, client: MeetDeskClient, room: object = None) -> RoomFormDialog:
@@ -63,3 +64,30 @@ async def test_edit_reads_and_saves_permissions(qtbot: QtBot, client: MeetDeskCl
     roles = await client.get_room_roles(created.roomId)
     assert roles.moderator.permissions.canEndMeeting is False
     assert roles.speaker.permissions.canWriteChat is False  # kept: only the change was sent
+
+
+async def test_a_link_turned_off_shows_and_turns_on_again(qtbot: QtBot, client: MeetDeskClient) -> None:
+    created = await client.create_room({"roomName": "Board"})
+    await client.update_room_access(created.roomId, speaker=False)
+    page = RoomsPage(client)
+    qtbot.addWidget(page)
+    page.resize(1000, 600)
+    page.show()
+    await page.reload()
+    page.table.selectRow(0)
+    # the rooms page offers no link that is turned off, and says why
+    assert not page.act_copy_speaker.isEnabled() and page.act_copy_moderator.isEnabled()
+    assert page.act_copy_speaker.toolTip().startswith("This link is turned off: nobody can join with it.")
+    room = page.current_room()
+    assert room is not None
+    dialog = dialog_for(qtbot, client, room.model_copy(update={"config": (await client.get_room(room.roomId)).config}))
+    assert dialog.links.isEnabled() and not dialog.links.boxes["speaker"].isChecked()
+    assert dialog.links.boxes["moderator"].isChecked() and dialog.links.boxes["recording"].isChecked()
+    shoot(dialog, "form-edit-links")
+    dialog.links.boxes["speaker"].setChecked(True)
+    saved = emitted(dialog.saved)
+    assert await dialog.submit()
+    (room_saved,) = await saved
+    page.model.replace_room(room_saved)
+    assert page.act_copy_speaker.isEnabled()
+    assert (await client.get_room_access(created.roomId)).anonymous.speaker.enabled is True

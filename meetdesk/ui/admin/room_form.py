@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QDialogButtonBox
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError, Conflict
+from meetdesk.core.access import LINK_KINDS, RoomAccess
 from meetdesk.core.models import (
     MIN_AUTO_DELETION_DELAY_MS,
     ROOM_NAME_MAX,
@@ -32,6 +33,7 @@ from meetdesk.core.models import (
     now_ms,
 )
 from meetdesk.core.permissions import DEFAULT_ROLES, Role, RoomRoles
+from meetdesk.ui.admin.room_links import LinksSection
 from meetdesk.ui.admin.room_permissions import PermissionsSection
 from meetdesk.ui.elided import elide_chars
 from meetdesk.ui.forms.ui_room_form import Ui_RoomForm
@@ -73,6 +75,14 @@ def set_error_colour(label: QLabel, error: bool) -> None:
             dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
             palette.setColor(QPalette.ColorRole.WindowText, QColor("#ef9a9a" if dark else "#c62828"))
             label.setPalette(palette)
+
+
+def _stored_access(room: MeetRoom) -> RoomAccess | None:
+    """Which links of ``room`` work, when it says (a room from the list does; an older server's does not)."""
+    if room.access is None:
+        return None
+    anonymous = room.access.anonymous
+    return RoomAccess.model_validate({"anonymous": {k: {"enabled": anonymous.of(k).enabled} for k in LINK_KINDS}})
 
 
 #: The auto-deletion field shows "Never" at this value (QDateTimeEdit's special value: its minimum).
@@ -118,6 +128,10 @@ class RoomFormDialog(QDialog):
         self._fill_choices()
         self.permissions = PermissionsSection(ui.advancedPanel)
         ui.advancedLayout.addWidget(self.permissions)
+        self.links = LinksSection(ui.advancedPanel)
+        ui.advancedLayout.addWidget(self.links)
+        #: which links work, as the server has them (None until an edit knows)
+        self._access: RoomAccess | None = RoomAccess() if room is None else _stored_access(room)
         #: the room's roles as the server has them (the defaults for a new room; None until an edit loads them)
         self._roles: RoomRoles | None = DEFAULT_ROLES if room is None else room.roles
         # dotted field path as the server names it -> the label next to that field (longest prefix wins)
@@ -129,6 +143,7 @@ class RoomFormDialog(QDialog):
             "config.chat": (ui.chatError, ui.chatCheck),
             "config.virtualBackground": (ui.virtualBackgroundError, ui.virtualBackgroundCheck),
             "roles": (self.permissions.error, self.permissions),
+            "access": (self.links.error, self.links),
         }
         for label, _field in self._error_labels.values():
             mark_as_error(label)
@@ -201,6 +216,10 @@ class RoomFormDialog(QDialog):
         _select(ui.withRecordingsCombo, policy.withRecordings)
         assert room.config is not None
         self._set_config(room.config)
+        if self._access is not None:
+            self.links.set_enabled_links(self._access)
+        else:
+            self.links.setEnabled(False)
         if room.roles is not None:
             self.permissions.set_roles(room.roles)
         else:  # the rooms list does not carry them: load_roles() reads them (the section waits, saying so)
@@ -213,10 +232,12 @@ class RoomFormDialog(QDialog):
 
     async def load_roles(self) -> None:
         """Read the edited room's roles into the Permissions section (when the room came without them)."""
-        if self.room is None or self._roles is not None:
+        if self.room is None or (self._roles is not None and self._access is not None):
             return
         try:
-            roles = await self.client.get_room_roles(self.room.roomId)
+            room = await self.client.get_room(self.room.roomId, fields=("roomId",), extra_fields=("roles", "access"))
+            assert room.roles is not None
+            roles = room.roles
         except ApiError as exc:
             logger.info("Reading the room's permissions failed: %r", exc)
             self.permissions.hint.setText(
@@ -228,6 +249,10 @@ class RoomFormDialog(QDialog):
             return
         self._roles = roles
         self.permissions.set_roles(roles)
+        self._access = _stored_access(room)
+        if self._access is not None:
+            self.links.set_enabled_links(self._access)
+            self.links.setEnabled(True)
         self.permissions.setEnabled(True)
         self.permissions.hint.setText(self.tr("What each role may do here. Changes apply at once."))
         self.adjustSize()  # the hint's new text may take another line
@@ -357,6 +382,9 @@ class RoomFormDialog(QDialog):
         roles = {role.value: {"permissions": diff} for role, diff in self.permissions.changes(DEFAULT_ROLES).items()}
         if roles:
             body["roles"] = roles
+        links = {kind: {"enabled": on} for kind, on in self.links.changes(RoomAccess()).items()}
+        if links:
+            body["access"] = {"anonymous": links}
         return body
 
     def local_errors(self) -> dict[str, str]:
@@ -423,6 +451,11 @@ class RoomFormDialog(QDialog):
                 self._roles = await self.client.update_room_roles(
                     self.room.roomId, moderator=changes.get(Role.MODERATOR), speaker=changes.get(Role.SPEAKER)
                 )
+            links = self.links.changes(self._access) if self._access is not None else {}
+            if links:
+                view = await self.client.update_room_access(self.room.roomId, **links)
+                self._access = _stored_access(self.room.model_copy(update={"access": view}))
+                saved = self.room = self.room.model_copy(update={"access": view})  # the list shows the links' state
         except ApiError:
             if saved is not None:
                 self.saved.emit(saved)  # the name, date or config was stored: let the list show it

@@ -97,8 +97,8 @@ class PermissionsSection(QGroupBox):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # about half the rows at once (the header and the meeting's permissions), the rest a scroll away
-        self.scroll.setFixedHeight(grid_host.sizeHint().height() // 2 + 8)
+        # about a third of the rows at once, the rest a scroll away (the dialog fits a small screen)
+        self.scroll.setFixedHeight(grid_host.sizeHint().height() // 3 + 8)
         outer.addWidget(self.scroll)
         self.error = QLabel(self)
         self.error.setWordWrap(True)

@@ -349,6 +349,7 @@ class RoomsModel(QAbstractTableModel):
                 sort_field=query.sort_field,  # type: ignore[arg-type]
                 sort_order=query.sort_order,  # type: ignore[arg-type]
                 fields=LIST_FIELDS,
+                extra_fields=("access",),  # which links work: the page offers only those
             )
             meetings = await self._meetings() if token is None else None
         except Exception as exc:

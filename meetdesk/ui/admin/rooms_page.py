@@ -375,12 +375,19 @@ class RoomsPage(QWidget):
             self.act_close.setIcon(icon("close-room"))
             return
         self.selection_label.setText(room.roomName or room.roomId)
-        self.act_copy_moderator.setEnabled(bool(room.moderatorUrl))
-        self.act_copy_speaker.setEnabled(bool(room.speakerUrl))
+        # a link turned off lets nobody in (OpenVidu Meet 3.8's room access): it is not offered
+        links = room.access.anonymous if room.access is not None else None
+        moderator_on = links is None or links.moderator.enabled
+        speaker_on = links is None or links.speaker.enabled
+        off = self.tr("This link is turned off: nobody can join with it. Edit the room to turn it on.")
+        self.act_copy_moderator.setEnabled(bool(room.moderatorUrl) and moderator_on)
+        self.act_copy_moderator.setToolTip(self.tr("Copy moderator link") if moderator_on else off)
+        self.act_copy_speaker.setEnabled(bool(room.speakerUrl) and speaker_on)
+        self.act_copy_speaker.setToolTip(self.tr("Copy speaker link") if speaker_on else off)
         closed = room.status == RoomStatus.CLOSED
         self.act_close.setText(self.tr("Reopen room") if closed else self.tr("Close room"))
         self.act_close.setIcon(icon("reopen" if closed else "close-room"))
-        self.act_join.setEnabled(not closed and bool(room.moderatorUrl))
+        self.act_join.setEnabled(not closed and bool(room.moderatorUrl) and moderator_on)
         for action in self.server_actions:  # the links are known: copying them needs no server
             action.setEnabled(action.isEnabled() and away is None)
 

@@ -24,6 +24,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from meetdesk.client.effects.background import BackgroundEffect, BackgroundMode, Frame, MaskFunction, load_image
 from meetdesk.client.effects.model import MODEL_FILENAME, ModelUnavailable, model_dir, model_path
 from meetdesk.client.effects.segmenter import Segmenter
+from meetdesk.rtc.wakeup import Wakeup
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class EffectTrack(MediaStreamTrack):
         self._reader: asyncio.Task[None] | None = None
         self._newest: av.VideoFrame | None = None  # the newest source frame, not yet processed or returned
         self._processing: asyncio.Future[av.VideoFrame] | None = None  # in the worker, or done and not returned
-        self._arrived = asyncio.Event()
+        self._arrived = Wakeup()
         self._source_ended = False
 
     @property

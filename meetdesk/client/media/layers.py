@@ -15,7 +15,6 @@ tests/unit/client/test_layers.py fails if the pinned aiortc changes what it reli
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Final
 
 import numpy as np
@@ -28,6 +27,7 @@ from av.packet import Packet
 
 from meetdesk.client.media.source_view import SourceView
 from meetdesk.core.simulcast import LOW_BITRATE, low_layer_size
+from meetdesk.rtc.wakeup import Wakeup
 
 #: aiortc's sender encodes with ``RTCRtpSender.__encoder``, made by ``get_encoder`` only while it is None (and
 #: dropped when the sender stops): one set before the sender starts is the one it uses
@@ -111,7 +111,7 @@ class LowLayerView(SourceView):
     def __init__(self, source: MediaStreamTrack) -> None:
         super().__init__(source)
         self._frame: VideoFrame | None = None
-        self._arrived = asyncio.Event()
+        self._arrived = Wakeup()
 
     def push(self, frame: VideoFrame) -> None:
         """A frame the full layer read (kept until the next one)."""

@@ -11,7 +11,6 @@ sources, so the encoder and the receivers see one stream that paused. The microp
 
 from __future__ import annotations
 
-import asyncio
 import fractions
 import logging
 import time
@@ -22,6 +21,7 @@ import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from meetdesk.rtc.clock import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE
+from meetdesk.rtc.wakeup import Wakeup
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class SwitchableVideoTrack(MediaStreamTrack):
     def __init__(self, on_source_ended: Callable[[MediaStreamTrack], None] | None = None) -> None:
         super().__init__()
         self._source: MediaStreamTrack | None = None
-        self._changed = asyncio.Event()
+        self._changed = Wakeup()
         self._on_source_ended = on_source_ended
         self._rebase = True
         self._offset = 0
@@ -117,7 +117,7 @@ class SwitchableAudioTrack(MediaStreamTrack):
     def __init__(self) -> None:
         super().__init__()
         self._source: MediaStreamTrack | None = None
-        self._changed = asyncio.Event()
+        self._changed = Wakeup()
         self._next_pts = 0
 
     @property

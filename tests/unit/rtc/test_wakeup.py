@@ -1,0 +1,42 @@
+"""The wake-up flag of tracks' recv(): waited on from one loop, then from another (one test's, then the next's)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from meetdesk.rtc.wakeup import Wakeup
+
+
+def test_a_flag_waited_on_in_one_loop_can_be_waited_on_in_the_next() -> None:
+    flag = Wakeup()
+
+    async def first() -> None:
+        waiter = asyncio.create_task(flag.wait())
+        await asyncio.sleep(0)
+        flag.set()
+        await asyncio.wait_for(waiter, 5)
+        flag.clear()
+        left = asyncio.create_task(flag.wait())  # still waiting when this loop ends (asyncio.run cancels it)
+        assert not left.done()
+
+    asyncio.run(first())
+
+    async def second() -> None:
+        waiter = asyncio.create_task(flag.wait())
+        await asyncio.sleep(0)
+        assert not waiter.done() and not flag.is_set()
+        flag.set()  # an asyncio.Event bound to the first loop raises RuntimeError in wait() instead
+        await asyncio.wait_for(waiter, 5)
+
+    asyncio.run(second())
+
+
+def test_a_flag_set_in_one_loop_is_seen_at_once_in_the_next() -> None:
+    flag = Wakeup()
+
+    async def set_then_wait() -> None:
+        flag.set()
+        await flag.wait()
+
+    asyncio.run(set_then_wait())
+    asyncio.run(asyncio.wait_for(flag.wait(), 5))  # still set: no waiting in the second loop

@@ -120,7 +120,8 @@ class Subscriber:
         try:
             await self._apply(pc, offer)
         except InvalidStateError:
-            if pc is self.pc and pc.connectionState != "closed":
+            # aiortc marks the signalling state closed as close() begins, the connection state as it ends
+            if pc is self.pc and "closed" not in (pc.connectionState, pc.signalingState):
                 raise
             # closed under us (it failed, or its session ended): the session asks for a new connection
             logger.info("Session(%s) the subscriber connection closed during a negotiation", self._name)

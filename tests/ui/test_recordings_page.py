@@ -94,7 +94,7 @@ async def test_pages_search_filter_and_sort_run_on_the_server(
     shoot(page, "recordings-list")
 
     # search by room: the server's partial, case-insensitive match
-    await filtered(page, lambda: page.show_room("stand-UP"))
+    await filtered(page, lambda: page.search.setText("stand-UP"))
     assert set(column(page.model, COL_ROOM)) == {standup.roomName}
     assert page.model.rowCount() == 5
     await filtered(page, lambda: page.search.setText("nothing like it"))
@@ -139,8 +139,8 @@ async def test_a_recording_in_progress_is_followed_without_a_refresh(
         await ana.leave()
 
 
-async def test_the_admin_window_has_a_recordings_page_for_the_server_it_opens(
-    window: MainWindow, server_process: ServerProcess
+async def test_the_admin_window_has_a_recordings_page_and_view_recordings_on_a_room(
+    window: MainWindow, server_process: ServerProcess, client: MeetDeskClient
 ) -> None:
     names = [window.nav.item(row).text() for row in range(window.nav.count())]
     assert "Recordings" in names
@@ -152,3 +152,24 @@ async def test_the_admin_window_has_a_recordings_page_for_the_server_it_opens(
     assert await window.open_server(ServerProfile(name="Office", url=server_process.url, auth="api_key"), API_KEY)
     await asyncio.wait_for(arrived, 30)
     assert recordings.empty.text() == "No recordings yet. Start one from a meeting's Record button; it shows here."
+
+    # "View recordings" on a room of the Rooms page: that room's only, with a way back to all
+    board = await client.create_room({"roomName": "Board meeting"})
+    other = await client.create_room({"roomName": "Board meeting, the sequel"})
+    mine = seed_recording(server_process, board.roomId, "Board meeting")
+    seed_recording(server_process, other.roomId, "Board meeting, the sequel")
+    await window.rooms_page.reload()
+    window.nav.setCurrentRow(names.index("Rooms"))
+    rooms = window.rooms_page
+    [row] = [r for r in range(rooms.proxy.rowCount()) if rooms.proxy.index(r, 0).data() == "Board meeting"]
+    rooms.table.selectRow(row)
+    arrived = emitted(recordings.model.pageLoaded)
+    rooms.act_recordings.trigger()
+    await asyncio.wait_for(arrived, 30)
+    assert window.pages.currentWidget() is recordings
+    assert [r.recordingId for r in recordings.model.recordings] == [mine.recording_id]
+    assert recordings.room_bar.isVisible() and recordings.room_label.text() == "The recordings of “Board meeting”."
+    arrived = emitted(recordings.model.pageLoaded)
+    recordings.show_all.click()
+    await asyncio.wait_for(arrived, 30)
+    assert recordings.model.rowCount() == 2 and not recordings.room_bar.isVisible()

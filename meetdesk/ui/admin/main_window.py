@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         self.rooms_page.problem.connect(self.show_problem)
         self.rooms_page.notice.connect(lambda text: self.statusBar().showMessage(text, NOTICE_MS))
         self.rooms_page.joinRequested.connect(self._join_requested)
+        self.rooms_page.recordingsRequested.connect(self._recordings_requested)
         self.banner.retried.connect(
             lambda: self.statusBar().showMessage(self.tr("Back in touch with the server."), NOTICE_MS)
         )
@@ -320,6 +321,11 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.notify(self.tr("Back in touch with the server."))
         self.background(self.rooms_page.reload())
+
+    def _recordings_requested(self, room: Any) -> None:
+        """ "View recordings" on a room: the Recordings page, showing that room's only."""
+        self.nav.setCurrentRow(self.pages.indexOf(self.recordings_page))
+        self.recordings_page.show_room(room.roomId, room.roomName or room.roomId)
 
     def _use_client(self, client: MeetDeskClient) -> None:
         self.rooms_page.set_client(client)

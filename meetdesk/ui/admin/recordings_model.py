@@ -46,6 +46,8 @@ Index = QModelIndex | QPersistentModelIndex
 @dataclass(frozen=True)
 class RecordingQuery:
     room: str = ""
+    #: one room's recordings only (its id), from "View recordings" on the Rooms page
+    room_id: str = ""
     status: RecordingStatus | None = None
     sort_field: RecordingSortField = "startDate"
     sort_order: str = "desc"
@@ -242,6 +244,7 @@ class RecordingsModel(QAbstractTableModel):
         query = self.query
         try:
             page = await client.list_recordings(
+                room_id=query.room_id or None,
                 room_name=query.room or None,
                 room_name_match_mode="partial" if query.room else None,
                 room_name_case_insensitive=True if query.room else None,

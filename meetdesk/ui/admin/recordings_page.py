@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -74,6 +75,17 @@ class RecordingsPage(QWidget):
         filters.addWidget(self.search, 1)
         filters.addWidget(self.status)
         column.addLayout(filters)
+        self.room_bar = QWidget()
+        room_row = QHBoxLayout(self.room_bar)
+        room_row.setContentsMargins(0, 0, 0, 0)
+        self.room_label = QLabel()
+        self.room_label.setWordWrap(True)
+        self.show_all = QPushButton(self.tr("Show every room's recordings"))
+        self.show_all.clicked.connect(lambda: self.show_room("", ""))
+        room_row.addWidget(self.room_label, 1)
+        room_row.addWidget(self.show_all)
+        self.room_bar.hide()
+        column.addWidget(self.room_bar)
 
         self.stack = QStackedWidget()
         self.table = QTableView()
@@ -115,12 +127,19 @@ class RecordingsPage(QWidget):
         self.model.set_client(client)
         self._show_state()
 
-    def show_room(self, room_name: str) -> None:
-        """Only the recordings of this room ("View recordings" on the Rooms page)."""
+    def show_room(self, room_id: str, room_name: str) -> None:
+        """Only the recordings of this room ("View recordings" on the Rooms page); "" shows every room's."""
+        self.status.blockSignals(True)
         self.status.setCurrentIndex(0)
-        self.search.setText(room_name)
+        self.status.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
         self._search_timer.stop()
-        self._apply_filters()
+        self.room_label.setText(self.tr("The recordings of “{room}”.").format(room=room_name))
+        self.room_bar.setVisible(bool(room_id))
+        self.model.set_query(replace(self.model.query, room="", status=None, room_id=room_id))
+        self._show_state()
 
     def _apply_filters(self) -> None:
         status = self.status.currentData()
@@ -140,6 +159,8 @@ class RecordingsPage(QWidget):
             text = self.tr("The recordings could not be loaded. {reason}").format(reason=describe_error(model.error))
         elif not model.loaded_once:
             text = self.tr("Loading the recordings…")
+        elif model.query.room_id and not model.query.room and model.query.status is None:
+            text = self.tr("This room has no recordings yet.")
         elif model.query.room or model.query.status is not None:
             text = self.tr("No recording matches this search. Clear the search or choose another status.")
         else:

@@ -65,11 +65,13 @@ class RoomsPage(QWidget):
         problem(object, object): a server call failed: (exception, coroutine function to retry) for the banner.
         notice(str): something done the user should hear about (link copied, room closed) for the status bar.
         joinRequested(object): the user asked to join a room as moderator (the MeetRoom).
+        recordingsRequested(object): the user asked for a room's recordings (the MeetRoom).
     """
 
     problem = Signal(object, object)
     notice = Signal(str)
     joinRequested = Signal(object)
+    recordingsRequested = Signal(object)
 
     def __init__(self, client: MeetDeskClient | None = None, parent: Any = None) -> None:
         super().__init__(parent)
@@ -179,6 +181,8 @@ class RoomsPage(QWidget):
         self.act_copy_speaker = self._action("copy-link", self.tr("Copy speaker link"), "Ctrl+Shift+S")
         self.act_close = self._action("close-room", self.tr("Close room"), "Ctrl+Shift+L")
         self.act_delete = self._action("delete", self.tr("Delete…"), QKeySequence.StandardKey.Delete)
+        # in the context menu (and its shortcut), not the bar: the Recordings page lists them
+        self.act_recordings = self._action("recording", self.tr("View recordings"), "Ctrl+Shift+R")
         for action in self.row_actions:
             button = QToolButton(self)
             button.setDefaultAction(action)
@@ -250,6 +254,9 @@ class RoomsPage(QWidget):
         self.act_copy_speaker.triggered.connect(lambda: self.copy_link("speaker"))
         self.act_close.triggered.connect(self._close_clicked)
         self.act_delete.triggered.connect(self._delete_clicked)
+        self.act_recordings.triggered.connect(
+            lambda: (room := self.current_room()) is not None and self.recordingsRequested.emit(room)
+        )
 
     # --- state ----------------------------------------------------------------------------------------------
 
@@ -453,6 +460,9 @@ class RoomsPage(QWidget):
         menu = QMenu(self)
         for action in self.row_actions:
             menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.act_recordings)
+        self.context_menu = menu
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
     @qasync.asyncSlot()

@@ -72,22 +72,31 @@ class RoomLink:
 _ROOM_PATH = re.compile(r"^(?P<prefix>.*)/room/(?P<room_id>[A-Za-z0-9_-]+)/?$")
 
 
+class NotARoomLink(ValueError):
+    """Not a room link; ``missing_secret`` when only its ``?secret=`` part is missing (say so, not "not a link").
+    The message never repeats the secret."""
+
+    def __init__(self, message: str, *, missing_secret: bool = False) -> None:
+        super().__init__(message)
+        self.missing_secret = missing_secret
+
+
 def parse_room_link(url: str) -> RoomLink:
-    """Parse a moderator or speaker link. Raises ValueError (which never repeats the secret) if it is not one."""
+    """Parse a moderator or speaker link. Raises :class:`NotARoomLink` (a ValueError) if it is not one."""
     expected = "expected <server address>/room/<room id>?secret=<secret>"
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"Not a room link: it must start with http:// or https:// and a server name ({expected})")
+        raise NotARoomLink(f"Not a room link: it must start with http:// or https:// and a server name ({expected})")
     match = _ROOM_PATH.match(parts.path)
     if match is None:
-        raise ValueError(f"Not a room link: the address has no /room/<room id> at its end ({expected})")
+        raise NotARoomLink(f"Not a room link: the address has no /room/<room id> at its end ({expected})")
     secrets = parse_qs(parts.query).get("secret", [])
     if len(secrets) != 1 or not secrets[0].strip():
-        raise ValueError(f"Not a room link: it needs exactly one non-empty secret ({expected})")
+        raise NotARoomLink(f"Not a room link: it needs exactly one non-empty secret ({expected})", missing_secret=True)
     pins = parse_qs(parts.fragment).get("fp", [])
     if pins and (len(pins) != 1 or not is_pin(pins[0])):
-        raise ValueError("Not a room link: its certificate fingerprint (#fp=) is damaged; copy the whole link again")
+        raise NotARoomLink("Not a room link: its certificate fingerprint (#fp=) is damaged; copy the whole link again")
     if pins and parts.scheme != "https":
-        raise ValueError("Not a room link: it pins a certificate but starts with http://; copy the whole link again")
+        raise NotARoomLink("Not a room link: it pins a certificate but starts with http://; copy the whole link again")
     base_url = f"{parts.scheme}://{parts.netloc}{match['prefix']}".rstrip("/")
     return RoomLink(base_url, match["room_id"], secrets[0].strip(), pins[0] if pins else None)

@@ -26,6 +26,7 @@ from meetdesk.client.errors import (
     Unauthorized,
     UnknownCertificate,
 )
+from meetdesk.client.links import NotARoomLink
 from meetdesk.core.models import MeetRoomTheme
 
 logger = logging.getLogger(__name__)
@@ -127,8 +128,8 @@ def parse_link(text: str) -> RoomLink:
     """A room link, or :class:`LinkProblem` saying what is wrong with ``text``."""
     try:
         return parse_room_link(text)
-    except ValueError as exc:
-        if "needs exactly one non-empty secret" in str(exc):
+    except NotARoomLink as exc:
+        if exc.missing_secret:
             raise LinkProblem(
                 ErrorReason.MISSING_ROOM_SECRET,
                 "The link has no secret, so it cannot open the room. Copy the whole link, with its ?secret= part.",

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from meetdesk.core.errors import ErrorCode
 from meetdesk.core.events import MeetingInfo
 from meetdesk.core.models import (
     MeetRoom,
     MeetRoomTheme,
 )
 from meetdesk.core.permissions import Role
+from meetdesk.core.rooms import DELETION_CODES
 
 # --- result models -------------------------------------------------------------------------------
 
@@ -47,6 +49,12 @@ class BulkDeletionFailure(_Result):
     roomId: str
     error: str
     message: str
+
+    @property
+    def code(self) -> str:
+        """What failed, as a code: the deletion's refusal code, or ``room_not_found`` for a room that does not
+        exist (upstream's body gives it only the generic ``error`` "Room Error", which is no code)."""
+        return self.error if self.error in DELETION_CODES else ErrorCode.ROOM_NOT_FOUND.value
 
 
 class BulkDeletionResult(_Result):

@@ -1,12 +1,14 @@
 """Domain errors: what went wrong, in words a caller can act on.
 
-The server maps each class to an HTTP status in one table (``meetdesk.server.errors``); the client
-library raises the mirror classes of ``meetdesk.client.api`` from the same error bodies.
+Each error carries an :class:`ErrorCode`, mapped to its HTTP status and body in one table (:data:`ERRORS`,
+which ``meetdesk.server.errors`` answers from); code decides on codes and classes, never on an error's
+words. The client library raises the mirror classes of ``meetdesk.client.api`` from the same error bodies.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -17,26 +19,85 @@ class FieldProblem:
     message: str
 
 
+class ErrorCode(StrEnum):
+    """What went wrong, as a value: code matches on these, never on an error's words."""
+
+    BAD_REQUEST = "bad_request"
+    INVALID_SDP = "invalid_sdp"
+    VALIDATION_FAILED = "validation_failed"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    #: the caller's role may not do this in the room (``core.permissions``)
+    PERMISSION_DENIED = "permission_denied"
+    #: a room link the room's admin turned off (``core.access``)
+    LINK_DISABLED = "link_disabled"
+    NOT_FOUND = "not_found"
+    ROOM_NOT_FOUND = "room_not_found"
+    CONFLICT = "conflict"
+    ROOM_CLOSED = "room_closed"
+    MEETING_FULL = "meeting_full"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    TOO_MANY_REQUESTS = "too_many_requests"
+    UNAVAILABLE = "unavailable"
+    INTERNAL = "internal"
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    """How an error code answers over HTTP: its status, and the ``error`` of its body (OpenVidu Meet's words)."""
+
+    status: int
+    error: str
+
+
+#: Every code's status and body: the one table the server answers from (``meetdesk.server.errors``).
+ERRORS: dict[ErrorCode, ErrorKind] = {
+    ErrorCode.BAD_REQUEST: ErrorKind(400, "Bad Request"),
+    ErrorCode.INVALID_SDP: ErrorKind(400, "Bad Request"),
+    ErrorCode.VALIDATION_FAILED: ErrorKind(422, "Unprocessable Entity"),
+    ErrorCode.UNAUTHORIZED: ErrorKind(401, "Authentication Error"),
+    ErrorCode.FORBIDDEN: ErrorKind(403, "Authorization Error"),
+    ErrorCode.PERMISSION_DENIED: ErrorKind(403, "Authorization Error"),
+    ErrorCode.LINK_DISABLED: ErrorKind(403, "Room Error"),
+    ErrorCode.NOT_FOUND: ErrorKind(404, "Not Found"),
+    ErrorCode.ROOM_NOT_FOUND: ErrorKind(404, "Room Error"),
+    ErrorCode.CONFLICT: ErrorKind(409, "Conflict"),
+    ErrorCode.ROOM_CLOSED: ErrorKind(409, "Conflict"),
+    ErrorCode.MEETING_FULL: ErrorKind(409, "Conflict"),
+    ErrorCode.PAYLOAD_TOO_LARGE: ErrorKind(413, "Payload Too Large"),
+    ErrorCode.TOO_MANY_REQUESTS: ErrorKind(429, "Too Many Requests"),
+    ErrorCode.UNAVAILABLE: ErrorKind(503, "Service Unavailable"),
+    ErrorCode.INTERNAL: ErrorKind(500, "Internal Server Error"),
+}
+
+
 class MeetDeskError(Exception):
-    """Base of every error a request can end with. ``error`` is the short kind, ``message`` the sentence."""
+    """Base of every error a request can end with: ``code`` says what it is (its status and the body's
+    ``error`` come from :data:`ERRORS`; ``error=`` overrides the body's words where upstream has its own,
+    such as "Room Error"), ``message`` is the sentence."""
 
-    error = "Internal Server Error"
+    code = ErrorCode.INTERNAL
 
-    def __init__(self, message: str, *, error: str | None = None) -> None:
+    def __init__(self, message: str, *, error: str | None = None, code: ErrorCode | None = None) -> None:
         super().__init__(message)
         self.message = message
-        if error is not None:
-            self.error = error
+        if code is not None:
+            self.code = code
+        self.error = error if error is not None else ERRORS[self.code].error
+
+    @property
+    def status(self) -> int:
+        return ERRORS[self.code].status
 
 
 class BadRequest(MeetDeskError):
-    error = "Bad Request"
+    code = ErrorCode.BAD_REQUEST
 
 
 class ValidationFailed(MeetDeskError):
     """A request that parsed but whose fields are wrong; one :class:`FieldProblem` per bad field."""
 
-    error = "Unprocessable Entity"
+    code = ErrorCode.VALIDATION_FAILED
 
     def __init__(self, details: list[FieldProblem], message: str = "Invalid request") -> None:
         super().__init__(message)
@@ -48,37 +109,41 @@ class ValidationFailed(MeetDeskError):
 
 
 class Unauthorized(MeetDeskError):
-    error = "Authentication Error"
+    code = ErrorCode.UNAUTHORIZED
 
 
 class Forbidden(MeetDeskError):
-    error = "Authorization Error"
+    code = ErrorCode.FORBIDDEN
 
 
 class NotFound(MeetDeskError):
-    error = "Not Found"
+    code = ErrorCode.NOT_FOUND
 
 
 class Conflict(MeetDeskError):
     """A request that is valid but clashes with the current state (a closed room, an active meeting...)."""
 
-    error = "Conflict"
+    code = ErrorCode.CONFLICT
 
 
 class RoomClosed(Conflict):
     """The room is closed (or its meeting locked): nobody new may join."""
 
+    code = ErrorCode.ROOM_CLOSED
+
 
 class MeetingFull(Conflict):
     """The meeting has as many participants as its room's ``maxParticipants``: nobody more may join."""
 
+    code = ErrorCode.MEETING_FULL
+
 
 class PayloadTooLarge(MeetDeskError):
-    error = "Payload Too Large"
+    code = ErrorCode.PAYLOAD_TOO_LARGE
 
 
 class TooManyRequests(MeetDeskError):
-    error = "Too Many Requests"
+    code = ErrorCode.TOO_MANY_REQUESTS
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
@@ -86,8 +151,8 @@ class TooManyRequests(MeetDeskError):
 
 
 class Unavailable(MeetDeskError):
-    error = "Service Unavailable"
+    code = ErrorCode.UNAVAILABLE
 
 
 def room_not_found(room_id: str) -> NotFound:
-    return NotFound(f"Room '{room_id}' does not exist", error="Room Error")
+    return NotFound(f"Room '{room_id}' does not exist", code=ErrorCode.ROOM_NOT_FOUND)

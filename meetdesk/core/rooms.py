@@ -79,6 +79,10 @@ _MESSAGES = {
 }
 
 
+#: every success and error code of a deletion (the codes its answers carry)
+DELETION_CODES = frozenset(_MESSAGES)
+
+
 def describe(code: str, room_id: str) -> str:
     """The sentence that goes with a success or error code."""
     return _MESSAGES[code].format(room=room_id)

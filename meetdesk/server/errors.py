@@ -1,8 +1,9 @@
 """Every error a request can end with, as one JSON shape: ``{error, message, details?}``.
 
-Domain errors map to statuses in :data:`STATUS`; FastAPI's own validation errors become 422 with one
-detail per bad field (or 400 "Malformed body" for JSON that does not parse); anything unexpected is
-logged with its traceback and answered with a 500 that reveals nothing.
+Domain errors answer with the status and ``error`` of their code (``meetdesk.core.errors.ERRORS``, the one
+table); FastAPI's own validation errors become 422 with one detail per bad field (or 400 "Malformed body"
+for JSON that does not parse); anything unexpected is logged with its traceback and answered with a 500
+that reveals nothing.
 """
 
 from __future__ import annotations
@@ -19,17 +20,6 @@ from meetdesk.core import errors
 
 logger = logging.getLogger(__name__)
 
-STATUS: dict[type[errors.MeetDeskError], int] = {
-    errors.BadRequest: 400,
-    errors.Unauthorized: 401,
-    errors.Forbidden: 403,
-    errors.NotFound: 404,
-    errors.Conflict: 409,
-    errors.PayloadTooLarge: 413,
-    errors.ValidationFailed: 422,
-    errors.TooManyRequests: 429,
-    errors.Unavailable: 503,
-}
 
 _HTTP_ERRORS = {
     400: "Bad Request",
@@ -60,7 +50,7 @@ def _message(error: dict[str, Any]) -> str:
 
 def status_of(exc: errors.MeetDeskError) -> int:
     """The HTTP status of a domain error."""
-    return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 500)
+    return exc.status
 
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
-from meetdesk.core.errors import Forbidden, Unauthorized, room_not_found
+from meetdesk.core.errors import ErrorCode, Forbidden, Unauthorized, room_not_found
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.permissions import PermissionKey, Permissions, Role, refusal
 from meetdesk.server.context import ServerContext
@@ -229,7 +229,7 @@ class PermittedInRoom(Requirement):
             raise Forbidden("Insufficient permissions to access this resource")
         if self.permission is not None:
             if not caller.may(self.permission):
-                raise Forbidden(refusal(self.permission))
+                raise Forbidden(refusal(self.permission), code=ErrorCode.PERMISSION_DENIED)
         elif context(request).meetings.effective_role(room_id, caller.identity, caller.role) is not Role.MODERATOR:
             raise Forbidden("Only moderators can do this")
         return caller

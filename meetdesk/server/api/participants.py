@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from meetdesk.core.claims import TokenGrants, participant_claims
-from meetdesk.core.errors import BadRequest, Conflict, Forbidden, Unauthorized
+from meetdesk.core.errors import BadRequest, Conflict, ErrorCode, Forbidden, Unauthorized
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.models import MemberTokenRequest, ParticipantTokenRequest, RoomStatus
 from meetdesk.core.permissions import Role, refusal
@@ -46,7 +46,11 @@ def role_for_secret(room: RoomRecord, secret: str) -> Role:
 def check_link_enabled(room: RoomRecord, role: Role) -> None:
     """A link the room's admin turned off (``PUT /rooms/{id}/access``) lets nobody in: 403."""
     if not room.access.enabled(role.value):
-        raise Forbidden(f"Anonymous access to room '{room.room_id}' as a {role.value} is disabled", error="Room Error")
+        raise Forbidden(
+            f"Anonymous access to room '{room.room_id}' as a {role.value} is disabled",
+            error="Room Error",
+            code=ErrorCode.LINK_DISABLED,
+        )
 
 
 @router.post(
@@ -84,7 +88,7 @@ async def _issue_token(request: Request, caller: Caller, room_id: str, body: Mem
     granted = room.permissions(role)
     joining = body.participantName is not None  # no name: a token to browse the room's recordings, not to join
     if joining and not granted.canJoinMeeting:
-        raise Forbidden(refusal("canJoinMeeting"), error="Room Error")
+        raise Forbidden(refusal("canJoinMeeting"), error="Room Error", code=ErrorCode.PERMISSION_DENIED)
     name = ctx.rooms.names.reserve(room.room_id, body.participantName) if body.participantName is not None else None
     identity = "p-" + secrets.token_urlsafe(9) if joining else None
     claims = participant_claims(room.room_id, role, TokenGrants.of(granted, join=joining), name)

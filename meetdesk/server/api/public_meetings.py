@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.requests import HTTPConnection
 
-from meetdesk.core.errors import Conflict, Forbidden, NotFound, room_not_found
+from meetdesk.core.errors import Conflict, ErrorCode, Forbidden, NotFound, room_not_found
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.meetings import MeetMeetingInfo, ParticipantRoleAction
 from meetdesk.core.permissions import PermissionKey, Role, refusal
@@ -46,7 +46,7 @@ class MeetingCaller(Requirement):
         if caller.room_id != room_id or caller.role is None:
             raise Forbidden("Insufficient permissions to access this resource")
         if self.permission is not None and not caller.may(self.permission):
-            raise Forbidden(refusal(self.permission))
+            raise Forbidden(refusal(self.permission), code=ErrorCode.PERMISSION_DENIED)
         return caller
 
 

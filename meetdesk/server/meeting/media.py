@@ -41,7 +41,7 @@ from aiortc import (
 from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationError
 from aiortc.mediastreams import MediaStreamTrack
 
-from meetdesk.core.errors import BadRequest
+from meetdesk.core.errors import BadRequest, ErrorCode
 from meetdesk.core.signalling import (
     ErrorMessage,
     PublishAnswer,
@@ -223,7 +223,7 @@ class MediaRouter(SimulcastLayers):
         except Exception as exc:  # aiortc raises ValueError, InvalidStateError... for SDP it cannot use
             peer.publisher = None
             await close_peer_connection(pc)
-            raise BadRequest(f"Invalid SDP offer: {exc}", error="invalid_sdp") from exc
+            raise BadRequest(f"Invalid SDP offer: {exc}", code=ErrorCode.INVALID_SDP) from exc
 
         @pc.on("connectionstatechange")
         async def _state() -> None:
@@ -250,7 +250,7 @@ class MediaRouter(SimulcastLayers):
             # half-applied: the connection is of no further use; the client republishes on a new one
             await self._close_publisher(participant.room_id, peer)
             self._announce_tracks(participant, peer)
-            raise BadRequest(f"Invalid SDP offer: {exc}", error="invalid_sdp") from exc
+            raise BadRequest(f"Invalid SDP offer: {exc}", code=ErrorCode.INVALID_SDP) from exc
         self._reconcile(participant, peer, pc, offer)
         participant.send(PublishAnswer(sdp=pc.localDescription.sdp))
         logger.info(
@@ -596,7 +596,7 @@ def _checked(sdp: str, kind: sdp_check.Kind, offered: int | None = None) -> None
     try:
         sdp_check.check(sdp, kind, offered)
     except sdp_check.SdpProblem as exc:
-        raise BadRequest(f"Invalid SDP {kind}: {exc}", error="invalid_sdp") from exc
+        raise BadRequest(f"Invalid SDP {kind}: {exc}", code=ErrorCode.INVALID_SDP) from exc
 
 
 _ICE_UFRAG = re.compile(r"^a=ice-ufrag:(\S+)", re.MULTILINE)

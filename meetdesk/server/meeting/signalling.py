@@ -17,7 +17,7 @@ import pydantic_core
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from meetdesk.core.errors import MeetDeskError, MeetingFull, NotFound, RoomClosed, Unauthorized
+from meetdesk.core.errors import ErrorCode, MeetDeskError, MeetingFull, NotFound, RoomClosed, Unauthorized
 from meetdesk.core.permissions import Role, refusal
 from meetdesk.core.signalling import (
     CLIENT_MESSAGE,
@@ -201,7 +201,7 @@ async def _dispatch(ctx: ServerContext, participant: Participant, text: str) -> 
     try:
         return await _handle(ctx, participant, message)
     except MeetDeskError as exc:
-        if exc.error == "invalid_sdp":
+        if exc.code is ErrorCode.INVALID_SDP:
             code = "invalid_sdp"
         elif isinstance(exc, NotFound):
             code = "not_found"

@@ -123,10 +123,6 @@ _CODES: dict[str, tuple[OutcomeKind, str]] = {
 }
 
 
-def _failure_code(error: str) -> str:
-    return "room_not_found" if error == "Room Error" else error
-
-
 def _tr(text: str) -> str:
     return QCoreApplication.translate(CONTEXT, text)
 
@@ -349,8 +345,7 @@ class DeleteRoomsDialog(QDialog):
         ids = [room.roomId for room in self.rooms]
         result: BulkDeletionResult = await self.client.bulk_delete_rooms(ids, with_meeting, with_recordings)
         answers = {item.roomId: (item.successCode, item.message) for item in result.successful}
-        # an unknown room fails with the generic "Room Error" (OpenVidu's body), the others with their code
-        answers.update({item.roomId: (_failure_code(item.error), item.message) for item in result.failed})
+        answers.update({item.roomId: (item.code, item.message) for item in result.failed})
         outcomes = []
         for room in self.rooms:
             code, message = answers.get(room.roomId, ("", _tr("The server did not say what it did with this room.")))

@@ -18,7 +18,7 @@ from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.session import MeetingSession, SessionState
 from meetdesk.core.models import MeetRoom
 from meetdesk.kiosk.config import ConfigProblem, KioskConfig, load_config, parse_config
-from meetdesk.kiosk.health import read_heartbeat
+from meetdesk.kiosk.health import UNPLUGGED_FILE, read_heartbeat
 from meetdesk.kiosk.pin import FIRST_LOCKOUT_S, hash_pin
 from meetdesk.ui.kiosk.window import KioskWindow
 from tests.conftest import ServerProcess, free_port
@@ -241,3 +241,34 @@ async def test_a_bad_config_shows_one_page_naming_the_field_until_the_file_is_fi
         'room_link = "http://127.0.0.1:9/room/r-1?secret=x"\ndisplay_name = "Board room"\nmaintenance_hour = 3\n'
     )
     await asyncio.wait_for(fixed, 10)
+
+
+@pytest.mark.slow
+async def test_a_camera_unplugged_is_named_the_meeting_goes_on_and_it_is_used_again_when_back(
+    room: MeetRoom, kiosks: Callable[..., KioskWindow]
+) -> None:
+    assert room.speakerUrl is not None and room.moderatorUrl is not None
+    observer = MeetingSession(room.moderatorUrl, "Observer", publish_video=False, publish_audio=False)
+    await observer.join()
+    try:
+        window = kiosks(config(room.speakerUrl, camera="Second test pattern"))
+        window.start()
+        await reach(window, "meeting")
+        assert await sees_kiosk(observer) == {KIOSK_SOURCE + 1}  # the camera chosen by name
+        (window.state_dir / UNPLUGGED_FILE).write_text("Second test pattern\n")  # the test hook: unplugged
+        await window.check_health()
+        assert window.home.problems == ["Camera “Second test pattern” not found"]
+        assert window.local is not None and not window.local.has_camera
+        assert not window.meeting.toolbar.camera_button.isEnabled()
+        assert window.meeting.toolbar.camera_button.toolTip() == "Camera “Second test pattern” not found."
+        window.beat()
+        beat = read_heartbeat(window.state_dir)
+        assert beat is not None and beat.devices_missing == {"camera": "Second test pattern"}
+        assert beat.stage == "meeting" and beat.connected  # the meeting goes on without it
+        (window.state_dir / UNPLUGGED_FILE).write_text("")  # plugged back
+        await window.check_health()
+        assert window.home.problems == []
+        assert window.local.has_camera and window.meeting.toolbar.camera_button.isEnabled()
+        assert await sees_kiosk(observer) == {KIOSK_SOURCE + 1}
+    finally:
+        await observer.leave()

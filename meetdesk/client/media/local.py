@@ -126,6 +126,23 @@ class LocalMedia:
             old.stop()
         return raw is not None
 
+    def release_camera(self, note: str) -> None:
+        """The camera went away (unplugged): stop sending video until :meth:`use_camera` finds one again."""
+        old, self.camera = self.camera, None
+        self._switch.detach()
+        self.camera_note = note
+        if old is not None:
+            old.stop()
+
+    def release_microphone(self, note: str) -> None:
+        """The microphone went away (unplugged): send no sound until :meth:`use_microphone` finds one again."""
+        old, self.microphone = self.microphone, None
+        self._mic_switch.detach()
+        self._stop_meter()
+        self.microphone_note = note
+        if old is not None:
+            old.stop()
+
     def _synthetic_id(self, names: tuple[str, ...], name: str | None) -> int:
         return self.source_id + (names.index(name) if name in names else 0)
 

@@ -5,10 +5,11 @@ Everything on them is sized to be read from across a meeting room: the text scal
 
 from __future__ import annotations
 
+import html
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtGui import QFont, QPalette, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from meetdesk.kiosk.health import DeviceState
@@ -85,6 +86,9 @@ class HomePage(KioskPage):
         self.health.setObjectName("kioskHealth")
         self.health.setWordWrap(True)
         self.health.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.health.setTextFormat(Qt.TextFormat.RichText)
+        #: what the health line shows in the danger colour, in words
+        self.problems: list[str] = []
         self.root.addStretch(1)
         self.root.addWidget(self.clock)
         self.root.addWidget(self.room)
@@ -129,17 +133,24 @@ class HomePage(KioskPage):
 
     def set_health(self, server: bool | None, devices: dict[str, DeviceState]) -> None:
         """The health line: server reachable, and each device found or missing (by name)."""
+        danger = self.palette().color(QPalette.ColorRole.BrightText).name()  # the theme's danger colour
+
+        def part(text: str, bad: bool) -> str:
+            text = html.escape(text)
+            return f'<b style="color:{danger}">{text}</b>' if bad else text
+
         parts = [
-            self.tr("Server: not checked yet")
+            part(self.tr("Server: not checked yet"), False)
             if server is None
-            else self.tr("Server: reachable")
+            else part(self.tr("Server: reachable"), False)
             if server
-            else self.tr("Server: not reachable")
+            else part(self.tr("Server: not reachable"), True)
         ]
-        parts += [device_text(self, state) for state in devices.values()]
-        self.health.setText("  ·  ".join(parts))
-        problem = server is False or any(state.missing for state in devices.values())
-        self.health.setProperty("problem", problem)
+        parts += [part(device_text(self, state), state.missing) for state in devices.values()]
+        self.health.setText(" &nbsp;·&nbsp; ".join(parts))
+        self.problems = [device_text(self, s) for s in devices.values() if s.missing]
+        if server is False:
+            self.problems.insert(0, self.tr("Server: not reachable"))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         u = self.unit()

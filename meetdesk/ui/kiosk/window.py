@@ -40,7 +40,7 @@ from meetdesk.kiosk.health import (
 from meetdesk.kiosk.pin import PinGuard
 from meetdesk.kiosk.stages import Event, Stage, next_stage, retry_delay
 from meetdesk.ui.kiosk.meeting import KioskMeetingPage, kiosk_session
-from meetdesk.ui.kiosk.pages import HomePage, KioskPage, ProblemPage, WaitingPage
+from meetdesk.ui.kiosk.pages import HomePage, KioskPage, ProblemPage, WaitingPage, device_text
 from meetdesk.ui.kiosk.pin_dialog import PinDialog
 
 logger = logging.getLogger(__name__)
@@ -284,7 +284,7 @@ class KioskWindow(QMainWindow):
     def _join_failed(self, reason: str) -> None:
         logger.info("Kiosk: joining failed: %s", reason)
         self.last_error = reason
-        self._retry_reason = self.tr("Could not join the meeting: {reason}").format(reason=reason.rstrip("."))
+        self._retry_reason = self.tr("Could not join the meeting: {reason}.").format(reason=reason.rstrip("."))
         self._release_devices()
         self.handle(Event.JOIN_FAILED)
 
@@ -366,6 +366,38 @@ class KioskWindow(QMainWindow):
             device_states, wanted, synthetic=config.synthetic_devices, state_dir=self.state_dir
         )
         self.home.set_health(self.server_reachable, dict(self.devices))
+        if self.stage is Stage.MEETING:
+            await self._follow_devices()
+
+    async def _follow_devices(self) -> None:
+        """In the meeting: a device unplugged stops being used (the meeting goes on without it); plugged back,
+        it is used again, without a touch."""
+        local, config = self.local, self.config
+        if local is None or config is None:
+            return
+        camera, microphone = self.devices.get("camera"), self.devices.get("microphone")
+        changed = False
+        if camera is not None and camera.missing and local.has_camera:
+            logger.warning("Kiosk: the camera %r is gone: the meeting goes on without it", camera.wanted)
+            local.release_camera(device_text(self, camera))
+            changed = True
+        elif camera is not None and not camera.missing and not local.has_camera:
+            logger.info("Kiosk: the camera %r is back", camera.found)
+            changed = await local.use_camera(camera.found)
+        if microphone is not None and microphone.missing and local.has_microphone:
+            logger.warning("Kiosk: the microphone %r is gone: the meeting goes on without it", microphone.wanted)
+            local.release_microphone(device_text(self, microphone))
+            changed = True
+        elif microphone is not None and not microphone.missing and not local.has_microphone:
+            logger.info("Kiosk: the microphone %r is back", microphone.found)
+            changed = await local.use_microphone(microphone.found) or changed
+        if changed:
+            self.meeting.model.set_devices(
+                microphone=local.has_microphone,
+                camera=local.has_camera,
+                camera_note=local.camera_note or "",
+                microphone_note=local.microphone_note or "",
+            )
 
     def heartbeat(self) -> Heartbeat:
         session = self.meeting.session

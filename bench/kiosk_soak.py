@@ -257,12 +257,15 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=30.0, help="how long to soak (default 30)")
     parser.add_argument("--every", type=float, default=180.0, help="seconds between events (default 180)")
     parser.add_argument("--cut", type=float, default=5.0, help="seconds the network stays cut (default 5)")
+    parser.add_argument("--keep", type=Path, help="work in this dir and keep it (the server's and kiosk's logs)")
     args = parser.parse_args()
     if args.quick:
         args.cut = min(args.cut, 3.0)
     with tempfile.TemporaryDirectory(prefix="kiosk-soak-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         try:
-            return asyncio.run(soak(args, Path(tmp)))
+            return asyncio.run(soak(args, work))
         except BenchError as exc:
             print(f"kiosk soak failed: {exc}", file=sys.stderr)
             return 1

@@ -99,6 +99,9 @@ def run_app(options: AppOptions) -> int:
     if qt is None:
         return 2
     loop, settings, config_dir, data_dir = qt
+    from meetdesk.ui import crash_dialog
+
+    crash_dialog.install(config_dir, "app")  # masked rotating logs, and a crash file + "Copy diagnostics"
     with loop:
         return int(loop.run_until_complete(_main(options, config_dir, data_dir, settings, started)))
 
@@ -108,7 +111,10 @@ def run_participant(link: str, options: AppOptions, *, synthetic: bool = False) 
     qt = _start_qt(options)
     if qt is None:
         return 2
-    loop, settings, _, _ = qt
+    loop, settings, config_dir, _ = qt
+    from meetdesk.ui import crash_dialog
+
+    crash_dialog.install(config_dir, "participant")  # masked rotating logs, and a crash file + "Copy diagnostics"
 
     async def main() -> int:
         from meetdesk.ui.meeting.window import ParticipantWindow

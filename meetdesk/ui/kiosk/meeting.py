@@ -36,7 +36,7 @@ class KioskMeetingPage(MeetingPage):
         super().__init__(parent)
         self.setObjectName("kioskMeetingPage")
         bar = self.toolbar
-        for button in (
+        self._extras = (
             bar.share_button,
             bar.chat_button,
             bar.people_button,
@@ -44,9 +44,23 @@ class KioskMeetingPage(MeetingPage):
             bar.fullscreen_button,
             bar.settings_button,
             bar.more_button,
+        )
+        self._hide_extras()
+        # the toolbar shows buttons again as the model changes (permissions, chat...): hidden again after it
+        model = self.model
+        for signal in (
+            model.micOnChanged,
+            model.cameraOnChanged,
+            model.handRaisedChanged,
+            model.devicesChanged,
+            model.sharingChanged,
+            model.unreadChanged,
+            model.roleChanged,
+            model.canChatChanged,
+            model.permissionsChanged,
+            model.layoutChanged,
         ):
-            button.hide()
-            button.setEnabled(False)
+            signal.connect(self._hide_extras)
         for name in ("chat", "participants", "fullscreen"):
             self.shortcuts[name].setEnabled(False)
         bar.leave_button.clicked.disconnect()
@@ -63,6 +77,11 @@ class KioskMeetingPage(MeetingPage):
         joined = await super().start(*args, **kwargs)
         self.model.set_can_chat(False)
         return joined
+
+    def _hide_extras(self, *_: object) -> None:
+        for button in self._extras:
+            button.hide()
+            button.setEnabled(False)
 
     @property
     def reconnect_in(self) -> float | None:

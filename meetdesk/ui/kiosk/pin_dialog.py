@@ -28,9 +28,12 @@ class PinDialog(QDialog):
     unlocked = Signal()
 
     def __init__(self, guard: PinGuard | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.FramelessWindowHint | Qt.WindowType.Dialog)
+        flags = Qt.WindowType.FramelessWindowHint | Qt.WindowType.Dialog | Qt.WindowType.WindowStaysOnTopHint
+        super().__init__(parent, flags)
         self.setObjectName("kioskPinDialog")
         self.setWindowModality(Qt.WindowModality.WindowModal)
+        # frameless over a page of the same colour: its own edge (a kiosk may have no window manager to draw one)
+        self.setStyleSheet("QDialog#kioskPinDialog { border: 2px solid palette(highlight); }")
         self.guard = guard
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 28, 32, 28)
@@ -52,7 +55,6 @@ class PinDialog(QDialog):
         big = QFont(self.entry.font())
         big.setPointSizeF(big.pointSizeF() * 2)
         self.entry.setFont(big)
-        self.entry.returnPressed.connect(self.submit)
         layout.addWidget(self.entry)
         self.error = QLabel()
         self.error.setObjectName("pinError")
@@ -68,10 +70,12 @@ class PinDialog(QDialog):
             button.setFont(big)
             button.setMinimumSize(96, 72)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setAutoDefault(False)
             if key == "⌫":
                 button.setAccessibleName(self.tr("Delete the last digit"))
                 button.clicked.connect(self.entry.backspace)
             elif key == "OK":
+                button.setDefault(True)  # Return in the entry: OK (never Cancel)
                 button.clicked.connect(self.submit)
             else:
                 set_variant(button, "secondary")
@@ -83,6 +87,7 @@ class PinDialog(QDialog):
         row.addStretch(1)
         self.cancel = QPushButton(self.tr("Cancel"))
         set_variant(self.cancel, "secondary")
+        self.cancel.setAutoDefault(False)
         self.cancel.clicked.connect(self.reject)
         row.addWidget(self.cancel)
         layout.addLayout(row)

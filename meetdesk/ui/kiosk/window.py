@@ -143,6 +143,9 @@ class KioskWindow(QMainWindow):
     def start(self) -> None:
         """Show the home screen (or the configuration's problem) and begin."""
         self._apply_product_theme()
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is not None:  # without a window manager (a bare X session) full screen is only this geometry
+            self.setGeometry(screen.geometry())
         self.showFullScreen()
         self._heartbeat.start()
         self.beat()
@@ -434,6 +437,9 @@ class KioskWindow(QMainWindow):
         dialog.unlocked.connect(self._unlocked)
         dialog.finished.connect(lambda _result: setattr(self, "pin_dialog", None))
         dialog.open()
+        # a kiosk may run without a window manager: nobody else puts the dialog above the full-screen window
+        dialog.raise_()
+        dialog.activateWindow()
         return dialog
 
     def _unlocked(self) -> None:

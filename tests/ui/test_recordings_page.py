@@ -5,6 +5,8 @@ recording's status followed live (Recording… → Ready) without a Refresh."""
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -113,6 +115,48 @@ async def test_pages_search_filter_and_sort_run_on_the_server(
     assert column(page.model, COL_DURATION)[:3] == ["0:01", "0:02", "0:03"]
     await filtered(page, lambda: page.table.sortByColumn(COL_DURATION, Qt.SortOrder.DescendingOrder))
     assert column(page.model, COL_DURATION)[0] == "1:00"
+
+
+async def test_download_with_progress_then_a_cancelled_one_leaves_nothing(
+    page: RecordingsPage, client: MeetDeskClient, server_process: ServerProcess, tmp_path: Path
+) -> None:
+    room = await client.create_room({"roomName": "Board meeting"})
+    video = os.urandom(3 * 1024 * 1024)  # the server serves the stored file as it is
+    seed_recording(server_process, room.roomId, "Board meeting", media=video)
+    seed_recording(server_process, room.roomId, "Board meeting", status="failed", media=None)
+    await loaded(page, client)
+    ready_row = column(page.model, COL_STATUS).index("Ready")
+    page.table.selectRow(1 - ready_row)
+    assert not page.download.isEnabled()  # a failed recording has no file
+    page.table.selectRow(ready_row)
+    assert page.download.isEnabled()
+
+    page.download.click()
+    dialog = page.download_bar.dialog
+    assert dialog is not None and dialog.isVisible()
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    target = downloads / "board.mp4"
+    dialog.selectFile(str(target))
+    dialog.accept()
+    assert page.download_bar.isVisible() and page.download_bar.cancel.isVisible()
+    await asyncio.wait_for(page.download_bar.wait(), 60)
+    assert target.read_bytes() == video
+    assert page.download_bar.progress.value() == page.download_bar.progress.maximum()
+    assert page.download_bar.text.text() == f"Saved “board.mp4” in {downloads}."
+    assert not page.download_bar.cancel.isVisible()
+    shoot(page, "recordings-downloaded")
+
+    page.download.click()
+    dialog = page.download_bar.dialog
+    assert dialog is not None
+    other = downloads / "again.mp4"
+    dialog.selectFile(str(other))
+    dialog.accept()
+    page.download_bar.cancel.click()
+    await asyncio.wait_for(page.download_bar.wait(), 60)
+    assert page.download_bar.text.text() == "Download cancelled: nothing was saved."
+    assert os.listdir(downloads) == ["board.mp4"]  # neither again.mp4 nor again.mp4.part
 
 
 async def test_a_recording_in_progress_is_followed_without_a_refresh(

@@ -24,13 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from meetdesk.client.api import MeetDeskClient
-from meetdesk.core.recordings import RecordingStatus
+from meetdesk.core.recordings import MeetRecording, RecordingStatus
+from meetdesk.ui.admin.recordings_download import DownloadBar
 from meetdesk.ui.admin.recordings_model import (
     COL_DURATION,
     COL_ROOM,
     COL_SIZE,
     COL_STARTED,
     COL_STATUS,
+    RecordingRole,
     RecordingsModel,
 )
 from meetdesk.ui.messages import describe_error
@@ -38,6 +40,8 @@ from meetdesk.ui.messages import describe_error
 logger = logging.getLogger(__name__)
 
 SEARCH_DELAY_MS = 300
+#: recordings whose file can be downloaded
+READY = {RecordingStatus.COMPLETE, RecordingStatus.LIMIT_REACHED}
 
 
 class RecordingsPage(QWidget):
@@ -112,6 +116,17 @@ class RecordingsPage(QWidget):
         self.stack.addWidget(self.empty)
         column.addWidget(self.stack, 1)
 
+        actions = QHBoxLayout()
+        self.download = QPushButton(self.tr("Download…"))
+        self.download.setEnabled(False)
+        self.download.setToolTip(self.tr("Save the highlighted recording's video on this computer."))
+        self.download.clicked.connect(self._download_clicked)
+        actions.addStretch(1)
+        actions.addWidget(self.download)
+        column.addLayout(actions)
+        self.download_bar = DownloadBar(self)
+        column.addWidget(self.download_bar)
+
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
@@ -121,7 +136,30 @@ class RecordingsPage(QWidget):
         for signal in (self.model.pageLoaded, self.model.modelReset, self.model.rowsRemoved):
             signal.connect(self._show_state)
         self.model.errorChanged.connect(lambda _error: self._show_state())
+        self.table.selectionModel().selectionChanged.connect(lambda _new, _old: self._update_actions())
+        self.model.modelReset.connect(self._update_actions)
+        self.model.dataChanged.connect(lambda *_args: self._update_actions())
         self.set_client(client)
+
+    def current(self) -> MeetRecording | None:
+        """The highlighted recording, if its row is shown."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.data(rows[0], RecordingRole) if len(rows) == 1 else None
+
+    def _update_actions(self) -> None:
+        recording = self.current()
+        ready = recording is not None and recording.status in READY
+        self.download.setEnabled(ready)
+        self.download.setToolTip(
+            self.tr("Save the highlighted recording's video on this computer.")
+            if ready
+            else self.tr("Highlight one recording that is ready to download it.")
+        )
+
+    def _download_clicked(self) -> None:
+        recording = self.current()
+        if recording is not None and self.model.client is not None:
+            self.download_bar.ask(self.model.client, recording)
 
     def set_client(self, client: MeetDeskClient | None) -> None:
         self.model.set_client(client)

@@ -1,0 +1,113 @@
+"""Downloading a recording from the Recordings page: a save dialog, then the file streamed to disk with a progress
+bar and Cancel under the table. The bytes go to ``<name>.part`` first and take the chosen name only once whole,
+so a cancelled or failed download leaves nothing behind and a new one starts cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from meetdesk.client.api import MeetDeskClient
+from meetdesk.client.errors import ApiError
+from meetdesk.core.recordings import MeetRecording
+from meetdesk.ui.messages import describe_error
+
+logger = logging.getLogger(__name__)
+
+
+class DownloadBar(QWidget):
+    """A download's progress and Cancel, and then what became of it, in words."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("downloadBar")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName(self.tr("Download progress"))
+        self.cancel = QPushButton(self.tr("Cancel download"))
+        self.cancel.clicked.connect(self.stop)
+        row.addWidget(self.text, 1)
+        row.addWidget(self.progress)
+        row.addWidget(self.cancel)
+        self.hide()
+        self.client: MeetDeskClient | None = None
+        self.dialog: QFileDialog | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    def ask(self, client: MeetDeskClient, recording: MeetRecording) -> QFileDialog:
+        """Ask where to save ``recording`` (a window-modal dialog: no nested event loop), then download it."""
+        self.client = client
+        dialog = QFileDialog(self.window(), self.tr("Save the recording"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # the same dialog on every desktop (and in tests)
+        dialog.setNameFilter(self.tr("MP4 video (*.mp4)"))
+        dialog.selectFile(recording.filename)
+        dialog.fileSelected.connect(lambda name: self.start(recording, Path(name)))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def start(self, recording: MeetRecording, target: Path) -> asyncio.Task[None]:
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        self.text.setText(self.tr("Downloading “{name}”…").format(name=target.name))
+        self.progress.setRange(0, 0)  # until the server says the size
+        self.progress.show()
+        self.cancel.show()
+        self.show()
+        task = self.task = asyncio.ensure_future(self._download(recording, target))
+        partial = _partial(target)
+        task.add_done_callback(lambda done: done.cancelled() and self._cancelled(partial))
+        return task
+
+    def _cancelled(self, partial: Path) -> None:
+        """Cancelled, before the download began or during it: no partial file is left."""
+        partial.unlink(missing_ok=True)
+        self._finished(self.tr("Download cancelled: nothing was saved."))
+
+    def stop(self) -> None:
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+
+    async def _download(self, recording: MeetRecording, target: Path) -> None:
+        client = self.client
+        assert client is not None
+        partial = _partial(target)
+        try:
+            await client.download_recording(recording.recordingId, partial, progress=self._progress)
+            partial.replace(target)
+        except (ApiError, OSError) as exc:
+            partial.unlink(missing_ok=True)
+            reason = describe_error(exc) if isinstance(exc, ApiError) else str(exc)
+            self._finished(self.tr("The download did not finish, so nothing was saved. {reason}").format(reason=reason))
+            return
+        self._finished(self.tr("Saved “{name}” in {folder}.").format(name=target.name, folder=target.parent))
+
+    def _progress(self, received: int, total: int | None) -> None:
+        if total:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(min(1000, received * 1000 // total))
+
+    def _finished(self, text: str) -> None:
+        self.text.setText(text)
+        self.progress.hide()
+        self.cancel.hide()
+
+    async def wait(self) -> None:
+        """Until the download in progress has ended (tests)."""
+        if self.task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+
+def _partial(target: Path) -> Path:
+    """Where a download goes until it is whole."""
+    return target.with_name(target.name + ".part")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from meetdesk.client.api import MeetDeskClient
@@ -117,7 +118,7 @@ async def test_pages_search_filter_and_sort_run_on_the_server(
     assert column(page.model, COL_DURATION)[0] == "1:00"
 
 
-async def test_download_with_progress_then_a_cancelled_one_leaves_nothing(
+async def test_download_with_progress_a_cancelled_one_leaves_nothing_and_share_links(
     page: RecordingsPage, client: MeetDeskClient, server_process: ServerProcess, tmp_path: Path
 ) -> None:
     room = await client.create_room({"roomName": "Board meeting"})
@@ -157,6 +158,18 @@ async def test_download_with_progress_then_a_cancelled_one_leaves_nothing(
     await asyncio.wait_for(page.download_bar.wait(), 60)
     assert page.download_bar.text.text() == "Download cancelled: nothing was saved."
     assert os.listdir(downloads) == ["board.mp4"]  # neither again.mp4 nor again.mp4.part
+
+    # share links, copied with who can open them
+    ready_id = page.current().recordingId  # type: ignore[union-attr]
+    assert page.share.isEnabled()
+    assert await page.copy_share_link(private=False) == await client.recording_url(ready_id)
+    assert QGuiApplication.clipboard().text() == await client.recording_url(ready_id)
+    assert page.share_text.text() == "Public link copied: anyone who has it can watch and download this recording."
+    copied = emitted(QGuiApplication.clipboard().dataChanged)
+    page.share_private.trigger()
+    await asyncio.wait_for(copied, 30)
+    assert QGuiApplication.clipboard().text() == await client.recording_url(ready_id, private=True)
+    assert page.share_text.text() == "Private link copied: only administrators signed in to this server can open it."
 
 
 async def test_a_recording_in_progress_is_followed_without_a_refresh(

@@ -5,10 +5,14 @@ statuses in words that follow a recording in progress without a Refresh, and emp
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -16,14 +20,17 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QStackedWidget,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from meetdesk.client.api import MeetDeskClient
+from meetdesk.client.errors import ApiError
 from meetdesk.core.recordings import MeetRecording, RecordingStatus
 from meetdesk.ui.admin.recordings_download import DownloadBar
 from meetdesk.ui.admin.recordings_model import (
@@ -51,6 +58,7 @@ class RecordingsPage(QWidget):
         super().__init__(parent)
         self.setObjectName("recordingsPage")
         self.model = RecordingsModel(None, self)
+        self._tasks: set[asyncio.Future[None]] = set()
         column = QVBoxLayout(self)
         column.setContentsMargins(16, 12, 16, 12)
         title = QLabel(self.tr("Recordings"))
@@ -121,7 +129,24 @@ class RecordingsPage(QWidget):
         self.download.setEnabled(False)
         self.download.setToolTip(self.tr("Save the highlighted recording's video on this computer."))
         self.download.clicked.connect(self._download_clicked)
-        actions.addStretch(1)
+        self.share_text = QLabel()
+        self.share_text.setObjectName("shareText")
+        self.share_text.setWordWrap(True)
+        self.share = QToolButton()
+        self.share.setText(self.tr("Copy share link"))
+        self.share.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        share_menu = QMenu(self.share)
+        self.share_public = share_menu.addAction(
+            self.tr("Public link: anyone who has it"), lambda: self._spawn(self.copy_share_link(private=False))
+        )
+        self.share_private = share_menu.addAction(
+            self.tr("Private link: signed-in administrators only"),
+            lambda: self._spawn(self.copy_share_link(private=True)),
+        )
+        self.share.setMenu(share_menu)
+        self.share.setEnabled(False)
+        actions.addWidget(self.share_text, 1)
+        actions.addWidget(self.share)
         actions.addWidget(self.download)
         column.addLayout(actions)
         self.download_bar = DownloadBar(self)
@@ -150,6 +175,7 @@ class RecordingsPage(QWidget):
         recording = self.current()
         ready = recording is not None and recording.status in READY
         self.download.setEnabled(ready)
+        self.share.setEnabled(ready)
         self.download.setToolTip(
             self.tr("Save the highlighted recording's video on this computer.")
             if ready
@@ -160,6 +186,29 @@ class RecordingsPage(QWidget):
         recording = self.current()
         if recording is not None and self.model.client is not None:
             self.download_bar.ask(self.model.client, recording)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def copy_share_link(self, *, private: bool) -> str | None:
+        """Copy the highlighted recording's share link, and say who can open it."""
+        recording, client = self.current(), self.model.client
+        if recording is None or client is None:
+            return None
+        try:
+            url = await client.recording_url(recording.recordingId, private=private)
+        except ApiError as exc:
+            self.share_text.setText(self.tr("No link was copied. {reason}").format(reason=describe_error(exc)))
+            return None
+        QGuiApplication.clipboard().setText(url)
+        self.share_text.setText(
+            self.tr("Private link copied: only administrators signed in to this server can open it.")
+            if private
+            else self.tr("Public link copied: anyone who has it can watch and download this recording.")
+        )
+        return url
 
     def set_client(self, client: MeetDeskClient | None) -> None:
         self.model.set_client(client)

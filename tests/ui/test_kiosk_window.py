@@ -284,3 +284,24 @@ async def test_a_camera_unplugged_is_named_the_meeting_goes_on_and_it_is_used_ag
         if window is not None:
             await window.shutdown()
         await observer.leave()
+
+
+@pytest.mark.slow
+async def test_the_home_screen_says_who_is_in_the_meeting_now(
+    room: MeetRoom, kiosks: Callable[..., KioskWindow]
+) -> None:
+    assert room.speakerUrl is not None and room.moderatorUrl is not None
+    window = kiosks(config(room.speakerUrl, join_policy="one-touch"))
+    window.start()
+    await window.check_health()
+    assert window.home.presence.text() == "Nobody is in the meeting yet."
+    assert window.home.problems == []  # the server answers, the synthetic devices are there
+    observer = MeetingSession(room.moderatorUrl, "Ana Lima", publish_video=False, publish_audio=False)
+    await observer.join()
+    try:
+        await window.check_health()
+        assert window.home.presence.text() == "In the meeting now (1): Ana Lima"
+        shoot(window, "kiosk-home")
+    finally:
+        await window.shutdown()
+        await observer.leave()

@@ -21,7 +21,7 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
 
 from meetdesk.client.api import MeetDeskClient
-from meetdesk.client.errors import ApiError
+from meetdesk.client.errors import ApiError, NotFound, Unauthorized
 from meetdesk.client.lobby import LinkProblem, inspect_link
 from meetdesk.client.media.audio import AudioEngine
 from meetdesk.client.media.local import LocalMedia
@@ -102,6 +102,7 @@ class KioskWindow(QMainWindow):
         self._retry_reason = ""
         self._leaving: Event | None = None  # the event a leave of our own ends with (LEAVE, ALONE)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._member_token: str | None = None  # reads who is in the meeting (cannot join)
 
         self.pages = QStackedWidget()
         self.home = HomePage()
@@ -354,12 +355,15 @@ class KioskWindow(QMainWindow):
         if config is None:
             return
         link = config.link
+        presence: list[str] | None = None
         try:
             async with MeetDeskClient(link.base_url, timeout=3.0, pin=link.pin) as api:
                 await api.get_security()
-            self.server_reachable = True
+                self.server_reachable = True
+                presence = await self._presence(api)
         except (ApiError, OSError):
             self.server_reachable = False
+        self.home.set_presence(presence)
         wanted: dict[DeviceKind, str | None] = {
             "camera": config.camera,
             "microphone": config.microphone,
@@ -401,6 +405,31 @@ class KioskWindow(QMainWindow):
                 camera_note=local.camera_note or "",
                 microphone_note=local.microphone_note or "",
             )
+
+    async def _presence(self, api: MeetDeskClient) -> list[str] | None:
+        """Who is in the room's meeting now, by name (public meetings API, as a member of the room with a token
+        that cannot join); None when the server does not say."""
+        config = self.config
+        assert config is not None
+        link = config.link
+        for _ in range(2):  # a token the server no longer takes (restarted with a new key): once more, new
+            if self._member_token is None:
+                self._member_token = await api.participant_token(link.room_id, link.secret)
+            api.credentials.participant_token = self._member_token
+            try:
+                people = await api.meeting_participants(link.room_id)
+            except NotFound:
+                return []  # no meeting: nobody
+            except Unauthorized:
+                self._member_token = None
+                continue
+            mine = (
+                self.meeting.session.joined.you.identity
+                if self.meeting.in_meeting and self.meeting.session and self.meeting.session.joined
+                else None
+            )
+            return [p.participantName for p in people if p.participantIdentity != mine]
+        return None
 
     def heartbeat(self) -> Heartbeat:
         session = self.meeting.session

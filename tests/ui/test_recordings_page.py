@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from meetdesk.client.api import MeetDeskClient
@@ -21,6 +22,7 @@ from meetdesk.ui.admin.recordings_page import RecordingsPage
 from meetdesk.ui.admin.servers import ServerProfile
 from tests.conftest import API_KEY, ServerProcess
 from tests.integration.recording_helpers import seed_recording
+from tests.ui.conftest import wait_until
 from tests.ui.helpers import emitted, shoot
 from tests.ui.test_main_window import window
 
@@ -170,6 +172,38 @@ async def test_download_with_progress_a_cancelled_one_leaves_nothing_and_share_l
     await asyncio.wait_for(copied, 30)
     assert QGuiApplication.clipboard().text() == await client.recording_url(ready_id, private=True)
     assert page.share_text.text() == "Private link copied: only administrators signed in to this server can open it."
+
+
+async def test_bulk_delete_asks_first_and_says_what_became_of_each(
+    page: RecordingsPage, client: MeetDeskClient, server_process: ServerProcess
+) -> None:
+    room = await client.create_room({"roomName": "Board meeting"})
+    for _ in range(2):
+        seed_recording(server_process, room.roomId, "Board meeting")
+    live = seed_recording(server_process, room.roomId, "Board meeting", status="active")
+    await loaded(page, client)
+    page.table.selectAll()
+    assert page.delete.isEnabled()
+    page.delete.click()
+    box = page.delete_box
+    assert box is not None and box.isVisible() and box.text() == "Delete 3 recordings and their files?"
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert page.model.rowCount() == 3
+
+    page.delete.click()
+    box = page.delete_box
+    assert box is not None
+    removed = emitted(page.model.rowsRemoved)
+    [delete] = [b for b in box.buttons() if b.text() == "Delete"]
+    delete.click()
+    await asyncio.wait_for(removed, 30)
+    # the text is set once every outcome is in: a label with no signal of its own
+    await wait_until(lambda: "deleted." in page.share_text.text(), 30, what="the outcome")
+    assert [r.recordingId for r in page.model.recordings] == [live.recording_id]
+    text = page.share_text.text()
+    assert text.startswith("2 recordings deleted. Not deleted: Board meeting (")
+    assert (await client.get_recording(live.recording_id)).status == "active"
+    shoot(page, "recordings-deleted")
 
 
 async def test_a_recording_in_progress_is_followed_without_a_refresh(

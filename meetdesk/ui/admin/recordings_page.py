@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTableView,
@@ -41,8 +42,9 @@ from meetdesk.ui.admin.recordings_model import (
     COL_STATUS,
     RecordingRole,
     RecordingsModel,
+    format_start,
 )
-from meetdesk.ui.messages import describe_error
+from meetdesk.ui.messages import as_sentence, describe_error
 
 logger = logging.getLogger(__name__)
 
@@ -146,8 +148,12 @@ class RecordingsPage(QWidget):
         self.share.setMenu(share_menu)
         self.share.setEnabled(False)
         actions.addWidget(self.share_text, 1)
+        self.delete = QPushButton(self.tr("Delete…"))
+        self.delete.setEnabled(False)
+        self.delete.clicked.connect(self.confirm_delete)
         actions.addWidget(self.share)
         actions.addWidget(self.download)
+        actions.addWidget(self.delete)
         column.addLayout(actions)
         self.download_bar = DownloadBar(self)
         column.addWidget(self.download_bar)
@@ -162,6 +168,7 @@ class RecordingsPage(QWidget):
             signal.connect(self._show_state)
         self.model.errorChanged.connect(lambda _error: self._show_state())
         self.table.selectionModel().selectionChanged.connect(lambda _new, _old: self._update_actions())
+        self.model.rowsRemoved.connect(lambda *_args: self._update_actions())
         self.model.modelReset.connect(self._update_actions)
         self.model.dataChanged.connect(lambda *_args: self._update_actions())
         self.set_client(client)
@@ -176,11 +183,59 @@ class RecordingsPage(QWidget):
         ready = recording is not None and recording.status in READY
         self.download.setEnabled(ready)
         self.share.setEnabled(ready)
+        self.delete.setEnabled(bool(self.selected()))
         self.download.setToolTip(
             self.tr("Save the highlighted recording's video on this computer.")
             if ready
             else self.tr("Highlight one recording that is ready to download it.")
         )
+
+    def selected(self) -> list[MeetRecording]:
+        rows = self.table.selectionModel().selectedRows()
+        return [self.model.data(row, RecordingRole) for row in rows]
+
+    def confirm_delete(self) -> QMessageBox | None:
+        """Ask before deleting the highlighted recordings (a window-modal box: no nested event loop)."""
+        chosen = self.selected()
+        if not chosen:
+            return None
+        box = QMessageBox(self)
+        box.setObjectName("confirmDeleteRecordings")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Delete recordings"))
+        box.setText(self.tr("Delete %n recording(s) and their files?", "", len(chosen)))
+        box.setInformativeText(self.tr("Nobody can watch or download them afterwards, share links included."))
+        delete = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: box.clickedButton() is delete and self._spawn(self.delete_now(chosen)))
+        self.delete_box = box
+        box.open()
+        return box
+
+    delete_box: QMessageBox | None = None
+
+    async def delete_now(self, chosen: list[MeetRecording]) -> None:
+        """Delete them; say how many were, and for each one that was not, why."""
+        client = self.model.client
+        if client is None:
+            return
+        try:
+            outcome = await client.bulk_delete_recordings(r.recordingId for r in chosen)
+        except ApiError as exc:
+            self.share_text.setText(self.tr("Nothing was deleted. {reason}").format(reason=describe_error(exc)))
+            return
+        for recording_id in outcome.deleted:
+            self.model.remove(recording_id)
+        names = {r.recordingId: f"{r.roomName} ({format_start(r.startDate)})" for r in chosen}
+        text = self.tr("%n recording(s) deleted.", "", len(outcome.deleted))
+        for failure in outcome.failed:
+            text += " " + self.tr("Not deleted: {name}: {reason}").format(
+                name=names.get(failure.recordingId, failure.recordingId), reason=as_sentence(failure.error)
+            )
+        self.share_text.setText(text)
 
     def _download_clicked(self) -> None:
         recording = self.current()

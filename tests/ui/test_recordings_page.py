@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,23 @@ async def test_download_with_progress_a_cancelled_one_leaves_nothing_and_share_l
     await asyncio.wait_for(page.download_bar.wait(), 60)
     assert page.download_bar.text.text() == "Download cancelled: nothing was saved."
     assert os.listdir(downloads) == ["board.mp4"]  # neither again.mp4 nor again.mp4.part
+
+    # two ready recordings as one ZIP (the failed one has no file and is left out)
+    seed_recording(server_process, room.roomId, "Board meeting")
+    await filtered(page, page.model.reload)
+    page.table.selectAll()
+    assert page.download_zip.isEnabled()
+    page.download_zip.click()
+    dialog = page.download_bar.dialog
+    assert dialog is not None
+    archive = downloads / "both.zip"
+    dialog.selectFile(str(archive))
+    dialog.accept()
+    await asyncio.wait_for(page.download_bar.wait(), 60)
+    with zipfile.ZipFile(archive) as opened:
+        assert len(opened.namelist()) == 2
+    assert page.download_bar.text.text() == f"Saved “both.zip” in {downloads}."
+    page.table.selectRow(column(page.model, COL_STATUS).index("Ready"))
 
     # share links, copied with who can open them
     ready_id = page.current().recordingId  # type: ignore[union-attr]

@@ -55,7 +55,22 @@ class DownloadBar(QWidget):
         dialog.open()
         return dialog
 
-    def start(self, recording: MeetRecording, target: Path) -> asyncio.Task[None]:
+    def ask_zip(self, client: MeetDeskClient, recordings: list[MeetRecording]) -> QFileDialog:
+        """Ask where to save a ZIP of ``recordings``, then download it."""
+        self.client = client
+        dialog = QFileDialog(self.window(), self.tr("Save the recordings as a ZIP"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        dialog.setNameFilter(self.tr("ZIP archive (*.zip)"))
+        dialog.selectFile("recordings.zip")
+        ids = [r.recordingId for r in recordings]
+        dialog.fileSelected.connect(lambda name: self.start(ids, Path(name)))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def start(self, recording: MeetRecording | list[str], target: Path) -> asyncio.Task[None]:
+        """Download ``recording`` (or a ZIP of the recordings with these ids) to ``target``."""
         if self.task is not None and not self.task.done():
             self.task.cancel()
         self.text.setText(self.tr("Downloading “{name}”…").format(name=target.name))
@@ -77,12 +92,15 @@ class DownloadBar(QWidget):
         if self.task is not None and not self.task.done():
             self.task.cancel()
 
-    async def _download(self, recording: MeetRecording, target: Path) -> None:
+    async def _download(self, recording: MeetRecording | list[str], target: Path) -> None:
         client = self.client
         assert client is not None
         partial = _partial(target)
         try:
-            await client.download_recording(recording.recordingId, partial, progress=self._progress)
+            if isinstance(recording, list):
+                await client.download_recordings_zip(recording, partial, progress=self._progress)
+            else:
+                await client.download_recording(recording.recordingId, partial, progress=self._progress)
             partial.replace(target)
         except (ApiError, OSError) as exc:
             partial.unlink(missing_ok=True)

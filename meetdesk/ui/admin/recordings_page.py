@@ -152,7 +152,11 @@ class RecordingsPage(QWidget):
         self.delete.setEnabled(False)
         self.delete.clicked.connect(self.confirm_delete)
         actions.addWidget(self.share)
+        self.download_zip = QPushButton(self.tr("Download as ZIP…"))
+        self.download_zip.setEnabled(False)
+        self.download_zip.clicked.connect(self._zip_clicked)
         actions.addWidget(self.download)
+        actions.addWidget(self.download_zip)
         actions.addWidget(self.delete)
         column.addLayout(actions)
         self.download_bar = DownloadBar(self)
@@ -184,6 +188,7 @@ class RecordingsPage(QWidget):
         self.download.setEnabled(ready)
         self.share.setEnabled(ready)
         self.delete.setEnabled(bool(self.selected()))
+        self.download_zip.setEnabled(len([r for r in self.selected() if r.status in READY]) > 1)
         self.download.setToolTip(
             self.tr("Save the highlighted recording's video on this computer.")
             if ready
@@ -236,6 +241,11 @@ class RecordingsPage(QWidget):
                 name=names.get(failure.recordingId, failure.recordingId), reason=as_sentence(failure.error)
             )
         self.share_text.setText(text)
+
+    def _zip_clicked(self) -> None:
+        ready = [r for r in self.selected() if r.status in READY]
+        if len(ready) > 1 and self.model.client is not None:
+            self.download_bar.ask_zip(self.model.client, ready)
 
     def _download_clicked(self) -> None:
         recording = self.current()

@@ -36,6 +36,16 @@ def grade(loss: float | None, rtt: float | None, *, connected: bool = True) -> Q
     return "excellent"
 
 
+_ORDER: tuple[Quality, ...] = ("lost", "poor", "good", "excellent")
+
+
+def held_to_downlink(quality: Quality, *, paused: bool, limited: bool) -> Quality:
+    """``quality`` no better than the server's estimate of the downlink allows: "poor" while it pauses videos
+    for this participant, "good" while it holds any back otherwise (a low layer in a large tile)."""
+    ceiling: Quality = "poor" if paused else "good" if limited else "excellent"
+    return min(quality, ceiling, key=_ORDER.index)
+
+
 class QualityMeter:
     """Grades the packets lost and the round trip since the previous :meth:`measure`."""
 

@@ -1,4 +1,4 @@
-"""Decoding on the subscriber's receivers without thread hand-offs, and no bandwidth estimate nobody reads.
+"""Decoding on the subscriber's receivers without thread hand-offs.
 
 aiortc gives each ``RTCRtpReceiver`` a decoder thread fed through a ``queue.Queue`` (a Python-level
 ``Condition`` per put and get) that hands every decoded frame back to the event loop with
@@ -6,8 +6,8 @@ aiortc gives each ``RTCRtpReceiver`` a decoder thread fed through a ``queue.Queu
 frame, and two thread wake-ups. With nine cameras and nine microphones that is some 700 frames a second,
 and it cost the meeting window more than decoding them (``bench/render_bench.py``: waking a thread on the
 other core is a system call and an inter-processor interrupt, dearer still in a virtual machine). Video
-receivers also run a remote bitrate estimator on every packet to send REMB feedback, which only an encoder
-at the other end would use: ours is the SFU, which forwards.
+receivers keep aiortc's remote bitrate estimator: its REMB feedback is how the SFU learns what this
+subscriber's downlink carries (:mod:`meetdesk.server.sfu.estimate`).
 
 :func:`lean_receiver` changes one receiver (before its ``receive()``, which the ``track`` event precedes):
 
@@ -20,7 +20,6 @@ at the other end would use: ours is the SFU, which forwards.
 
   aiortc's decoder thread still starts and asks the queue for work (``get()``); it gets none, and waits
   until the receiver stops (aiortc's ``put(None)``: stop, BYE, disconnect), then ends the track, as before.
-- a video receiver's remote bitrate estimator is removed (no REMB is sent);
 - a video receiver gets the retransmissions (RTX) of its stream whatever else the connection carries
   (:mod:`meetdesk.rtc.rtx`), and asks for a keyframe as soon as a frame cannot be completed (:mod:`.gaps`), and its
   decoder skips frames until that keyframe comes (unless :mod:`meetdesk.rtc.adaptations` are off);
@@ -165,7 +164,6 @@ def lean_receiver(receiver: RTCRtpReceiver, deliver: Callable[[Frame], object] |
     opus_fec = kind == "audio" and adaptations.enabled() and fec_decoder_available()
     decoder = InlineDecoder(sink, getattr(receiver, RECEIVER_DECODER_ERROR), opus_fec=opus_fec)
     setattr(receiver, RECEIVER_DECODER_QUEUE, decoder)
-    setattr(receiver, RECEIVER_BITRATE_ESTIMATOR, None)
     if opus_fec:
         setattr(receiver, RECEIVER_JITTER_BUFFER, LossAwareJitter())
     if kind == "video" and adaptations.enabled():

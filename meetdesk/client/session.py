@@ -34,7 +34,7 @@ from pydantic import BaseModel
 from meetdesk.client.api import MeetDeskClient, parse_room_link
 from meetdesk.client.media.devices import open_sources
 from meetdesk.client.publisher import PeerConnectionFactory, Publisher, PublishError
-from meetdesk.client.quality import QualityMeter
+from meetdesk.client.quality import QualityMeter, held_to_downlink
 from meetdesk.client.recovery import GiveUp, ReconnectAttempt, RetryPolicy, reconnect
 from meetdesk.client.session_actions import SessionActions
 from meetdesk.client.signalling import SignallingClient, SignallingError
@@ -45,6 +45,7 @@ from meetdesk.core.signalling import (
     ChatHistory,
     ChatHistoryPage,
     ConnectionQualityReport,
+    DownlinkState,
     ErrorMessage,
     Joined,
     Leave,
@@ -178,6 +179,12 @@ class MeetingSession(SessionActions):
         self._quality_task: asyncio.Task[None] | None = None
         #: the connection's quality as last reported to the server (None: not yet)
         self.quality: Quality | None = None
+        #: whose camera video the server holds back for this session's weak downlink ("Video paused: weak
+        #: connection"), and its estimate of that downlink in bits per second (None: it never held anything back)
+        self.paused_video: frozenset[str] = frozenset()
+        self.downlink_bps: int | None = None
+        #: whether the server holds any camera back for this session's downlink (paused, or a low layer in a large tile)
+        self.downlink_limited = False
         self._leaving = False
         self._locked = False
         self._recording: RecordingState | None = None
@@ -474,6 +481,7 @@ class MeetingSession(SessionActions):
             if joined.you.identity != reported_for:  # a rejoin: the server knows nothing of this identity yet
                 self.quality, reported_for = None, joined.you.identity
             quality = await meter.measure(self._publisher.pc, self._subscriber.pc, connected=not self._trouble)
+            quality = held_to_downlink(quality, paused=bool(self.paused_video), limited=self.downlink_limited)
             if quality != self.quality:
                 with contextlib.suppress(SignallingError):  # a drop is handled by the reader's recovery
                     await self.send(ConnectionQualityReport(quality=quality))
@@ -542,6 +550,9 @@ class MeetingSession(SessionActions):
             self._locked = message.locked
         elif isinstance(message, RecordingChanged):
             self._recording = message.recording if message.recording.recording else None
+        elif isinstance(message, DownlinkState):
+            self.paused_video, self.downlink_bps = frozenset(message.paused), message.estimateBps
+            self.downlink_limited = message.limited
         elif isinstance(message, Muted):
             # the server holds the microphone already; the mic goes off here too, so that what this side
             # shows and sends agrees, and unmuting (set_media) is what lifts the mute

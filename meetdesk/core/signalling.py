@@ -414,6 +414,19 @@ class RecordingChanged(_Msg):
     recording: RecordingState
 
 
+class DownlinkState(_Msg):
+    """To a subscriber: whose camera video the server holds back because the subscriber's connection does not
+    carry it (their tiles say "Video paused: weak connection"; audio goes on), whether it holds any camera back
+    (paused, or at its low layer though the tile is large), and its estimate of what that connection carries for
+    video in bits per second (None: it never saw it overused). Sent when any of them changes (the estimate by a
+    fifth or more); each message replaces the last."""
+
+    type: Literal["downlink"] = "downlink"
+    paused: list[str] = Field(default_factory=list)
+    limited: bool = False
+    estimateBps: int | None = None
+
+
 class Left(_Msg):
     """The last message a participant gets: why it is out. The server closes the socket after it."""
 
@@ -452,6 +465,7 @@ ServerMessage = Annotated[
     | MeetingLocked
     | MeetingEndingSoon
     | RecordingChanged
+    | DownlinkState
     | Left
     | ErrorMessage
     | Pong,

@@ -23,10 +23,19 @@ LOW_BITRATE: Final = 150_000
 #: its pictures are drawn at most ~1.25 times their size
 SMALL_TILE_HEIGHT: Final = 300
 SMALL_TILE_WIDTH: Final = 400
-#: an estimate below this does not carry the full layer (640x480 VP8 at 30 fps plus audio and some headroom)
+#: the estimate (a subscriber's video budget for one camera) the full layer needs, and needs to come back from
+#: the low one (the hysteresis keeps the choice from flapping), while the full layer's rate is not measured yet
 FULL_LAYER_MIN_BPS: Final = 600_000
-#: ... and once on the low layer, the full one comes back only above this (so the choice does not flap)
 FULL_LAYER_RESUME_BPS: Final = 800_000
+#: ... and the low layer, below which the video pauses and above which it comes back
+LOW_LAYER_MIN_BPS: Final = 180_000
+LOW_LAYER_RESUME_BPS: Final = 250_000
+#: once a layer's rate as it arrives is measured, it needs this many times that (headers, keyframes, headroom) ...
+LAYER_MARGIN: Final = 1.25
+#: ... and this many times more to come back
+RESUME_MARGIN: Final = 1.4
+#: ... and never less than this
+LAYER_FLOOR_BPS: Final = 30_000
 
 
 class Layer(StrEnum):
@@ -54,21 +63,49 @@ def low_layer_size(width: int, height: int) -> tuple[int, int]:
     return low_width - low_width % 2, low_height - low_height % 2
 
 
+def layer_needs(layer: Layer, measured_bps: float | None) -> tuple[int, int]:
+    """The estimates (bits per second) that carry ``layer``, and that bring it back, for a layer that arrives at
+    ``measured_bps`` (None: not measured yet; the defaults assume 640x480 at 30 fps and the 150 kbit/s low layer)."""
+    if measured_bps is None:
+        if layer is Layer.FULL:
+            return FULL_LAYER_MIN_BPS, FULL_LAYER_RESUME_BPS
+        return LOW_LAYER_MIN_BPS, LOW_LAYER_RESUME_BPS
+    need = max(LAYER_FLOOR_BPS, int(measured_bps * LAYER_MARGIN))
+    return need, int(need * RESUME_MARGIN)
+
+
 def choose_layer(
-    *, has_low: bool, tile: TileSize | None, estimate_bps: int | None, current: Layer = Layer.FULL
+    *,
+    has_low: bool,
+    tile: TileSize | None,
+    estimate_bps: int | None,
+    current: Layer = Layer.FULL,
+    full_bps: float | None = None,
 ) -> Layer:
     """The layer to forward of one camera to one subscriber.
 
     ``tile``: where the subscriber shows the camera (None: not reported, e.g. a headless participant or
-    an older client; it gets the full layer). ``estimate_bps``: the subscriber's bandwidth estimate
-    (None: unknown). ``current``: the layer forwarded now, for the hysteresis of the estimate.
+    an older client; it gets the full layer). ``estimate_bps``: the subscriber's bandwidth estimate, its
+    share for this camera (None: unknown). ``current``: the layer forwarded now, for the hysteresis of the
+    estimate. ``full_bps``: the full layer's bit rate as it arrives (None: not measured yet; the publisher's
+    encoder follows its own uplink), see :func:`layer_needs`.
     """
     if not has_low:
         return Layer.FULL
     if tile is not None and tile.small:
         return Layer.LOW
     if estimate_bps is not None:
-        needed = FULL_LAYER_RESUME_BPS if current is Layer.LOW else FULL_LAYER_MIN_BPS
-        if estimate_bps < needed:
+        minimum, resume = layer_needs(Layer.FULL, full_bps)
+        if estimate_bps < (resume if current is Layer.LOW else minimum):
             return Layer.LOW
     return Layer.FULL
+
+
+def video_fits(estimate_bps: int | None, *, paused: bool, layer: Layer, layer_bps: float | None) -> bool:
+    """Whether a subscriber's estimate (its share for one camera) carries that camera's video at all: ``layer``,
+    the least it can get (the low layer, or the full one of a camera without), arriving at ``layer_bps``. Below
+    that layer's need the video pauses; it comes back above its need to come back (:func:`layer_needs`)."""
+    if estimate_bps is None:
+        return True
+    minimum, resume = layer_needs(layer, layer_bps)
+    return estimate_bps >= (resume if paused else minimum)

@@ -1,9 +1,12 @@
 """The simulcast side of the media router: which layer of each camera each subscriber gets, and the changes.
 
 Mixed into :class:`~meetdesk.server.meeting.media.MediaRouter`. A subscriber's layers follow the tile sizes it
-reports (``video_tiles``) through :func:`meetdesk.core.simulcast.choose_layer`; a change moves its sender to the
+reports (``video_tiles``) and its downlink estimate (:mod:`meetdesk.server.meeting.downlink`, shared equally among
+the cameras it gets) through :func:`meetdesk.core.simulcast.choose_layer`; a change moves its sender to the
 other layer's forwarder once that one has a keyframe (:func:`meetdesk.server.sfu.layers.switch_layer`), without a
-renegotiation.
+renegotiation. When its share does not carry even the low layer (:func:`meetdesk.core.simulcast.video_fits`), that
+camera's video is paused for it (nothing forwarded, audio goes on) and resumed at a keyframe when the estimate
+recovers; the subscriber is told (``downlink``), and its tile says so.
 """
 
 from __future__ import annotations
@@ -11,10 +14,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final
 
-from meetdesk.core.simulcast import Layer, choose_layer
+from meetdesk.core.signalling import DownlinkState
+from meetdesk.core.simulcast import Layer, choose_layer, layer_needs, video_fits
+from meetdesk.server.meeting.downlink import Downlink
 from meetdesk.server.meeting.engine import Participant
+from meetdesk.server.sfu import Subscription
 from meetdesk.server.sfu.layers import switch_layer
 
 if TYPE_CHECKING:
@@ -24,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 #: how long a change of layer waits for the other layer's keyframe before giving up (the old layer flows meanwhile)
 LAYER_SWITCH_TIMEOUT_S = 3.0
+#: the subscriber is told of a new estimate when it moved by this fraction or more
+TELL_CHANGE: Final = 0.2
 
 
 class SimulcastLayers:
@@ -33,35 +42,112 @@ class SimulcastLayers:
 
         def _room_peers(self, room_id: str) -> list[tuple[Participant, PeerMedia]]: ...
 
-    def _choose_layer(self, peer: PeerMedia, item: Published) -> Layer:
+    def _choose_layer(self, peer: PeerMedia, item: Published, share: int | None) -> Layer:
         if item.source != "camera":
             return Layer.FULL
         return choose_layer(
             has_low=item.has_low,
             tile=peer.tiles.get(item.identity),
-            estimate_bps=None,
+            estimate_bps=share,
             current=peer.layers.get(item.key, Layer.FULL),
+            full_bps=_layer_bps(item, Layer.FULL),
         )
 
-    def _apply_layers(self, participant: Participant, peer: PeerMedia) -> None:
-        """Start a change of layer for every camera this participant gets at another layer than it should."""
-        published = {
+    def _published_to(self, participant: Participant) -> dict[str, Published]:
+        return {
             item.key: item
             for other, other_peer in self._room_peers(participant.room_id)
             if other is not participant
             for item in other_peer.published
         }
-        for key, subscription in peer.subscriptions.items():
+
+    @staticmethod
+    def _camera_share(peer: PeerMedia, published: Mapping[str, Published]) -> int | None:
+        """The subscriber's estimate shared equally among the cameras it gets (None: not limited)."""
+        if peer.downlink is None or peer.downlink.bps is None:
+            return None
+        cameras = sum(1 for key in peer.subscriptions if key in published and published[key].source == "camera")
+        return peer.downlink.bps // max(1, cameras)
+
+    def _watch_downlink(self, participant: Participant, peer: PeerMedia, subscription: Subscription) -> None:
+        """Read the subscriber's REMB on the sender of a video subscription."""
+        if subscription.forwarder.kind != "video" or subscription.sender is None:
+            return
+        if peer.downlink is None:
+            peer.downlink = Downlink(
+                f"{participant.room_id}/{peer.identity}",
+                on_change=lambda: self._apply_layers(participant, peer),
+                wanted=lambda: self._wanted_bps(participant, peer),
+            )
+        peer.downlink.watch(subscription.sender)
+
+    def _wanted_bps(self, participant: Participant, peer: PeerMedia) -> int | None:
+        """What the subscriber's link would have to carry for video to hold none of its cameras back (None: none
+        is held back)."""
+        published = self._published_to(participant)
+        total, held = 0, False
+        for key in peer.subscriptions:
             item = published.get(key)
-            if item is None or subscription.sender is None or key in peer.switching:
+            if item is None or item.source != "camera":
                 continue
-            layer = self._choose_layer(peer, item)
+            floor = Layer.LOW if item.has_low else Layer.FULL
+            tile = peer.tiles.get(item.identity)
+            small = tile is not None and tile.small and item.has_low
+            if key in peer.paused:
+                held, need = True, layer_needs(floor, _layer_bps(item, floor))[1]
+            elif peer.layers.get(key) is Layer.LOW and not small:
+                held, need = True, layer_needs(Layer.FULL, _layer_bps(item, Layer.FULL))[1]
+            else:
+                layer = Layer.LOW if small else Layer.FULL
+                need = layer_needs(layer, _layer_bps(item, layer))[0]
+            total += need
+        return total if held else None
+
+    def _apply_layers(self, participant: Participant, peer: PeerMedia) -> None:
+        """Pause, resume, or start a change of layer for every camera this participant gets otherwise than it
+        should; tell it when the cameras paused for it or its estimate changed."""
+        published = self._published_to(participant)
+        share = self._camera_share(peer, published)
+        for key, subscription in list(peer.subscriptions.items()):
+            item = published.get(key)
+            if item is None or subscription.sender is None:
+                continue
+            if item.source == "camera":
+                paused = key in peer.paused
+                floor = Layer.LOW if item.has_low else Layer.FULL
+                if not video_fits(share, paused=paused, layer=floor, layer_bps=_layer_bps(item, floor)):
+                    if not paused:
+                        logger.info("Room(%s) %s: %s paused (weak connection)", participant.room_id, peer.identity, key)
+                        peer.paused.add(key)
+                        self._cancel_switch(peer, key)
+                        subscription.pause()
+                    continue
+                if paused:
+                    logger.info("Room(%s) %s: %s resumes", participant.room_id, peer.identity, key)
+                    peer.paused.discard(key)
+            if key in peer.switching:
+                continue
+            layer = self._choose_layer(peer, item, share)
             if item.layer(layer) is not subscription.forwarder:
+                # a paused subscription stays paused until the other layer's keyframe replaces it
                 task = asyncio.create_task(
                     self._switch_layer(participant, peer, key, item, layer), name=f"layer-{peer.identity}-{key}"
                 )
                 peer.switching[key] = task
                 task.add_done_callback(functools.partial(_forget_switch, peer, key))
+            elif subscription.paused:
+                subscription.resume()
+        self._tell_downlink(participant, peer, published)
+
+    def _tell_downlink(self, participant: Participant, peer: PeerMedia, published: Mapping[str, Published]) -> None:
+        paused = tuple(sorted({published[key].identity for key in peer.paused if key in published}))
+        limited = bool(paused) or (peer.downlink is not None and self._wanted_bps(participant, peer) is not None)
+        bps = peer.downlink.bps if peer.downlink is not None else None
+        told_paused, told_limited, told_bps = peer.told
+        if paused == told_paused and limited == told_limited and (bps == told_bps or _near(bps, told_bps)):
+            return
+        peer.told = (paused, limited, bps)
+        participant.send(DownlinkState(paused=list(paused), limited=limited, estimateBps=bps))
 
     async def _switch_layer(
         self, participant: Participant, peer: PeerMedia, key: str, item: Published, layer: Layer
@@ -75,7 +161,11 @@ class SimulcastLayers:
             old, target, still_current=lambda: peer.subscriptions.get(key) is old, timeout=LAYER_SWITCH_TIMEOUT_S
         )
         if new is None:
+            if old.paused and key not in peer.paused and peer.subscriptions.get(key) is old:
+                old.resume()  # no keyframe of the other layer came: this one goes on
             return
+        if key in peer.paused:
+            new.pause()  # paused again while the switch waited
         peer.subscriptions[key] = new
         peer.layers[key] = Layer.LOW if target is item.low else Layer.FULL
         logger.info("Room(%s) %s gets %s at the %s layer", participant.room_id, peer.identity, key, peer.layers[key])
@@ -85,6 +175,18 @@ class SimulcastLayers:
         task = peer.switching.pop(key, None)
         if task is not None:
             task.cancel()
+
+
+def _layer_bps(item: Published, layer: Layer) -> float | None:
+    """The bit rate ``item``'s ``layer`` arrives at (None: not measured yet, or no such layer)."""
+    forwarder = item.layer(layer)
+    if layer is Layer.LOW and forwarder is not item.low:
+        return None
+    return forwarder.bitrate
+
+
+def _near(bps: int | None, told_bps: int | None) -> bool:
+    return bps is not None and told_bps is not None and abs(bps - told_bps) < TELL_CHANGE * told_bps
 
 
 def _forget_switch(peer: PeerMedia, key: str, task: asyncio.Task[None]) -> None:

@@ -55,6 +55,7 @@ from meetdesk.core.simulcast import Layer, TileSize
 from meetdesk.rtc import sdp as sdp_check
 from meetdesk.rtc.ice import HostLimitedPeerConnection
 from meetdesk.rtc.peer import close_peer_connection
+from meetdesk.server.meeting.downlink import Downlink
 from meetdesk.server.meeting.engine import MeetingEngine, Participant
 from meetdesk.server.meeting.layers import SimulcastLayers
 from meetdesk.server.recordings.capture import RoomCapture
@@ -151,6 +152,11 @@ class PeerMedia:
     layers: dict[str, Layer] = field(default_factory=dict)
     #: changes of layer under way, by Published.key
     switching: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    #: the subscriber's downlink estimate (made with its first video subscription), the cameras paused because
+    #: of it (by Published.key), and what the subscriber was last told of them (identities, estimate)
+    downlink: Downlink | None = None
+    paused: set[str] = field(default_factory=set)
+    told: tuple[tuple[str, ...], bool, int | None] = ((), False, None)
 
 
 class MediaRouter(SimulcastLayers):
@@ -468,7 +474,9 @@ class MediaRouter(SimulcastLayers):
         peer = self._peers.get((room_id, identity))
         if peer is None:
             return None
-        return next((layer for key, layer in peer.layers.items() if key.startswith(f"{publisher}/")), None)
+        source = self._peers.get((room_id, publisher))
+        camera = next((item for item in source.published if item.source == "camera"), None) if source else None
+        return peer.layers.get(camera.key) if camera is not None else None
 
     async def _negotiate(self, participant: Participant, peer: PeerMedia) -> None:
         """Bring the subscriber connection in line with the tracks of the others, as often as they change."""
@@ -532,9 +540,10 @@ class MediaRouter(SimulcastLayers):
                 sender.replaceTrack(None)  # frees the transceiver for the next track of its kind
         for key, item in wanted.items():
             if key not in peer.subscriptions:
-                layer = self._choose_layer(peer, item)
+                layer = self._choose_layer(peer, item, self._camera_share(peer, wanted))
                 peer.subscriptions[key] = item.layer(layer).add_to(pc, participant.identity)
                 peer.layers[key] = layer if item.layer(layer) is item.low else Layer.FULL
+                self._watch_downlink(participant, peer, peer.subscriptions[key])
         await pc.setLocalDescription(await pc.createOffer())
         tracks: dict[str, dict[str, str]] = {}
         for transceiver in pc.getTransceivers():
@@ -581,6 +590,10 @@ class MediaRouter(SimulcastLayers):
         for key in list(peer.switching):
             self._cancel_switch(peer, key)
         peer.layers.clear()
+        peer.paused.clear()
+        if peer.downlink is not None:
+            peer.downlink.close()  # the next connection's link is measured afresh
+            peer.downlink = None
         for subscription in peer.subscriptions.values():
             subscription.close()
         peer.subscriptions.clear()

@@ -54,6 +54,8 @@ DEFAULT_PLI_INTERVAL: Final = 0.3
 LOSS_REPORT_INTERVAL: Final = 1.0
 #: a subscriber's loss report counts for this long
 LOSS_REPORT_TTL: Final = 5.0
+#: the arrival bit rate is measured over this long
+RATE_WINDOW_S: Final = 1.0
 
 # Where the timestamps of idle senders stopped, for the subscription that reuses them next.
 _sender_timelines: weakref.WeakKeyDictionary[RTCRtpSender, tuple[int, float]] = weakref.WeakKeyDictionary()
@@ -149,6 +151,19 @@ class Subscription:
         stats = self._track.stats()
         return stats if history is None else replace(stats, retransmissions=history.stats())
 
+    @property
+    def paused(self) -> bool:
+        return self._track.paused
+
+    def pause(self) -> None:
+        """Stop forwarding to this subscriber for now (its link does not carry the video); :meth:`resume` ends it."""
+        self._track.pause()
+
+    def resume(self) -> None:
+        """Forward again, from the next keyframe (asked of the publisher now)."""
+        if self._track.resume():
+            self.forwarder.request_keyframe(f"{self.subscriber_id} resumes")
+
     def close(self) -> None:
         """End the subscription. Idempotent.
 
@@ -207,6 +222,10 @@ class TrackForwarder:
         self._pli_tasks: set[asyncio.Future[None]] = set()
         self._loss_reported_at = -float("inf")
         self._frames = 0
+        self._bytes = 0
+        self._rate_mark = (0, time.monotonic())
+        #: the bit rate frames arrive at, measured over the last second or so (None: not yet)
+        self.bitrate: float | None = None
         self._keyframes = 0
         self._plis = 0
         #: what else receives every frame forwarded (the recording's capture): called on the loop, must not block
@@ -269,6 +288,11 @@ class TrackForwarder:
         self._keyframe_wanted = True
         self._maybe_send_pli()
 
+    @property
+    def bytes_received(self) -> int:
+        """The payload bytes of every frame received from the publisher so far."""
+        return self._bytes
+
     def stats(self) -> ForwarderStats:
         return ForwarderStats(
             kind=self.kind,
@@ -297,6 +321,11 @@ class TrackForwarder:
         if self._closed:
             return
         self._frames += 1
+        self._bytes += len(frame.data)
+        now = time.monotonic()
+        if now - self._rate_mark[1] >= RATE_WINDOW_S:
+            self.bitrate = (self._bytes - self._rate_mark[0]) * 8 / (now - self._rate_mark[1])
+            self._rate_mark = (self._bytes, now)
         self._ssrc = frame.ssrc
         if self._ts_origin is None:
             self._ts_origin = frame.timestamp

@@ -127,6 +127,20 @@ class RetransmissionHistory:
         self.retransmitted_bytes += size
         return packet
 
+    def newest(self, count: int) -> list[RtpPacket]:
+        """The ``count`` packets sent last (fewer if the history holds fewer), newest first: what a bandwidth
+        probe sends again (:func:`meetdesk.server.sfu.hooks.send_probe`). Not on the hot path: a scan of the ring."""
+        last = max(range(len(self._sent_at)), key=self._sent_at.__getitem__)
+        newest = self._packets[last]
+        packets: list[RtpPacket] = []
+        while newest is not None and len(packets) < count:
+            packets.append(newest)
+            seq = (newest.sequence_number - 1) & 0xFFFF
+            newest = self._packets[seq & self._mask]
+            if newest is not None and newest.sequence_number != seq:
+                newest = None
+        return packets
+
     def stats(self) -> HistoryStats:
         return HistoryStats(
             nacked=self.nacked,

@@ -36,6 +36,14 @@ aiortc has no API for forwarding encoded media, so the SFU changes three things 
 
 6. On the ICE gatherers of the SFU's own peer connections it offers host candidates on the addresses
    others reach this server at only (:class:`meetdesk.rtc.ice.HostLimitedPeerConnection`).
+7. On a subscriber's video ``RTCRtpSender`` it wraps ``_handle_rtcp_packet`` to read the REMB feedback and loss
+   reports of the subscriber's receiver (its bandwidth estimate, :mod:`.estimate`), reads the sender's
+   ``_RTCRtpSender__octet_count`` / ``__packet_count`` (what it sent), and sends probe packets on its
+   RTX stream (recent packets from ``__rtp_history`` again, or padding, with ``__rtx_payload_type``,
+   ``__rtx_sequence_number``, ``__rtp_header_extensions_map``, ``__mid`` and ``_rtx_ssrc``) through
+   its transport's ``_send_rtp``: the receiver's estimator counts them, its decoder never sees a new
+   picture (a duplicate packet or padding only). With the SFU's own history (item 4) the newest packets
+   come from it.
 
 Upstream keyframe requests use ``RTCRtpReceiver._send_rtcp_pli(media_ssrc)``. The sender side needs
 no hook: ``RTCRtpSender`` packetizes an ``av.Packet`` returned by its track without encoding it.
@@ -52,11 +60,22 @@ import logging
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Final
+from typing import Any, Final
 
 import aiortc
 from aiortc import RTCRtpReceiver, RTCRtpSender
-from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket, RtcpSrPacket, wrap_rtx
+from aiortc import clock as aiortc_clock
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RtcpPsfbPacket,
+    RtcpReceiverInfo,
+    RtcpRrPacket,
+    RtcpSrPacket,
+    RtpPacket,
+    unpack_remb_fci,
+    wrap_rtx,
+)
+from aiortc.utils import uint16_add
 
 from meetdesk.rtc import adaptations
 from meetdesk.rtc.errors import PINNED_AIORTC, AiortcHookError
@@ -89,6 +108,15 @@ NACK_RECENT: Final = 64
 #: more missing than this at once is a cut, not a loss: a keyframe repairs it, not a burst of retransmissions
 NACK_MOST: Final = 24
 RECEIVER_SEND_RTCP: Final = "_send_rtcp"
+SENDER_RTCP: Final = "_handle_rtcp_packet"
+SENDER_OCTETS: Final = "_RTCRtpSender__octet_count"
+SENDER_PACKETS: Final = "_RTCRtpSender__packet_count"
+SENDER_MID: Final = "_RTCRtpSender__mid"
+#: the most padding one RTP packet carries (its last byte counts it)
+MAX_PADDING: Final = 255
+#: probes repeat at most this many of the newest packets: an old duplicate (100 sequence numbers back or more)
+#: would make aiortc's jitter buffer start afresh
+PROBE_PACKETS: Final = 24
 
 # The history each sender keeps (one per sender, whichever subscriptions it carries in turn).
 _histories: weakref.WeakKeyDictionary[RTCRtpSender, RetransmissionHistory] = weakref.WeakKeyDictionary()
@@ -314,3 +342,126 @@ def decoder_thread(receiver: RTCRtpReceiver) -> threading.Thread | None:
     """The receiver's decoder thread (for checks that it is not running)."""
     thread: threading.Thread | None = getattr(receiver, RECEIVER_DECODER_THREAD)
     return thread
+
+
+def check_feedback(sender: RTCRtpSender) -> None:
+    """Raise :class:`AiortcHookError` unless ``sender`` has what :func:`observe_feedback`, :func:`sent_counts` and
+    :func:`send_probe` use."""
+    names = (
+        SENDER_OCTETS,
+        SENDER_PACKETS,
+        SENDER_HISTORY,
+        SENDER_RTX_PAYLOAD_TYPE,
+        SENDER_RTX_SEQUENCE,
+        SENDER_EXTENSIONS,
+    )
+    missing = [name for name in (*names, SENDER_MID, SENDER_RTX_SSRC) if not hasattr(sender, name)]
+    if not callable(getattr(type(sender), SENDER_RTCP, None)):
+        missing.append(SENDER_RTCP)
+    if missing:
+        raise AiortcHookError(
+            f"aiortc {aiortc.__version__} RTCRtpSender lacks {', '.join(missing)}; "
+            f"the SFU is written for aiortc {PINNED_AIORTC}x"
+        )
+
+
+def observe_feedback(sender: RTCRtpSender, on_remb: Callable[[int], None], on_loss: Callable[[float], None]) -> None:
+    """Call ``on_remb(bits_per_second)`` for each REMB the subscriber's receiver sends about ``sender``'s stream,
+    and ``on_loss(fraction)`` with the fraction of its packets lost in each receiver report, before aiortc
+    handles the packet as usual (a sender that packs frames has no encoder the REMB could steer)."""
+    check_feedback(sender)
+    handle: Callable[[RTCRtpSender, Any], Awaitable[None]] = getattr(type(sender), SENDER_RTCP)
+    ssrc = sender._ssrc
+    ref = weakref.ref(sender)  # the shadowing method is the sender's own attribute: no cycle through it
+
+    async def handle_rtcp_packet(packet: Any) -> None:
+        owner = ref()
+        if owner is None:
+            return
+        if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
+            for report in packet.reports:
+                if report.ssrc == ssrc:
+                    on_loss(report.fraction_lost / 256)
+        elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            try:
+                bitrate, ssrcs = unpack_remb_fci(packet.fci)
+            except ValueError:
+                pass
+            else:
+                if ssrc in ssrcs:
+                    on_remb(bitrate)
+        await handle(owner, packet)
+
+    setattr(sender, SENDER_RTCP, handle_rtcp_packet)
+
+
+def sent_counts(sender: RTCRtpSender) -> tuple[int, int]:
+    """The payload bytes and the RTP packets ``sender`` has sent of its media (not retransmissions nor probes)."""
+    return getattr(sender, SENDER_OCTETS), getattr(sender, SENDER_PACKETS)
+
+
+async def send_probe(sender: RTCRtpSender, budget: int) -> tuple[int, int]:
+    """Send about ``budget`` bytes of probe packets on ``sender``'s RTX stream; return (packets, bytes) sent.
+
+    The newest packets of its history go again (RTX, stamped with the time they leave: the receiver's estimator
+    takes them as they are, its jitter buffer as duplicates of what it has); with no history (nothing sent yet,
+    or not for a while), padding only. Nothing is sent when the subscriber negotiated no RTX or the sender has
+    not started.
+    """
+    rtx_payload_type: int | None = getattr(sender, SENDER_RTX_PAYLOAD_TYPE)
+    transport = sender.transport
+    if rtx_payload_type is None or transport is None:
+        return 0, 0
+    history: dict[int, RtpPacket] | RetransmissionHistory = getattr(sender, SENDER_HISTORY)
+    extensions = getattr(sender, SENDER_EXTENSIONS)
+    mid = getattr(sender, SENDER_MID)
+    if isinstance(history, RetransmissionHistory):
+        recent = history.newest(PROBE_PACKETS)
+    else:
+        recent = _newest_packets(history, PROBE_PACKETS)
+    sent_packets = sent_bytes = 0
+    index = 0
+    while sent_bytes < budget:
+        sequence_number: int = getattr(sender, SENDER_RTX_SEQUENCE)
+        if recent:
+            packet = wrap_rtx(
+                recent[index % len(recent)],
+                payload_type=rtx_payload_type,
+                sequence_number=sequence_number,
+                ssrc=getattr(sender, SENDER_RTX_SSRC),
+            )
+            index += 1
+        else:
+            packet = RtpPacket(
+                payload_type=rtx_payload_type,
+                sequence_number=sequence_number,
+                timestamp=0,
+                ssrc=getattr(sender, SENDER_RTX_SSRC),
+            )
+            packet.padding_size = MAX_PADDING
+        packet.extensions.abs_send_time = (aiortc_clock.current_ntp_time() >> 14) & 0x00FFFFFF
+        packet.extensions.mid = mid
+        data = packet.serialize(extensions)
+        setattr(sender, SENDER_RTX_SEQUENCE, uint16_add(sequence_number, 1))
+        await transport._send_rtp(data)
+        sent_packets += 1
+        sent_bytes += len(data)
+    return sent_packets, sent_bytes
+
+
+def _newest_packets(history: dict[int, RtpPacket], count: int) -> list[RtpPacket]:
+    """The ``count`` packets the sender sent last (fewer if it has not), from its history: a ring of
+    ``RTP_HISTORY_SIZE`` packets keyed by sequence number modulo that size."""
+    size = aiortc.rtp.RTP_HISTORY_SIZE
+
+    def at(sequence_number: int) -> RtpPacket | None:
+        packet = history.get(sequence_number % size)
+        return packet if packet is not None and packet.sequence_number == sequence_number else None
+
+    # the newest is the one whose successor is not there (its slot holds one 127 older, or nothing)
+    newest = next((p for p in history.values() if at(uint16_add(p.sequence_number, 1)) is None), None)
+    packets: list[RtpPacket] = []
+    while newest is not None and len(packets) < count:
+        packets.append(newest)
+        newest = at(uint16_add(newest.sequence_number, -1))
+    return packets

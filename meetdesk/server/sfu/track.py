@@ -87,6 +87,8 @@ class ForwardedTrack(MediaStreamTrack):
         self._last_at = 0.0
         self._continue_from: tuple[int, float] | None = None
         self._offset = 0
+        #: while paused, frames are not queued (counted as skipped); see :meth:`pause`
+        self.paused = False
         #: set once a frame was queued (for video: the keyframe it starts with)
         self.started = asyncio.Event()
 
@@ -102,6 +104,9 @@ class ForwardedTrack(MediaStreamTrack):
     def offer(self, frame: EncodedFrame, packet: av.Packet[Any]) -> bool:
         """Queue ``packet`` (made from ``frame``) if this track can use it; True if it wants a keyframe."""
         if self.readyState != "live":
+            return False
+        if self.paused:
+            self._skipped += 1
             return False
         if self.waiting_for_keyframe:
             if not frame.keyframe:
@@ -140,6 +145,23 @@ class ForwardedTrack(MediaStreamTrack):
         if ask:
             self._forwarded_at_request = self._forwarded
             self._keyframe_requests += 1
+
+    def pause(self) -> None:
+        """Queue nothing until :meth:`resume` (the subscriber's link does not carry this video); what is queued
+        goes (the sender idles: its ``recv()`` waits)."""
+        if self.kind != "video" or self.paused:
+            return
+        self.paused = True
+        self._skipped += len(self._queue)
+        self._queue.clear()
+
+    def resume(self) -> bool:
+        """Queue frames again from the next keyframe; True if it was paused (the caller asks for that keyframe)."""
+        if not self.paused:
+            return False
+        self.paused = False
+        self._wait_for_keyframe(behind=False)
+        return True
 
     def note_keyframe_request(self) -> None:
         """Count a PLI/FIR the subscriber sent for this track."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from meetdesk.client.quality import grade
+from meetdesk.client.quality import grade, held_to_downlink
+from meetdesk.core.signalling import Quality
 
 
 @pytest.mark.parametrize(
@@ -24,3 +25,20 @@ from meetdesk.client.quality import grade
 )
 def test_grade(loss: float | None, rtt: float | None, connected: bool, expected: str) -> None:
     assert grade(loss, rtt, connected=connected) == expected
+
+
+@pytest.mark.parametrize(
+    ("measured", "paused", "limited", "expected"),
+    [
+        ("excellent", False, False, "excellent"),  # nothing held back: as measured
+        ("excellent", False, True, "good"),  # the server sends a low layer for a large tile
+        ("excellent", True, True, "poor"),  # videos paused for this downlink
+        ("good", False, True, "good"),
+        ("lost", True, True, "lost"),  # never better than measured
+        ("poor", False, True, "poor"),
+    ],
+)
+def test_the_grade_is_held_to_what_the_downlink_estimate_made_the_server_do(
+    measured: Quality, paused: bool, limited: bool, expected: str
+) -> None:
+    assert held_to_downlink(measured, paused=paused, limited=limited) == expected

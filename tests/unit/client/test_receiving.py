@@ -71,7 +71,8 @@ async def test_frames_arrive_decoded_in_order_and_the_track_ends_when_the_connec
         rtp_receiver = receiver.getTransceivers()[0].receiver
         decoder = getattr(rtp_receiver, RECEIVER_DECODER_QUEUE)
         assert isinstance(decoder, InlineDecoder)
-        assert getattr(rtp_receiver, RECEIVER_BITRATE_ESTIMATOR) is None  # no REMB computed or sent
+        # the estimator stays: its REMB tells the SFU what this subscriber's downlink carries
+        assert getattr(rtp_receiver, RECEIVER_BITRATE_ESTIMATOR) is not None
         frames = [await asyncio.wait_for(tracks[0].recv(), 10) for _ in range(10)]
         assert all(isinstance(f, av.VideoFrame) and (f.width, f.height) == (160, 120) for f in frames)
         pts = [f.pts for f in frames]

@@ -6,7 +6,17 @@ import pytest
 from pydantic import ValidationError
 
 from meetdesk.core.signalling import CLIENT_MESSAGE, PublishOffer, TileSize, VideoTiles
-from meetdesk.core.simulcast import Layer, choose_layer, low_layer_size
+from meetdesk.core.simulcast import (
+    FULL_LAYER_MIN_BPS,
+    FULL_LAYER_RESUME_BPS,
+    LOW_LAYER_MIN_BPS,
+    LOW_LAYER_RESUME_BPS,
+    Layer,
+    choose_layer,
+    layer_needs,
+    low_layer_size,
+    video_fits,
+)
 from meetdesk.core.simulcast import TileSize as Tile
 
 FULL, LOW = Layer.FULL, Layer.LOW
@@ -39,6 +49,52 @@ def test_choose_layer(
 ) -> None:
     size = Tile(*tile) if tile is not None else None
     assert choose_layer(has_low=has_low, tile=size, estimate_bps=estimate, current=current) is expected
+
+
+# has_low, estimate, current, the full layer's measured rate -> layer (a large tile)
+MEASURED = [
+    (True, 400_000, FULL, 250_000, FULL),  # a light full layer fits a link under the default 600 kbit/s
+    (True, 300_000, FULL, 250_000, LOW),  # ... needs 1.25 times its rate
+    (True, 400_000, LOW, 250_000, LOW),  # ... and 1.4 times that to come back
+    (True, 450_000, LOW, 250_000, FULL),
+    (True, 1_000_000, FULL, 1_200_000, LOW),  # a heavy one needs more than the default
+]
+
+
+@pytest.mark.parametrize(("has_low", "estimate", "current", "full_bps", "expected"), MEASURED)
+def test_choose_layer_by_the_full_layers_measured_rate(
+    has_low: bool, estimate: int, current: Layer, full_bps: float, expected: Layer
+) -> None:
+    tile = Tile(1280, 720)
+    assert choose_layer(has_low=has_low, tile=tile, estimate_bps=estimate, current=current, full_bps=full_bps) is (
+        expected
+    )
+
+
+# estimate, paused now, least layer, its measured rate -> the video fits
+FITS = [
+    (None, False, LOW, None, True),  # no estimate: never paused
+    (LOW_LAYER_MIN_BPS, False, LOW, None, True),  # the default need of a low layer not measured yet
+    (LOW_LAYER_MIN_BPS - 1, False, LOW, None, False),
+    (LOW_LAYER_RESUME_BPS - 1, True, LOW, None, False),  # paused: comes back only above the resume bound
+    (LOW_LAYER_RESUME_BPS, True, LOW, None, True),
+    (80_000, False, LOW, 60_000, True),  # a measured 60 kbit/s low layer needs 75
+    (70_000, False, LOW, 60_000, False),
+    (100_000, True, LOW, 60_000, False),  # ... and 105 to come back
+    (110_000, True, LOW, 60_000, True),
+    (FULL_LAYER_MIN_BPS - 1, False, FULL, None, False),  # a camera without a low layer needs the full one's
+]
+
+
+@pytest.mark.parametrize(("estimate", "paused", "layer", "layer_bps", "expected"), FITS)
+def test_video_fits(estimate: int | None, paused: bool, layer: Layer, layer_bps: float | None, expected: bool) -> None:
+    assert video_fits(estimate, paused=paused, layer=layer, layer_bps=layer_bps) is expected
+
+
+def test_layer_needs_defaults_and_floor() -> None:
+    assert layer_needs(FULL, None) == (FULL_LAYER_MIN_BPS, FULL_LAYER_RESUME_BPS)
+    assert layer_needs(LOW, None) == (LOW_LAYER_MIN_BPS, LOW_LAYER_RESUME_BPS)
+    assert layer_needs(LOW, 0.0) == (30_000, 42_000)  # a still picture still needs a little
 
 
 @pytest.mark.parametrize(

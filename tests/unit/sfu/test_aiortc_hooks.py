@@ -23,6 +23,7 @@ from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpReceiveParameters
 from aiortc.rtcrtpreceiver import RemoteStreamTrack, decoder_worker
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpReceiverInfo, RtcpRrPacket, RtpPacket, pack_remb_fci
 
 from meetdesk.rtc.errors import PINNED_AIORTC
 from meetdesk.server.sfu import hooks
@@ -289,3 +290,45 @@ async def test_the_publishers_receiver_nacks_recent_losses_only_and_a_cut_not_at
     generator.missing = set(range(950, 1000))  # 50 at once: a cut
     await receiver._send_rtcp_nack(1234, sorted(generator.missing))
     assert sent == [[990, 995]] and generator.missing == set()
+
+
+async def test_sender_feedback_hook_reads_remb_and_loss_and_aiortc_still_handles_them(pc: RTCPeerConnection) -> None:
+    sender = pc.addTransceiver("video").sender
+    hooks.check_feedback(sender)
+    rembs: list[int] = []
+    losses: list[float] = []
+    hooks.observe_feedback(sender, rembs.append, losses.append)
+    remb = RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0, fci=pack_remb_fci(345_000, [sender._ssrc]))
+    await sender._handle_rtcp_packet(remb)
+    other = RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0, fci=pack_remb_fci(1, [sender._ssrc + 1]))
+    await sender._handle_rtcp_packet(other)  # about another stream: not ours
+    report = RtcpReceiverInfo(
+        ssrc=sender._ssrc, fraction_lost=64, packets_lost=3, highest_sequence=10, jitter=0, lsr=0, dlsr=0
+    )
+    await sender._handle_rtcp_packet(RtcpRrPacket(ssrc=1, reports=[report]))
+    assert rembs == [345_000] and losses == [0.25]
+    # aiortc handled them as before: the receiver report reached its statistics
+    stats = await sender.getStats()
+    assert any(getattr(s, "packetsLost", None) == 3 for s in stats.values())
+    octets, packets = hooks.sent_counts(sender)
+    assert (octets, packets) == (0, 0)
+
+
+def test_sender_keeps_its_media_counters_and_rtx_state_where_the_probe_reads_them() -> None:
+    run = source(RTCRtpSender._run_rtp)
+    assert "self.__octet_count += len(payload)" in run and "self.__packet_count += 1" in run
+    assert "self.__rtp_history[packet.sequence_number % RTP_HISTORY_SIZE]" in run
+    assert "packet.extensions.abs_send_time" in run and "packet.extensions.mid = self.__mid" in run
+    retransmit = source(RTCRtpSender._retransmit)
+    assert "self.__rtx_sequence_number = uint16_add(self.__rtx_sequence_number, 1)" in retransmit
+    # the receiver counts what arrives for its estimate before it drops an RTX packet without payload
+    handle = source(RTCRtpReceiver._handle_rtp_packet)
+    assert handle.index("remote_bitrate_estimator.add") < handle.index("len(packet.payload) < 2")
+    assert "payload_size=len(packet.payload) + packet.padding_size" in handle
+
+
+def test_newest_packets_of_aiortcs_own_history_follow_its_ring() -> None:
+    history = {seq % 128: RtpPacket(sequence_number=seq & 0xFFFF) for seq in range(65500, 65536 + 40)}
+    newest = hooks._newest_packets(history, 5)
+    assert [p.sequence_number for p in newest] == [39, 38, 37, 36, 35]
+    assert hooks._newest_packets({}, 5) == []

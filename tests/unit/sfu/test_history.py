@@ -63,3 +63,13 @@ def test_retransmissions_stay_within_a_share_of_what_was_sent() -> None:
 def test_the_history_size_is_a_power_of_two() -> None:
     with pytest.raises(ValueError, match="power of two"):
         RetransmissionHistory(max_packets=1000)
+
+
+def test_the_newest_packets_come_newest_first_for_a_probe() -> None:
+    history = RetransmissionHistory()
+    for seq in range(65530, 65536):
+        history[seq % 128] = packet(seq)
+    for seq in range(4):  # the sequence numbers wrap
+        history[seq % 128] = packet(seq)
+    assert [p.sequence_number for p in history.newest(5)] == [3, 2, 1, 0, 65535]
+    assert len(history.newest(100)) == 10

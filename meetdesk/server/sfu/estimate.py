@@ -54,8 +54,8 @@ MIN_MEASURABLE_BPS: Final = 30_000
 #: a stream's send rate is forgotten after this long without a REMB (a paused or ended stream), its loss sooner
 STALE_S: Final = 3.0
 LOSS_STALE_S: Final = 2.0
-#: after overuse, the estimate holds this long before a probe
-HOLD_S: Final = 1.0
+#: after a lossy report, the estimate holds this long before a probe (aiortc reports every 0.5-1.5 s)
+HOLD_S: Final = 1.6
 #: how long a probe sends, how long its outcome is awaited after at most, and at least (once the receiver
 #: reported the losses since it started: aiortc reports every 0.5-1.5 s)
 PROBE_S: Final = 1.0
@@ -67,9 +67,9 @@ PROBE_REPORT_S: Final = 0.2
 PROBE_LOSSY: Final = 0.05
 PROBE_LOSSY_AT_ALL: Final = 0.08
 #: the wait before the next probe after 1, 2, 3... failed ones in a row
-BACKOFF_S: Final = (1.0, 2.0, 3.0)
+BACKOFF_S: Final = (1.5, 3.0, 5.0)
 #: a probe aims at most this many times the estimate
-PROBE_STEP: Final = 2.0
+PROBE_STEP: Final = 1.6
 
 
 @dataclass
@@ -152,9 +152,9 @@ class DownlinkEstimate:
             state.lossy_reports = 0
             return False
         state.lossy_reports += 1
+        self._last_overuse = now  # no probe while the link loses this much
         if state.lossy_reports < LOSSY_REPORTS or now < self._quiet_until:
             return False
-        self._last_overuse = now
         if now - self._last_decrease < DECREASE_HOLD_S:
             return False
         self._last_decrease = now

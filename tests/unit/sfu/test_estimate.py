@@ -5,7 +5,7 @@ Times are given, not read: each case is a short script of what was sent, receive
 
 from __future__ import annotations
 
-from meetdesk.server.sfu.estimate import BACKOFF_S, HOLD_S, PROBE_S, PROBE_SETTLE_S, DownlinkEstimate
+from meetdesk.server.sfu.estimate import BACKOFF_S, HOLD_S, PROBE_S, PROBE_SETTLE_S, PROBE_STEP, DownlinkEstimate
 
 KBIT = 1000 // 8  # bytes per second at 1 kbit/s
 
@@ -90,12 +90,12 @@ def test_a_probe_that_the_link_carries_raises_the_estimate_to_its_target() -> No
     assert estimate.start_probe(t + 0.1, wanted_bps=2_000_000) is None  # too soon after the overuse
     start = t + HOLD_S + 0.1
     probe = estimate.start_probe(start, wanted_bps=2_000_000)
-    assert probe is not None and probe.target_bps == 2 * bps  # twice the estimate at most
+    assert probe is not None and probe.target_bps == int(bps * PROBE_STEP)  # a step up from the estimate at most
     assert probe.sending(start + PROBE_S / 2) and not probe.sending(start + PROBE_S)
     assert not estimate.end_probe(start + PROBE_S)  # not settled yet
     estimate.loss(1, 0.0, sent(start + PROBE_S + 0.1), start + PROBE_S + 0.1)  # the report after it: no loss
     assert estimate.end_probe(start + PROBE_S + 0.4)
-    assert estimate.bps == 2 * bps and estimate.probe is None
+    assert estimate.bps == int(bps * PROBE_STEP) and estimate.probe is None
 
 
 def test_a_probe_that_loses_packets_fails_and_the_next_waits_longer() -> None:
@@ -122,7 +122,7 @@ def test_a_link_that_loses_packets_at_random_loses_as_many_during_a_probe_which_
     assert estimate.start_probe(start, wanted_bps=2_000_000) is not None
     estimate.loss(1, 0.07, sent(start + PROBE_S + 0.1), start + PROBE_S + 0.1)
     assert estimate.end_probe(start + PROBE_S + 0.4)
-    assert estimate.bps == 2 * bps
+    assert estimate.bps == int(bps * PROBE_STEP)
 
 
 def test_a_remb_that_falls_during_a_probe_fails_it() -> None:

@@ -21,13 +21,13 @@ from meetdesk.server.api import (
     recordings,
     recordings_media,
     rooms,
+    signalling,
     webhooks,
 )
 from meetdesk.server.authfirst import AuthenticateFirst
 from meetdesk.server.config import ServerSettings
 from meetdesk.server.context import ServerContext
 from meetdesk.server.limits import BodySizeLimit
-from meetdesk.server.meeting import signalling
 from meetdesk.server.scheduler import AutoDeletionJob
 
 logger = logging.getLogger(__name__)

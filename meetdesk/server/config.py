@@ -110,8 +110,8 @@ class ServerSettings:
     @property
     def link_base(self) -> str:
         """What room links start with: the public base URL, and the certificate pin as a fragment when the
-        server made its own certificate (``https://…:6080#fp=sha256:…``; :func:`~meetdesk.server.rooms.room_link`
-        moves the fragment to the link's end)."""
+        server made its own certificate (``https://…:6080#fp=sha256:…``;
+        :func:`~meetdesk.server.rooms.service.room_link` moves the fragment to the link's end)."""
         return self.public_base_url + (f"#fp={self.link_pin}" if self.link_pin else "")
 
     @property

@@ -17,14 +17,14 @@ from meetdesk.server.events import EventHub
 from meetdesk.server.keys import ServerKeys
 from meetdesk.server.meeting.engine import MeetingEngine
 from meetdesk.server.meeting.media import IceConfig, MediaRouter
-from meetdesk.server.meetings import NameReservations
+from meetdesk.server.meeting.registry import NameReservations
 from meetdesk.server.private_files import create_private, secure_data_dir
 from meetdesk.server.ratelimit import RateLimits, parse_networks
 from meetdesk.server.recordings.announce import RecordingAnnouncer
 from meetdesk.server.recordings.links import RecordingLinks
 from meetdesk.server.recordings.service import RecordingLimits, RecordingService
 from meetdesk.server.recordings.serving import remove_files
-from meetdesk.server.rooms import PageTokens, RoomService, room_api_view
+from meetdesk.server.rooms.service import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
 from meetdesk.server.store.recording_catalog import PageTokens as RecordingPageTokens

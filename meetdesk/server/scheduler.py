@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from meetdesk.server.rooms import RoomService
+from meetdesk.server.rooms.service import RoomService
 
 logger = logging.getLogger(__name__)
 

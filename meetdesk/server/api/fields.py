@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Query
 
 from meetdesk.core.errors import ValidationFailed
-from meetdesk.server.rooms import ROOM_FIELDS
+from meetdesk.server.rooms.service import ROOM_FIELDS
 
 #: upstream's extra fields of a MeetRoom, and the ones a MeetDesk room has
 EXTRA_FIELDS = ("config", "roles", "access")

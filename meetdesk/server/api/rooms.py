@@ -27,7 +27,7 @@ from meetdesk.core.namematch import MatchMode, NameMatch, PatternError
 from meetdesk.core.permissions import RolesUpdate
 from meetdesk.server.api.fields import Projection
 from meetdesk.server.meeting import moderation
-from meetdesk.server.rooms import DeletionOutcome
+from meetdesk.server.rooms.service import DeletionOutcome
 from meetdesk.server.security import ADMIN_OR_API_KEY, EXPENSIVE, MEMBER, Caller, context
 
 router = APIRouter(prefix="/api/v1", tags=["Rooms"])

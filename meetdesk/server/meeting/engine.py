@@ -51,8 +51,8 @@ from meetdesk.server.auth import PARTICIPANT_TTL_S, TokenService
 from meetdesk.server.events import EventHub
 from meetdesk.server.meeting import chat as chat_pages
 from meetdesk.server.meeting.connection import Connection
+from meetdesk.server.meeting.registry import Meeting, MeetingRegistry, NameReservations
 from meetdesk.server.meeting.time_limit import DurationLimits
-from meetdesk.server.meetings import Meeting, MeetingRegistry, NameReservations
 from meetdesk.server.store.revocations import RevocationStore
 from meetdesk.server.store.rooms import RoomRecord, RoomStore
 

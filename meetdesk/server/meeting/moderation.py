@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from meetdesk.core.errors import NotFound
 from meetdesk.core.signalling import MeetingLocked
 from meetdesk.server.meeting.engine import LiveMeeting, MeetingEngine, Participant
-from meetdesk.server.rooms import RoomService
+from meetdesk.server.rooms.service import RoomService
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from meetdesk.server.meetings import NAME_RESERVATION_S, UNUSED_NAME_RESERVATION_S, NameReservations
+from meetdesk.server.meeting.registry import NAME_RESERVATION_S, UNUSED_NAME_RESERVATION_S, NameReservations
 
 
 class Clock:

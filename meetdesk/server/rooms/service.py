@@ -37,7 +37,7 @@ from meetdesk.core.namematch import NameMatch
 from meetdesk.core.permissions import DEFAULT_ROLES, RolesPatch
 from meetdesk.core.rooms import DeletionDecision, Step, decide_deletion, describe
 from meetdesk.server.events import EventHub
-from meetdesk.server.meetings import MeetingRegistry, NameReservations
+from meetdesk.server.meeting.registry import MeetingRegistry, NameReservations
 from meetdesk.server.store.recordings import RecordingStore
 from meetdesk.server.store.rooms import RoomQuery, RoomRecord, RoomStore, SortField, SortOrder, sort_key
 

@@ -1,0 +1,1 @@
+"""Rooms on the server: the service every change of a room goes through (``service.py``)."""

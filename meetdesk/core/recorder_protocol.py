@@ -4,8 +4,11 @@ The server starts ``python -m meetdesk.recorder <recording dir>`` with a :class:
 ``<recording dir>/job.json``; while the room records, it appends a :class:`RosterEntry` to ``roster.jsonl``
 whenever who is in the meeting (their name, camera, screen share) changes. It stops the recorder with a
 :class:`StopCommand` line on the recorder's standard input, and the recorder answers with one
-:class:`RecorderResult` line on its standard output before it exits. Times are seconds on the recording's
-clock (``time.monotonic()`` minus :attr:`RecorderJob.origin`: the same clock in every process of the machine).
+:class:`RecorderResult` line on its standard output before it exits. A live recorder first prints one
+:class:`RecorderStarted` line once its job is loaded and its encoding checked: the server counts the
+recording as started (``active``) then, and refuses the start if that line does not come in time. Times are
+seconds on the recording's clock (``time.monotonic()`` minus :attr:`RecorderJob.origin`: the same clock in
+every process of the machine).
 """
 
 from __future__ import annotations
@@ -47,6 +50,12 @@ class RosterEntry(_Model):
 
     t: float
     participants: list[RosterParticipant]
+
+
+class RecorderStarted(_Model):
+    """The live recorder has its job and its output: the recording runs."""
+
+    type: Literal["started"] = "started"
 
 
 class StopCommand(_Model):

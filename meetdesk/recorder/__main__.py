@@ -3,8 +3,10 @@
 Live (the default): follows the capture until a :class:`~meetdesk.core.recorder_protocol.StopCommand` line
 arrives on standard input; the end of standard input without one (the server went away) or SIGTERM ends it
 with what is composed. ``--repair``: the tracks are complete; the MP4 is made beside the old one and moved
-over it when done. Either way one :class:`~meetdesk.core.recorder_protocol.RecorderResult` line is printed
-on standard output; the exit status is 0, or 2 when the job cannot be done (the reason on standard error).
+over it when done. Live, a :class:`~meetdesk.core.recorder_protocol.RecorderStarted` line comes first on
+standard output, once the job is loaded. Either way one :class:`~meetdesk.core.recorder_protocol.RecorderResult`
+line is printed on standard output at the end; the exit status is 0, or 2 when the job cannot be done (the
+reason on standard error).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from types import FrameType
 
 from pydantic import ValidationError
 
-from meetdesk.core.recorder_protocol import StopCommand
+from meetdesk.core.recorder_protocol import RecorderStarted, StopCommand
 from meetdesk.core.recording_output import UnsupportedEncoding
 from meetdesk.recorder.composite import Composite, load_job
 
@@ -67,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     logger.info("Recorder: pid %d, %s", os.getpid(), "repairing" if args.repair else "recording")
     if not args.repair:
         threading.Thread(target=_listen, args=(composite,), name="commands", daemon=True).start()
+        print(RecorderStarted().model_dump_json(), flush=True)  # the server waits for this to call it active
     result = composite.run()
     if args.repair:
         os.replace(target, output)

@@ -41,6 +41,7 @@ _NUMBERS: dict[str, type[int] | type[float]] = {
     "minute_seconds": float,
     "recording_disk_floor_mb": int,
     "max_composites": int,
+    "recording_start_timeout": float,
 }
 
 
@@ -93,6 +94,8 @@ class ServerSettings:
     recording_disk_floor_mb: int = 1024
     #: Composite recorders at once (each takes about half a core); 0: one per core.
     max_composites: int = 0
+    #: Seconds a recorder has to confirm it started; a start not confirmed by then is refused (503).
+    recording_start_timeout: float = 20.0
     #: Reverse proxies (addresses or CIDR blocks) whose ``X-Forwarded-For`` names the client for rate limits.
     trusted_proxies: tuple[str, ...] = ()
 

@@ -117,7 +117,9 @@ class ServerContext:
             meetings,
             media,
             recordings_dir,
-            RecordingLimits(settings.recording_disk_floor_mb * 1024**2, settings.max_composites),
+            RecordingLimits(
+                settings.recording_disk_floor_mb * 1024**2, settings.max_composites, settings.recording_start_timeout
+            ),
         )
         rooms = RoomService(
             room_store,

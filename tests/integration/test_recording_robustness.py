@@ -154,6 +154,31 @@ async def test_a_start_beyond_the_composites_the_machine_can_take_is_refused_wit
             await person.leave()
 
 
+async def test_a_start_the_recorder_does_not_confirm_in_time_is_refused_with_503(live_server: LiveServer) -> None:
+    """OpenVidu Meet's "start not confirmed in time": no recorder process can load its job within a millisecond."""
+    service = live_server.ctx.recordings
+    assert service is not None
+    service.limits = RecordingLimits(disk_floor=0, start_timeout=0.001)
+    room = await create_room(live_server)
+    person = MeetingSession(room["moderatorUrl"], "Ana", source_id=1)
+    try:
+        await person.join()
+        async with live_server.http(**{"X-API-KEY": API_KEY}) as api:
+            response = await api.post("/api/v1/recordings", json={"roomId": room["roomId"]})
+            assert response.status_code == 503, response.text
+            assert response.json()["message"] == ("The recorder did not confirm that it started within 0.001 seconds")
+            listed = (await api.get("/api/v1/recordings", params={"roomId": room["roomId"]})).json()["recordings"]
+        [failed] = listed
+        assert failed["status"] == "failed" and "did not confirm" in failed["error"]
+        # the room can record again (nothing is left in progress), once the recorder has the time to start
+        service.limits = RecordingLimits(disk_floor=0)
+        recording = await service.start(room["roomId"])
+        assert recording.status == RecordingStatus.ACTIVE.value
+        await service.stop(recording.recording_id)
+    finally:
+        await person.leave()
+
+
 async def test_recordings_left_unfinished_are_repaired(live_server: LiveServer) -> None:
     """What a restart finds: one recording that never started is aborted; one whose tracks are gone fails."""
     service = live_server.ctx.recordings

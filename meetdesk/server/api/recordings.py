@@ -60,6 +60,7 @@ _REFUSALS: dict[RecordingErrorCode, type[MeetDeskError]] = {
     RecordingErrorCode.NOT_ACTIVE: Conflict,
     RecordingErrorCode.NO_CAPACITY: Unavailable,
     RecordingErrorCode.DISK_FULL: Unavailable,
+    RecordingErrorCode.NOT_STARTED: Unavailable,
 }
 
 

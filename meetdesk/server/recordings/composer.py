@@ -23,6 +23,7 @@ from meetdesk.core.recorder_protocol import (
     ROSTER_FILE,
     RecorderJob,
     RecorderResult,
+    RecorderStarted,
     RosterEntry,
     StopCommand,
 )
@@ -34,6 +35,10 @@ FINISH_TIMEOUT_S: Final = 120.0  # for a recorder far behind (it runs below the 
 
 class RecorderFailed(Exception):
     """The recorder ended without a result (killed, crashed, or it could not start); the message says how."""
+
+
+class RecorderNotStarted(RecorderFailed):
+    """A live recorder did not say it started within the time allowed (it is killed); the message says so."""
 
 
 class RecorderProcess:
@@ -50,7 +55,9 @@ class RecorderProcess:
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
-    async def start(self, *, repair: bool = False) -> None:
+    async def start(self, *, repair: bool = False, confirm_within: float | None = None) -> None:
+        """Start the process; live, with ``confirm_within``, wait that many seconds for its
+        :class:`RecorderStarted` line (:class:`RecorderNotStarted` otherwise, the process killed)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         (self.directory / JOB_FILE).write_text(self.job.model_dump_json())
         with (self.directory / RECORDER_LOG).open("ab") as log:
@@ -65,6 +72,18 @@ class RecorderProcess:
                 stderr=log,
             )
         logger.info("Recorder(%s) started, pid %s", self.directory.name, self._process.pid)
+        if repair or confirm_within is None:
+            return
+        assert self._process.stdout is not None
+        try:
+            line = await asyncio.wait_for(self._process.stdout.readline(), confirm_within)
+            RecorderStarted.model_validate_json(line)
+        except (TimeoutError, ValueError):  # no line in time, or the end of its output (it died): not started
+            self.kill()
+            await self._process.wait()
+            raise RecorderNotStarted(
+                f"The recorder did not confirm that it started within {confirm_within:g} seconds"
+            ) from None
 
     def roster(self, entry: RosterEntry) -> None:
         """Tell the recorder who is in the meeting from ``entry.t`` on (when it changed)."""

@@ -33,7 +33,7 @@ from meetdesk.core.recordings import RecordingStatus, new_recording_id
 from meetdesk.server.meeting.engine import MeetingEngine
 from meetdesk.server.meeting.media import MediaRouter
 from meetdesk.server.recordings.capture import RoomCapture
-from meetdesk.server.recordings.composer import RecorderFailed, RecorderProcess, probe
+from meetdesk.server.recordings.composer import RecorderFailed, RecorderNotStarted, RecorderProcess, probe
 from meetdesk.server.store.recordings import (
     RecordingInProgress,
     RecordingRecord,
@@ -49,6 +49,8 @@ TRACKS_DIR: Final = "tracks"
 COMPOSITE_FAILED_ERROR_CODE: Final = 500
 WATCH_S: Final = 0.25  # how often the roster is compared and the disk and recorder looked at
 DEFAULT_DISK_FLOOR: Final = 1024**3
+#: OpenVidu Meet's: a start the recorder has not confirmed by then is refused with 503
+DEFAULT_START_TIMEOUT: Final = 20.0
 REPAIR_TIMEOUT_S: Final = 3600.0  # a repair composes a whole recording, faster than it lasted
 REPAIR_DETAILS: Final = "End reason: The server stopped while recording"
 
@@ -63,6 +65,7 @@ class RecordingErrorCode(StrEnum):
     UNSUPPORTED_ENCODING = "unsupported_encoding"  # 422: the room's encoding cannot be made into an MP4
     NO_CAPACITY = "no_capacity"  # 503: no core left for another composite
     DISK_FULL = "disk_full"  # 503: the disk is at its floor
+    NOT_STARTED = "not_started"  # 503: the recorder did not confirm its start in time
 
 
 class RecordingError(Exception):
@@ -79,6 +82,8 @@ class RecordingLimits:
 
     disk_floor: int = DEFAULT_DISK_FLOOR
     max_composites: int = 0  # 0: one per core
+    #: seconds a starting recorder has to confirm it runs
+    start_timeout: float = DEFAULT_START_TIMEOUT
 
     @property
     def composites(self) -> int:
@@ -185,7 +190,12 @@ class RecordingService:
             recorder = RecorderProcess(self.directory / record.recording_id, job)
             running = _Running(record, capture, recorder)
             self._tell_roster(running)  # before the recorder starts: it knows everyone's name from its first picture
-            await recorder.start()
+            await recorder.start(confirm_within=self.limits.start_timeout)
+        except RecorderNotStarted as exc:
+            logger.warning("Recording %s did not start: %s", record.recording_id, exc)
+            self._media.stop_capture(room_id)
+            await self.store.move(record, RecordingStatus.FAILED, end_date=_now_ms(), error=str(exc))
+            raise RecordingError(RecordingErrorCode.NOT_STARTED, str(exc)) from None
         except Exception as exc:
             logger.exception("Recording %s could not start", record.recording_id)
             if capture is not None:

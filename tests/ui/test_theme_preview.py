@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from meetdesk.core import theme as core
 from meetdesk.core.models import MeetRoomTheme
+from meetdesk.core.permissions import DEFAULT_MODERATOR
 from meetdesk.ui.meeting.meeting_page import MeetingPage
 from meetdesk.ui.meeting.tiles import SELF
 from meetdesk.ui.theme.preview import MeetingPreview
@@ -43,6 +44,7 @@ def test_the_preview_is_built_from_the_meeting_windows_widgets(qtbot: QtBot) -> 
     page = MeetingPage()
     qtbot.addWidget(page)
     page.model.set_role("moderator")
+    page.model.set_permissions(DEFAULT_MODERATOR)  # as the join state brings them
     # the same toolbar as the meeting's, button for button (no round icon buttons, no red Leave pill)
     assert [name for name, _ in buttons(shown.toolbar)] == [name for name, _ in buttons(page.toolbar)]
     leave = shown.toolbar.leave_button

@@ -16,6 +16,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QPalette, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
+from meetdesk.core.permissions import DEFAULT_MODERATOR
 from meetdesk.core.signalling import ChatMessage, ParticipantInfo
 from meetdesk.core.theme import DEFAULT_LIGHT, Slot, ThemeTokens, derive_tokens
 from meetdesk.ui.meeting.chat_panel import ChatPanel
@@ -46,6 +47,7 @@ class DemoMeetingModel(MeetingModel):
             ),
         ]
         self.set_title(tr("Weekly sync"))
+        self.set_permissions(DEFAULT_MODERATOR)  # what "you", the moderator, may do: Leave… with End for all
         self.reset_participants(you, others)
         self.set_active_speaker("ana")
         self.set_started_at(time.time() - DEMO_ELAPSED_S)

@@ -61,7 +61,7 @@ def rows_for(log: Path) -> list[tuple[str, str, str, str]]:
 
 
 def ok(passed: bool) -> str:
-    return "ok" if passed else "FAIL"
+    return "meets" if passed else "misses"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows)
     if result.returncode != 0:
         print(result.stdout[-4000:], file=sys.stderr)
-    return 0 if all(row[3] == "ok" for row in rows) else 1
+    return 0 if all(row[3] == "meets" for row in rows) else 1
 
 
 if __name__ == "__main__":

@@ -270,7 +270,7 @@ async def measure_memory(
 
 
 def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+    return "meets" if ok else "misses"
 
 
 def against(value: float, target: float, unit: str) -> tuple[str, str, str]:

@@ -308,7 +308,7 @@ def main() -> int:
             checks = direct_link(root, meetdesk_url, work) + webhooks(root, meetdesk_url, work)
         if "Traceback" in (work / "server.log").read_text():
             checks.append(("meetdesk server: no traceback in its log", False))
-    print_table([(name, "yes" if ok else "no", "yes", "ok" if ok else "FAIL") for name, ok in checks])
+    print_table([(name, "yes" if ok else "no", "yes", "meets" if ok else "misses") for name, ok in checks])
     return 0 if all(ok for _, ok in checks) else 1
 
 

@@ -66,7 +66,7 @@ def p95(values: list[float]) -> float:
 
 
 def verdict(ok: bool) -> str:
-    return "ok" if ok else "MISSED"
+    return "meets" if ok else "misses"
 
 
 class Meeting:

@@ -639,7 +639,7 @@ Row = tuple[str, str, str, str]
 
 
 def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+    return "meets" if ok else "misses"
 
 
 def percent(share: float) -> str:

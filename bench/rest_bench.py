@@ -383,7 +383,7 @@ def measure_latency(server: Server, rooms: int, requests: int, warmup: int) -> L
 
 
 def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+    return "meets" if ok else "misses"
 
 
 def create_rows(label: str, client: str, result: FillResult, workers: int) -> list[tuple[str, str, str, str]]:

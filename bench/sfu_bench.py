@@ -457,7 +457,7 @@ async def search(
 
 
 def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+    return "meets" if ok else "misses"
 
 
 def p95(result: LevelResult) -> float:

@@ -19,7 +19,7 @@ from meetdesk.core.recording_output import OutputEncoding
 from meetdesk.recorder.sources import MIX_RATE, Samples
 
 MOVFLAGS: Final = "frag_keyframe+empty_moov+default_base_moof"
-X264_PRESET: Final = "superfast"
+X264_PRESET: Final = "ultrafast"
 
 
 class Mp4Writer:

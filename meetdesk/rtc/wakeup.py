@@ -36,7 +36,12 @@ class Wakeup:
             self._event.clear()
 
     async def wait(self) -> None:
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # stepped with no loop running: qasync ran a task of a loop that has stopped (a Qt event dispatched
+            # between two tests' loops); that loop is gone, and so is this waiter
+            raise asyncio.CancelledError from None
         if self._event is None or self._loop is not loop:
             self._event, self._loop = asyncio.Event(), loop
             if self._flag:

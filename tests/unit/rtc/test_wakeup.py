@@ -40,3 +40,17 @@ def test_a_flag_set_in_one_loop_is_seen_at_once_in_the_next() -> None:
 
     asyncio.run(set_then_wait())
     asyncio.run(asyncio.wait_for(flag.wait(), 5))  # still set: no waiting in the second loop
+
+
+def test_a_wait_stepped_with_no_loop_running_is_cancelled() -> None:
+    """qasync can step a task of a stopped loop when Qt dispatches an event between two tests' loops: the waiter
+    ends cancelled (a cancelled task is not logged), not with "no running event loop"."""
+    waiting = Wakeup().wait()
+    try:
+        waiting.send(None)
+    except asyncio.CancelledError:
+        pass
+    else:
+        raise AssertionError("the wait went on with no loop running")
+    finally:
+        waiting.close()

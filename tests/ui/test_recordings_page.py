@@ -18,9 +18,9 @@ from pytestqt.qtbot import QtBot
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.session import MeetingSession
 from meetdesk.ui.admin.main_window import MainWindow
-from meetdesk.ui.admin.recordings_model import COL_DURATION, COL_ROOM, COL_STATUS, RecordingsModel
 from meetdesk.ui.admin.recordings_page import RecordingsPage
 from meetdesk.ui.admin.servers import ServerProfile
+from meetdesk.ui.recordings.model import COL_DURATION, COL_ROOM, COL_STATUS, RecordingsModel
 from tests.conftest import API_KEY, ServerProcess
 from tests.integration.recording_helpers import seed_recording
 from tests.ui.conftest import wait_until

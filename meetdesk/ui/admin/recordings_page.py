@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError
 from meetdesk.core.recordings import MeetRecording, RecordingStatus
-from meetdesk.ui.admin.recordings_download import DownloadBar
-from meetdesk.ui.admin.recordings_model import (
+from meetdesk.ui.messages import as_sentence, describe_error
+from meetdesk.ui.recordings.download import DownloadBar
+from meetdesk.ui.recordings.model import (
     COL_DURATION,
     COL_ROOM,
     COL_SIZE,
@@ -44,7 +45,6 @@ from meetdesk.ui.admin.recordings_model import (
     RecordingsModel,
     format_start,
 )
-from meetdesk.ui.messages import as_sentence, describe_error
 
 logger = logging.getLogger(__name__)
 

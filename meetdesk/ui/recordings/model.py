@@ -1,4 +1,5 @@
-"""The Recordings page's table model: every recording of the server, a page at a time as the view scrolls.
+"""A table of recordings: every recording of the server (the admin app's Recordings page) or one room's (the
+participant window's recording view), a page at a time as the view scrolls.
 
 Search by room name, the status filter and the sort run on the server (they must cover recordings not loaded
 yet); the view asks for more rows through Qt's ``canFetchMore``/``fetchMore`` and the model follows

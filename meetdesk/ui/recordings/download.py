@@ -1,6 +1,6 @@
-"""Downloading a recording from the Recordings page: a save dialog, then the file streamed to disk with a progress
-bar and Cancel under the table. The bytes go to ``<name>.part`` first and take the chosen name only once whole,
-so a cancelled or failed download leaves nothing behind and a new one starts cleanly.
+"""Downloading a recording (the Recordings page, the recording view): a save dialog, then the file streamed to disk
+with a progress bar and Cancel under the table. The bytes go to ``<name>.part`` first and take the chosen name only
+once whole, so a cancelled or failed download leaves nothing behind and a new one starts cleanly.
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ from meetdesk.client.errors import (
     error_from_response,
 )
 from meetdesk.client.events import EventsLost, stream_events
+from meetdesk.client.kiosks import KiosksApi
 from meetdesk.client.links import Credentials, RoomLink, parse_room_link, redact
 from meetdesk.client.meetings import PublicMeetings
 from meetdesk.client.members import MemberTokens
@@ -204,7 +205,7 @@ def _query(**params: str | int | None) -> dict[str, str | int]:
     return {key: value for key, value in params.items() if value is not None}
 
 
-class MeetDeskClient(MemberTokens, PublicMeetings, RecordingsApi, RegisteredWebhooks, RoomAccessApi):
+class MeetDeskClient(KiosksApi, MemberTokens, PublicMeetings, RecordingsApi, RegisteredWebhooks, RoomAccessApi):
     """An async client of one MeetDesk server. Use ``async with`` (or call :meth:`aclose`)."""
 
     def __init__(

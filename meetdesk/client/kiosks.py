@@ -25,14 +25,7 @@ import pydantic
 from pydantic import BaseModel
 
 from meetdesk.client.errors import ApiError, UnexpectedResponse
-from meetdesk.core.kiosks import (
-    Kiosk,
-    KioskActionName,
-    KioskActionSent,
-    KioskList,
-    KioskLogs,
-    KioskSettings,
-)
+from meetdesk.core.kiosks import ActionAccepted, Kiosk, KioskAction, KioskList, KioskLogs, KioskSettings
 
 KIOSKS = "/internal-api/v1/kiosks"
 #: how often the logs are read again while waiting for a kiosk to send them
@@ -129,10 +122,10 @@ class KiosksApi:
         """A fresh one-time code for a kiosk (its old credential stops working)."""
         return _parse(self, Kiosk, await self._request("POST", f"{_one(kiosk_id)}/enrolment"))
 
-    async def kiosk_action(self: _Client, kiosk_id: str, action: KioskActionName) -> KioskActionSent:
+    async def kiosk_action(self: _Client, kiosk_id: str, action: KioskAction) -> ActionAccepted:
         """Tell an online kiosk to join its room's meeting, leave it, or restart (Conflict when it is offline)."""
         response = await self._request("POST", f"{_one(kiosk_id)}/actions", body={"action": action})
-        return _parse(self, KioskActionSent, response)
+        return _parse(self, ActionAccepted, response)
 
     async def request_kiosk_logs(self: _Client, kiosk_id: str) -> None:
         """Ask the kiosk to send its recent logs (they arrive later: :meth:`kiosk_logs`)."""

@@ -1,136 +1,249 @@
-"""The fleet API's models (``/internal-api/v1/kiosks``, see FLEET_API in the issue 17 briefs): a kiosk as the
-admin app sees it, the settings an admin pushes to it, and the answers of its remote actions and logs.
+"""The kiosk fleet's data: a kiosk as the admin API shows it, its settings, and the messages of the kiosks'
+own socket (``/internal-api/v1/kiosks/connect``) — heartbeats and logs up, commands and settings down.
 
-Shared by the server (it validates what admins send with them) and the client (it parses what the server
-answers with them). Wire names are camelCase, as in the rest of the internal API. Answers are read leniently
-(``extra="ignore"``): a newer server may add fields.
+The contract is ``FLEET_API.md``; every wire shape is a model here (camelCase, as the rest of the API).
+Enrolment codes are read the way people type them: case, spaces and dashes do not matter, and the alphabet
+leaves out the characters people confuse (0/O, 1/I/L).
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Literal
+import secrets
+from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
-KIOSK_NAME_MAX = 64
-DEVICE_NAME_MAX = 200
-#: a kiosk with no heartbeat for this long is offline
-OFFLINE_AFTER_S = 60
+#: Letters and digits nobody misreads: no 0/O, 1/I/L (an enrolment code is typed from a screen).
+CODE_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+#: Characters of an enrolment code, shown in groups of four ("K7QF-2MXD-9TRP", about 59 bits).
+CODE_LENGTH: Final = 12
+#: Seconds an enrolment code is valid.
+CODE_TTL_S: Final = 24 * 3600
+#: Bytes of randomness in a kiosk credential (``secrets.token_urlsafe``).
+CREDENTIAL_BYTES: Final = 32
+#: How often a kiosk sends its heartbeat (the server may ask for more often, see :class:`Welcome`).
+HEARTBEAT_INTERVAL_S: Final = 10.0
+#: The longest log text a kiosk sends (the end of it is kept).
+MAX_LOG_CHARS: Final = 256 * 1024
 
-KioskName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=KIOSK_NAME_MAX)]
-DeviceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DEVICE_NAME_MAX)]
+#: The kiosk's socket was closed because the kiosk was removed (or enrolled again): its credential is void.
+CLOSE_KIOSK_REMOVED: Final = 4403
+
+KioskState = Literal["home", "meeting", "reconnecting", "starting", "unknown"]
+KioskAction = Literal["join", "leave", "restart"]
 JoinPolicy = Literal["always", "one-touch"]
-KioskActionName = Literal["join", "leave", "restart"]
+DeviceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+KioskName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
-class KioskState(StrEnum):
-    """What a kiosk said it was doing in its last heartbeat."""
-
-    HOME = "home"
-    MEETING = "meeting"
-    RECONNECTING = "reconnecting"
-    STARTING = "starting"
-    UNKNOWN = "unknown"
+def new_enrolment_code() -> str:
+    """A fresh one-time code, ``XXXX-XXXX-XXXX`` from :data:`CODE_ALPHABET`."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+def normalize_code(code: str) -> str:
+    """The code as compared: upper case, without spaces or dashes (``k7qf 2mxd-9trp`` is ``K7QF2MXD9TRP``)."""
+    return "".join(ch for ch in code.upper() if ch not in " -\t")
 
 
-class KioskSettings(_Wire):
-    """What an admin may set on a kiosk: pushed to it, applied at once when idle, else after the meeting.
+def new_credential() -> str:
+    return secrets.token_urlsafe(CREDENTIAL_BYTES)
 
-    Devices are chosen by name (None: the first one found); ``leaveWhenAloneMinutes`` None: never leaves;
-    ``maintenanceHour`` None: never restarts for maintenance; ``displayName`` None: the kiosk's name.
-    """
 
-    displayName: KioskName | None = None
+class KioskSettings(BaseModel):
+    """What the admin sets for a kiosk; devices by name (None: the first one found)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    displayName: DisplayName | None = None  # None: the kiosk's name
     camera: DeviceName | None = None
     microphone: DeviceName | None = None
     speaker: DeviceName | None = None
     joinPolicy: JoinPolicy = "always"
-    leaveWhenAloneMinutes: Annotated[int, Field(ge=1, le=24 * 60)] | None = 10
+    leaveWhenAloneMinutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = 10
     maintenanceHour: Annotated[int, Field(ge=0, le=23)] | None = None
-    volume: Annotated[int, Field(ge=0, le=100)] = 80
+    volume: Annotated[int, Field(ge=0, le=100)] = 100
+
+    def merged(self, changes: KioskSettings) -> KioskSettings:
+        """These settings with the fields ``changes`` was given (a PATCH: only what was sent changes)."""
+        return self.model_copy(update={name: getattr(changes, name) for name in changes.model_fields_set})
 
 
-class DeviceStatus(_Wire):
-    """One device a kiosk uses: its name (None: none chosen and none found) and whether it is there now."""
+class KioskDevice(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str | None = None
+    name: str | None = None  # the device wanted (or in use); None: any
     found: bool = False
 
 
-class KioskDevices(_Wire):
-    camera: DeviceStatus = Field(default_factory=DeviceStatus)
-    microphone: DeviceStatus = Field(default_factory=DeviceStatus)
-    speaker: DeviceStatus = Field(default_factory=DeviceStatus)
+class KioskDevices(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    camera: KioskDevice = KioskDevice()
+    microphone: KioskDevice = KioskDevice()
+    speaker: KioskDevice = KioskDevice()
 
 
-class Kiosk(_Wire):
-    """A kiosk as the fleet API shows it. Times are milliseconds since the epoch."""
+class Kiosk(BaseModel):
+    """A kiosk as the admin API shows it. ``enrolmentCode`` is only in the answers that make one (it is kept
+    hashed); ``online`` means a heartbeat within the last 60 s."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     kioskId: str
     name: str
     roomId: str
-    roomName: str | None = None
-    enrolled: bool = False
-    #: the one-time code to type on the kiosk, only while it is not enrolled
+    roomName: str | None = None  # None: the room was deleted
+    enrolled: bool
     enrolmentCode: str | None = None
     enrolmentExpiresAt: int | None = None
-    #: a heartbeat within the last OFFLINE_AFTER_S seconds
     online: bool = False
-    state: KioskState = KioskState.UNKNOWN
-    devices: KioskDevices = Field(default_factory=KioskDevices)
+    state: KioskState = "unknown"
+    devices: KioskDevices = KioskDevices()
     version: str | None = None
     uptimeSeconds: float | None = None
     lastError: str | None = None
     lastSeenAt: int | None = None
-    settings: KioskSettings = Field(default_factory=KioskSettings)
-    #: settings pushed and not yet applied by the kiosk
+    settings: KioskSettings
     pendingSettings: bool = False
-    createdAt: int = 0
+    createdAt: int
 
 
-class KioskCreate(_Wire):
-    """``POST /kiosks``: a new kiosk for a room, with a one-time enrolment code."""
+class KioskList(BaseModel):
+    kiosks: list[Kiosk]
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class KioskCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
     name: KioskName
-    roomId: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    roomId: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     settings: KioskSettings | None = None
 
 
-class KioskPatch(_Wire):
-    """``PATCH /kiosks/{id}``: a new name, new settings (pushed to the kiosk), or both."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class KioskUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
     name: KioskName | None = None
     settings: KioskSettings | None = None
 
 
-class KioskList(_Wire):
-    kiosks: list[Kiosk]
+class ActionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: KioskAction
 
 
-class KioskActionRequest(_Wire):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    action: KioskActionName
-
-
-class KioskActionSent(_Wire):
-    """``202`` to an action: the command went to the kiosk at ``sentAt`` (ms)."""
-
-    action: KioskActionName
+class ActionAccepted(BaseModel):
+    action: str
     sentAt: int
 
 
-class KioskLogs(_Wire):
-    """The kiosk's recent log lines (secrets already masked by the kiosk), as last received."""
-
+class KioskLogs(BaseModel):
     receivedAt: int
     text: str
+
+
+class EnrolRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class Enrolment(BaseModel):
+    """What a kiosk gets for its code: its credential (shown once, kept hashed by the server)."""
+
+    kioskId: str
+    credential: str = Field(repr=False)
+    roomId: str
+    settings: KioskSettings
+
+
+class KioskToken(BaseModel):
+    """A participant token for the kiosk's own room (a speaker), and what the kiosk shows of the room."""
+
+    token: str = Field(repr=False)
+    roomId: str
+    roomName: str
+    participantName: str
+
+
+# the kiosk's socket: up -----------------------------------------------------------------------------
+
+
+class Heartbeat(BaseModel):
+    """Every :data:`HEARTBEAT_INTERVAL_S` seconds and on every change of state: how the kiosk is."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    type: Literal["heartbeat"] = "heartbeat"
+    state: KioskState
+    devices: KioskDevices = KioskDevices()
+    version: str | None = None
+    uptimeSeconds: Annotated[float, Field(ge=0)] = 0.0
+    lastError: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    #: the settings version the kiosk runs with (see :class:`SettingsPush`)
+    settingsVersion: Annotated[int, Field(ge=0)] = 0
+
+
+class LogsUpload(BaseModel):
+    """The kiosk's recent log lines (secrets already masked by the kiosk), asked for by :class:`Command`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    type: Literal["logs"] = "logs"
+    text: Annotated[str, StringConstraints(max_length=MAX_LOG_CHARS)]
+
+
+KioskMessage = Annotated[Heartbeat | LogsUpload, Field(discriminator="type")]
+KIOSK_MESSAGE: TypeAdapter[KioskMessage] = TypeAdapter(KioskMessage)
+
+
+# the kiosk's socket: down ---------------------------------------------------------------------------
+
+
+class Welcome(BaseModel):
+    """The first message on the socket: who the kiosk is, its settings, how often to beat."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    type: Literal["welcome"] = "welcome"
+    kioskId: str
+    roomId: str
+    settings: KioskSettings
+    settingsVersion: int
+    heartbeatInterval: float = HEARTBEAT_INTERVAL_S
+
+
+class Command(BaseModel):
+    """An admin's remote action, or a request for the logs."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    type: Literal["command"] = "command"
+    action: Literal["join", "leave", "restart", "sendLogs"]
+
+
+class SettingsPush(BaseModel):
+    """New settings: applied at once when the kiosk is idle, after the meeting otherwise."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    type: Literal["settings"] = "settings"
+    settings: KioskSettings
+    settingsVersion: int
+
+
+class ErrorMessage(BaseModel):
+    """A message the server could not use (it goes on reading)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    type: Literal["error"] = "error"
+    message: str
+
+
+ServerMessage = Annotated[Welcome | Command | SettingsPush | ErrorMessage, Field(discriminator="type")]
+SERVER_MESSAGE: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)

@@ -9,12 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError as PydanticValidationError
 
 from meetdesk.client import kiosks as kiosks_module
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import Conflict, NotFound, UnexpectedResponse, ValidationError
 from meetdesk.client.kiosks import KioskLogsTimeout
-from meetdesk.core.kiosks import KioskSettings, KioskState
+from meetdesk.core.kiosks import Kiosk, KioskSettings
 
 KIOSK = {
     "kioskId": "ksk_1",
@@ -48,7 +49,7 @@ async def test_create_sends_name_room_and_every_setting_and_returns_the_code() -
 
     async with _client(handler) as client:
         kiosk = await client.create_kiosk("Board room", "board", KioskSettings(volume=40, camera="MeetUp"))
-    assert kiosk.enrolmentCode == "K7QF-2MXD-9TRP" and kiosk.state is KioskState.UNKNOWN
+    assert kiosk.enrolmentCode == "K7QF-2MXD-9TRP" and kiosk.state == "unknown"
     request = seen[0]
     assert (request.method, request.url.path) == ("POST", "/internal-api/v1/kiosks")
     body = json.loads(request.content)
@@ -164,3 +165,48 @@ async def test_fetching_logs_a_kiosk_never_sends_ends_in_words(monkeypatch: pyte
         with pytest.raises(KioskLogsTimeout) as caught:
             await client.fetch_kiosk_logs("ksk_1", timeout=0)
     assert str(caught.value).endswith(". Try again.")
+
+
+HEARTBEATING = {
+    **KIOSK,
+    "enrolled": True,
+    "enrolmentCode": None,
+    "online": True,
+    "state": "meeting",
+    "devices": {
+        "camera": {"name": "Logitech MeetUp", "found": False},
+        "microphone": {"name": "Jabra Speak 710", "found": True},
+        "speaker": {"name": None, "found": True},
+    },
+    "version": "0.9.0",
+    "uptimeSeconds": 3600,
+    "lastSeenAt": 1_780_000_000_000,
+    "settings": {"joinPolicy": "one-touch", "leaveWhenAloneMinutes": None, "maintenanceHour": 3, "volume": 60},
+    "pendingSettings": True,
+    "somethingNewer": {"ignored": True},
+}
+
+
+def test_a_heartbeating_kiosk_parses_with_its_devices_and_settings() -> None:
+    kiosk = Kiosk.model_validate(HEARTBEATING)
+    assert kiosk.state == "meeting" and kiosk.online
+    assert kiosk.devices.camera.name == "Logitech MeetUp" and not kiosk.devices.camera.found
+    assert kiosk.devices.speaker.name is None and kiosk.devices.speaker.found
+    assert kiosk.settings.joinPolicy == "one-touch" and kiosk.settings.leaveWhenAloneMinutes is None
+    assert kiosk.settings.maintenanceHour == 3 and kiosk.pendingSettings
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"maintenanceHour": 24},
+        {"volume": 101},
+        {"joinPolicy": "sometimes"},
+        {"displayName": "   "},
+        {"camera": "c" * 201},
+    ],
+)
+def test_settings_out_of_range_are_refused_before_sending(settings: dict[str, object]) -> None:
+    with pytest.raises(PydanticValidationError) as caught:
+        KioskSettings.model_validate(settings)
+    assert caught.value.errors()[0]["loc"][0] == next(iter(settings))

@@ -141,7 +141,7 @@ class MeetingSession(SessionActions):
         self.camera = camera
         self.microphone = microphone
         self.retry = retry or RetryPolicy()
-        # max-bundle, as on the server (see meetdesk.server.meeting.media.media_configuration)
+        # max-bundle, as on the server (see meetdesk.server.meeting.peers.media_configuration)
         rtc = rtc or RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
         self.state = SessionState.DISCONNECTED
         self.end_reason: LeftReason | None = None

@@ -16,7 +16,8 @@ from meetdesk.server.config import ServerSettings
 from meetdesk.server.events import EventHub
 from meetdesk.server.keys import ServerKeys
 from meetdesk.server.meeting.engine import MeetingEngine
-from meetdesk.server.meeting.media import IceConfig, MediaRouter
+from meetdesk.server.meeting.media import MediaRouter
+from meetdesk.server.meeting.peers import IceConfig
 from meetdesk.server.meeting.registry import NameReservations
 from meetdesk.server.private_files import create_private, secure_data_dir
 from meetdesk.server.ratelimit import RateLimits, parse_networks

@@ -25,7 +25,7 @@ from meetdesk.server.sfu import Subscription
 from meetdesk.server.sfu.layers import switch_layer
 
 if TYPE_CHECKING:
-    from meetdesk.server.meeting.media import PeerMedia, Published
+    from meetdesk.server.meeting.peers import PeerMedia, Published
 
 logger = logging.getLogger(__name__)
 

@@ -83,7 +83,7 @@ async def offer_candidates(pc: RTCPeerConnection) -> set[str]:
 
 async def test_the_sfu_offers_host_candidates_on_the_wanted_address_only() -> None:
     from meetdesk.core.addresses import local_addresses
-    from meetdesk.server.meeting.media import media_configuration
+    from meetdesk.server.meeting.peers import media_configuration
 
     everywhere = RTCPeerConnection(media_configuration([]))
     try:

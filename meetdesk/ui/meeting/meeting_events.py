@@ -20,6 +20,7 @@ from meetdesk.core.permissions import DEFAULT_ROLES, Role
 from meetdesk.core.signalling import (
     ActiveSpeaker,
     ChatReceived,
+    DownlinkState,
     ErrorMessage,
     Joined,
     LeftReason,
@@ -140,6 +141,8 @@ class MeetingEvents:
                 self.toast(self.tr("{name} unlocked the meeting. New participants can join.").format(name=name))
         elif isinstance(event, RecordingChanged):
             self.recording.changed(event.recording)
+        elif isinstance(event, DownlinkState):
+            model.set_paused_video(event.paused)
         elif isinstance(event, MeetingEndingSoon):
             model.set_ends_at(event.endsAt / 1000)
             self.toast(self._ending_text(event))

@@ -47,6 +47,8 @@ class MeetingModel(QObject):
         participantChanged(str): something about a participant changed (state, name, speaking).
         participantRemoved(str, str): a participant (identity, name) left.
         participantsReset(): everyone was replaced at once (a join, a rejoin).
+        pausedVideoChanged(): whose camera video the server holds back for this window's weak connection changed
+            (each participant concerned also gets participantChanged).
         countChanged(int): how many are in the meeting, you included.
         activeSpeakerChanged(str): who speaks now ("" nobody).
         layoutChanged(str): "grid" or "speaker".
@@ -71,6 +73,7 @@ class MeetingModel(QObject):
     participantChanged = Signal(str)
     participantRemoved = Signal(str, str)
     participantsReset = Signal()
+    pausedVideoChanged = Signal()
     countChanged = Signal(int)
     activeSpeakerChanged = Signal(str)
     layoutChanged = Signal(str)
@@ -95,6 +98,7 @@ class MeetingModel(QObject):
         self._you = ""
         self._role = "speaker"
         self._participants: dict[str, ParticipantInfo] = {}
+        self._paused_video: frozenset[str] = frozenset()
         self._active_speaker = ""
         self._layout = Layout.GRID
         self._pinned = ""
@@ -144,9 +148,30 @@ class MeetingModel(QObject):
     def is_speaking(self, identity: str) -> bool:
         return bool(identity) and identity == self._active_speaker
 
+    @property
+    def paused_video(self) -> frozenset[str]:
+        """Whose camera video the server holds back because this window's connection does not carry it (their
+        tiles say "Video paused: weak connection"; their audio goes on), by identity."""
+        return self._paused_video
+
+    def is_video_paused(self, identity: str) -> bool:
+        return identity in self._paused_video
+
+    def set_paused_video(self, identities: Iterable[str]) -> None:
+        """The server's latest word on whose video it holds back for this window (each word replaces the last)."""
+        paused = frozenset(identities)
+        if paused == self._paused_video:
+            return
+        changed, self._paused_video = paused ^ self._paused_video, paused
+        self.pausedVideoChanged.emit()
+        for identity in sorted(changed):
+            if identity in self._participants:
+                self.participantChanged.emit(identity)
+
     def reset_participants(self, you: ParticipantInfo, others: Iterable[ParticipantInfo]) -> None:
         """Everyone at once, as a join (or a rejoin under a new identity) describes the meeting."""
         before = len(self._participants)
+        self.set_paused_video(())  # a new connection: the server measures it afresh and says what it holds back
         self._participants = {p.identity: p for p in others}
         self._participants[you.identity] = you
         self._active_speaker = "" if self._active_speaker not in self._participants else self._active_speaker
@@ -191,6 +216,7 @@ class MeetingModel(QObject):
     def clear(self) -> None:
         """Nobody: the page is emptied for the next meeting."""
         had = bool(self._participants)
+        self.set_paused_video(())
         self._participants = {}
         self._you = ""
         self._active_speaker = ""

@@ -1,17 +1,20 @@
 """The participants' tiles and how they are laid out: a grid, or a speaker layout with a strip.
 
-A :class:`Tile` is a :class:`VideoView` that also paints who it is (name, "mic off", a raised hand)
-and a ring while its participant speaks. :class:`TileArea` places the tiles by hand (``setGeometry``
-in ``resizeEvent``: a layout engine would only add work per frame): in the grid every tile gets the
-same cell, columns chosen so the cells are as large as possible at 16:9; in the speaker layout the
-main tile (the pinned one, else a screen share, else the active speaker) takes the room and the others
-sit in a strip below it. A screen share is pinned for everyone when it starts, until someone unpins it.
+A :class:`Tile` is a :class:`VideoView` that also paints who it is (name, "mic off", a raised hand) and a ring
+while its participant speaks. When the server holds a camera's video back because this window's connection does not
+carry it, that tile shows the initials with "Video paused: weak connection" instead of a frozen picture, and its
+connection bars say "poor" (:func:`paused_quality`). :class:`TileArea` places the tiles by hand (``setGeometry`` in
+``resizeEvent``: a layout engine would only add work per frame): in the grid every tile gets the same cell, columns
+chosen so the cells are as large as possible at 16:9; in the speaker layout the main tile (the pinned one, else a
+screen share, else the active speaker) takes the room and the others sit in a strip below it. A screen share is
+pinned for everyone when it starts, until someone unpins it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import av
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
@@ -42,6 +45,15 @@ STRIP_HEIGHT = 132
 ASPECT = 16 / 9
 #: the key of your own tile (the self view)
 SELF = "self"
+_QUALITY_ORDER: tuple[Quality, ...] = ("lost", "poor", "good", "excellent")
+
+
+def paused_quality(quality: Quality | None, paused: bool) -> Quality | None:
+    """The quality a tile shows: no better than "poor" while its video is paused for this window's weak connection
+    (what this window gets of that participant is poor, whatever their own connection)."""
+    if not paused:
+        return quality
+    return min(quality or "poor", "poor", key=_QUALITY_ORDER.index)
 
 
 class Tile(VideoView):
@@ -63,6 +75,7 @@ class Tile(VideoView):
         self.speaking = False
         self.pinned = False
         self.reconnecting = False
+        self.video_paused = False  # the server holds this camera back for this window's weak connection
         self.quality: Quality | None = None  # None: not known (your own tile, a screen)
         self._chips: dict[str, tuple[tuple[object, ...], QPixmap]] = {}
         self._elided: tuple[tuple[str, int, int], str] | None = None
@@ -86,6 +99,7 @@ class Tile(VideoView):
         hand_raised: bool | None = None,
         speaking: bool | None = None,
         reconnecting: bool | None = None,
+        video_paused: bool | None = None,
         quality: Quality | None = None,
     ) -> None:
         changed = False
@@ -96,13 +110,14 @@ class Tile(VideoView):
             ("hand_raised", hand_raised),
             ("speaking", speaking),
             ("reconnecting", reconnecting),
+            ("video_paused", video_paused),
             ("quality", quality),
         ):
             if value is not None and getattr(self, attribute) != value:
                 setattr(self, attribute, value)
                 changed = True
-        if camera_off:
-            self.clear()
+        if camera_off or video_paused:
+            self.clear()  # no frozen picture: the initials, and why there is no video
         if changed:
             self.setAccessibleName(self.label)
             self.update()
@@ -119,9 +134,23 @@ class Tile(VideoView):
             out.append(self.tr("reconnecting…"))
         if self.pinned:
             out.append(self.tr("pinned"))
+        if self.shows_paused:
+            out.append(self.paused_text.lower())
         if self.quality in ("poor", "lost") and not self.is_screen:
             out.append(self.quality_text.lower())
         return out
+
+    def show_frame(self, frame: av.VideoFrame) -> None:
+        if not self.video_paused:  # a frame still on its way when the pause came would freeze on the tile
+            super().show_frame(frame)
+
+    @property
+    def shows_paused(self) -> bool:
+        return self.video_paused and not self.camera_off and not self.is_screen
+
+    @property
+    def paused_text(self) -> str:
+        return self.tr("Video paused: weak connection")
 
     @property
     def shows_quality(self) -> bool:
@@ -153,6 +182,8 @@ class Tile(VideoView):
             painter.drawPixmap(MARGIN, MARGIN, self._hand_pixmap())
         if self.shows_quality:
             self._paint_quality(painter)
+        if self.shows_paused:
+            painter.drawPixmap(self.paused_rect().topLeft(), self._paused_pixmap())
         if self.speaking:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 4))
@@ -199,6 +230,30 @@ class Tile(VideoView):
         painter.end()
         self._chips["quality"] = (key, pixmap)
         return pixmap
+
+    def paused_rect(self) -> QRect:
+        """Where "Video paused: weak connection" is painted: centred under the initials, above the name."""
+        pixmap = self._paused_pixmap()
+        ratio = pixmap.devicePixelRatio()
+        width, height = round(pixmap.width() / ratio), round(pixmap.height() / ratio)
+        diameter = max(24, min(self.width(), self.height()) * 2 // 5)  # the initials' circle (VideoView)
+        below = self.height() // 2 + diameter // 2 + MARGIN // 2
+        name_top = self.height() - MARGIN - QFontMetrics(self._font()).height() - 8
+        top = max(MARGIN, min(below, name_top - height - MARGIN // 2))
+        return QRect((self.width() - width) // 2, top, width, height)
+
+    def _paused_pixmap(self) -> QPixmap:
+        metrics = QFontMetrics(self._font())
+        room = max(10, self.width() - 2 * MARGIN - 16)
+        text = self.paused_text
+        if metrics.horizontalAdvance(text) > room:
+            short = self.tr("Video paused")
+            text = (
+                short
+                if metrics.horizontalAdvance(short) <= room
+                else metrics.elidedText(short, Qt.TextElideMode.ElideRight, room)
+            )
+        return self._chip(text, QColor(0, 0, 0, 170), QColor(255, 200, 90), "paused")
 
     def hand_text(self) -> str:
         """The raised-hand chip's words: the longest that fits the tile (a filmstrip tile is narrow)."""
@@ -357,7 +412,8 @@ class TileArea(QWidget):
             hand_raised=participant.handRaised,
             reconnecting=participant.reconnecting,
             speaking=self.model.is_speaking(participant.identity),
-            quality=participant.quality,
+            video_paused=self.model.is_video_paused(participant.identity),
+            quality=paused_quality(participant.quality, self.model.is_video_paused(participant.identity)),
         )
 
     def _sync_self(self) -> None:

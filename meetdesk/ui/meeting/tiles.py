@@ -231,16 +231,25 @@ class Tile(VideoView):
         self._chips["quality"] = (key, pixmap)
         return pixmap
 
-    def paused_rect(self) -> QRect:
-        """Where "Video paused: weak connection" is painted: centred under the initials, above the name."""
+    def _paused_layout(self) -> tuple[QRect, QRect]:
+        """Where the initials' circle may go and where "Video paused: weak connection" is painted: the two centred
+        one above the other, between the top and the name (a filmstrip tile is short)."""
         pixmap = self._paused_pixmap()
         ratio = pixmap.devicePixelRatio()
         width, height = round(pixmap.width() / ratio), round(pixmap.height() / ratio)
-        diameter = max(24, min(self.width(), self.height()) * 2 // 5)  # the initials' circle (VideoView)
-        below = self.height() // 2 + diameter // 2 + MARGIN // 2
-        name_top = self.height() - MARGIN - QFontMetrics(self._font()).height() - 8
-        top = max(MARGIN, min(below, name_top - height - MARGIN // 2))
-        return QRect((self.width() - width) // 2, top, width, height)
+        name_top = self.height() - MARGIN - QFontMetrics(self._font()).height() - 8  # the name chip's top
+        gap = MARGIN // 2
+        circle_area = QRect(0, 0, self.width(), max(24, name_top - gap - height - gap))
+        diameter = max(24, min(circle_area.width(), circle_area.height()) * 2 // 5)  # as VideoView draws it
+        top = min(circle_area.center().y() + diameter // 2 + gap, name_top - gap - height)
+        return circle_area, QRect((self.width() - width) // 2, max(0, top), width, height)
+
+    def paused_rect(self) -> QRect:
+        """Where "Video paused: weak connection" is painted: centred under the initials, above the name."""
+        return self._paused_layout()[1]
+
+    def _paint_initials(self, painter: QPainter, rect: QRect) -> None:
+        super()._paint_initials(painter, self._paused_layout()[0] if self.shows_paused else rect)
 
     def _paused_pixmap(self) -> QPixmap:
         metrics = QFontMetrics(self._font())

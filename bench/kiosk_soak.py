@@ -7,20 +7,22 @@ Usage::
     .venv/bin/python bench/kiosk_soak.py --quick        # a smoke run: one restart and one short cut
 
 A ``meetdesk server`` child process (``rest_bench.Server``), a room, a receive-only participant in this process
-(:class:`MeetingSession`, quick retries) and the kiosk in a child process, its room link going through a TCP
-proxy in this process (REST and signalling; media takes its own path) that the bench can cut. Events alternate:
+(:class:`MeetingSession`, quick retries) and the kiosk in a child process behind a network path the bench can cut
+(:class:`~meetdesk.rtc.network_path.NetworkPath`: its room link through a TCP proxy for REST and signalling, its
+media through the impairment relay, ``MEETDESK_MEDIA_RELAY``). Events alternate:
 
 - **server restart**: SIGKILL, then the same data dir and port again; measured from the moment the new server
   answers to the moment the participant receives the kiosk's camera again (frames with the kiosk's marker);
-- **network cut**: every connection through the proxy reset and new ones refused for ``--cut`` seconds;
-  measured from the moment the network is back to the kiosk's heartbeat saying it is connected again.
+- **network cut**: every connection through the proxy reset, new ones refused and the kiosk's media dropped both
+  ways for ``--cut`` seconds; measured from the moment the network is back to the participant receiving the
+  kiosk's camera again, and to the kiosk's heartbeat saying it is connected.
 
 Before and after: the kiosk's RSS and open files (``/proc``), after a warm-up (the first event), and whether
 the kiosk process is still the first one (zero restarts, zero manual steps: nothing here touches it).
 
 Targets: server back -> media p95 <= 3 s; RSS and open files <= 5% growth after warm-up. Prints a table
-(figure | measured | target | ratio / verdict); exits 1 when the kiosk did not come back within two minutes
-of an event, or exited.
+(figure | measured | target | verdict) and the load average; exits 1 when the kiosk did not come back within two
+minutes of an event, or exited.
 """
 
 from __future__ import annotations
@@ -33,69 +35,24 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-
-# bench/rest_bench.py and table.py: the script's own directory is on sys.path
-from rest_bench import API_KEY, BenchError, Server, free_port
+# bench/_common.py, rest_bench.py and table.py: the script's own directory is on sys.path
+from _common import create_room, percentile, poll_until, run_bench, running_server, verdict
+from rest_bench import BenchError, Server
 from table import print_table
 
 from meetdesk.client.recovery import RetryPolicy
 from meetdesk.client.session import MeetingSession
 from meetdesk.kiosk.health import read_heartbeat
+from meetdesk.rtc.network_path import NetworkPath
 
 KIOSK_SOURCE = 11
 BACK_TIMEOUT_S = 120.0
 OBSERVER_RETRY = RetryPolicy(delays=(0.1, 0.2, 0.3, 0.5), give_up_after=3600.0)
-
-
-class Proxy:
-    """A TCP proxy to the server that can be cut (connections reset, new ones refused) and restored."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.port = 0
-        self.cut = False
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.cut:
-            writer.transport.abort()
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._writers |= {writer, up_writer}
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError):
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        writer.transport.abort()
-        self._writers.discard(writer)
-
-    def drop_all(self) -> None:
-        self.cut = True
-        for writer in list(self._writers):
-            writer.transport.abort()
-
-    async def close(self) -> None:
-        self.drop_all()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+Row = tuple[str, str, str, str]
 
 
 def proc_figures(pid: int) -> tuple[float, int]:
@@ -111,143 +68,170 @@ def camera_frames(observer: MeetingSession) -> int:
     return sum(r.frames for r in observer.remote.values() if r.source == "camera")
 
 
-async def wait_for(condition: object, timeout: float, what: str) -> float:
-    """Poll ``condition`` (frame counters and another process's heartbeat have no event to await); the moment
-    it held (monotonic)."""
-    assert callable(condition)
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise BenchError(f"the kiosk was not back within {timeout:.0f} s: {what}")
-        await asyncio.sleep(0.02)
-    return time.monotonic()
+async def wait_for(condition: Callable[[], bool], what: str) -> float:
+    """The moment ``condition`` held (it is polled: frame counters and another process's heartbeat have no event
+    to await); BenchError after :data:`BACK_TIMEOUT_S`."""
+    moment = await poll_until(condition, BACK_TIMEOUT_S)
+    if moment is None:
+        raise BenchError(f"the kiosk was not back within {BACK_TIMEOUT_S:.0f} s: {what}")
+    return moment
 
 
-async def soak(args: argparse.Namespace, work: Path) -> int:
-    server = Server(work / "data", free_port(), work / "server.log")
-    server.start()
-    kiosk: subprocess.Popen[bytes] | None = None
-    observer: MeetingSession | None = None
-    proxy = Proxy(server.port)
-    try:
-        async with httpx.AsyncClient(base_url=server.url, headers={"X-API-KEY": API_KEY}) as api:
-            room = (await api.post("/api/v1/rooms", json={"roomName": "Soak room"})).json()
-        await proxy.start()
-        observer = MeetingSession(
-            room["moderatorUrl"], "Observer", publish_video=False, publish_audio=False, retry=OBSERVER_RETRY
-        )
-        await observer.join()
-        state = work / "kiosk"
-        link = room["speakerUrl"].replace(f":{server.port}/", f":{proxy.port}/")
-        command = [sys.executable, "-m", "meetdesk", "kiosk", "--room-link", link, "--name", "Soak kiosk"]
-        command += ["--synthetic-devices", "--source-id", str(KIOSK_SOURCE), "--state-dir", str(state)]
-        with (work / "kiosk.log").open("wb") as out:
-            kiosk = subprocess.Popen(  # noqa: ASYNC220 - started once; Popen returns at once
-                command, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, stdout=out, stderr=subprocess.STDOUT
-            )
-        pid = kiosk.pid
+class Soak:
+    """The kiosk, the participant watching it and the network between the kiosk and the server."""
 
-        def alive() -> bool:
-            assert kiosk is not None
-            if kiosk.poll() is not None:
-                raise BenchError(f"the kiosk exited ({kiosk.returncode}); its log: {work / 'kiosk.log'}")
-            return True
+    def __init__(self, work: Path, observer: MeetingSession, network: NetworkPath) -> None:
+        self.work = work
+        self.state = work / "kiosk"
+        self.observer = observer
+        self.network = network
+        self.kiosk: subprocess.Popen[bytes] | None = None
 
-        def flowing(since: int) -> bool:
-            assert observer is not None
-            return alive() and camera_frames(observer) >= since + 5
+    def start_kiosk(self, link: str) -> int:
+        command = [sys.executable, "-m", "meetdesk", "kiosk", "--room-link", self.network.link(link)]
+        command += ["--name", "Soak kiosk", "--synthetic-devices", "--source-id", str(KIOSK_SOURCE)]
+        command += ["--state-dir", str(self.state)]
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **self.network.env}
+        with (self.work / "kiosk.log").open("wb") as out:
+            self.kiosk = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+        return self.kiosk.pid
 
-        def connected() -> bool:
-            beat = read_heartbeat(state)
-            return alive() and beat is not None and beat.stage == "meeting" and beat.connected
+    def alive(self) -> bool:
+        assert self.kiosk is not None
+        if self.kiosk.poll() is not None:
+            raise BenchError(f"the kiosk exited ({self.kiosk.returncode}); its log: {self.work / 'kiosk.log'}")
+        return True
 
-        await wait_for(lambda: flowing(0), BACK_TIMEOUT_S, "the first join")
-        restarts: list[float] = []
-        cuts: list[float] = []
-        warm: tuple[float, int] | None = None
-        started = time.monotonic()
-        event = 0
-        while True:
-            if event >= 2 and (args.quick or time.monotonic() - started >= args.minutes * 60):
-                break
-            if event > 0 and not args.quick:
-                await asyncio.sleep(max(0.0, started + event * args.every - time.monotonic()))
-            if event % 2 == 0:
-                server.process.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
-                server.process.wait()  # type: ignore[union-attr]
-                await asyncio.sleep(2)  # the server is away for a moment
-                await asyncio.to_thread(server.start)
-                back = time.monotonic()
-                before = camera_frames(observer)
-                restarts.append(await wait_for(lambda b=before: flowing(b), BACK_TIMEOUT_S, "after a restart") - back)
-            else:
-                proxy.drop_all()
-                await wait_for(lambda: not connected(), BACK_TIMEOUT_S, "noticing the cut")
-                await asyncio.sleep(args.cut)
-                proxy.cut = False
-                back = time.monotonic()
-                cuts.append(await wait_for(connected, BACK_TIMEOUT_S, "after a network cut") - back)
-            event += 1
-            print(f"event {event}: {'restart' if event % 2 else 'cut'} done", file=sys.stderr, flush=True)
-            if warm is None:
-                warm = proc_figures(pid)
-        end = proc_figures(pid)
-        assert warm is not None
-        rows = table(restarts, cuts, warm, end, kiosk.pid == pid and kiosk.poll() is None)
-        print_table(rows)
-        return 0
-    finally:
+    def flowing(self, since: int) -> bool:
+        """The participant received 5 more frames of the kiosk's camera than ``since``."""
+        return self.alive() and camera_frames(self.observer) >= since + 5
+
+    def connected(self) -> bool:
+        beat = read_heartbeat(self.state)
+        return self.alive() and beat is not None and beat.stage == "meeting" and beat.connected
+
+    async def restart_server(self, server: Server) -> float:
+        """Kill the server, start it again; seconds from it answering to the kiosk's media flowing."""
+        assert server.process is not None
+        server.process.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(server.process.wait)
+        await asyncio.sleep(2)  # the server is away for a moment (the scenario)
+        await asyncio.to_thread(server.start)
+        back, before = time.monotonic(), camera_frames(self.observer)
+        return await wait_for(lambda: self.flowing(before), "media after a restart") - back
+
+    async def cut_network(self, seconds: float) -> tuple[float, float]:
+        """Cut the kiosk's network for ``seconds``; seconds from it back to the kiosk's media flowing, and to
+        its heartbeat saying it is connected."""
+        self.network.cut()
+        await wait_for(lambda: not self.connected(), "noticing the cut")
+        await asyncio.sleep(seconds)  # the length of the cut is the scenario
+        self.network.restore()
+        back, before = time.monotonic(), camera_frames(self.observer)
+        media = await wait_for(lambda: self.flowing(before), "media after a network cut") - back
+        connected = await wait_for(self.connected, "connected after a network cut") - back
+        return media, connected
+
+    def stop_kiosk(self) -> None:
+        kiosk = self.kiosk
         if kiosk is not None and kiosk.poll() is None:
             kiosk.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 kiosk.wait(30)
             if kiosk.poll() is None:
                 kiosk.kill()
-        if observer is not None:
+                kiosk.wait()
+
+
+async def soak(args: argparse.Namespace, work: Path) -> None:
+    async with running_server(work) as server:
+        room = await create_room(server, "Soak room")
+        assert room.moderatorUrl is not None and room.speakerUrl is not None
+        network = await NetworkPath(server.port).start()
+        observer = MeetingSession(
+            room.moderatorUrl, "Observer", publish_video=False, publish_audio=False, retry=OBSERVER_RETRY
+        )
+        run = Soak(work, observer, network)
+        try:
+            await observer.join()
+            pid = run.start_kiosk(room.speakerUrl)
+            await wait_for(lambda: run.flowing(0), "the first join")
+            restarts: list[float] = []
+            cuts: list[tuple[float, float]] = []
+            warm: tuple[float, int] | None = None
+            started = time.monotonic()
+            event = 0
+            while event < 2 or not (args.quick or time.monotonic() - started >= args.minutes * 60):
+                if event > 0 and not args.quick:
+                    await asyncio.sleep(max(0.0, started + event * args.every - time.monotonic()))
+                if event % 2 == 0:
+                    restarts.append(await run.restart_server(server))
+                else:
+                    cuts.append(await run.cut_network(args.cut))
+                event += 1
+                print(f"event {event}: {'restart' if event % 2 else 'cut'} done", file=sys.stderr, flush=True)
+                if warm is None:
+                    warm = proc_figures(pid)
+            end = proc_figures(pid)
+            assert warm is not None and run.kiosk is not None
+            same = run.kiosk.pid == pid and run.kiosk.poll() is None
+            print_table(table(restarts, cuts, args.cut, warm, end, same))
+            print(f"\nload average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+        finally:
+            run.stop_kiosk()
             await observer.leave()
-        await proxy.close()
-        server.stop()
+            await network.close()
 
 
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+def p50_p95(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} / {percentile(values, 95):.2f} s"
 
 
 def table(
-    restarts: list[float], cuts: list[float], warm: tuple[float, int], end: tuple[float, int], same: bool
-) -> list[tuple[str, str, str, str]]:
+    restarts: list[float],
+    cuts: list[tuple[float, float]],
+    cut_s: float,
+    warm: tuple[float, int],
+    end: tuple[float, int],
+    same: bool,
+) -> list[Row]:
     def growth(after: float, before: float) -> float:
         return (after - before) / before * 100 if before else 0.0
 
     rss_growth, files_growth = growth(end[0], warm[0]), growth(end[1], warm[1])
-    back = p95(restarts)
+    back = percentile(restarts, 95)
     return [
         (
             f"server back -> kiosk media flowing p50/p95 ({len(restarts)} restarts)",
-            f"{statistics.median(restarts):.2f} / {back:.2f} s",
+            p50_p95(restarts),
             "p95 <= 3 s",
-            "meets" if back <= 3 else "misses",
+            verdict(back <= 3),
         ),
         (
-            f"network back -> kiosk connected p50/p95 ({len(cuts)} cuts)",
-            f"{statistics.median(cuts):.2f} / {p95(cuts):.2f} s (heartbeat: 2 s resolution)",
+            f"network back -> kiosk media flowing p50/p95 ({len(cuts)} cuts of {cut_s:.0f} s, media and signalling)",
+            p50_p95([media for media, _ in cuts]),
             "-",
-            "measured",
+            "info",
+        ),
+        (
+            "network back -> kiosk heartbeat connected p50/p95",
+            p50_p95([connected for _, connected in cuts]) + " (heartbeat: 2 s resolution)",
+            "-",
+            "info",
         ),
         (
             "kiosk RSS after warm-up -> end",
             f"{warm[0]:.0f} -> {end[0]:.0f} MB ({rss_growth:+.1f}%)",
             "<= 5% growth",
-            "meets" if rss_growth <= 5 else "misses",
+            verdict(rss_growth <= 5),
         ),
         (
             "kiosk open files after warm-up -> end",
             f"{warm[1]} -> {end[1]} ({files_growth:+.1f}%)",
             "<= 5% growth",
-            "meets" if files_growth <= 5 else "misses",
+            verdict(files_growth <= 5),
         ),
-        ("kiosk restarts / manual steps", f"{0 if same else 1} / 0", "0 / 0", "meets" if same else "misses"),
+        ("kiosk restarts / manual steps", f"{0 if same else 1} / 0", "0 / 0", verdict(same)),
     ]
 
 
@@ -261,14 +245,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.cut = min(args.cut, 3.0)
-    with tempfile.TemporaryDirectory(prefix="kiosk-soak-") as tmp:
-        work = args.keep or Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        try:
-            return asyncio.run(soak(args, work))
-        except BenchError as exc:
-            print(f"kiosk soak failed: {exc}", file=sys.stderr)
-            return 1
+    return run_bench(lambda work: soak(args, work), "kiosk-soak-", keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -89,6 +89,8 @@ class Heartbeat(BaseModel):
     #: whether the meeting's media flows (in the meeting: connected, not reconnecting)
     connected: bool = False
     reconnect_in: float | None = None
+    #: frames received in the meeting so far, by kind ("audio", "video"): whether media reaches the kiosk
+    frames_received: dict[str, int] = {}
     devices_found: dict[str, str] = {}
     devices_missing: dict[str, str] = {}
     server_reachable: bool | None = None

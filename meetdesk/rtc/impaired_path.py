@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Literal
+from typing import Literal, Protocol
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
@@ -55,10 +55,28 @@ def route_candidates(sdp: str, address: Address) -> tuple[str, Address | None]:
     return "\r\n".join(out), found
 
 
+class LinkEnds(Protocol):
+    """What a peer connection needs of its link: an :class:`ImpairedLink` here, or one in another process
+    (:class:`meetdesk.rtc.relay_service.RemoteLink`)."""
+
+    #: where the relay sends what the participant sends (set once the server's description is known)
+    server: Address | None
+
+    async def start(self) -> object: ...
+
+    @property
+    def client_address(self) -> Address: ...
+
+    @property
+    def server_address(self) -> Address: ...
+
+    def close(self) -> None: ...
+
+
 class ImpairedPeerConnection(RTCPeerConnection):
     """A peer connection that reaches the server through ``link`` only (module docstring)."""
 
-    def __init__(self, configuration: RTCConfiguration, link: ImpairedLink) -> None:
+    def __init__(self, configuration: RTCConfiguration, link: LinkEnds) -> None:
         super().__init__(configuration)
         self.link = link
 
@@ -87,8 +105,8 @@ class ImpairedPeerConnection(RTCPeerConnection):
         self.link.close()
 
 
-class ImpairedNetwork:
-    """One participant's network: a link per peer connection, every one shaped by :meth:`set` alike.
+class LinkGroup:
+    """Links shaped alike: :meth:`set` applies to every link now and to come, :meth:`total` sums their counts.
     ``seed`` makes each link's loss and jitter repeatable."""
 
     def __init__(self, seed: int | None = None) -> None:
@@ -96,18 +114,18 @@ class ImpairedNetwork:
         self._seed = seed
         self._impairments: dict[Direction, Impairment] = {"up": Impairment(), "down": Impairment()}
 
-    def peer_connection(self, configuration: RTCConfiguration) -> RTCPeerConnection:
-        """A new peer connection behind a new link of this network (its sockets open on first use)."""
+    def new_link(self) -> ImpairedLink:
+        """A new link of the group, shaped as the others (its sockets open on first use)."""
         link = ImpairedLink(seed=None if self._seed is None else self._seed + len(self.links))
         for direction, impairment in self._impairments.items():
             link.set(direction, impairment)
         self.links.append(link)
-        return ImpairedPeerConnection(configuration, link)
+        return link
 
     def set(
         self, direction: Direction | Literal["both"], impairment: Impairment | None = None, **changes: object
     ) -> None:
-        """As :meth:`ImpairedLink.set`, for this participant's links now and to come."""
+        """As :meth:`ImpairedLink.set`, for the group's links now and to come."""
         directions: tuple[Direction, ...] = ("up", "down") if direction == "both" else (direction,)
         for name in directions:
             self._impairments[name] = replace(impairment or self._impairments[name], **changes)  # type: ignore[arg-type]
@@ -115,12 +133,21 @@ class ImpairedNetwork:
                 link.set(name, self._impairments[name])
 
     def total(self, direction: Direction) -> DirectionStats:
-        """The counts of every link of the participant, summed."""
+        """The counts of every link of the group, summed."""
         total = DirectionStats()
         for link in self.links:
             for name, value in vars(link.stats(direction)).items():
                 setattr(total, name, getattr(total, name) + value)
         return total
+
+
+class ImpairedNetwork(LinkGroup):
+    """One participant's network: a link per peer connection, every one shaped by :meth:`set` alike.
+    ``seed`` makes each link's loss and jitter repeatable."""
+
+    def peer_connection(self, configuration: RTCConfiguration) -> RTCPeerConnection:
+        """A new peer connection behind a new link of this network (its sockets open on first use)."""
+        return ImpairedPeerConnection(configuration, self.new_link())
 
     def close(self) -> None:
         for link in self.links:

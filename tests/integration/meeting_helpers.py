@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from meetdesk.client.session import MeetingSession, SessionEvent, SessionState, StateChanged
 from meetdesk.client.signalling import SignallingClient
 from meetdesk.core.signalling import ServerMessage
+from meetdesk.rtc.network_path import TcpProxy as SignallingProxy  # noqa: F401 - the tests' name for it
 from tests.conftest import API_KEY, LiveServer
 
 
@@ -138,56 +138,3 @@ class SessionLog:
 
     def close(self) -> None:
         self._task.cancel()
-
-
-@dataclass
-class SignallingProxy:
-    """A TCP proxy in front of the server: links through it carry REST and signalling, and the test can
-    cut it (open connections dropped, new ones closed at once) and restore it. Media does not go through
-    it (ICE finds the server's own address), as with a signalling server on another network path."""
-
-    target_port: int
-    port: int = 0
-    cut: bool = False
-    _server: asyncio.Server | None = None
-    _writers: set[asyncio.StreamWriter] = field(default_factory=set)
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    def link(self, url: str) -> str:
-        parts = urlsplit(url)
-        return urlunsplit(parts._replace(netloc=f"127.0.0.1:{self.port}"))
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.cut:
-            writer.transport.abort()
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._writers |= {writer, up_writer}
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError):
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        writer.transport.abort()
-        self._writers.discard(writer)
-
-    def drop_all(self) -> None:
-        """The network fails: every connection through the proxy is reset, new ones too until restored."""
-        self.cut = True
-        for writer in list(self._writers):
-            writer.transport.abort()
-
-    async def close(self) -> None:
-        self.drop_all()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()

@@ -161,7 +161,8 @@ def test_kiosk_soak(tmp_path: Path) -> None:
     lines = run_bench(tmp_path, "kiosk_soak.py", "--quick", timeout=400)
     for figure in (
         "server back -> kiosk media flowing p50/p95",
-        "network back -> kiosk connected p50/p95",
+        "network back -> kiosk media flowing p50/p95",
+        "network back -> kiosk heartbeat connected p50/p95",
         "kiosk RSS after warm-up -> end",
         "kiosk open files after warm-up -> end",
         "kiosk restarts / manual steps",

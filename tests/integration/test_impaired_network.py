@@ -1,20 +1,40 @@
 """A participant behind the impairment harness (meetdesk.rtc.impaired_path): its media really crosses the
-impaired link, both ways, and what the link does reaches the meeting while the others are unaffected."""
+impaired link, both ways, and what the link does reaches the meeting while the others are unaffected. The same
+with the harness as a service another process asks for its links (meetdesk.rtc.relay_service)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
+
+from meetdesk.client.publisher import PeerConnectionFactory
 from meetdesk.client.session import MeetingSession
-from meetdesk.rtc.impaired_path import ImpairedNetwork
+from meetdesk.rtc.impaired_path import ImpairedNetwork, LinkGroup
+from meetdesk.rtc.relay_service import RelayedNetwork, RelayService, parse_control_address
 from tests.conftest import LiveServer
 from tests.integration.meeting_helpers import create_room, frames_from, until
 
 
+@pytest.fixture(params=["in-process", "relay-service"])
+async def harness(request: pytest.FixtureRequest) -> AsyncIterator[tuple[PeerConnectionFactory, LinkGroup]]:
+    """P's peer connections and the links they go through: in this process, or asked of a relay service."""
+    if request.param == "in-process":
+        network = ImpairedNetwork(seed=1)
+        yield network.peer_connection, network
+        network.close()
+    else:
+        service = await RelayService(seed=1).start()
+        yield RelayedNetwork(parse_control_address(service.address)).peer_connection, service
+        await service.close()
+
+
 async def test_a_participant_behind_the_harness_meets_through_it_and_a_cut_stops_only_its_media(
-    live_server: LiveServer,
+    live_server: LiveServer, harness: tuple[PeerConnectionFactory, LinkGroup]
 ) -> None:
     room = await create_room(live_server)
-    network = ImpairedNetwork(seed=1)
-    p = MeetingSession(room["moderatorUrl"], "P", source_id=1, peer_connection=network.peer_connection)
+    peer_connection, network = harness
+    p = MeetingSession(room["moderatorUrl"], "P", source_id=1, peer_connection=peer_connection)
     a = MeetingSession(room["speakerUrl"], "A", source_id=2)
     try:
         for session in (p, a):
@@ -39,7 +59,6 @@ async def test_a_participant_behind_the_harness_meets_through_it_and_a_cut_stops
     finally:
         for session in (p, a):
             await session.leave()
-        network.close()
 
 
 async def test_after_a_cut_video_comes_back_within_a_second_of_the_network_returning(live_server: LiveServer) -> None:

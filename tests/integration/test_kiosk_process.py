@@ -1,11 +1,12 @@
 """``meetdesk kiosk`` as a process (offscreen, synthetic devices) against a real server process, watched by a
 headless participant: it joins by itself; after the server is killed (SIGKILL) and started again, and after a
-5 s network cut (a TCP proxy the test controls, in front of the server for the kiosk's REST and signalling),
-it is back in the meeting with its camera reaching the room, with no touch; SIGTERM (systemctl stop) leaves the
-meeting and exits 0.
+5 s and a 90 s network cut, it is back in the meeting with media both ways, with no touch; SIGTERM (systemctl
+stop) leaves the meeting and exits 0.
 
-The kiosk's state is read from its heartbeat file (another process: no signal reaches the test), its media from
-what the participant receives.
+The network the test cuts is the kiosk's whole path to the server: a TCP proxy for its REST and signalling, and
+the impairment relay (:class:`~meetdesk.rtc.relay_service.RelayService`) for its media, which the kiosk is
+started behind (``MEETDESK_MEDIA_RELAY``). The kiosk's state is read from its heartbeat file (another process: no
+signal reaches the test), its media from what the participant receives and what the heartbeat counts.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import pytest
 
 from meetdesk.client.session import MeetingSession
 from meetdesk.kiosk.health import Heartbeat, read_heartbeat
+from meetdesk.rtc.network_path import NetworkPath
 from tests.conftest import API_KEY, ServerProcess
-from tests.integration.meeting_helpers import SignallingProxy, until
+from tests.integration.meeting_helpers import until
 
 pytestmark = pytest.mark.slow
 
@@ -59,20 +61,29 @@ class KioskProcess:
             raise AssertionError(f"the kiosk never got to: {what} (last: {self.heartbeat()})") from None
         return seen[-1]
 
+    async def receives_media(self, frames: int = 25) -> None:
+        """Wait until the kiosk has received ``frames`` more audio and video frames from the room."""
+        start = (await self.reaches(in_meeting, "the meeting")).frames_received
+
+        def more(beat: Heartbeat) -> bool:
+            got = beat.frames_received
+            return in_meeting(beat) and all(got.get(k, 0) >= start.get(k, 0) + frames for k in ("audio", "video"))
+
+        await self.reaches(more, "receiving the room's audio and video")
+
 
 @pytest.fixture
-def start_kiosk(tmp_path: Path) -> Iterator[Callable[[str], KioskProcess]]:
+def start_kiosk(tmp_path: Path) -> Iterator[Callable[..., KioskProcess]]:
     started: list[KioskProcess] = []
 
-    def start(link: str) -> KioskProcess:
+    def start(link: str, network: NetworkPath | None = None) -> KioskProcess:
         state = tmp_path / f"kiosk{len(started)}"
         output = tmp_path / f"kiosk{len(started)}.log"
         command = [sys.executable, "-m", "meetdesk", "kiosk", "--room-link", link, "--name", "Board room"]
         command += ["--synthetic-devices", "--pin", "2468", "--source-id", str(KIOSK_SOURCE), "--state-dir", str(state)]
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(network.env if network is not None else {})}
         with output.open("wb") as out:
-            process = subprocess.Popen(
-                command, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, stdout=out, stderr=subprocess.STDOUT
-            )
+            process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         kiosk = KioskProcess(process, state, output)
         started.append(kiosk)
         return kiosk
@@ -109,7 +120,7 @@ def in_meeting(beat: Heartbeat) -> bool:
 
 
 async def test_a_server_killed_and_started_again_finds_the_kiosk_back_in_its_meeting(
-    server_process: ServerProcess, start_kiosk: Callable[[str], KioskProcess]
+    server_process: ServerProcess, start_kiosk: Callable[..., KioskProcess]
 ) -> None:
     room = await create_room(server_process.url)
     observer = MeetingSession(room["moderatorUrl"], "Observer", publish_video=False, publish_audio=False)
@@ -133,26 +144,37 @@ async def test_a_server_killed_and_started_again_finds_the_kiosk_back_in_its_mee
         await observer.leave()
 
 
-async def test_after_a_5_s_network_cut_the_kiosk_is_back_by_itself(
-    server_process: ServerProcess, start_kiosk: Callable[[str], KioskProcess]
+@pytest.mark.parametrize("seconds", [5, pytest.param(90, marks=pytest.mark.timeout(600))], ids=["5s", "90s"])
+async def test_after_a_network_cut_the_kiosk_is_back_by_itself_with_media_both_ways(
+    seconds: int, server_process: ServerProcess, start_kiosk: Callable[..., KioskProcess]
 ) -> None:
     room = await create_room(server_process.url)
-    proxy = SignallingProxy(server_process.port)
-    await proxy.start()
-    observer = MeetingSession(room["moderatorUrl"], "Observer", publish_video=False, publish_audio=False)
+    network = await NetworkPath(server_process.port).start()  # REST and signalling through a proxy, media a relay
+    observer = MeetingSession(room["moderatorUrl"], "Observer", source_id=3)  # sends a camera and a tone
     await observer.join()
     try:
-        kiosk = start_kiosk(proxy.link(room["speakerUrl"]))
+        kiosk = start_kiosk(network.link(room["speakerUrl"]), network)
         await kiosk.reaches(in_meeting, "the meeting")
         await sees_the_kiosk(observer)
-        proxy.drop_all()  # the kiosk's network to the server fails...
-        cut = await kiosk.reaches(lambda beat: not beat.connected, "noticing the cut")
+        await kiosk.receives_media()
+        assert network.media.total("up").sent > 0 and network.media.total("down").sent > 0  # its media takes the path
+
+        network.cut()  # the kiosk's network to the server fails, signalling and media...
+        cut = await kiosk.reaches(
+            lambda beat: not beat.connected and beat.reconnect_in is not None, "showing “Reconnecting in N s”"
+        )
         assert cut.stage in ("meeting", "waiting")
-        await asyncio.sleep(5)  # ...for five seconds (the length of the cut is the scenario, not a wait for news)
-        proxy.cut = False
+        frames = camera_frames(observer)
+        await asyncio.sleep(seconds)  # ...for this long (the length of the cut is the scenario, not a wait for news)
+        assert camera_frames(observer) <= frames + 1, "media crossed the cut"
+        still = await kiosk.reaches(lambda beat: beat.stage != "home", "still trying at the end of the cut")
+        assert not still.connected and still.reconnect_in is not None  # it never gave up
+        network.restore()
+
         await kiosk.reaches(in_meeting, "the meeting again, after the cut")
-        await sees_the_kiosk(observer)
-        assert kiosk.process.poll() is None
+        await sees_the_kiosk(observer)  # the room sees the kiosk's camera again...
+        await kiosk.receives_media()  # ...and the kiosk receives the room's audio and video
+        assert kiosk.process.poll() is None  # the same process: nobody touched it
     finally:
         await observer.leave()
-        await proxy.close()
+        await network.close()

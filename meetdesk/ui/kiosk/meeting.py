@@ -2,7 +2,9 @@
 camera, hand, reactions, leave), and "Reconnecting in N s" over the tiles while the session gets back in.
 
 The session behind it never gives up (:func:`kiosk_session`): resume, then rejoin with a new token, retried
-forever at a short pace, so a server restart or an expired token ends with the kiosk back in the meeting.
+forever at a short pace, so a server restart or an expired token ends with the kiosk back in the meeting. With
+``MEETDESK_MEDIA_RELAY`` set (tests and benches), its media goes through the relay service there
+(:mod:`meetdesk.rtc.relay_service`), which can cut it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from meetdesk.client.recovery import ReconnectAttempt, RetryPolicy
 from meetdesk.client.session import MeetingSession
 from meetdesk.core.signalling import Joined
 from meetdesk.kiosk.stages import SESSION_RETRY_DELAYS_S
+from meetdesk.rtc.relay_service import relayed_network_from_env
 from meetdesk.ui.meeting.meeting_page import MeetingPage
 
 #: the session's own recovery, with no end
@@ -26,6 +29,9 @@ FOREVER = RetryPolicy(delays=SESSION_RETRY_DELAYS_S, give_up_after=math.inf)
 
 def kiosk_session(*args: Any, **kwargs: Any) -> MeetingSession:
     """A :class:`MeetingSession` that keeps trying to get back in for as long as it takes."""
+    network = relayed_network_from_env()
+    if network is not None:
+        kwargs.setdefault("peer_connection", network.peer_connection)
     return MeetingSession(*args, retry=FOREVER, **kwargs)
 
 

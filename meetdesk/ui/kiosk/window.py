@@ -437,11 +437,16 @@ class KioskWindow(QMainWindow):
         reconnect_in = self.meeting.reconnect_in if self.stage is Stage.MEETING else None
         if self.stage is Stage.WAITING:
             reconnect_in = max(0.0, self._retry_at - time.monotonic())
+        received: dict[str, int] = {}
+        if session is not None and self.stage is Stage.MEETING:
+            for track in session.remote.values():
+                received[track.kind] = received.get(track.kind, 0) + track.frames
         return Heartbeat(
             pid=os.getpid(),
             stage=self.stage.value if self.config is not None else "misconfigured",
             connected=connected,
             reconnect_in=reconnect_in,
+            frames_received=received,
             devices_found={kind: s.found for kind, s in self.devices.items() if s.found is not None},
             devices_missing={kind: s.wanted or "" for kind, s in self.devices.items() if s.missing},
             server_reachable=self.server_reachable,

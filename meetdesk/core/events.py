@@ -1,4 +1,5 @@
-"""What the server pushes to signed-in admins on ``/internal-api/v1/events``: rooms and meetings as they change.
+"""What the server pushes to signed-in admins on ``/internal-api/v1/events``: rooms, meetings and kiosks as they
+change.
 
 Every event is a JSON object with a ``type`` and the protocol version ``v``. The first message of every
 connection is :class:`Subscribed`, with the meetings running at that moment; events that happen while a
@@ -13,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from meetdesk.core.kiosks import Kiosk
 from meetdesk.core.models import MeetRoom
 
 EVENTS_VERSION = 1
@@ -74,8 +76,21 @@ class MeetingEnded(_Event):
     roomId: str
 
 
+class KioskUpdated(_Event):
+    """A kiosk was added or changed: renamed, settings pushed, enrolled, a heartbeat that changed what it reports,
+    or it went offline (no heartbeat for 60 s). ``kiosk`` is all of it, as the API shows it."""
+
+    type: Literal["kiosk_updated"] = "kiosk_updated"
+    kiosk: Kiosk
+
+
+class KioskRemoved(_Event):
+    type: Literal["kiosk_removed"] = "kiosk_removed"
+    kioskId: str
+
+
 ServerEvent = Annotated[
-    Subscribed | RoomCreated | RoomUpdated | RoomDeleted | MeetingUpdated | MeetingEnded,
+    Subscribed | RoomCreated | RoomUpdated | RoomDeleted | MeetingUpdated | MeetingEnded | KioskUpdated | KioskRemoved,
     Field(discriminator="type"),
 ]
 SERVER_EVENT: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)

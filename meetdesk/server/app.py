@@ -15,6 +15,7 @@ from meetdesk.server.api import (
     auth,
     events,
     global_config,
+    kiosks,
     meetings,
     participants,
     public_meetings,
@@ -74,6 +75,7 @@ def create_app(settings: ServerSettings, on_ready: ReadyHook | None = None) -> F
         public_meetings,
         webhooks,
         events,
+        kiosks,
         signalling,
     )
     routers = [module.router for module in modules]

@@ -42,6 +42,8 @@ _NUMBERS: dict[str, type[int] | type[float]] = {
     "recording_disk_floor_mb": int,
     "max_composites": int,
     "recording_start_timeout": float,
+    "kiosk_offline_after": float,
+    "kiosk_sweep_interval": float,
 }
 
 
@@ -96,6 +98,9 @@ class ServerSettings:
     max_composites: int = 0
     #: Seconds a recorder has to confirm it started; a start not confirmed by then is refused (503).
     recording_start_timeout: float = 20.0
+    #: Seconds without a heartbeat before a kiosk counts as offline; seconds between two checks for that.
+    kiosk_offline_after: float = 60.0
+    kiosk_sweep_interval: float = 5.0
     #: Reverse proxies (addresses or CIDR blocks) whose ``X-Forwarded-For`` names the client for rate limits.
     trusted_proxies: tuple[str, ...] = ()
 

@@ -15,6 +15,7 @@ from meetdesk.server.auth import TokenService, hash_password
 from meetdesk.server.config import ServerSettings
 from meetdesk.server.events import EventHub
 from meetdesk.server.keys import ServerKeys
+from meetdesk.server.kiosks.service import FleetService, FleetTimes
 from meetdesk.server.meeting.engine import MeetingEngine
 from meetdesk.server.meeting.media import MediaRouter
 from meetdesk.server.meeting.peers import IceConfig
@@ -28,6 +29,7 @@ from meetdesk.server.recordings.serving import remove_files
 from meetdesk.server.rooms.service import PageTokens, RoomService, room_api_view
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
+from meetdesk.server.store.kiosks import KioskStore
 from meetdesk.server.store.recording_catalog import PageTokens as RecordingPageTokens
 from meetdesk.server.store.recordings import RecordingStore
 from meetdesk.server.store.revocations import RevocationStore
@@ -68,6 +70,8 @@ class ServerContext:
     recording_page_tokens: RecordingPageTokens | None = None
     #: the webhooks registered through ``/api/v1/webhooks`` (set by :meth:`open`)
     registered_webhooks: WebhookStore | None = None
+    #: the kiosk fleet (set by :meth:`open`)
+    kiosks: FleetService | None = None
 
     @classmethod
     async def open(cls, settings: ServerSettings) -> ServerContext:
@@ -88,13 +92,14 @@ class ServerContext:
         names = NameReservations()
         room_store = RoomStore(db)
         events = EventHub()
+        revocations = RevocationStore(db)
         meetings = MeetingEngine(
             room_store,
             tokens,
             names,
             events,
             grace_s=settings.reconnect_grace,
-            revocations=RevocationStore(db),
+            revocations=revocations,
             minute_s=settings.minute_seconds,
         )
         media = MediaRouter(
@@ -137,6 +142,16 @@ class ServerContext:
         await recordings.repair_after_restart()
         recording_links = await RecordingLinks.open(accounts)
         webhooks.start()
+        kiosks = FleetService(
+            KioskStore(db),
+            room_store,
+            meetings,
+            revocations,
+            tokens,
+            events,
+            FleetTimes(settings.kiosk_offline_after, settings.kiosk_sweep_interval),
+        )
+        await kiosks.start()
         limits = RateLimits(trusted_proxies=parse_networks(settings.trusted_proxies))
         return cls(
             settings,
@@ -153,9 +168,12 @@ class ServerContext:
             recording_links=recording_links,
             recording_page_tokens=RecordingPageTokens(recording_links.derive("page-tokens")),
             registered_webhooks=registered_webhooks,
+            kiosks=kiosks,
         )
 
     async def close(self) -> None:
+        if self.kiosks is not None:
+            await self.kiosks.stop()
         await self.meetings.shutdown()
         if self.recordings is not None:
             await self.recordings.close()

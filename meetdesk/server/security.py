@@ -32,6 +32,8 @@ class CallerKind(StrEnum):
     ADMIN = "admin"
     API_KEY = "api_key"
     PARTICIPANT = "participant"
+    #: an enrolled kiosk, by its credential (``identity`` is its kiosk id): only the kiosks' own routes take it
+    KIOSK = "kiosk"
     ANONYMOUS = "anonymous"
 
 

@@ -174,6 +174,28 @@ webhooks = Table(
 )
 
 
+#: Kiosks of the fleet (migration 7). Enrolment codes and credentials are kept as SHA-256 hex only; ``generation``
+#: counts enrolments (a kiosk's meeting identity carries it, so a re-enrolled kiosk is a new participant).
+#: ``status`` is the last heartbeat's report (JSON).
+kiosks = Table(
+    "kiosks",
+    metadata,
+    Column("kiosk_id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("room_id", String(100), nullable=False),
+    Column("settings", Text, nullable=False),
+    Column("settings_version", Integer, nullable=False),
+    Column("applied_version", Integer, nullable=False),
+    Column("code_hash", String(64), nullable=True, unique=True),
+    Column("code_expires_at", BigInteger, nullable=True),
+    Column("credential_hash", String(64), nullable=True, unique=True),
+    Column("generation", Integer, nullable=False),
+    Column("status", Text, nullable=True),
+    Column("last_seen_at", BigInteger, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+
 def _v1_initial(conn: Connection) -> None:
     for table in (rooms, recordings, users, legacy_api_keys, global_config, revoked_tokens):
         table.create(conn)
@@ -245,6 +267,10 @@ def _v6_room_roles_and_access(conn: Connection) -> None:
         conn.execute(update(rooms).where(rooms.c.room_id == room_id).values(recording_secret=new_secret()))
 
 
+def _v7_kiosks(conn: Connection) -> None:
+    kiosks.create(conn)
+
+
 #: Every migration, in order; ``schema_version.version`` is how many have run.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_initial,
@@ -253,4 +279,5 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _v4_recording_details,
     _v5_webhooks,
     _v6_room_roles_and_access,
+    _v7_kiosks,
 ]

@@ -18,7 +18,7 @@ from meetdesk.server.config import ServerSettings
 from tests.integration.abuse.conftest import AbuseServer
 
 #: Operations anyone may call: logging in, the security settings the join view reads, the theme, a room
-#: link's roles, and the token exchange (which takes credentials, but none is needed).
+#: link's roles, the token exchange (which takes credentials, but none is needed) and a kiosk's enrolment.
 PUBLIC = {
     ("POST", "/internal-api/v1/auth/login"),
     ("POST", "/internal-api/v1/auth/refresh"),
@@ -30,12 +30,14 @@ PUBLIC = {
     ("POST", "/internal-api/v1/participants/token"),
     ("POST", "/internal-api/v1/rooms/{roomId}/members/token"),
     ("POST", "/internal-api/v1/rooms/{roomId}/recording-token"),
+    ("POST", "/internal-api/v1/kiosks/enrol"),  # a kiosk's one-time code is its credential
 }
 #: Public, but a credential that is present is checked (and a wrong one refused) before the body is read.
 CHECKS_CREDENTIALS = {
     ("POST", "/internal-api/v1/participants/token"),
     ("POST", "/internal-api/v1/rooms/{roomId}/members/token"),
     ("POST", "/internal-api/v1/rooms/{roomId}/recording-token"),
+    ("POST", "/internal-api/v1/kiosks/enrol"),
 }
 
 BAD_BODIES = {

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QResource, Qt
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QCheckBox, QPushButton, QToolButton
+from PySide6.QtGui import QAction, QColor, QPalette
+from PySide6.QtWidgets import QApplication, QCheckBox, QMenu, QPushButton, QToolButton
 
 from meetdesk.core import theme as core
 from meetdesk.core.models import MeetRoomTheme
@@ -101,6 +101,30 @@ def test_a_disabled_tool_button_is_drawn_in_the_disabled_text_colour(app: QAppli
     button.setEnabled(False)
     drawn = inks()
     assert tokens.disabled_text in drawn and tokens.on_background not in drawn
+
+
+@pytest.mark.parametrize("preset", [BRAND, core.DEFAULT_LIGHT, core.DEFAULT_DARK], ids=["brand", "light", "dark"])
+def test_a_disabled_menu_item_is_drawn_in_the_disabled_text_colour(app: QApplication, qtbot, preset) -> None:
+    """The Kiosks page's context menu on a kiosk in its meeting: "Join now" must read as unavailable."""
+    tokens = apply_theme(app, preset)
+    menu = QMenu()
+    qtbot.addWidget(menu)
+    enabled = menu.addAction("Leave")
+    disabled = menu.addAction("Join now")
+    disabled.setEnabled(False)
+    menu.resize(menu.sizeHint())
+    image = menu.grab().toImage()
+
+    def inks(action: QAction) -> set[str]:
+        rect = menu.actionGeometry(action)
+        return {
+            image.pixelColor(x, y).name()
+            for x in range(rect.left(), rect.right())
+            for y in range(rect.top(), rect.bottom())
+        }
+
+    assert tokens.on_surface in inks(enabled)
+    assert tokens.disabled_text in inks(disabled) and tokens.on_surface not in inks(disabled)
 
 
 def test_none_resets_to_the_default_light_look(app: QApplication) -> None:

@@ -159,6 +159,7 @@ QHeaderView::section {{
 
 QMenu {{ color: {on_surface}; background-color: {surface}; border: 1px solid {input_border}; }}
 QMenu::item:selected {{ color: {on_accent}; background-color: {accent}; }}
+QMenu::item:disabled {{ color: {disabled_text}; }}
 QMenuBar::item:selected {{ color: {on_accent}; background-color: {accent}; }}
 
 QTabBar::tab {{

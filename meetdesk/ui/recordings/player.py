@@ -124,6 +124,7 @@ class RecordingPlayer(QWidget):
 
         self.error = QLabel()
         self.error.setObjectName("playerError")
+        self.error.setProperty("messageKind", "error")  # the theme's error colour
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
@@ -323,11 +324,13 @@ class RecordingPlayer(QWidget):
     def _show_error(self, error: str) -> None:
         self.error.setText(error)
         self.error.setVisible(bool(error))
+        self._show_note()
         self._show_state()
 
-    def _show_note(self, note: str) -> None:
-        self.note.setText(note)
-        self.note.setVisible(bool(note))
+    def _show_note(self, _note: object = None) -> None:
+        """The note (no sound output), unless an error says more."""
+        self.note.setText(self.model.note)
+        self.note.setVisible(bool(self.model.note) and not self.model.error)
         self._show_volume()
 
     def _seek_action(self, action: int) -> None:

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from meetdesk.client.api import MeetDeskClient
-from meetdesk.ui.recordings.model import COL_ROOM
 from meetdesk.ui.admin.recordings_page import RecordingsPage
+from meetdesk.ui.recordings.model import COL_ROOM
 from meetdesk.ui.recordings.player import RecordingPlayer
 from meetdesk.ui.recordings.player_model import PlayerModel, PlayerState
 from tests.conftest import ServerProcess

@@ -94,9 +94,9 @@ async def quiet_window(window: Any) -> None:
     by Qt after the test's loop stopped, outside it."""
     from meetdesk.ui.admin.server_link import LinkState
 
-    live = window.rooms_page.live
-    if window.link.state is LinkState.CONNECTED and not live.live:
-        await asyncio.wait_for(emitted(live.liveChanged), 15)
-    live.stop()
+    for live in (window.rooms_page.live, window.kiosks_page.live):
+        if window.link.state is LinkState.CONNECTED and not live.live:
+            await asyncio.wait_for(emitted(live.liveChanged), 15)
+        live.stop()
     window.link.stop()
     await asyncio.sleep(0)  # the cancellations run on this loop

@@ -1,4 +1,5 @@
-"""The admin app's main window: the server switcher, the problem banner, and the pages (Rooms, Appearance)."""
+"""The admin app's main window: the server switcher, the problem banner, and the pages (Rooms, Appearance,
+Recordings, Kiosks)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from meetdesk.client.errors import (
 from meetdesk.core.models import MeetRoom
 from meetdesk.ui.admin.connection import AdminConnection, SignInNeeded
 from meetdesk.ui.admin.embedded_news import EmbeddedServerNews
+from meetdesk.ui.admin.kiosks_page import KiosksPage
 from meetdesk.ui.admin.recordings_page import RecordingsPage
 from meetdesk.ui.admin.rooms_page import RoomsPage
 from meetdesk.ui.admin.server_link import LinkState, ServerLink
@@ -178,6 +180,7 @@ class MainWindow(QMainWindow):
         self.nav.addItem(QListWidgetItem(self.tr("Rooms")))
         self.nav.addItem(QListWidgetItem(self.tr("Appearance")))
         self.nav.addItem(QListWidgetItem(self.tr("Recordings")))
+        self.nav.addItem(QListWidgetItem(self.tr("Kiosks")))
         self._colour_nav_icons()
         self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("M") * 16)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -193,6 +196,8 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.appearance_holder)
         self.recordings_page = RecordingsPage(None, self.pages)
         self.pages.addWidget(self.recordings_page)
+        self.kiosks_page = KiosksPage(None, self.pages)
+        self.pages.addWidget(self.kiosks_page)
         body.addWidget(self.nav)
         body.addWidget(self.pages, 1)
         outer.addLayout(body, 1)
@@ -210,6 +215,7 @@ class MainWindow(QMainWindow):
         self.rooms_page.notice.connect(lambda text: self.statusBar().showMessage(text, NOTICE_MS))
         self.rooms_page.joinRequested.connect(self._join_requested)
         self.rooms_page.recordingsRequested.connect(self._recordings_requested)
+        self.kiosks_page.notice.connect(self.notify)
         self.banner.retried.connect(
             lambda: self.statusBar().showMessage(self.tr("Back in touch with the server."), NOTICE_MS)
         )
@@ -330,6 +336,7 @@ class MainWindow(QMainWindow):
     def _use_client(self, client: MeetDeskClient) -> None:
         self.rooms_page.set_client(client)
         self.recordings_page.set_client(client)
+        self.kiosks_page.set_client(client)
         self._install_theme_page(client)
         self.connected.emit(client)
 
@@ -353,7 +360,7 @@ class MainWindow(QMainWindow):
         self.appearance_holder.setCurrentWidget(self.theme_page)
         self.background(self.theme_page.load())
 
-    _NAV_ICONS = ("join", "settings", "recording")
+    _NAV_ICONS = ("join", "settings", "recording", "fullscreen")
 
     def _colour_nav_icons(self) -> None:
         """The selected page's icon in the highlighted text's colour, so that it shows on the highlight."""
@@ -534,6 +541,7 @@ class MainWindow(QMainWindow):
                 return
             window.close()
         self.link.stop()
+        self.kiosks_page.live.stop()
         self.rooms_page.live.stop()  # while the loop still runs, so that its socket closes now, not at exit
         self.embedded_news.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -1,0 +1,342 @@
+"""The Kiosks page's table model: every kiosk of the server, read once and then kept live by the server's
+``KioskUpdated`` / ``KioskRemoved`` events (``kiosks_live.KiosksFollower``) applied in place.
+
+Each row says in words what a person at the admin desk needs: online or offline (with an icon whose shape, not
+only its colour, tells them apart), what the kiosk is doing, which of its devices are missing, when it was last
+heard from ("12 s ago", counted on by a one-second timer that repaints that column only) and its version. A
+failed read keeps the rows last seen and sets :attr:`KiosksModel.error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+
+from meetdesk.client.api import MeetDeskClient
+from meetdesk.core.kiosks import Kiosk, KioskState
+from meetdesk.ui.icons import with_selected_colour
+
+logger = logging.getLogger(__name__)
+
+COL_NAME, COL_ROOM, COL_STATUS, COL_STATE, COL_DEVICES, COL_LAST_SEEN, COL_VERSION = range(7)
+#: the kiosk of a row, for views
+KioskRole = Qt.ItemDataRole.UserRole + 1
+TICK_MS = 1000
+REFRESH_MS = 15_000
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def _tr(text: str, n: int = -1) -> str:
+    return QCoreApplication.translate("KiosksModel", text, None, n)
+
+
+def state_text(state: KioskState) -> str:
+    texts = {
+        "home": _tr("On the home screen"),
+        "meeting": _tr("In the meeting"),
+        "reconnecting": _tr("Reconnecting…"),
+        "starting": _tr("Starting…"),
+    }
+    return texts.get(state, _tr("Not known yet"))
+
+
+def status_text(kiosk: Kiosk) -> str:
+    if not kiosk.enrolled:
+        return _tr("Waiting to be enrolled")
+    return _tr("Online") if kiosk.online else _tr("Offline")
+
+
+def devices_text(kiosk: Kiosk) -> str:
+    """The missing devices in words ("Camera missing"), "All found", or "" before the first heartbeat."""
+    if kiosk.lastSeenAt is None:
+        return ""
+    devices = kiosk.devices
+    missing = [
+        label
+        for label, device in (
+            (_tr("Camera missing"), devices.camera),
+            (_tr("Microphone missing"), devices.microphone),
+            (_tr("Speaker missing"), devices.speaker),
+        )
+        if not device.found
+    ]
+    return ", ".join(missing) if missing else _tr("All found")
+
+
+def devices_tooltip(kiosk: Kiosk) -> str:
+    lines = []
+    for label, device in (
+        (_tr("Camera"), kiosk.devices.camera),
+        (_tr("Microphone"), kiosk.devices.microphone),
+        (_tr("Speaker"), kiosk.devices.speaker),
+    ):
+        name = device.name or _tr("the first one found")
+        found = _tr("found") if device.found else _tr("missing")
+        lines.append(f"{label}: {name} ({found})")
+    return "\n".join(lines)
+
+
+def ago_text(last_seen_ms: int | None, now_ms: int) -> str:
+    """ "12 s ago", "5 min ago", "3 h ago", "2 days ago"; "Never" without any heartbeat."""
+    if last_seen_ms is None:
+        return _tr("Never")
+    seconds = max(0, (now_ms - last_seen_ms) // 1000)
+    if seconds < 60:
+        return _tr("{n} s ago").format(n=seconds)
+    if seconds < 3600:
+        return _tr("{n} min ago").format(n=seconds // 60)
+    if seconds < 86400:
+        return _tr("{n} h ago").format(n=seconds // 3600)
+    return _tr("%n day(s) ago", seconds // 86400)
+
+
+def format_time(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+class KiosksModel(QAbstractTableModel):
+    """The kiosks of one server, sorted by name.
+
+    Signals:
+        loadingChanged(bool): the list is being read (True) or not (False).
+        loaded(): the list was read and its rows are in the model.
+        errorChanged(object): the list could not be read (the exception; the rows last seen are kept), or
+            None once it could again.
+        kioskChanged(str): a kiosk's row changed or appeared (its id), from an event or an answer.
+    """
+
+    loadingChanged = Signal(bool)
+    loaded = Signal()
+    errorChanged = Signal(object)
+    kioskChanged = Signal(str)
+
+    def __init__(
+        self, client: MeetDeskClient | None = None, parent: Any = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.kiosks: list[Kiosk] = []
+        self.error: BaseException | None = None
+        self.loaded_once = False
+        self.loading = False
+        self._clock = clock
+        self._generation = 0
+        self._tasks: set[asyncio.Future[None]] = set()
+        self._icons: dict[tuple[str, int], QIcon] = {}
+        self._headers = [
+            self.tr("Kiosk"),
+            self.tr("Room"),
+            self.tr("Status"),
+            self.tr("State"),
+            self.tr("Devices"),
+            self.tr("Last seen"),
+            self.tr("Version"),
+        ]
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._last_seen_moved_on)
+        # the server announces a kiosk's changes, not each heartbeat: "Last seen" of a kiosk that stays as it was
+        # is read again now and then, so that an online kiosk is not shown as silent for minutes
+        self._refresh = QTimer(self)
+        self._refresh.setInterval(REFRESH_MS)
+        self._refresh.timeout.connect(self._refresh_quietly)
+
+    # --- Qt model API ---------------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.kiosks)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.kiosks):
+            return None
+        kiosk = self.kiosks[index.row()]
+        column = index.column()
+        if role == KioskRole:
+            return kiosk
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self.text(kiosk, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == COL_STATUS:
+            # shapes, not only colours, tell them apart; on the highlighted row, in the highlighted text's colour
+            name = "clock" if not kiosk.enrolled else "check" if kiosk.online else "error"
+            return self._status_icon(name, QGuiApplication.palette().color(QPalette.ColorRole.HighlightedText))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(kiosk, column)
+        if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATE and not kiosk.online:
+            # what an offline kiosk last said: greyed, since it may no longer be true
+            return QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        return None
+
+    def _status_icon(self, name: str, selected: QColor) -> QIcon:
+        key = (name, selected.rgba())
+        if key not in self._icons:  # drawn once per theme, not at each repaint
+            self._icons[key] = with_selected_colour(name, selected)
+        return self._icons[key]
+
+    def text(self, kiosk: Kiosk, column: int) -> str:
+        if column == COL_NAME:
+            return kiosk.name
+        if column == COL_ROOM:
+            return kiosk.roomName or kiosk.roomId
+        if column == COL_STATUS:
+            return status_text(kiosk)
+        if column == COL_STATE:
+            if kiosk.lastSeenAt is None:
+                return ""
+            text = state_text(kiosk.state)
+            return self.tr("{state} (new settings waiting)").format(state=text) if kiosk.pendingSettings else text
+        if column == COL_DEVICES:
+            return devices_text(kiosk)
+        if column == COL_LAST_SEEN:
+            return ago_text(kiosk.lastSeenAt, self.now_ms())
+        if column == COL_VERSION:
+            return kiosk.version or ""
+        return ""
+
+    def _tooltip(self, kiosk: Kiosk, column: int) -> str | None:
+        if column == COL_NAME:
+            return self.tr("{name}\nKiosk ID: {id}").format(name=kiosk.name, id=kiosk.kioskId)
+        if column == COL_STATUS:
+            if not kiosk.enrolled:
+                return self.tr("Type its enrolment code on the kiosk (Re-enrol… shows a new one).")
+            if kiosk.lastError:
+                return self.tr("Last error: {error}").format(error=kiosk.lastError)
+            return None
+        if column == COL_STATE and kiosk.pendingSettings:
+            return self.tr("The kiosk applies the new settings when it is not in a meeting.")
+        if column == COL_DEVICES and kiosk.lastSeenAt is not None:
+            return devices_tooltip(kiosk)
+        if column == COL_LAST_SEEN and kiosk.lastSeenAt is not None:
+            return format_time(kiosk.lastSeenAt)
+        return self.text(kiosk, column) or None
+
+    # --- contents -------------------------------------------------------------------------------------------
+
+    def now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    def set_client(self, client: MeetDeskClient | None) -> None:
+        self._generation += 1
+        self.client = client
+        self.beginResetModel()
+        self.kiosks = []
+        self.loaded_once = False
+        self.endResetModel()
+        self._set_error(None)
+        self._tick.stop()
+        self._refresh.stop()
+
+    async def reload(self) -> None:
+        """Read the whole list again (raises what the request raised, after setting :attr:`error`)."""
+        client = self.client
+        if client is None:
+            return
+        generation = self._generation
+        self._set_loading(True)
+        try:
+            kiosks = await client.list_kiosks()
+        except Exception as exc:
+            if generation == self._generation:
+                logger.info("Kiosks page: the list could not be read: %r", exc)
+                self._set_error(exc)
+            raise
+        finally:
+            if generation == self._generation:
+                self._set_loading(False)
+        if generation != self._generation:
+            return  # another server meanwhile: this answer is not about what is shown
+        if self.loaded_once:
+            # in place, so that the view keeps its highlighted row and scroll position
+            for gone in {k.kioskId for k in self.kiosks} - {k.kioskId for k in kiosks}:
+                self.remove(gone)
+            for kiosk in kiosks:
+                self.upsert(kiosk)
+        else:
+            self.beginResetModel()
+            self.kiosks = sorted(kiosks, key=_order)
+            self.loaded_once = True
+            self.endResetModel()
+        self._set_error(None)
+        self._tick.start()
+        self._refresh.start()
+        self.loaded.emit()
+
+    def row_of(self, kiosk_id: str) -> int:
+        return next((row for row, kiosk in enumerate(self.kiosks) if kiosk.kioskId == kiosk_id), -1)
+
+    def find(self, kiosk_id: str) -> Kiosk | None:
+        row = self.row_of(kiosk_id)
+        return self.kiosks[row] if row >= 0 else None
+
+    def upsert(self, kiosk: Kiosk) -> None:
+        """A kiosk new or changed: its row updated in place, or inserted (or moved) where its name sorts."""
+        row = self.row_of(kiosk.kioskId)
+        if row >= 0 and _order(self.kiosks[row]) == _order(kiosk):
+            if self.kiosks[row] != kiosk:
+                self.kiosks[row] = kiosk
+                self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+            self.kioskChanged.emit(kiosk.kioskId)
+            return
+        if row >= 0:
+            self.remove(kiosk.kioskId)
+        at = next((i for i, other in enumerate(self.kiosks) if _order(kiosk) < _order(other)), len(self.kiosks))
+        self.beginInsertRows(QModelIndex(), at, at)
+        self.kiosks.insert(at, kiosk)
+        self.endInsertRows()
+        self.kioskChanged.emit(kiosk.kioskId)
+
+    def remove(self, kiosk_id: str) -> None:
+        row = self.row_of(kiosk_id)
+        if row < 0:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self.kiosks[row]
+        self.endRemoveRows()
+
+    def _refresh_quietly(self) -> None:
+        if self.client is not None and not self.loading:
+            task = asyncio.ensure_future(self.reload())
+            self._tasks.add(task)
+            task.add_done_callback(self._reloaded)
+
+    def _reloaded(self, task: asyncio.Future[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # taken: a failure is shown through errorChanged already
+
+    def _last_seen_moved_on(self) -> None:
+        if self.kiosks:
+            self.dataChanged.emit(
+                self.index(0, COL_LAST_SEEN),
+                self.index(len(self.kiosks) - 1, COL_LAST_SEEN),
+                [Qt.ItemDataRole.DisplayRole],
+            )
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self.loading:
+            self.loading = loading
+            self.loadingChanged.emit(loading)
+
+    def _set_error(self, error: BaseException | None) -> None:
+        if error is not self.error:
+            self.error = error
+            self.errorChanged.emit(error)
+
+
+def _order(kiosk: Kiosk) -> tuple[str, str]:
+    return kiosk.name.casefold(), kiosk.kioskId

@@ -1,0 +1,172 @@
+"""Screenshots of the admin app's Kiosks page — empty, a fleet with long names and every state (online, offline,
+not enrolled, devices missing), the add, enrolment, settings (with an error), logs and remove dialogs, and the
+server gone — light and dark, to look at, not to assert on.
+
+    DISPLAY=:102 .venv/bin/python -m tests.ui.kiosks_screenshots [OUT_DIR, default ./screenshots]
+
+Starts a real server process (kiosks offline after 3 s of silence) and drives kiosks over the fleet wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from meetdesk.client.api import MeetDeskClient
+from meetdesk.client.errors import ConnectionFailed
+from meetdesk.ui.admin.kiosks_page import KiosksPage
+from meetdesk.ui.eventloop import QtAsyncLoop
+from tests.ui.kiosk_wire import WireKiosk
+from tests.ui.meeting_screenshots import KEY, THEMES, until
+
+
+async def shoot(out: Path) -> None:
+    from meetdesk.ui.theme.theming import apply_theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+
+    async def both(name: str, widget: QWidget) -> None:
+        for mode, theme in THEMES.items():
+            apply_theme(app, theme)
+            await asyncio.sleep(0.6)
+            widget.grab().save(str(out / f"{name}-{mode}.png"))
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory(prefix="meetdesk-shots-") as tmp:
+        env = dict(
+            os.environ,
+            MEETDESK_INITIAL_API_KEY=KEY,
+            MEETDESK_KIOSK_OFFLINE_AFTER="3",
+            MEETDESK_KIOSK_SWEEP_INTERVAL="0.5",
+        )
+        server = await asyncio.create_subprocess_exec(
+            *[sys.executable, "-m", "meetdesk", "server", "--port", str(port), "--data-dir", tmp],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        page = KiosksPage()
+        wires: list[WireKiosk] = []
+        try:
+            for _ in range(100):
+                try:
+                    async with MeetDeskClient(url, api_key=KEY) as probe_client:
+                        await probe_client.list_rooms()
+                    break
+                except ConnectionFailed:
+                    await asyncio.sleep(0.2)
+            client = MeetDeskClient(url, api_key=KEY)
+            page.resize(1180, 640)
+            page.show()
+            page.set_client(client)
+            await until(lambda: page.model.loaded_once and page.live.live)
+            await both("kiosks-empty", page)
+
+            board = await client.create_room({"roomName": "Quarterly planning, Northern Europe partner teams"})
+            lobby = await client.create_room({"roomName": "Lobby"})
+            page.open_add_dialog()
+            dialog = page.dialog
+            await dialog.rooms_loaded
+            await both("kiosks-add", dialog)
+            dialog.name_edit.setText("Board room PC on the third floor, next to the big window facing the river")
+            dialog.choose_room(board.roomId)
+            await dialog.submit()
+            await both("kiosks-enrolment", page.dialog)
+            code = page.dialog.code_label.text()
+            page.dialog.close()
+            wire = await WireKiosk.enrol(url, code)
+            wires.append(wire)
+            await wire.beat("meeting", camera=False, version="1.4.2")
+
+            for name, state, camera in (("Lobby screen", "home", True), ("Atrium", "reconnecting", True)):
+                kiosk = await client.create_kiosk(name, lobby.roomId)
+                assert kiosk.enrolmentCode is not None
+                other = await WireKiosk.enrol(url, kiosk.enrolmentCode)
+                wires.append(other)
+                await other.beat(state, camera=camera)
+            gone = await client.create_kiosk("Old reception PC", lobby.roomId)
+            assert gone.enrolmentCode is not None
+            quiet = await WireKiosk.enrol(url, gone.enrolmentCode)
+            await quiet.beat("home", speaker=False)
+            await quiet.close()
+            await client.create_kiosk("Training room (not set up yet)", board.roomId)
+            await until(lambda: page.model.rowCount() == 5)
+            await until(lambda: (k := page.model.find(gone.kioskId)) is not None and not k.online, 30)
+
+            async def keep_beating() -> None:
+                while True:
+                    for w in wires:
+                        await w.beat("meeting" if w is wire else "home", camera=w is not wire, version="1.4.2")
+                    await asyncio.sleep(1)
+
+            beating = asyncio.ensure_future(keep_beating())
+            page.select(
+                wire_id := page.model.kiosks[
+                    [k.name for k in page.model.kiosks].index(
+                        "Board room PC on the third floor, next to the big window facing the river"
+                    )
+                ].kioskId
+            )
+            await both("kiosks-fleet", page)
+            page.select(gone.kioskId)
+            await both("kiosks-offline", page)
+            page.select(wire_id)
+            settings = page.open_settings_dialog()
+            assert settings is not None
+            settings.display_edit.setText("B" * 70)
+            await settings.submit()
+            await both("kiosks-settings-error", settings)
+            settings.close()
+            logs = page.open_logs_dialog()
+            assert logs is not None
+            await wire.next_message("command", "sendLogs")
+            await wire.send_logs(
+                "".join(f"2026-12-06 09:{i:02}:00 INFO kiosk: heartbeat sent (state meeting)\n" for i in range(40))
+            )
+            await until(lambda: logs.logs is not None, 30)
+            await both("kiosks-logs", logs)
+            logs.close()
+            box = page.confirm_remove()
+            assert box is not None
+            await both("kiosks-remove", box)
+            box.close()
+            beating.cancel()
+            server.kill()
+            await until(lambda: page.stale.isVisible(), 60)
+            await both("kiosks-server-down", page)
+            await client.aclose()
+        finally:
+            page.live.stop()
+            page.close()
+            for w in wires:
+                w._reader.cancel()
+            if server.returncode is None:
+                server.kill()
+            await server.wait()
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    loop = QtAsyncLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(shoot(out))
+    print(f"screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,381 @@
+"""The admin app's Kiosks page against a real server process, with kiosks driven over the fleet API's own wire
+(enrolled with the code the page shows, heartbeats sent on the kiosk socket): adding a kiosk shows its code and a
+QR code of the command; heartbeats show it online with its state and devices, live; silence shows it offline
+without a Refresh; remote join / leave / restart, settings, logs, re-enrolment and removal reach the kiosk."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import segno
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from meetdesk.client.api import MeetDeskClient
+from meetdesk.core.kiosks import Kiosk
+from meetdesk.core.models import MeetRoom
+from meetdesk.ui.admin.kiosks_enrol import QR_BORDER, QR_SCALE, AddKioskDialog, EnrolmentDialog, enrol_command
+from meetdesk.ui.admin.kiosks_logs import KioskLogsDialog
+from meetdesk.ui.admin.kiosks_model import (
+    COL_DEVICES,
+    COL_LAST_SEEN,
+    COL_NAME,
+    COL_STATE,
+    COL_STATUS,
+    COL_VERSION,
+)
+from meetdesk.ui.admin.kiosks_page import KiosksPage
+from meetdesk.ui.admin.kiosks_settings import KioskSettingsDialog
+from meetdesk.ui.admin.main_window import MainWindow
+from meetdesk.ui.admin.servers import ServerProfile
+from tests.conftest import API_KEY, ServerProcess, free_port
+from tests.ui.helpers import emitted, quiet_window, shoot
+from tests.ui.kiosk_wire import WireKiosk
+from tests.ui.test_main_window import window
+
+__all__ = ["window"]  # fixtures
+
+pytestmark = pytest.mark.slow
+
+#: a generous deadline on a loaded machine, not a speed the tests assert
+DEADLINE = 30.0
+
+
+@pytest.fixture
+def page(qtbot: QtBot) -> Iterator[KiosksPage]:
+    page = KiosksPage()
+    qtbot.addWidget(page)
+    page.resize(1200, 600)
+    page.show()
+    yield page
+    page.live.stop()
+
+
+@pytest.fixture
+async def room(client: MeetDeskClient) -> MeetRoom:
+    return await client.create_room({"roomName": "Board room"})
+
+
+async def shown(page: KiosksPage, client: MeetDeskClient) -> None:
+    """The page on ``client``'s server, its list read and its events socket open."""
+    live = emitted(page.live.liveChanged)
+    loaded = emitted(page.model.loaded)
+    page.set_client(client)
+    await asyncio.wait_for(loaded, DEADLINE)
+    if not page.live.live:
+        await asyncio.wait_for(live, DEADLINE)
+
+
+def cell(page: KiosksPage, kiosk_id: str, column: int) -> str:
+    row = page.model.row_of(kiosk_id)
+    assert row >= 0, "the kiosk is not in the table"
+    return str(page.model.index(row, column).data())
+
+
+async def until_row(page: KiosksPage, kiosk_id: str, column: int, text: str) -> None:
+    """Wait on the model's change signals until the row says ``text`` in ``column``."""
+    while page.model.row_of(kiosk_id) < 0 or cell(page, kiosk_id, column) != text:
+        await asyncio.wait_for(emitted(page.model.kioskChanged), DEADLINE)
+
+
+async def online_kiosk(
+    page: KiosksPage, client: MeetDeskClient, room: MeetRoom, name: str = "Board room PC"
+) -> tuple[Kiosk, WireKiosk]:
+    kiosk = await client.create_kiosk(name, room.roomId)
+    assert kiosk.enrolmentCode is not None
+    wire = await WireKiosk.enrol(client.base_url, kiosk.enrolmentCode)
+    await wire.beat("home")
+    await until_row(page, kiosk.kioskId, COL_STATUS, "Online")
+    page.select(kiosk.kioskId)
+    return kiosk, wire
+
+
+async def test_no_kiosks_is_said_in_words(page: KiosksPage, client: MeetDeskClient) -> None:
+    assert page.empty.text() == "Connect to a server to see its kiosks."
+    await shown(page, client)
+    assert page.stack.currentWidget() is page.empty
+    assert page.empty.text() == "No kiosks yet. Add one to let a meeting-room PC join its room by itself."
+    shoot(page, "kiosks-empty")
+
+
+async def test_adding_a_kiosk_shows_a_code_that_enrols_it_and_a_qr_code_of_the_command(
+    page: KiosksPage, client: MeetDeskClient, room: MeetRoom
+) -> None:
+    await client.create_room({"roomName": "Lobby"})
+    await shown(page, client)
+    dialog = page.open_add_dialog()
+    assert isinstance(dialog, AddKioskDialog)
+    assert dialog.rooms_loaded is not None
+    await asyncio.wait_for(dialog.rooms_loaded, DEADLINE)
+    assert [dialog.room_combo.itemText(i) for i in range(dialog.room_combo.count())] == ["Board room", "Lobby"]
+    dialog.name_edit.setText("Board room PC")
+    dialog.choose_room(room.roomId)
+    assert await dialog.submit()
+
+    enrolment = page.dialog
+    assert isinstance(enrolment, EnrolmentDialog) and enrolment.isVisible()
+    code = enrolment.code_label.text()
+    assert len(code.replace("-", "")) >= 8
+    assert enrolment.command == enrol_command(client.base_url, code)
+    assert enrolment.command_edit.text() == enrolment.command
+    # the QR code's modules are the command's, black on white with its quiet zone
+    matrix = segno.make(enrolment.command, error="m").matrix
+    image = enrolment.qr_label.pixmap().toImage()
+    assert image.width() == (len(matrix) + 2 * QR_BORDER) * QR_SCALE
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            pixel = QColor(image.pixel((x + QR_BORDER) * QR_SCALE + 1, (y + QR_BORDER) * QR_SCALE + 1))
+            assert pixel == (QColor("black") if dark else QColor("white")), (x, y)
+    assert QColor(image.pixel(1, 1)) == QColor("white")
+    enrolment.copy_button.click()
+    assert QGuiApplication.clipboard().text() == enrolment.command
+    shoot(enrolment, "kiosks-enrolment")
+
+    # the table has it, waiting; the code shown is the one the server takes
+    added = page.current()
+    assert added is not None
+    kiosk_id = added.kioskId
+    assert cell(page, kiosk_id, COL_NAME) == "Board room PC"
+    assert cell(page, kiosk_id, COL_STATUS) == "Waiting to be enrolled"
+    wire = await WireKiosk.enrol(client.base_url, code)
+    await wire.beat("home")
+    await until_row(page, kiosk_id, COL_STATUS, "Online")
+    await wire.close()
+
+
+async def test_the_add_dialog_says_what_is_missing_next_to_the_field_and_adds_nothing(
+    page: KiosksPage, client: MeetDeskClient
+) -> None:
+    await shown(page, client)
+    dialog = page.open_add_dialog()
+    assert dialog is not None and dialog.rooms_loaded is not None
+    await asyncio.wait_for(dialog.rooms_loaded, DEADLINE)
+    assert dialog.room_error.text() == "This server has no rooms yet. Add one on the Rooms page first."
+    assert not await dialog.submit()
+    assert dialog.name_error.isVisible()
+    assert dialog.name_error.text() == "Type a name for the kiosk, such as the room it stands in."
+    assert dialog.room_error.text() == "Choose the room whose meetings the kiosk joins."
+    dialog.name_edit.setText("x" * 101)
+    assert not await dialog.submit()
+    assert dialog.name_error.text() == "A kiosk's name has at most 100 characters; this one has 101."
+    assert dialog.isVisible()
+    assert await client.list_kiosks() == []
+
+
+async def test_heartbeats_show_online_state_devices_and_version_live(
+    page: KiosksPage, client: MeetDeskClient, room: MeetRoom
+) -> None:
+    await shown(page, client)
+    kiosk, wire = await online_kiosk(page, client, room)
+    assert cell(page, kiosk.kioskId, COL_STATE) == "On the home screen"
+    assert cell(page, kiosk.kioskId, COL_DEVICES) == "All found"
+    assert cell(page, kiosk.kioskId, COL_VERSION) == "1.0.0"
+    assert cell(page, kiosk.kioskId, COL_LAST_SEEN).endswith(" s ago")
+    await wire.beat("meeting", camera=False)
+    await until_row(page, kiosk.kioskId, COL_STATE, "In the meeting")
+    assert cell(page, kiosk.kioskId, COL_DEVICES) == "Camera missing"
+    await wire.beat("reconnecting", camera=False, speaker=False, version="1.0.1")
+    await until_row(page, kiosk.kioskId, COL_STATE, "Reconnecting…")
+    assert cell(page, kiosk.kioskId, COL_DEVICES) == "Camera missing, Speaker missing"
+    assert cell(page, kiosk.kioskId, COL_VERSION) == "1.0.1"
+    shoot(page, "kiosks-online")
+    await wire.close()
+
+
+async def test_remote_join_leave_and_restart_reach_the_kiosk(
+    page: KiosksPage, client: MeetDeskClient, room: MeetRoom
+) -> None:
+    await shown(page, client)
+    kiosk, wire = await online_kiosk(page, client, room)
+    # on the home screen: nothing to leave
+    assert not page.buttons["leave"].isEnabled()
+    assert page.reason.text() == "“Board room PC” is on its home screen: there is no meeting to leave."
+    said = emitted(page.actionDone)
+    page.buttons["join"].click()
+    assert await asyncio.wait_for(said, DEADLINE) == ("“Board room PC” was told to join its room's meeting.",)
+    await wire.next_message("command", "join")
+
+    await wire.beat("meeting")
+    await until_row(page, kiosk.kioskId, COL_STATE, "In the meeting")
+    assert not page.buttons["join"].isEnabled()
+    said = emitted(page.actionDone)
+    page.buttons["leave"].click()
+    await asyncio.wait_for(said, DEADLINE)
+    await wire.next_message("command", "leave")
+    said = emitted(page.actionDone)
+    page.actions["restart"].trigger()  # the context menu's action is the button's
+    await asyncio.wait_for(said, DEADLINE)
+    await wire.next_message("command", "restart")
+    assert page.outcome.text() == "“Board room PC” was told to restart; it is back in a few seconds."
+    await wire.close()
+
+
+async def test_settings_are_checked_next_to_their_field_then_pushed_to_the_kiosk(
+    page: KiosksPage, client: MeetDeskClient, room: MeetRoom
+) -> None:
+    await shown(page, client)
+    kiosk, wire = await online_kiosk(page, client, room)
+    dialog = page.open_settings_dialog()
+    assert isinstance(dialog, KioskSettingsDialog)
+    dialog.display_edit.setText("B" * 65)
+    assert not await dialog.submit()
+    assert dialog.errors["displayName"].text() == "The name in meetings has at most 64 characters."
+    assert dialog.errors["displayName"].isVisible() and dialog.isVisible()
+    assert (await client.get_kiosk(kiosk.kioskId)).settings.displayName == "Board room PC"  # nothing sent
+
+    dialog.display_edit.setText("Board room")
+    dialog.device_edits["camera"].setText("Logitech MeetUp")
+    dialog.policy_combo.setCurrentIndex(dialog.policy_combo.findData("one-touch"))
+    dialog.leave_check.setChecked(True)
+    dialog.leave_minutes.setValue(25)
+    dialog.maintenance_combo.setCurrentIndex(dialog.maintenance_combo.findData(3))
+    dialog.volume_slider.setValue(35)
+    shoot(dialog, "kiosks-settings")
+    said = emitted(page.actionDone)
+    assert await dialog.submit()
+    await asyncio.wait_for(said, DEADLINE)
+    pushed = (await wire.next_message("settings"))["settings"]
+    assert pushed["displayName"] == "Board room" and pushed["camera"] == "Logitech MeetUp"
+    assert pushed["joinPolicy"] == "one-touch" and pushed["leaveWhenAloneMinutes"] == 25
+    assert pushed["maintenanceHour"] == 3 and pushed["volume"] == 35
+    assert (await client.get_kiosk(kiosk.kioskId)).settings.volume == 35
+    await wire.close()
+
+
+async def test_fetched_logs_are_shown_read_only_copied_and_saved(
+    page: KiosksPage, client: MeetDeskClient, room: MeetRoom, tmp_path: Path
+) -> None:
+    await shown(page, client)
+    _kiosk, wire = await online_kiosk(page, client, room)
+    dialog = page.open_logs_dialog()
+    assert isinstance(dialog, KioskLogsDialog)
+    assert dialog.status.text() == "Asking the kiosk for its recent logs…"
+    done = emitted(dialog.finished_loading)
+    await wire.next_message("command", "sendLogs")
+    await wire.send_logs("09:00:01 kiosk started\n09:00:02 joined Board room\n")
+    await asyncio.wait_for(done, DEADLINE)
+    assert dialog.text.isReadOnly()
+    assert dialog.text.toPlainText() == "09:00:01 kiosk started\n09:00:02 joined Board room\n"
+    assert dialog.status.text().startswith("2 lines received at ")
+    dialog.copy_button.click()
+    assert QGuiApplication.clipboard().text() == dialog.text.toPlainText()
+    assert dialog.save(tmp_path / "board.log")
+    assert (tmp_path / "board.log").read_text() == dialog.text.toPlainText()
+    assert not dialog.save(tmp_path / "missing-folder" / "board.log")
+    assert dialog.status.text().startswith(f"The logs were not saved to {tmp_path / 'missing-folder' / 'board.log'}:")
+    shoot(dialog, "kiosks-logs")
+    await wire.close()
+
+
+async def test_removing_asks_first_then_the_kiosk_is_refused_and_gone(
+    page: KiosksPage, client: MeetDeskClient, room: MeetRoom
+) -> None:
+    await shown(page, client)
+    kiosk, wire = await online_kiosk(page, client, room)
+    box = page.confirm_remove()
+    assert box is not None and box.text() == "Remove the kiosk “Board room PC”?"
+    gone = emitted(page.model.rowsRemoved)
+    next(b for b in box.buttons() if b.text() == "Remove").click()
+    await asyncio.wait_for(gone, DEADLINE)
+    assert page.model.row_of(kiosk.kioskId) < 0
+    assert page.empty.text() == "No kiosks yet. Add one to let a meeting-room PC join its room by itself."
+    assert await client.list_kiosks() == []
+    await wire.closed()
+
+
+async def test_re_enrolling_shows_a_new_code_and_voids_the_old_credential(
+    page: KiosksPage, client: MeetDeskClient, room: MeetRoom
+) -> None:
+    await shown(page, client)
+    kiosk, wire = await online_kiosk(page, client, room)
+    box = page.confirm_reenrol()
+    assert isinstance(box, QMessageBox)
+    opened = emitted(page.actionDone)
+    next(b for b in box.buttons() if b.text() == "Re-enrol").click()
+    assert await asyncio.wait_for(opened, DEADLINE) == ("“Board room PC” has a new enrolment code.",)
+    enrolment = page.dialog
+    assert isinstance(enrolment, EnrolmentDialog)
+    assert enrolment.code_label.text() and enrolment.code_label.text() != kiosk.enrolmentCode
+    await wire.closed()
+    again = await WireKiosk.enrol(client.base_url, enrolment.code_label.text())
+    await again.close()
+
+
+# offline ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def quick_offline_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server that counts a kiosk offline after 3 s of silence (60 s in production) and checks every 0.5 s."""
+    proc = ServerProcess(
+        tmp_path / "quick",
+        free_port(),
+        extra_env={"MEETDESK_KIOSK_OFFLINE_AFTER": "3", "MEETDESK_KIOSK_SWEEP_INTERVAL": "0.5"},
+    )
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+async def quick_client(quick_offline_server: ServerProcess) -> AsyncIterator[MeetDeskClient]:
+    async with MeetDeskClient(quick_offline_server.url, api_key=API_KEY) as api:
+        yield api
+
+
+async def test_a_silent_kiosk_shows_offline_without_refresh_and_its_actions_say_why(
+    page: KiosksPage, quick_client: MeetDeskClient
+) -> None:
+    room = await quick_client.create_room({"roomName": "Board room"})
+    await shown(page, quick_client)
+    kiosk, wire = await online_kiosk(page, quick_client, room)
+    stale = page.current()
+    assert stale is not None and stale.online
+    await wire.close()  # no more heartbeats
+    await until_row(page, kiosk.kioskId, COL_STATUS, "Offline")
+    index = page.model.index(page.model.row_of(kiosk.kioskId), COL_STATUS)
+    assert index.data(Qt.ItemDataRole.DecorationRole) is not None  # the icon's shape says it too
+    for key in ("join", "leave", "restart", "logs"):
+        assert not page.buttons[key].isEnabled()
+    assert page.buttons["settings"].isEnabled() and page.buttons["remove"].isEnabled()
+    assert page.reason.text() == "“Board room PC” is offline: Join now, Leave, Restart and Fetch logs need it online."
+    shoot(page, "kiosks-offline")
+    # an action sent on what the page showed before it knew: the server's refusal, in words
+    assert not await page.send_action(stale, "join")
+    assert page.outcome.text() == "Nothing was sent to “Board room PC”. The kiosk is offline."
+
+
+async def test_the_main_window_has_a_kiosks_page_next_to_rooms_and_recordings(
+    window: MainWindow, client: MeetDeskClient, room: MeetRoom, server_process: ServerProcess
+) -> None:
+    await client.create_kiosk("Board room PC", room.roomId)
+    pages = [window.nav.item(row).text() for row in range(window.nav.count())]
+    assert pages[:4] == ["Rooms", "Appearance", "Recordings", "Kiosks"]
+    loaded = emitted(window.kiosks_page.model.loaded)
+    assert await window.open_server(ServerProfile(name="Office", url=server_process.url, auth="api_key"), API_KEY)
+    window.nav.setCurrentRow(pages.index("Kiosks"))
+    assert window.pages.currentWidget() is window.kiosks_page
+    await asyncio.wait_for(loaded, DEADLINE)
+    assert [k.name for k in window.kiosks_page.model.kiosks] == ["Board room PC"]
+    await quiet_window(window)
+
+
+async def test_a_server_gone_keeps_the_rows_and_says_they_may_be_out_of_date(
+    page: KiosksPage, client: MeetDeskClient, room: MeetRoom, server_process: ServerProcess
+) -> None:
+    await client.create_kiosk("Board room PC", room.roomId)
+    await shown(page, client)
+    failed = emitted(page.model.errorChanged)
+    server_process.stop()
+    await asyncio.wait_for(failed, DEADLINE)  # the events socket dropped and the list could not be read again
+    assert page.model.rowCount() == 1 and page.stack.currentWidget() is page.table
+    assert page.stale.isVisible()
+    assert page.stale.text().startswith(
+        f"The kiosks could not be read again. Cannot reach the server at {client.base_url}."
+    )
+    assert page.stale.text().endswith("What is shown may be out of date.")

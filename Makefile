@@ -4,13 +4,16 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-# Shared libraries the wheels load at run time, and the Debian packages that provide them.
+# Shared libraries the wheels load at run time, and the Debian packages that provide them (the last row: QtMultimedia's
+# FFmpeg plugin and its PulseAudio output, which loads and plays muted where no sound server or card exists).
 SYSTEM_LIBS := libportaudio.so.2:libportaudio2 libxcb-cursor.so.0:libxcb-cursor0 libEGL.so.1:libegl1 \
                libxkbcommon-x11.so.0:libxkbcommon-x11-0 libGL.so.1:libgl1 libfontconfig.so.1:libfontconfig1 \
                libdbus-1.so.3:libdbus-1-3 libxcb-icccm.so.4:libxcb-icccm4 libxcb-keysyms.so.1:libxcb-keysyms1 \
                libxcb-shape.so.0:libxcb-shape0 libxcb-xinerama.so.0:libxcb-xinerama0 \
                libxcb-randr.so.0:libxcb-randr0 libxcb-image.so.0:libxcb-image0 \
-               libxcb-render-util.so.0:libxcb-render-util0
+               libxcb-render-util.so.0:libxcb-render-util0 \
+               libpulse.so.0:libpulse0 libXrandr.so.2:libxrandr2 libXext.so.6:libxext6 libX11.so.6:libx11-6 \
+               libdrm.so.2:libdrm2
 
 .PHONY: run test lint format system-deps test-deps clean
 

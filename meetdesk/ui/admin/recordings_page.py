@@ -45,6 +45,7 @@ from meetdesk.ui.recordings.model import (
     RecordingsModel,
     format_start,
 )
+from meetdesk.ui.recordings.player_window import PlayerWindow
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,12 @@ class RecordingsPage(QWidget):
         column.addWidget(self.stack, 1)
 
         actions = QHBoxLayout()
+        self.play = QPushButton(self.tr("Play"))
+        self.play.setObjectName("playRecording")
+        self.play.setEnabled(False)
+        self.play.clicked.connect(lambda: self.play_recording())
+        self.table.doubleClicked.connect(lambda index: self.play_recording(self.model.data(index, RecordingRole)))
+        self.player_window: PlayerWindow | None = None
         self.download = QPushButton(self.tr("Download…"))
         self.download.setEnabled(False)
         self.download.setToolTip(self.tr("Save the highlighted recording's video on this computer."))
@@ -151,6 +158,7 @@ class RecordingsPage(QWidget):
         self.delete = QPushButton(self.tr("Delete…"))
         self.delete.setEnabled(False)
         self.delete.clicked.connect(self.confirm_delete)
+        actions.addWidget(self.play)
         actions.addWidget(self.share)
         self.download_zip = QPushButton(self.tr("Download as ZIP…"))
         self.download_zip.setEnabled(False)
@@ -185,6 +193,12 @@ class RecordingsPage(QWidget):
     def _update_actions(self) -> None:
         recording = self.current()
         ready = recording is not None and recording.status in READY
+        self.play.setEnabled(ready)
+        self.play.setToolTip(
+            self.tr("Watch the highlighted recording (or double-click it).")
+            if ready
+            else self.tr("Highlight one recording that is ready to watch it.")
+        )
         self.download.setEnabled(ready)
         self.share.setEnabled(ready)
         self.delete.setEnabled(bool(self.selected()))
@@ -194,6 +208,17 @@ class RecordingsPage(QWidget):
             if ready
             else self.tr("Highlight one recording that is ready to download it.")
         )
+
+    def play_recording(self, recording: MeetRecording | None = None) -> PlayerWindow | None:
+        """Play ``recording`` (the highlighted one by default) in the player window, if it is ready."""
+        recording = recording or self.current()
+        client = self.model.client
+        if recording is None or client is None or recording.status not in READY:
+            return None
+        if self.player_window is None:
+            self.player_window = PlayerWindow(self)
+        self.player_window.play(client, recording)
+        return self.player_window
 
     def selected(self) -> list[MeetRecording]:
         rows = self.table.selectionModel().selectedRows()
@@ -276,6 +301,8 @@ class RecordingsPage(QWidget):
         return url
 
     def set_client(self, client: MeetDeskClient | None) -> None:
+        if self.player_window is not None and client is not self.model.client:
+            self.player_window.close()  # it plays from the server the page no longer shows
         self.model.set_client(client)
         self._show_state()
 

@@ -23,7 +23,7 @@ from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ConnectionFailed
 from meetdesk.ui.admin.kiosks_page import KiosksPage
 from meetdesk.ui.eventloop import QtAsyncLoop
-from tests.ui.kiosk_wire import WireKiosk
+from tests.integration.kiosk_wire import WireKiosk
 from tests.ui.meeting_screenshots import KEY, THEMES, until
 
 

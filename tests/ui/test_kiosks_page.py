@@ -34,8 +34,8 @@ from meetdesk.ui.admin.kiosks_settings import KioskSettingsDialog
 from meetdesk.ui.admin.main_window import MainWindow
 from meetdesk.ui.admin.servers import ServerProfile
 from tests.conftest import API_KEY, ServerProcess, free_port
+from tests.integration.kiosk_wire import WireKiosk
 from tests.ui.helpers import emitted, quiet_window, shoot
-from tests.ui.kiosk_wire import WireKiosk
 from tests.ui.test_main_window import window
 
 __all__ = ["window"]  # fixtures

@@ -133,7 +133,7 @@ async def test_the_more_menu_mutes_everyone_and_locks_and_a_chat_preview_opens_t
         bo_id = bo.joined.you.identity  # type: ignore[union-attr]
         await wait_until(lambda: page.model.participant(bo_id) is not None, what="Bo in the list")
         more = [a.text() for a in toolbar.more_menu.actions() if a.isVisible() and not a.isSeparator()]
-        assert more == ["Copy speaker link", "Keyboard shortcuts", "Mute everyone…", "Lock meeting"]
+        assert more == ["Copy speaker link", "Recordings", "Keyboard shortcuts", "Mute everyone…", "Lock meeting"]
         assert not page.side.isVisible()  # the participants panel (and its buttons) closed: the menu is the way
 
         toolbar.mute_everyone_action.trigger()  # the same question as the panel's button

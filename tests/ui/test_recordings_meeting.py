@@ -1,17 +1,15 @@
 """Recording from the meeting window, against a real server (its recorder makes real MP4s) with headless
 participants: a moderator starts with a chosen layout and stops after a confirmation, everyone sees the
-"Recording" indicator, a late joiner is told on arrival, the end brings "Open" to those who may see recordings,
-a speaker has no Record button, and the server's refusal is said in words."""
+"Recording" indicator, a late joiner is told on arrival, the end brings "Open" (the recording view) to those who may
+see recordings, a speaker has no Record button, and the server's refusal is said in words."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
 from meetdesk.client.api import MeetDeskClient
@@ -61,31 +59,8 @@ async def stop(server: ServerProcess, recording_id: str) -> None:
         await api.stop_recording(recording_id)
 
 
-class UrlCatcher(QObject):
-    """Where QDesktopServices sends http(s) links during a test (no browser is started)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened = asyncio.get_running_loop().create_future()
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        if not self.opened.done():
-            self.opened.set_result(url.toString())
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[UrlCatcher]:
-    catcher = UrlCatcher()
-    for scheme in ("http", "https"):
-        QDesktopServices.setUrlHandler(scheme, catcher, "open")
-    yield catcher
-    for scheme in ("http", "https"):
-        QDesktopServices.unsetUrlHandler(scheme)
-
-
 async def test_a_moderator_records_with_a_layout_and_stops_after_a_confirmation(
-    window: ParticipantWindow, room: MeetRoom, client: MeetDeskClient, browser: UrlCatcher
+    window: ParticipantWindow, room: MeetRoom, client: MeetDeskClient
 ) -> None:
     assert room.moderatorUrl is not None and room.speakerUrl is not None
     bo, bo_log = await headless(room.speakerUrl, "Bo", 2)
@@ -137,10 +112,16 @@ async def test_a_moderator_records_with_a_layout_and_stops_after_a_confirmation(
         assert page.recording_notice.action.isVisible() and page.recording_notice.action.text() == "Open"
         shoot(window, "meeting-recording-ended")
 
-        page.recording_notice.action.click()  # its page, through a share link of its own
-        url = await asyncio.wait_for(browser.opened, 30)
-        assert url == await client.recording_url(recording.recordingId)
+        page.recording_notice.action.click()  # the recording view, with this recording highlighted
+        await reach(window, "recordings")
         assert not page.recording_notice.isVisible()
+        view = window.recording_view
+        while view.current() is None:
+            await asyncio.wait_for(emitted(view.table_model.pageLoaded), 30)
+        current = view.current()
+        assert current is not None and current.recordingId == recording.recordingId
+        view.back.click()
+        await reach(window, "meeting")
         await page.leave()
         await reach(window, "ended")
     finally:

@@ -72,11 +72,13 @@ class MeetingPage(QWidget, MeetingEvents):
             be "").
         fullscreenRequested(bool): the user asked for full screen on or off.
         settingsRequested(): the user asked for the device settings.
+        recordingsRequested(str): the user asked for the room's recordings (the id of one to highlight, or "").
     """
 
     finished = Signal(str, str)  # LeftReason value, a sentence (may be "")
     fullscreenRequested = Signal(bool)
     settingsRequested = Signal()
+    recordingsRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -193,6 +195,8 @@ class MeetingPage(QWidget, MeetingEvents):
         self.record_button = bar.record_button
         self.recording = RecordingControls(self.model, self, self.recording_notice, self._run, self.say)
         bar.recordClicked.connect(self.recording.record_clicked)
+        bar.recordingsRequested.connect(lambda: self.recordingsRequested.emit(""))
+        self.recording.openRequested.connect(self.recordingsRequested.emit)
         self.overlays.chatPreviewClicked.connect(lambda: self.chat_button.setChecked(True))
         root.addWidget(self.toolbar)
         self.problem = QLabel()

@@ -235,9 +235,7 @@ class JoinPage(Card):
         self.role.setText(
             self.tr("You join as a moderator.") if info.is_moderator else self.tr("You join as a speaker.")
         )
-        # The recording view comes with recordings (a later issue): until it exists the link is not shown
-        # rather than shown dead. Then: visible when info.can_see_recordings.
-        self.recordings.setVisible(False)
+        self.recordings.setVisible(info.can_see_recordings)  # the recording view, for roles that may see them
         if remembered_name and not self.name.text():
             self.name.setText(remembered_name)
         self.name.setFocus()

@@ -1,6 +1,7 @@
 """Recording in the meeting window: the "Recording 1:23" indicator everyone sees in the header, the notice under it
-(a late joiner's consent notice, and "Open" when a recording ends for those who may see recordings), and the
-Record button's actions (start with a choice of layout, stop after a confirmation, the server's refusal in words).
+(a late joiner's consent notice, and "Open" — the recording view — when a recording ends for those who may see
+recordings), and the Record button's actions (start with a choice of layout, stop after a confirmation, the
+server's refusal in words).
 
 The indicator and the notice observe the :class:`~meetdesk.ui.meeting.model.MeetingModel`'s ``recording``; the
 start and the stop go through :mod:`meetdesk.client` with the participant's own token
@@ -15,8 +16,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -173,7 +173,12 @@ class RecordingControls(QObject):
     """What the Record button does, and the notices about the recording, for one meeting page.
 
     ``run`` starts a task whose failure the page reports; ``say`` puts a sentence next to the toolbar.
+
+    Signals:
+        openRequested(str): "Open" on the ended-recording notice (the recording's id): the recording view.
     """
+
+    openRequested = Signal(str)
 
     def __init__(
         self,
@@ -195,7 +200,7 @@ class RecordingControls(QObject):
         self.stop_box: QMessageBox | None = None
         #: the recording the "Open" of the notice opens
         self.ended: str = ""
-        notice.actionClicked.connect(lambda: self.run(self.open_recording(self.ended)))
+        notice.actionClicked.connect(lambda: self.openRequested.emit(self.ended))
 
     def attach(self, info: RoomInfo, session: MeetingSession) -> None:
         self.info, self.session = info, session
@@ -304,16 +309,3 @@ class RecordingControls(QObject):
             self.notice.show_notice(self.tr("The recording has ended and is ready to watch."), self.tr("Open"))
         else:
             self.notice.show_notice(self.tr("The meeting is no longer being recorded."))
-
-    async def open_recording(self, recording_id: str) -> None:
-        """Open the recording's page (its player) with a share link of its own."""
-        if not recording_id or self.session is None or self.session.token is None:
-            return
-        try:
-            async with self._api() as api:
-                url = await api.recording_url(recording_id)
-        except ApiError as exc:
-            self.say(self.tr("The recording cannot be opened. {reason}").format(reason=as_sentence(exc.message)))
-            return
-        if not QDesktopServices.openUrl(QUrl(url)):
-            self.say(self.tr("No browser opened the recording. Its link is {url}").format(url=url))

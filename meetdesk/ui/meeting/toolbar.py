@@ -188,6 +188,7 @@ class MeetingToolbar(QWidget):
     muteEveryoneRequested = Signal()
     lockRequested = Signal(bool)
     recordClicked = Signal()
+    recordingsRequested = Signal()
 
     def __init__(self, model: MeetingModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -260,6 +261,7 @@ class MeetingToolbar(QWidget):
         self.more_button = self._tool(self.tr("More"), name="more")
         more_menu = QMenu(self.more_button)
         self.copy_speaker_action = more_menu.addAction(self.tr("Copy speaker link"), self.copySpeakerLinkRequested.emit)
+        self.recordings_action = more_menu.addAction(self.tr("Recordings"), self.recordingsRequested.emit)
         more_menu.addAction(self.tr("Keyboard shortcuts"), self.shortcutsRequested.emit)
         # the moderators' controls, as Zoom's "Security" and Meet's host controls: also in the participants panel
         self.moderation_separator = more_menu.addSeparator()
@@ -367,6 +369,7 @@ class MeetingToolbar(QWidget):
         moderator = model.is_moderator
         self.end_action.setVisible(model.may("canEndMeeting"))
         self.copy_speaker_action.setVisible(model.may("canShareAccessLinks"))
+        self.recordings_action.setVisible(model.may("canRetrieveRecordings"))
         for action in (self.moderation_separator, self.mute_everyone_action, self.lock_action):
             action.setVisible(moderator)
         self.lock_action.setText(self.tr("Unlock meeting") if self.model.locked else self.tr("Lock meeting"))

@@ -1,4 +1,5 @@
-"""The participant window: a room link → join view → device view → meeting → end view.
+"""The participant window: a room link → join view → device view → meeting → end view, and the room's recording
+view (from the join view and from the meeting).
 
 One window walks one person through one room link (``meetdesk open <link>``, a pasted link, or "Join"
 in the rooms manager). The link is checked before anything is shown (a bad one gets the error page
@@ -16,6 +17,7 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
+from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError, Conflict
 from meetdesk.client.lobby import LinkProblem, RoomInfo, inspect_link
 from meetdesk.client.media.audio import AudioEngine
@@ -24,6 +26,7 @@ from meetdesk.client.signalling import SignallingError
 from meetdesk.ui.meeting.device_page import DevicePage
 from meetdesk.ui.meeting.meeting_page import MeetingPage
 from meetdesk.ui.meeting.pages import Card, EndPage, ErrorPage, JoinPage
+from meetdesk.ui.meeting.recording_view import RecordingView
 from meetdesk.ui.meeting.settings_dialog import DeviceSettingsDialog
 from meetdesk.ui.messages import describe_error
 
@@ -38,7 +41,8 @@ class ParticipantWindow(QMainWindow):
     """
 
     closing = Signal()
-    stageChanged = Signal(str)  # "checking" | "error" | "join" | "devices" | "joining" | "meeting" | "ended"
+    # "checking" | "error" | "join" | "devices" | "joining" | "meeting" | "ended" | "recordings"
+    stageChanged = Signal(str)
 
     def __init__(
         self,
@@ -73,6 +77,7 @@ class ParticipantWindow(QMainWindow):
         self.device_page = DevicePage(settings)
         self.meeting_page = MeetingPage()
         self.end_page = EndPage()
+        self.recording_view = RecordingView()
         for page in (
             self.checking,
             self.error_page,
@@ -80,6 +85,7 @@ class ParticipantWindow(QMainWindow):
             self.device_page,
             self.meeting_page,
             self.end_page,
+            self.recording_view,
         ):
             self.pages.addWidget(page)
         self.setCentralWidget(self.pages)
@@ -97,10 +103,18 @@ class ParticipantWindow(QMainWindow):
         self.meeting_page.settingsRequested.connect(self.open_settings)
         self.end_page.rejoinRequested.connect(self._rejoin)
         self.end_page.backRequested.connect(self.close)
+        self.join_page.recordingsRequested.connect(lambda: self._spawn(self.recordings_from_join()))
+        self.meeting_page.recordingsRequested.connect(self.recordings_from_meeting)
+        self.recording_view.backRequested.connect(self._back_from_recordings)
+        meeting = self.meeting_page.model
+        meeting.recordingChanged.connect(self.recording_view.model.recording_event)
+        meeting.permissionsChanged.connect(self._meeting_permissions_changed)
 
     # stages ----------------------------------------------------------------------------------------
 
     def _show(self, stage: str, page: QWidget) -> None:
+        if stage != "recordings":
+            self.recording_view.model.hidden()
         self.stage = stage
         self.pages.setCurrentWidget(page)
         self.stageChanged.emit(stage)
@@ -267,6 +281,72 @@ class ParticipantWindow(QMainWindow):
                 microphone_note=local.microphone_note or "",
             )
 
+    # the recording view ----------------------------------------------------------------------------------
+
+    async def recordings_from_join(self) -> None:
+        """The room's recordings from the join view, with a token of the link that browses and joins nothing."""
+        info = self.info
+        if info is None or not info.can_see_recordings:
+            return
+        self.join_page.recordings.setEnabled(False)
+        try:
+            async with MeetDeskClient(info.link.base_url, pin=info.link.pin) as api:
+                token = await api.participant_token(info.link.room_id, info.link.secret)
+        except ApiError as exc:
+            self.join_page.error.setText(
+                self.tr("The recordings cannot be opened. {reason}").format(reason=describe_error(exc))
+            )
+            self.join_page.error.show()
+            return
+        finally:
+            self.join_page.recordings.setEnabled(True)
+        if self.stage != "join":
+            return  # the user moved on meanwhile
+        self.recording_view.model.open(
+            info,
+            lambda: token,
+            origin="join",
+            by_events=False,
+            can_see=info.can_see_recordings,
+            can_delete=bool(info.permissions.get("canDeleteRecordings", False)),
+        )
+        self._show("recordings", self.recording_view)
+
+    def recordings_from_meeting(self, recording_id: str = "") -> None:
+        """The room's recordings from the meeting (which goes on behind), kept live by its events;
+        ``recording_id``: one to highlight."""
+        info, session = self.info, self.meeting_page.session
+        if info is None or session is None or self.stage != "meeting":
+            return
+        model = self.meeting_page.model
+        self.recording_view.model.open(
+            info,
+            lambda: session.token,
+            origin="meeting",
+            by_events=True,
+            can_see=model.may("canRetrieveRecordings"),
+            can_delete=model.may("canDeleteRecordings"),
+        )
+        self.recording_view.model.highlight(recording_id)
+        self._show("recordings", self.recording_view)
+
+    def _meeting_permissions_changed(self) -> None:
+        """A role change in the meeting: the recording view opened from it offers what the role may now."""
+        view = self.recording_view.model
+        if view.origin == "meeting":
+            model = self.meeting_page.model
+            view.set_permissions(
+                can_see=model.may("canRetrieveRecordings"), can_delete=model.may("canDeleteRecordings")
+            )
+            if self.stage == "recordings" and view.can_see:
+                view.recordings.refresh()
+
+    def _back_from_recordings(self) -> None:
+        if self.recording_view.model.origin == "meeting" and self.meeting_page.in_meeting:
+            self._show("meeting", self.meeting_page)
+        elif self.info is not None:
+            self._show("join", self.join_page)
+
     def _rejoin(self) -> None:
         self._spawn(self._open_devices())
 
@@ -307,6 +387,7 @@ class ParticipantWindow(QMainWindow):
             return
         self.device_page.close_preview()
         self._release_devices()
+        self.recording_view.stop()
         for task in self._tasks:
             task.cancel()
         self.closing.emit()

@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from meetdesk.client.api import MeetDeskClient, parse_room_link
@@ -315,8 +316,8 @@ async def test_download_share_links_and_play(
     assert view.message.text().startswith("No link was copied: this room does not allow public links")
     await client.update_room_access(room.roomId, recording=True)
 
-    # play
-    view.play.click()
+    # play: Enter on the highlighted row (what Play and a double-click do too)
+    QTest.keyClick(view.table, Qt.Key.Key_Return)
     url = await asyncio.wait_for(browser.opened, 30)
     assert url == await client.recording_url(seeded.recording_id)
     assert not clipped_texts(window)

@@ -109,7 +109,7 @@ class RecordingView(QWidget):
         header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Stretch)
         for fitted in (COL_STARTED, COL_DURATION, COL_SIZE):  # dates, times and sizes whole
             header.setSectionResizeMode(fitted, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.doubleClicked.connect(lambda _index: self.play_current())
+        self.table.activated.connect(lambda _index: self.play_current())  # double-click or Enter
         self.empty = QLabel()
         self.empty.setObjectName("recordingsEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -167,6 +167,10 @@ class RecordingView(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda _new, _old: self._sync_actions())
         for signal in (rows.modelReset, rows.rowsRemoved, rows.dataChanged):
             signal.connect(lambda *_args: self._sync_actions())
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.table.setFocus()  # the arrows move through the recordings, Enter plays one
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)

@@ -69,6 +69,7 @@ def _kiosk_options(kiosk: argparse.ArgumentParser) -> None:
     kiosk.add_argument("--camera", help="camera by name (with --room-link)")
     kiosk.add_argument("--microphone", help="microphone by name (with --room-link)")
     kiosk.add_argument("--speaker", help="speaker by name (with --room-link)")
+    kiosk.add_argument("--volume", type=int, metavar="PERCENT", help="0 to 100 (with --room-link; default 100)")
     kiosk.add_argument("--join-policy", choices=["always", "one-touch"], help="with --room-link (default always)")
     kiosk.add_argument("--leave-when-alone", type=float, metavar="MINUTES", help="0: never (default 10)")
     kiosk.add_argument("--maintenance-hour", type=int, metavar="HOUR", help="restart at this hour when idle")
@@ -111,6 +112,7 @@ def _kiosk(args: argparse.Namespace, argv: list[str]) -> int:
                 camera=args.camera,
                 microphone=args.microphone,
                 speaker=args.speaker,
+                volume=args.volume,
                 join_policy=args.join_policy,
                 leave_when_alone_minutes=args.leave_when_alone,
                 maintenance_hour=args.maintenance_hour,

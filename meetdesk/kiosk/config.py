@@ -13,6 +13,7 @@ Example::
     camera = "Logitech MeetUp"          # by name; absent: the first camera
     microphone = "Jabra Speak 710"
     speaker = "Jabra Speak 710"
+    volume = 80                         # 0..100 (default 100); a touch on the kiosk changes it until this does
     join_policy = "always"              # or "one-touch"
     leave_when_alone_minutes = 10       # 0: never
     maintenance_hour = 3                # restart at 03:00 when idle; absent: never
@@ -57,6 +58,8 @@ class KioskConfig(BaseModel):
     camera: DeviceName | None = None
     microphone: DeviceName | None = None
     speaker: DeviceName | None = None
+    #: how loud the meeting plays, in percent of what is received (:mod:`meetdesk.kiosk.volume`)
+    volume: Annotated[int, Field(ge=0, le=100)] = 100
     join_policy: JoinPolicy = "always"
     leave_when_alone_minutes: Annotated[float, Field(ge=0, le=24 * 60)] = 10.0
     maintenance_hour: Annotated[int, Field(ge=0, le=23)] | None = None

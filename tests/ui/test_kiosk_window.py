@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
 from meetdesk.client.api import MeetDeskClient
@@ -41,9 +42,12 @@ async def kiosks(qtbot: QtBot, tmp_path: Path) -> AsyncIterator[Callable[..., Ki
     tasks ended) in its own body: this teardown does not run on the test's event loop, so it only closes."""
     made: list[KioskWindow] = []
 
-    def make(config: KioskConfig | None, **kwargs: Any) -> KioskWindow:
-        window = KioskWindow(config, tmp_path / f"state{len(made)}", source_id=KIOSK_SOURCE, **kwargs)
-        (tmp_path / f"state{len(made)}").mkdir()
+    def make(config: KioskConfig | None, state_dir: Path | None = None, **kwargs: Any) -> KioskWindow:
+        """A kiosk window with a state dir of its own (``state_dir``: that one, as a restarted kiosk has)."""
+        if state_dir is None:
+            state_dir = tmp_path / f"state{len(made)}"
+            state_dir.mkdir()
+        window = KioskWindow(config, state_dir, source_id=KIOSK_SOURCE, **kwargs)
         made.append(window)
         return window
 
@@ -304,4 +308,123 @@ async def test_the_home_screen_says_who_is_in_the_meeting_now(
         shoot(window, "kiosk-home")
     finally:
         await window.shutdown()
+        await observer.leave()
+
+
+class Played:
+    """The loudest sample the kiosk's speaker played in each block, as it plays them (a tap on the speaker)."""
+
+    def __init__(self, window: KioskWindow) -> None:
+        assert window.audio is not None
+        self.peaks: list[int] = []
+        window.audio.speaker.taps.append(lambda block: self.peaks.append(int(np.max(np.abs(block.astype(np.int32))))))
+
+    async def next_peak(self, blocks: int = 50) -> int:
+        """The loudest sample of the next ``blocks`` blocks played (10 ms each)."""
+        start = len(self.peaks)
+        await until(lambda: len(self.peaks) >= start + blocks)  # played on the speaker's clock: no event
+        return max(self.peaks[start : start + blocks])
+
+
+@pytest.mark.slow
+async def test_the_volume_control_changes_how_loud_the_meeting_plays_and_is_remembered(
+    room: MeetRoom, kiosks: Callable[..., KioskWindow], qtbot: QtBot
+) -> None:
+    assert room.speakerUrl is not None and room.moderatorUrl is not None
+    observer = MeetingSession(room.moderatorUrl, "Observer", publish_video=False)  # its microphone: a tone
+    await observer.join()
+    window = None
+    try:
+        window = kiosks(config(room.speakerUrl, volume=80))
+        window.start()
+        await reach(window, "meeting")
+        control = window.meeting.volume_control
+        assert control.isVisible()
+        assert control.level.text() == "80%" and control.slider.value() == 80
+        played = Played(window)
+        await until(lambda: max(played.peaks, default=0) > 1000)  # the observer's tone arrives
+        loud = await played.next_peak()
+
+        for _ in range(6):  # a finger on "−", six times
+            qtbot.mouseClick(control.quieter, Qt.MouseButton.LeftButton)
+        assert control.level.text() == "20%" and control.slider.value() == 20
+        await played.next_peak(5)  # what was already on its way out
+        quiet = await played.next_peak()
+        assert 0.15 < quiet / loud < 0.35, (loud, quiet)  # a quarter of the level at 80%
+
+        control.slider.setValue(0)  # the slider dragged to the left end
+        assert control.level.text() == "0%" and not control.quieter.isEnabled()
+        await played.next_peak(5)
+        assert await played.next_peak() == 0  # nothing is heard
+        shoot(window, "kiosk-meeting-volume")
+
+        slider = control.slider
+        qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(slider.width() * 3 // 4, slider.height() // 2))
+        tapped = slider.value()
+        assert 60 <= tapped <= 90 and control.level.text() == f"{tapped}%"  # where the finger touched it
+        qtbot.mouseClick(control.louder, Qt.MouseButton.LeftButton)  # to the next step of ten
+        kept = (tapped // 10 + 1) * 10
+        assert control.level.text() == f"{kept}%"
+        await window.shutdown()
+
+        again = kiosks(config(room.speakerUrl, volume=80, join_policy="one-touch"), state_dir=window.state_dir)
+        again.start()  # the kiosk restarted: the room's last touch stays
+        assert again.meeting.volume_control.level.text() == f"{kept}%"
+        await again.shutdown()
+        pushed = kiosks(config(room.speakerUrl, volume=30, join_policy="one-touch"), state_dir=window.state_dir)
+        pushed.start()  # a new volume in its settings (the admin's): that one, until the next touch
+        assert pushed.meeting.volume_control.level.text() == "30%"
+        await pushed.shutdown()
+        window = None
+    finally:
+        if window is not None:
+            await window.shutdown()
+        await observer.leave()
+
+
+@pytest.mark.slow
+async def test_a_microphone_and_a_speaker_unplugged_are_named_and_used_again_when_back(
+    room: MeetRoom, kiosks: Callable[..., KioskWindow]
+) -> None:
+    assert room.speakerUrl is not None and room.moderatorUrl is not None
+    observer = MeetingSession(room.moderatorUrl, "Observer", publish_video=False)  # its microphone: a tone
+    await observer.join()
+    window = None
+
+    def kiosk_audio() -> int:
+        return sum(r.frames for r in observer.remote.values() if r.source == "microphone")
+
+    try:
+        window = kiosks(config(room.speakerUrl, microphone="Second test tone", speaker="Null speaker"))
+        window.start()
+        await reach(window, "meeting")
+        start = kiosk_audio()
+        await until(lambda: kiosk_audio() >= start + 25)  # the room hears the kiosk's microphone
+        (window.state_dir / UNPLUGGED_FILE).write_text("Second test tone\nNull speaker\n")  # the test hook: unplugged
+        await window.check_health()
+        assert window.home.problems == ["Microphone “Second test tone” not found", "Speaker “Null speaker” not found"]
+        assert window.local is not None and not window.local.has_microphone
+        mic = window.meeting.toolbar.mic_button
+        assert not mic.isEnabled() and mic.toolTip() == "Microphone “Second test tone” not found."
+        volume = window.meeting.volume_control
+        assert not volume.isEnabled() and volume.slider.toolTip() == "Speaker “Null speaker” not found."
+        assert window.audio is not None and window.audio.speaker.note == "Speaker “Null speaker” not found"
+        window.beat()
+        beat = read_heartbeat(window.state_dir)
+        assert beat is not None and beat.stage == "meeting" and beat.connected  # the meeting goes on without them
+        assert beat.devices_missing == {"microphone": "Second test tone", "speaker": "Null speaker"}
+
+        (window.state_dir / UNPLUGGED_FILE).write_text("")  # plugged back
+        await window.check_health()
+        assert window.home.problems == []
+        assert window.local.has_microphone and mic.isEnabled()
+        assert volume.isEnabled() and volume.slider.toolTip() == "Volume"
+        assert window.audio.speaker.note != "Speaker “Null speaker” not found"  # the speaker opened again...
+        played = Played(window)
+        await until(lambda: max(played.peaks, default=0) > 1000)  # ...plays the room
+        start = kiosk_audio()
+        await until(lambda: kiosk_audio() >= start + 25)  # and the room hears the microphone again
+    finally:
+        if window is not None:
+            await window.shutdown()
         await observer.leave()

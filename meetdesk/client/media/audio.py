@@ -194,6 +194,7 @@ class Speaker:
 
     ``taps`` receive every block rendered, exactly as played (the echo canceller's reverse stream).
     ``note``: a sentence for the user when nothing can be heard, else None. ``name``: the device.
+    :attr:`volume` scales everything played (remote audio and local sounds), 0.0 (silent) to 1.0 (as received).
     """
 
     def __init__(self, mixer: AudioMixer, *, taps: Iterable[Tap] = (), name: str | None = None) -> None:
@@ -203,8 +204,20 @@ class Speaker:
         self.note: str | None = None
         #: samples rendered since the start
         self.rendered = 0
+        self._volume = 1.0
         self._sounds: list[tuple[Samples, int]] = []
         self._lock = threading.Lock()
+
+    @property
+    def volume(self) -> float:
+        """The gain applied to what is played, 0.0 to 1.0."""
+        return self._volume
+
+    @volume.setter
+    def volume(self, gain: float) -> None:
+        if not 0.0 <= gain <= 1.0:
+            raise ValueError(f"the volume is a gain from 0.0 to 1.0, not {gain}")
+        self._volume = gain  # one float: read whole by the rendering thread
 
     def play(self, samples: Samples) -> None:
         """Play a local sound (mono 48 kHz s16) once, mixed with the remote audio from the next block on."""
@@ -222,6 +235,9 @@ class Speaker:
                 if position + count < len(sound):
                     playing.append((sound, position + count))
             self._sounds = playing
+        gain = self._volume
+        if gain != 1.0:
+            block = np.rint(block * gain).astype(np.int32)
         out = np.clip(block, -32768, 32767).astype(np.int16)
         for tap in tuple(self.taps):
             tap(out)
@@ -361,6 +377,7 @@ class AudioEngine:
         self.mixer = AudioMixer()
         self.echo = EchoCanceller() if echo_cancellation else None
         self.speaker = open_speaker(speaker_name, self.mixer, taps=self._taps())
+        self._volume = 1.0
         self._closed = False
 
     def _taps(self) -> list[Tap]:
@@ -372,6 +389,26 @@ class AudioEngine:
             return
         self.speaker.close()
         self.speaker = open_speaker(name, self.mixer, taps=self._taps())
+        self.speaker.volume = self._volume
+
+    def release_speaker(self, note: str) -> None:
+        """The speaker went away (unplugged): a null speaker keeps time, ``note`` saying why nothing is heard,
+        until :meth:`use_speaker` opens one again."""
+        if self._closed:
+            return
+        self.speaker.close()
+        self.speaker = NullSpeaker(self.mixer, note, taps=self._taps())
+        self.speaker.volume = self._volume
+
+    @property
+    def volume(self) -> float:
+        """How loud the meeting plays, 0.0 (silent) to 1.0 (as received); kept when the speaker changes."""
+        return self._volume
+
+    @volume.setter
+    def volume(self, gain: float) -> None:
+        self.speaker.volume = gain  # raises ValueError outside 0..1
+        self._volume = gain
 
     @property
     def has_speaker(self) -> bool:

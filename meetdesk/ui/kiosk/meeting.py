@@ -1,5 +1,5 @@
 """The meeting as a kiosk shows it: the participant's meeting page with large tiles and few controls (mic,
-camera, hand, reactions, leave), and "Reconnecting in N s" over the tiles while the session gets back in.
+camera, hand, reactions, volume, leave), and "Reconnecting in N s" over the tiles while the session gets back in.
 
 The session behind it never gives up (:func:`kiosk_session`): resume, then rejoin with a new token, retried
 forever at a short pace, so a server restart or an expired token ends with the kiosk back in the meeting. With
@@ -21,6 +21,7 @@ from meetdesk.client.session import MeetingSession
 from meetdesk.core.signalling import Joined
 from meetdesk.kiosk.stages import SESSION_RETRY_DELAYS_S
 from meetdesk.rtc.relay_service import relayed_network_from_env
+from meetdesk.ui.kiosk.volume import VolumeControl, VolumeModel
 from meetdesk.ui.meeting.meeting_page import MeetingPage
 
 #: the session's own recovery, with no end
@@ -36,12 +37,18 @@ def kiosk_session(*args: Any, **kwargs: Any) -> MeetingSession:
 
 
 class KioskMeetingPage(MeetingPage):
-    """The meeting page with only the controls a room needs; Leave leaves at once (no "End for all" menu)."""
+    """The meeting page with only the controls a room needs; Leave leaves at once (no "End for all" menu). The
+    volume control (before Leave) shows and sets :attr:`volume`, which the window applies to the speaker."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("kioskMeetingPage")
         bar = self.toolbar
+        self.volume = VolumeModel(parent=self)
+        self.volume_control = VolumeControl(self.volume)
+        row = bar.layout()
+        row.insertWidget(row.indexOf(bar.leave_button), self.volume_control)
+        row.insertSpacing(row.indexOf(bar.leave_button), 24)
         self._extras = (
             bar.share_button,
             bar.chat_button,

@@ -39,6 +39,7 @@ from meetdesk.kiosk.health import (
 )
 from meetdesk.kiosk.pin import PinGuard
 from meetdesk.kiosk.stages import Event, Stage, next_stage, retry_delay
+from meetdesk.kiosk.volume import initial_volume, remember_volume
 from meetdesk.ui.kiosk.meeting import KioskMeetingPage, kiosk_session
 from meetdesk.ui.kiosk.pages import HomePage, KioskPage, ProblemPage, WaitingPage, device_text
 from meetdesk.ui.kiosk.pin_dialog import PinDialog
@@ -103,6 +104,7 @@ class KioskWindow(QMainWindow):
         self._leaving: Event | None = None  # the event a leave of our own ends with (LEAVE, ALONE)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._member_token: str | None = None  # reads who is in the meeting (cannot join)
+        self._speaker_gone = False  # the meeting's speaker was unplugged: sound goes nowhere until it is back
 
         self.pages = QStackedWidget()
         self.home = HomePage()
@@ -121,6 +123,7 @@ class KioskWindow(QMainWindow):
         self.meeting.toolbar.leaveRequested.disconnect()
         self.meeting.toolbar.leaveRequested.connect(lambda: self.leave(Event.LEAVE))
         self.meeting.model.countChanged.connect(self._count_changed)
+        self.meeting.volume.volumeChanged.connect(self._volume_changed)
 
         self._retry_timer = QTimer(self)
         self._retry_timer.setInterval(250)
@@ -154,6 +157,7 @@ class KioskWindow(QMainWindow):
             self._show_problem()
             return
         self.home.set_room(self.config.display_name)
+        self.meeting.volume.set_volume(initial_volume(self.state_dir, self.config.volume))
         self._health.start()
         self._maintenance.start()
         self._spawn(self.check_health())
@@ -255,6 +259,7 @@ class KioskWindow(QMainWindow):
             self._apply_theme(info.theme)
             self._release_devices()
             self.audio = AudioEngine(speaker_name=None if config.synthetic_devices else config.speaker)
+            self.audio.volume = self.meeting.volume.volume / 100
             local = self.local = LocalMedia(
                 synthetic=config.synthetic_devices,
                 source_id=self.source_id,
@@ -323,6 +328,13 @@ class KioskWindow(QMainWindow):
             self._leaving = why
             self._spawn(self.meeting.leave())
 
+    def _volume_changed(self, volume: int) -> None:
+        """A touch on the volume control: heard at once, and kept for the next start."""
+        if self.audio is not None:
+            self.audio.volume = volume / 100
+        if self.config is not None:
+            remember_volume(self.state_dir, volume, self.config.volume)
+
     def _count_changed(self, count: int) -> None:
         """Alone in the meeting (only this kiosk): leave after the configured minutes, unless someone comes."""
         config = self.config
@@ -377,8 +389,8 @@ class KioskWindow(QMainWindow):
             await self._follow_devices()
 
     async def _follow_devices(self) -> None:
-        """In the meeting: a device unplugged stops being used (the meeting goes on without it); plugged back,
-        it is used again, without a touch."""
+        """In the meeting: a device unplugged (camera, microphone, speaker) stops being used (the meeting goes on
+        without it); plugged back, it is used again, without a touch."""
         local, config = self.local, self.config
         if local is None or config is None:
             return
@@ -398,6 +410,18 @@ class KioskWindow(QMainWindow):
         elif microphone is not None and not microphone.missing and not local.has_microphone:
             logger.info("Kiosk: the microphone %r is back", microphone.found)
             changed = await local.use_microphone(microphone.found) or changed
+        speaker, audio = self.devices.get("speaker"), self.audio
+        if speaker is not None and audio is not None:
+            if speaker.missing and not self._speaker_gone:
+                logger.warning("Kiosk: the speaker %r is gone: the meeting goes on without sound", speaker.wanted)
+                self._speaker_gone = True
+                audio.release_speaker(device_text(self, speaker))
+            elif not speaker.missing and self._speaker_gone:
+                logger.info("Kiosk: the speaker %r is back", speaker.found)
+                self._speaker_gone = False
+                # synthetic devices: the speaker opened at the start (the null one here), as at the join
+                audio.use_speaker(None if config.synthetic_devices else speaker.found)
+            self.meeting.volume_control.set_note(device_text(self, speaker) if self._speaker_gone else None)
         if changed:
             self.meeting.model.set_devices(
                 microphone=local.has_microphone,
@@ -524,6 +548,8 @@ class KioskWindow(QMainWindow):
     # plumbing --------------------------------------------------------------------------------------
 
     def _release_devices(self) -> None:
+        self._speaker_gone = False
+        self.meeting.volume_control.set_note(None)
         if self.local is not None:
             self.local.close()
             self.local = None

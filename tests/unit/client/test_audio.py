@@ -424,3 +424,37 @@ async def test_an_engine_without_echo_cancellation_sends_the_microphone_as_it_is
     finally:
         engine.close()
         microphone.stop()
+
+
+def test_the_volume_scales_what_is_played_and_what_the_taps_get() -> None:
+    def played_at(volume: float) -> npt.NDArray[np.int16]:
+        mixer = AudioMixer()
+        for frame in decoded_frames(2, 10):
+            mixer.push("bob/microphone", frame)
+        recorder = Recorder(wanted=SAMPLE_RATE)
+        speaker = Speaker(mixer, taps=[recorder])
+        speaker.volume = volume
+        played = np.concatenate([speaker.render(480) for _ in range(20)])
+        assert np.array_equal(np.concatenate(recorder.blocks), played)  # the echo canceller hears what plays
+        return played[BLOCK_SAMPLES:]
+
+    full, quarter, silent = played_at(1.0), played_at(0.25), played_at(0.0)
+    assert strength(full, tone_frequency(2)) > 0.9 * DECODED_AMPLITUDE
+    assert strength(quarter, tone_frequency(2)) == pytest.approx(0.25 * strength(full, tone_frequency(2)), rel=0.02)
+    assert not np.any(silent)
+    with pytest.raises(ValueError, match=r"from 0\.0 to 1\.0"):
+        Speaker(AudioMixer()).volume = 1.5
+
+
+async def test_the_engines_volume_stays_when_the_speaker_changes() -> None:
+    engine = AudioEngine(echo_cancellation=False)
+    try:
+        engine.volume = 0.4
+        assert engine.speaker.volume == 0.4
+        engine.use_speaker(None)
+        assert engine.speaker.volume == 0.4 and engine.volume == 0.4
+        with pytest.raises(ValueError):
+            engine.volume = -0.1
+        assert engine.volume == 0.4
+    finally:
+        engine.close()

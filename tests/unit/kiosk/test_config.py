@@ -22,7 +22,7 @@ def test_a_toml_file_gives_every_setting(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.toml"
     path.write_text(
         f'room_link = "{LINK}"\ndisplay_name = "Board room"\ncamera = "Logitech MeetUp"\n'
-        'microphone = "Jabra Speak 710"\nspeaker = "Jabra Speak 710"\njoin_policy = "one-touch"\n'
+        'microphone = "Jabra Speak 710"\nspeaker = "Jabra Speak 710"\nvolume = 80\njoin_policy = "one-touch"\n'
         f'leave_when_alone_minutes = 5\nmaintenance_hour = 3\nadmin_pin_hash = "{PIN_HASH}"\n'
     )
     config = load_config(path)
@@ -31,6 +31,7 @@ def test_a_toml_file_gives_every_setting(tmp_path: Path) -> None:
         "Jabra Speak 710",
         "Jabra Speak 710",
     )
+    assert config.volume == 80
     assert config.join_policy == "one-touch"
     assert config.leave_when_alone_s == 300
     assert config.maintenance_hour == 3
@@ -42,6 +43,7 @@ def test_a_json_file_works_too_and_defaults_fill_the_rest(tmp_path: Path) -> Non
     path.write_text(json.dumps(good()))
     config = load_config(path)
     assert config.join_policy == "always"
+    assert config.volume == 100
     assert config.leave_when_alone_minutes == 10
     assert config.maintenance_hour is None and config.admin_pin_hash is None
 
@@ -60,6 +62,9 @@ def test_a_json_file_works_too_and_defaults_fill_the_rest(tmp_path: Path) -> Non
         (good(camra="HD"), "camra", "does not exist"),
         (good(server="http://elsewhere:6080"), "server", "not on the server"),
         (good(synthetic_devices="yes"), "synthetic_devices", "boolean"),
+        (good(volume=101), "volume", "less than or equal to 100"),
+        (good(volume=-5), "volume", "greater than or equal to 0"),
+        (good(volume="loud"), "volume", "integer"),
     ],
 )
 def test_a_bad_setting_is_named_with_a_sentence(data: dict[str, object], field: str, says: str) -> None:

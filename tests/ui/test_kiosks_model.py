@@ -1,5 +1,5 @@
-"""The Kiosks table's words for what a kiosk reported, and its "Last seen" counting on by itself (a model fed
-kiosks directly; the page against a real server is tests/ui/test_kiosks_page.py)."""
+"""The Kiosks table's words for what a kiosk reported, its "Last seen" counting on by itself, its sorting and search
+(a model fed kiosks directly; the page against a real server is tests/ui/test_kiosks_page.py)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,20 @@ import asyncio
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
+from pytestqt.qtbot import QtBot
 
 from meetdesk.core.kiosks import Kiosk
 from meetdesk.ui.admin.kiosks_model import (
     COL_DEVICES,
     COL_LAST_SEEN,
+    COL_NAME,
     COL_STATE,
     COL_STATUS,
     KiosksModel,
     ago_text,
 )
+from meetdesk.ui.admin.kiosks_page import KiosksPage
 from tests.ui.helpers import emitted
 
 NOW_MS = 1_780_000_000_000
@@ -104,3 +107,35 @@ def test_an_update_changes_the_row_in_place_and_a_rename_moves_it(qapp: QCoreApp
     assert [k.name for k in model.kiosks] == ["Lobby", "Zen room"]
     model.remove("k2")
     assert [k.kioskId for k in model.kiosks] == ["k1"]
+
+
+def test_a_code_not_used_in_time_says_so(qapp: QCoreApplication) -> None:
+    model = KiosksModel(clock=Clock())
+    model.upsert(kiosk(enrolled=False, online=False, lastSeenAt=None, enrolmentExpiresAt=NOW_MS - 1))
+    model.upsert(kiosk(kioskId="k2", enrolled=False, online=False, lastSeenAt=None, enrolmentExpiresAt=NOW_MS + 1))
+    assert text(model, 0, COL_STATUS) == "Enrolment code expired"
+    assert text(model, 1, COL_STATUS) == "Waiting to be enrolled"
+
+
+def test_the_page_sorts_by_what_is_behind_the_words_and_searches_kiosk_and_room_names(qtbot: QtBot) -> None:
+    page = KiosksPage()
+    qtbot.addWidget(page)
+    page.model._clock = Clock()
+    page.model.upsert(kiosk(kioskId="a", name="Atrium", lastSeenAt=NOW_MS - 120_000, roomName="Lobby"))
+    page.model.upsert(kiosk(kioskId="b", name="Board room PC", lastSeenAt=NOW_MS - 9_000))
+    page.model.upsert(kiosk(kioskId="c", name="Cellar", enrolled=False, online=False, lastSeenAt=None))
+
+    def shown() -> list[str]:
+        return [page.proxy.index(row, COL_NAME).data() for row in range(page.proxy.rowCount())]
+
+    assert shown() == ["Atrium", "Board room PC", "Cellar"]
+    page.table.sortByColumn(COL_LAST_SEEN, Qt.SortOrder.AscendingOrder)
+    assert shown() == ["Board room PC", "Atrium", "Cellar"]  # 9 s before 2 min ("2 min" < "9 s" as words)
+    page.search.setText("lobby")
+    assert shown() == ["Atrium"]
+    page.select("a")
+    current = page.current()
+    assert current is not None and current.kioskId == "a"
+    page.search.setText("nothing like it")
+    assert page.stack.currentWidget() is page.empty
+    assert page.empty.text() == "No kiosk or room name matches “nothing like it”."

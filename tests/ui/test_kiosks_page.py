@@ -222,6 +222,8 @@ async def test_settings_are_checked_next_to_their_field_then_pushed_to_the_kiosk
     kiosk, wire = await online_kiosk(page, client, room)
     dialog = page.open_settings_dialog()
     assert isinstance(dialog, KioskSettingsDialog)
+    # the device the kiosk uses now, as a hint where none is chosen
+    assert dialog.device_edits["camera"].placeholderText() == "The first camera found (now: Room Camera)"
     dialog.display_edit.setText("B" * 65)
     assert not await dialog.submit()
     assert dialog.errors["displayName"].text() == "The name in meetings has at most 64 characters."

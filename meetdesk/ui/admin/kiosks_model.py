@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 COL_NAME, COL_ROOM, COL_STATUS, COL_STATE, COL_DEVICES, COL_LAST_SEEN, COL_VERSION = range(7)
 #: the kiosk of a row, for views
 KioskRole = Qt.ItemDataRole.UserRole + 1
+#: what a column sorts by (the times and counts behind the words)
+SortRole = Qt.ItemDataRole.UserRole + 2
 TICK_MS = 1000
 REFRESH_MS = 15_000
 
@@ -48,7 +50,13 @@ def state_text(state: KioskState) -> str:
     return texts.get(state, _tr("Not known yet"))
 
 
-def status_text(kiosk: Kiosk) -> str:
+def code_expired(kiosk: Kiosk, now_ms: int) -> bool:
+    return not kiosk.enrolled and kiosk.enrolmentExpiresAt is not None and kiosk.enrolmentExpiresAt <= now_ms
+
+
+def status_text(kiosk: Kiosk, now_ms: int) -> str:
+    if code_expired(kiosk, now_ms):
+        return _tr("Enrolment code expired")
     if not kiosk.enrolled:
         return _tr("Waiting to be enrolled")
     return _tr("Online") if kiosk.online else _tr("Offline")
@@ -169,6 +177,8 @@ class KiosksModel(QAbstractTableModel):
         column = index.column()
         if role == KioskRole:
             return kiosk
+        if role == SortRole:
+            return self._sort_value(kiosk, column)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.text(kiosk, column)
         if role == Qt.ItemDataRole.DecorationRole and column == COL_STATUS:
@@ -194,7 +204,7 @@ class KiosksModel(QAbstractTableModel):
         if column == COL_ROOM:
             return kiosk.roomName or kiosk.roomId
         if column == COL_STATUS:
-            return status_text(kiosk)
+            return status_text(kiosk, self.now_ms())
         if column == COL_STATE:
             if kiosk.lastSeenAt is None:
                 return ""
@@ -208,10 +218,22 @@ class KiosksModel(QAbstractTableModel):
             return kiosk.version or ""
         return ""
 
+    def _sort_value(self, kiosk: Kiosk, column: int) -> Any:
+        if column == COL_STATUS:  # online first, then offline, then not enrolled
+            return 0 if kiosk.online else 1 if kiosk.enrolled else 2
+        if column == COL_DEVICES:
+            found = (kiosk.devices.camera.found, kiosk.devices.microphone.found, kiosk.devices.speaker.found)
+            return -1 if kiosk.lastSeenAt is None else 3 - sum(found)
+        if column == COL_LAST_SEEN:  # the most recently heard from first, never heard from last
+            return -(kiosk.lastSeenAt or 0)
+        return self.text(kiosk, column).casefold()
+
     def _tooltip(self, kiosk: Kiosk, column: int) -> str | None:
         if column == COL_NAME:
             return self.tr("{name}\nKiosk ID: {id}").format(name=kiosk.name, id=kiosk.kioskId)
         if column == COL_STATUS:
+            if code_expired(kiosk, self.now_ms()):
+                return self.tr("The kiosk was not enrolled in time. Re-enrol… gives it a new code.")
             if not kiosk.enrolled:
                 return self.tr("Type its enrolment code on the kiosk (Re-enrol… shows a new one).")
             if kiosk.lastError:

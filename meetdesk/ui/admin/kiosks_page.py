@@ -14,13 +14,14 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMenu,
     QMessageBox,
     QPushButton,
@@ -46,6 +47,7 @@ from meetdesk.ui.admin.kiosks_model import (
     COL_VERSION,
     KioskRole,
     KiosksModel,
+    SortRole,
 )
 from meetdesk.ui.admin.kiosks_settings import KioskSettingsDialog
 from meetdesk.ui.admin.room_form import set_error_colour
@@ -76,6 +78,7 @@ class KiosksPage(QWidget):
 
         column = QVBoxLayout(self)
         column.setContentsMargins(16, 12, 16, 12)
+        em = self.fontMetrics().horizontalAdvance("M")
         top = QHBoxLayout()
         title = QLabel(self.tr("Kiosks"))
         title.setObjectName("pageTitle")
@@ -86,15 +89,26 @@ class KiosksPage(QWidget):
         self.add_button = QPushButton(self.tr("Add kiosk…"))
         self.add_button.setObjectName("addKioskButton")
         self.add_button.clicked.connect(self.open_add_dialog)
+        self.search = QLineEdit()
+        self.search.setObjectName("kiosksSearch")
+        self.search.setPlaceholderText(self.tr("Search by kiosk or room name"))
+        self.search.setAccessibleName(self.tr("Search kiosks by kiosk or room name"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setMaximumWidth(em * 24)
         top.addWidget(title)
         top.addStretch(1)
+        top.addWidget(self.search, 1)
         top.addWidget(self.add_button)
         column.addLayout(top)
 
         self.stack = QStackedWidget()
         self.table = QTableView()
         self.table.setObjectName("kiosksTable")
-        self.table.setModel(self.model)
+        self.proxy = KiosksProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
@@ -103,7 +117,6 @@ class KiosksPage(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         header = self.table.horizontalHeader()
-        em = self.fontMetrics().horizontalAdvance("M")
         for col, width in ((COL_ROOM, 14), (COL_STATE, 18), (COL_DEVICES, 18)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, em * width)
@@ -162,6 +175,7 @@ class KiosksPage(QWidget):
             signal.connect(self._show_state)
         self.model.errorChanged.connect(lambda _error: self._show_state())
         self.model.loadingChanged.connect(lambda _loading: self._show_state())
+        self.search.textChanged.connect(self._search_changed)
         self.table.selectionModel().selectionChanged.connect(lambda _new, _old: self._update_actions())
         self.model.modelReset.connect(self._update_actions)
         self.model.rowsRemoved.connect(lambda *_args: self._update_actions())
@@ -200,12 +214,19 @@ class KiosksPage(QWidget):
     def current(self) -> Kiosk | None:
         """The highlighted kiosk as last heard of."""
         rows = self.table.selectionModel().selectedRows()
-        return self.model.data(rows[0], KioskRole) if rows else None
+        return self.proxy.data(rows[0], KioskRole) if rows else None
 
     def select(self, kiosk_id: str) -> None:
         row = self.model.row_of(kiosk_id)
         if row >= 0:
-            self.table.selectRow(row)
+            shown = self.proxy.mapFromSource(self.model.index(row, 0))
+            if shown.isValid():
+                self.table.selectRow(shown.row())
+
+    def _search_changed(self, text: str) -> None:
+        self.proxy.set_search(text)
+        self._show_state()
+        self._update_actions()
 
     def _show_state(self) -> None:
         model = self.model
@@ -219,8 +240,12 @@ class KiosksPage(QWidget):
         set_error_colour(self.stale, stale)
         self.stale.setVisible(stale)
         self.action_bar.setVisible(model.rowCount() > 0)  # nothing to act on: the empty page's sentence alone
-        if model.rowCount() > 0:
+        if self.proxy.rowCount() > 0:
             self.stack.setCurrentWidget(self.table)
+            return
+        if model.rowCount() > 0:
+            self.empty.setText(self.tr("No kiosk or room name matches “{text}”.").format(text=self.search.text()))
+            self.stack.setCurrentWidget(self.empty)
             return
         if self.client is None:
             text = self.tr("Connect to a server to see its kiosks.")
@@ -444,3 +469,31 @@ def _why(exc: ApiError) -> str:
         text = exc.message.strip()
         return text if text.endswith((".", "!", "?")) else f"{text}."
     return describe_error(exc)
+
+
+class KiosksProxy(QSortFilterProxyModel):
+    """The kiosks sorted by the column clicked (by what is behind the words: times, counts) and searched by kiosk
+    or room name."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SortRole)
+        self._search = ""
+
+    def set_search(self, text: str) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10+, where invalidateFilter() is deprecated
+            self.beginFilterChange()
+            self._search = text.strip().casefold()
+            self.endFilterChange()
+        else:
+            self._search = text.strip().casefold()
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        if not self._search:
+            return True
+        model = self.sourceModel()
+        kiosk = model.index(source_row, 0, source_parent).data(KioskRole)
+        if kiosk is None:
+            return False
+        return self._search in kiosk.name.casefold() or self._search in (kiosk.roomName or kiosk.roomId).casefold()

@@ -81,7 +81,12 @@ class KioskSettingsDialog(QDialog):
         }
         for device in DEVICES:
             edit = QLineEdit(getattr(settings, device) or "")
-            edit.setPlaceholderText(placeholders[device])
+            in_use = reported[device].name
+            edit.setPlaceholderText(
+                self.tr("{first} (now: {name})").format(first=placeholders[device], name=in_use)
+                if in_use
+                else placeholders[device]
+            )
             edit.setToolTip(self.tr("The device's name as the kiosk's system names it; part of it is enough."))
             self.device_edits[device] = edit
             self._row(form, labels[device], edit, device)

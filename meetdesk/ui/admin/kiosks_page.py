@@ -191,6 +191,7 @@ class KiosksPage(QWidget):
         self.model.set_client(client)
         self.live.follow(client)
         self.add_button.setEnabled(client is not None)
+        self.search.setEnabled(client is not None)
         self._show_state()
         self._update_actions()
         if client is not None:

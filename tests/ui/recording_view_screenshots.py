@@ -1,6 +1,6 @@
 """Screenshots of the participant window's recording view — empty, many recordings in every status (a long
-reason among them), a long room name, the delete question, the server gone — light and dark, to look at, not to
-assert on.
+reason among them), a long room name, the delete question, a share link copied, the player playing, the server
+gone — light and dark, to look at, not to assert on.
 
     DISPLAY=:105 .venv/bin/python -m tests.ui.recording_view_screenshots [OUT_DIR, default ./screenshots]
 
@@ -23,9 +23,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.ui.eventloop import QtAsyncLoop
 from meetdesk.ui.meeting.window import ParticipantWindow
+from meetdesk.ui.recordings.player_model import PlayerState
 from tests.conftest import API_KEY, ServerProcess, free_port
 from tests.integration.recording_helpers import seed_recording
 from tests.ui.meeting_screenshots import THEMES, until
+from tests.ui.player_media import recorded_mp4
 
 ROOM = "Quarterly planning, Northern Europe partner teams"  # 50 characters: the longest a name may be
 #: a word too long for any line (a name may be one)
@@ -72,7 +74,7 @@ async def shoot(out: Path) -> None:
                     status=status,
                     start_date=now - index * 3_600_000,
                     duration_ms=(index + 1) * 61_000,
-                    media=None if status in ("failed", "aborted") else b"",
+                    media=None if status in ("failed", "aborted") else recorded_mp4(12) if index == 0 else b"",
                 )
             with sqlite3.connect(server.data_dir / "meetdesk.db") as db:
                 db.execute(
@@ -93,6 +95,10 @@ async def shoot(out: Path) -> None:
             view.table.selectRow(1)  # a ready one
             await view.copy_share_link(private=False)
             await both("recview-shared")
+            await view.play_recording(view.table_model.recordings[1])
+            await until(lambda: view.player.model.state is PlayerState.PLAYING, 30)
+            await both("recview-playing")
+            view.hide_player()
             server.stop()
             await until(lambda: view.table_model.error is not None, 30)
             await both("recview-server-down")

@@ -1,17 +1,18 @@
 """The participant window's recording view against a real server process (its recorder makes real MP4s), with
 headless participants: which actions each role is offered under each access rule and which the server accepts,
 statuses followed live (by the meeting's events in the meeting, by reading the list again from the join view),
-reached from the join view and from the meeting (toolbar and "Open"), Back, download, share links and play."""
+reached from the join view and from the meeting (toolbar and "Open"), Back, download, share links, and play (the
+recordings player reaches "playing")."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -21,9 +22,11 @@ from meetdesk.core.models import MeetRoom
 from meetdesk.ui.meeting.recording_view import RecordingView
 from meetdesk.ui.meeting.window import ParticipantWindow
 from meetdesk.ui.recordings.model import COL_DURATION, COL_SIZE, COL_STARTED, COL_STATUS
+from meetdesk.ui.recordings.player_model import PlayerState
 from tests.conftest import API_KEY, ServerProcess, free_port
-from tests.integration.recording_helpers import seed_recording, small_mp4
+from tests.integration.recording_helpers import seed_recording
 from tests.ui.helpers import clipped_texts, emitted, shoot
+from tests.ui.player_media import recorded_mp4
 from tests.ui.test_participant_window import headless, join_from_link, reach, room, window
 
 __all__ = ["room", "window"]  # fixtures
@@ -41,29 +44,6 @@ def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
     yield proc
     if proc.process is not None and proc.process.poll() is None:
         proc.stop()
-
-
-class UrlCatcher(QObject):
-    """Where QDesktopServices sends http(s) links during a test (no browser is started)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened = asyncio.get_running_loop().create_future()
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        if not self.opened.done():
-            self.opened.set_result(url.toString())
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[UrlCatcher]:
-    catcher = UrlCatcher()
-    for scheme in ("http", "https"):
-        QDesktopServices.setUrlHandler(scheme, catcher, "open")
-    yield catcher
-    for scheme in ("http", "https"):
-        QDesktopServices.unsetUrlHandler(scheme)
 
 
 def statuses(view: RecordingView) -> list[str]:
@@ -276,11 +256,11 @@ async def test_download_share_links_and_play(
     room: MeetRoom,
     client: MeetDeskClient,
     server_process: ServerProcess,
-    browser: UrlCatcher,
     tmp_path: Path,
 ) -> None:
     assert room.moderatorUrl is not None
-    seeded = seed_recording(server_process, room.roomId, room.roomName or "")
+    media = recorded_mp4(6)  # made by the recorder's own writer: it plays
+    seeded = seed_recording(server_process, room.roomId, room.roomName or "", duration_ms=6000, media=media)
     seed_recording(server_process, room.roomId, room.roomName or "", status="failed", media=None)
     await open_from_join(window, room.moderatorUrl)
     view = window.recording_view
@@ -301,7 +281,7 @@ async def test_download_share_links_and_play(
     dialog.selectFile(str(target))
     dialog.accept()
     await view.download_bar.wait()
-    assert target.read_bytes() == small_mp4()
+    assert target.read_bytes() == media
     assert view.download_bar.text.text() == f"Saved “meeting.mp4” in {tmp_path}."
 
     # share links: public (anyone who has it), private (signed-in administrators)
@@ -316,11 +296,23 @@ async def test_download_share_links_and_play(
     assert view.message.text().startswith("No link was copied: this room does not allow public links")
     await client.update_room_access(room.roomId, recording=True)
 
-    # play: Enter on the highlighted row (what Play and a double-click do too)
+    # play: Enter on the highlighted row (what Play and a double-click do too): the player under the list plays
+    # it, streamed with the participant's token, and its position advances
+    assert not view.player_panel.isVisible()
     QTest.keyClick(view.table, Qt.Key.Key_Return)
-    url = await asyncio.wait_for(browser.opened, 30)
-    assert url == await client.recording_url(seeded.recording_id)
+    model = view.player.model
+    while model.state is not PlayerState.PLAYING:
+        await asyncio.wait_for(emitted(model.stateChanged), RECORDER_S)
+    assert view.player_panel.isVisible() and model.recording is not None
+    assert model.recording.recordingId == seeded.recording_id
+    while model.position <= 500:
+        await asyncio.wait_for(emitted(model.positionChanged), RECORDER_S)
+    assert view.playing.text().startswith("Recorded ")
     assert not clipped_texts(window)
-    shoot(window, "recording-view-list")
-    window._closing_confirmed = True
-    window.close()
+    shoot(window, "recording-view-playing")
+    # Back stops it: nothing plays behind the join view
+    view.back.click()
+    await reach(window, "join")
+    while model.state is not PlayerState.EMPTY:
+        await asyncio.wait_for(emitted(model.stateChanged), RECORDER_S)
+    assert not view.player_panel.isVisible()

@@ -1,6 +1,7 @@
 """The recording view of the participant window (OpenVidu Meet's "Recording view"): the room's recordings with
-their status in words, date, duration and size, kept live; Play, Download (with progress), Copy share link (public
-or private, with a sentence saying who can open it) and Delete (only where the role may, asked first).
+their status in words, date, duration and size, kept live; Play (the recordings player, under the list), Download
+(with progress), Copy share link (public or private, with a sentence saying who can open it) and Delete (only where
+the role may, asked first).
 
 Reached from the join view ("View recordings", when the role may see recordings) and from the meeting ("Open" on
 the ended-recording notice, "Recordings" in the toolbar's More menu); Back leads where it was opened from. The
@@ -15,8 +16,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFontMetrics, QGuiApplication
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QSplitter,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -36,7 +38,16 @@ from meetdesk.core.recordings import MeetRecording, RecordingStatus
 from meetdesk.ui.meeting.recording_view_model import RecordingViewModel
 from meetdesk.ui.messages import as_sentence, describe_error
 from meetdesk.ui.recordings.download import DownloadBar
-from meetdesk.ui.recordings.model import COL_DURATION, COL_ROOM, COL_SIZE, COL_STARTED, COL_STATUS, RecordingRole
+from meetdesk.ui.recordings.model import (
+    COL_DURATION,
+    COL_ROOM,
+    COL_SIZE,
+    COL_STARTED,
+    COL_STATUS,
+    RecordingRole,
+    format_start,
+)
+from meetdesk.ui.recordings.player import RecordingPlayer
 from meetdesk.ui.theme.theming import set_variant
 
 logger = logging.getLogger(__name__)
@@ -116,7 +127,31 @@ class RecordingView(QWidget):
         self.empty.setWordWrap(True)
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
-        column.addWidget(self.stack, 1)
+        # the player under the list, once a recording is played (the list stays in view to pick another)
+        self.player_panel = QWidget()
+        self.player_panel.setObjectName("recordingPlayerPanel")
+        panel = QVBoxLayout(self.player_panel)
+        panel.setContentsMargins(0, 6, 0, 0)
+        heading = QHBoxLayout()
+        self.playing = QLabel()
+        self.playing.setObjectName("playingRecording")
+        self.playing.setMinimumWidth(1)
+        self.close_player = QPushButton(self.tr("Close the player"))
+        self.close_player.setObjectName("closePlayer")
+        set_variant(self.close_player, "secondary")
+        self.close_player.clicked.connect(self.hide_player)
+        heading.addWidget(self.playing, 1)
+        heading.addWidget(self.close_player)
+        panel.addLayout(heading)
+        self.player = RecordingPlayer()
+        panel.addWidget(self.player, 1)
+        self.player_panel.hide()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.player_panel)
+        self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 4)
+        column.addWidget(self.splitter, 1)
 
         actions = QHBoxLayout()
         self.message = QLabel()
@@ -320,22 +355,33 @@ class RecordingView(QWidget):
         if recording is not None and recording.status in READY:
             self._run(self.play_recording(recording))
 
-    async def play_recording(self, recording: MeetRecording) -> str | None:
-        """Open the recording's page, which plays it, through a share link of its own (public where the room
-        allows it, else private)."""
+    async def play_recording(self, recording: MeetRecording) -> None:
+        """Play ``recording`` in the player under the list, streamed with the participant's token (what goes
+        wrong is said on the player)."""
         client = self.model.client
-        if client is None:
-            return None
-        try:
-            url = await client.recording_url(recording.recordingId)
-        except ApiError as exc:
-            self.say(self.tr("The recording cannot be played. {reason}").format(reason=self._reason(exc)))
-            return None
-        if not QDesktopServices.openUrl(QUrl(url)):
-            self.say(self.tr("No browser opened the recording. Its link is {url}").format(url=url))
-            return url
-        self.say(self.tr("The recording opens in your web browser."))
-        return url
+        if client is None or recording.status not in READY:
+            return
+        self.playing.setText(self.tr("Recorded {date}").format(date=format_start(recording.startDate)))
+        if not self.player_panel.isVisible():
+            self.player_panel.show()
+            # the list keeps two fifths: enough rows to pick another recording (the player asks for all it can)
+            total = max(1, sum(self.splitter.sizes()))
+            self.splitter.setSizes([total * 2 // 5, total - total * 2 // 5])
+        await self.player.open(client, recording)
+
+    def hide_player(self) -> None:
+        """Stop playing and put the player away."""
+        if self.player_panel.isVisible() or self.player.model.recording is not None:
+            self.player_panel.hide()
+            self._closing_player = asyncio.ensure_future(self.player.close_recording())
+            self.table.setFocus()
+
+    _closing_player: asyncio.Future[None] | None = None
+
+    def hidden(self) -> None:
+        """The view is no longer shown: nothing plays and nothing is read for it."""
+        self.model.hidden()
+        self.hide_player()
 
     def _download_clicked(self) -> None:
         recording, client = self.current(), self.model.client
@@ -411,7 +457,8 @@ class RecordingView(QWidget):
         return True
 
     def stop(self) -> None:
-        """The window goes: downloads and reads in progress stop."""
+        """The window goes: playing, downloads and reads in progress stop."""
+        self.hide_player()
         self.download_bar.stop()
         self.model.close()
         for task in list(self._tasks):

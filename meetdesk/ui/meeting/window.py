@@ -114,7 +114,7 @@ class ParticipantWindow(QMainWindow):
 
     def _show(self, stage: str, page: QWidget) -> None:
         if stage != "recordings":
-            self.recording_view.model.hidden()
+            self.recording_view.hidden()
         self.stage = stage
         self.pages.setCurrentWidget(page)
         self.stageChanged.emit(stage)

@@ -29,9 +29,7 @@ from tests.integration.recording_helpers import seed_recording
 from tests.ui.meeting_screenshots import THEMES, until
 from tests.ui.player_media import recorded_mp4
 
-ROOM = "Quarterly planning, Northern Europe partner teams"  # 50 characters: the longest a name may be
-#: a word too long for any line (a name may be one)
-LONG_WORD = "Vierteljahresplanungsbesprechungsraumnummerzwei"
+ROOM = "Quarterly planning, Northern Europe partner teams"  # 49 characters: a room name has at most 50
 
 
 async def shoot(out: Path) -> None:

@@ -316,3 +316,19 @@ async def test_download_share_links_and_play(
     while model.state is not PlayerState.EMPTY:
         await asyncio.wait_for(emitted(model.stateChanged), RECORDER_S)
     assert not view.player_panel.isVisible()
+
+
+async def test_a_list_that_can_no_longer_be_read_says_so_and_keeps_its_rows(
+    window: ParticipantWindow, room: MeetRoom, server_process: ServerProcess
+) -> None:
+    assert room.speakerUrl is not None
+    seed_recording(server_process, room.roomId, room.roomName or "")
+    await open_from_join(window, room.speakerUrl)
+    view = window.recording_view
+    assert statuses(view) == ["Ready"]
+    failed = emitted(view.table_model.errorChanged)
+    server_process.stop()  # the list is read again while shown: that read fails
+    await asyncio.wait_for(failed, 60)
+    assert statuses(view) == ["Ready"] and view.stack.currentWidget() is view.table
+    assert view.message.text().startswith("The list could not be read again and may be out of date. Cannot reach ")
+    assert view.message.text().endswith(".")

@@ -52,6 +52,9 @@ class RoomRecordingsModel(RecordingsModel):
         self.by_events = False
         self._refreshing: asyncio.Task[None] | None = None
         self._again = False
+        #: a refresh asked for while a page was loading: done once it is in (the page may predate the change)
+        self._after_load = False
+        self.pageLoaded.connect(self._loaded)
 
     def _follow_progress(self) -> None:
         if self.by_events:
@@ -61,15 +64,23 @@ class RoomRecordingsModel(RecordingsModel):
 
     def refresh(self) -> None:
         """Read the first page again and merge it into the rows (one read at a time; a call during one reads
-        again after it)."""
+        again after it, and a call while a page loads reads once it is in)."""
+        if self.loading or not self.loaded_once:
+            self._after_load = True
+            return
         if self._refreshing is not None and not self._refreshing.done():
             self._again = True
             return
         self._refreshing = self._spawn(self._refresh())
 
+    def _loaded(self) -> None:
+        if self._after_load and not self.loading:
+            self._after_load = False
+            self.refresh()
+
     async def _refresh(self) -> None:
         client, query, generation = self.client, self.query, self._generation
-        if client is None or not self.loaded_once:
+        if client is None:
             return
         try:
             page = await client.list_recordings(

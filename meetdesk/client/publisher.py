@@ -8,6 +8,9 @@ reused by the next share.
 
 With ``simulcast`` (the default) the camera goes out twice, full and as a low layer
 (:mod:`meetdesk.client.media.layers`); the server forwards each of the others the layer that suits it.
+The full layer follows the publisher's uplink estimate (:mod:`meetdesk.client.media.uplink`): a lower bit rate,
+then half the frame rate, then off (the others get the low layer) on a thin link, and back as it recovers
+(unless :mod:`meetdesk.rtc.adaptations` are off: then aiortc's encoder follows the server's REMB alone).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from meetdesk.client.media.level import LevelMeter
 from meetdesk.client.media.opus_fec import use_fec_encoder
 from meetdesk.client.media.source_view import SourceView
 from meetdesk.client.media.switchable import SwitchableVideoTrack
+from meetdesk.client.media.uplink import UplinkController, follow_uplink
 from meetdesk.core.signalling import PublishOffer
 from meetdesk.rtc import adaptations
 from meetdesk.rtc.peer import close_peer_connection
@@ -88,6 +92,9 @@ class Publisher:
         self.microphone: LevelMeter | None = None
         self.screen = SwitchableVideoTrack(on_source_ended=on_screen_ended)
         self.pc: RTCPeerConnection | None = None
+        #: the full layer's control by the uplink estimate, on the current connection (None: no full layer, or
+        #: the adaptations are off)
+        self.uplink: UplinkController | None = None
         self.audio_enabled = True
         self.video_enabled = True
         #: a negotiation was interrupted: the connection's state is unknown, the next step is a new one
@@ -138,6 +145,8 @@ class Publisher:
             raise PublishError(f"The publisher connection closed during its negotiation: {exc}", "closed") from exc
         self._apply_enabled(pc)  # the answer reset the senders' switches
         self.stale = False
+        if self.uplink is not None and pc is self.pc:
+            self.uplink.start()
 
     async def _offer_and_answer(self, pc: RTCPeerConnection) -> None:
         await pc.setLocalDescription(await pc.createOffer())
@@ -180,13 +189,19 @@ class Publisher:
             views: list[SourceView] = [full, full.low]
         else:
             views = [SourceView(track)]
+        senders = []
         for view in views:
             transceiver = pc.addTransceiver(view, direction="sendonly")
             transceiver.setCodecPreferences(_forwardable_codecs(track.kind))
-            if isinstance(view, LowLayerView):
-                use_low_layer_encoder(transceiver.sender)
-            elif track.kind == "audio" and adaptations.enabled():
+            senders.append(transceiver.sender)
+            if track.kind == "audio" and adaptations.enabled():
                 use_fec_encoder(transceiver.sender)  # in-band FEC once the server reports loss
+        if isinstance(views[0], FullLayerView):
+            low = use_low_layer_encoder(senders[1])
+            if adaptations.enabled():
+                self.uplink = follow_uplink(
+                    pc, senders[0], views[0], low, lambda _on: self._apply_enabled(pc), name=self._name
+                )
 
     def _screen_transceiver(self, pc: RTCPeerConnection) -> RTCRtpTransceiver | None:
         return next((t for t in pc.getTransceivers() if _source(t) is self.screen), None)
@@ -253,12 +268,18 @@ class Publisher:
             if source is self.microphone:
                 setattr(transceiver.sender, SENDER_ENABLED, self.audio_enabled)
             elif source is self.camera:
-                setattr(transceiver.sender, SENDER_ENABLED, self.video_enabled)
+                # the full layer is off too while the uplink cannot carry it (the low layer goes on)
+                full = isinstance(transceiver.sender.track, FullLayerView)
+                off = full and self.uplink is not None and not self.uplink.plan.on
+                setattr(transceiver.sender, SENDER_ENABLED, self.video_enabled and not off)
 
     # teardown --------------------------------------------------------------------------------------
 
     async def _close_connection(self) -> None:
         pc, self.pc = self.pc, None  # first: its state callback must not take this close for a failure
+        uplink, self.uplink = self.uplink, None
+        if uplink is not None:
+            await uplink.stop()
         if pc is not None:
             await close_peer_connection(pc)
 

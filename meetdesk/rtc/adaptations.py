@@ -6,8 +6,10 @@ sets itself up. Today: the receivers' prompt keyframe request at a gap (:mod:`me
 SFU's own retransmission history for each subscriber's senders (:mod:`meetdesk.server.sfu.history`), Opus
 in-band FEC on loss and its use by the receivers (:mod:`meetdesk.client.media.opus_fec`), and the SFU telling
 audio publishers the loss their subscribers report (:mod:`meetdesk.server.sfu.hooks`, item 5), retransmissions
-routed to their stream's receiver (:mod:`meetdesk.rtc.rtx`) and the SFU's NACKs upstream limited to recent
-losses (:mod:`meetdesk.server.sfu.hooks`, item 1b). What
+routed to their stream's receiver (:mod:`meetdesk.rtc.rtx`), the SFU's NACKs upstream limited to recent
+losses (:mod:`meetdesk.server.sfu.hooks`, item 1b), the publisher's camera layers following its uplink estimate
+(:mod:`meetdesk.client.media.uplink`; off, aiortc's encoders follow the server's REMB) and the SFU giving
+everyone the low layer while a full layer does not arrive (:mod:`meetdesk.server.meeting.layer_watch`). What
 aiortc does by itself (its senders' 128-packet history, its receivers' NACKs) stays. Anything else, or
 nothing, is on. ``bench/network_bench.py`` runs every phase both ways; nothing else should turn it off.
 

@@ -40,11 +40,14 @@ LOW_LAYER_MIN_BPS: Final = 60_000
 
 class LowLayerEncoder(Vp8Encoder):
     """aiortc's VP8 encoder, aimed at :data:`LOW_BITRATE`: REMB from the server can lower it (to
-    :data:`LOW_LAYER_MIN_BPS`), never raise it past that."""
+    :data:`LOW_LAYER_MIN_BPS`), never raise it past that. Once the publisher's uplink control :meth:`aim` s it
+    (:mod:`meetdesk.client.media.uplink`), REMB is only noted (:attr:`remb_bps`)."""
 
     def __init__(self, ceiling: int = LOW_BITRATE) -> None:
         super().__init__()
         self.ceiling = ceiling
+        self.remb_bps: int | None = None
+        self.controlled = False
         self.target_bitrate = ceiling
 
     @property
@@ -54,6 +57,14 @@ class LowLayerEncoder(Vp8Encoder):
 
     @target_bitrate.setter
     def target_bitrate(self, bitrate: int) -> None:
+        if self.controlled:  # aiortc's sender, on REMB
+            self.remb_bps = bitrate
+        else:
+            setattr(self, ENCODER_TARGET, max(LOW_LAYER_MIN_BPS, min(bitrate, self.ceiling)))
+
+    def aim(self, bitrate: int) -> None:
+        """The bit rate to aim at from now on (within :data:`LOW_LAYER_MIN_BPS` and the ceiling)."""
+        self.controlled = True
         setattr(self, ENCODER_TARGET, max(LOW_LAYER_MIN_BPS, min(bitrate, self.ceiling)))
 
 
@@ -142,13 +153,21 @@ class LowLayerView(SourceView):
 
 
 class FullLayerView(SourceView):
-    """The camera as it is; hands each frame on to its :attr:`low` layer."""
+    """The camera as it is; hands each frame on to its :attr:`low` layer. With :attr:`half_rate` (a thin uplink,
+    :mod:`meetdesk.client.media.uplink`) it gives its sender every other frame only; the low layer gets them all."""
 
     def __init__(self, source: MediaStreamTrack) -> None:
         super().__init__(source)
         self.low = LowLayerView(source)
+        self.half_rate = False
 
     async def recv(self) -> Frame | Packet[Any]:
+        frame = await self._next()
+        if self.half_rate:
+            frame = await self._next()
+        return frame
+
+    async def _next(self) -> Frame | Packet[Any]:
         frame = await super().recv()
         if isinstance(frame, VideoFrame) and self.low.readyState == "live":
             self.low.push(frame)

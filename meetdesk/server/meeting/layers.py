@@ -95,7 +95,7 @@ class SimulcastLayers:
             small = tile is not None and tile.small and item.has_low
             if key in peer.paused:
                 held, need = True, layer_needs(floor, _layer_bps(item, floor))[1]
-            elif peer.layers.get(key) is Layer.LOW and not small:
+            elif peer.layers.get(key) is Layer.LOW and not small and not item.full_idle:
                 held, need = True, layer_needs(Layer.FULL, _layer_bps(item, Layer.FULL))[1]
             else:
                 layer = Layer.LOW if small else Layer.FULL

@@ -172,6 +172,12 @@ class MediaRouter(PublisherSide, SubscriberSide):
                 stats[f"{item.source}_low"] = item.low.stats()
         return stats
 
+    def full_layer_arrives(self, room_id: str, identity: str) -> bool | None:
+        """Whether ``identity``'s camera's full layer arrives (None: no camera with a low layer), for tests."""
+        peer = self._peers.get((room_id, identity))
+        camera = next((item for item in peer.published if item.source == "camera"), None) if peer else None
+        return None if camera is None or not camera.has_low else not camera.full_idle
+
     def layer(self, room_id: str, identity: str, publisher: str) -> Layer | None:
         """The layer of ``publisher``'s camera forwarded to ``identity`` now (None: not subscribed), for tests."""
         peer = self._peers.get((room_id, identity))

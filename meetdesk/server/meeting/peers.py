@@ -18,6 +18,7 @@ from meetdesk.core.simulcast import Layer, TileSize
 from meetdesk.rtc import sdp as sdp_check
 from meetdesk.rtc.ice import HostLimitedPeerConnection
 from meetdesk.server.meeting.downlink import Downlink
+from meetdesk.server.meeting.layer_watch import FullLayerWatch
 from meetdesk.server.sfu import Subscription, TrackForwarder
 
 
@@ -59,10 +60,14 @@ class Published:
     #: a camera's low layer (simulcast), and the mid it comes on
     low: TrackForwarder | None = None
     low_mid: str | None = None
+    #: whether the full layer arrives (made with the low layer; the publisher stops the full one on a thin uplink)
+    watch: FullLayerWatch | None = None
 
     def layer(self, layer: Layer) -> TrackForwarder:
-        """The forwarder of ``layer`` (the full one when there is no usable low layer)."""
-        if layer is Layer.LOW and self.low is not None and not self.low.closed and not self.low.ended:
+        """The forwarder of ``layer`` (the full one when there is no usable low layer; the low one for either
+        while the full one does not arrive)."""
+        if (layer is Layer.LOW or self.full_idle) and self.has_low:
+            assert self.low is not None
             return self.low
         return self.forwarder
 
@@ -70,10 +75,17 @@ class Published:
     def has_low(self) -> bool:
         return self.low is not None and not self.low.closed and not self.low.ended
 
+    @property
+    def full_idle(self) -> bool:
+        """Whether the publisher stopped sending the full layer (its uplink is too thin) while the low one flows."""
+        return self.watch is not None and self.watch.idle and self.has_low
+
     def close(self) -> None:
         self.forwarder.close()
         if self.low is not None:
             self.low.close()
+        if self.watch is not None:
+            self.watch.close()
 
 
 @dataclass(eq=False)

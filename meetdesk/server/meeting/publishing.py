@@ -8,7 +8,8 @@ connection that fails or closes without us closing it is cleaned up at once: its
 others (until the client republishes).
 
 Two-layer simulcast: a publisher's camera may come with a low layer (source ``camera_low``), tied to the
-camera's :class:`Published`; the others see one camera track.
+camera's :class:`Published`; the others see one camera track. While the full layer does not arrive (the publisher
+stopped it: its uplink is too thin) they all get the low layer (:mod:`~meetdesk.server.meeting.layer_watch`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from meetdesk.core.errors import BadRequest, ErrorCode
 from meetdesk.core.signalling import PublishAnswer, PublishOffer
+from meetdesk.rtc import adaptations
 from meetdesk.rtc.peer import close_peer_connection
 from meetdesk.server.meeting.engine import MeetingEngine, Participant
+from meetdesk.server.meeting.layer_watch import FullLayerWatch
 from meetdesk.server.meeting.peers import IceConfig, PeerMedia, Published, checked_sdp
 from meetdesk.server.recordings.capture import RoomCapture
 from meetdesk.server.sfu import TrackForwarder
@@ -43,6 +46,10 @@ class PublisherSide:
         def _peer(self, participant: Participant) -> PeerMedia: ...
 
         def _resync_room(self, room_id: str) -> None: ...
+
+        def _room_peers(self, room_id: str) -> list[tuple[Participant, PeerMedia]]: ...
+
+        def _apply_layers(self, participant: Participant, peer: PeerMedia) -> None: ...
 
     async def _publish(self, participant: Participant, offer: PublishOffer) -> None:
         checked_sdp(offer.sdp, "offer")  # before aiortc: it would build whatever the offer asks for
@@ -147,9 +154,26 @@ class PublisherSide:
         for low in old_lows.values():
             if low is not None and (camera is None or low is not camera.low):
                 low.close()
+        if camera is not None:
+            self._watch_full_layer(participant, camera)
         peer.published = published
         self._announce_tracks(participant, peer)
         self._resync_room(participant.room_id)
+
+    def _watch_full_layer(self, participant: Participant, camera: Published) -> None:
+        """Have the others moved to the low layer while ``camera``'s full layer does not arrive, and back."""
+        low = camera.low if camera.has_low else None
+        watch = camera.watch
+        if watch is not None and (low is None or watch.low is not low or watch.full is not camera.forwarder):
+            watch.close()
+            camera.watch = watch = None
+        if watch is None and low is not None and adaptations.enabled():
+            room_id = participant.room_id
+            camera.watch = FullLayerWatch(camera.forwarder, low, lambda: self._relayer(room_id))
+
+    def _relayer(self, room_id: str) -> None:
+        for participant, peer in self._room_peers(room_id):
+            self._apply_layers(participant, peer)
 
     def _forwarder(
         self, participant: Participant, key: str, source: str, receiver: RTCRtpReceiver, track: MediaStreamTrack

@@ -148,7 +148,7 @@ class SubscriberSide(SimulcastLayers):
             if key not in peer.subscriptions:
                 layer = self._choose_layer(peer, item, self._camera_share(peer, wanted))
                 peer.subscriptions[key] = item.layer(layer).add_to(pc, participant.identity)
-                peer.layers[key] = layer if item.layer(layer) is item.low else Layer.FULL
+                peer.layers[key] = Layer.LOW if item.layer(layer) is item.low else Layer.FULL
                 self._watch_downlink(participant, peer, peer.subscriptions[key])
         await pc.setLocalDescription(await pc.createOffer())
         tracks: dict[str, dict[str, str]] = {}

@@ -34,7 +34,7 @@ from pydantic import BaseModel
 from meetdesk.client.api import MeetDeskClient, parse_room_link
 from meetdesk.client.media.devices import open_sources
 from meetdesk.client.publisher import PeerConnectionFactory, Publisher, PublishError
-from meetdesk.client.quality import QualityMeter, held_to_downlink
+from meetdesk.client.quality import QualityMeter, estimates_now, held_to_estimates
 from meetdesk.client.recovery import GiveUp, ReconnectAttempt, RetryPolicy, reconnect
 from meetdesk.client.session_actions import SessionActions
 from meetdesk.client.signalling import SignallingClient, SignallingError
@@ -481,7 +481,9 @@ class MeetingSession(SessionActions):
             if joined.you.identity != reported_for:  # a rejoin: the server knows nothing of this identity yet
                 self.quality, reported_for = None, joined.you.identity
             quality = await meter.measure(self._publisher.pc, self._subscriber.pc, connected=not self._trouble)
-            quality = held_to_downlink(quality, paused=bool(self.paused_video), limited=self.downlink_limited)
+            paused, limited, uplink = bool(self.paused_video), self.downlink_limited, self._publisher.uplink
+            now = estimates_now(paused=paused, limited=limited, downlink_bps=self.downlink_bps, uplink=uplink)
+            quality = held_to_estimates(quality, now)
             if quality != self.quality:
                 with contextlib.suppress(SignallingError):  # a drop is handled by the reader's recovery
                     await self.send(ConnectionQualityReport(quality=quality))

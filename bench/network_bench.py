@@ -15,9 +15,11 @@ and microphone, receiving and decoding the others:
   (:class:`~meetdesk.rtc.impaired_path.ImpairedNetwork`);
 - A and B, in a worker process, on a clean loopback path.
 
-To leave the CPU to what is measured, the full camera layer is replayed from a clip pre-encoded by aiortc's
-VP8 encoder (a keyframe request restarts the clip at its keyframe); the low layer and the audio are encoded
-for real. ``--real-codecs`` encodes everything (the publishers' encoders then follow their estimates).
+To leave the CPU to what is measured, A's and B's full camera layers are replayed from a clip pre-encoded by
+aiortc's VP8 encoder (a keyframe request restarts the clip at its keyframe); their low layers and audio are
+encoded for real. P encodes everything for real: its encoders follow its uplink estimate (with the adaptations
+on; off, aiortc's VP8 encoder follows the server's REMB), which the uplink phase measures. ``--real-codecs``
+encodes A's and B's full layers too.
 
 Phases, one after the other on the same meeting, each: the impairment is set, ``--settle`` seconds pass,
 then ``--seconds`` are measured; the link is then clean again until the next phase (``--settle`` more):
@@ -27,6 +29,9 @@ then ``--seconds`` are measured; the link is then clean again until the next pha
 - 200 ms RTT ± 30 ms (100 ± 15 ms each way): ≥ 28 fps and no second without a frame;
 - 500 kbit/s down (100 ms queue): P keeps video ≥ 14 fps (at the low layer), the server offers the link
   ≤ 1.2x what it carries; after the cap is lifted, P is back on the full layer within 5 s;
+- 500 kbit/s up (100 ms queue): A and B keep receiving P's video (≥ 14 fps, no second without a frame; at a
+  lower bit rate, frame rate or the low layer), the layers they got, how often P stopped and started its full
+  layer again, and how long after the cap is lifted they have its full layer again (informative);
 - a 5 s cut, both ways: video back both ways (P from A and B, A and B from P) within 1 s of the network
   returning;
 - in every phase A and B receive each other at ≥ 29 fps.
@@ -64,6 +69,7 @@ from rest_bench import API_KEY, BenchError, Interrupts, Server, free_port
 from table import print_table
 
 from meetdesk.client.api import MeetDeskClient
+from meetdesk.client.media import uplink
 from meetdesk.client.media.synthetic import SyntheticCamera, SyntheticMicrophone
 from meetdesk.client.session import MeetingSession
 from meetdesk.client.subscriber import RemoteTrack
@@ -159,6 +165,18 @@ def replay_full_layer(real_codecs: bool) -> None:
         return ReplayVp8Encoder(clip) if codec.mimeType.lower() == "video/vp8" else real_encoder(codec)
 
     rtcrtpsender.get_encoder = get_encoder  # type: ignore[attr-defined]
+
+    class ReplayFullLayerEncoder(uplink.FullLayerEncoder):
+        """With the adaptations on, the full layer's sender gets its encoder from the uplink control: replayed too."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.replay = ReplayVp8Encoder(clip)
+
+        def encode(self, frame: Frame, force_keyframe: bool = False) -> tuple[list[bytes], int]:
+            return self.replay.encode(frame, force_keyframe)
+
+    uplink.FullLayerEncoder = ReplayFullLayerEncoder  # type: ignore[misc]
 
 
 def synthetic_sources(source_id: int) -> tuple[SyntheticCamera, SyntheticMicrophone]:
@@ -386,6 +404,8 @@ async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
     )
     await asyncio.sleep(args.settle)
 
+    rows += await uplink_phase(meeting, args)
+
     label = f"{CUT_S:.0f} s cut"
     print(f"  {label} ...", flush=True)
     net.set("both", cut=True)
@@ -426,6 +446,64 @@ async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
         )
     rows.append(ab_row(meeting, label, cut_at, returned))
     return rows
+
+
+def widths(meeting: Meeting, receiver: str, sender: str, start: float, end: float) -> set[int]:
+    """The widths of ``sender``'s camera ``receiver`` decoded in [start, end) (a change logs the new width)."""
+    sizes = meeting.log.sizes.get((receiver, meeting.ids[sender]), [])
+    before = [width for t, width in sizes if t < start]
+    return {width for t, width in sizes if start <= t < end} | set(before[-1:])
+
+
+async def uplink_phase(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
+    """P's uplink capped: what A and B receive of P (its encoders follow its uplink estimate), and the full layer
+    back after the cap is lifted."""
+    net, to_others = meeting.network, [("A", "P"), ("B", "P")]
+    label = f"{CAP_KBPS:.0f} kbit/s up"
+    print(f"  {label} ...", flush=True)
+    net.set("up", Impairment(rate_kbps=CAP_KBPS))
+    await asyncio.sleep(args.settle)
+    start, end = await measure(meeting, args.seconds)
+    net.set("up", Impairment())
+    lifted = time.monotonic()
+
+    async def full_again() -> bool:
+        await meeting.refresh()
+        return all(
+            (sizes := meeting.log.sizes.get((r, meeting.ids["P"]))) is not None
+            and sizes[-1][1] == FULL_SIZE[0]
+            and frames_between(meeting.video(r, "P"), lifted, time.monotonic()) > 0
+            for r in ("A", "B")
+        )
+
+    back = False
+    while not back and time.monotonic() - lifted < 2 * RECOVERY_WAIT_S:
+        back = await full_again()
+        if not back:
+            await asyncio.sleep(0.2)
+    full_after = time.monotonic() - lifted
+    await meeting.refresh()
+    row = fps_row(meeting, f"{label}: A and B receive P's video", to_others, start, end, 14)
+    worst = min(min(per_second(meeting.video(r, s), start, end), default=0) for r, s in to_others)
+    seen = sorted(set().union(*(widths(meeting, r, "P", start, end) for r in ("A", "B"))))
+    control = meeting.p._publisher.uplink  # the session's publisher: read for this figure only
+    return [
+        (*row[:3], verdict(row[3] == "meets" and worst > 0)),
+        (f"{label}:   layer widths A and B received of P", ", ".join(map(str, seen)) or "none", "-", "info"),
+        (
+            f"{label}:   P's full layer stopped / started again",
+            f"{control.stops} / {control.resumes}" if control is not None else "(no uplink control)",
+            "-",
+            "info",
+        ),
+        ab_row(meeting, label, start, end),
+        (
+            f"{label}: full layer again after the cap is lifted",
+            f"{full_after:.1f} s" if back else f"not within {2 * RECOVERY_WAIT_S:.0f} s",
+            "-",
+            "info",
+        ),
+    ]
 
 
 async def run_mode(on: bool, args: argparse.Namespace, workdir: Path) -> list[Row]:
@@ -485,7 +563,6 @@ async def run_mode(on: bool, args: argparse.Namespace, workdir: Path) -> list[Ro
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> None:
-    replay_full_layer(args.real_codecs)  # P's camera too (A's and B's in their worker process)
     tables = {}
     for on in (True, False) if args.mode == "both" else (args.mode == "on",):
         tables[on] = await run_mode(on, args, workdir)

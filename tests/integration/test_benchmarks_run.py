@@ -130,6 +130,7 @@ def test_network_bench(tmp_path: Path) -> None:
         "200 ms RTT +- 30 ms: P receives A's and B's video",
         "500 kbit/s down: P receives A's and B's video",
         "500 kbit/s down: packets offered / carried",
+        "500 kbit/s up: A and B receive P's video",
         "5 s cut: A <-> B video",
     ):
         rows(lines, figure, count=2)
@@ -139,6 +140,7 @@ def test_network_bench(tmp_path: Path) -> None:
     assert any("Adaptations on" in line for line in lines) and any("Adaptations off" in line for line in lines)
     # the cut's and the lifted cap's rows say "not within 10 s" when video did not come back: still a figure
     rows(lines, "500 kbit/s down: full layer again after the cap is lifted", count=2)
+    rows(lines, "500 kbit/s up: full layer again after the cap is lifted", count=2)
     rows(lines, "5 s cut: video back, P receives A and B", count=2)
     rows(lines, "5 s cut: video back, A and B receive P", count=2)
 

@@ -51,7 +51,7 @@ SENDER_KEYFRAME: Final = "_send_keyframe"
 #: a full layer stopped waits this long before it tries again, twice as long after each try that failed
 #: (stopped again within RESUME_FAILED_S), up to RESUME_WAIT_MAX_S
 RESUME_WAIT_S: Final = 4.0
-RESUME_WAIT_MAX_S: Final = 16.0
+RESUME_WAIT_MAX_S: Final = 10.0
 RESUME_FAILED_S: Final = 6.0
 #: a new target is given to the encoder only when it is this much lower, or RETARGET_UP higher, than its current
 #: one (aiortc's VP8 encoder starts afresh, with a keyframe, on every change of more than 10%)

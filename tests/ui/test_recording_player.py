@@ -1,11 +1,14 @@
 """The recordings player against a real server process: streamed through the loopback stream with the client's
 credentials, it reaches "playing" and its position advances; seek, pause, volume, full screen and the keys;
-what went wrong said in words on the player."""
+what went wrong said in words on the player; the Recordings page's Play. And downloads: cut part way (a TCP proxy
+between the app and the server), resumed to a byte-identical file, after the app started again too."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -14,11 +17,14 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from meetdesk.client.api import MeetDeskClient
+from meetdesk.client.downloads import info_path, partial_path
 from meetdesk.ui.admin.recordings_page import RecordingsPage
+from meetdesk.ui.recordings.download import DownloadBar
 from meetdesk.ui.recordings.model import COL_ROOM
 from meetdesk.ui.recordings.player import RecordingPlayer
 from meetdesk.ui.recordings.player_model import PlayerModel, PlayerState
-from tests.conftest import ServerProcess
+from tests.conftest import API_KEY, ServerProcess
+from tests.integration.cutting_proxy import CuttingProxy
 from tests.integration.recording_helpers import seed_recording
 from tests.ui.conftest import wait_until
 from tests.ui.helpers import emitted, shoot
@@ -245,3 +251,61 @@ async def test_the_recordings_page_plays_the_highlighted_recording_in_the_player
     await reach(model, PlayerState.PLAYING)
     window.close()
     await window.closed()
+
+
+async def test_a_download_cut_part_way_resumes_to_a_byte_identical_file(
+    qtbot: QtBot, server_process: ServerProcess, tmp_path: Path
+) -> None:
+    video = os.urandom(8 * 1024 * 1024)
+    proxy = await CuttingProxy(server_process.port).start()  # the network between the app and the server
+    target = tmp_path / "meeting.mp4"
+    try:
+        async with MeetDeskClient(proxy.link(server_process.url), api_key=API_KEY) as client:
+            room = await client.create_room({"roomName": "Board meeting"})
+            seeded = seed_recording(server_process, room.roomId, "Board meeting", media=video)
+            recording = await client.get_recording(seeded.recording_id)
+            bar = DownloadBar()
+            qtbot.addWidget(bar)
+            bar.resize(900, 60)
+            bar.client = client
+            proxy.cut_after(len(video) // 3)  # the network fails a third of the way
+            bar.start(recording, target)
+            assert bar.isVisible() and bar.cancel.isVisible()
+            await asyncio.wait_for(bar.wait(), DEADLINE_S)
+            kept = partial_path(target).stat().st_size
+            percent = kept * 100 // len(video)
+            assert 0 < kept <= len(video) // 3
+            assert bar.text.text() == (
+                f"The download of “meeting.mp4” stopped at {percent}%: Cannot reach the server at "
+                f"{client.base_url}. Check that it is running and the address is right. "
+                "Resume continues where it stopped."
+            )
+            assert bar.resume.isVisible() and not bar.cancel.isVisible() and not target.exists()
+            shoot(bar, "download-cut")
+
+            bar.resume.click()  # the network is back
+            assert bar.text.text() == f"Resuming “meeting.mp4” from {percent}%…"
+            assert bar.progress.value() == kept * 1000 // len(video)  # the bar starts where the part ends
+            await asyncio.wait_for(bar.wait(), DEADLINE_S)
+            assert bar.text.text() == f"Saved “meeting.mp4” in {tmp_path}."
+            assert target.read_bytes() == video
+            assert not partial_path(target).exists() and not info_path(target).exists()  # no part, no note of it
+
+            # cut again, then the app closes: a new download bar (the app started again) saving the same
+            # recording to the same place goes on from the part
+            again = tmp_path / "again.mp4"
+            proxy.cut_after(len(video) // 2)
+            bar.start(recording, again)
+            await asyncio.wait_for(bar.wait(), DEADLINE_S)
+            assert partial_path(again).exists() and proxy.cuts == 2
+        async with MeetDeskClient(proxy.link(server_process.url), api_key=API_KEY) as client:
+            later = DownloadBar()
+            qtbot.addWidget(later)
+            later.client = client
+            later.start(recording, again)
+            assert later.text.text().startswith("Resuming “again.mp4” from ")
+            await asyncio.wait_for(later.wait(), DEADLINE_S)
+            assert again.read_bytes() == video
+            assert later.text.text() == f"Saved “again.mp4” in {tmp_path}."
+    finally:
+        await proxy.close()

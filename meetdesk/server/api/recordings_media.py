@@ -3,7 +3,9 @@ share link (``/url``) and the page that link opens in a browser, and 3.4's recor
 
 The media answers as OpenVidu Meet's does: ``Accept-Ranges: bytes``, ``Range: bytes=a-b`` → 206 with
 ``Content-Range`` (an end past the file clamped), a start at or past the end → 416 naming the size, any
-other ``Range`` → 422, and a recording still in progress → 409 (it has no file to stream yet).
+other ``Range`` → 422, and a recording still in progress → 409 (it has no file to stream yet). Each answer
+has the file's ``ETag``; a ``Range`` sent with an ``If-Range`` naming another one gets the whole file (200),
+as RFC 9110 says: how a download is resumed only where the file is still the same.
 """
 
 from __future__ import annotations
@@ -57,6 +59,13 @@ Player = Annotated[Caller, Depends(RECORDING_PLAYERS)]
 CACHE_CONTROL = "private, max-age=3600"  # the file never changes; a shared cache must not keep it
 
 
+def entity_tag(size: int, mtime_ns: int) -> str:
+    """The file's strong ETag: a recording's file changes only when rewritten whole (a repair moves a new one
+    over it), which changes its modification time. A download resumed with ``If-Range`` gets the rest of the
+    same file, or all of the new one."""
+    return f'"{size:x}-{mtime_ns:x}"'
+
+
 def _file_of(ctx: ServerContext, record: RecordingRecord) -> Path:
     """The recording's video file: 409 while it is being recorded, 404 when it ended without one."""
     if RecordingStatus(record.status) in IN_PROGRESS:
@@ -74,11 +83,16 @@ def _serve(request: Request, record: RecordingRecord, path: Path, *, attachment:
         source = path.open("rb")  # open now: a deletion meanwhile cannot cut the answer (see file_chunks)
     except FileNotFoundError as exc:  # deleted since it was looked up
         raise NotFound(f"Recording '{record.recording_id}' has no video file", error="Recording Error") from exc
-    size = os.fstat(source.fileno()).st_size
-    headers = {"Accept-Ranges": "bytes", "Cache-Control": CACHE_CONTROL}
+    stat = os.fstat(source.fileno())
+    size = stat.st_size
+    etag = entity_tag(size, stat.st_mtime_ns)
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": CACHE_CONTROL, "ETag": etag}
     if attachment:
         headers["Content-Disposition"] = f'attachment; filename="{record.filename}"'
     raw_range = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    if if_range is not None and if_range.strip() != etag:
+        raw_range = None  # the file changed since the client's part of it (a repair rewrote it): all of it again
     if raw_range is None:
         headers["Content-Length"] = str(size)
         return StreamingResponse(file_chunks(source, 0, size), media_type="video/mp4", headers=headers)

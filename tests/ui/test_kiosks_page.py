@@ -203,12 +203,38 @@ async def test_remote_join_leave_and_restart_reach_the_kiosk(
     await wire.beat("meeting")
     await until_row(page, kiosk.kioskId, COL_STATE, "In the meeting")
     assert not page.buttons["join"].isEnabled()
+    # the row's context menu: the same actions, unavailable ones disabled
+    row = page.proxy.mapFromSource(page.model.index(page.model.row_of(kiosk.kioskId), COL_NAME))
+    page._context_menu(page.table.visualRect(row).center())
+    items = {action.text(): action.isEnabled() for action in page.menu.actions() if not action.isSeparator()}
+    assert items == {
+        "Join now": False,
+        "Leave": True,
+        "Restart": True,
+        "Edit settings…": True,
+        "Fetch logs…": True,
+        "Re-enrol…": True,
+        "Remove…": True,
+    }
+    page.menu.close()
     said = emitted(page.actionDone)
     page.buttons["leave"].click()
     await asyncio.wait_for(said, DEADLINE)
     await wire.next_message("command", "leave")
+    # on the home screen a restart goes at once; in a meeting it is asked first
+    await wire.beat("home")
+    await until_row(page, kiosk.kioskId, COL_STATE, "On the home screen")
     said = emitted(page.actionDone)
     page.actions["restart"].trigger()  # the context menu's action is the button's
+    await asyncio.wait_for(said, DEADLINE)
+    await wire.next_message("command", "restart")
+    await wire.beat("meeting")
+    await until_row(page, kiosk.kioskId, COL_STATE, "In the meeting")
+    said = emitted(page.actionDone)
+    page.buttons["restart"].click()
+    box = page.dialog
+    assert isinstance(box, QMessageBox) and box.text() == "Restart “Board room PC” during its meeting?"
+    next(b for b in box.buttons() if b.text() == "Restart").click()
     await asyncio.wait_for(said, DEADLINE)
     await wire.next_message("command", "restart")
     assert page.outcome.text() == "“Board room PC” was told to restart; it is back in a few seconds."

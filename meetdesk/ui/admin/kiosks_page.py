@@ -104,6 +104,7 @@ class KiosksPage(QWidget):
         self.stack = QStackedWidget()
         self.table = QTableView()
         self.table.setObjectName("kiosksTable")
+        self.table.setAccessibleName(self.tr("Kiosks"))
         self.proxy = KiosksProxy(self)
         self.proxy.setSourceModel(self.model)
         self.table.setModel(self.proxy)
@@ -148,7 +149,7 @@ class KiosksPage(QWidget):
         for key, text, slot in (
             ("join", self.tr("Join now"), lambda: self._send_action("join")),
             ("leave", self.tr("Leave"), lambda: self._send_action("leave")),
-            ("restart", self.tr("Restart"), lambda: self._send_action("restart")),
+            ("restart", self.tr("Restart"), self.confirm_restart),
             ("settings", self.tr("Edit settings…"), self.open_settings_dialog),
             ("logs", self.tr("Fetch logs…"), self.open_logs_dialog),
             ("reenrol", self.tr("Re-enrol…"), self.confirm_reenrol),
@@ -316,6 +317,23 @@ class KiosksPage(QWidget):
         kiosk = self.current()
         if kiosk is not None:
             self._spawn(self.send_action(kiosk, action))
+
+    def confirm_restart(self) -> QMessageBox | None:
+        """Restart at once on the home screen; in a meeting, ask first (the room's people lose it for a moment)."""
+        kiosk = self.current()
+        if kiosk is None:
+            return None
+        if kiosk.state != "meeting":
+            self._send_action("restart")
+            return None
+        box = self._question(
+            self.tr("Restart “{name}” during its meeting?").format(name=kiosk.name),
+            self.tr("The room leaves the meeting while the kiosk restarts, and joins again when it is back."),
+            self.tr("Restart"),
+            lambda: self._spawn(self.send_action(kiosk, "restart")),
+        )
+        box.setObjectName("confirmRestartKiosk")
+        return box
 
     async def send_action(self, kiosk: Kiosk, action: KioskAction) -> bool:
         """Send ``action`` to ``kiosk``; say what happened. Returns whether the server passed it on."""

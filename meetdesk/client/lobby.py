@@ -8,7 +8,7 @@ join view, or raises :class:`LinkProblem` with OpenVidu Meet's error-page reason
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +28,7 @@ from meetdesk.client.errors import (
 )
 from meetdesk.client.links import NotARoomLink
 from meetdesk.core.models import MeetRoomTheme
+from meetdesk.core.permissions import DEFAULT_SPEAKER, Permissions
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,8 @@ class RoomInfo:
     link: RoomLink
     room_name: str
     role: str  # "moderator" | "speaker"
-    permissions: dict[str, bool] = field(default_factory=dict)  # OpenVidu's "openvidu" permissions
+    #: what the link's role may do in the room now (its token's ``openvidu`` permissions, 3.8's keys)
+    permissions: Permissions = DEFAULT_SPEAKER
     theme: MeetRoomTheme | None = None
     #: the room's defaults for the microphone and the camera on joining (OpenVidu Meet 3.9)
     initial_audio: bool = True
@@ -107,17 +109,16 @@ class RoomInfo:
 
     @property
     def can_chat(self) -> bool:
-        """Whether the chat is there for this role (to read; writing may still be withheld): 3.8's
-        ``canReadChat``, else 3.4's ``canChat``."""
-        return self.permissions.get("canReadChat", self.permissions.get("canChat", True))
+        """Whether the chat is there for this role (to read; writing may still be withheld)."""
+        return self.permissions.canReadChat
 
     @property
     def can_change_background(self) -> bool:
-        return self.permissions.get("canChangeVirtualBackground", True)
+        return self.permissions.canChangeVirtualBackground
 
     @property
     def can_see_recordings(self) -> bool:
-        return self.permissions.get("canRetrieveRecordings", False)
+        return self.permissions.canRetrieveRecordings
 
     @property
     def is_moderator(self) -> bool:
@@ -160,7 +161,7 @@ async def inspect_link(text: str, *, timeout: float = 10.0) -> RoomInfo:
         link=link,
         room_name=room.roomName or room.roomId,
         role=role.role.value,
-        permissions=dict(role.permissions.get("openvidu", {})),
+        permissions=role.permissions.openvidu.permissions,
         theme=theme if theme is not None and theme.enabled else None,
         initial_audio=room.config.initialAudioEnabled if room.config is not None else True,
         initial_video=room.config.initialVideoEnabled if room.config is not None else True,
@@ -247,4 +248,9 @@ async def _problem(exc: ApiError, link: RoomLink, api: MeetDeskClient | None) ->
 
 def describe(info: RoomInfo) -> dict[str, Any]:
     """A summary for logs and reports (never the secret)."""
-    return {"room": info.link.room_id, "name": info.room_name, "role": info.role, "permissions": info.permissions}
+    return {
+        "room": info.link.room_id,
+        "name": info.room_name,
+        "role": info.role,
+        "permissions": info.permissions.model_dump(),
+    }

@@ -38,6 +38,7 @@ from meetdesk.client.media.opus_fec import use_fec_encoder
 from meetdesk.client.media.source_view import SourceView
 from meetdesk.client.media.switchable import SwitchableVideoTrack
 from meetdesk.client.media.uplink import UplinkController, follow_uplink
+from meetdesk.client.signalling import FailureCode, LinkFailure
 from meetdesk.core.signalling import PublishOffer
 from meetdesk.rtc import adaptations
 from meetdesk.rtc.peer import close_peer_connection
@@ -59,7 +60,7 @@ Send = Callable[[BaseModel], Awaitable[None]]
 class PublishError(Exception):
     """A publish offer that got no answer: refused by the server, timed out, or the socket went away."""
 
-    def __init__(self, message: str, code: str = "unknown") -> None:
+    def __init__(self, message: str, code: FailureCode = LinkFailure.UNKNOWN) -> None:
         super().__init__(message)
         self.code = code
 
@@ -142,7 +143,9 @@ class Publisher:
         try:
             await self._offer_and_answer(pc)
         except InvalidStateError as exc:  # aiortc: the connection closed under the negotiation
-            raise PublishError(f"The publisher connection closed during its negotiation: {exc}", "closed") from exc
+            raise PublishError(
+                f"The publisher connection closed during its negotiation: {exc}", LinkFailure.CLOSED
+            ) from exc
         self._apply_enabled(pc)  # the answer reset the senders' switches
         self.stale = False
         if self.uplink is not None and pc is self.pc:
@@ -285,7 +288,7 @@ class Publisher:
 
     async def close(self) -> None:
         """Close the connection and stop every local track."""
-        self.refuse(PublishError("The session is over", "closed"))
+        self.refuse(PublishError("The session is over", LinkFailure.CLOSED))
         await self._close_connection()
         for track in (self.camera, self.microphone, self.screen.detach()):
             if track is not None:

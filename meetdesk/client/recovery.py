@@ -25,7 +25,8 @@ from typing import Final
 
 from meetdesk.client.api import MeetDeskClient, RoomLink
 from meetdesk.client.errors import ApiError, ConnectionFailed, ServerError, TooManyRequests
-from meetdesk.client.signalling import SignallingClient, SignallingError
+from meetdesk.client.signalling import LinkFailure, SignallingClient, SignallingError
+from meetdesk.core.errors import ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -104,9 +105,9 @@ async def reconnect(
         except ApiError as exc:  # the room is gone or closed, the link no longer works...
             raise GiveUp(str(exc)) from exc
         except SignallingError as exc:
-            if exc.code == "network":
+            if exc.code is LinkFailure.NETWORK:
                 last_problem = str(exc)
-            elif exc.code == "unauthorized" and not rejoin:
+            elif exc.code is ErrorCode.UNAUTHORIZED and not rejoin:
                 logger.info("Session(%s) the server no longer accepts its token: rejoining", name)
                 resume_until = time.monotonic()
             else:

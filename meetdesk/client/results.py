@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from meetdesk.core.claims import TokenGrants
 from meetdesk.core.errors import ErrorCode
 from meetdesk.core.events import MeetingInfo
 from meetdesk.core.models import (
@@ -84,7 +85,7 @@ class RoomRole(_Result):
     """A role of a room and what it may do, shaped ``{livekit: {...}, openvidu: {...}}``."""
 
     role: Role
-    permissions: dict[str, dict[str, bool]]
+    permissions: TokenGrants
     #: the room's name (answers about one link's secret only)
     roomName: str | None = None
 

@@ -37,8 +37,9 @@ from meetdesk.client.publisher import PeerConnectionFactory, Publisher, PublishE
 from meetdesk.client.quality import QualityMeter, estimates_now, held_to_estimates
 from meetdesk.client.recovery import GiveUp, ReconnectAttempt, RetryPolicy, reconnect
 from meetdesk.client.session_actions import SessionActions
-from meetdesk.client.signalling import SignallingClient, SignallingError
+from meetdesk.client.signalling import LinkFailure, SignallingClient, SignallingError
 from meetdesk.client.subscriber import FrameCallback, RemoteTrack, Subscriber
+from meetdesk.core.errors import ErrorCode
 from meetdesk.core.permissions import DEFAULT_MODERATOR, Permissions
 from meetdesk.core.signalling import (
     AudioLevel,
@@ -104,9 +105,9 @@ class MeetingSession(SessionActions):
     ``camera`` and ``microphone`` (by name; None: the first one), falling back to the synthetic ones
     when there is no such device (``device_notes`` says why). ``sources``: (video, audio) tracks opened
     already (the desktop's device view), used instead of opening any; either may be None (not sent).
-    ``audio_enabled`` / ``video_enabled``: start muted or not. ``on_frame(track, frame)``: every decoded
-    frame received, on the event loop. ``retry`` bounds reconnecting. ``peer_connection``: makes the
-    publisher's and the subscriber's peer connections (the impairment harness's
+    ``audio_enabled`` / ``video_enabled``: start muted or not.
+    ``on_frame(track, frame)``: every decoded frame received, on the event loop. ``retry`` bounds reconnecting.
+    ``peer_connection``: makes the publisher's and the subscriber's peer connections (the impairment harness's
     :meth:`meetdesk.rtc.impaired_path.ImpairedNetwork.peer_connection` puts them behind a bad network).
     ``simulcast``: send the camera's low layer too (see :mod:`meetdesk.core.simulcast`).
     """
@@ -345,11 +346,11 @@ class MeetingSession(SessionActions):
     async def send(self, message: BaseModel) -> None:
         signalling = self._signalling
         if signalling is None or self._finished:
-            raise SignallingError("Not connected", "not_joined")
+            raise SignallingError("Not connected", ErrorCode.NOT_JOINED)
         try:
             await signalling.send(message)
         except websockets.ConnectionClosed as exc:
-            raise SignallingError("The signalling connection is closed", "network") from exc
+            raise SignallingError("The signalling connection is closed", LinkFailure.NETWORK) from exc
 
     async def fetch_older_chat(self) -> bool:
         """Ask for the chat page before the oldest message this session has (``joined`` brings only the
@@ -526,7 +527,7 @@ class MeetingSession(SessionActions):
                 else:
                     logger.exception("Session(%s) could not handle %s", self.name, message.type)
         if signalling is self._signalling and not self._leaving and not self._finished:
-            self._publisher.refuse(PublishError("The signalling connection was lost", "network"))
+            self._publisher.refuse(PublishError("The signalling connection was lost", LinkFailure.NETWORK))
             self._spawn(self._recover(resume=resume))
 
     async def _handle(self, message: ServerMessage) -> None:
@@ -537,7 +538,9 @@ class MeetingSession(SessionActions):
             self._publisher.take_answer(message.sdp)
         elif isinstance(message, ErrorMessage) and message.ref == "publish_offer":
             self._publisher.refuse(PublishError(message.message, message.code))
-        elif isinstance(message, ErrorMessage) and message.code == "timeout" and message.ref == "subscribe_offer":
+        elif (
+            isinstance(message, ErrorMessage) and message.code is ErrorCode.TIMEOUT and message.ref == "subscribe_offer"
+        ):
             # the server gave up an offer this side was too slow to answer: ask for a new one
             logger.info("Session(%s) subscribe offer withdrawn: asking for a new one", self.name)
             await self.send(Resubscribe())

@@ -16,6 +16,7 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from meetdesk.client.publisher import Publisher, PublishError
 from meetdesk.client.signalling import SignallingError
+from meetdesk.core.errors import ErrorCode
 from meetdesk.core.permissions import Permissions, refusal
 from meetdesk.core.signalling import (
     AudioLevel,
@@ -103,7 +104,7 @@ class SessionActions:
         source "screen". Sharing again swaps the source. Raises :class:`PublishError` if the server does not
         take it, or the role may not share a screen here (the session carries on without the share)."""
         if not self._permissions.canShareScreen:
-            raise PublishError(refusal("canShareScreen"), "forbidden")
+            raise PublishError(refusal("canShareScreen"), ErrorCode.FORBIDDEN)
         try:
             previous = await self._publisher.start_screen(source)
         except PublishError:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from enum import StrEnum
 
 import websockets
 from pydantic import BaseModel, ValidationError
@@ -13,6 +14,7 @@ from websockets.asyncio.client import ClientConnection
 
 from meetdesk.client.errors import CertificateError, ConnectionFailed
 from meetdesk.client.tls import KnownServers, certificate_problem, is_certificate_failure, server_context
+from meetdesk.core.errors import ErrorCode
 from meetdesk.core.signalling import SERVER_MESSAGE, ErrorMessage, Join, Joined, ServerMessage
 
 logger = logging.getLogger(__name__)
@@ -20,10 +22,26 @@ logger = logging.getLogger(__name__)
 SIGNALLING_PATH = "/internal-api/v1/signalling"
 
 
+class LinkFailure(StrEnum):
+    """What went wrong on this side of the socket, where the server sent no code of its own."""
+
+    NETWORK = "network"
+    CERTIFICATE = "certificate"
+    #: the server answered with something this client does not take for an answer
+    PROTOCOL = "protocol"
+    #: the publisher connection closed while it negotiated
+    CLOSED = "closed"
+    UNKNOWN = "unknown"
+
+
+#: why a signalling step failed: the server's code (core's one list), or what failed on this side
+FailureCode = ErrorCode | LinkFailure
+
+
 class SignallingError(Exception):
     """The server refused to let us in (bad token, kicked, closed room...), or the socket failed."""
 
-    def __init__(self, message: str, code: str = "unknown") -> None:
+    def __init__(self, message: str, code: FailureCode = LinkFailure.UNKNOWN) -> None:
         super().__init__(message)
         self.code = code
 
@@ -41,16 +59,18 @@ async def _open(base_url: str, pin: str | None, known: KnownServers | None, time
                 websockets.connect(signalling_url(base_url), max_size=2**20, ssl=context), timeout
             )
         except CertificateError as exc:
-            raise SignallingError(exc.message, "certificate") from exc
+            raise SignallingError(exc.message, LinkFailure.CERTIFICATE) from exc
         except ConnectionFailed as exc:
-            raise SignallingError(exc.message, "network") from exc
+            raise SignallingError(exc.message, LinkFailure.NETWORK) from exc
         except (OSError, TimeoutError, websockets.WebSocketException) as exc:
             if not is_certificate_failure(exc):
-                raise SignallingError(f"Cannot reach the signalling server at {base_url}: {exc}", "network") from exc
+                raise SignallingError(
+                    f"Cannot reach the signalling server at {base_url}: {exc}", LinkFailure.NETWORK
+                ) from exc
             problem = await certificate_problem(base_url, pin=pin, known=known, timeout=timeout)
             if problem is not None or attempt:  # else: a new certificate for the same key; trusted on the retry
                 message = problem.message if problem is not None else "Its certificate was refused."
-                raise SignallingError(message, "certificate") from exc
+                raise SignallingError(message, LinkFailure.CERTIFICATE) from exc
     raise AssertionError("unreachable")
 
 
@@ -81,13 +101,13 @@ class SignallingClient:
             first = await asyncio.wait_for(client._receive(), timeout)
         except (TimeoutError, websockets.WebSocketException) as exc:
             await ws.close()
-            raise SignallingError(f"The server did not answer the join: {exc}", "network") from exc
+            raise SignallingError(f"The server did not answer the join: {exc}", LinkFailure.NETWORK) from exc
         if isinstance(first, ErrorMessage):
             await ws.close()
             raise SignallingError(first.message, first.code)
         if not isinstance(first, Joined):
             await ws.close()
-            raise SignallingError(f"Unexpected first message {first.type!r}", "protocol")
+            raise SignallingError(f"Unexpected first message {first.type!r}", LinkFailure.PROTOCOL)
         client.joined = first
         return client
 

@@ -132,14 +132,13 @@ class Subscriber:
         for mid in [mid for mid in self._by_mid if mid not in offer.tracks]:
             self._withdraw(mid)  # that transceiver is idle now
         for mid, info in offer.tracks.items():
-            identity, kind, source = info.get("identity", ""), info.get("kind", ""), info.get("source", "")
             known = self._by_mid.get(mid)
-            if known is not None and known.key == f"{identity}/{source}":
+            if known is not None and known.key == info.key:
                 continue
             if known is not None:
                 self._withdraw(mid)
             # the same participant's same source, back after a republish or on a new connection: counts go on
-            track = self.remote.get(f"{identity}/{source}") or RemoteTrack(mid, kind, identity, source)
+            track = self.remote.get(info.key) or RemoteTrack(mid, info.kind, info.identity, info.source)
             track.mid, track.active = mid, True
             self.remote[track.key] = self._by_mid[mid] = track
         await pc.setLocalDescription(await pc.createAnswer())

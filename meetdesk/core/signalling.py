@@ -9,11 +9,13 @@ answered with :class:`ErrorMessage` and the connection lives on.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from meetdesk.core.claims import TokenGrants
+from meetdesk.core.errors import ErrorCode
+from meetdesk.core.models import RoomConfig
 
 PROTOCOL_VERSION = 1
 CHAT_MAX_CHARS = 2000
@@ -282,12 +284,22 @@ class RecordingState(BaseModel):
         return self.status in ("starting", "active", "ending")
 
 
+class JoinedRoom(BaseModel):
+    """The room of the meeting joined: its id, its name and its config (its limits, what is turned off)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    roomId: str
+    roomName: str
+    config: RoomConfig
+
+
 class Joined(_Msg):
     type: Literal["joined"] = "joined"
     sessionId: str
     you: ParticipantInfo
     participants: list[ParticipantInfo]
-    room: dict[str, Any]
+    room: JoinedRoom
     #: the newest chat messages, oldest first (at most a page: see ``chatMore``)
     chat: list[ChatMessage]
     #: whether older messages than these are kept: ask with :class:`ChatHistory`
@@ -314,6 +326,25 @@ class PublishAnswer(_Msg):
     sdp: str
 
 
+#: what a forwarded track carries, as its subscribers see it (a camera's low layer is still the camera)
+TrackSource = Literal["camera", "microphone", "screen"]
+
+
+class SubscribedTrack(BaseModel):
+    """One m-line of a subscribe offer: whose track it carries, of which kind, from which source."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+    identity: Identity
+    kind: Literal["audio", "video"]
+    source: TrackSource
+
+    @property
+    def key(self) -> str:
+        """``identity/source``: the same track across offers, connections and republishes."""
+        return f"{self.identity}/{self.source}"
+
+
 class SubscribeOffer(_Msg):
     """The server's subscriber peer connection offers the tracks of the others.
 
@@ -322,7 +353,7 @@ class SubscribeOffer(_Msg):
 
     type: Literal["subscribe_offer"] = "subscribe_offer"
     sdp: str
-    tracks: dict[str, dict[str, str]]
+    tracks: dict[Annotated[str, Field(max_length=20)], SubscribedTrack]
 
 
 class ParticipantJoined(_Msg):
@@ -435,11 +466,12 @@ class Left(_Msg):
 
 
 class ErrorMessage(_Msg):
+    """What went wrong with a message (or the join): ``code`` is one of core's :class:`ErrorCode` values, the
+    same list the REST API's errors come from."""
+
     type: Literal["error"] = "error"
-    code: Literal[
-        "malformed", "unknown_type", "too_large", "rate_limited", "forbidden", "not_joined", "invalid_sdp", "not_found",
-        "unauthorized", "chat_disabled", "bad_state", "room_closed", "timeout", "meeting_full",
-    ]  # fmt: skip
+    #: not strict: a code's value ("malformed") is the code, as it comes off the wire
+    code: Annotated[ErrorCode, Field(strict=False)]
     message: str
     #: the ``type`` of the message this answers, when it could be read
     ref: str | None = None

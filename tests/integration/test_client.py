@@ -265,10 +265,10 @@ async def test_participants_and_roles(server_process: ServerProcess, caplog: pyt
 
         roles = await anonymous.room_roles(room.roomId)
         assert [r.role for r in roles] == [Role.MODERATOR, Role.SPEAKER]
-        assert all(r.permissions["openvidu"]["canChat"] is False for r in roles)
+        assert all(r.permissions.openvidu.canChat is False for r in roles)
         assert (await anonymous.room_role(room.roomId, moderator_link.secret)).role is Role.MODERATOR
         speaker_role = await anonymous.room_role(room.roomId, speaker_link.secret)
-        assert speaker_role.role is Role.SPEAKER and speaker_role.permissions["openvidu"]["canEndMeeting"] is False
+        assert speaker_role.role is Role.SPEAKER and speaker_role.permissions.openvidu.canEndMeeting is False
         with pytest.raises(BadRequest) as wrong:
             await anonymous.room_role(room.roomId, "not-the-secret")
         assert wrong.value.error == "Room Error" and "not recognized" in str(wrong.value)

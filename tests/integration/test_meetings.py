@@ -37,7 +37,7 @@ async def test_first_join_starts_and_last_leave_ends_the_meeting(live_server: Li
     assert await room_status(live_server, room["roomId"]) == ("open", "none")
     ana = await join(live_server, room, "moderator", "Ana")
     assert ana.client.joined is not None and ana.client.joined.participants == []
-    assert ana.client.joined.you.role == "moderator" and ana.client.joined.room["roomName"] == "Meeting"
+    assert ana.client.joined.you.role == "moderator" and ana.client.joined.room.roomName == "Meeting"
     assert await room_status(live_server, room["roomId"]) == ("active_meeting", "none")
     bo = await join(live_server, room, "speaker", "Bo")
     assert [p.name for p in bo.client.joined.participants] == ["Ana"]  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ import pydantic_core
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from meetdesk.core.errors import ErrorCode, MeetDeskError, MeetingFull, NotFound, RoomClosed, Unauthorized
+from meetdesk.core.errors import ErrorCode, MeetDeskError, socket_code
 from meetdesk.core.permissions import Role, refusal
 from meetdesk.core.signalling import (
     CLIENT_MESSAGE,
@@ -75,8 +75,10 @@ class _Bucket:
         return True
 
 
-def _error(code: str, message: str, ref: str | None = None) -> ErrorMessage:
-    return ErrorMessage.model_validate({"code": code, "message": message, "ref": ref})
+def _error(code: ErrorCode, message: str, ref: str | None = None) -> ErrorMessage:
+    """An error message with the code the socket sends for ``code`` (core's table: a permission refused is
+    ``forbidden`` here, a conflict ``bad_state``)."""
+    return ErrorMessage(code=socket_code(code), message=message, ref=ref)
 
 
 def _ref_type(text: str) -> str | None:
@@ -98,7 +100,9 @@ async def signalling(websocket: WebSocket) -> None:
     address = ctx.limits.address(websocket)
     try:
         if joining[address] >= ctx.settings.max_joining_sockets_per_address:
-            connection.send(_error("rate_limited", "Too many sockets from this address are waiting to join"))
+            connection.send(
+                _error(ErrorCode.TOO_MANY_REQUESTS, "Too many sockets from this address are waiting to join")
+            )
             return
         joining[address] += 1
         try:
@@ -115,10 +119,12 @@ async def signalling(websocket: WebSocket) -> None:
             if text is None:
                 continue
             if len(text) > MAX_MESSAGE_BYTES:
-                connection.send(_error("too_large", f"Messages are limited to {MAX_MESSAGE_BYTES // 1024} KiB"))
+                connection.send(
+                    _error(ErrorCode.PAYLOAD_TOO_LARGE, f"Messages are limited to {MAX_MESSAGE_BYTES // 1024} KiB")
+                )
                 continue
             if not bucket.take():
-                connection.send(_error("rate_limited", "Too many messages: slow down", _ref_type(text)))
+                connection.send(_error(ErrorCode.TOO_MANY_REQUESTS, "Too many messages: slow down", _ref_type(text)))
                 continue
             if not await _dispatch(ctx, participant, text):
                 return
@@ -137,7 +143,7 @@ async def _receive(websocket: WebSocket, connection: WebSocketConnection) -> str
         raise WebSocketDisconnect(frame.get("code", 1000), frame.get("reason"))
     text = frame.get("text")
     if text is None:
-        connection.send(_error("malformed", "Messages are JSON in text frames: a binary frame is not read"))
+        connection.send(_error(ErrorCode.MALFORMED, "Messages are JSON in text frames: a binary frame is not read"))
         return None
     return str(text)
 
@@ -154,29 +160,23 @@ async def _admit(ctx: ServerContext, websocket: WebSocket, connection: WebSocket
             async with asyncio.timeout_at(deadline):
                 text = await _receive(websocket, connection)
         except TimeoutError:
-            connection.send(_error("not_joined", f"Send 'join' with a participant token within {timeout:g} s"))
+            connection.send(_error(ErrorCode.NOT_JOINED, f"Send 'join' with a participant token within {timeout:g} s"))
             return None
         if text is None:
             continue
         try:
             message = CLIENT_MESSAGE.validate_json(text)
         except ValidationError:
-            connection.send(_error("malformed", "Send 'join' with a participant token first", _ref_type(text)))
+            connection.send(_error(ErrorCode.MALFORMED, "Send 'join' with a participant token first", _ref_type(text)))
             continue
         if not isinstance(message, Join):
-            connection.send(_error("not_joined", "Send 'join' with a participant token first", message.type))
+            connection.send(_error(ErrorCode.NOT_JOINED, "Send 'join' with a participant token first", message.type))
             continue
         try:
             claims = ctx.tokens.participant(message.token)
             participant, joined = await ctx.meetings.join(claims, connection, message.resume)
         except MeetDeskError as exc:
-            if isinstance(exc, RoomClosed):
-                code = "room_closed"
-            elif isinstance(exc, MeetingFull):
-                code = "meeting_full"
-            else:
-                code = "unauthorized" if isinstance(exc, Unauthorized) else "forbidden"  # the class, not its text
-            connection.send(_error(code, exc.message, "join"))
+            connection.send(_error(exc.code, exc.message, "join"))  # its code, never its words
             return None
         connection.send(joined)
         await ctx.meetings.catch_up_role(participant, claims)
@@ -189,7 +189,8 @@ async def _dispatch(ctx: ServerContext, participant: Participant, text: str) -> 
     try:
         message = CLIENT_MESSAGE.validate_json(text)
     except ValidationError as exc:
-        code = "unknown_type" if any(e["type"] == "union_tag_invalid" for e in exc.errors()) else "malformed"
+        unknown = any(e["type"] == "union_tag_invalid" for e in exc.errors())
+        code = ErrorCode.UNKNOWN_TYPE if unknown else ErrorCode.MALFORMED
         problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or 'message'}: {e['msg']}" for e in exc.errors()[:5])
         participant.send(_error(code, f"Invalid message: {problems}", _ref_type(text)))
         return True
@@ -201,20 +202,14 @@ async def _dispatch(ctx: ServerContext, participant: Participant, text: str) -> 
     try:
         return await _handle(ctx, participant, message)
     except MeetDeskError as exc:
-        if exc.code is ErrorCode.INVALID_SDP:
-            code = "invalid_sdp"
-        elif isinstance(exc, NotFound):
-            code = "not_found"
-        else:
-            code = "bad_state"
-        participant.send(_error(code, exc.message, message.type))
+        participant.send(_error(exc.code, exc.message, message.type))
         return True
 
 
 def _require_moderator(participant: Participant, kind: str) -> bool:
     if participant.role is Role.MODERATOR:
         return True
-    participant.send(_error("forbidden", "Only moderators can do this", kind))
+    participant.send(_error(ErrorCode.FORBIDDEN, "Only moderators can do this", kind))
     return False
 
 
@@ -228,14 +223,14 @@ async def _handle(ctx: ServerContext, participant: Participant, message: Any) ->
     lacking = permits.missing(participant.permissions, message)
     if lacking is not None:  # the sender's role may not do this in this room (core/permissions.py)
         if lacking in ("canWriteChat", "canReadChat") and not await _chat_enabled(ctx, participant):
-            participant.send(_error("chat_disabled", "Chat is disabled in this room", "chat"))
+            participant.send(_error(ErrorCode.CHAT_DISABLED, "Chat is disabled in this room", "chat"))
         else:
-            participant.send(_error("forbidden", refusal(lacking), message.type))
+            participant.send(_error(ErrorCode.FORBIDDEN, refusal(lacking), message.type))
         return True
     if isinstance(message, Ping):
         participant.send(Pong())
     elif isinstance(message, Join):
-        participant.send(_error("bad_state", "Already joined", "join"))
+        participant.send(_error(ErrorCode.BAD_STATE, "Already joined", "join"))
     elif isinstance(message, Leave):
         await engine.remove(participant, LeftReason.VOLUNTARY_LEAVE)
         return False
@@ -251,7 +246,7 @@ async def _handle(ctx: ServerContext, participant: Participant, message: Any) ->
         engine.react(participant, message.emoji)
     elif isinstance(message, SendChat):
         if not await _chat_enabled(ctx, participant):
-            participant.send(_error("chat_disabled", "Chat is disabled in this room", "chat"))
+            participant.send(_error(ErrorCode.CHAT_DISABLED, "Chat is disabled in this room", "chat"))
         else:
             engine.chat(participant, message.text)
     elif isinstance(message, ChatHistory):

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationError
 
-from meetdesk.core.signalling import ErrorMessage, SubscribeOffer
+from meetdesk.core.errors import ErrorCode
+from meetdesk.core.signalling import ErrorMessage, SubscribedTrack, SubscribeOffer
 from meetdesk.core.simulcast import Layer
 from meetdesk.rtc.peer import close_peer_connection
 from meetdesk.server.meeting.engine import Participant
@@ -99,7 +100,7 @@ class SubscriberSide(SimulcastLayers):
                 await self._reset_subscriber(peer)
                 participant.send(
                     ErrorMessage(
-                        code="timeout",
+                        code=ErrorCode.TIMEOUT,
                         message=f"The subscribe offer was not answered within {self._answer_timeout:g} s and is "
                         "withdrawn: send 'resubscribe' for a new one",
                         ref="subscribe_offer",
@@ -151,16 +152,14 @@ class SubscriberSide(SimulcastLayers):
                 peer.layers[key] = Layer.LOW if item.layer(layer) is item.low else Layer.FULL
                 self._watch_downlink(participant, peer, peer.subscriptions[key])
         await pc.setLocalDescription(await pc.createOffer())
-        tracks: dict[str, dict[str, str]] = {}
+        tracks: dict[str, SubscribedTrack] = {}
         for transceiver in pc.getTransceivers():
             for key, subscription in peer.subscriptions.items():
                 if transceiver.sender.track is subscription.track and transceiver.mid is not None:
                     item = wanted[key]
-                    tracks[transceiver.mid] = {
-                        "identity": item.identity,
-                        "source": item.source,
-                        "kind": transceiver.kind,
-                    }
+                    tracks[transceiver.mid] = SubscribedTrack.model_validate(
+                        {"identity": item.identity, "source": item.source, "kind": transceiver.kind}
+                    )
         peer.answer = asyncio.get_running_loop().create_future()
         participant.send(SubscribeOffer(sdp=pc.localDescription.sdp, tracks=tracks))
         try:

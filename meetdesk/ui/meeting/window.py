@@ -23,6 +23,7 @@ from meetdesk.client.lobby import LinkProblem, RoomInfo, inspect_link
 from meetdesk.client.media.audio import AudioEngine
 from meetdesk.client.media.local import LocalMedia
 from meetdesk.client.signalling import SignallingError
+from meetdesk.core.errors import ErrorCode
 from meetdesk.ui.meeting.device_page import DevicePage
 from meetdesk.ui.meeting.meeting_page import MeetingPage
 from meetdesk.ui.meeting.pages import Card, EndPage, ErrorPage, JoinPage
@@ -215,9 +216,9 @@ class ParticipantWindow(QMainWindow):
         self._show("meeting", self.meeting_page)
 
     def _join_problem(self, exc: BaseException) -> str:
-        if isinstance(exc, SignallingError) and exc.code == "meeting_full":
+        if isinstance(exc, SignallingError) and exc.code is ErrorCode.MEETING_FULL:
             return self.tr("This meeting is full. You can join when someone leaves: press Join again then.")
-        if (isinstance(exc, SignallingError) and exc.code == "room_closed") or isinstance(exc, Conflict):
+        if (isinstance(exc, SignallingError) and exc.code is ErrorCode.ROOM_CLOSED) or isinstance(exc, Conflict):
             return self.tr(
                 "The meeting is locked, or the room was closed: nobody new can join now. "
                 "Ask a moderator to unlock it, then press Join again."
@@ -308,7 +309,7 @@ class ParticipantWindow(QMainWindow):
             origin="join",
             by_events=False,
             can_see=info.can_see_recordings,
-            can_delete=bool(info.permissions.get("canDeleteRecordings", False)),
+            can_delete=info.permissions.canDeleteRecordings,
         )
         self._show("recordings", self.recording_view)
 

@@ -3,12 +3,16 @@ and the client tells a missing room in a bulk deletion by code, not by the words
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from pydantic import ValidationError
 
 from meetdesk.client.links import NotARoomLink, parse_room_link
 from meetdesk.client.results import BulkDeletionFailure
 from meetdesk.core import errors
 from meetdesk.core.errors import ERRORS, ErrorCode
+from meetdesk.core.signalling import SERVER_MESSAGE, ErrorMessage
 
 
 def test_every_code_has_a_status_and_a_body() -> None:
@@ -48,3 +52,36 @@ def test_a_link_without_its_secret_says_so_by_a_flag() -> None:
     with pytest.raises(NotARoomLink) as other:
         parse_room_link("ftp://nowhere")
     assert not other.value.missing_secret
+
+
+@pytest.mark.parametrize(
+    ("code", "sent"),
+    [
+        # the signalling protocol's codes are core's codes, sent as their values
+        (ErrorCode.MALFORMED, "malformed"),
+        (ErrorCode.UNKNOWN_TYPE, "unknown_type"),
+        (ErrorCode.NOT_JOINED, "not_joined"),
+        (ErrorCode.TOO_MANY_REQUESTS, "rate_limited"),
+        (ErrorCode.PAYLOAD_TOO_LARGE, "too_large"),
+        (ErrorCode.CHAT_DISABLED, "chat_disabled"),
+        (ErrorCode.TIMEOUT, "timeout"),
+        (ErrorCode.MEETING_FULL, "meeting_full"),
+        (ErrorCode.ROOM_CLOSED, "room_closed"),
+        (ErrorCode.INVALID_SDP, "invalid_sdp"),
+        # a narrower code goes out as the socket's broader one (the table's ``socket`` column)
+        (ErrorCode.PERMISSION_DENIED, "forbidden"),
+        (ErrorCode.LINK_DISABLED, "forbidden"),
+        (ErrorCode.ROOM_NOT_FOUND, "not_found"),
+        (ErrorCode.CONFLICT, "bad_state"),
+        (ErrorCode.VALIDATION_FAILED, "malformed"),
+    ],
+)
+def test_the_socket_sends_codes_from_the_same_table(code: ErrorCode, sent: str) -> None:
+    message = ErrorMessage(code=errors.socket_code(code), message="x")
+    assert json.loads(message.model_dump_json())["code"] == sent
+    assert SERVER_MESSAGE.validate_json(message.model_dump_json()) == message
+
+
+def test_a_code_outside_the_list_is_not_an_error_message() -> None:
+    with pytest.raises(ValidationError):
+        SERVER_MESSAGE.validate_json('{"v": 1, "type": "error", "code": "oops", "message": "x"}')

@@ -4,6 +4,8 @@ from pydantic import ValidationError
 from meetdesk.core.signalling import (
     CLIENT_MESSAGE,
     SERVER_MESSAGE,
+    Joined,
+    JoinedRoom,
     Left,
     LeftReason,
     LockMeeting,
@@ -12,6 +14,8 @@ from meetdesk.core.signalling import (
     MuteEveryone,
     MuteParticipant,
     Resubscribe,
+    SubscribedTrack,
+    SubscribeOffer,
 )
 
 
@@ -82,3 +86,51 @@ def test_nobody_speaking_survives_the_wire() -> None:
 
     wire = ActiveSpeaker(identity=None).model_dump_json(exclude_none=True)
     assert SERVER_MESSAGE.validate_json(wire) == ActiveSpeaker(identity=None)
+
+
+def test_a_subscribe_offers_track_map_is_typed() -> None:
+    track = '{"identity": "ana", "kind": "video", "source": "camera"}'
+    raw = f'{{"v": 1, "type": "subscribe_offer", "sdp": "v=0", "tracks": {{"0": {track}}}}}'
+    offer = SERVER_MESSAGE.validate_json(raw)
+    assert isinstance(offer, SubscribeOffer)
+    got = offer.tracks["0"]
+    assert isinstance(got, SubscribedTrack)
+    assert (got.identity, got.kind, got.source, got.key) == ("ana", "video", "camera", "ana/camera")
+
+
+@pytest.mark.parametrize(
+    "track",
+    [
+        '{"identity": "ana", "kind": "video"}',  # no source: read with .get() it became "ana/" once
+        '{"identity": "ana", "kind": "video", "source": "camera_low"}',  # a publish label, never forwarded as such
+        '{"identity": "", "kind": "audio", "source": "microphone"}',
+        '{"identity": "ana", "kind": "data", "source": "camera"}',
+        '"ana/camera"',
+    ],
+)
+def test_a_subscribe_offer_with_a_bad_track_is_refused_at_the_edge(track: str) -> None:
+    with pytest.raises(ValidationError):
+        SERVER_MESSAGE.validate_json(f'{{"v": 1, "type": "subscribe_offer", "sdp": "v=0", "tracks": {{"0": {track}}}}}')
+
+
+def test_joined_carries_the_room_as_a_model() -> None:
+    raw = {
+        "v": 1,
+        "type": "joined",
+        "sessionId": "s",
+        "you": {"identity": "a", "name": "Ana", "role": "moderator", "joinedAt": 0},
+        "participants": [],
+        "room": {
+            "roomId": "team-1",
+            "roomName": "Team",
+            "config": {"maxParticipants": 4, "initialVideoEnabled": False},
+        },
+        "chat": [],
+        "reconnectGrace": 20.0,
+    }
+    joined = SERVER_MESSAGE.validate_python(raw)
+    assert isinstance(joined, Joined)
+    assert isinstance(joined.room, JoinedRoom)
+    assert (joined.room.config.maxParticipants, joined.room.config.initialVideoEnabled) == (4, False)
+    with pytest.raises(ValidationError):
+        SERVER_MESSAGE.validate_python({**raw, "room": {"roomId": "team-1", "roomName": "Team", "config": "junk"}})

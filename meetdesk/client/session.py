@@ -105,7 +105,8 @@ class MeetingSession(SessionActions):
     ``camera`` and ``microphone`` (by name; None: the first one), falling back to the synthetic ones
     when there is no such device (``device_notes`` says why). ``sources``: (video, audio) tracks opened
     already (the desktop's device view), used instead of opening any; either may be None (not sent).
-    ``audio_enabled`` / ``video_enabled``: start muted or not.
+    ``audio_enabled`` / ``video_enabled``: start muted or not; ``room_defaults``: also as the room says on joining
+    (its ``initialAudioEnabled`` / ``initialVideoEnabled``: off there means off here).
     ``on_frame(track, frame)``: every decoded frame received, on the event loop. ``retry`` bounds reconnecting.
     ``peer_connection``: makes the publisher's and the subscriber's peer connections (the impairment harness's
     :meth:`meetdesk.rtc.impaired_path.ImpairedNetwork.peer_connection` puts them behind a bad network).
@@ -128,6 +129,7 @@ class MeetingSession(SessionActions):
         sources: tuple[MediaStreamTrack | None, MediaStreamTrack | None] | None = None,
         audio_enabled: bool = True,
         video_enabled: bool = True,
+        room_defaults: bool = False,
         on_frame: FrameCallback | None = None,
         read_markers: bool = True,
         peer_connection: PeerConnectionFactory = RTCPeerConnection,
@@ -164,6 +166,8 @@ class MeetingSession(SessionActions):
             name, rtc, self.send, self._on_subscriber_state, on_frame, read_markers, peer_connection
         )
         self._publisher.set_enabled(audio=audio_enabled, video=video_enabled)
+        #: whether the first join still has to apply the room's initialAudioEnabled / initialVideoEnabled
+        self._room_defaults_pending = room_defaults
         self._sources_open = sources is not None
         #: the camera and microphone opened; the publisher sends those the role's permissions allow
         self._sources: tuple[MediaStreamTrack | None, MediaStreamTrack | None] = sources or (None, None)
@@ -286,6 +290,18 @@ class MeetingSession(SessionActions):
                 self._spawn(self._resubscribe())  # it failed while the signalling was down
             return
         self._trouble.clear()
+        if self._room_defaults_pending:
+            # the room's defaults are for joining: a later rejoin keeps what the participant turned on since
+            self._room_defaults_pending = False
+            config = joined.room.config
+            audio, video = (
+                self.audio_enabled and config.initialAudioEnabled,
+                self.video_enabled and config.initialVideoEnabled,
+            )
+            if (audio, video) != (self.audio_enabled, self.video_enabled):
+                on_off = ("on" if audio else "off", "on" if video else "off")
+                logger.info("Session(%s) joins with microphone %s, camera %s, as the room says", self.name, *on_off)
+            self._publisher.set_enabled(audio=audio, video=video)
         self._set_state(SessionState.CONNECTED)
         await self._subscriber.reset()
         try:
@@ -594,25 +610,3 @@ class MeetingSession(SessionActions):
         await self._attach(back.signalling)
 
     # summary ---------------------------------------------------------------------------------------
-
-    def summary(self) -> dict[str, Any]:
-        """Per remote track: frames received and time to the first one; the end reason."""
-        participants = {p.identity: p.name for p in (self.joined.participants if self.joined else [])}
-        return {
-            "name": self.name,
-            "identity": self.joined.you.identity if self.joined else None,
-            "endReason": self.end_reason.value if self.end_reason else None,
-            "devices": self.device_notes,
-            "tracks": [
-                {
-                    "identity": r.identity,
-                    "name": participants.get(r.identity, r.identity),
-                    "source": r.source,
-                    "kind": r.kind,
-                    "active": r.active,
-                    "frames" if r.kind == "video" else "audioFrames": r.frames,
-                    "firstFrameMs": round((r.first_frame_at - self.started_at) * 1000) if r.first_frame_at else None,
-                }
-                for r in self.remote.values()
-            ],
-        }

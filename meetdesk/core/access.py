@@ -5,6 +5,8 @@ recordings, without a meeting). Each can be turned off and on again (``PUT /room
 turned-off link's secret is refused (403) when it is exchanged for a token, and the participants already
 in stay. Upstream's ``access.user`` (room access for logged-in users) needs user accounts for participants,
 which MeetDesk does not have: it is reported off, and asking to turn it on is refused, never dropped.
+Who may see the links' URLs (:func:`links_shown`) is the permission ``canShareAccessLinks``, enforced where a
+room is shown to a participant.
 """
 
 from __future__ import annotations
@@ -14,8 +16,25 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from meetdesk.core.permissions import Permissions, Role
+
 LinkKind = Literal["moderator", "speaker", "recording"]
 LINK_KINDS: tuple[LinkKind, ...] = ("moderator", "speaker", "recording")
+ALL_LINKS: frozenset[LinkKind] = frozenset(LINK_KINDS)
+NO_LINKS: frozenset[LinkKind] = frozenset()
+
+
+def links_shown(role: Role, permissions: Permissions) -> frozenset[LinkKind]:
+    """The room's links (their URLs carry the secrets) a participant may see, by its role and permissions now.
+
+    Without ``canShareAccessLinks`` none (upstream 3.8: the links are what that permission shares); with it the
+    speaker and recordings links, and the moderator link to a moderator only (a speaker who could read it would
+    make itself a moderator). Admins and the API key see every link."""
+    if not permissions.canShareAccessLinks:
+        return NO_LINKS
+    if role is Role.MODERATOR:
+        return ALL_LINKS
+    return frozenset({"speaker", "recording"})
 
 
 class _Model(BaseModel):

@@ -21,6 +21,7 @@ from typing import Any
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
+from meetdesk.core.access import ALL_LINKS, LinkKind, links_shown
 from meetdesk.core.errors import ErrorCode, Forbidden, Unauthorized, room_not_found
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.permissions import PermissionKey, Permissions, Role, refusal
@@ -48,6 +49,8 @@ class Caller:
     expires_at: float | None = None
     #: a participant's permissions now: its current role's in the room (not what its token says)
     permissions: Permissions | None = None
+    #: the room links whose URLs (secrets) this caller may see (``core.access.links_shown``)
+    links: frozenset[LinkKind] = ALL_LINKS
 
     def may(self, key: PermissionKey) -> bool:
         """Whether a participant may do this now (admins and API keys may do everything)."""
@@ -71,10 +74,6 @@ class Caller:
                 raise Forbidden("Insufficient permissions to access this resource")
             return
         self.require_admin_or_api_key()
-
-    @property
-    def sees_moderator_url(self) -> bool:
-        return self.kind is not CallerKind.PARTICIPANT or self.role is Role.MODERATOR
 
 
 def context(request: HTTPConnection) -> ServerContext:
@@ -140,12 +139,14 @@ async def _participant(request: HTTPConnection) -> Caller | None:
     if room is None:  # the room was deleted: its tokens are void
         raise Unauthorized("Invalid token")
     now = ctx.meetings.effective_role(room.room_id, claims.sub, claims.role)  # a promotion counts at once
+    permissions = room.permissions(now)
     return Caller(
         CallerKind.PARTICIPANT,
         room_id=room.room_id,
         role=claims.role,
         identity=claims.sub,
-        permissions=room.permissions(now),
+        permissions=permissions,
+        links=links_shown(now, permissions),
     )
 
 

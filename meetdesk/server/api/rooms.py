@@ -156,7 +156,7 @@ async def get_room(request: Request, caller: Reader, roomId: str, view: Projecti
     caller.require_room_reader(room_id)
     ctx = context(request)
     room = await ctx.rooms.get(room_id)
-    data = ctx.rooms.to_api(room, view.as_set, extras=view.extras, with_moderator_url=caller.sees_moderator_url)
+    data = ctx.rooms.to_api(room, view.as_set, extras=view.extras, links=caller.links)
     return JSONResponse(data)
 
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from meetdesk.core.access import LINK_KINDS, AccessPatch, LinkKind, RoomAccess, access_view
+from meetdesk.core.access import ALL_LINKS, LINK_KINDS, AccessPatch, LinkKind, RoomAccess, access_view
 from meetdesk.core.errors import Conflict, ValidationFailed, room_not_found
 from meetdesk.core.events import RoomCreated, RoomDeleted, RoomUpdated
 from meetdesk.core.ids import new_room_id, new_secret
@@ -174,9 +174,9 @@ class RoomService:
         fields: set[str] | None = None,
         *,
         extras: frozenset[str] = frozenset(),
-        with_moderator_url: bool = True,
+        links: frozenset[LinkKind] = ALL_LINKS,
     ) -> dict[str, Any]:
-        return room_api_view(room, self.base_url, fields, extras=extras, with_moderator_url=with_moderator_url)
+        return room_api_view(room, self.base_url, fields, extras=extras, links=links)
 
     def as_model(self, room: RoomRecord) -> MeetRoom:
         """The room as its events carry it: with its links' access, which the admin app's rooms list shows."""
@@ -453,10 +453,11 @@ def room_api_view(
     fields: set[str] | None = None,
     *,
     extras: frozenset[str] = frozenset(),
-    with_moderator_url: bool = True,
+    links: frozenset[LinkKind] = ALL_LINKS,
 ) -> dict[str, Any]:
     """A room as the API shows it (MeetRoom), optionally projected on ``fields``. ``extras``: upstream 3.8's
-    extra properties asked for (``roles``, ``access``; ``config`` is always there, as in 3.4)."""
+    extra properties asked for (``roles``, ``access``; ``config`` is always there, as in 3.4). ``links``: the
+    links whose URLs (secrets) the caller may see (``Caller.links``); the others are left out."""
     data: dict[str, Any] = {
         "roomId": room.room_id,
         "roomName": room.room_name,
@@ -469,18 +470,19 @@ def room_api_view(
         "withRecordings": room.policy_with_recordings,
     }
     data["config"] = room.config_dict()
-    if with_moderator_url:
+    if "moderator" in links:
         data["moderatorUrl"] = room_link(base_url, room, room.moderator_secret)
-    data["speakerUrl"] = room_link(base_url, room, room.speaker_secret)
+    if "speaker" in links:
+        data["speakerUrl"] = room_link(base_url, room, room.speaker_secret)
     data["status"] = room.status.value
     data["meetingEndAction"] = room.meeting_end_action.value
     if "roles" in extras:
         data["roles"] = room.roles.model_dump()
     if "access" in extras:
         urls: dict[LinkKind, str | None] = {
-            "moderator": room_link(base_url, room, room.moderator_secret) if with_moderator_url else None,
-            "speaker": room_link(base_url, room, room.speaker_secret),
-            "recording": recordings_link(base_url, room),
+            "moderator": room_link(base_url, room, room.moderator_secret) if "moderator" in links else None,
+            "speaker": room_link(base_url, room, room.speaker_secret) if "speaker" in links else None,
+            "recording": recordings_link(base_url, room) if "recording" in links else None,
         }
         data["access"] = access_view(room.access, urls).model_dump(exclude_none=True)
     if fields:

@@ -475,6 +475,9 @@ class MeetingPage(QWidget, MeetingEvents):
             return
         async with MeetDeskClient(info.link.base_url, participant_token=session.token, pin=info.link.pin) as api:
             room = await api.get_room(info.link.room_id)
+        if room.speakerUrl is None:  # the server leaves out the links a role may not share (canShareAccessLinks)
+            self.toast(self.tr("Your role may not share this room's links."))
+            return
         QGuiApplication.clipboard().setText(room.speakerUrl)
         self.toast(self.tr("Speaker link copied"))
 

@@ -95,3 +95,26 @@ async def test_put_access_refuses_bad_bodies(server_process: ServerProcess, body
             assert stranger.status_code == 401
         missing = await api.put("/api/v1/rooms/nowhere/access", json={"access": {}})
         assert missing.status_code == 404
+
+
+async def test_access_user_is_reported_off_and_cannot_be_turned_on(server_process: ServerProcess) -> None:
+    """MeetDesk has no user accounts for participants: ``access.user`` is always off, said as it is true of
+    MeetDesk, and asking to turn it on is refused naming it (never accepted and dropped)."""
+    async with httpx.AsyncClient(base_url=server_process.url, headers=KEY) as api:
+        body = {"roomName": "Users", "access": {"user": {"enabled": True}}}
+        refused = await api.post("/api/v1/rooms", json=body)
+        assert refused.status_code == 422, refused.text
+        details = refused.json()["details"]
+        assert [d["field"] for d in details] == ["access.user.enabled"]
+        assert "access.user cannot be enabled" in details[0]["message"]
+        listed = (await api.get("/api/v1/rooms", params={"roomName": "Users"})).json()["rooms"]
+        assert listed == []  # nothing was created by the refused request
+        room = (
+            await api.post("/api/v1/rooms", json={"roomName": "Users", "access": {"user": {"enabled": False}}})
+        ).json()
+        url = f"/api/v1/rooms/{room['roomId']}/access"
+        refused = await api.put(url, json={"access": {"user": {"enabled": True}}})
+        assert refused.status_code == 422
+        assert [d["field"] for d in refused.json()["details"]] == ["access.user.enabled"]
+        got = (await api.get(f"/api/v1/rooms/{room['roomId']}", params={"extraFields": "access"})).json()
+        assert got["access"]["user"] == {"enabled": False}

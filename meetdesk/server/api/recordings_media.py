@@ -186,7 +186,7 @@ p.file {{ color: GrayText; overflow-wrap: anywhere; }}
 """
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def html_page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
         _PAGE.format(title=html.escape(title), body=body),
         status_code=status,
@@ -221,7 +221,7 @@ async def recording_page(request: Request, recordingId: str) -> HTMLResponse:
     except MeetDeskError as exc:
         status = status_of(exc)
         sentence = _PAGE_REFUSALS.get(status, "This recording cannot be opened now: try again later.")
-        return _page("Recording unavailable", f"<p>{html.escape(sentence)}</p>", status)
+        return html_page("Recording unavailable", f"<p>{html.escape(sentence)}</p>", status)
     title = f"Recording of {record.room_name}"
     try:
         _file_of(ctx, record)
@@ -230,7 +230,7 @@ async def recording_page(request: Request, recordingId: str) -> HTMLResponse:
         sentence = _PAGE_REFUSALS[409] if status == 409 else "This recording has no video to play."
         if record.error:
             sentence += f" {record.error}"
-        return _page(title, f"<p>{html.escape(sentence)}</p>", status)
+        return html_page(title, f"<p>{html.escape(sentence)}</p>", status)
     query = ""
     secret = secret_of(request)
     if secret is not None:
@@ -241,7 +241,7 @@ async def recording_page(request: Request, recordingId: str) -> HTMLResponse:
         f'<p class="file">{html.escape(record.filename or "")}</p>'
         f'<a class="download" href="{html.escape(base + "/download" + query)}" download>Download</a>'
     )
-    return _page(title, body)
+    return html_page(title, body)
 
 
 class RecordingTokenRequest(BaseModel):

@@ -10,9 +10,12 @@ from __future__ import annotations
 import pytest
 
 from meetdesk.client.api import MeetDeskClient
+from meetdesk.client.effects.track import effects_available
+from meetdesk.client.session import MeetingSession
 from meetdesk.ui.meeting.window import ParticipantWindow
+from tests.ui.conftest import wait_until
 from tests.ui.helpers import emitted, shoot
-from tests.ui.test_meeting_window import join, window  # noqa: F401 - the window fixture
+from tests.ui.test_meeting_window import join, reach, until, window  # noqa: F401 - the window fixture
 
 pytestmark = pytest.mark.slow
 
@@ -45,3 +48,58 @@ async def test_the_toolbar_and_chat_follow_the_rooms_roles(
     assert not page.chat.input.isReadOnly()
     assert page.chat.input.placeholderText() == "Write a message…"
     await page.leave()
+
+
+async def test_a_withdrawn_background_permission_drops_the_background_at_once(
+    window: ParticipantWindow,  # noqa: F811 - the fixture
+    client: MeetDeskClient,
+) -> None:
+    """``canChangeVirtualBackground`` taken away during the meeting: the settings' background choice is disabled
+    with the reason next to it, and the background in use is dropped at once (the others see the camera again),
+    with a notice. Backgrounds are applied by the window, so this is where the permission holds."""
+    reason = effects_available()
+    if reason is not None:
+        pytest.skip(reason)
+    room = await client.create_room({"roomName": "Studio"})
+    assert room.speakerUrl is not None and room.moderatorUrl is not None
+    window.open_link(room.speakerUrl)
+    await reach(window, "join")
+    window.join_page.name.setText("Desk")
+    window.join_page.next.click()
+    await reach(window, "devices")
+    await wait_until(lambda: window.device_page.join.isEnabled(), what="the devices to open")
+    beach = next(key for key in window.device_page.background_buttons if key.endswith("beach.jpg"))
+    window.device_page.background_buttons[beach].click()
+    window.device_page.join.click()
+    await reach(window, "meeting")
+    page = window.meeting_page
+    assert page.you is not None
+    camera = f"{page.you.identity}/camera"
+    bo = MeetingSession(room.moderatorUrl, "Bo", publish_video=False, publish_audio=False)
+    await bo.join()
+    try:
+        # frames have no event of their own: the counters are polled
+        await wait_until(lambda: camera in bo.remote and bo.remote[camera].frames > 10, 20, what="Desk's video")
+        assert bo.remote[camera].last_marker is None  # the picture replaces the test pattern (and its marker)
+        page.settings_button.click()
+        dialog = window.settings_dialog
+        assert dialog is not None
+        choices = dialog.choices
+        await until(choices.devicesChanged, lambda: choices.camera_box.count() > 0, what="the devices")
+        assert choices.background == beach and choices.background_buttons[beach].isEnabled()
+
+        changed = emitted(page.model.permissionsChanged)
+        await client.update_room_roles(room.roomId, speaker={"canChangeVirtualBackground": False})
+        await changed
+        assert not choices.background_buttons[beach].isEnabled() and choices.background_buttons["none"].isChecked()
+        assert choices.background_note.text() == "Your role may not change the background in this room."
+        assert "Your role may no longer use a virtual background here, so it is off now." in page.overlays.toasts.text()
+        shoot(window, "meeting-background-withdrawn")
+        dialog.reject()
+        assert window.device_page.background == "none"
+        await wait_until(
+            lambda: bo.remote[camera].last_marker is not None, 20, what="the test pattern at Bo again"
+        )  # the others see the camera without the background
+    finally:
+        await bo.leave()
+        await page.leave()

@@ -193,6 +193,18 @@ class DeviceChoices(QWidget):
             self.background_buttons[key].setChecked(True)
             self.background = key
 
+    def allow_backgrounds(self, allowed: bool) -> None:
+        """The role's permission to change the background changed while the choices are shown: without it the
+        pictures are disabled (no background is the one choice left, and chosen) and the note says why."""
+        self.backgrounds.setVisible(True)
+        reason = effects_available() if allowed else self.tr("Your role may not change the background in this room.")
+        for key, button in self.background_buttons.items():
+            button.setEnabled(reason is None or key == "none")
+        if not allowed:
+            self.show_background("none")
+        self.background_note.setText(reason or "")
+        self.background_note.setVisible(bool(reason))
+
     async def _list(self, local: LocalMedia, speaker: Speaker | None, backgrounds: bool) -> None:
         self.local, self.speaker = local, speaker
         self.backgrounds.setVisible(backgrounds)

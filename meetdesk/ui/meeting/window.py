@@ -102,6 +102,7 @@ class ParticipantWindow(QMainWindow):
         self.meeting_page.finished.connect(self._meeting_finished)
         self.meeting_page.fullscreenRequested.connect(self._fullscreen)
         self.meeting_page.settingsRequested.connect(self.open_settings)
+        self.meeting_page.model.permissionsChanged.connect(self._permissions_changed)
         self.end_page.rejoinRequested.connect(self._rejoin)
         self.end_page.backRequested.connect(self.close)
         self.join_page.recordingsRequested.connect(lambda: self._spawn(self.recordings_from_join()))
@@ -259,12 +260,28 @@ class ParticipantWindow(QMainWindow):
             dialog.show_devices(
                 local,
                 self.audio,
-                backgrounds=info.can_change_background,
+                backgrounds=self.meeting_page.model.permissions.canChangeVirtualBackground,  # now, not at join
                 background=self.device_page.background,
                 published=(model.has_camera, model.has_microphone),
             )
         )
         return dialog
+
+    def _permissions_changed(self) -> None:
+        """What the role may do changed (a role change, or the room's roles): the background choice follows at
+        once, and a background in use is dropped, with a notice, when ``canChangeVirtualBackground`` goes.
+        Backgrounds are applied on this computer, so this window is where that permission holds: the server
+        never sees the camera's picture before the background, and cannot tell one is in use."""
+        allowed = self.meeting_page.model.permissions.canChangeVirtualBackground
+        if self.settings_dialog is not None:
+            self.settings_dialog.choices.allow_backgrounds(allowed)
+        local = self.local
+        if allowed or local is None or self.device_page.background == "none":
+            return
+        local.set_background("none")
+        self.device_page.choices.show_background("none")
+        logger.info("Participant window: the background is off (the role may no longer change it)")
+        self.meeting_page.toast(self.tr("Your role may no longer use a virtual background here, so it is off now."))
 
     def _settings_closed(self, dialog: DeviceSettingsDialog) -> None:
         if self.settings_dialog is dialog:

@@ -1,13 +1,16 @@
 """Audio through loss: Opus in-band FEC once loss is reported, and its use (or concealment) where packets are lost.
 
-**Sending.** :class:`FecOpusEncoder` is aiortc's Opus encoder (libopus through PyAV, 96 kbit/s, ``voip``) that
-turns in-band FEC on when the receiver's reports (RTCP RR, ``fraction lost``) say packets are being lost:
-each packet then also carries a low-bitrate copy of the one before (LBRR), sized by the expected loss
-(``packet_loss``), and libopus leans towards its SILK/hybrid modes, which carry it. FFmpeg sets these options
-when the codec opens only, so a change of loss reopens the codec (at most every :data:`RECONFIGURE_S`);
-the RTP timestamps go on from the frames counted, not from the codec's own clock. :func:`use_fec_encoder` puts
-one on an audio sender before it starts and has the sender's RR handling tell it the loss (it shadows
-``_handle_rtcp_packet`` on the instance and sets ``_RTCRtpSender__encoder``, as the low layer's encoder does).
+**Sending.** :class:`FecOpusEncoder` encodes the microphone with libopus itself (through ``ctypes``, as the
+decoder below): mono speech at :data:`VOICE_BITRATE` (``voip``, signal "voice"), and in-band FEC turned on when the
+receiver's reports (RTCP RR, ``fraction lost``) say packets are being lost: each packet then also carries a
+low-bitrate copy of the one before (LBRR), sized by the expected loss (``OPUS_SET_PACKET_LOSS_PERC``), changed at
+most every :data:`RECONFIGURE_S`. It replaces aiortc's encoder (PyAV's libopus, 96 kbit/s stereo), which was
+measured to defeat FEC: at that rate, and with FFmpeg's options (no signal hint), libopus takes the synthetic
+speech for music after a few hundred milliseconds and codes it in its CELT mode, which carries no LBRR (1 packet in
+75 carried one at 5 % loss); and 96 kbit/s of a participant's voice (about 120 with packet headers) is most of a
+thin downlink. The RTP timestamps go on from the frames counted. :func:`use_fec_encoder` puts one on an audio sender
+before it starts and has the sender's RR handling tell it the loss (it shadows ``_handle_rtcp_packet`` on the
+instance and sets ``_RTCRtpSender__encoder``, as the low layer's encoder does).
 
 **Receiving.** :class:`LossAwareJitter` takes the place of aiortc's audio jitter buffer (16 packets, four
 held back; one lost packet stalls it until 16 more came, 320 ms, then everything comes at once): each packet
@@ -18,7 +21,7 @@ PyAV has no call for decoding FEC): for one lost packet it decodes the FEC copy 
 frame's ``opaque`` is ``"fec"``, a concealed one's ``"concealed"`` (benches count them apart).
 
 libopus is the one PyAV's wheel bundles (``av.libs``), or the system's; without either, receivers keep
-aiortc's decoder (:func:`fec_decoder_available` says which).
+aiortc's decoder and senders aiortc's encoder (:func:`fec_decoder_available` says which).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from typing import Any, Final
 import av
 import numpy as np
 from aiortc import RTCRtpSender
-from aiortc.codecs.opus import OpusEncoder
+from aiortc.codecs.base import Encoder
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtp import RtcpRrPacket, RtcpSrPacket, RtpPacket
 from av.frame import Frame
@@ -52,8 +55,18 @@ MAX_CONCEALED: Final = 5
 #: loss (fraction) from which FEC is turned on, and below which (with hysteresis) it is off again
 FEC_ON_LOSS: Final = 0.01
 FEC_OFF_LOSS: Final = 0.002
-#: a reported loss reopens the encoder at most this often
+#: a reported loss changes the encoder's FEC at most this often
 RECONFIGURE_S: Final = 2.0
+#: what the encoder spends on a participant's voice (mono, FEC included): WebRTC's default for Opus
+VOICE_BITRATE: Final = 32_000
+#: libopus's constants (opus_defines.h)
+OPUS_APPLICATION_VOIP: Final = 2048
+OPUS_SET_BITRATE: Final = 4002
+OPUS_SET_INBAND_FEC: Final = 4012
+OPUS_SET_PACKET_LOSS_PERC: Final = 4014
+OPUS_SET_SIGNAL: Final = 4024
+OPUS_SIGNAL_VOICE: Final = 3001
+MAX_PACKET_BYTES: Final = 1500
 #: the loss the encoder plans for is the worst reported over this long: reports come from aiortc's receiver
 #: at the SFU (the publisher's own link) and from the SFU for its subscribers' links, each about once a second
 LOSS_MEMORY_S: Final = 5.0
@@ -87,6 +100,13 @@ def _libopus() -> ctypes.CDLL | None:
         ]
         lib.opus_packet_has_lbrr.restype = ctypes.c_int
         lib.opus_packet_has_lbrr.argtypes = [ctypes.c_char_p, ctypes.c_int32]
+        lib.opus_encoder_create.restype = ctypes.c_void_p
+        lib.opus_encoder_create.argtypes = [ctypes.c_int32, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+        lib.opus_encoder_destroy.argtypes = [ctypes.c_void_p]
+        lib.opus_encoder_ctl.restype = ctypes.c_int
+        lib.opus_encoder_ctl.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int32]  # the setters: one int
+        lib.opus_encode.restype = ctypes.c_int32
+        lib.opus_encode.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int32]
         return lib
     return None
 
@@ -188,16 +208,37 @@ class FecOpusDecoder:
 # --- sending -----------------------------------------------------------------------------------------
 
 
-class FecOpusEncoder(OpusEncoder):
-    """aiortc's Opus encoder with in-band FEC following the reported loss (module docstring)."""
+class FecOpusEncoder(Encoder):
+    """libopus encoding voice, with in-band FEC following the reported loss (module docstring)."""
 
     def __init__(self) -> None:
-        super().__init__()
+        lib = _libopus()
+        if lib is None:
+            raise RuntimeError("libopus is not available")
+        self._lib = lib
+        error = ctypes.c_int()
+        self._encoder = lib.opus_encoder_create(SAMPLE_RATE, 1, OPUS_APPLICATION_VOIP, ctypes.byref(error))
+        if not self._encoder or error.value != 0:
+            raise RuntimeError(f"opus_encoder_create failed ({error.value})")
+        self._ctl(OPUS_SET_BITRATE, VOICE_BITRATE)
+        self._ctl(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE)
+        self.resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE, frame_size=FRAME_SAMPLES)
+        self._out = ctypes.create_string_buffer(MAX_PACKET_BYTES)
         self._reports: list[tuple[float, float]] = []  # (when, fraction lost)
-        self.fec_percent = 0  #: the expected loss the codec was opened with (0: FEC off)
-        self.reopened = 0
+        self.fec_percent = 0  #: the expected loss the encoder plans for (0: FEC off)
+        self.reconfigured = 0
         self._samples = 0
         self._changed_at = -float("inf")
+
+    def __del__(self) -> None:
+        encoder, self._encoder = getattr(self, "_encoder", None), None
+        if encoder:
+            self._lib.opus_encoder_destroy(encoder)
+
+    def _ctl(self, request: int, value: int) -> None:
+        result = self._lib.opus_encoder_ctl(self._encoder, request, value)
+        if result != 0:
+            raise RuntimeError(f"opus_encoder_ctl({request}, {value}) failed ({result})")
 
     def report_loss(self, fraction: float, now: float | None = None) -> None:
         """A receiver's report (RTCP RR): ``fraction`` of the packets lost since its last one."""
@@ -220,38 +261,43 @@ class FecOpusEncoder(OpusEncoder):
         wanted = self._wanted_percent()
         now = time.monotonic()
         if wanted != self.fec_percent and (now - self._changed_at >= RECONFIGURE_S or not self.fec_percent):
-            self._reopen(wanted)
+            self._configure(wanted)
             self._changed_at = now
         assert isinstance(frame, av.AudioFrame)
         payloads: list[bytes] = []
-        for resampled in self.resampler.resample(frame):
-            payloads += [bytes(p) for p in self.codec.encode(resampled)]
+        for block in self.resampler.resample(frame):
+            pcm = block.to_ndarray()
+            count = self._lib.opus_encode(
+                self._encoder, pcm.ctypes.data_as(ctypes.c_void_p), block.samples, self._out, MAX_PACKET_BYTES
+            )
+            if count < 0:
+                raise RuntimeError(f"opus_encode failed ({count})")
+            payloads.append(self._out.raw[:count])
         if not payloads:
             return [], None  # type: ignore[return-value]  # aiortc's encoder says "nothing yet" the same way
         timestamp = self._samples
         self._samples += FRAME_SAMPLES * len(payloads)
         return payloads, timestamp
 
-    def _reopen(self, percent: int) -> None:
-        codec = av.CodecContext.create("libopus", "w")
-        codec.bit_rate = self.codec.bit_rate
-        codec.format = "s16"
-        codec.layout = "stereo"
-        codec.sample_rate = SAMPLE_RATE
-        codec.time_base = TIME_BASE
-        options = {"application": "voip"}
-        if percent:
-            options |= {"fec": "1", "packet_loss": str(percent)}
-        codec.options = options
-        self.codec = codec
+    def pack(self, packet: av.Packet[Any]) -> tuple[list[bytes], int]:
+        """An Opus packet encoded elsewhere, sent as it is (aiortc's encoders all take these)."""
+        assert packet.pts is not None and packet.time_base is not None
+        return [bytes(packet)], int(packet.pts * packet.time_base * SAMPLE_RATE)
+
+    def _configure(self, percent: int) -> None:
+        self._ctl(OPUS_SET_INBAND_FEC, 1 if percent else 0)
+        self._ctl(OPUS_SET_PACKET_LOSS_PERC, percent)
         self.fec_percent = percent
-        self.reopened += 1
+        self.reconfigured += 1
         logger.info("Opus encoder: in-band FEC %s", f"on for {percent}% loss" if percent else "off")
 
 
-def use_fec_encoder(sender: RTCRtpSender) -> FecOpusEncoder:
+def use_fec_encoder(sender: RTCRtpSender) -> FecOpusEncoder | None:
     """Make an audio ``sender`` (not started yet) encode with a :class:`FecOpusEncoder` told the loss its
-    receiver reports."""
+    receiver reports (None: no libopus here, the sender keeps aiortc's encoder)."""
+    if not fec_decoder_available():
+        logger.warning("No libopus to encode with: the microphone is sent without in-band FEC")
+        return None
     if not hasattr(sender, SENDER_ENCODER) or getattr(sender, SENDER_ENCODER) is not None:
         raise RuntimeError(f"aiortc's RTCRtpSender has no unset {SENDER_ENCODER}: the Opus FEC encoder needs updating")
     handle: Callable[[Any], Any] = getattr(sender, SENDER_HANDLE_RTCP)

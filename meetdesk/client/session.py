@@ -499,8 +499,7 @@ class MeetingSession(SessionActions):
                 self.quality, reported_for = None, joined.you.identity
             quality = await meter.measure(self._publisher.pc, self._subscriber.pc, connected=not self._trouble)
             paused, limited, uplink = bool(self.paused_video), self.downlink_limited, self._publisher.uplink
-            now = estimates_now(paused=paused, limited=limited, downlink_bps=self.downlink_bps, uplink=uplink)
-            quality = held_to_estimates(quality, now)
+            quality = held_to_estimates(quality, estimates_now(paused=paused, limited=limited, uplink=uplink))
             if quality != self.quality:
                 with contextlib.suppress(SignallingError):  # a drop is handled by the reader's recovery
                     await self.send(ConnectionQualityReport(quality=quality))

@@ -53,18 +53,18 @@ def test_the_grade_is_held_to_what_the_downlink_estimate_made_the_server_do(
 @pytest.mark.parametrize(
     ("measured", "estimates", "expected"),
     [
-        ("excellent", Estimates(), "excellent"),  # nothing known: as measured
-        ("excellent", Estimates(downlink_bps=3_000_000, uplink_bps=2_500_000), "excellent"),
-        ("excellent", Estimates(uplink_bps=2_500_000, uplink_thinned=True), "good"),  # camera sent thinner
-        ("excellent", Estimates(uplink_bps=300_000, uplink_stopped=True), "poor"),  # the others get the low layer
-        ("excellent", Estimates(downlink_bps=400_000), "good"),  # not a full-layer camera down
-        ("excellent", Estimates(uplink_bps=200_000), "poor"),  # not even a low layer and a microphone up
-        ("good", Estimates(limited=True, uplink_bps=2_500_000), "good"),
+        ("excellent", Estimates(), "excellent"),  # nothing held back: as measured
+        ("excellent", Estimates(uplink_thinned=True), "good"),  # the camera at half its frame rate
+        ("excellent", Estimates(uplink_stopped=True), "poor"),  # the others get the low layer
+        ("good", Estimates(limited=True), "good"),
+        ("excellent", Estimates(limited=True, uplink_stopped=True), "poor"),
         ("excellent", Estimates(paused=True, limited=True), "poor"),  # the downlink's word, as before
-        ("lost", Estimates(uplink_bps=2_500_000), "lost"),  # never better than measured
+        ("lost", Estimates(uplink_thinned=True), "lost"),  # never better than measured
     ],
 )
-def test_the_grade_is_held_to_what_the_estimates_say(measured: Quality, estimates: Estimates, expected: str) -> None:
+def test_the_grade_is_held_to_what_the_estimates_made_the_media_do(
+    measured: Quality, estimates: Estimates, expected: str
+) -> None:
     assert held_to_estimates(measured, estimates) == expected
 
 
@@ -74,17 +74,16 @@ async def test_a_sessions_estimates_come_from_its_uplink_control() -> None:
     sender = pc.addTransceiver(full, direction="sendonly").sender
     try:
         control = follow_uplink(pc, sender, full, None, lambda _on: None)
-        assert estimates_now(paused=False, limited=False, downlink_bps=None, uplink=control) == Estimates(
-            uplink_bps=control.estimate.bps
-        )
-        control.estimate.bps = 300_000
-        control.apply(FullLayerPlan(on=False, target_bps=FULL_MIN_BPS, half_rate=True), now=0.0)
-        now = estimates_now(paused=False, limited=True, downlink_bps=900_000, uplink=control)
-        assert now == Estimates(False, True, 900_000, 300_000, uplink_stopped=True)
+        assert estimates_now(paused=False, limited=False, uplink=control) == Estimates()
+        control.apply(FullLayerPlan(on=True, target_bps=300_000), now=0.0)  # a lower bit rate only: as it was
+        assert estimates_now(paused=False, limited=False, uplink=control) == Estimates()
+        control.apply(FullLayerPlan(on=False, target_bps=FULL_MIN_BPS, half_rate=True), now=1.0)
+        now = estimates_now(paused=False, limited=True, uplink=control)
+        assert now == Estimates(False, True, uplink_stopped=True)
         assert held_to_estimates("excellent", now) == "poor"
-        control.apply(FullLayerPlan(on=True, target_bps=200_000), now=10.0)
-        assert estimates_now(paused=False, limited=False, downlink_bps=None, uplink=control).uplink_thinned
+        control.apply(FullLayerPlan(on=True, target_bps=150_000, half_rate=True), now=10.0)
+        assert estimates_now(paused=False, limited=False, uplink=control) == Estimates(uplink_thinned=True)
     finally:
         await pc.close()
         full.source.stop()
-    assert estimates_now(paused=True, limited=True, downlink_bps=None, uplink=None) == Estimates(True, True)
+    assert estimates_now(paused=True, limited=True, uplink=None) == Estimates(True, True)

@@ -55,7 +55,7 @@ async def test_a_capped_uplink_sends_the_low_layer_then_the_full_layer_again(liv
         await until(lambda: frames_from(a, p_id) >= 30 and size_at_a() == (640, 480), timeout=30)
         assert router.layer(room_id, a_id, p_id) is Layer.FULL
 
-        # 250 kbit/s up: P's microphone (~120 kbit/s with headers) and low layer fit, its full layer does not
+        # 250 kbit/s up: P's microphone and low layer fit, its full layer does not
         network.set("up", rate_kbps=250, queue_ms=100)
         # P stops its full layer (the SFU sees it no longer arrives) and A gets the low layer
         await until(lambda: size_at_a() == (320, 240) and router.full_layer_arrives(room_id, p_id) is False, timeout=30)

@@ -23,8 +23,10 @@ subscriber's downlink carries (:mod:`meetdesk.server.sfu.estimate`).
 - a video receiver gets the retransmissions (RTX) of its stream whatever else the connection carries
   (:mod:`meetdesk.rtc.rtx`), and asks for a keyframe as soon as a frame cannot be completed (:mod:`.gaps`), and its
   decoder skips frames until that keyframe comes (unless :mod:`meetdesk.rtc.adaptations` are off);
-- an audio receiver hands each packet on at once and recovers a lost one from the next one's in-band FEC,
-  or conceals it (:mod:`meetdesk.client.media.opus_fec`; unless the adaptations are off).
+- an audio receiver hands each packet on at once and, at a hole, asks for the lost packets again (RTCP NACK
+  through the receiver's ``_send_rtcp_nack``: the SFU resends them from its history) and holds what follows for
+  a few tens of milliseconds; what does not come back is recovered from the next packet's in-band FEC, or
+  concealed (:mod:`meetdesk.client.media.opus_fec`; unless the adaptations are off).
 
 :func:`check_receiver` raises :class:`AiortcHookError` when the installed aiortc lacks these internals;
 ``tests/unit/client/test_receiving.py`` checks them and the behaviour on real receivers.
@@ -32,9 +34,11 @@ subscriber's downlink carries (:mod:`meetdesk.server.sfu.estimate`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -57,13 +61,14 @@ RECEIVER_DECODER_THREAD: Final = "_RTCRtpReceiver__decoder_thread"
 RECEIVER_DECODER_ERROR: Final = "_RTCRtpReceiver__decoder_error"
 RECEIVER_BITRATE_ESTIMATOR: Final = "_RTCRtpReceiver__remote_bitrate_estimator"
 RECEIVER_KIND: Final = "_RTCRtpReceiver__kind"
+RECEIVER_NACK: Final = "_send_rtcp_nack"
 #: while waiting for a keyframe, asked for again this often
 KEYFRAME_REPEAT_S: Final = 0.5
 
 
 def check_receiver(receiver: RTCRtpReceiver) -> None:
     names = (RECEIVER_DECODER_QUEUE, RECEIVER_DECODER_THREAD, RECEIVER_DECODER_ERROR, RECEIVER_BITRATE_ESTIMATOR)
-    missing = [name for name in (*names, RECEIVER_KIND) if not hasattr(receiver, name)]
+    missing = [name for name in (*names, RECEIVER_KIND, RECEIVER_NACK) if not hasattr(receiver, name)]
     if receiver.track is None or not callable(getattr(getattr(receiver.track, "_queue", None), "put_nowait", None)):
         missing.append("track._queue")
     if missing:
@@ -147,6 +152,31 @@ def _vp8_keyframe(data: bytes) -> bool:
     return len(data) >= 6 and not data[0] & 0x01 and data[3:6] == b"\x9d\x01\x2a"
 
 
+def _nacker(receiver: RTCRtpReceiver) -> Callable[[int, list[int]], None]:
+    """Ask the sender behind ``receiver`` for packets again (RTCP NACK), from the jitter buffer's synchronous call."""
+    ref = weakref.ref(receiver)  # the jitter buffer is the receiver's own attribute: no cycle through it
+    pending: set[asyncio.Task[None]] = set()
+
+    def on_missing(ssrc: int, sequence_numbers: list[int]) -> None:
+        owner = ref()
+        if owner is None:
+            return
+        task = asyncio.ensure_future(getattr(owner, RECEIVER_NACK)(ssrc, sequence_numbers))
+        pending.add(task)
+        task.add_done_callback(_nack_sent(pending))
+
+    return on_missing
+
+
+def _nack_sent(pending: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+    def done(task: asyncio.Task[None]) -> None:
+        pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # the connection closed meanwhile
+            logger.debug("NACK not sent: %s", task.exception())
+
+    return done
+
+
 def lean_receiver(receiver: RTCRtpReceiver, deliver: Callable[[Frame], object] | None = None) -> bool:
     """Apply the module's two changes to ``receiver``; False (and nothing changed) when its decoder thread
     runs already, i.e. ``receive()`` came first.
@@ -165,7 +195,7 @@ def lean_receiver(receiver: RTCRtpReceiver, deliver: Callable[[Frame], object] |
     decoder = InlineDecoder(sink, getattr(receiver, RECEIVER_DECODER_ERROR), opus_fec=opus_fec)
     setattr(receiver, RECEIVER_DECODER_QUEUE, decoder)
     if opus_fec:
-        setattr(receiver, RECEIVER_JITTER_BUFFER, LossAwareJitter())
+        setattr(receiver, RECEIVER_JITTER_BUFFER, LossAwareJitter(on_missing=_nacker(receiver)))
     if kind == "video" and adaptations.enabled():
         route_rtx(receiver)  # with two or more video streams, aiortc dropped every retransmission
         watch_gaps(receiver, decoder.wait_for_keyframe)

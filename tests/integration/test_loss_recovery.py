@@ -62,7 +62,7 @@ async def test_at_10_percent_loss_the_sfu_retransmits_and_video_keeps_coming(liv
         network.close()
 
 
-async def test_at_10_percent_loss_audio_is_recovered_from_opus_fec_asked_for_through_the_sfu(
+async def test_at_10_percent_loss_audio_comes_back_retransmitted_or_from_opus_fec_asked_for_through_the_sfu(
     live_server: LiveServer,
 ) -> None:
     room = await create_room(live_server)
@@ -94,26 +94,20 @@ async def test_at_10_percent_loss_audio_is_recovered_from_opus_fec_asked_for_thr
         await until(lambda: len(received["P"]) >= 50 and len(received["B"]) >= 50, timeout=30)
         network.set("down", Impairment(loss=0.10))
         # P reports the loss to the SFU, the SFU to A, whose encoder turns its in-band FEC on: P recovers frames
-        await until(lambda: "fec" in received["P"], timeout=30)
+        # from it (those whose retransmission was lost too)
+        await until(lambda: "fec" in received["P"], timeout=60)
         start_sent = network.total("down").sent
         p_start, b_start = len(received["P"]), len(received["B"])
         await until(lambda: network.total("down").sent >= start_sent + 500, timeout=60)
         at_p, at_b = received["P"][p_start:], received["B"][b_start:]
-        heard = sum(kind in ("", "fec") for kind in at_p)  # what came, or came back from FEC; not made up
-        print(
-            "DIAG",
-            len(at_p),
-            at_p.count(""),
-            at_p.count("fec"),
-            at_p.count("concealed"),
-            len(at_b),
-            network.total("down"),
-        )
-        # 10% of the packets lost on the way, yet P has nearly every frame B has: about 96% (90% without FEC;
-        # the FEC copy rides on voiced packets only, and two losses in a row leave one to be concealed)
+        # 10% of the packets lost on the way, yet P has nearly every frame B has, as received: P's receiver asked
+        # for the lost packets again (NACK) and the SFU resent them from its history within the wait (about 99%;
+        # 90% without them, about 96% with FEC alone: its copy rides on voiced packets only). Made-up frames
+        # (concealed) are not counted
+        received_at_p = at_p.count("")
         counts = {kind: at_p.count(kind) for kind in ("", "fec", "concealed")}
-        assert heard >= 0.93 * len(at_b) > 0, f"P: {counts}, B: {len(at_b)}, link: {network.total('down')}"
-        assert at_p.count("fec") > 0 and "concealed" not in at_b and "fec" not in at_b
+        assert received_at_p >= 0.97 * len(at_b) > 0, f"P: {counts}, B: {len(at_b)}, link: {network.total('down')}"
+        assert "concealed" not in at_b and "fec" not in at_b
     finally:
         for session in (a, p, b):
             await session.leave()

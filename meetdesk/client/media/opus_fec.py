@@ -12,13 +12,18 @@ thin downlink. The RTP timestamps go on from the frames counted. :func:`use_fec_
 before it starts and has the sender's RR handling tell it the loss (it shadows ``_handle_rtcp_packet`` on the
 instance and sets ``_RTCRtpSender__encoder``, as the low layer's encoder does).
 
-**Receiving.** :class:`LossAwareJitter` takes the place of aiortc's audio jitter buffer (16 packets, four
-held back; one lost packet stalls it until 16 more came, 320 ms, then everything comes at once): each packet
-is a frame at once, in order, late and duplicate ones dropped, and the frame says how many packets were lost
-right before it (``lost_before``). :class:`FecOpusDecoder` decodes with libopus itself (through ``ctypes``:
-PyAV has no call for decoding FEC): for one lost packet it decodes the FEC copy the next one carries, for more
-(up to :data:`MAX_CONCEALED` frames) libopus conceals the rest (PLC), then decodes the packet. A recovered
-frame's ``opaque`` is ``"fec"``, a concealed one's ``"concealed"`` (benches count them apart).
+**Receiving.** :class:`LossAwareJitter` takes the place of aiortc's audio jitter buffer (16 packets, four held back;
+one lost packet stalls it until 16 more came, 320 ms, then everything comes at once): each packet is a frame at
+once, in order, late and duplicate ones dropped, and the frame says how many packets were lost right before it
+(``lost_before``). Given ``on_missing``, a hole of up to :data:`MAX_NACKED` packets is asked for again (RTCP NACK:
+the SFU answers from its retransmission history) and the packets after it are held back for at most
+:data:`RETRANSMISSION_WAIT_S` (on top of the time they come anyway: only while a hole is open); what comes back in
+time is decoded as received, in order, with the held packets (one :class:`~aiortc.jitterbuffer.JitterFrame` whose
+``packets`` list them); what does not is recovered from FEC or concealed. :class:`FecOpusDecoder` decodes with
+libopus itself (through ``ctypes``: PyAV has no call for decoding FEC): for one lost packet it decodes the FEC copy
+the next one carries, for more (up to :data:`MAX_CONCEALED` frames) libopus conceals the rest (PLC), then decodes
+the packet. A recovered frame's ``opaque`` is ``"fec"``, a concealed one's ``"concealed"`` (benches count them
+apart).
 
 libopus is the one PyAV's wheel bundles (``av.libs``), or the system's; without either, receivers keep
 aiortc's decoder and senders aiortc's encoder (:func:`fec_decoder_available` says which).
@@ -52,6 +57,13 @@ FRAME_SAMPLES: Final = 960  # 20 ms
 TIME_BASE: Final = fractions.Fraction(1, SAMPLE_RATE)
 #: at most this many lost frames are made up (PLC) before a packet; a longer gap (a cut) stays silent
 MAX_CONCEALED: Final = 5
+#: a hole of at most this many packets is asked for again (more is a cut: a retransmission would come too late)
+MAX_NACKED: Final = 8
+#: how long the packets after a hole wait for its retransmission (the SFU answers within a round trip; the playback
+#: buffer absorbs this much once; a longer round trip leaves the hole to FEC and concealment), and when the hole is
+#: asked for again if it did not come (a NACK can be lost too)
+RETRANSMISSION_WAIT_S: Final = 0.08
+NACK_AGAIN_S: Final = 0.04
 #: loss (fraction) from which FEC is turned on, and below which (with hysteresis) it is off again
 FEC_ON_LOSS: Final = 0.01
 FEC_OFF_LOSS: Final = 0.002
@@ -120,29 +132,119 @@ def fec_decoder_available() -> bool:
 
 
 class LossAwareJitter:
-    """In place of a receiver's audio ``JitterBuffer`` (module docstring): ``add(packet) -> (False, frame)``."""
+    """In place of a receiver's audio ``JitterBuffer`` (module docstring): ``add(packet) -> (False, frame)``.
+
+    ``on_missing(ssrc, sequence_numbers)``: ask for those packets again (None: nothing is asked for, nothing waits).
+    """
 
     capacity = 1
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        on_missing: Callable[[int, list[int]], None] | None = None,
+        wait: float = RETRANSMISSION_WAIT_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._on_missing = on_missing
+        self._wait = wait
+        self._clock = clock
         self._next: int | None = None
-        self.lost = 0
-        self.late = 0
+        # while a hole is open: from its first sequence number on, what came (None: not yet), since when, asked when
+        self._held: list[RtpPacket | None] = []
+        self._hole_start = 0
+        self._held_since = 0.0
+        self._asked_at = 0.0
+        self.lost = 0  #: packets given up (recovered from FEC or concealed by the decoder)
+        self.late = 0  #: packets that came after their place was given up, or twice
+        self.asked = 0  #: packets asked for again
+        self.retransmitted = 0  #: of those, the ones that came back in time
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         seq = packet.sequence_number
+        if self._held:
+            return False, self._add_holding(packet)
         lost = 0
         if self._next is not None:
             ahead = (seq - self._next) & 0xFFFF
             if ahead >= 0x8000:
                 self.late += 1
                 return False, None  # late or duplicate: its place was concealed or filled already
+            if 0 < ahead <= MAX_NACKED and self._on_missing is not None:
+                self._open_hole(packet, ahead)
+                return False, None
             lost = ahead
         self._next = (seq + 1) & 0xFFFF
         self.lost += lost
-        frame = JitterFrame(data=packet._data, timestamp=packet.timestamp)  # type: ignore[attr-defined]
-        frame.lost_before = lost  # type: ignore[attr-defined]
-        return False, frame
+        return False, _frame([(packet, lost)])
+
+    def _open_hole(self, packet: RtpPacket, missing: int) -> None:
+        assert self._next is not None and self._on_missing is not None
+        self._hole_start = self._next
+        self._held = [None] * missing + [packet]
+        self._next = (packet.sequence_number + 1) & 0xFFFF
+        self._held_since = self._asked_at = self._clock()
+        wanted = [(self._hole_start + i) & 0xFFFF for i in range(missing)]
+        self.asked += len(wanted)
+        self._on_missing(packet.ssrc, wanted)
+
+    def _add_holding(self, packet: RtpPacket) -> JitterFrame | None:
+        assert self._next is not None
+        seq = packet.sequence_number
+        index = (seq - self._hole_start) & 0xFFFF
+        if index < len(self._held):
+            if self._held[index] is not None:
+                self.late += 1  # twice
+                return None
+            self._held[index] = packet
+            self.retransmitted += 1
+        elif index < 0x8000 and index - len(self._held) <= MAX_NACKED:
+            self._held += [None] * (index - len(self._held)) + [packet]  # a further hole (asked for below)
+            self._next = (seq + 1) & 0xFFFF
+        else:
+            self.late += 1  # from before the hole (its place given up), or too far ahead: given up below
+            if index < 0x8000:
+                return self._release(also=packet)
+            return None
+        now = self._clock()
+        if None not in self._held or now - self._held_since >= self._wait:
+            return self._release()
+        if now - self._asked_at >= NACK_AGAIN_S and self._on_missing is not None:
+            self._asked_at = now
+            wanted = [(self._hole_start + i) & 0xFFFF for i, p in enumerate(self._held) if p is None]
+            self._on_missing(packet.ssrc, wanted)
+        return None
+
+    def _release(self, also: RtpPacket | None = None) -> JitterFrame | None:
+        """What came of the hole and after it, in order, each with the packets given up right before it."""
+        items: list[tuple[RtpPacket, int]] = []
+        lost = 0
+        for held in self._held:
+            if held is None:
+                lost += 1
+            else:
+                items.append((held, lost))
+                self.lost += lost
+                lost = 0
+        self._held = []
+        if also is not None:
+            gap = (also.sequence_number - (self._next or 0)) & 0xFFFF
+            items.append((also, gap))
+            self.lost += gap
+            self._next = (also.sequence_number + 1) & 0xFFFF
+        return _frame(items) if items else None
+
+
+def _frame(items: list[tuple[RtpPacket, int]]) -> JitterFrame:
+    """One frame for the decoder with the packets ``items`` (each with how many were lost right before it)."""
+    first = items[0][0]
+    frame = JitterFrame(data=first._data, timestamp=first.timestamp)  # type: ignore[attr-defined]
+    frame.lost_before = items[0][1]  # type: ignore[attr-defined]
+    # the others: their data, their timestamp after the first's (the receiver maps the first's), losses before them
+    frame.packets = [  # type: ignore[attr-defined]
+        (packet._data, (packet.timestamp - first.timestamp) & 0xFFFFFFFF, lost)  # type: ignore[attr-defined]
+        for packet, lost in items[1:]
+    ]
+    return frame
 
 
 class FecOpusDecoder:
@@ -169,10 +271,15 @@ class FecOpusDecoder:
             self._lib.opus_decoder_destroy(decoder)
 
     def decode(self, encoded_frame: JitterFrame) -> list[Frame]:
-        data: bytes = encoded_frame.data
-        lost = min(getattr(encoded_frame, "lost_before", 0), MAX_CONCEALED + 1)
-        frames: list[Frame] = []
         timestamp = encoded_frame.timestamp
+        frames = self._decode_packet(encoded_frame.data, timestamp, getattr(encoded_frame, "lost_before", 0))
+        for data, offset, lost in getattr(encoded_frame, "packets", ()):  # held behind a hole (LossAwareJitter)
+            frames += self._decode_packet(data, timestamp + offset, lost)
+        return frames
+
+    def _decode_packet(self, data: bytes, timestamp: int, lost_before: int) -> list[Frame]:
+        lost = min(lost_before, MAX_CONCEALED + 1)
+        frames: list[Frame] = []
         for n in range(lost, 0, -1):
             last = n == 1
             fec = last and bool(data) and self._lib.opus_packet_has_lbrr(data, len(data)) == 1

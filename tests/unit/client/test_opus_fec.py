@@ -119,3 +119,51 @@ async def test_the_sender_tells_its_encoder_the_loss_its_receiver_reports() -> N
             use_fec_encoder(sender)  # once only: the sender has its encoder
     finally:
         await pc.close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_hole_is_asked_for_again_and_what_comes_back_in_time_is_received_in_order() -> None:
+    encoder = FecOpusEncoder()
+    packets = packets_of(encode(encoder, 12))
+    asked: list[tuple[int, list[int]]] = []
+    clock = Clock()
+    jitter = LossAwareJitter(on_missing=lambda ssrc, seqs: asked.append((ssrc, seqs)), clock=clock)
+    decoder = FecOpusDecoder()
+    frames = []
+    order = [*range(0, 4), 6, 7, 4, 5, *range(8, 12)]  # 4 and 5 lost, asked for, and back after 6 and 7
+    for n in order:
+        clock.now = n * 0.02 + (0.03 if n in (4, 5) else 0.0)
+        _, frame = jitter.add(packets[n])
+        if frame is not None:
+            frames += decoder.decode(frame)
+    assert asked == [(packets[6].ssrc, [packets[4].sequence_number, packets[5].sequence_number])]
+    assert [f.pts for f in frames] == [p.timestamp for p in packets]  # type: ignore[attr-defined]
+    assert not any(f.opaque for f in frames)  # type: ignore[attr-defined]  # all received: none made up
+    assert (jitter.asked, jitter.retransmitted, jitter.lost, jitter.late) == (2, 2, 0, 0)
+
+
+def test_a_hole_that_does_not_come_back_in_time_is_given_up_to_fec_and_a_late_packet_is_dropped() -> None:
+    encoder = FecOpusEncoder()
+    encoder.report_loss(0.2)
+    packets = packets_of(encode(encoder, 12))
+    clock = Clock()
+    jitter = LossAwareJitter(on_missing=lambda ssrc, seqs: None, clock=clock)
+    decoder = FecOpusDecoder()
+    frames = []
+    for n in [*range(0, 5), *range(6, 12), 5]:  # 5 lost; it comes back far too late
+        clock.now = n * 0.02 if n != 5 else 1.0
+        _, frame = jitter.add(packets[n])
+        if frame is not None:
+            frames += decoder.decode(frame)
+    assert [f.pts for f in frames] == [p.timestamp for p in packets]  # type: ignore[attr-defined]
+    assert frames[5].opaque in ("fec", "concealed")  # type: ignore[attr-defined]
+    assert (jitter.lost, jitter.late, jitter.retransmitted) == (1, 1, 0)
+    # the packets after the hole waited for it no longer than the wait (then came out together)
+    assert len(frames) == 12

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -297,8 +297,17 @@ async def test_download_share_links_and_play(
     await client.update_room_access(room.roomId, recording=True)
 
     # play: Enter on the highlighted row (what Play and a double-click do too): the player under the list plays
-    # it, streamed with the participant's token, and its position advances
+    # it, streamed with the participant's token, and its position advances. The row the keyboard is on is the one
+    # acted on (focus lands on a row without selecting it, as it did under Xvfb)
     assert not view.player_panel.isVisible()
+    for moved_to in (failed_row, row):
+        view.table.clearSelection()
+        assert view.current() is None
+        view.table.selectionModel().setCurrentIndex(
+            view.table_model.index(moved_to, COL_STATUS), QItemSelectionModel.SelectionFlag.NoUpdate
+        )
+    current = view.current()
+    assert current is not None and current.recordingId == seeded.recording_id
     QTest.keyClick(view.table, Qt.Key.Key_Return)
     model = view.player.model
     while model.state is not PlayerState.PLAYING:
@@ -332,3 +341,25 @@ async def test_a_list_that_can_no_longer_be_read_says_so_and_keeps_its_rows(
     assert statuses(view) == ["Ready"] and view.stack.currentWidget() is view.table
     assert view.message.text().startswith("The list could not be read again and may be out of date. Cannot reach ")
     assert view.message.text().endswith(".")
+
+
+async def test_closing_the_window_while_a_recording_plays_lets_go_of_its_stream(
+    window: ParticipantWindow, room: MeetRoom, server_process: ServerProcess
+) -> None:
+    assert room.moderatorUrl is not None
+    seed_recording(server_process, room.roomId, room.roomName or "", duration_ms=6000, media=recorded_mp4(6))
+    await open_from_join(window, room.moderatorUrl)
+    view = window.recording_view
+    view.table.selectRow(0)
+    view.play.click()
+    model = view.player.model
+    while model.state is not PlayerState.PLAYING:
+        await asyncio.wait_for(emitted(model.stateChanged), RECORDER_S)
+    stream = model.stream
+    assert stream is not None and stream._server is not None  # the player's loopback address, serving
+    window._closing_confirmed = True
+    window.close()  # (its fixture deletes it next: the player's Qt side may go before the player is let go of)
+    closing = view._closing_player
+    assert closing is not None
+    await asyncio.wait_for(closing, 30)
+    assert stream._server is None

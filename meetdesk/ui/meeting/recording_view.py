@@ -199,7 +199,11 @@ class RecordingView(QWidget):
         rows.errorChanged.connect(self._error_changed)
         rows.modelAboutToBeReset.connect(self._keep_highlight)  # the list read again keeps the row highlighted
         rows.pageLoaded.connect(self._apply_pending_highlight)
-        self.table.selectionModel().selectionChanged.connect(lambda _new, _old: self._sync_actions())
+        selection = self.table.selectionModel()
+        selection.selectionChanged.connect(lambda _new, _old: self._sync_actions())
+        # the arrow keys move the current row without selecting it when nothing was: the current row is the one
+        # the buttons and Enter act on, so it is selected too
+        selection.currentRowChanged.connect(self._current_row_changed)
         for signal in (rows.modelReset, rows.rowsRemoved, rows.dataChanged):
             signal.connect(lambda *_args: self._sync_actions())
 
@@ -273,6 +277,10 @@ class RecordingView(QWidget):
             self.say("")
 
     _stale = ""
+
+    def _current_row_changed(self, current: Any, _previous: Any) -> None:
+        if current.isValid() and not self.table.selectionModel().isRowSelected(current.row()):
+            self.table.selectRow(current.row())
 
     def current(self) -> MeetRecording | None:
         """The highlighted recording."""
@@ -373,10 +381,20 @@ class RecordingView(QWidget):
         """Stop playing and put the player away."""
         if self.player_panel.isVisible() or self.player.model.recording is not None:
             self.player_panel.hide()
-            self._closing_player = asyncio.ensure_future(self.player.close_recording())
+            self._closing_player = asyncio.ensure_future(self._release_player())
             self.table.setFocus()
 
     _closing_player: asyncio.Future[None] | None = None
+
+    async def _release_player(self) -> None:
+        """Stop the player and close its loopback stream; when the window went first (its player's Qt side
+        deleted with it), the stream is closed all the same."""
+        stream = self.player.model.stream
+        try:
+            await self.player.close_recording()
+        except RuntimeError:  # "Internal C++ object already deleted": the window closed before this ran
+            if stream is not None:
+                await stream.aclose()
 
     def hidden(self) -> None:
         """The view is no longer shown: nothing plays and nothing is read for it."""

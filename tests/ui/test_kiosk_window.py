@@ -409,6 +409,7 @@ async def test_a_microphone_and_a_speaker_unplugged_are_named_and_used_again_whe
         volume = window.meeting.volume_control
         assert not volume.isEnabled() and volume.slider.toolTip() == "Speaker “Null speaker” not found."
         assert window.audio is not None and window.audio.speaker.note == "Speaker “Null speaker” not found"
+        shoot(window, "kiosk-speaker-unplugged")
         window.beat()
         beat = read_heartbeat(window.state_dir)
         assert beat is not None and beat.stage == "meeting" and beat.connected  # the meeting goes on without them

@@ -429,3 +429,29 @@ async def test_a_microphone_and_a_speaker_unplugged_are_named_and_used_again_whe
         if window is not None:
             await window.shutdown()
         await observer.leave()
+
+
+async def test_a_volume_pushed_in_the_settings_is_heard_at_once_and_a_touch_survives_a_restart(
+    kiosks: Callable[..., KioskWindow], qtbot: QtBot
+) -> None:
+    link = f"http://127.0.0.1:{free_port()}/room/r-1?secret=x"
+    window = kiosks(config(link, join_policy="one-touch", volume=80))
+    window.start()
+    control = window.meeting.volume_control
+    assert control.level.text() == "80%"
+    qtbot.mouseClick(control.quieter, Qt.MouseButton.LeftButton)  # a touch
+    assert control.level.text() == "70%"
+    window.apply_volume_setting(40)  # the admin pushes 40: it wins over the touch
+    assert control.level.text() == "40%" and window.config is not None and window.config.volume == 40
+    qtbot.mouseClick(control.louder, Qt.MouseButton.LeftButton)  # the room touches it again
+    assert control.level.text() == "50%"
+    await window.shutdown()
+
+    # restarted: the file still says 80, the pushed settings (40) are applied after the start, as the fleet
+    # link does; the room's last touch (50, made under 40) is what plays
+    again = kiosks(config(link, join_policy="one-touch", volume=80), state_dir=window.state_dir)
+    again.start()
+    assert again.meeting.volume_control.level.text() == "80%"
+    again.apply_volume_setting(40)
+    assert again.meeting.volume_control.level.text() == "50%"
+    await again.shutdown()

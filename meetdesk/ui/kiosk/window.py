@@ -105,6 +105,7 @@ class KioskWindow(QMainWindow):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._member_token: str | None = None  # reads who is in the meeting (cannot join)
         self._speaker_gone = False  # the meeting's speaker was unplugged: sound goes nowhere until it is back
+        self._volume_from_settings = False  # the volume is being set from the settings, not by a touch
 
         self.pages = QStackedWidget()
         self.home = HomePage()
@@ -157,7 +158,7 @@ class KioskWindow(QMainWindow):
             self._show_problem()
             return
         self.home.set_room(self.config.display_name)
-        self.meeting.volume.set_volume(initial_volume(self.state_dir, self.config.volume))
+        self._show_volume(initial_volume(self.state_dir, self.config.volume))
         self._health.start()
         self._maintenance.start()
         self._spawn(self.check_health())
@@ -329,11 +330,26 @@ class KioskWindow(QMainWindow):
             self._spawn(self.meeting.leave())
 
     def _volume_changed(self, volume: int) -> None:
-        """A touch on the volume control: heard at once, and kept for the next start."""
+        """The level changed: heard at once; set by a touch, it is kept for the next start."""
         if self.audio is not None:
             self.audio.volume = volume / 100
-        if self.config is not None:
+        if self.config is not None and not self._volume_from_settings:
             remember_volume(self.state_dir, volume, self.config.volume)
+
+    def _show_volume(self, volume: int) -> None:
+        """Set the level from the settings (not a touch: nothing to remember)."""
+        self._volume_from_settings = True
+        try:
+            self.meeting.volume.set_volume(volume)
+        finally:
+            self._volume_from_settings = False
+
+    def apply_volume_setting(self, volume: int) -> None:
+        """A new configured level (the admin's pushed settings, 0..100): heard at once, over an older touch."""
+        if self.config is None or volume == self.config.volume:
+            return
+        self.config = self.config.model_copy(update={"volume": volume})
+        self._show_volume(initial_volume(self.state_dir, volume))
 
     def _count_changed(self, count: int) -> None:
         """Alone in the meeting (only this kiosk): leave after the configured minutes, unless someone comes."""

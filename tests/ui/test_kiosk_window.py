@@ -179,6 +179,8 @@ async def test_no_way_out_without_the_pin(kiosks: Callable[..., KioskWindow], qt
     window = kiosks(config(f"http://127.0.0.1:{free_port()}/room/r-1?secret=x", join_policy="one-touch"))
     window.start()
     await wait_until(window.isFullScreen, what="full screen")  # the platform applies the state when it can
+    screen = window.screen().geometry()
+    assert window.geometry() == screen, f"the kiosk does not fit its {screen.width()} px screen"
     exits: list[bool] = []
     window.exitRequested.connect(lambda: exits.append(True))
     qtbot.keyClick(window, Qt.Key.Key_Escape)
@@ -361,9 +363,9 @@ async def test_the_volume_control_changes_how_loud_the_meeting_plays_and_is_reme
         slider = control.slider
         qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(slider.width() * 3 // 4, slider.height() // 2))
         tapped = slider.value()
-        assert 60 <= tapped <= 90 and control.level.text() == f"{tapped}%"  # where the finger touched it
+        assert 60 <= tapped <= 95 and control.level.text() == f"{tapped}%"  # about where the finger touched it
         qtbot.mouseClick(control.louder, Qt.MouseButton.LeftButton)  # to the next step of ten
-        kept = (tapped // 10 + 1) * 10
+        kept = min(100, (tapped // 10 + 1) * 10)
         assert control.level.text() == f"{kept}%"
         await window.shutdown()
 

@@ -100,7 +100,7 @@ class VolumeControl(QWidget):
         self.slider.setRange(0, 100)
         self.slider.setSingleStep(5)
         self.slider.setPageStep(STEP)
-        self.slider.setMinimumSize(QSize(TOUCH_PX * 3, TOUCH_PX))
+        self.slider.setMinimumSize(QSize(TOUCH_PX * 2, TOUCH_PX))
         self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.slider.setAccessibleName(self.tr("Volume"))
         self.slider.valueChanged.connect(model.set_volume)

@@ -116,6 +116,9 @@ class KioskWindow(QMainWindow):
             self.pages.addWidget(page)
             if isinstance(page, KioskPage):
                 page.adminRequested.connect(self.ask_pin)
+        # full screen on any screen: the pages fit the screen, never the window the pages (the meeting's toolbar
+        # alone asks for more than a small screen's width)
+        self.pages.setMinimumSize(1, 1)
         self.setCentralWidget(self.pages)
         self.home.joinRequested.connect(lambda: self.handle(Event.JOIN))
         self.waiting.retryNow.connect(lambda: self.handle(Event.RETRY_DUE))

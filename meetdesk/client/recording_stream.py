@@ -118,15 +118,19 @@ class RecordingStream:
             await server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
+        # the answer runs as a task of its own, which closing cancels: asyncio logs the cancellation of a
+        # connection's handler itself as an error, so that one always ends normally
+        answer = asyncio.ensure_future(self._answer(reader, writer))
+        self._handlers.add(answer)
         try:
-            await self._answer(reader, writer)
+            await answer
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
             pass  # the player went away (it does so each time it seeks) or sent nothing sensible
+        except asyncio.CancelledError:
+            if not answer.cancelled():
+                raise  # this handler itself is cancelled (the loop is closing): as asyncio wants
         finally:
-            self._handlers.discard(task)
+            self._handlers.discard(answer)
             writer.close()
             with contextlib.suppress(ConnectionError, asyncio.CancelledError):
                 await writer.wait_closed()

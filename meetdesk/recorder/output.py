@@ -4,6 +4,13 @@
 starts a fragment (``moof`` + ``mdat``) that is complete in itself, and ``flush_packets`` hands every packet
 to the operating system as it is muxed. A process killed at any moment leaves the fragments written so far,
 which play (the keyframe interval bounds what is lost: a second with the presets).
+
+``global_sidx``: once the recording ends, an index of every fragment (``sidx``) is put after the header. A
+player reading the file over HTTP (the app's player, a browser) then knows the length at once and seeks
+anywhere with one range request; without it, FFmpeg reads the fragments from the start up to the place asked
+for (a 10-minute recording would not show its first picture for many seconds). Putting it there moves the
+fragments once, when the file is closed (about a second for 10 minutes of 720p, ``bench/player_bench.py``); a
+file whose recorder was killed has no index, and its repair (``--repair``, through this writer) adds one.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import numpy as np
 from meetdesk.core.recording_output import OutputEncoding
 from meetdesk.recorder.sources import MIX_RATE, Samples
 
-MOVFLAGS: Final = "frag_keyframe+empty_moov+default_base_moof"
+MOVFLAGS: Final = "frag_keyframe+empty_moov+default_base_moof+global_sidx"
 X264_PRESET: Final = "ultrafast"
 
 

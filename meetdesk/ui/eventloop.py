@@ -36,6 +36,7 @@ import contextvars
 import functools
 import heapq
 import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -72,7 +73,24 @@ class QtAsyncLoop(qasync.QEventLoop):  # type: ignore[misc]
         self._wake_pending = False
         self._waker = _Waker()
         self._waker.wake.connect(self._take_from_threads, Qt.ConnectionType.QueuedConnection)
+        self._outer_asyncgen_hooks: Any = None
         super().__init__(*args, **kwargs)
+
+    # --- running -----------------------------------------------------------------------------------
+
+    def _before_run_forever(self) -> None:
+        """As asyncio's loops do while they run: an async generator left unfinished (an HTTP response's body
+        that a media player hung up on) is closed by a task on this loop, where its ``finally`` may await;
+        qasync does not, and Python then reports "async generator ignored GeneratorExit" when it is collected."""
+        self._outer_asyncgen_hooks = sys.get_asyncgen_hooks()
+        sys.set_asyncgen_hooks(firstiter=self._asyncgen_firstiter_hook, finalizer=self._asyncgen_finalizer_hook)
+        super()._before_run_forever()
+
+    def _after_run_forever(self) -> None:
+        super()._after_run_forever()
+        if self._outer_asyncgen_hooks is not None:
+            sys.set_asyncgen_hooks(*self._outer_asyncgen_hooks)
+            self._outer_asyncgen_hooks = None
 
     # --- callbacks ---------------------------------------------------------------------------------
 

@@ -159,6 +159,19 @@ def test_recording_bench(tmp_path: Path) -> None:
         rows(lines, figure)
 
 
+def test_player_bench(tmp_path: Path) -> None:
+    lines = run_bench(tmp_path, "player_bench.py", "--quick", timeout=600)
+    for figure in (
+        "recording: 1 min 720p30",
+        "first frame (Play → picture), p50",
+        "first frame (Play → picture), p95",
+        "seek → frame at the new place, p50",
+        "seek → frame at the new place, p95",
+        "whole file downloaded (for comparison)",
+    ):
+        rows(lines, figure)
+
+
 def test_kiosk_soak(tmp_path: Path) -> None:
     lines = run_bench(tmp_path, "kiosk_soak.py", "--quick", timeout=400)
     for figure in (

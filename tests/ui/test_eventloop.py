@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import threading
 from typing import Any
 
@@ -167,3 +168,32 @@ async def test_timers_fire_in_time_order_never_early_and_cancelled_ones_never() 
     assert [name for name, _ in fired] == ["a", "b", "c"]
     assert all(at >= due for (_, at), due in zip(fired, (0.02, 0.04, 0.06), strict=True))
     assert not loop._scheduled_handles  # the cancelled ones were cleaned from the heap, none wakes the loop
+
+
+async def test_an_async_generator_left_unfinished_is_closed_on_the_loop() -> None:
+    """Its ``finally`` awaits (as an HTTP response's body does when the reader hangs up): asyncio's loops close it
+    with a task; without that, Python reports "async generator ignored GeneratorExit" when it is collected."""
+    import gc
+
+    closed = asyncio.Event()
+    reported: list[object] = []
+
+    async def body() -> Any:
+        try:
+            yield b"first"
+            yield b"second"
+        finally:
+            await asyncio.sleep(0)
+            closed.set()
+
+    previous = sys.unraisablehook
+    sys.unraisablehook = reported.append
+    try:
+        chunks = body()
+        assert await chunks.__anext__() == b"first"
+        del chunks  # left unfinished
+        gc.collect()
+        await asyncio.wait_for(closed.wait(), 5)
+    finally:
+        sys.unraisablehook = previous
+    assert reported == []

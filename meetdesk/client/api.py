@@ -457,9 +457,13 @@ class MeetDeskClient(KiosksApi, MemberTokens, PublicMeetings, RecordingsApi, Reg
     async def update_room_config(
         self, room_id: str, config: RoomConfigPatch | RoomConfig | Mapping[str, Any]
     ) -> MeetRoom:
-        """Merge a (partial) config into the room's, e.g. ``{"chat": {"enabled": False}}``; returns the room."""
+        """Merge a (partial) config into the room's, e.g. ``{"chat": {"enabled": False}}``; returns the room. A whole
+        :class:`RoomConfig` is the room's config as it should be: its limits left unset are lifted."""
         path = f"{PUBLIC}/rooms/{_segment(room_id, 'room_id')}/config"
-        response = await self._request("PUT", path, body={"config": _dump(config)})
+        body = _dump(config)
+        if isinstance(config, RoomConfig):  # a whole config: a limit it does not set is lifted (null), not kept
+            body.update({key: getattr(config, key) for key in ("maxParticipants", "maxDurationMinutes")})
+        response = await self._request("PUT", path, body={"config": body})
         return _validate(MeetRoom, response, self._object(response).get("room"))
 
     async def set_room_status(self, room_id: str, status: Literal["open", "closed"]) -> StatusChange:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
 
 from meetdesk.client.errors import ConnectionFailed
 from meetdesk.ui.admin.connection import SignInNeeded
-from meetdesk.ui.admin.room_form import mark_as_error
+from meetdesk.ui.admin.form_messages import mark_as_error
 from meetdesk.ui.admin.servers import ServerProfile
 from meetdesk.ui.forms.ui_connect_dialog import Ui_ConnectDialog
 from meetdesk.ui.messages import describe_error

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QButtonGroup, QDialog, QDialogButtonBox, QHeaderVi
 from meetdesk.client.api import BulkDeletionResult, DeletionResult, MeetDeskClient
 from meetdesk.client.errors import ApiError, Conflict, NotFound
 from meetdesk.core.models import MeetRoom
-from meetdesk.ui.admin.room_form import mark_as_error, show_message
+from meetdesk.ui.admin.form_messages import mark_as_error, show_message
 from meetdesk.ui.elided import NAME_CHARS, elide_name
 from meetdesk.ui.forms.ui_delete_rooms import Ui_DeleteRooms
 from meetdesk.ui.icons import icon

@@ -1,10 +1,12 @@
-"""The room dialog: quick create (a name), advanced setup (auto-deletion, recording, features), and edit.
+"""The room dialog: quick create (a name), advanced setup (auto-deletion, recording, features, limits,
+permissions, links), and edit.
 
 The form itself is ``ui/room_form.ui``; this module fills it, checks what can be checked before sending
 (the auto-deletion date is at least an hour ahead, the name fits: a live counter, never a silent cut),
 sends the request, and puts every answer where the user acted: a server's field error next to its
 field, anything else as a sentence at the bottom of the dialog, which stays open with the user's input
-untouched.
+untouched (where: :mod:`.room_form_errors`; the Limits, Permissions and Links sections are modules of their
+own).
 
 Editing offers what creating does: the name and the auto-deletion settings go through
 ``PATCH /rooms/{id}`` (only what changed; the room id and its links stay), the config through
@@ -18,11 +20,10 @@ from typing import Any
 
 import qasync
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QDialogButtonBox, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QWidget
 
 from meetdesk.client.api import MeetDeskClient
-from meetdesk.client.errors import ApiError, Conflict
+from meetdesk.client.errors import ApiError
 from meetdesk.core.access import LINK_KINDS, RoomAccess
 from meetdesk.core.models import (
     MIN_AUTO_DELETION_DELAY_MS,
@@ -33,48 +34,16 @@ from meetdesk.core.models import (
     now_ms,
 )
 from meetdesk.core.permissions import DEFAULT_ROLES, Role, RoomRoles
+from meetdesk.ui.admin.form_messages import mark_as_error, set_error_colour, show_message
+from meetdesk.ui.admin.room_form_errors import FormErrors
+from meetdesk.ui.admin.room_limits import LimitsSection
 from meetdesk.ui.admin.room_links import LinksSection
 from meetdesk.ui.admin.room_permissions import PermissionsSection
 from meetdesk.ui.elided import elide_chars
 from meetdesk.ui.forms.ui_room_form import Ui_RoomForm
-from meetdesk.ui.messages import describe_error, field_errors
+from meetdesk.ui.messages import describe_error
 
 logger = logging.getLogger(__name__)
-
-
-def mark_as_error(label: QLabel) -> None:
-    """Make ``label`` an error message (red that reads on the light or dark palette), hidden until used.
-
-    The ``messageKind`` property lets a theme's style sheet restyle it.
-    """
-    set_error_colour(label, True)
-    label.clear()
-    label.hide()
-
-
-def show_message(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
-
-
-def set_error_colour(label: QLabel, error: bool) -> None:
-    """Colour ``label``'s text as an error, or as normal text again.
-
-    The ``messageKind`` property is what the theme's style sheet colours (its error colour reads on the
-    theme's background); the palette is the fallback for a window without the app's style sheet.
-    """
-    label.setProperty("messageKind", "error" if error else None)
-    label.setPalette(QPalette())  # nothing of its own: the parent's colours (or the style sheet's) again
-    label.style().unpolish(label)
-    label.style().polish(label)
-    if error:
-        palette = label.palette()
-        if palette.color(QPalette.ColorRole.WindowText) == QApplication.palette(label).color(
-            QPalette.ColorRole.WindowText
-        ):  # no style sheet coloured it: colour it here
-            dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
-            palette.setColor(QPalette.ColorRole.WindowText, QColor("#ef9a9a" if dark else "#c62828"))
-            label.setPalette(palette)
 
 
 def _stored_access(room: MeetRoom) -> RoomAccess | None:
@@ -95,7 +64,7 @@ def _select(combo: QComboBox, value: str) -> None:
         combo.setCurrentIndex(index)
 
 
-class RoomFormDialog(QDialog):
+class RoomFormDialog(FormErrors, QDialog):
     """Create a room (``room`` is None) or edit ``room`` (which must carry its config).
 
     ``await submit()`` is what the OK button runs; on success ``result_room`` holds the room the server
@@ -126,6 +95,8 @@ class RoomFormDialog(QDialog):
         # wide enough to show a name of the longest length in the user's font (follows DPI and font size)
         ui.nameEdit.setMinimumWidth(ui.nameEdit.fontMetrics().averageCharWidth() * ROOM_NAME_MAX)
         self._fill_choices()
+        self.limits = LimitsSection(ui.advancedPanel)
+        ui.advancedLayout.addWidget(self.limits)
         self.permissions = PermissionsSection(ui.advancedPanel)
         ui.advancedLayout.addWidget(self.permissions)
         self.links = LinksSection(ui.advancedPanel)
@@ -144,6 +115,7 @@ class RoomFormDialog(QDialog):
             "config.virtualBackground": (ui.virtualBackgroundError, ui.virtualBackgroundCheck),
             "roles": (self.permissions.error, self.permissions),
             "access": (self.links.error, self.links),
+            **self.limits.error_labels,
         }
         for label, _field in self._error_labels.values():
             mark_as_error(label)
@@ -161,6 +133,13 @@ class RoomFormDialog(QDialog):
         ui.nameEdit.textEdited.connect(lambda _text: self._clear_error("roomName"))
         ui.nameEdit.textChanged.connect(self._count_name)
         ui.autoDeletionEdit.dateTimeChanged.connect(lambda _value: self._clear_error("autoDeletionDate"))
+        limits = self.limits
+        for path, changed in (
+            ("config.maxParticipants", (limits.participants_spin.valueChanged, limits.participants_check.toggled)),
+            ("config.maxDurationMinutes", (limits.duration_spin.valueChanged, limits.duration_check.toggled)),
+        ):
+            for signal in changed:
+                signal.connect(lambda *_args, p=path: self._clear_error(p))
         ui.buttonBox.accepted.connect(self._ok_clicked)
         ui.buttonBox.rejected.connect(self.reject)
 
@@ -245,7 +224,7 @@ class RoomFormDialog(QDialog):
                     reason=describe_error(exc)
                 )
             )
-            self.adjustSize()
+            self.fit_to_screen()
             return
         self._roles = roles
         self.permissions.set_roles(roles)
@@ -255,7 +234,7 @@ class RoomFormDialog(QDialog):
             self.links.setEnabled(True)
         self.permissions.setEnabled(True)
         self.permissions.hint.setText(self.tr("What each role may do here. Changes apply at once."))
-        self.adjustSize()  # the hint's new text may take another line
+        self.fit_to_screen()  # the hint's new text may take another line
 
     def _set_config(self, config: RoomConfig) -> None:
         ui = self.ui
@@ -263,12 +242,33 @@ class RoomFormDialog(QDialog):
         _select(ui.recordingAccessCombo, config.recording.allowAccessTo)
         ui.chatCheck.setChecked(config.chat.enabled)
         ui.virtualBackgroundCheck.setChecked(config.virtualBackground.enabled)
+        self.limits.set_config(config)
 
     def _show_advanced(self, shown: bool) -> None:
         ui = self.ui
         ui.advancedPanel.setVisible(shown)
         ui.advancedToggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Take the size the content asks for, but stay on the screen: when the dialog would be taller than its
+        screen the permissions list (which scrolls) gives up rows, and a dialog that grew downwards (the advanced
+        setup opened, errors shown) moves up so that its buttons stay in reach."""
         self.adjustSize()
+        screen = self.screen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry()
+        excess = frame.height() - area.height()
+        scroll = self.permissions.scroll
+        spare = scroll.height() - scroll.fontMetrics().height() * 4  # rows the list can give up, keeping four
+        if 0 < excess <= spare:  # (a screen smaller still: the dialog keeps its size and Qt fits it as it can)
+            scroll.setFixedHeight(scroll.height() - excess)
+            self.adjustSize()
+            frame = self.frameGeometry()
+        if self.isVisible() and frame.bottom() > area.bottom():
+            self.move(frame.x(), max(area.top(), area.bottom() - frame.height()))
 
     def _auto_delete_toggled(self, dated: bool) -> None:
         edit = self.ui.autoDeletionEdit
@@ -296,7 +296,7 @@ class RoomFormDialog(QDialog):
             if ui.nameError.text() != text:
                 show_message(ui.nameError, text)
                 ui.nameEdit.setAccessibleDescription(text)
-                self.adjustSize()
+                self.fit_to_screen()
         elif self._name_was_too_long:
             self._clear_error("roomName")
         self._name_was_too_long = too_long
@@ -322,18 +322,20 @@ class RoomFormDialog(QDialog):
         return self.room is not None
 
     def config(self) -> RoomConfig:
-        """The config the form describes."""
+        """The config the form describes: an edited room's own, with what the form shows changed (what it does
+        not show, such as the recording layout, stays as the room has it)."""
         ui = self.ui
-        return RoomConfig.model_validate(
-            {
-                "chat": {"enabled": ui.chatCheck.isChecked()},
-                "recording": {
-                    "enabled": ui.recordingCheck.isChecked(),
-                    "allowAccessTo": ui.recordingAccessCombo.currentData(),
-                },
-                "virtualBackground": {"enabled": ui.virtualBackgroundCheck.isChecked()},
-            }
-        )
+        base = self.room.config if self.room is not None and self.room.config is not None else RoomConfig()
+        data = base.model_dump()
+        data["chat"] = {**data["chat"], "enabled": ui.chatCheck.isChecked()}
+        data["recording"] = {
+            **data["recording"],
+            "enabled": ui.recordingCheck.isChecked(),
+            "allowAccessTo": ui.recordingAccessCombo.currentData(),
+        }
+        data["virtualBackground"] = {**data["virtualBackground"], "enabled": ui.virtualBackgroundCheck.isChecked()}
+        data.update(self.limits.values())
+        return RoomConfig.model_validate(data)
 
     def auto_deletion_date(self) -> int | None:
         """The chosen auto-deletion time (ms since the epoch), or None when the room is kept."""
@@ -376,7 +378,8 @@ class RoomFormDialog(QDialog):
                 "withMeeting": self.ui.withMeetingCombo.currentData(),
                 "withRecordings": self.ui.withRecordingsCombo.currentData(),
             }
-        config = self.config()
+        problems = self.limits.problems()
+        config = self.config() if not problems else RoomConfig()
         if config != RoomConfig():
             body["config"] = config.model_dump()
         roles = {role.value: {"permissions": diff} for role, diff in self.permissions.changes(DEFAULT_ROLES).items()}
@@ -400,6 +403,7 @@ class RoomFormDialog(QDialog):
         changed = not self.editing or "autoDeletionDate" in self.update_body()
         if date is not None and changed and date < now_ms() + MIN_AUTO_DELETION_DELAY_MS:
             errors["autoDeletionDate"] = self.tr("Pick a time at least 1 hour from now.")
+        errors.update(self.limits.problems())
         return errors
 
     # submitting ----------------------------------------------------------------------------------
@@ -475,62 +479,3 @@ class RoomFormDialog(QDialog):
         cancel.setEnabled(not busy)
         self.ui.busyBar.setVisible(busy)
         self.ui.busyLabel.setVisible(busy)
-
-    # errors ----------------------------------------------------------------------------------------
-
-    def _route(self, path: str) -> tuple[QLabel, QWidget] | None:
-        matches = [key for key in self._error_labels if path == key or path.startswith(key + ".")]
-        return self._error_labels[max(matches, key=len)] if matches else None
-
-    def _humane(self, path: str, message: str) -> str:
-        """The server's field message, speaking of the field as the form names it ("roomName cannot be
-        empty" -> "The name cannot be empty")."""
-        names = {"roomName": self.tr("The name"), "autoDeletionDate": self.tr("The date")}
-        field = path.rsplit(".", 1)[-1]
-        if field in names and message.startswith(field + " "):
-            return names[field] + message[len(field) :]
-        return message
-
-    def _show_field_errors(self, errors: dict[str, str]) -> None:
-        unplaced = []
-        first: QWidget | None = None
-        for path, message in errors.items():
-            route = self._route(path)
-            if route is None:
-                unplaced.append(f"{path}: {message}")
-                continue
-            label, field = route
-            message = self._humane(path, message)
-            show_message(label, message)
-            field.setAccessibleDescription(message)
-            if self.ui.advancedPanel.isAncestorOf(field):
-                self.ui.advancedToggle.setChecked(True)
-            first = first or field
-        summary = self.tr("Some settings need a change before the room can be saved.")
-        show_message(self.ui.formError, "\n".join([summary, *unplaced]))
-        if first is not None and first.isEnabled():
-            first.setFocus()
-        self.adjustSize()
-
-    def _show_failure(self, exc: ApiError) -> None:
-        errors = field_errors(exc)
-        if errors:
-            self._show_field_errors(errors)
-        elif isinstance(exc, Conflict) and self.editing:
-            show_message(
-                self.ui.formError,
-                self.tr("This room has a meeting in progress. Its settings can be changed once the meeting ends."),
-            )
-        else:
-            show_message(self.ui.formError, describe_error(exc))
-        self.adjustSize()
-
-    def _clear_error(self, path: str) -> None:
-        label, field = self._error_labels[path]
-        show_message(label, "")
-        field.setAccessibleDescription("")
-
-    def _clear_errors(self) -> None:
-        for path in self._error_labels:
-            self._clear_error(path)
-        show_message(self.ui.formError, "")

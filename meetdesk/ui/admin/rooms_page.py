@@ -12,11 +12,10 @@ import asyncio
 import logging
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
 import qasync
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from meetdesk.client.api import MeetDeskClient
-from meetdesk.core.addresses import is_loopback
 from meetdesk.core.models import MeetRoom, RoomStatus
+from meetdesk.ui.admin.rooms_actions import RoomActions
 from meetdesk.ui.admin.rooms_live import RoomsFollower
 from meetdesk.ui.admin.rooms_model import (
     COL_CREATED,
@@ -58,8 +57,8 @@ SEARCH_DELAY_MS = 300
 BUSY_DELAY_MS = 300
 
 
-class RoomsPage(QWidget):
-    """Rooms of one server.
+class RoomsPage(RoomActions, QWidget):
+    """Rooms of one server (what its per-room actions do: :mod:`.rooms_actions`).
 
     Signals:
         problem(object, object): a server call failed: (exception, coroutine function to retry) for the banner.
@@ -492,109 +491,8 @@ class RoomsPage(QWidget):
             return False
         return True
 
-    def copy_link(self, role: str) -> str | None:
-        room = self.current_room()
-        if room is None:
-            return None
-        url = room.moderatorUrl if role == "moderator" else room.speakerUrl
-        if not url:
-            return None
-        QGuiApplication.clipboard().setText(url)
-        if role == "moderator":
-            text = self.tr("Moderator link of “{room}” copied.").format(room=room.roomName or room.roomId)
-        else:
-            text = self.tr("Speaker link of “{room}” copied.").format(room=room.roomName or room.roomId)
-        if is_loopback(urlsplit(url).hostname or ""):
-            text += " " + self.tr(
-                "It works on this computer only: to invite others, turn on “Share on the network…” at the top "
-                "of the window."
-            )
-        self.notice.emit(text)
-        return url
-
-    def _join_clicked(self) -> None:
-        room = self.current_room()
-        if room is not None:
-            self.joinRequested.emit(room)
-
-    def _create_clicked(self) -> None:
-        from meetdesk.ui.admin.room_form import RoomFormDialog
-
-        if self.client is None:
-            return
-        dialog = RoomFormDialog(self.client, None, self)
-        dialog.saved.connect(self._room_created)
-        dialog.open()
-
-    def _room_created(self, room: MeetRoom) -> None:
-        self.notice.emit(self.tr("Room “{room}” created.").format(room=room.roomName or room.roomId))
-        if self.live.live:
-            self.model.upsert(room)  # (its event may come first or after: either way, one row)
-        else:
-            self._background(self.reload())
-
     def _background(self, coro: Any) -> None:
         """Run a request without waiting for it (failures reach the banner through the model)."""
         task = asyncio.ensure_future(self._guard(coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    def _edit_clicked(self) -> None:
-        from meetdesk.ui.admin.room_form import RoomFormDialog
-
-        room = self.current_room()
-        if room is None or self.client is None:
-            return
-        dialog = RoomFormDialog(self.client, room, self)
-        dialog.saved.connect(self._room_saved)
-        dialog.open()
-        self._background(dialog.load_roles())
-
-    def _room_saved(self, room: MeetRoom) -> None:
-        self.model.replace_room(room)
-        self._update_actions()
-        self.notice.emit(self.tr("Room “{room}” saved.").format(room=room.roomName or room.roomId))
-
-    @qasync.asyncSlot()
-    async def _close_clicked(self) -> None:
-        await self.toggle_closed()
-
-    async def toggle_closed(self) -> None:
-        room = self.current_room()
-        if room is None or self.client is None:
-            return
-        target = "open" if room.status == RoomStatus.CLOSED else "closed"
-        try:
-            change = await self.client.set_room_status(room.roomId, target)
-        except Exception as exc:
-            self.problem.emit(exc, self.toggle_closed)
-            return
-        self.model.replace_room(change.room)
-        self._update_actions()
-        name = room.roomName or room.roomId
-        if change.status == 202:
-            self.notice.emit(self.tr("“{room}” will close when its meeting ends.").format(room=name))
-        elif target == "closed":
-            self.notice.emit(self.tr("“{room}” is closed: its links no longer let anyone in.").format(room=name))
-        else:
-            self.notice.emit(self.tr("“{room}” is open again.").format(room=name))
-
-    def _delete_clicked(self) -> None:
-        room = self.current_room()
-        if room is not None:
-            self.open_delete_dialog([room])
-
-    def _delete_checked_clicked(self) -> None:
-        rooms = self.ticked_rooms()
-        if rooms:
-            self.open_delete_dialog(rooms)
-
-    def open_delete_dialog(self, rooms: list[MeetRoom]) -> Any:
-        from meetdesk.ui.admin.delete_dialog import DeleteRoomsDialog
-
-        if self.client is None:
-            return None
-        dialog = DeleteRoomsDialog(self.client, rooms, self)
-        dialog.finished_deleting.connect(lambda _outcomes: self._background(self.reload()))
-        dialog.open()
-        return dialog

@@ -8,6 +8,7 @@ A real server process and the desktop window (synthetic devices); the roles are 
 from __future__ import annotations
 
 import pytest
+from PySide6.QtGui import QGuiApplication
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.effects.track import effects_available
@@ -102,4 +103,41 @@ async def test_a_withdrawn_background_permission_drops_the_background_at_once(
         )  # the others see the camera without the background
     finally:
         await bo.leave()
+        await page.leave()
+
+
+async def test_the_speaker_link_is_copied_only_while_the_role_may_share_it(
+    window: ParticipantWindow,  # noqa: F811 - the fixture
+    client: MeetDeskClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``canShareAccessLinks`` is the server's to enforce (it leaves the links out of the room it shows a member
+    without it); the window offers the copy only with it, and says so in words when the server withholds the link."""
+    room = await client.create_room({"roomName": "Open day"})
+    await client.update_room_roles(room.roomId, speaker={"canShareAccessLinks": True})
+    assert room.speakerUrl is not None
+    page = await join(window, room.speakerUrl, "Bo")
+    try:
+        assert page.copy_speaker_action.isVisible()
+        clipboard = QGuiApplication.clipboard()
+        clipboard.setText("")
+        copied = emitted(clipboard.dataChanged)
+        page.copy_speaker_action.trigger()
+        await copied
+        assert clipboard.text() == room.speakerUrl
+
+        toasts: list[str] = []
+        shown = page.toast
+        monkeypatch.setattr(page, "toast", lambda text: (toasts.append(text), shown(text)))
+        changed = emitted(page.model.permissionsChanged)
+        await client.update_room_roles(room.roomId, speaker={"canShareAccessLinks": False})
+        await changed
+        assert not page.copy_speaker_action.isVisible()
+        clipboard.setText("")
+        page.copy_speaker_action.trigger()  # (hidden now; as if a stale menu were used)
+        # toasts are a label's text with no signal of their own
+        refusal = "Your role may not share this room's links."
+        await wait_until(lambda: refusal in toasts, what="the refusal")
+        assert clipboard.text() == ""
+    finally:
         await page.leave()

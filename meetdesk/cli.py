@@ -65,6 +65,8 @@ def _kiosk_options(kiosk: argparse.ArgumentParser) -> None:
     kiosk.add_argument("--config", type=Path, help="the kiosk's configuration file (TOML or JSON)")
     kiosk.add_argument("--room-link", help="room link (instead of a configuration file)")
     kiosk.add_argument("--name", help="display name in the meeting (with --room-link)")
+    kiosk.add_argument("--server", help="the server of the kiosk's fleet (with --enrol, or once enrolled)")
+    kiosk.add_argument("--enrol", metavar="CODE", help="the one-time enrolment code from the admin app's Kiosks page")
     kiosk.add_argument("--pin", help="admin PIN to leave kiosk mode, 4 to 16 digits (with --room-link)")
     kiosk.add_argument("--camera", help="camera by name (with --room-link)")
     kiosk.add_argument("--microphone", help="microphone by name (with --room-link)")
@@ -103,10 +105,12 @@ def _kiosk(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         if args.config is not None:
             config = load_config(args.config)
-        elif args.room_link and args.name:
+        elif (args.room_link and args.name) or args.server:
             config = config_from_options(
                 args.room_link,
                 args.name,
+                server=args.server,
+                enrolment_code=args.enrol,
                 pin=args.pin,
                 synthetic=args.synthetic_devices,
                 camera=args.camera,
@@ -118,7 +122,10 @@ def _kiosk(args: argparse.Namespace, argv: list[str]) -> int:
                 maintenance_hour=args.maintenance_hour,
             )
         else:
-            print("meetdesk kiosk: give --config FILE, or --room-link URL and --name NAME", file=sys.stderr)
+            print(
+                "meetdesk kiosk: give --config FILE, --room-link URL and --name NAME, or --server URL --enrol CODE",
+                file=sys.stderr,
+            )
             return 2
     except ConfigProblem as exc:
         problem = exc

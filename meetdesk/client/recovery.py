@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -27,6 +27,9 @@ from meetdesk.client.api import MeetDeskClient, RoomLink
 from meetdesk.client.errors import ApiError, ConnectionFailed, ServerError, TooManyRequests
 from meetdesk.client.signalling import LinkFailure, SignallingClient, SignallingError
 from meetdesk.core.errors import ErrorCode
+
+#: a participant token fetched another way than with a room link's secret (an enrolled kiosk's server)
+TokenSource = Callable[[], Awaitable[str]]
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +78,12 @@ async def reconnect(
     grace: float,
     policy: RetryPolicy,
     announce: Callable[[ReconnectAttempt], None],
+    new_token: TokenSource | None = None,
 ) -> Reconnected:
     """Try until back in (resumed or rejoined) or until ``policy`` gives up (raises :class:`GiveUp`).
 
-    ``session_id`` is None when resuming is pointless (the server ended the meeting for us).
+    ``session_id`` is None when resuming is pointless (the server ended the meeting for us). ``new_token``: where
+    a rejoin's token comes from (default: the link's secret).
     """
     started = time.monotonic()
     resume_until = started + grace + RESUME_MARGIN_S if session_id is not None else started
@@ -97,7 +102,7 @@ async def reconnect(
             if not rejoin:
                 signalling = await SignallingClient.connect(link.base_url, token, resume=session_id, pin=link.pin)
                 return Reconnected(signalling, token, rejoined=False)
-            fresh = await _new_token(link, name)
+            fresh = await new_token() if new_token is not None else await _new_token(link, name)
             signalling = await SignallingClient.connect(link.base_url, fresh, pin=link.pin)
             return Reconnected(signalling, fresh, rejoined=True)
         except (ConnectionFailed, ServerError, TooManyRequests) as exc:

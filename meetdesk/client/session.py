@@ -31,11 +31,11 @@ from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamTrack
 from pydantic import BaseModel
 
-from meetdesk.client.api import MeetDeskClient, parse_room_link
+from meetdesk.client.api import MeetDeskClient, RoomLink, parse_room_link
 from meetdesk.client.media.devices import open_sources
 from meetdesk.client.publisher import PeerConnectionFactory, Publisher, PublishError
 from meetdesk.client.quality import QualityMeter, estimates_now, held_to_estimates
-from meetdesk.client.recovery import GiveUp, ReconnectAttempt, RetryPolicy, reconnect
+from meetdesk.client.recovery import GiveUp, ReconnectAttempt, RetryPolicy, TokenSource, reconnect
 from meetdesk.client.session_actions import SessionActions
 from meetdesk.client.signalling import LinkFailure, SignallingClient, SignallingError
 from meetdesk.client.subscriber import FrameCallback, RemoteTrack, Subscriber
@@ -115,7 +115,7 @@ class MeetingSession(SessionActions):
 
     def __init__(
         self,
-        link: str,
+        link: str | RoomLink,
         name: str,
         *,
         source_id: int = 0,
@@ -134,8 +134,11 @@ class MeetingSession(SessionActions):
         read_markers: bool = True,
         peer_connection: PeerConnectionFactory = RTCPeerConnection,
         simulcast: bool = True,
+        token_source: TokenSource | None = None,
     ) -> None:
-        self.link = parse_room_link(link)
+        self.link = link if isinstance(link, RoomLink) else parse_room_link(link)
+        #: where tokens come from instead of the link's secret (an enrolled kiosk asks its server for them)
+        self.token_source = token_source
         self.name = name
         self.source_id = source_id
         self.publish_video = publish_video
@@ -236,8 +239,11 @@ class MeetingSession(SessionActions):
         self._set_state(SessionState.CONNECTING)
         try:
             await self._open_sources()
-            async with MeetDeskClient(self.link.base_url, pin=self.link.pin) as api:
-                self.token = await api.participant_token(self.link.room_id, self.link.secret, self.name)
+            if self.token_source is not None:
+                self.token = await self.token_source()
+            else:
+                async with MeetDeskClient(self.link.base_url, pin=self.link.pin) as api:
+                    self.token = await api.participant_token(self.link.room_id, self.link.secret, self.name)
             signalling = await SignallingClient.connect(self.link.base_url, self.token, pin=self.link.pin)
         except BaseException:
             await self._publisher.close()  # the camera and microphone are not kept open for nothing
@@ -594,6 +600,7 @@ class MeetingSession(SessionActions):
                 grace=self.joined.reconnectGrace,
                 policy=self.retry,
                 announce=self._events.put_nowait,
+                new_token=self.token_source,
             )
         except GiveUp as exc:
             logger.warning("Session(%s) gave up reconnecting: %s", self.name, exc)

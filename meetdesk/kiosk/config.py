@@ -18,6 +18,16 @@ Example::
     leave_when_alone_minutes = 10       # 0: never
     maintenance_hour = 3                # restart at 03:00 when idle; absent: never
     admin_pin_hash = "scrypt$16384$8$1$...$..."
+
+Or, for a kiosk managed from the admin app's Kiosks page, no room link but the server and the one-time code the
+page shows (``meetdesk kiosk --server URL --enrol CODE`` does the same)::
+
+    server = "https://meet.example.org:6080"
+    enrolment_code = "K7QF-2MXD-9TRP"     # used once; the kiosk keeps the credential it gets for it
+    admin_pin_hash = "scrypt$16384$8$1$...$..."
+
+An enrolled kiosk takes its room, display name, devices and policies from the server (the settings here are
+then only the defaults until the server's arrive).
 """
 
 from __future__ import annotations
@@ -27,7 +37,15 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from meetdesk.client.links import RoomLink, parse_room_link
 from meetdesk.kiosk.pin import hash_pin, is_pin_hash
@@ -51,10 +69,15 @@ class KioskConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    room_link: str = Field(repr=False)  # it holds the room's secret
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    #: the server the room link must point at (optional: a guard against a link for another server)
+    room_link: str | None = Field(default=None, repr=False)  # it holds the room's secret
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    #: the server the room link must point at (optional: a guard against a link for another server); without a
+    #: room link, the server the kiosk is enrolled on (its fleet)
     server: str | None = None
+    #: the one-time code from the admin app's Kiosks page (``enrolmentCode`` is read too)
+    enrolment_code: str | None = Field(
+        default=None, repr=False, validation_alias=AliasChoices("enrolment_code", "enrolmentCode")
+    )
     camera: DeviceName | None = None
     microphone: DeviceName | None = None
     speaker: DeviceName | None = None
@@ -68,9 +91,18 @@ class KioskConfig(BaseModel):
 
     @field_validator("room_link")
     @classmethod
-    def _link(cls, value: str) -> str:
+    def _link(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         parse_room_link(value)  # its ValueError names no secret
         return value.strip()
+
+    @field_validator("server")
+    @classmethod
+    def _server(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip().startswith(("http://", "https://")):
+            raise ValueError("give the server's address, such as https://meet.example.org:6080")
+        return value.strip() if value is not None else None
 
     @field_validator("admin_pin_hash")
     @classmethod
@@ -85,7 +117,13 @@ class KioskConfig(BaseModel):
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @property
+    def enrolled(self) -> bool:
+        """A kiosk of the server's fleet (no room link: its room comes from the server)."""
+        return self.room_link is None
+
+    @property
     def link(self) -> RoomLink:
+        assert self.room_link is not None, "an enrolled kiosk has no room link"
         return parse_room_link(self.room_link)
 
     @property
@@ -112,6 +150,14 @@ def parse_config(data: object, source: str = "") -> KioskConfig:
         config = KioskConfig.model_validate(data)
     except ValidationError as exc:
         raise _problem(exc, source) from None
+    if config.room_link is None:
+        if config.server is None:
+            raise ConfigProblem(
+                "room_link", "This setting is required, or server and enrolment_code to enrol the kiosk.", source
+            )
+        return config
+    if config.display_name is None:
+        raise ConfigProblem("display_name", "This setting is required with a room link.", source)
     if config.server is not None and config.server.rstrip("/") != config.link.base_url:
         raise ConfigProblem(
             "server", f"The room link is on {config.link.base_url}, not on the server {config.server}.", source
@@ -145,7 +191,7 @@ def load_config(path: Path) -> KioskConfig:
 
 
 def config_from_options(
-    room_link: str, name: str, *, pin: str | None = None, synthetic: bool = False, **settings: object
+    room_link: str | None, name: str | None, *, pin: str | None = None, synthetic: bool = False, **settings: object
 ) -> KioskConfig:
     """The settings given as command-line options (``--pin`` hashed here). Raises :class:`ConfigProblem`."""
     data: dict[str, object] = {"room_link": room_link, "display_name": name, "synthetic_devices": synthetic}

@@ -3,7 +3,7 @@ the traceback to a crash file and to the log.
 
 Used by the kiosk, the desktop app and the participant window. Masked wherever they appear in a record (its
 message, its arguments, its traceback): room-link secrets (``secret=...``, ``/roles/<secret>``), bearer and
-participant tokens (JWTs), API keys, and PINs.
+participant tokens (JWTs), API keys, PINs, kiosk enrolment codes and credentials.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ _PATTERNS: Final = (
     (re.compile(r"(?i)(x-api-key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"), r"\1***"),
     (re.compile(r"(?i)((?:admin_)?pin(?:_hash)?['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"), r"\1***"),
     (re.compile(r"(--pin[=\s]+)\S+"), r"\1***"),
+    (re.compile(r"(--enrol[=\s]+)\S+"), r"\1***"),
+    (re.compile(r"(?i)((?:enrolment_?code|credential)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"), r"\1***"),
     (re.compile(r"scrypt\$[0-9$]+[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+"), "<pin hash>"),
 )
 

@@ -231,7 +231,8 @@ class WaitingPage(KioskPage):
 
 
 class ProblemPage(KioskPage):
-    """The configuration cannot be used: which field, why, and where the file is."""
+    """The configuration cannot be used: which field, why, and where the file is (or another reason the kiosk
+    cannot go on by itself: :meth:`show_notice`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("kioskProblem", parent)
@@ -253,7 +254,14 @@ class ProblemPage(KioskPage):
         self.root.addWidget(self.hint)
         self.root.addStretch(2)
 
+    def show_notice(self, title: str, message: str, hint: str) -> None:
+        """Another reason the kiosk cannot go on by itself (removed from its server, not enrolled)."""
+        self.title.setText(title)
+        self.field.setText(message)
+        self.hint.setText(hint)
+
     def show_problem(self, field: str, message: str, source: str) -> None:
+        self.title.setText(self.tr("This kiosk is not set up correctly"))
         if field:
             self.field.setText(self.tr("The setting “{field}”: {message}").format(field=field, message=message))
         else:

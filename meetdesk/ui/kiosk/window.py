@@ -29,6 +29,7 @@ from meetdesk.client.session import SessionState
 from meetdesk.client.signalling import SignallingError
 from meetdesk.core.signalling import LeftReason
 from meetdesk.kiosk.config import ConfigProblem, KioskConfig, load_config
+from meetdesk.kiosk.fleet import KioskRemoved
 from meetdesk.kiosk.health import (
     HEARTBEAT_INTERVAL_S,
     DeviceKind,
@@ -40,6 +41,7 @@ from meetdesk.kiosk.health import (
 from meetdesk.kiosk.pin import PinGuard
 from meetdesk.kiosk.stages import Event, Stage, next_stage, retry_delay
 from meetdesk.kiosk.volume import initial_volume, remember_volume
+from meetdesk.ui.kiosk.fleet_control import KioskFleet
 from meetdesk.ui.kiosk.meeting import KioskMeetingPage, kiosk_session
 from meetdesk.ui.kiosk.pages import HomePage, KioskPage, ProblemPage, WaitingPage, device_text
 from meetdesk.ui.kiosk.pin_dialog import PinDialog
@@ -145,6 +147,10 @@ class KioskWindow(QMainWindow):
         self._maintenance.setInterval(60_000)
         self._maintenance.timeout.connect(self._maintenance_check)
         self._watcher: QFileSystemWatcher | None = None
+        #: an enrolled kiosk's link to its server (None: a kiosk with a room link)
+        self.fleet: KioskFleet | None = None
+        if config is not None and config.enrolled:
+            self.fleet = KioskFleet(self)
 
     # starting --------------------------------------------------------------------------------------
 
@@ -160,10 +166,13 @@ class KioskWindow(QMainWindow):
         if self.config is None:
             self._show_problem()
             return
-        self.home.set_room(self.config.display_name)
+        self.home.set_room(self.config.display_name or "")
         self._show_volume(initial_volume(self.state_dir, self.config.volume))
         self._health.start()
         self._maintenance.start()
+        if self.fleet is not None:
+            self._spawn(self.fleet.start())  # enrolled first; then the same as below
+            return
         self._spawn(self.check_health())
         self.handle(Event.STARTED)
 
@@ -172,7 +181,10 @@ class KioskWindow(QMainWindow):
         self.problem_page.show_problem(problem.field, problem.message, problem.source)
         self.pages.setCurrentWidget(self.problem_page)
         self.last_error = str(problem)
-        if self.config_path is not None:
+        self._watch_config()
+
+    def _watch_config(self) -> None:
+        if self.config_path is not None and self._watcher is None:
             # fixed in place, the file is used at once (an editor may replace the file: watch its folder too)
             self._watcher = QFileSystemWatcher([str(self.config_path), str(self.config_path.parent)], self)
             self._watcher.fileChanged.connect(self._config_changed)
@@ -202,7 +214,7 @@ class KioskWindow(QMainWindow):
 
     def handle(self, event: Event) -> None:
         """Move to the stage ``event`` leads to (nothing when it does not apply in this stage)."""
-        if self.config is None:
+        if self.config is None or (self.fleet is not None and self.fleet.halted):
             return
         stage = next_stage(self.stage, event, self.config.join_policy)
         logger.info("Kiosk: %s in %s -> %s", event.value, self.stage.value, stage.value)
@@ -217,6 +229,8 @@ class KioskWindow(QMainWindow):
             self.home.set_status("")
             self.home.join.setEnabled(True)
             self.pages.setCurrentWidget(self.home)
+            if self.fleet is not None:
+                self.fleet.idle()  # settings pushed during the meeting apply now
         elif stage is Stage.JOINING:
             self.home.set_status(self.tr("Joining the meeting…"))
             self.home.join.setEnabled(False)
@@ -245,6 +259,8 @@ class KioskWindow(QMainWindow):
             self.restartRequested.emit()
         self.stageChanged.emit(stage.value)
         self.beat()
+        if self.fleet is not None:
+            self.fleet.changed()
 
     def _retry_tick(self) -> None:
         left = self._retry_at - time.monotonic()
@@ -258,7 +274,11 @@ class KioskWindow(QMainWindow):
         config = self.config
         assert config is not None
         try:
-            info = await inspect_link(config.room_link)
+            if self.fleet is not None:
+                info, name, session_factory = await self.fleet.room()
+            else:
+                assert config.room_link is not None and config.display_name is not None
+                info, name, session_factory = await inspect_link(config.room_link), config.display_name, kiosk_session
             self.home.set_room(info.room_name)
             self._apply_theme(info.theme)
             self._release_devices()
@@ -274,15 +294,17 @@ class KioskWindow(QMainWindow):
             self.meeting.reset()
             await self.meeting.start(
                 info,
-                config.display_name,
+                name,
                 sources=local.publish_tracks(),
                 self_view=local.preview() if local.has_camera else None,
                 audio_enabled=True,
                 video_enabled=True,
                 audio=self.audio,
                 device_notes=(local.camera_note, local.microphone_note),
-                session_factory=kiosk_session,
+                session_factory=session_factory,
             )
+        except KioskRemoved:
+            return  # the window shows it already
         except LinkProblem as problem:
             self._join_failed(problem.message)
             return
@@ -383,15 +405,18 @@ class KioskWindow(QMainWindow):
     async def check_health(self) -> None:
         """Whether the server answers, and which of the devices are there (by name)."""
         config = self.config
-        if config is None:
+        if config is None or (self.fleet is not None and (self.fleet.identity is None or self.fleet.halted)):
             return
-        link = config.link
+        where = self.fleet.identity if self.fleet is not None and self.fleet.identity is not None else config.link
+        base_url, pin = where.base_url, where.pin
         presence: list[str] | None = None
         try:
-            async with MeetDeskClient(link.base_url, timeout=3.0, pin=link.pin) as api:
+            async with MeetDeskClient(base_url, timeout=3.0, pin=pin) as api:
                 await api.get_security()
                 self.server_reachable = True
                 presence = await self._presence(api)
+        except KioskRemoved:
+            return  # the window shows it already
         except (ApiError, OSError):
             self.server_reachable = False
         self.home.set_presence(presence)
@@ -454,13 +479,18 @@ class KioskWindow(QMainWindow):
         that cannot join); None when the server does not say."""
         config = self.config
         assert config is not None
-        link = config.link
+        fleet = self.fleet
+        room_id = fleet.identity.room_id if fleet is not None and fleet.identity is not None else config.link.room_id
         for _ in range(2):  # a token the server no longer takes (restarted with a new key): once more, new
             if self._member_token is None:
-                self._member_token = await api.participant_token(link.room_id, link.secret)
+                self._member_token = (
+                    await fleet.token()
+                    if fleet is not None
+                    else await api.participant_token(config.link.room_id, config.link.secret)
+                )
             api.credentials.participant_token = self._member_token
             try:
-                people = await api.meeting_participants(link.room_id)
+                people = await api.meeting_participants(room_id)
             except NotFound:
                 return []  # no meeting: nobody
             except Unauthorized:
@@ -486,7 +516,7 @@ class KioskWindow(QMainWindow):
                 received[track.kind] = received.get(track.kind, 0) + track.frames
         return Heartbeat(
             pid=os.getpid(),
-            stage=self.stage.value if self.config is not None else "misconfigured",
+            stage=self._stage_name(),
             connected=connected,
             reconnect_in=reconnect_in,
             frames_received=received,
@@ -497,11 +527,36 @@ class KioskWindow(QMainWindow):
             last_error=self.last_error,
         )
 
+    def _stage_name(self) -> str:
+        if self.config is None:
+            return "misconfigured"
+        return (self.fleet.halted if self.fleet is not None else None) or self.stage.value
+
     def beat(self) -> None:
         try:
             write_heartbeat(self.state_dir, self.heartbeat())
         except OSError as exc:
             logger.warning("Kiosk: could not write the heartbeat: %s", exc)
+
+    # the fleet -------------------------------------------------------------------------------------
+
+    def halt(self, reason: str) -> None:
+        """Stop for good (removed from the server, not enrolled): out of any meeting, nothing retried."""
+        logger.warning("Kiosk: stopping: %s", reason)
+        self.last_error = reason
+        for timer in (self._retry_timer, self._alone_timer, self._health, self._maintenance):
+            timer.stop()
+        if self.meeting.in_meeting:
+            self._leaving = Event.LEAVE
+            self._spawn(self.meeting.leave())
+        else:
+            self._release_devices()
+
+    def show_notice(self, title: str, message: str, hint: str) -> None:
+        self.problem_page.show_notice(title, message, hint)
+        self.pages.setCurrentWidget(self.problem_page)
+        self._watch_config()
+        self.beat()
 
     # the way out -----------------------------------------------------------------------------------
 
@@ -546,6 +601,8 @@ class KioskWindow(QMainWindow):
         super().closeEvent(event)
 
     def _stop(self) -> None:
+        if self.fleet is not None:
+            self.fleet.stop()
         for timer in (self._heartbeat, self._health, self._maintenance, self._retry_timer, self._alone_timer):
             timer.stop()
         self._release_devices()

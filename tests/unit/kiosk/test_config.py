@@ -52,6 +52,8 @@ def test_a_json_file_works_too_and_defaults_fill_the_rest(tmp_path: Path) -> Non
     ("data", "field", "says"),
     [
         ({"display_name": "Board room"}, "room_link", "required"),
+        ({"room_link": LINK}, "display_name", "required"),
+        ({"server": "meet.example.org", "enrolment_code": "K7QF-2MXD-9TRP"}, "server", "https://"),
         (good(room_link="http://host/rooms/x?secret=a"), "room_link", "/room/<room id>"),
         (good(display_name="  "), "display_name", "at least 1"),
         (good(join_policy="sometimes"), "join_policy", "'always' or 'one-touch'"),
@@ -115,3 +117,19 @@ def test_a_pin_that_is_not_digits_is_refused_naming_the_option() -> None:
     with pytest.raises(ConfigProblem) as caught:
         config_from_options(LINK, "Board room", pin="abc")
     assert caught.value.field == "pin"
+
+
+@pytest.mark.parametrize("key", ["enrolment_code", "enrolmentCode"])
+def test_a_kiosk_of_the_fleet_needs_only_its_server_and_code(tmp_path: Path, key: str) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'server = "https://meet.example.org:6080"\n{key} = "K7QF-2MXD-9TRP"\n')
+    config = load_config(path)
+    assert config.enrolled and config.room_link is None and config.display_name is None
+    assert config.server == "https://meet.example.org:6080" and config.enrolment_code == "K7QF-2MXD-9TRP"
+    assert "K7QF" not in repr(config)  # a code is a secret until used
+
+
+def test_the_fleet_options_of_the_command_line() -> None:
+    config = config_from_options(None, None, server="http://127.0.0.1:6080", enrolment_code="AAAA-BBBB-CCCC")
+    assert config.enrolled and config.enrolment_code == "AAAA-BBBB-CCCC"
+    assert not config_from_options(LINK, "Board room").enrolled

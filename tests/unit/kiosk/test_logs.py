@@ -26,6 +26,10 @@ JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwLTEyMyIsInJvb20iOiJyLTEifQ.c2lnbmF0dXJlL
         ("--pin 2468 given; pin=2468", "pin=***", "2468"),
         ("admin_pin_hash = scrypt$16384$8$1$c2FsdA==$ZGlnZXN0", "admin_pin_hash = ***", "ZGlnZXN0"),
         ("stored scrypt$16384$8$1$c2FsdA==$ZGlnZXN0 here", "<pin hash>", "ZGlnZXN0"),
+        ("meetdesk kiosk --enrol K7QF-2MXD-9TRP --server x", "--enrol *** --server x", "K7QF-2MXD-9TRP"),
+        ('{"credential": "Zm9vYmFy-_xyz", "roomId": "r"}', '"credential": "***"', "Zm9vYmFy-_xyz"),
+        ('enrolment_code = "K7QF-2MXD-9TRP"', 'enrolment_code = "***"', "K7QF-2MXD-9TRP"),
+        ('{"enrolmentCode": "K7QF-2MXD-9TRP"}', '"enrolmentCode": "***"', "K7QF-2MXD-9TRP"),
     ],
 )
 def test_secrets_are_masked(text: str, kept: str, gone: str) -> None:

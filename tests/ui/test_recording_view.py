@@ -7,6 +7,7 @@ recordings player reaches "playing")."""
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from meetdesk.client.api import MeetDeskClient, parse_room_link
-from meetdesk.client.errors import Forbidden
+from meetdesk.client.errors import Forbidden, Unauthorized
 from meetdesk.core.models import MeetRoom
 from meetdesk.ui.meeting.recording_view import RecordingView
 from meetdesk.ui.meeting.window import ParticipantWindow
@@ -363,3 +364,27 @@ async def test_closing_the_window_while_a_recording_plays_lets_go_of_its_stream(
     assert closing is not None
     await asyncio.wait_for(closing, 30)
     assert stream._server is None
+
+
+async def test_from_the_join_view_a_refused_token_is_renewed_from_the_room_link(
+    window: ParticipantWindow, room: MeetRoom, server_process: ServerProcess
+) -> None:
+    assert room.speakerUrl is not None
+    seed_recording(server_process, room.roomId, room.roomName or "")
+    await open_from_join(window, room.speakerUrl)
+    view = window.recording_view
+    rows = view.table_model
+    refused = emitted(rows.errorChanged)
+    # every token issued so far is refused from now on (the view's too)
+    rotated = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "meetdesk", "rotate-signing-key", "--data-dir", str(server_process.data_dir)
+    )
+    assert await asyncio.wait_for(rotated.wait(), 60) == 0
+    (error,) = await asyncio.wait_for(refused, 60)
+    assert isinstance(error, Unauthorized)
+    # the view asks the room link for a new token and reads the list with it
+    while rows.error is not None:
+        await asyncio.wait_for(emitted(rows.errorChanged), 60)
+    assert statuses(view) == ["Ready"]
+    view.table.selectRow(0)
+    assert await view.copy_share_link(private=False) is not None

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from meetdesk.client.errors import ApiError, Conflict, Forbidden, NotFound
+from meetdesk.client.errors import ApiError, Conflict, Forbidden, NotFound, Unauthorized
 from meetdesk.core.recordings import MeetRecording, RecordingStatus
 from meetdesk.ui.meeting.recording_view_model import RecordingViewModel
 from meetdesk.ui.messages import as_sentence, describe_error
@@ -317,6 +317,8 @@ class RecordingView(QWidget):
     def _reason(self, exc: BaseException) -> str:
         if isinstance(exc, Forbidden):
             return self.tr("Your role may not do this with this room's recordings.")
+        if isinstance(exc, Unauthorized):
+            return self.tr("The server no longer takes this window's access to the room. Go Back and try again.")
         if isinstance(exc, NotFound):
             return self.tr("The recording no longer exists: someone deleted it.")
         if isinstance(exc, Conflict):

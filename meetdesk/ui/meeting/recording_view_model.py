@@ -13,20 +13,21 @@ Live status (``active`` → ``ending`` → ``complete`` without Refresh) comes f
   is read again every :data:`WATCH_MS` while the view is shown.
 
 Everything goes through :mod:`meetdesk.client` with the participant's own token (the meeting session's, which a
-role change replaces, or a browse-only token from the room link), never blocking the window.
+role change replaces, or a browse-only token from the room link, asked for again when the server no longer takes
+it), never blocking the window.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QTimer, Signal
 
 from meetdesk.client.api import MeetDeskClient
-from meetdesk.client.errors import ApiError
+from meetdesk.client.errors import ApiError, Unauthorized
 from meetdesk.client.lobby import RoomInfo
 from meetdesk.core.recordings import MeetRecording
 from meetdesk.core.signalling import RecordingState
@@ -152,6 +153,9 @@ class RecordingViewModel(QObject):
         self._can_see = False
         self._can_delete = False
         self._token: Callable[[], str | None] = lambda: None
+        self._renew: Callable[[], Awaitable[str]] | None = None
+        self._renewing = False
+        self.recordings.errorChanged.connect(self._error)
         self._watch = QTimer(self)
         self._watch.setInterval(WATCH_MS)
         self._watch.timeout.connect(self.recordings.refresh)
@@ -209,10 +213,13 @@ class RecordingViewModel(QObject):
         by_events: bool,
         can_see: bool,
         can_delete: bool,
+        renew: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
         """Show ``info``'s room's recordings with the token ``token()`` gives at each request. ``by_events``: the
-        meeting's events keep the list live (see :meth:`recording_event`); else it is read again while shown."""
+        meeting's events keep the list live (see :meth:`recording_event`); else it is read again while shown.
+        ``renew``: asks for a new token when the server refuses this one (expired, or its signing key changed)."""
         self._token = token
+        self._renew = renew
         self._set_room(info.room_name)
         self._set_origin(origin)
         self.set_permissions(can_see=can_see, can_delete=can_delete)
@@ -235,6 +242,27 @@ class RecordingViewModel(QObject):
         else:
             self._watch.start()
         self.recordings._follow_progress()
+
+    def _error(self, error: BaseException | None) -> None:
+        if isinstance(error, Unauthorized) and self._renew is not None and not self._renewing:
+            self._renewing = True
+            task: asyncio.Task[Any] = asyncio.ensure_future(self._renew_token(self._renew))
+            self.recordings._tasks.add(task)
+            task.add_done_callback(self.recordings._tasks.discard)
+
+    async def _renew_token(self, renew: Callable[[], Awaitable[str]]) -> None:
+        try:
+            token = await renew()
+        except ApiError as exc:
+            logger.info("Recording view: no new token: %s", exc)  # the list says it cannot be read
+            return
+        finally:
+            self._renewing = False
+        self._token = lambda: token
+        client = self.recordings.client
+        if client is not None:
+            client.credentials.participant_token = token
+            self.recordings.reload()
 
     def hidden(self) -> None:
         """The view is no longer shown: nothing is read for it until it is opened again."""

@@ -307,9 +307,14 @@ class ParticipantWindow(QMainWindow):
         if info is None or not info.can_see_recordings:
             return
         self.join_page.recordings.setEnabled(False)
-        try:
+
+        async def browse_token() -> str:
+            assert info is not None
             async with MeetDeskClient(info.link.base_url, pin=info.link.pin) as api:
-                token = await api.participant_token(info.link.room_id, info.link.secret)
+                return await api.participant_token(info.link.room_id, info.link.secret)
+
+        try:
+            token = await browse_token()
         except ApiError as exc:
             self.join_page.error.setText(
                 self.tr("The recordings cannot be opened. {reason}").format(reason=describe_error(exc))
@@ -327,6 +332,7 @@ class ParticipantWindow(QMainWindow):
             by_events=False,
             can_see=info.can_see_recordings,
             can_delete=info.permissions.canDeleteRecordings,
+            renew=browse_token,
         )
         self._show("recordings", self.recording_view)
 

@@ -94,7 +94,8 @@ async def quiet_window(window: Any) -> None:
     by Qt after the test's loop stopped, outside it."""
     from meetdesk.ui.admin.server_link import LinkState
 
-    for live in (window.rooms_page.live, window.kiosks_page.live):
+    # the Kiosks page follows its server only while it is shown
+    for live in (window.rooms_page.live, *([window.kiosks_page.live] if window.kiosks_page.live.following else [])):
         if window.link.state is LinkState.CONNECTED and not live.live:
             await asyncio.wait_for(emitted(live.liveChanged), 15)
         live.stop()

@@ -283,7 +283,7 @@ async def test_fetched_logs_are_shown_read_only_copied_and_saved(
     dialog = page.open_logs_dialog()
     assert isinstance(dialog, KioskLogsDialog)
     assert dialog.status.text() == "Asking the kiosk for its recent logs…"
-    done = emitted(dialog.finished_loading)
+    done = emitted(dialog.loadFinished)
     await wire.next_message("command", "sendLogs")
     await wire.send_logs("09:00:01 kiosk started\n09:00:02 joined Board room\n")
     await asyncio.wait_for(done, DEADLINE)
@@ -305,6 +305,8 @@ async def test_removing_asks_first_then_the_kiosk_is_refused_and_gone(
 ) -> None:
     await shown(page, client)
     kiosk, wire = await online_kiosk(page, client, room)
+    settings = page.open_settings_dialog()  # left open while the kiosk goes
+    assert settings is not None
     box = page.confirm_remove()
     assert box is not None and box.text() == "Remove the kiosk “Board room PC”?"
     gone = emitted(page.model.rowsRemoved)
@@ -314,6 +316,10 @@ async def test_removing_asks_first_then_the_kiosk_is_refused_and_gone(
     assert page.empty.text() == "No kiosks yet. Add one to let a meeting-room PC join its room by itself."
     assert await client.list_kiosks() == []
     await wire.closed()
+    # the form of a kiosk removed meanwhile: the server's words about the kiosk, not about a room
+    assert not await settings.submit()
+    assert settings.error.text().startswith("The settings were not saved. Kiosk ")
+    assert settings.error.text().endswith(".") and "room" not in settings.error.text()
 
 
 async def test_re_enrolling_shows_a_new_code_and_voids_the_old_credential(
@@ -386,10 +392,22 @@ async def test_the_main_window_has_a_kiosks_page_next_to_rooms_and_recordings(
     assert pages[:4] == ["Rooms", "Appearance", "Recordings", "Kiosks"]
     loaded = emitted(window.kiosks_page.model.loaded)
     assert await window.open_server(ServerProfile(name="Office", url=server_process.url, auth="api_key"), API_KEY)
+    assert not window.kiosks_page.live.following  # a page not on screen holds no socket
     window.nav.setCurrentRow(pages.index("Kiosks"))
     assert window.pages.currentWidget() is window.kiosks_page
+    assert window.kiosks_page.live.following
     await asyncio.wait_for(loaded, DEADLINE)
     assert [k.name for k in window.kiosks_page.model.kiosks] == ["Board room PC"]
+    if not window.kiosks_page.live.live:
+        await asyncio.wait_for(emitted(window.kiosks_page.live.liveChanged), DEADLINE)
+    window.nav.setCurrentRow(pages.index("Rooms"))
+    assert not window.kiosks_page.live.following
+    # shown again: read again (what changed meanwhile was not heard)
+    await client.create_kiosk("Lobby screen", room.roomId)
+    loaded = emitted(window.kiosks_page.model.loaded)
+    window.nav.setCurrentRow(pages.index("Kiosks"))
+    await asyncio.wait_for(loaded, DEADLINE)
+    assert [k.name for k in window.kiosks_page.model.kiosks] == ["Board room PC", "Lobby screen"]
     await quiet_window(window)
 
 

@@ -35,7 +35,7 @@ from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError
 from meetdesk.core.kiosks import Kiosk
 from meetdesk.ui.admin.room_form import mark_as_error, show_message
-from meetdesk.ui.messages import describe_error, field_errors
+from meetdesk.ui.messages import as_sentence, describe_error, field_errors
 
 logger = logging.getLogger(__name__)
 
@@ -210,16 +210,10 @@ class AddKioskDialog(QDialog):
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         if "name" in errors:
-            show_message(self.name_error, _sentence(errors["name"]))
+            show_message(self.name_error, as_sentence(errors["name"]))
             self.name_edit.setFocus()
         if "roomId" in errors:
-            show_message(self.room_error, _sentence(errors["roomId"]))
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+            show_message(self.room_error, as_sentence(errors["roomId"]))
 
 
 class EnrolmentDialog(QDialog):

@@ -42,6 +42,11 @@ class KiosksFollower(QObject):
         self._client: MeetDeskClient | None = None
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def following(self) -> bool:
+        """Whether a server's events are being followed (the socket may be open or being opened again)."""
+        return self._task is not None and not self._task.done()
+
     def follow(self, client: MeetDeskClient | None) -> None:
         """Follow ``client``'s server (again if it is another one; nothing to do if it is this one)."""
         if client is self._client and self._task is not None and not self._task.done():

@@ -25,9 +25,8 @@ from PySide6.QtWidgets import (
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError
 from meetdesk.core.kiosks import Kiosk, KioskLogs
-from meetdesk.ui.admin.kiosks_model import format_time
+from meetdesk.ui.admin.kiosks_model import format_time, kiosk_error_text
 from meetdesk.ui.admin.room_form import set_error_colour
-from meetdesk.ui.messages import describe_error
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +35,10 @@ class KioskLogsDialog(QDialog):
     """Fetches and shows one kiosk's logs.
 
     Signals:
-        finished_loading(): the logs arrived, or the fetching failed (the status line says which).
+        loadFinished(): the logs arrived, or the fetching failed (the status line says which).
     """
 
-    finished_loading = Signal()
+    loadFinished = Signal()
 
     def __init__(self, client: MeetDeskClient, kiosk: Kiosk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,8 +82,8 @@ class KioskLogsDialog(QDialog):
         except ApiError as exc:
             logger.info("Fetching a kiosk's logs failed: %r", exc)
             set_error_colour(self.status, True)
-            self.status.setText(self.tr("No logs came from the kiosk. {reason}").format(reason=describe_error(exc)))
-            self.finished_loading.emit()
+            self.status.setText(self.tr("No logs came from the kiosk. {reason}").format(reason=kiosk_error_text(exc)))
+            self.loadFinished.emit()
             return
         self.logs = logs
         self.text.setPlainText(logs.text)
@@ -95,7 +94,7 @@ class KioskLogsDialog(QDialog):
         )
         self.copy_button.setEnabled(True)
         self.save_button.setEnabled(True)
-        self.finished_loading.emit()
+        self.loadFinished.emit()
 
     def copy(self) -> None:
         if self.logs is not None:

@@ -20,8 +20,10 @@ from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Q
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 
 from meetdesk.client.api import MeetDeskClient
+from meetdesk.client.errors import Conflict, NotFound
 from meetdesk.core.kiosks import Kiosk, KioskState
 from meetdesk.ui.icons import with_selected_colour
+from meetdesk.ui.messages import as_sentence, describe_error
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +106,14 @@ def ago_text(last_seen_ms: int | None, now_ms: int) -> str:
     if seconds < 86400:
         return _tr("{n} h ago").format(n=seconds // 3600)
     return _tr("%n day(s) ago", seconds // 86400)
+
+
+def kiosk_error_text(exc: BaseException) -> str:
+    """A refusal in words: the server's own sentence for what only it knows about a kiosk (offline, removed),
+    the general words otherwise (``describe_error`` would call a missing kiosk a room)."""
+    if isinstance(exc, Conflict | NotFound) and exc.message:
+        return as_sentence(exc.message)
+    return describe_error(exc)
 
 
 def format_time(ms: int) -> str:
@@ -329,6 +339,12 @@ class KiosksModel(QAbstractTableModel):
         self.beginRemoveRows(QModelIndex(), row, row)
         del self.kiosks[row]
         self.endRemoveRows()
+
+    def pause(self) -> None:
+        """Stop counting "Last seen" on and reading the list now and then (the view is not on screen); the next
+        :meth:`reload` starts both again."""
+        self._tick.stop()
+        self._refresh.stop()
 
     def _refresh_quietly(self) -> None:
         if self.client is not None and not self.loading:

@@ -15,7 +15,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from meetdesk.client.api import MeetDeskClient
-from meetdesk.client.errors import ApiError, Conflict, NotFound
+from meetdesk.client.errors import ApiError, NotFound
 from meetdesk.core.kiosks import Kiosk, KioskAction
 from meetdesk.ui.admin.kiosks_enrol import AddKioskDialog, EnrolmentDialog
 from meetdesk.ui.admin.kiosks_live import KiosksFollower
@@ -48,6 +48,7 @@ from meetdesk.ui.admin.kiosks_model import (
     KioskRole,
     KiosksModel,
     SortRole,
+    kiosk_error_text,
 )
 from meetdesk.ui.admin.kiosks_settings import KioskSettingsDialog
 from meetdesk.ui.admin.room_form import set_error_colour
@@ -190,12 +191,27 @@ class KiosksPage(QWidget):
             return
         self.client = client
         self.model.set_client(client)
-        self.live.follow(client)
+        self.live.stop()
         self.add_button.setEnabled(client is not None)
         self.search.setEnabled(client is not None)
         self._show_state()
         self._update_actions()
-        if client is not None:
+        if self.isVisible():
+            self._start()
+
+    # a page not on screen holds no socket and reads nothing: it reads the list again when it is shown
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.live.stop()
+        self.model.pause()
+
+    def _start(self) -> None:
+        if self.client is not None and not self.live.following:
+            self.live.follow(self.client)
             self._spawn(self._load())
 
     async def reload(self) -> None:
@@ -343,7 +359,8 @@ class KiosksPage(QWidget):
             await self.client.kiosk_action(kiosk.kioskId, action)
         except ApiError as exc:
             self._say(
-                self.tr("Nothing was sent to “{name}”. {reason}").format(name=kiosk.name, reason=_why(exc)), error=True
+                self.tr("Nothing was sent to “{name}”. {reason}").format(name=kiosk.name, reason=kiosk_error_text(exc)),
+                error=True,
             )
             return False
         texts = {
@@ -430,7 +447,8 @@ class KiosksPage(QWidget):
             fresh = await self.client.reenrol_kiosk(kiosk.kioskId)
         except ApiError as exc:
             self._say(
-                self.tr("“{name}” was not re-enrolled. {reason}").format(name=kiosk.name, reason=_why(exc)), error=True
+                self.tr("“{name}” was not re-enrolled. {reason}").format(name=kiosk.name, reason=kiosk_error_text(exc)),
+                error=True,
             )
             return None
         self.model.upsert(fresh)
@@ -457,7 +475,8 @@ class KiosksPage(QWidget):
             await self.client.delete_kiosk(kiosk.kioskId)
         except ApiError as exc:
             self._say(
-                self.tr("“{name}” was not removed. {reason}").format(name=kiosk.name, reason=_why(exc)), error=True
+                self.tr("“{name}” was not removed. {reason}").format(name=kiosk.name, reason=kiosk_error_text(exc)),
+                error=True,
             )
             return False
         self.model.remove(kiosk.kioskId)
@@ -480,14 +499,6 @@ class KiosksPage(QWidget):
         self.dialog = box
         box.open()
         return box
-
-
-def _why(exc: ApiError) -> str:
-    """The server's own sentence for what only it can know (offline, not found), else the general words."""
-    if isinstance(exc, Conflict | NotFound) and exc.message:
-        text = exc.message.strip()
-        return text if text.endswith((".", "!", "?")) else f"{text}."
-    return describe_error(exc)
 
 
 class KiosksProxy(QSortFilterProxyModel):

@@ -32,9 +32,10 @@ from PySide6.QtWidgets import (
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError
 from meetdesk.core.kiosks import Kiosk, KioskSettings
-from meetdesk.ui.admin.kiosks_enrol import NAME_MAX, _sentence
+from meetdesk.ui.admin.kiosks_enrol import NAME_MAX
+from meetdesk.ui.admin.kiosks_model import kiosk_error_text
 from meetdesk.ui.admin.room_form import mark_as_error, show_message
-from meetdesk.ui.messages import describe_error, field_errors
+from meetdesk.ui.messages import as_sentence, field_errors
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ class KioskSettingsDialog(QDialog):
             return self.tr("The name in meetings has at most 64 characters.")
         if field in DEVICES:
             return self.tr("A device name has at most 200 characters.")
-        return _sentence(str(problem["msg"]))
+        return as_sentence(str(problem["msg"]))
 
     # --- saving ---------------------------------------------------------------------------------------------
 
@@ -226,7 +227,7 @@ class KioskSettingsDialog(QDialog):
                 self._show_errors(known)
             else:
                 show_message(
-                    self.error, self.tr("The settings were not saved. {reason}").format(reason=describe_error(exc))
+                    self.error, self.tr("The settings were not saved. {reason}").format(reason=kiosk_error_text(exc))
                 )
             return False
         finally:
@@ -240,7 +241,7 @@ class KioskSettingsDialog(QDialog):
     def _show_errors(self, errors: dict[str, str]) -> None:
         for key, message in errors.items():
             label = self.errors.get(key, self.error)
-            show_message(label, _sentence(message))
+            show_message(label, as_sentence(message))
 
 
 def _focus(widget: QWidget) -> QWidget:

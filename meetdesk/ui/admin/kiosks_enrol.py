@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError
 from meetdesk.core.kiosks import Kiosk
-from meetdesk.ui.admin.room_form import mark_as_error, show_message
+from meetdesk.ui.admin.form_messages import mark_as_error, show_message
 from meetdesk.ui.messages import as_sentence, describe_error, field_errors
 
 logger = logging.getLogger(__name__)

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError
 from meetdesk.core.kiosks import Kiosk, KioskLogs
+from meetdesk.ui.admin.form_messages import set_error_colour
 from meetdesk.ui.admin.kiosks_model import format_time, kiosk_error_text
-from meetdesk.ui.admin.room_form import set_error_colour
 
 logger = logging.getLogger(__name__)
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError, NotFound
 from meetdesk.core.kiosks import Kiosk, KioskAction
+from meetdesk.ui.admin.form_messages import set_error_colour
 from meetdesk.ui.admin.kiosks_enrol import AddKioskDialog, EnrolmentDialog
 from meetdesk.ui.admin.kiosks_live import KiosksFollower
 from meetdesk.ui.admin.kiosks_logs import KioskLogsDialog
@@ -51,7 +52,6 @@ from meetdesk.ui.admin.kiosks_model import (
     kiosk_error_text,
 )
 from meetdesk.ui.admin.kiosks_settings import KioskSettingsDialog
-from meetdesk.ui.admin.room_form import set_error_colour
 from meetdesk.ui.messages import describe_error
 
 logger = logging.getLogger(__name__)

@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError
 from meetdesk.core.kiosks import Kiosk, KioskSettings
+from meetdesk.ui.admin.form_messages import mark_as_error, show_message
 from meetdesk.ui.admin.kiosks_enrol import NAME_MAX
 from meetdesk.ui.admin.kiosks_model import kiosk_error_text
-from meetdesk.ui.admin.room_form import mark_as_error, show_message
 from meetdesk.ui.messages import as_sentence, field_errors
 
 logger = logging.getLogger(__name__)

@@ -15,15 +15,26 @@ from __future__ import annotations
 import asyncio
 from typing import Final
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QPainter, QPaintEvent, QShortcut
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QShortcut,
+)
 from PySide6.QtMultimedia import QVideoFrame
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
     QSlider,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -31,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.core.recordings import MeetRecording
-from meetdesk.ui.icons import icon
+from meetdesk.ui.icons import tinted_icon
 from meetdesk.ui.recordings.player_model import SKIP_MS, VOLUME_STEP, PlayerModel, PlayerState
 
 #: behind the picture, in every theme (video reads best on dark)
@@ -55,6 +66,37 @@ def fit(source: QSize, target: QRect) -> QRect:
     return QRect(
         target.x() + (target.width() - width) // 2, target.y() + (target.height() - height) // 2, width, height
     )
+
+
+def _drawn_icon(kind: str, ink: str, grey: str, size: int = 24) -> QIcon:
+    """``play`` (a triangle), ``pause`` (two bars) or ``muted`` (a speaker struck through), in ``ink`` (``grey``
+    when disabled), sharp up to twice ``size``."""
+    out = QIcon()
+    for colour, mode in ((ink, QIcon.Mode.Normal), (grey, QIcon.Mode.Disabled)):
+        for pixels in (size, 2 * size):
+            pixmap = QPixmap(pixels, pixels)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(colour))
+            u = pixels / 24
+            if kind == "play":
+                painter.drawPolygon(QPolygonF([QPointF(7 * u, 4 * u), QPointF(20 * u, 12 * u), QPointF(7 * u, 20 * u)]))
+            elif kind == "pause":
+                painter.drawRoundedRect(QRectF(6 * u, 4 * u, 4 * u, 16 * u), u, u)
+                painter.drawRoundedRect(QRectF(14 * u, 4 * u, 4 * u, 16 * u), u, u)
+            else:
+                speaker = [(3, 9), (7, 9), (12, 4), (12, 20), (7, 15), (3, 15)]
+                painter.drawPolygon(QPolygonF([QPointF(x * u, y * u) for x, y in speaker]))
+                pen = QPen(QColor(colour), 2 * u)
+                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                painter.setPen(pen)
+                painter.drawLine(QPointF(15 * u, 9 * u), QPointF(21 * u, 15 * u))
+                painter.drawLine(QPointF(21 * u, 9 * u), QPointF(15 * u, 15 * u))
+            painter.end()
+            out.addPixmap(pixmap, mode)
+    return out
 
 
 class VideoSurface(QWidget):
@@ -133,11 +175,7 @@ class RecordingPlayer(QWidget):
         self.note.setWordWrap(True)
         self.note.hide()
 
-        style = self.style()
-        self._play_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
-        self._pause_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
-        self._volume_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaVolume)
-        self._muted_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaVolumeMuted)
+        self._make_icons()
         self.play_button = QToolButton()
         self.play_button.setObjectName("playButton")
         self.play_button.setIcon(self._play_icon)
@@ -167,7 +205,7 @@ class RecordingPlayer(QWidget):
         self.volume.valueChanged.connect(self.model.set_volume)
         self.full_screen_button = QToolButton()
         self.full_screen_button.setObjectName("fullScreenButton")
-        self.full_screen_button.setIcon(icon("fullscreen"))
+        self.full_screen_button.setIcon(self._full_screen_icon)
         self.full_screen_button.clicked.connect(self.toggle_full_screen)
         for button in (self.play_button, self.mute_button, self.full_screen_button):
             button.setAutoRaise(True)
@@ -230,6 +268,35 @@ class RecordingPlayer(QWidget):
         self._show_note(model.note)
         self._show_error(model.error)
 
+    def _make_icons(self) -> None:
+        """The controls' icons in the palette's text colour (the style's own media icons are dark whatever the
+        theme: unreadable on a dark one), greyed when disabled."""
+        palette = self.palette()
+        ink = palette.color(QPalette.ColorGroup.Normal, QPalette.ColorRole.WindowText).name()  # they sit on the window
+        grey = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name()
+        self._play_icon = _drawn_icon("play", ink, grey)
+        self._pause_icon = _drawn_icon("pause", ink, grey)
+        self._volume_icon = tinted_icon("speaker", ink, disabled=grey)
+        self._muted_icon = _drawn_icon("muted", ink, grey)
+        self._full_screen_icon = tinted_icon("fullscreen", ink, disabled=grey)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc leaves full screen even before the full-screen window has the focus its shortcut needs (a key
+        pressed as it appears reaches the picture, then the player)."""
+        if event.key() == Qt.Key.Key_Escape and self._full_screen:
+            self.leave_full_screen()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) and hasattr(self, "volume"):
+            self._make_icons()
+            self.full_screen_button.setIcon(self._full_screen_icon)
+            self._show_state()
+            self._show_volume()
+
     # API -----------------------------------------------------------------------------------------
 
     def open(self, client: MeetDeskClient, recording: MeetRecording, *, autoplay: bool = True) -> asyncio.Task[None]:
@@ -257,8 +324,11 @@ class RecordingPlayer(QWidget):
         if self._full_screen:
             return
         self._full_screen = True
+        screen = self.screen().geometry()
         self.setWindowFlag(Qt.WindowType.Window, True)
+        self.setGeometry(screen)  # covers the screen where no window manager does full screen (a kiosk-like PC)
         self.showFullScreen()
+        self.activateWindow()  # its keys (Esc, Space...) come to it, a window of its own now
         self.surface.setFocus(Qt.FocusReason.OtherFocusReason)
         self._show_full_screen()
 
@@ -270,6 +340,7 @@ class RecordingPlayer(QWidget):
         self.setWindowState(self.windowState() & ~Qt.WindowState.WindowFullScreen)
         self.setWindowFlag(Qt.WindowType.Window, False)
         self.show()
+        self.window().activateWindow()  # the keys go on coming to the player (no window manager gives focus back)
         self.surface.setFocus(Qt.FocusReason.OtherFocusReason)
         self._show_full_screen()
 

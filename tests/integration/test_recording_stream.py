@@ -5,14 +5,18 @@ for the player to say in words), and nothing served without the stream's key."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from meetdesk.client.api import MeetDeskClient
-from meetdesk.client.errors import NotFound, Unauthorized
+from meetdesk.client.errors import CertificateError, NotFound, Unauthorized
 from meetdesk.client.recording_stream import RecordingStream
-from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, ServerProcess
+from meetdesk.core.fingerprint import certificate_pin
+from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, API_KEY, ServerProcess, free_port
 from tests.integration.recording_helpers import seed_recording
 
 pytestmark = pytest.mark.slow
@@ -77,3 +81,39 @@ async def test_a_refused_sign_in_is_passed_back_as_such(server_process: ServerPr
             assert isinstance(stream.failures["board_meeting-abc"], Unauthorized)
         finally:
             await stream.aclose()
+
+
+async def test_a_pinned_https_server_is_trusted_as_the_client_trusts_it(tmp_path: Path) -> None:
+    """A server shared over TLS with its own certificate: the player speaks plain HTTP to the loopback stream,
+    which reaches the server with the client's pinned trust; a client with another pin gets nothing."""
+    server = ServerProcess(tmp_path / "data", free_port(), extra_env={"MEETDESK_TLS": "1"})
+    server.start()
+    try:
+        certificate = x509.load_pem_x509_certificate((server.data_dir / "tls-cert.pem").read_bytes())
+        pin = certificate_pin(certificate.public_bytes(serialization.Encoding.DER))
+        video = os.urandom(50_000)
+        async with MeetDeskClient(server.url, api_key=API_KEY, pin=pin) as client:
+            assert client.base_url.startswith("https://")
+            room = await client.create_room({"roomName": "Board meeting"})
+            seeded = seed_recording(server, room.roomId, "Board meeting", media=video)
+            stream = RecordingStream(client)
+            try:
+                url = await stream.url(seeded.recording_id)
+                async with httpx.AsyncClient() as player:
+                    part = await player.get(url, headers={"Range": "bytes=100-199"})
+                assert part.status_code == 206 and part.content == video[100:200]
+            finally:
+                await stream.aclose()
+        wrong = "sha256:" + "00" * 32
+        async with MeetDeskClient(server.url, api_key=API_KEY, pin=wrong) as client:
+            stream = RecordingStream(client)
+            try:
+                url = await stream.url(seeded.recording_id)
+                async with httpx.AsyncClient() as player:
+                    refused = await player.get(url)
+                assert refused.status_code == 502
+                assert isinstance(stream.failures[seeded.recording_id], CertificateError)
+            finally:
+                await stream.aclose()
+    finally:
+        server.stop()

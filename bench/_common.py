@@ -1,5 +1,6 @@
 """What the meeting benches share: running one (SIGTERM as Ctrl-C, a work dir, a failure said in one line), a
-``meetdesk server`` child process with a room in it, waiting on counters, percentiles and the verdict column.
+``meetdesk server`` child process with a room in it, waiting on counters and percentiles (the verdict column is
+``table.verdict``).
 
 The server process, :class:`~rest_bench.Interrupts` and :class:`~rest_bench.BenchError` live in
 ``rest_bench.py`` (the first bench); this module puts them together the way every meeting bench uses them.
@@ -23,11 +24,6 @@ from meetdesk.client.api import MeetDeskClient
 from meetdesk.core.models import MeetRoom
 
 Row = tuple[str, str, str, str]
-
-
-def verdict(ok: bool) -> str:
-    """The verdict column of every bench's table."""
-    return "meets" if ok else "misses"
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -57,15 +57,15 @@ import contextlib
 import os
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 # bench/participants.py, rest_bench.py and table.py: the script's own directory is on sys.path
-from participants import FLOWING_TIMEOUT_S, JOIN_TIMEOUT_S, Worker, close_all, udp_drops, until
-from rest_bench import API_KEY, BenchError, Interrupts, Latencies, Server, free_port
-from table import print_table
+from _common import create_room, poll_until, run_bench, running_server
+from participants import FLOWING_TIMEOUT_S, JOIN_TIMEOUT_S, Worker, close_all, udp_drops
+from rest_bench import API_KEY, BenchError, Latencies, Server
+from table import print_table, verdict
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.session import MeetingSession
@@ -132,7 +132,7 @@ async def one_join(link: str, name: str, source_id: int, publisher: str) -> Join
         await asyncio.wait_for(session.join(), JOIN_TIMEOUT_S)
         joined_at = time.monotonic()
         # the session records when each remote track's first frame came out of the decoder; poll for it
-        if not await until(lambda: first_video_frame_at(session, publisher) is not None, JOIN_TIMEOUT_S, 0.005):
+        if not await poll_until(lambda: first_video_frame_at(session, publisher) is not None, JOIN_TIMEOUT_S, 0.005):
             raise BenchError(f"{name} got no video from the publisher within {JOIN_TIMEOUT_S:.0f} s")
         t1 = first_video_frame_at(session, publisher)
         assert t1 is not None
@@ -145,8 +145,7 @@ async def one_join(link: str, name: str, source_id: int, publisher: str) -> Join
 
 
 async def measure_joins(server: Server, joins: int) -> JoinResult:
-    async with MeetDeskClient(server.url, api_key=API_KEY) as api:
-        room = await api.create_room({"roomName": "Join bench"})
+    room = await create_room(server, "Join bench")
     assert room.speakerUrl is not None
     link = room.speakerUrl
     publisher = Worker(link, ["publisher"], first_source=1, room_size=1)
@@ -269,10 +268,6 @@ async def measure_memory(
 # --- report --------------------------------------------------------------------------------------
 
 
-def verdict(ok: bool) -> str:
-    return "meets" if ok else "misses"
-
-
 def against(value: float, target: float, unit: str) -> tuple[str, str, str]:
     return f"{value:.0f} {unit}", f"<= {target:.0f} {unit}", f"{value / target:.2f}x target: {verdict(value <= target)}"
 
@@ -383,10 +378,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
     rows: list[tuple[str, str, str, str]] = []
     missing: list[str] = []
     for part in ("joins", "memory"):
-        server = Server(workdir / part / "data", free_port(), workdir / f"server-{part}.log")
-        (workdir / part).mkdir()
-        try:
-            server.start()
+        async with running_server(workdir, f"server-{part}") as server:
             if part == "joins":
                 print(f"Join time: {args.joins} joins from a room link, one publisher in the room ...", flush=True)
                 rows += join_rows(await measure_joins(server, args.joins))
@@ -399,11 +391,6 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
                     memory.consent_expired = server.log_path.read_text(errors="replace").count(CONSENT_EXPIRED)
                 rows += memory_rows(memory, args.seconds)
                 missing = memory.missing
-        except BenchError:
-            print(f"--- server log (tail) ---\n{server.log_tail()}", file=sys.stderr)
-            raise
-        finally:
-            server.stop()
     print()
     print_table(rows)
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
@@ -438,16 +425,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with Interrupts().installed() as interrupts, tempfile.TemporaryDirectory(prefix="meetdesk-join-bench-") as tmp:
-        try:
-            interrupts.run_async(run(args, Path(tmp)))
-        except BenchError as exc:
-            print(f"bench failed: {exc}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("interrupted; servers stopped", file=sys.stderr)
-            return interrupts.exit_status
-    return 0
+    return run_bench(lambda workdir: run(args, workdir), "meetdesk-join-bench-")
 
 
 if __name__ == "__main__":

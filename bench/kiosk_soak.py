@@ -40,9 +40,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 # bench/_common.py, rest_bench.py and table.py: the script's own directory is on sys.path
-from _common import create_room, percentile, poll_until, run_bench, running_server, verdict
+from _common import create_room, percentile, poll_until, run_bench, running_server
 from rest_bench import BenchError, Server
-from table import print_table
+from table import print_table, verdict
 
 from meetdesk.client.recovery import RetryPolicy
 from meetdesk.client.session import MeetingSession

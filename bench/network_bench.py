@@ -53,22 +53,20 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _common import create_room, poll_until, run_bench, running_server  # bench/ is on sys.path
 from aiortc import RTCRtpCodecParameters, rtcrtpsender
 from aiortc.codecs.base import Encoder
 from av.frame import Frame
-from network_log import FrameLog, first_after, frames_between, per_second  # bench/ is on sys.path
+from network_log import FrameLog, first_after, frames_between, per_second
 from participants import ReplayVp8Encoder, vp8_clip
-from rest_bench import API_KEY, BenchError, Interrupts, Server, free_port
-from table import print_table
+from rest_bench import BenchError
+from table import print_table, verdict
 
-from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.media import uplink
 from meetdesk.client.media.synthetic import SyntheticCamera, SyntheticMicrophone
 from meetdesk.client.session import MeetingSession
@@ -199,10 +197,6 @@ class Meeting:
         return self.log.times.get((receiver, self.ids[sender], "audio"), [])
 
 
-def verdict(ok: bool) -> str:
-    return "meets" if ok else "misses"
-
-
 def fps_row(
     meeting: Meeting, figure: str, pairs: list[tuple[str, str]], start: float, end: float, target: float
 ) -> Row:
@@ -252,16 +246,6 @@ async def measure(meeting: Meeting, seconds: float) -> tuple[float, float]:
     return start, time.monotonic()
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
-    """Poll ``condition`` (frames logged by the callbacks: there is no event to await) until it holds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
-
-
 async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
     rows: list[Row] = []
     net = meeting.network
@@ -308,7 +292,7 @@ async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
         any(width != FULL_SIZE[0] for t, width in meeting.log.sizes.get(("P", meeting.ids[s]), []) if start <= t < end)
         for s in ("A", "B")
     )
-    back = await wait_for(
+    back = await poll_until(
         lambda: (
             all(
                 (sizes := meeting.log.sizes.get(("P", meeting.ids[s]))) is not None and sizes[-1][1] == FULL_SIZE[0]
@@ -317,6 +301,7 @@ async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
             and all(frames_between(meeting.video("P", s), lifted, time.monotonic()) > 0 for s in ("A", "B"))
         ),
         RECOVERY_WAIT_S,
+        0.05,
     )
     full_after = time.monotonic() - lifted
     await meeting.refresh()
@@ -447,57 +432,50 @@ async def uplink_phase(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
 async def run_mode(on: bool, args: argparse.Namespace, workdir: Path) -> list[Row]:
     os.environ[adaptations.ENV] = "on" if on else "off"
     mode = "on" if on else "off"
-    server = Server(workdir / mode / "data", free_port(), workdir / f"server-{mode}.log")
-    (workdir / mode).mkdir()
     worker: Worker | None = None
     p: MeetingSession | None = None
     network = ImpairedNetwork(seed=13)
-    try:
-        server.start()
-        async with MeetDeskClient(server.url, api_key=API_KEY) as api:
-            room = await api.create_room({"roomName": f"Network bench {mode}"})
-        assert room.moderatorUrl is not None and room.speakerUrl is not None
-        print(f"Adaptations {mode}: server {server.url}; A and B join ...", flush=True)
-        worker = Worker(room.speakerUrl, ["A", "B"], args.real_codecs)
-        names = await worker.expect("joined", 2 * JOIN_TIMEOUT_S)
-        log = FrameLog()
-        p = MeetingSession(
-            room.moderatorUrl,
-            "P",
-            sources=synthetic_sources(1),
-            on_frame=log.callback("P"),
-            read_markers=False,
-            peer_connection=network.peer_connection,
-        )
-        await asyncio.wait_for(p.join(), JOIN_TIMEOUT_S)
-        assert p.joined is not None
-        ids = {name: identity for identity, name in names.items()} | {"P": p.joined.you.identity}
-        meeting = Meeting(p, network, worker, log, ids)
-        pairs = [(r, s) for r in ("P", "A", "B") for s in ("P", "A", "B") if r != s]
+    async with running_server(workdir, f"server-{mode}") as server:
+        try:
+            room = await create_room(server, f"Network bench {mode}")
+            assert room.moderatorUrl is not None and room.speakerUrl is not None
+            print(f"Adaptations {mode}: server {server.url}; A and B join ...", flush=True)
+            worker = Worker(room.speakerUrl, ["A", "B"], args.real_codecs)
+            names = await worker.expect("joined", 2 * JOIN_TIMEOUT_S)
+            log = FrameLog()
+            p = MeetingSession(
+                room.moderatorUrl,
+                "P",
+                sources=synthetic_sources(1),
+                on_frame=log.callback("P"),
+                read_markers=False,
+                peer_connection=network.peer_connection,
+            )
+            await asyncio.wait_for(p.join(), JOIN_TIMEOUT_S)
+            assert p.joined is not None
+            ids = {name: identity for identity, name in names.items()} | {"P": p.joined.you.identity}
+            meeting = Meeting(p, network, worker, log, ids)
+            pairs = [(r, s) for r in ("P", "A", "B") for s in ("P", "A", "B") if r != s]
 
-        async def flowing() -> bool:
-            await meeting.refresh()
-            return all(meeting.video(r, s) and meeting.audio(r, s) for r, s in pairs)
+            async def flowing() -> bool:
+                await meeting.refresh()
+                return all(meeting.video(r, s) and meeting.audio(r, s) for r, s in pairs)
 
-        deadline = time.monotonic() + FLOWING_TIMEOUT_S
-        while not await flowing():
-            if time.monotonic() > deadline:
-                missing = [f"{r} <- {s}" for r, s in pairs if not (meeting.video(r, s) and meeting.audio(r, s))]
-                raise BenchError(f"no video or audio for {', '.join(missing)} within {FLOWING_TIMEOUT_S:.0f} s")
-            await asyncio.sleep(0.5)
-        print("  everybody receives everybody; phases:", flush=True)
-        await asyncio.sleep(args.settle)
-        return await run_phases(meeting, args)
-    except BenchError:
-        print(f"--- server log (tail) ---\n{server.log_tail()}", file=sys.stderr)
-        raise
-    finally:
-        if p is not None:
-            await p.leave()
-        network.close()
-        if worker is not None:
-            await worker.stop()
-        server.stop()
+            deadline = time.monotonic() + FLOWING_TIMEOUT_S
+            while not await flowing():
+                if time.monotonic() > deadline:
+                    missing = [f"{r} <- {s}" for r, s in pairs if not (meeting.video(r, s) and meeting.audio(r, s))]
+                    raise BenchError(f"no video or audio for {', '.join(missing)} within {FLOWING_TIMEOUT_S:.0f} s")
+                await asyncio.sleep(0.5)
+            print("  everybody receives everybody; phases:", flush=True)
+            await asyncio.sleep(args.settle)
+            return await run_phases(meeting, args)
+        finally:
+            if p is not None:
+                await p.leave()
+            network.close()
+            if worker is not None:
+                await worker.stop()
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> None:
@@ -535,16 +513,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with Interrupts().installed() as interrupts, tempfile.TemporaryDirectory(prefix="meetdesk-network-bench-") as tmp:
-        try:
-            interrupts.run_async(run(args, Path(tmp)))
-        except BenchError as exc:
-            print(f"bench failed: {exc}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("interrupted; servers stopped", file=sys.stderr)
-            return interrupts.exit_status
-    return 0
+    return run_bench(lambda workdir: run(args, workdir), "meetdesk-network-bench-")
 
 
 if __name__ == "__main__":

@@ -22,12 +22,12 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 import av
 import numpy as np
+from _common import poll_until  # bench/ is on sys.path
 from aiortc import (
     RTCPeerConnection,
     RTCRtpCodecParameters,
@@ -42,7 +42,7 @@ from aiortc.codecs.vpx import Vp8Encoder, vp8_depayload
 from aiortc.rtcrtpreceiver import RemoteStreamTrack
 from aiortc.rtp import RtpPacket
 from av.frame import Frame
-from rest_bench import BenchError  # bench/ is on sys.path
+from rest_bench import BenchError
 from sfu_bench import CLIP_FRAMES
 
 from meetdesk.client.media.synthetic import SyntheticCamera, SyntheticMicrophone
@@ -195,17 +195,6 @@ def install_send_only() -> None:
 # --- participants in worker processes ------------------------------------------------------------
 
 
-async def until(condition: Callable[[], bool], timeout: float, interval: float) -> bool:
-    """Poll ``condition`` until it holds (True) or ``timeout`` passes (False): frame counters are updated on
-    aiortc's schedule, with no event of ours to await."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(interval)
-    return True
-
-
 def group_main(
     link: str,
     names: list[str],
@@ -273,7 +262,7 @@ class Group:
             identities = [self.identity(s) for s in self.sessions]
             self.conn.send({"joined": identities, "seconds": time.monotonic() - start})
             start = time.monotonic()
-            await until(lambda: self.received() >= self.expected(), FLOWING_TIMEOUT_S, 0.1)
+            await poll_until(lambda: self.received() >= self.expected(), FLOWING_TIMEOUT_S, 0.1)
             received = self.received()
             if self.light and received and not (ReplayVp8Encoder.created and CountingReceiver.calls):
                 raise BenchError("the light media hooks were not used: aiortc must have changed")

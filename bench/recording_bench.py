@@ -34,14 +34,14 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
-from participants import Worker, close_all  # bench/ is on sys.path
-from rest_bench import API_KEY, BenchError, Interrupts, Server, free_port
-from table import print_table
+from _common import percentile, run_bench, running_server  # bench/ is on sys.path
+from participants import Worker, close_all
+from rest_bench import API_KEY, BenchError, Server
+from table import print_table, verdict
 
 RECORDER_CPU_TARGET = 0.5
 FPS_RATIO_TARGET = 0.95
@@ -58,15 +58,6 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-def verdict(ok: bool) -> str:
-    return "meets" if ok else "misses"
 
 
 class Meeting:
@@ -206,29 +197,22 @@ async def measure(server: Server, args: argparse.Namespace) -> list[tuple[str, s
         ),
         (
             "start: POST /recordings -> active p50/p95",
-            f"{statistics.median(starts) * 1000:.0f} / {p95(starts) * 1000:.0f} ms ({len(starts)})",
+            f"{statistics.median(starts) * 1000:.0f} / {percentile(starts, 95) * 1000:.0f} ms ({len(starts)})",
             f"p95 <= {START_P95_TARGET_S * 1000:.0f} ms",
-            verdict(p95(starts) <= START_P95_TARGET_S),
+            verdict(percentile(starts, 95) <= START_P95_TARGET_S),
         ),
         (
             "stop -> complete p50/p95",
-            f"{statistics.median(stops) * 1000:.0f} / {p95(stops) * 1000:.0f} ms ({len(stops)})",
+            f"{statistics.median(stops) * 1000:.0f} / {percentile(stops, 95) * 1000:.0f} ms ({len(stops)})",
             f"p95 <= {STOP_P95_TARGET_S * 1000:.0f} ms",
-            verdict(p95(stops) <= STOP_P95_TARGET_S),
+            verdict(percentile(stops, 95) <= STOP_P95_TARGET_S),
         ),
     ]
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> None:
-    server = Server(workdir / "data", free_port(), workdir / "server.log")
-    try:
-        server.start()
+    async with running_server(workdir) as server:
         rows = await measure(server, args)
-    except BenchError:
-        print(f"--- server log (tail) ---\n{server.log_tail()}", file=sys.stderr)
-        raise
-    finally:
-        server.stop()
     print()
     print_table(rows)
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
@@ -252,16 +236,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with Interrupts().installed() as interrupts, tempfile.TemporaryDirectory(prefix="meetdesk-rec-bench-") as tmp:
-        try:
-            interrupts.run_async(run(args, Path(tmp)))
-        except BenchError as exc:
-            print(f"bench failed: {exc}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("interrupted; server stopped", file=sys.stderr)
-            return interrupts.exit_status
-    return 0
+    return run_bench(lambda workdir: run(args, workdir), "meetdesk-rec-bench-")
 
 
 if __name__ == "__main__":

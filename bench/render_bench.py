@@ -69,7 +69,6 @@ import multiprocessing.connection
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -78,11 +77,10 @@ from pathlib import Path
 from typing import Any
 
 # bench/participants.py, rest_bench.py and table.py: the script's own directory is on sys.path
-from participants import FLOWING_TIMEOUT_S, JOIN_TIMEOUT_S, Worker, close_all, udp_drops, until
-from rest_bench import API_KEY, BenchError, Interrupts, Server, free_port
-from table import print_table
-
-from meetdesk.client.api import MeetDeskClient
+from _common import create_room, poll_until, run_bench, running_server
+from participants import FLOWING_TIMEOUT_S, JOIN_TIMEOUT_S, Worker, close_all, udp_drops
+from rest_bench import BenchError, Server
+from table import print_table, verdict
 
 CPU_TARGET = 0.60  # of one core: decode + paint, 9 tiles
 TARGET_PUBLISHERS = 9
@@ -348,7 +346,7 @@ class Viewer(abc.ABC):
             await asyncio.wait_for(self.join(), JOIN_TIMEOUT_S)
             self.conn.send({"joined": time.monotonic() - start})
             start = time.monotonic()
-            if not await until(self.every_camera, FLOWING_TIMEOUT_S, 0.05):
+            if not await poll_until(self.every_camera, FLOWING_TIMEOUT_S, 0.05):
                 missing = [p for p in self.publishers if self.received().get(p, 0) == 0]
                 raise BenchError(f"no video within {FLOWING_TIMEOUT_S:.0f} s from {len(missing)} publishers: {missing}")
             self.conn.send({"flowing": time.monotonic() - start})
@@ -584,62 +582,52 @@ async def measure_viewer(
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> Run:
-    server = Server(workdir / "data", free_port(), workdir / "server.log")
     workers: list[Worker] = []
     width, height = args.size
     result = Run(args.publishers, 0, f"{width}x{height}", args.publishers_receive, args.seconds)
-    try:
-        server.start()
-        async with MeetDeskClient(server.url, api_key=API_KEY) as api:
-            room = await api.create_room({"roomName": "Render bench"})
-        link = room.speakerUrl
-        assert link is not None
-        names = [f"Publisher {n + 1}" for n in range(args.publishers)]
-        print(
-            f"{args.publishers} publishers ({width}x{height}@{FPS} VP8 + Opus, replayed) joining,"
-            f" {args.per_process} per process ...",
-            flush=True,
-        )
-        for first in range(0, args.publishers, args.per_process):
-            group = names[first : first + args.per_process]
-            workers.append(
-                Worker(
-                    link,
-                    group,
-                    first + 1,
-                    args.publishers,
-                    args.publisher_nice,
-                    light=True,
-                    camera=(width, height),
-                    receive=args.publishers_receive,
+    async with running_server(workdir) as server:
+        try:
+            room = await create_room(server, "Render bench")
+            link = room.speakerUrl
+            assert link is not None
+            names = [f"Publisher {n + 1}" for n in range(args.publishers)]
+            print(
+                f"{args.publishers} publishers ({width}x{height}@{FPS} VP8 + Opus, replayed) joining,"
+                f" {args.per_process} per process ...",
+                flush=True,
+            )
+            for first in range(0, args.publishers, args.per_process):
+                group = names[first : first + args.per_process]
+                workers.append(
+                    Worker(
+                        link,
+                        group,
+                        first + 1,
+                        args.publishers,
+                        args.publisher_nice,
+                        light=True,
+                        camera=(width, height),
+                        receive=args.publishers_receive,
+                    )
                 )
-            )
-        result.processes = len(workers)
-        identities = [
-            i for w in workers for i in (await w.expect("joined", JOIN_TIMEOUT_S * args.per_process))["joined"]
-        ]
-        for worker in workers:
-            await worker.expect("flowing", FLOWING_TIMEOUT_S + 30)
-        for mode in args.modes:
-            result.reports[mode], result.load[mode] = await measure_viewer(
-                mode, link, identities, args, server, workers
-            )
-    except BenchError:
-        print(f"--- server log (tail) ---\n{server.log_tail()}", file=sys.stderr)
-        raise
-    finally:
-        await close_all(workers)
-        server.stop()
+            result.processes = len(workers)
+            identities = [
+                i for w in workers for i in (await w.expect("joined", JOIN_TIMEOUT_S * args.per_process))["joined"]
+            ]
+            for worker in workers:
+                await worker.expect("flowing", FLOWING_TIMEOUT_S + 30)
+            for mode in args.modes:
+                result.reports[mode], result.load[mode] = await measure_viewer(
+                    mode, link, identities, args, server, workers
+                )
+        finally:
+            await close_all(workers)
     return result
 
 
 # --- report --------------------------------------------------------------------------------------
 
 Row = tuple[str, str, str, str]
-
-
-def verdict(ok: bool) -> str:
-    return "meets" if ok else "misses"
 
 
 def percent(share: float) -> str:
@@ -913,15 +901,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with Interrupts().installed() as interrupts, tempfile.TemporaryDirectory(prefix="meetdesk-render-bench-") as tmp:
-        try:
-            result = interrupts.run_async(run(args, Path(tmp)))
-        except BenchError as exc:
-            print(f"bench failed: {exc}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("interrupted; server and participants stopped", file=sys.stderr)
-            return interrupts.exit_status
+    results: list[Run] = []
+
+    async def measure(workdir: Path) -> None:
+        results.append(await run(args, workdir))
+
+    status = run_bench(measure, "meetdesk-render-bench-")
+    if status != 0:
+        return status
+    result = results[0]
     print()
     print_table(rows(result))
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")

@@ -50,7 +50,7 @@ from types import FrameType
 from typing import Any, TypeVar
 
 import httpx
-from table import print_table  # bench/table.py: the script's own directory is on sys.path
+from table import print_table, verdict  # bench/table.py: the script's own directory is on sys.path
 
 API_KEY = "meetdesk-bench-api-key-0123456789abcdef"
 ADMIN_USER = "admin"
@@ -380,10 +380,6 @@ def measure_latency(server: Server, rooms: int, requests: int, warmup: int) -> L
 
 
 # --- report --------------------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "meets" if ok else "misses"
 
 
 def create_rows(label: str, client: str, result: FillResult, workers: int) -> list[tuple[str, str, str, str]]:

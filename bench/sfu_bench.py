@@ -58,7 +58,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.codecs.vpx import Vp8Encoder, VpxPayloadDescriptor, vp8_depayload
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from table import print_table  # bench/table.py: the script's own directory is on sys.path
+from table import print_table, verdict  # bench/table.py: the script's own directory is on sys.path
 
 from meetdesk.client.media.synthetic import SyntheticCamera
 from meetdesk.server.sfu import TrackForwarder, forwarded_codecs, hooks
@@ -454,10 +454,6 @@ async def search(
 
 
 # --- report ------------------------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "meets" if ok else "misses"
 
 
 def p95(result: LevelResult) -> float:

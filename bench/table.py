@@ -1,6 +1,11 @@
-"""The table every benchmark prints: figure | measured | target | ratio / verdict."""
+"""The table every benchmark prints: figure | measured | target | ratio / verdict, the verdict in one vocabulary."""
 
 from __future__ import annotations
+
+
+def verdict(ok: bool) -> str:
+    """The verdict column: whether a figure meets its target."""
+    return "meets" if ok else "misses"
 
 
 def print_table(rows: list[tuple[str, str, str, str]]) -> None:

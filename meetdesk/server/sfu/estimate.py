@@ -43,12 +43,6 @@ LOSSY_REPORTS: Final = 2
 #: the SFU sends on it: the receiver's delay-based detector saw the queue that dropped
 REMB_OVERUSE: Final = 0.7
 REMB_FRESH_S: Final = 1.0
-#: a report of this much lost or more is a cut (the network went away, nothing queued: the first report after it
-#: covers it), not a thin link, unless a REMB says the receiver saw a queue: keyframes repair a cut, and an
-#: estimate of what it carried (nothing) would pause every video for the seconds of probing after it
-CUT_LOSS: Final = 0.9
-#: the estimate never goes below this (probes step up from it)
-MIN_ESTIMATE_BPS: Final = 50_000
 #: the estimate after overuse: this share of what the link carried (all streams), less the audio
 CARRIED_SHARE: Final = 0.95
 #: a REMB below this fraction of the one before fell: the receiver saw packets queue (a probe fails)
@@ -185,8 +179,6 @@ class DownlinkEstimate:
             return False  # a probe's doing is the probe's failure
         if rate is None or rate < MIN_MEASURABLE_BPS:
             return False
-        if fraction >= CUT_LOSS and not self._remb_overuse(now):
-            return False  # a cut: neither overuse nor a clean report
         if fraction < LOSSY:
             self._lossy_run = 0
             return False
@@ -201,9 +193,9 @@ class DownlinkEstimate:
         # what the link carried (what was sent, less what was lost), with some headroom, less what the audio takes
         carried = sum(s.fresh_rate(now) * (1.0 - s.fresh_loss(now)) for s in self._streams.values())
         audio_bps = sum(s.fresh_rate(now) for s in self._streams.values() if s.audio)
-        estimate = max(MIN_ESTIMATE_BPS, int(CARRIED_SHARE * carried - audio_bps))
+        estimate = max(0, int(CARRIED_SHARE * carried - audio_bps))
         if self.bps is not None:
-            estimate = max(estimate, min(self.bps, int(self.bps * MAX_CUT)), MIN_ESTIMATE_BPS)
+            estimate = max(estimate, int(self.bps * MAX_CUT))
             if estimate >= self.bps:
                 return False
         self.bps = estimate

@@ -1,13 +1,12 @@
-"""A subscriber's downlink estimate at work: REMB and loss reports read on its senders, probes sent, changes told.
+"""A subscriber's downlink estimate at work: REMB read on its video senders, probes sent, changes told.
 
 The media router gives each subscriber connection one :class:`Downlink` and has it :meth:`~Downlink.watch`
-every sender (audio ones for their loss reports and what they send: they share the link). Each loss report and
-REMB the subscriber's receivers send goes to its
+every video sender. Each loss report and REMB the subscriber's receivers send goes to its
 :class:`~meetdesk.server.sfu.estimate.DownlinkEstimate` with what that sender sent so far; a fall of the
 estimate calls ``on_change`` (the router chooses layers again, pauses videos that do not fit). While
 ``wanted()`` says the subscriber gets less than it would want (a number of bits per second), a probe
 loop runs: every :data:`TICK_S` it starts a probe when the estimate allows one, sends its packets on
-the video sender that sends most, and settles it, calling ``on_change`` when the estimate rose.
+the video sender that forwarded last, and settles it, calling ``on_change`` when the estimate rose.
 
 Retransmissions count too: once the link was seen overused, the SFU's retransmission history of each of
 the subscriber's video senders (:mod:`meetdesk.server.sfu.history`) may resend only
@@ -48,8 +47,6 @@ class Downlink:
         self._on_change = on_change
         self._wanted = wanted
         self._senders: dict[int, RTCRtpSender] = {}
-        self._audio: set[int] = set()
-        self._handlers: dict[int, object] = {}  # the RTCP handler put on each sender (put again if replaced)
         self._probe_bytes: dict[int, int] = {}
         self._task: asyncio.Task[None] | None = None
         self._probe_sent_at = 0.0
@@ -59,19 +56,16 @@ class Downlink:
     def bps(self) -> int | None:
         return self.estimate.bps
 
-    def watch(self, sender: RTCRtpSender, *, audio: bool = False) -> None:
-        """Read the REMB and the loss reports about ``sender``'s stream (once per sender, whatever tracks it carries
-        in turn; again if something replaced the handler since)."""
+    def watch(self, sender: RTCRtpSender) -> None:
+        """Read the REMB about ``sender``'s stream (once per sender, whatever tracks it carries in turn)."""
         key = id(sender)
-        if key in self._senders and hooks.feedback_observed(sender, self._handlers[key]):
+        if key in self._senders:
             return
         self._senders[key] = sender
-        self._probe_bytes.setdefault(key, 0)
-        if audio:
-            self._audio.add(key)
-        elif self.estimate.bps is not None:
+        self._probe_bytes[key] = 0
+        if self.estimate.bps is not None:
             _limit_retransmissions(sender)
-        self._handlers[key] = hooks.observe_feedback(
+        hooks.observe_feedback(
             sender,
             lambda bps: self._on_remb(key, bps),  # by key: the sender's own hook must not hold it
             lambda fraction: self._on_loss(key, fraction),
@@ -90,14 +84,12 @@ class Downlink:
         sender = self._senders.get(key)
         if self._closed or sender is None:
             return
-        audio = key in self._audio
-        if self.estimate.loss(key, fraction, self._sent_bytes(sender), time.monotonic(), audio=audio):
+        if self.estimate.loss(key, fraction, self._sent_bytes(sender), time.monotonic()):
             logger.info("Downlink(%s) estimate down to %d kbit/s", self.name, (self.estimate.bps or 0) // 1000)
             self._on_change()
         if self._task is None and self.estimate.bps is not None:
-            for other_key, other in self._senders.items():
-                if other_key not in self._audio:
-                    _limit_retransmissions(other)
+            for other in self._senders.values():
+                _limit_retransmissions(other)
             self._task = asyncio.create_task(self._probe_loop(), name=f"downlink-{self.name}")
 
     async def _probe_loop(self) -> None:
@@ -114,7 +106,7 @@ class Downlink:
             if probe is None:
                 continue
             if probe.sending(now) and not estimate.probe_failed:
-                await self._send_probe(probe.extra_at(now), now)
+                await self._send_probe(probe.extra_bps, now)
             elif estimate.end_probe(now):
                 logger.info("Downlink(%s) estimate up to %d kbit/s", self.name, (estimate.bps or 0) // 1000)
                 self._on_change()
@@ -124,11 +116,10 @@ class Downlink:
         elapsed = min(now - self._probe_sent_at, 4 * TICK_S)
         self._probe_sent_at = now
         for key, sender in self._senders.items():  # keep every stream's rate fresh (a paused one sends nothing)
-            self.estimate.sent(key, self._sent_bytes(sender), now, audio=key in self._audio)
-        video = [(key, sender) for key, sender in self._senders.items() if key not in self._audio]
-        if extra_bps <= 0 or not video:
+            self.estimate.sent(key, self._sent_bytes(sender), now)
+        if extra_bps <= 0 or not self._senders:
             return
-        key, sender = max(video, key=lambda item: self.estimate.rate(item[0]))
+        key, sender = max(self._senders.items(), key=lambda item: self.estimate.rate(item[0]))
         try:
             _packets, sent = await hooks.send_probe(sender, int(extra_bps * elapsed / 8))
         except ConnectionError:
@@ -137,13 +128,10 @@ class Downlink:
 
     def forget(self, sender: RTCRtpSender) -> None:
         self._senders.pop(id(sender), None)
-        self._audio.discard(id(sender))
-        self._handlers.pop(id(sender), None)
 
     def close(self) -> None:
         self._closed = True
         self._senders.clear()
-        self._handlers.clear()
         if self._task is not None:
             self._task.cancel()
 

@@ -70,9 +70,8 @@ class SimulcastLayers:
         return peer.downlink.bps // max(1, cameras)
 
     def _watch_downlink(self, participant: Participant, peer: PeerMedia, subscription: Subscription) -> None:
-        """Read the subscriber's REMB and loss reports on the sender of a subscription (audio too: it shares the
-        link, and its loss is what tells that a probe overfilled it while every video is paused)."""
-        if subscription.sender is None:
+        """Read the subscriber's REMB on the sender of a video subscription."""
+        if subscription.forwarder.kind != "video" or subscription.sender is None:
             return
         if peer.downlink is None:
             peer.downlink = Downlink(
@@ -80,7 +79,7 @@ class SimulcastLayers:
                 on_change=lambda: self._apply_layers(participant, peer),
                 wanted=lambda: self._wanted_bps(participant, peer),
             )
-        peer.downlink.watch(subscription.sender, audio=subscription.forwarder.kind == "audio")
+        peer.downlink.watch(subscription.sender)
 
     def _wanted_bps(self, participant: Participant, peer: PeerMedia) -> int | None:
         """What the subscriber's link would have to carry for video to hold none of its cameras back (None: none

@@ -6,21 +6,16 @@ REMB's level lags what arrives even on a clean link and rises slowly (8 % a seco
 what arrives), and on a loaded computer its detector takes late packets for a queue: what this module
 trusts is what the SFU sent, what the receiver says it lost, and a REMB that falls. So:
 
-- a decrease comes from the receiver's reports, on every stream the subscriber gets (audio too: a full queue drops
-  its packets as well, and it reports every 0.5-1.5 s per stream, so several streams report several times a
-  second): overuse is :data:`LOSSY` lost or more in :data:`LOSSY_REPORTS` reports in a row (of any streams), or in
-  one report while a video stream's REMB (aiortc's delay-based detector: it saw packets queue) fell under
-  :data:`REMB_OVERUSE` of what the SFU sends on it. The estimate then becomes what the link carried of everything
-  (each stream's send rate less what its receiver reports lost) less what the audio takes: the estimate is what
-  the link leaves for video;
+- a decrease comes from the receiver's reports: on overuse (:data:`LOSSY` lost, :data:`LOSSY_REPORTS`
+  reports in a row) the estimate becomes what the link carried of that stream (what was sent less what was
+  lost) plus what the SFU sends the subscriber on its other video streams. Audio is not counted: the estimate
+  is what the link leaves for video;
 - an increase comes from a probe: when the subscriber gets less than it wants (a low layer or a paused
-  video because of the estimate), the SFU sends extra packets ramping up to a target rate (:data:`PROBE_STEP`
-  times the estimate, :data:`PROBE_STEP_AGAIN` right after a probe that succeeded) for :data:`PROBE_S` (see
-  :func:`meetdesk.server.sfu.hooks.send_probe`); the probe stops as soon as a receiver reports loss or a REMB
-  falls (a link that does not carry the target shows a queue before it drops much), and fails. If neither
-  happened, the link carried the target, which becomes the estimate. A probe that fails waits longer before
-  the next (:data:`BACKOFF_S`). Audio counts here too: with every video paused, the audio's loss is what says
-  a probe overfilled the link.
+  video because of the estimate), the SFU sends extra packets up to a target rate (at most
+  :data:`PROBE_STEP` times the estimate) for :data:`PROBE_S` (see
+  :func:`meetdesk.server.sfu.hooks.send_probe`); if the receiver's next report shows no loss and its REMB
+  did not fall meanwhile, the link carried the target, which becomes the estimate. A probe that fails
+  waits longer before the next (:data:`BACKOFF_S`).
 
 No estimate (None) until the first overuse: a subscriber nothing ever held back is not limited.
 
@@ -33,25 +28,21 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Final
 
-#: overuse: the receivers report this much loss or more (a full queue drops) in this many reports in a row, of
-#: any of the subscriber's streams (aiortc reports every 0.5-1.5 s per stream). Not REMB alone: on a loaded
-#: computer late packets make aiortc's delay detector cry overuse on a clean link (a pause there would be worse
-#: than none). A link that loses 10 % at random is left to retransmissions, not taken for a thin one
+#: overuse: the receiver reports this much loss or more (a full queue drops) in this many reports in a row
+#: (aiortc reports every 0.5-1.5 s). Not REMB: on a loaded computer late packets make aiortc's delay detector
+#: cry overuse on a clean link (a pause there would be worse than none), and its REMB lags what arrives even on
+#: a clean link. A link that loses 10 % at random is left to retransmissions, not taken for a thin one; a link
+#: overloaded by less than about a quarter is not seen either (its queue drops too little)
 LOSSY: Final = 0.2
-LOSSY_REPORTS: Final = 2
-#: one lossy report is overuse when a video stream's latest REMB (within REMB_FRESH_S) is under this share of what
-#: the SFU sends on it: the receiver's delay-based detector saw the queue that dropped
-REMB_OVERUSE: Final = 0.7
-REMB_FRESH_S: Final = 1.0
-#: the estimate after overuse: this share of what the link carried (all streams), less the audio
-CARRIED_SHARE: Final = 0.95
+LOSSY_REPORTS: Final = 3
+#: the estimate after overuse: this share of what the link carried of the stream, plus the other streams
+CARRIED_SHARE: Final = 0.9
 #: a REMB below this fraction of the one before fell: the receiver saw packets queue (a probe fails)
 REMB_FELL: Final = 0.95
 #: one decrease cuts the estimate by half at most (REMB at low rates is noisy)
 MAX_CUT: Final = 0.5
-#: after a decrease, the next waits this long, and loss reported meanwhile does not count towards it: the reports
-#: cover up to 1.5 s before they come, and a change of layer waits for a keyframe
-DECREASE_HOLD_S: Final = 2.0
+#: after a decrease, the next waits this long (for the link to carry what is sent since)
+DECREASE_HOLD_S: Final = 1.0
 #: after a probe, overuse is its own doing for this long (the queue it filled drains; the loss reported is its)
 PROBE_QUIET_S: Final = 1.5
 #: what one RTP packet costs the link besides its payload: IP + UDP (28), RTP (12), extensions (~12), SRTP tag (10)
@@ -65,11 +56,9 @@ STALE_S: Final = 3.0
 LOSS_STALE_S: Final = 2.0
 #: after a lossy report, the estimate holds this long before a probe (aiortc reports every 0.5-1.5 s)
 HOLD_S: Final = 1.6
-#: how long a probe sends (ramping up to its target over the first PROBE_RAMP_S), how long its outcome is awaited
-#: after at most, and at least (once a receiver reported the losses since it started: aiortc reports every
-#: 0.5-1.5 s per stream)
-PROBE_S: Final = 0.8
-PROBE_RAMP_S: Final = 0.5
+#: how long a probe sends, how long its outcome is awaited after at most, and at least (once the receiver
+#: reported the losses since it started: aiortc reports every 0.5-1.5 s)
+PROBE_S: Final = 1.0
 PROBE_SETTLE_S: Final = 1.6
 PROBE_REPORT_S: Final = 0.2
 #: a probe fails when the receiver reports this much more loss after it started than before (a link that loses
@@ -79,28 +68,20 @@ PROBE_LOSSY: Final = 0.05
 PROBE_LOSSY_AT_ALL: Final = 0.08
 #: the wait before the next probe after 1, 2, 3... failed ones in a row
 BACKOFF_S: Final = (1.5, 3.0, 5.0)
-#: a probe aims at most this many times the estimate; right after one that succeeded, this many
+#: a probe aims at most this many times the estimate
 PROBE_STEP: Final = 1.6
-PROBE_STEP_AGAIN: Final = 2.5
 
 
 @dataclass
 class _Stream:
     samples: deque[tuple[float, int]]  # (time, bytes sent so far), over the last RATE_WINDOW_S or so
-    audio: bool = False
     rate_bps: float | None = None
-    rate_at: float = -float("inf")
     remb_at: float = -float("inf")
     loss: float = 0.0  # the fraction lost in the receiver's latest report
     loss_at: float = -float("inf")
+    lossy_reports: int = 0  # receiver reports in a row with LOSSY or more lost
     remb_bps: int | None = None  # the latest REMB
     loss_before_probe: float = 0.0
-
-    def fresh_rate(self, now: float) -> float:
-        return self.rate_bps or 0.0 if now - self.rate_at < STALE_S else 0.0
-
-    def fresh_loss(self, now: float) -> float:
-        return self.loss if now - self.loss_at < LOSS_STALE_S else 0.0
 
 
 @dataclass(slots=True)
@@ -116,11 +97,6 @@ class Probe:
 
     def sending(self, now: float) -> bool:
         return now - self.started < PROBE_S
-
-    def extra_at(self, now: float) -> float:
-        """What the probe adds at ``now``: ramping up to ``extra_bps`` (a link that does not carry it shows a queue,
-        and the probe stops, before the queue overflows much)."""
-        return self.extra_bps * min(1.0, max(0.0, now - self.started) / PROBE_RAMP_S)
 
     def settled(self, now: float) -> bool:
         return now - self.started >= PROBE_S + (PROBE_REPORT_S if self.reported else PROBE_SETTLE_S)
@@ -138,19 +114,16 @@ class DownlinkEstimate:
         self._next_probe = -float("inf")
         self._quiet_until = -float("inf")
         self._failures = 0
-        self._succeeded = False  # the last probe raised the estimate
-        self._lossy_run = 0  # receiver reports in a row (any stream) with LOSSY or more lost
         self._probe_failed = False
         self.decreases = 0
         self.probes = 0
         self.probes_failed = 0
 
-    def sent(self, stream: int, sent_bytes: int, now: float, *, audio: bool = False) -> float | None:
-        """Note that ``sent_bytes`` went out on ``stream`` (an audio one: counted in what the link carries, not in
-        the estimate) so far, headers included; its rate in bits per second."""
+    def sent(self, stream: int, sent_bytes: int, now: float) -> float | None:
+        """Note that ``sent_bytes`` went out on ``stream`` so far (headers included); its rate in bits per second."""
         state = self._streams.get(stream)
         if state is None or sent_bytes < state.samples[-1][1]:
-            self._streams[stream] = _Stream(deque([(now, sent_bytes)]), audio=audio)
+            self._streams[stream] = _Stream(deque([(now, sent_bytes)]))
             return None
         samples = state.samples
         samples.append((now, sent_bytes))
@@ -158,13 +131,13 @@ class DownlinkEstimate:
             samples.popleft()
         span = now - samples[0][0]
         if span >= RATE_WINDOW_S / 2:
-            state.rate_bps, state.rate_at = (sent_bytes - samples[0][1]) * 8 / span, now
+            state.rate_bps = (sent_bytes - samples[0][1]) * 8 / span
         return state.rate_bps
 
-    def loss(self, stream: int, fraction: float, sent_bytes: int, now: float, *, audio: bool = False) -> bool:
-        """A receiver report for ``stream`` (which has sent ``sent_bytes`` so far): it lost ``fraction`` of the
-        packets since the last; True if the estimate fell."""
-        rate = self.sent(stream, sent_bytes, now, audio=audio)
+    def loss(self, stream: int, fraction: float, sent_bytes: int, now: float) -> bool:
+        """The subscriber's receiver report for ``stream`` (which has sent ``sent_bytes`` so far): it lost
+        ``fraction`` of the packets since the last; True if the estimate fell."""
+        rate = self.sent(stream, sent_bytes, now)
         state = self._streams[stream]
         state.loss, state.loss_at = fraction, now
         probe = self.probe
@@ -174,45 +147,30 @@ class DownlinkEstimate:
                     self._probe_failed = True
                 if now - probe.started >= PROBE_S:
                     probe.reported = True
-            elif fraction >= LOSSY:
-                self._probe_failed = True  # the link was overused already
             return False  # a probe's doing is the probe's failure
-        if rate is None or rate < MIN_MEASURABLE_BPS:
+        if fraction < LOSSY or rate is None or rate < MIN_MEASURABLE_BPS:
+            state.lossy_reports = 0
             return False
-        if fraction < LOSSY:
-            self._lossy_run = 0
-            return False
+        state.lossy_reports += 1
         self._last_overuse = now  # no probe while the link loses this much
-        if now < self._quiet_until or now - self._last_decrease < DECREASE_HOLD_S:
-            return False  # what was sent before the last change (a probe, a decrease)
-        self._lossy_run += 1
-        if self._lossy_run < LOSSY_REPORTS and not self._remb_overuse(now):
+        if state.lossy_reports < LOSSY_REPORTS or now < self._quiet_until:
+            return False
+        if now - self._last_decrease < DECREASE_HOLD_S:
             return False
         self._last_decrease = now
-        self._lossy_run = 0  # the next decrease needs new reports of what is sent from now on
-        # what the link carried (what was sent, less what was lost), with some headroom, less what the audio takes
-        carried = sum(s.fresh_rate(now) * (1.0 - s.fresh_loss(now)) for s in self._streams.values())
-        audio_bps = sum(s.fresh_rate(now) for s in self._streams.values() if s.audio)
-        estimate = max(0, int(CARRIED_SHARE * carried - audio_bps))
+        state.lossy_reports = 0  # the next decrease needs new reports of what is sent from now on
+        others = sum(
+            s.rate_bps or 0.0 for key, s in self._streams.items() if key != stream and now - s.remb_at < STALE_S
+        )
+        # what the link carried of this stream (what was sent, less what was lost), with some headroom
+        estimate = int(CARRIED_SHARE * rate * (1.0 - fraction) + others)
         if self.bps is not None:
             estimate = max(estimate, int(self.bps * MAX_CUT))
             if estimate >= self.bps:
                 return False
         self.bps = estimate
         self.decreases += 1
-        self._succeeded = False
         return True
-
-    def _remb_overuse(self, now: float) -> bool:
-        """Whether a video stream's latest REMB is well under what the SFU sends on it (module docstring)."""
-        return any(
-            s.remb_bps is not None
-            and now - s.remb_at < REMB_FRESH_S
-            and s.fresh_rate(now) >= MIN_MEASURABLE_BPS
-            and s.remb_bps < REMB_OVERUSE * s.fresh_rate(now)
-            for s in self._streams.values()
-            if not s.audio
-        )
 
     def remb(self, stream: int, bps: int, sent_bytes: int, now: float) -> None:
         """A REMB of ``bps`` for ``stream``, which has sent ``sent_bytes`` so far: a probe fails when it falls."""
@@ -231,12 +189,8 @@ class DownlinkEstimate:
         return state.rate_bps or 0.0 if state is not None else 0.0
 
     def sending_bps(self, now: float) -> float:
-        """What the SFU sends the subscriber's video now, by the latest measurements."""
-        return sum(s.fresh_rate(now) for s in self._streams.values() if not s.audio)
-
-    def is_audio(self, stream: int) -> bool:
-        state = self._streams.get(stream)
-        return state is not None and state.audio
+        """What the SFU sends the subscriber now, by the latest measurements."""
+        return sum(s.rate_bps or 0.0 for s in self._streams.values() if now - s.remb_at < STALE_S)
 
     @property
     def probe_failed(self) -> bool:
@@ -250,7 +204,7 @@ class DownlinkEstimate:
             return None
         if now - self._last_overuse < HOLD_S or now < self._next_probe:
             return None
-        target = min(wanted_bps, int(self.bps * (PROBE_STEP_AGAIN if self._succeeded else PROBE_STEP)))
+        target = min(wanted_bps, int(self.bps * PROBE_STEP))
         for state in self._streams.values():
             state.loss_before_probe = state.loss if now - state.loss_at < LOSS_STALE_S else 0.0
         self.probe = Probe(now, target, max(0.0, target - self.sending_bps(now)))
@@ -266,7 +220,6 @@ class DownlinkEstimate:
         self.probe = None
         self._quiet_until = now + PROBE_QUIET_S
         if self._probe_failed or self.bps is None:
-            self._succeeded = False
             self.probes_failed += 1
             self._failures += 1
             self._next_probe = now + BACKOFF_S[min(self._failures, len(BACKOFF_S)) - 1]
@@ -276,5 +229,4 @@ class DownlinkEstimate:
         if probe.target_bps <= self.bps:
             return False
         self.bps = probe.target_bps
-        self._succeeded = True
         return True

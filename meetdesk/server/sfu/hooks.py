@@ -365,17 +365,12 @@ def check_feedback(sender: RTCRtpSender) -> None:
         )
 
 
-def observe_feedback(
-    sender: RTCRtpSender, on_remb: Callable[[int], None], on_loss: Callable[[float], None]
-) -> Callable[[Any], Awaitable[None]]:
+def observe_feedback(sender: RTCRtpSender, on_remb: Callable[[int], None], on_loss: Callable[[float], None]) -> None:
     """Call ``on_remb(bits_per_second)`` for each REMB the subscriber's receiver sends about ``sender``'s stream,
-    and ``on_loss(fraction)`` with the fraction of its packets lost in each receiver report, before the packet is
-    handled as before: by a handler put on the sender earlier (an audio sender's :func:`watch_loss_reports`), else
-    by aiortc (a sender that packs frames has no encoder the REMB could steer). Returns the handler put in place
-    (:func:`feedback_observed` tells whether it still is)."""
+    and ``on_loss(fraction)`` with the fraction of its packets lost in each receiver report, before aiortc
+    handles the packet as usual (a sender that packs frames has no encoder the REMB could steer)."""
     check_feedback(sender)
     handle: Callable[[RTCRtpSender, Any], Awaitable[None]] = getattr(type(sender), SENDER_RTCP)
-    before: Callable[[Any], Awaitable[None]] | None = vars(sender).get(SENDER_RTCP)
     ssrc = sender._ssrc
     ref = weakref.ref(sender)  # the shadowing method is the sender's own attribute: no cycle through it
 
@@ -395,18 +390,9 @@ def observe_feedback(
             else:
                 if ssrc in ssrcs:
                     on_remb(bitrate)
-        if before is not None:
-            await before(packet)
-        else:
-            await handle(owner, packet)
+        await handle(owner, packet)
 
     setattr(sender, SENDER_RTCP, handle_rtcp_packet)
-    return handle_rtcp_packet
-
-
-def feedback_observed(sender: RTCRtpSender, handler: object) -> bool:
-    """Whether ``handler`` (from :func:`observe_feedback`) still handles ``sender``'s RTCP."""
-    return vars(sender).get(SENDER_RTCP) is handler
 
 
 def sent_counts(sender: RTCRtpSender) -> tuple[int, int]:

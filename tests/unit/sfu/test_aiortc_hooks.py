@@ -314,27 +314,6 @@ async def test_sender_feedback_hook_reads_remb_and_loss_and_aiortc_still_handles
     assert (octets, packets) == (0, 0)
 
 
-async def test_feedback_observed_on_an_audio_sender_keeps_its_loss_reports_for_the_publishers_fec(
-    pc: RTCPeerConnection,
-) -> None:
-    # the downlink estimate reads an audio sender whose loss reports already go to the publisher's FEC: both see them
-    sender = pc.addTransceiver("audio").sender
-    for_fec: list[float] = []
-    hooks.watch_loss_reports(sender, for_fec.append)
-    losses: list[float] = []
-    handler = hooks.observe_feedback(sender, lambda _bps: None, losses.append)
-    assert hooks.feedback_observed(sender, handler)
-    report = RtcpReceiverInfo(
-        ssrc=sender._ssrc, fraction_lost=64, packets_lost=3, highest_sequence=10, jitter=0, lsr=0, dlsr=0
-    )
-    await sender._handle_rtcp_packet(RtcpRrPacket(ssrc=1, reports=[report]))
-    assert losses == [0.25] and for_fec == [0.25]
-    stats = await sender.getStats()
-    assert any(getattr(s, "packetsLost", None) == 3 for s in stats.values())  # and aiortc, once
-    hooks.watch_loss_reports(sender, for_fec.append)  # bound again (a new subscription on the sender)
-    assert not hooks.feedback_observed(sender, handler)  # the downlink watches it again (Downlink.watch)
-
-
 def test_sender_keeps_its_media_counters_and_rtx_state_where_the_probe_reads_them() -> None:
     run = source(RTCRtpSender._run_rtp)
     assert "self.__octet_count += len(payload)" in run and "self.__packet_count += 1" in run

@@ -1,22 +1,11 @@
-"""A subscriber's downlink estimate (meetdesk.server.sfu.estimate): overuse from loss reports (and REMB), probes up.
+"""A subscriber's downlink estimate (meetdesk.server.sfu.estimate): overuse from loss reports, probes up.
 
 Times are given, not read: each case is a short script of what was sent, receiver reports and REMBs.
 """
 
 from __future__ import annotations
 
-from meetdesk.server.sfu.estimate import (
-    BACKOFF_S,
-    CARRIED_SHARE,
-    DECREASE_HOLD_S,
-    HOLD_S,
-    PROBE_RAMP_S,
-    PROBE_S,
-    PROBE_SETTLE_S,
-    PROBE_STEP,
-    PROBE_STEP_AGAIN,
-    DownlinkEstimate,
-)
+from meetdesk.server.sfu.estimate import BACKOFF_S, HOLD_S, PROBE_S, PROBE_SETTLE_S, PROBE_STEP, DownlinkEstimate
 
 KBIT = 1000 // 8  # bytes per second at 1 kbit/s
 
@@ -49,68 +38,44 @@ def test_random_loss_under_the_threshold_sets_no_estimate() -> None:
     assert estimate.bps is None
 
 
-def test_two_lossy_reports_in_a_row_set_the_estimate_to_what_the_link_carried() -> None:
+def test_three_lossy_reports_in_a_row_set_the_estimate_to_what_the_link_carried() -> None:
     estimate = DownlinkEstimate()
     report(estimate, 1, 0.0, 1.0)
     assert not report(estimate, 1, 0.30, 2.0)  # one report could be a burst
+    assert not report(estimate, 1, 0.30, 2.5)
     assert estimate.bps is None
-    assert report(estimate, 1, 0.30, 2.5)
-    # 95 % of the 70 % of 800 kbit/s that got through
-    assert estimate.bps is not None and abs(estimate.bps - CARRIED_SHARE * 0.7 * 800_000) < 10_000
-
-
-def test_lossy_reports_of_different_streams_count_together_and_a_clean_one_breaks_the_run() -> None:
-    estimate = DownlinkEstimate()
-    for t in (0.0, 1.0):
-        report(estimate, 1, 0.0, t)
-        report(estimate, 2, 0.0, t)
-    assert not report(estimate, 1, 0.30, 1.5)
-    assert not report(estimate, 2, 0.05, 1.6)  # clean enough: not a run
-    assert not report(estimate, 2, 0.30, 1.7)
-    assert report(estimate, 1, 0.30, 1.8)  # two in a row, from two streams
-    assert estimate.bps is not None
-
-
-def test_one_lossy_report_with_a_remb_well_under_what_is_sent_is_overuse_at_once() -> None:
-    estimate = DownlinkEstimate()
-    report(estimate, 1, 0.0, 1.0)
-    estimate.remb(1, 300_000, sent(1.5), 1.5)  # aiortc's delay detector saw the queue: 300 of 800 kbit/s
-    assert estimate.loss(1, 0.30, sent(1.6), 1.6)
-    assert estimate.bps is not None
+    assert report(estimate, 1, 0.30, 3.0)
+    # 90 % of the 70 % of 800 kbit/s that got through
+    assert estimate.bps is not None and 495_000 <= estimate.bps <= 515_000
 
 
 def test_one_decrease_halves_at_most_and_the_next_needs_new_reports() -> None:
     estimate = DownlinkEstimate()
     report(estimate, 1, 0.0, 1.0)
-    for t in (2.0, 2.5):
+    for t in (2.0, 2.5, 3.0):
         report(estimate, 1, 0.30, t)
     first = estimate.bps
     assert first is not None
-    # the reports right after cover what was sent before the decrease: they do not count
-    assert not report(estimate, 1, 0.9, 3.0)
-    assert not report(estimate, 1, 0.9, 2.5 + DECREASE_HOLD_S - 0.1)
-    assert not report(estimate, 1, 0.9, 2.5 + DECREASE_HOLD_S + 0.1)
-    assert report(estimate, 1, 0.9, 2.5 + DECREASE_HOLD_S + 0.5)
+    assert not report(estimate, 1, 0.9, 4.0)  # a new run of lossy reports is needed
+    assert not report(estimate, 1, 0.9, 4.5)
+    assert report(estimate, 1, 0.9, 5.0)
     assert estimate.bps == first // 2  # halved, not down to 10 % of what was sent
 
 
-def test_the_estimate_counts_what_the_link_carried_of_every_stream_less_the_audio() -> None:
+def test_the_estimate_counts_the_other_streams_rates() -> None:
     estimate = DownlinkEstimate()
-    for t in (0.0, 1.0, 2.0):
+    for t in (0.0, 1.0, 2.0, 3.0):
         estimate.remb(2, 1_000_000, sent(t, 300), t)  # a second camera sending 300 kbit/s
-        estimate.sent(3, sent(t, 100), t, audio=True)  # and a microphone, 100 kbit/s
     report(estimate, 1, 0.0, 1.0)
-    for t in (2.0, 2.5):
+    for t in (2.0, 2.5, 3.0):
         report(estimate, 1, 0.30, t)
-    # the link carried 560 + 300 + 100; video gets 95 % of it less the audio
-    expected = CARRIED_SHARE * (560_000 + 300_000 + 100_000) - 100_000
-    assert estimate.bps is not None and abs(estimate.bps - expected) < 15_000
+    assert estimate.bps is not None and 795_000 <= estimate.bps <= 815_000  # 504 + 300
 
 
 def overused(estimate: DownlinkEstimate) -> float:
-    """An estimate set by t = 3 s (25 % lost: 570 kbit/s); the time."""
+    """An estimate set by t = 3 s (25 % lost: 540 kbit/s); the time."""
     report(estimate, 1, 0.0, 1.0)
-    for t in (2.5, 3.0):
+    for t in (2.0, 2.5, 3.0):
         report(estimate, 1, 0.25, t)
     assert estimate.bps is not None
     return 3.0
@@ -126,7 +91,7 @@ def test_a_probe_that_the_link_carries_raises_the_estimate_to_its_target() -> No
     start = t + HOLD_S + 0.1
     probe = estimate.start_probe(start, wanted_bps=2_000_000)
     assert probe is not None and probe.target_bps == int(bps * PROBE_STEP)  # a step up from the estimate at most
-    assert probe.sending(start + PROBE_S / 2) and not probe.sending(start + PROBE_S + 0.01)
+    assert probe.sending(start + PROBE_S / 2) and not probe.sending(start + PROBE_S)
     assert not estimate.end_probe(start + PROBE_S)  # not settled yet
     estimate.loss(1, 0.0, sent(start + PROBE_S + 0.1), start + PROBE_S + 0.1)  # the report after it: no loss
     assert estimate.end_probe(start + PROBE_S + 0.4)
@@ -168,45 +133,6 @@ def test_a_remb_that_falls_during_a_probe_fails_it() -> None:
     assert estimate.start_probe(start, wanted_bps=2_000_000) is not None
     estimate.remb(1, 500_000, sent(start + 0.1), start + 0.1)
     estimate.remb(1, 300_000, sent(start + 0.2), start + 0.2)  # aiortc saw packets queue
-    assert estimate.probe_failed
-    assert not estimate.end_probe(start + PROBE_S + PROBE_SETTLE_S)
-    assert estimate.bps == bps
-
-
-def test_a_probe_ramps_up_to_its_target() -> None:
-    estimate = DownlinkEstimate()
-    t = overused(estimate)
-    start = t + HOLD_S + 0.1
-    probe = estimate.start_probe(start, wanted_bps=2_000_000)
-    assert probe is not None and probe.extra_bps > 0
-    assert probe.extra_at(start) == 0
-    assert 0 < probe.extra_at(start + PROBE_RAMP_S / 2) < probe.extra_bps
-    assert probe.extra_at(start + PROBE_RAMP_S) == probe.extra_bps
-
-
-def test_after_a_probe_that_succeeded_the_next_steps_further() -> None:
-    estimate = DownlinkEstimate()
-    t = overused(estimate)
-    bps = estimate.bps
-    assert bps is not None
-    start = t + HOLD_S + 0.1
-    assert estimate.start_probe(start, wanted_bps=10_000_000) is not None
-    estimate.loss(1, 0.0, sent(start + PROBE_S + 0.1), start + PROBE_S + 0.1)
-    assert estimate.end_probe(start + PROBE_S + 0.4)
-    probe = estimate.start_probe(start + PROBE_S + 0.5, wanted_bps=10_000_000)
-    assert probe is not None and probe.target_bps == int(int(bps * PROBE_STEP) * PROBE_STEP_AGAIN)
-
-
-def test_loss_on_the_audio_fails_a_probe_while_every_video_is_paused() -> None:
-    # paused videos send nothing their receivers could lose: the microphone's receiver says the probe overfilled
-    estimate = DownlinkEstimate()
-    for t in (0.0, 0.5, 1.0):
-        estimate.sent(3, sent(t, 100), t, audio=True)
-    t = overused(estimate)
-    bps = estimate.bps
-    start = t + HOLD_S + 0.1
-    assert estimate.start_probe(start, wanted_bps=2_000_000) is not None
-    estimate.loss(3, 0.25, sent(start + PROBE_S, 100), start + PROBE_S, audio=True)
     assert estimate.probe_failed
     assert not estimate.end_probe(start + PROBE_S + PROBE_SETTLE_S)
     assert estimate.bps == bps

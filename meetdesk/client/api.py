@@ -280,6 +280,8 @@ class MeetDeskClient(KiosksApi, MemberTokens, PublicMeetings, RecordingsApi, Reg
             headers["X-API-KEY"] = creds.api_key
         if creds.participant_token:
             headers["X-Participant-Token"] = creds.participant_token
+        if creds.recording_token:
+            headers["X-Recording-Token"] = creds.recording_token
         return headers
 
     async def _send(

@@ -47,9 +47,11 @@ class Credentials:
     access_token: str | None = None
     refresh_token: str | None = None
     participant_token: str | None = None
+    #: OpenVidu Meet 3.4's recording token (``X-Recording-Token``): a room's recordings, from a room or recordings link
+    recording_token: str | None = None
 
     def __repr__(self) -> str:
-        names = ("api_key", "access_token", "refresh_token", "participant_token")
+        names = ("api_key", "access_token", "refresh_token", "participant_token", "recording_token")
         return "Credentials(" + ", ".join(f"{n}={'set' if getattr(self, n) else 'None'}" for n in names) + ")"
 
 
@@ -69,7 +71,29 @@ class RoomLink:
         return f"{self.base_url}/room/{self.room_id}?secret={quote(self.secret, safe='')}{fragment}"
 
 
+@dataclass(frozen=True)
+class RecordingsLink:
+    """A room's recording-only link ``<base_url>/room/<room_id>/recordings?secret=<secret>[#fp=<pin>]`` (its
+    ``access.anonymous.recording.url``), taken apart: it opens the room's recordings, never its meeting."""
+
+    base_url: str
+    room_id: str
+    secret: str = field(repr=False)
+    pin: str | None = None
+
+    @property
+    def url(self) -> str:
+        fragment = f"#fp={self.pin}" if self.pin else ""
+        return f"{self.base_url}/room/{self.room_id}/recordings?secret={quote(self.secret, safe='')}{fragment}"
+
+    @property
+    def room_link(self) -> RoomLink:
+        """The same server, room and secret as a :class:`RoomLink` (what the recording view's client is made for)."""
+        return RoomLink(self.base_url, self.room_id, self.secret, self.pin)
+
+
 _ROOM_PATH = re.compile(r"^(?P<prefix>.*)/room/(?P<room_id>[A-Za-z0-9_-]+)/?$")
+_RECORDINGS_PATH = re.compile(r"^(?P<prefix>.*)/room/(?P<room_id>[A-Za-z0-9_-]+)/recordings/?$")
 
 
 class NotARoomLink(ValueError):
@@ -83,11 +107,29 @@ class NotARoomLink(ValueError):
 
 def parse_room_link(url: str) -> RoomLink:
     """Parse a moderator or speaker link. Raises :class:`NotARoomLink` (a ValueError) if it is not one."""
-    expected = "expected <server address>/room/<room id>?secret=<secret>"
+    base_url, room_id, secret, pin = _parse(url, _ROOM_PATH, "expected <server address>/room/<room id>?secret=<secret>")
+    return RoomLink(base_url, room_id, secret, pin)
+
+
+def parse_recordings_link(url: str) -> RecordingsLink:
+    """Parse a room's recording-only link (``…/room/<room id>/recordings?secret=…``). Raises :class:`NotARoomLink`."""
+    expected = "expected <server address>/room/<room id>/recordings?secret=<secret>"
+    base_url, room_id, secret, pin = _parse(url, _RECORDINGS_PATH, expected)
+    return RecordingsLink(base_url, room_id, secret, pin)
+
+
+def parse_any_link(url: str) -> RoomLink | RecordingsLink:
+    """A room link, or a room's recordings link (told apart by the path's ``/recordings`` end). Raises
+    :class:`NotARoomLink` for anything else, saying what a room link looks like."""
+    path = urlsplit(url.strip()).path
+    return parse_recordings_link(url) if _RECORDINGS_PATH.match(path) else parse_room_link(url)
+
+
+def _parse(url: str, path_pattern: re.Pattern[str], expected: str) -> tuple[str, str, str, str | None]:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise NotARoomLink(f"Not a room link: it must start with http:// or https:// and a server name ({expected})")
-    match = _ROOM_PATH.match(parts.path)
+    match = path_pattern.match(parts.path)
     if match is None:
         raise NotARoomLink(f"Not a room link: the address has no /room/<room id> at its end ({expected})")
     secrets = parse_qs(parts.query).get("secret", [])
@@ -99,4 +141,4 @@ def parse_room_link(url: str) -> RoomLink:
     if pins and parts.scheme != "https":
         raise NotARoomLink("Not a room link: it pins a certificate but starts with http://; copy the whole link again")
     base_url = f"{parts.scheme}://{parts.netloc}{match['prefix']}".rstrip("/")
-    return RoomLink(base_url, match["room_id"], secrets[0].strip(), pins[0] if pins else None)
+    return base_url, match["room_id"], secrets[0].strip(), pins[0] if pins else None

@@ -8,12 +8,12 @@ join view, or raises :class:`LinkProblem` with OpenVidu Meet's error-page reason
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from meetdesk.client.api import MeetDeskClient, RoomLink, parse_room_link
+from meetdesk.client.api import MeetDeskClient, RoomLink
 from meetdesk.client.errors import (
     ApiError,
     BadRequest,
@@ -26,7 +26,7 @@ from meetdesk.client.errors import (
     Unauthorized,
     UnknownCertificate,
 )
-from meetdesk.client.links import NotARoomLink
+from meetdesk.client.links import NotARoomLink, RecordingsLink, parse_any_link
 from meetdesk.core.models import MeetRoomTheme
 from meetdesk.core.permissions import DEFAULT_SPEAKER, Permissions
 
@@ -46,6 +46,10 @@ class ErrorReason(StrEnum):
     UNREACHABLE = "unreachable"
     UNTRUSTED_CERTIFICATE = "untrusted-certificate"
     INTERNAL_ERROR = "internal-error"
+    #: a recordings link whose secret the server does not take (MeetDesk's own)
+    INVALID_RECORDINGS_LINK = "invalid-recordings-link"
+    #: a recordings link of a room whose anonymous recording access is off (MeetDesk's own)
+    RECORDINGS_NOT_SHARED = "recordings-not-shared"
 
 
 #: a title per reason; the sentence (LinkProblem.message) says more
@@ -60,6 +64,8 @@ TITLES: dict[ErrorReason, str] = {
     ErrorReason.UNREACHABLE: "The server cannot be reached",
     ErrorReason.UNTRUSTED_CERTIFICATE: "The server could not prove who it is",
     ErrorReason.INTERNAL_ERROR: "Something went wrong on the server",
+    ErrorReason.INVALID_RECORDINGS_LINK: "This recordings link is not valid",
+    ErrorReason.RECORDINGS_NOT_SHARED: "These recordings are not shared",
 }
 
 
@@ -99,7 +105,7 @@ class RoomInfo:
 
     link: RoomLink
     room_name: str
-    role: str  # "moderator" | "speaker"
+    role: str  # "moderator" | "speaker" | "recordings" (a recordings link's room: its recordings, no meeting)
     #: what the link's role may do in the room now (its token's ``openvidu`` permissions, 3.8's keys)
     permissions: Permissions = DEFAULT_SPEAKER
     theme: MeetRoomTheme | None = None
@@ -127,8 +133,19 @@ class RoomInfo:
 
 def parse_link(text: str) -> RoomLink:
     """A room link, or :class:`LinkProblem` saying what is wrong with ``text``."""
+    link = parse_any(text)
+    if isinstance(link, RecordingsLink):  # `meetdesk join` and the join view: a link that joins nothing
+        raise LinkProblem(
+            ErrorReason.INVALID_LINK,
+            "This is a link to a room's recordings, not to its meeting: open it in MeetDesk to see the recordings.",
+        )
+    return link
+
+
+def parse_any(text: str) -> RoomLink | RecordingsLink:
+    """A room link or a room's recordings link, or :class:`LinkProblem` saying what is wrong with ``text``."""
     try:
-        return parse_room_link(text)
+        return parse_any_link(text)
     except NotARoomLink as exc:
         if exc.missing_secret:
             raise LinkProblem(
@@ -139,6 +156,51 @@ def parse_link(text: str) -> RoomLink:
             ErrorReason.INVALID_LINK,
             "This is not a room link. Copy the whole link again from the invitation: it has /room/ and ?secret= in it.",
         ) from None
+
+
+@dataclass(frozen=True)
+class RecordingsAccess:
+    """What a room's recordings link opens: its room's recordings, with a recording token (no meeting)."""
+
+    link: RecordingsLink
+    room_name: str
+    token: str = field(repr=False)
+    theme: MeetRoomTheme | None = None
+
+
+async def open_recordings_link(link: RecordingsLink, *, timeout: float = 10.0) -> RecordingsAccess:
+    """Exchange a recordings link's secret for a recording token (3.4's ``recording-token``). Raises
+    :class:`LinkProblem`: a secret the server does not take, a room that no longer shares its recordings by
+    link, and whatever keeps a room link from opening (no such room, the server away, its certificate)."""
+    async with MeetDeskClient(link.base_url, timeout=timeout, pin=link.pin) as api:
+        try:
+            answer = await api.recordings_link_token(link.room_id, link.secret)
+        except BadRequest:
+            raise LinkProblem(
+                ErrorReason.INVALID_RECORDINGS_LINK,
+                "This recordings link is not valid: it may be mistyped, or its secret was changed since. "
+                "Ask whoever sent it for a new link.",
+            ) from None
+        except Forbidden:
+            raise LinkProblem(
+                ErrorReason.RECORDINGS_NOT_SHARED,
+                "This room's recordings are not shared by link. Ask the room's administrator to share them, "
+                "or for a link to the room.",
+            ) from None
+        except ApiError as exc:
+            raise await _problem(exc, link.room_link, None) from None
+        theme = await _theme(api)
+    return RecordingsAccess(link, answer.roomName or link.room_id, answer.token, theme)
+
+
+async def _theme(api: MeetDeskClient) -> MeetRoomTheme | None:
+    """The server's meeting theme, if it has one on (the page then looks as the room does); none if unreadable."""
+    try:
+        theme = await api.get_appearance()
+    except ApiError as exc:
+        logger.info("Recordings link: the server's theme could not be read: %s", exc)
+        return None
+    return theme if theme is not None and theme.enabled else None
 
 
 async def inspect_link(text: str, *, timeout: float = 10.0) -> RoomInfo:

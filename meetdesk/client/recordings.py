@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, Protocol
+from typing import Any, BinaryIO, Literal, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -51,6 +51,16 @@ class RecordingDeletion(BaseModel):
     failed: list[RecordingDeletionFailure] = []
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class RecordingsLinkToken(BaseModel):
+    """The server's answer to a recordings link's secret."""
+
+    token: str
+    roomName: str
+
+
 class _Client(Protocol):
     """What the mixin needs of the client it is mixed into."""
 
@@ -69,6 +79,8 @@ class _Client(Protocol):
     ) -> httpx.Response: ...
 
     def _object(self, response: httpx.Response) -> dict[str, Any]: ...
+
+    def _parse(self, model: type[_M], response: httpx.Response) -> _M: ...
 
     async def _http(self) -> httpx.AsyncClient: ...
 
@@ -243,6 +255,13 @@ class RecordingsApi:
         if not isinstance(token, str):
             raise ValueError("the server's answer has no token")
         return token
+
+    async def recordings_link_token(self: _Client, room_id: str, secret: str) -> RecordingsLinkToken:
+        """The recording token of a room's recordings link's secret (``access.anonymous.recording.url``), and the
+        room's name: it lists, plays and downloads that room's recordings while the room shares them by link."""
+        path = f"/internal-api/v1/rooms/{quote(room_id, safe='').replace('.', '%2E')}/recording-token"
+        # an answer without the room's name (a room link's secret put into a recordings link) is not one
+        return self._parse(RecordingsLinkToken, await self._request("POST", path, body={"secret": secret}))
 
     async def read_recording_media(
         self: _Client, recording_id: str, start: int = 0, end: int | None = None, *, secret: str | None = None

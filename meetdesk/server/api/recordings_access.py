@@ -2,7 +2,9 @@
 
 Besides the credentials every route knows (access token, API key, participant / room member token), the
 recordings routes take OpenVidu Meet 3.4's recording token (``X-Recording-Token``: a participant token
-without a name, issued by ``POST /internal-api/v1/rooms/{roomId}/recording-token``), and the routes that
+without a name, issued by ``POST /internal-api/v1/rooms/{roomId}/recording-token``; for the room's recording
+link's secret, a token of its own kind that lists, plays and downloads the room's recordings while its anonymous
+recording access is on and its recording secret unchanged, and does nothing else), and the routes that
 play a recording take its share secret (``?secret=`` as 3.4-3.7 name it, ``?recordingSecret=`` as 3.8+
 do). A wrong secret is a 400; a private secret without a signed-in admin a 401. Like every requirement,
 this runs before the route reads anything of the request's body (:class:`AuthenticateFirst`).
@@ -10,6 +12,8 @@ this runs before the route reads anything of the request's body (:class:`Authent
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
@@ -22,6 +26,8 @@ from meetdesk.server.security import Caller, CallerKind, Requirement, context, r
 from meetdesk.server.store.rooms import RoomRecord
 
 RECORDING_TOKEN_HEADER = "x-recording-token"  # noqa: S105 - a header name
+#: the ``typ`` of a recording link's token (never a participant token: it joins and reads nothing else)
+RECORDING_LINK_TYP = "recording_link"
 SECRET_PARAMS = ("recordingSecret", "secret")
 
 
@@ -30,6 +36,21 @@ class SecretCaller(Caller):
     """Someone holding a recording's public share secret, and nothing else."""
 
     recording_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordingLinkCaller(Caller):
+    """The holder of a room's recording link (``access.anonymous.recording.url``), by its recording token."""
+
+
+def recording_link_matches(room: RoomRecord, secret: str) -> bool:
+    """Whether ``secret`` is the room's recording link's (in constant time)."""
+    return bool(room.recording_secret) and hmac.compare_digest(secret.encode(), room.recording_secret.encode())
+
+
+def recording_link_key(room: RoomRecord) -> str:
+    """What a recording link's token carries of the secret it was given for: a new secret voids the token."""
+    return hashlib.sha256(room.recording_secret.encode()).hexdigest()[:32]
 
 
 def recording_not_found(recording_id: str) -> NotFound:
@@ -53,7 +74,10 @@ def secret_of(request: HTTPConnection) -> str | None:
 async def _recording_token_caller(request: HTTPConnection, token: str) -> Caller:
     """The caller of a 3.4 recording token: a participant token by another header (checked the same way)."""
     ctx = context(request)
-    claims = ctx.tokens.participant(token.strip())
+    try:
+        claims = ctx.tokens.participant(token.strip())
+    except Unauthorized:
+        return await _recording_link_caller(ctx, token.strip())
     await ctx.meetings.check_token_not_revoked(claims)
     room = await ctx.rooms.rooms.get(claims.room)
     if room is None:
@@ -65,6 +89,14 @@ async def _recording_token_caller(request: HTTPConnection, token: str) -> Caller
         identity=claims.sub,
         permissions=room.permissions(claims.role),
     )
+
+
+async def _recording_link_caller(ctx: ServerContext, token: str) -> Caller:
+    claims = ctx.tokens.decode(token, RECORDING_LINK_TYP)
+    room = await ctx.rooms.rooms.get(str(claims.get("room", "")))
+    if room is None or not hmac.compare_digest(str(claims.get("key", "")), recording_link_key(room)):
+        raise Unauthorized("Invalid token")  # the room is gone, or its recording link has a new secret
+    return RecordingLinkCaller(CallerKind.PARTICIPANT, room_id=room.room_id, links=frozenset())
 
 
 class RecordingsCaller(Requirement):
@@ -115,6 +147,9 @@ def anonymous_recording_access(room: RoomRecord | None) -> bool:
 async def member_permissions(ctx: ServerContext, caller: Caller) -> MemberPermissions:
     """A member's recording permissions now: its room's current config and its current role (a promotion
     or a config change counts at once, whatever its token said)."""
+    if isinstance(caller, RecordingLinkCaller):  # lists, plays and downloads while the room shares them by link
+        shared = anonymous_recording_access(await ctx.rooms.rooms.get(caller.room_id or ""))
+        return MemberPermissions(can_retrieve=shared)
     if caller.kind is not CallerKind.PARTICIPANT or caller.room_id is None or caller.role is None:
         return MemberPermissions()
     room = await ctx.rooms.rooms.get(caller.room_id)

@@ -21,7 +21,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from pydantic import BaseModel, ConfigDict, Field
 
 from meetdesk.core.claims import TokenGrants, participant_claims
-from meetdesk.core.errors import BadRequest, Conflict, Forbidden, MeetDeskError, NotFound, ValidationFailed
+from meetdesk.core.errors import (
+    BadRequest,
+    Conflict,
+    ErrorCode,
+    Forbidden,
+    MeetDeskError,
+    NotFound,
+    ValidationFailed,
+)
 from meetdesk.core.errors import room_not_found as room_missing
 from meetdesk.core.ids import sanitize_room_id
 from meetdesk.core.recording_access import Holder, RecordingAction
@@ -29,12 +37,15 @@ from meetdesk.core.recordings import IN_PROGRESS, RecordingStatus
 from meetdesk.server.api.participants import role_for_secret
 from meetdesk.server.api.recordings import bulk_ids, readable, recording_id_of, service
 from meetdesk.server.api.recordings_access import (
+    RECORDING_LINK_TYP,
     RECORDING_PLAYERS,
     RECORDINGS,
     anonymous_recording_access,
     holder_of,
     links,
     member_permissions,
+    recording_link_key,
+    recording_link_matches,
     secret_of,
 )
 from meetdesk.server.auth import PARTICIPANT_TTL_S
@@ -266,6 +277,17 @@ async def recording_token(
     limits = ctx.limits
     key = f"{limits.address(request)} {room.room_id}"
     attempt = limits.secrets.hit(key)
+    if recording_link_matches(room, body.secret):
+        limits.secrets.forgive(key, attempt)
+        if not anonymous_recording_access(room):
+            raise Forbidden(
+                f"The recordings of room '{room.room_id}' are not shared by link", code=ErrorCode.LINK_DISABLED
+            )
+        # the room's recording link: its recordings to list, play and download, even none yet (the list then says so)
+        token, _ = ctx.tokens.issue(
+            RECORDING_LINK_TYP, None, PARTICIPANT_TTL_S, room=room.room_id, key=recording_link_key(room)
+        )
+        return JSONResponse({"token": token, "roomName": room.room_name})  # no room to read with it: its name here
     role = role_for_secret(room, body.secret)
     limits.secrets.forgive(key, attempt)
     granted = room.permissions(role)

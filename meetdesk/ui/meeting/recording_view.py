@@ -192,6 +192,7 @@ class RecordingView(QWidget):
         model, rows = self.model, self.table_model
         model.roomChanged.connect(lambda _name: self._show_title())
         model.originChanged.connect(self._show_origin)
+        self._show_origin(model.origin)  # a recordings link opens it with no origin: no Back from the start
         model.permissionsChanged.connect(self._permissions_changed)
         model.highlightRequested.connect(self._highlight)
         for signal in (rows.pageLoaded, rows.modelReset, rows.rowsRemoved, rows.rowsInserted):

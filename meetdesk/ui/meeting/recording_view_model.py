@@ -155,6 +155,7 @@ class RecordingViewModel(QObject):
         self._token: Callable[[], str | None] = lambda: None
         self._renew: Callable[[], Awaitable[str]] | None = None
         self._renewing = False
+        self._by_link = False
         self.recordings.errorChanged.connect(self._error)
         self._watch = QTimer(self)
         self._watch.setInterval(WATCH_MS)
@@ -184,8 +185,15 @@ class RecordingViewModel(QObject):
         """The client of the view's server, with the participant's current token."""
         client = self.recordings.client
         if client is not None:
-            client.credentials.participant_token = self._token()
+            self._set_token(client, self._token())
         return client
+
+    def _set_token(self, client: MeetDeskClient, token: str | None) -> None:
+        """The token as the credential it is: a recordings link's recording token, else a participant token."""
+        if self._by_link:
+            client.credentials.recording_token = token
+        else:
+            client.credentials.participant_token = token
 
     def set_permissions(self, *, can_see: bool, can_delete: bool) -> None:
         if (can_see, can_delete) != (self._can_see, self._can_delete):
@@ -214,11 +222,14 @@ class RecordingViewModel(QObject):
         can_see: bool,
         can_delete: bool,
         renew: Callable[[], Awaitable[str]] | None = None,
+        by_link: bool = False,
     ) -> None:
         """Show ``info``'s room's recordings with the token ``token()`` gives at each request. ``by_events``: the
         meeting's events keep the list live (see :meth:`recording_event`); else it is read again while shown.
-        ``renew``: asks for a new token when the server refuses this one (expired, or its signing key changed)."""
+        ``renew``: asks for a new token when the server refuses this one (expired, or its signing key changed).
+        ``by_link``: the token is a recordings link's recording token (sent as ``X-Recording-Token``)."""
         self._token = token
+        self._by_link = by_link
         self._renew = renew
         self._set_room(info.room_name)
         self._set_origin(origin)
@@ -230,12 +241,14 @@ class RecordingViewModel(QObject):
         if client is None or client.base_url != info.link.base_url or not same_room:
             if client is not None:
                 self._close(client)
-            client = MeetDeskClient(info.link.base_url, participant_token=token(), pin=info.link.pin)
+            client = MeetDeskClient(info.link.base_url, pin=info.link.pin)
+            self._set_token(client, token())
             self.recordings.client = client
             self.recordings.query = RecordingQuery(room_id=info.link.room_id)
             self.recordings.set_client(client)
         else:
-            client.credentials.participant_token = token()
+            client.credentials.participant_token = client.credentials.recording_token = None
+            self._set_token(client, token())
             self.recordings.reload()  # opened again: as the server has it now (the rows shown stay until then)
         if by_events:
             self._watch.stop()
@@ -261,7 +274,7 @@ class RecordingViewModel(QObject):
         self._token = lambda: token
         client = self.recordings.client
         if client is not None:
-            client.credentials.participant_token = token
+            self._set_token(client, token)
             self.recordings.reload()
 
     def hidden(self) -> None:

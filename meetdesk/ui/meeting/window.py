@@ -1,5 +1,5 @@
 """The participant window: a room link → join view → device view → meeting → end view, and the room's recording
-view (from the join view and from the meeting).
+view (from the join view and from the meeting, or first and alone for a room's recordings link).
 
 One window walks one person through one room link (``meetdesk open <link>``, a pasted link, or "Join"
 in the rooms manager). The link is checked before anything is shown (a bad one gets the error page
@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QStackedWi
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError, Conflict
-from meetdesk.client.lobby import LinkProblem, RoomInfo, inspect_link
+from meetdesk.client.links import RecordingsLink
+from meetdesk.client.lobby import LinkProblem, RoomInfo, inspect_link, open_recordings_link, parse_any
 from meetdesk.client.media.audio import AudioEngine
 from meetdesk.client.media.local import LocalMedia
 from meetdesk.client.signalling import SignallingError
@@ -131,6 +132,10 @@ class ParticipantWindow(QMainWindow):
 
     async def _check(self) -> None:
         try:
+            link = parse_any(self.link)
+            if isinstance(link, RecordingsLink):
+                await self._open_recordings_link(link)
+                return
             info = await inspect_link(self.link)
         except LinkProblem as problem:
             if not self.admin:
@@ -333,6 +338,41 @@ class ParticipantWindow(QMainWindow):
             can_see=info.can_see_recordings,
             can_delete=info.permissions.canDeleteRecordings,
             renew=browse_token,
+        )
+        self._show("recordings", self.recording_view)
+
+    async def _open_recordings_link(self, link: RecordingsLink) -> None:
+        """A room's recordings link (``access.anonymous.recording.url``): its secret exchanged for a recording
+        token, and the recording view as the window's only page (no join view, no meeting, no Back). Raises
+        :class:`LinkProblem` (the error page says it)."""
+        self.checking.title.setText(self.tr("Opening the recordings…"))
+        access = await open_recordings_link(link)
+        self.info = None  # no room to join from here
+        self.setWindowTitle(self.tr("{room}: recordings — MeetDesk").format(room=access.room_name))
+        if access.theme is not None:
+            from meetdesk.ui.theme.theming import apply_theme
+
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                apply_theme(app, access.theme)
+        elif not self.admin:
+            self._apply_product_theme()
+
+        async def renew() -> str:
+            async with MeetDeskClient(link.base_url, pin=link.pin) as api:
+                return (await api.recordings_link_token(link.room_id, link.secret)).token
+
+        room = RoomInfo(link=link.room_link, room_name=access.room_name, role="recordings")
+        # what the server's rules let a recordings link do: list, play, download and share; never delete
+        self.recording_view.model.open(
+            room,
+            lambda: access.token,
+            origin="",
+            by_events=False,
+            can_see=True,
+            can_delete=False,
+            renew=renew,
+            by_link=True,
         )
         self._show("recordings", self.recording_view)
 

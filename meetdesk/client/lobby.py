@@ -178,8 +178,8 @@ async def open_recordings_link(link: RecordingsLink, *, timeout: float = 10.0) -
         except BadRequest:
             raise LinkProblem(
                 ErrorReason.INVALID_RECORDINGS_LINK,
-                "This recordings link is not valid: it may be mistyped, or its secret was changed since. "
-                "Ask whoever sent it for a new link.",
+                "The server does not take this link's secret: the link may be mistyped or cut short, or the "
+                "room's recordings link was changed since. Ask whoever sent it for a new link.",
             ) from None
         except Forbidden:
             raise LinkProblem(

@@ -137,7 +137,7 @@ async def test_a_wrong_secret_and_a_room_not_sharing_its_recordings_are_said_in_
     await reach(window, "error")
     page = window.error_page
     assert page.title.text() == "This recordings link is not valid"
-    assert page.text.text().startswith("This recordings link is not valid:")
+    assert page.text.text().startswith("The server does not take this link's secret:")
     assert page.text.text().endswith(".")
     assert "not-the-secret" not in page.text.text()
     shoot(window, "recordings-link-wrong-secret")

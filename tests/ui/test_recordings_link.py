@@ -124,7 +124,9 @@ async def test_an_empty_room_says_so_and_a_turned_off_link_stops_the_open_view(
     while view.table_model.error is None:
         await asyncio.wait_for(emitted(view.table_model.errorChanged), RECORDER_S)
     assert isinstance(view.table_model.error, Forbidden)
-    assert view.empty.text().startswith("The recordings could not be loaded.")
+    assert view.empty.text() == (
+        "The recordings could not be loaded. This room's recordings are no longer shared by link."
+    )
 
 
 async def test_a_wrong_secret_and_a_room_not_sharing_its_recordings_are_said_in_words(

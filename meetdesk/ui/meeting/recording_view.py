@@ -316,6 +316,11 @@ class RecordingView(QWidget):
         self.message.setText(text)
 
     def _reason(self, exc: BaseException) -> str:
+        by_link = not self.model.origin  # opened by a room's recordings link: no role, no Back
+        if by_link and isinstance(exc, Forbidden):
+            return self.tr("This room's recordings are no longer shared by link.")
+        if by_link and isinstance(exc, Unauthorized):
+            return self.tr("The server no longer takes this recordings link. Ask whoever sent it for a new one.")
         if isinstance(exc, Forbidden):
             return self.tr("Your role may not do this with this room's recordings.")
         if isinstance(exc, Unauthorized):

@@ -172,15 +172,16 @@ async def open_recordings_link(link: RecordingsLink, *, timeout: float = 10.0) -
     """Exchange a recordings link's secret for a recording token (3.4's ``recording-token``). Raises
     :class:`LinkProblem`: a secret the server does not take, a room that no longer shares its recordings by
     link, and whatever keeps a room link from opening (no such room, the server away, its certificate)."""
+    invalid = LinkProblem(
+        ErrorReason.INVALID_RECORDINGS_LINK,
+        "The server does not take this link's secret: the link may be mistyped or cut short, or the "
+        "room's recordings link was changed since. Ask whoever sent it for a new link.",
+    )
     async with MeetDeskClient(link.base_url, timeout=timeout, pin=link.pin) as api:
         try:
             answer = await api.recordings_link_token(link.room_id, link.secret)
         except BadRequest:
-            raise LinkProblem(
-                ErrorReason.INVALID_RECORDINGS_LINK,
-                "The server does not take this link's secret: the link may be mistyped or cut short, or the "
-                "room's recordings link was changed since. Ask whoever sent it for a new link.",
-            ) from None
+            raise invalid from None
         except Forbidden:
             raise LinkProblem(
                 ErrorReason.RECORDINGS_NOT_SHARED,
@@ -189,6 +190,8 @@ async def open_recordings_link(link: RecordingsLink, *, timeout: float = 10.0) -
             ) from None
         except ApiError as exc:
             raise await _problem(exc, link.room_link, None) from None
+        if answer.roomName is None:  # a room link's secret under a recordings link's address (edited by hand)
+            raise invalid
         theme = await _theme(api)
     return RecordingsAccess(link, answer.roomName or link.room_id, answer.token, theme)
 

@@ -58,7 +58,8 @@ class RecordingsLinkToken(BaseModel):
     """The server's answer to a recordings link's secret."""
 
     token: str
-    roomName: str
+    #: None when the secret was a room link's (moderator or speaker), not the room's recordings link's
+    roomName: str | None = None
 
 
 class _Client(Protocol):
@@ -260,7 +261,6 @@ class RecordingsApi:
         """The recording token of a room's recordings link's secret (``access.anonymous.recording.url``), and the
         room's name: it lists, plays and downloads that room's recordings while the room shares them by link."""
         path = f"/internal-api/v1/rooms/{quote(room_id, safe='').replace('.', '%2E')}/recording-token"
-        # an answer without the room's name (a room link's secret put into a recordings link) is not one
         return self._parse(RecordingsLinkToken, await self._request("POST", path, body={"secret": secret}))
 
     async def read_recording_media(

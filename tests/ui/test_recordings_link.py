@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import BadRequest, Forbidden, Unauthorized
-from meetdesk.client.links import parse_recordings_link
+from meetdesk.client.links import parse_recordings_link, parse_room_link
 from meetdesk.core.models import MeetRoom
 from meetdesk.ui.meeting.window import ParticipantWindow
 from meetdesk.ui.recordings.player_model import PlayerState
@@ -130,7 +130,7 @@ async def test_an_empty_room_says_so_and_a_turned_off_link_stops_the_open_view(
 
 
 async def test_a_wrong_secret_and_a_room_not_sharing_its_recordings_are_said_in_words(
-    window: ParticipantWindow, room: MeetRoom, client: MeetDeskClient
+    window: ParticipantWindow, room: MeetRoom, client: MeetDeskClient, server_process: ServerProcess
 ) -> None:
     url = await recordings_url(client, room)
     link = parse_recordings_link(url)
@@ -148,6 +148,15 @@ async def test_a_wrong_secret_and_a_room_not_sharing_its_recordings_are_said_in_
     async with MeetDeskClient(link.base_url) as anyone:
         with pytest.raises(BadRequest):
             await anyone.recordings_link_token(link.room_id, "not-the-secret")
+
+    # a room link's secret under a recordings link's address (edited by hand) is no recordings link either
+    assert room.speakerUrl is not None
+    seed_recording(server_process, room.roomId, room.roomName or "")  # else the server answers "no recordings"
+    speaker_secret = parse_room_link(room.speakerUrl).secret
+    window.open_link(link.url.replace(f"secret={link.secret}", f"secret={speaker_secret}"))
+    await reach(window, "checking")
+    await reach(window, "error")
+    assert page.title.text() == "This recordings link is not valid"
 
     await client.update_room_access(room.roomId, recording=False)
     window.open_link(url)

@@ -13,6 +13,11 @@ receives everybody else, and keeps going through trouble:
 The state (connecting, connected, reconnecting, disconnected with a reason) comes as
 :class:`StateChanged` events. The desktop app, the kiosk, the ``meetdesk join`` bot and the tests
 all drive meetings through this class.
+
+The class is split by concept: its lifecycle and state here, the signalling messages and the socket's recovery
+in :mod:`.session_signalling`, the media connections (publishing, rebuilding, levels, quality) in
+:mod:`.session_media`, the participant's actions in :mod:`.session_actions`, the state and event types in
+:mod:`.session_state`.
 """
 
 from __future__ import annotations
@@ -22,8 +27,6 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import websockets
@@ -34,70 +37,40 @@ from pydantic import BaseModel
 from meetdesk.client.api import MeetDeskClient, RoomLink, parse_room_link
 from meetdesk.client.media.devices import open_sources
 from meetdesk.client.publisher import PeerConnectionFactory, Publisher, PublishError
-from meetdesk.client.quality import QualityMeter, estimates_now, held_to_estimates
-from meetdesk.client.recovery import GiveUp, ReconnectAttempt, RetryPolicy, TokenSource, reconnect
+from meetdesk.client.recovery import ReconnectAttempt, RetryPolicy, TokenSource
 from meetdesk.client.session_actions import SessionActions
+from meetdesk.client.session_media import SessionMedia
+from meetdesk.client.session_signalling import SessionSignalling
+from meetdesk.client.session_state import SessionEvent, SessionState, StateChanged
 from meetdesk.client.signalling import LinkFailure, SignallingClient, SignallingError
 from meetdesk.client.subscriber import FrameCallback, RemoteTrack, Subscriber
 from meetdesk.core.errors import ErrorCode
 from meetdesk.core.permissions import DEFAULT_MODERATOR, Permissions
 from meetdesk.core.signalling import (
-    AudioLevel,
     ChatHistory,
-    ChatHistoryPage,
-    ConnectionQualityReport,
-    DownlinkState,
-    ErrorMessage,
     Joined,
     Leave,
-    Left,
     LeftReason,
-    MeetingLocked,
-    Muted,
-    PublishAnswer,
     Quality,
-    RecordingChanged,
     RecordingState,
-    Resubscribe,
-    RoleChanged,
-    ServerMessage,
-    SubscribeOffer,
     TileSize,
     VideoTiles,
 )
 
-__all__ = ["MeetingSession", "ReconnectAttempt", "RemoteTrack", "RetryPolicy", "SessionState", "StateChanged"]
+__all__ = [
+    "MeetingSession",
+    "ReconnectAttempt",
+    "RemoteTrack",
+    "RetryPolicy",
+    "SessionEvent",
+    "SessionState",
+    "StateChanged",
+]
 
 logger = logging.getLogger(__name__)
 
-LEVEL_INTERVAL_S = 0.25
-#: how often the connection's quality is graded (it is reported to the server when it changes)
-QUALITY_INTERVAL_S = 2.0
-SPEAKING_LEVEL = 0.05
-REPUBLISH_DELAYS_S = (0.0, 0.5, 1.0, 2.0)
-#: the server ended the meeting for everyone by going away: come back when it is back
-RECOVERABLE_LEFT = frozenset({LeftReason.SERVER_SHUTDOWN, LeftReason.NETWORK_DISCONNECT})
 
-
-class SessionState(StrEnum):
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    DISCONNECTED = "disconnected"
-
-
-@dataclass(frozen=True)
-class StateChanged:
-    state: SessionState
-    reason: LeftReason | None = None
-    #: a sentence for the person when there is more to say than the reason (why reconnecting gave up)
-    detail: str | None = None
-
-
-SessionEvent = StateChanged | ReconnectAttempt | ServerMessage
-
-
-class MeetingSession(SessionActions):
+class MeetingSession(SessionSignalling, SessionMedia, SessionActions):
     """A participant. Events (``events()``): :class:`StateChanged`, :class:`ReconnectAttempt` and every
     server message.
 
@@ -398,119 +371,6 @@ class MeetingSession(SessionActions):
         """The meeting's recording while it is starting, active or ending; None when nothing is recorded."""
         return self._recording
 
-    # media -----------------------------------------------------------------------------------------
-
-    async def publish(self) -> None:
-        """Rebuild the publisher connection with every local track, and offer it."""
-        await self._publish()
-
-    async def _publish(self) -> None:
-        await self._publisher.publish()
-        await self._send_media_state()
-        if self._level_task is None or self._level_task.done():
-            self._level_task = asyncio.create_task(self._report_levels(), name=f"levels-{self.name}")
-        if self._quality_task is None or self._quality_task.done():
-            self._quality_task = asyncio.create_task(self._report_quality(), name=f"quality-{self.name}")
-
-    def _on_publisher_state(self, pc: RTCPeerConnection, state: str) -> None:
-        if pc is not self._publisher.pc or self._finished:
-            return
-        if state == "connected":
-            self._media_ok("publisher")
-        elif state in ("failed", "closed"):
-            then = "rebuilding it" if self._signalling_up() else "to be rebuilt once the signalling is back"
-            logger.info("Session(%s) publisher connection %s: %s", self.name, state, then)
-            self._media_lost("publisher")
-            self._republish_soon()
-
-    def _on_subscriber_state(self, pc: RTCPeerConnection, state: str) -> None:
-        if pc is not self._subscriber.pc or self._finished:
-            return
-        if state == "connected":
-            self._media_ok("subscriber")
-        elif state in ("failed", "closed"):
-            # the server's side may not know (a failure on this side only): ask it for a new connection
-            then = "asking for a new one" if self._signalling_up() else "to be asked for once the signalling is back"
-            logger.info("Session(%s) subscriber connection %s: %s", self.name, state, then)
-            if self._subscriber.receiving:  # with nothing to receive, the server offers nothing: no trouble
-                self._media_lost("subscriber")
-            self._spawn(self._resubscribe(pc))
-
-    async def _resubscribe(self, failed: RTCPeerConnection | None = None) -> None:
-        """Drop the ``failed`` subscriber connection and ask the server for a new one."""
-        if failed is not None and not await self._subscriber.reset(failed=failed):
-            return  # replaced already
-        if not self._subscriber.lost or not self._signalling_up():
-            return  # a new offer came meanwhile; or the signalling recovery asks once it is back
-        with contextlib.suppress(SignallingError):  # a drop is handled by the reader's recovery
-            await self.send(Resubscribe())
-
-    def _media_lost(self, which: str) -> None:
-        self._trouble.add(which)
-        self._refresh_state()
-
-    def _media_ok(self, which: str) -> None:
-        self._trouble.discard(which)
-        self._refresh_state()
-
-    def _signalling_up(self) -> bool:
-        signalling = self._signalling
-        return signalling is not None and not signalling.closed and not self._recovering and not self._finished
-
-    def _republish_soon(self) -> None:
-        """Rebuild the publisher connection, unless a rebuild is under way or the signalling is down (the
-        signalling recovery republishes once it is back)."""
-        if self._signalling_up() and (self._republisher is None or self._republisher.done()):
-            self._republisher = asyncio.create_task(self._republish(), name=f"republish-{self.name}")
-
-    async def _republish(self) -> None:
-        for attempt, delay in enumerate(REPUBLISH_DELAYS_S):
-            await asyncio.sleep(delay)
-            if not self._signalling_up():
-                return
-            try:
-                await self._publish()
-                return
-            except (PublishError, SignallingError) as exc:
-                logger.info("Session(%s) republishing failed (attempt %d): %s", self.name, attempt + 1, exc)
-            except Exception:
-                if self._finished:
-                    return  # closed under our feet
-                logger.warning("Session(%s) republishing failed (attempt %d)", self.name, attempt + 1, exc_info=True)
-        logger.warning("Session(%s) could not republish its camera and microphone", self.name)
-
-    async def _report_levels(self) -> None:
-        """Tell the server how loud this microphone is, a few times a second (it picks the active speaker)."""
-        last = -1.0
-        while not self._finished:
-            await asyncio.sleep(LEVEL_INTERVAL_S)
-            meter = self._publisher.microphone
-            if meter is None or self.state is not SessionState.CONNECTED:
-                continue
-            level = round(meter.level, 2)
-            if abs(level - last) >= 0.02 or level >= SPEAKING_LEVEL:
-                with contextlib.suppress(SignallingError):  # a drop is handled by the reader's recovery
-                    await self.send(AudioLevel(level=level))
-                last = level
-
-    async def _report_quality(self) -> None:
-        """Grade the media connections every few seconds; tell the server when the grade changes."""
-        meter, reported_for = QualityMeter(), None
-        while not self._finished:
-            await asyncio.sleep(QUALITY_INTERVAL_S)
-            joined = self.joined
-            if joined is None or not self._signalling_up():
-                continue
-            if joined.you.identity != reported_for:  # a rejoin: the server knows nothing of this identity yet
-                self.quality, reported_for = None, joined.you.identity
-            quality = await meter.measure(self._publisher.pc, self._subscriber.pc, connected=not self._trouble)
-            paused, limited, uplink = bool(self.paused_video), self.downlink_limited, self._publisher.uplink
-            quality = held_to_estimates(quality, estimates_now(paused=paused, limited=limited, uplink=uplink))
-            if quality != self.quality:
-                with contextlib.suppress(SignallingError):  # a drop is handled by the reader's recovery
-                    await self.send(ConnectionQualityReport(quality=quality))
-                    self.quality = quality
-
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
@@ -522,97 +382,3 @@ class MeetingSession(SessionActions):
             return
         if not self._finished:  # after the end, a connection closed under a task is no news
             logger.warning("Session(%s) background task failed", self.name, exc_info=task.exception())
-
-    # signalling ------------------------------------------------------------------------------------
-
-    async def _read(self, signalling: SignallingClient) -> None:
-        resume = True
-        async for message in signalling.messages():
-            await self._events.put(message)
-            if isinstance(message, Left):
-                if message.reason in RECOVERABLE_LEFT and not self._leaving:
-                    logger.info("Session(%s) the server let us go (%s): rejoining", self.name, message.reason.value)
-                    resume = False  # the server ended our session: only a rejoin brings us back
-                    continue
-                await self._finish(message.reason)
-                return
-            try:
-                await self._handle(message)
-            except SignallingError as exc:
-                # the socket closed while answering (the meeting ended, the network dropped): the end of this
-                # loop handles that, and the next connection gets a fresh offer
-                logger.info("Session(%s) could not answer %s: %s", self.name, message.type, exc)
-            except Exception:
-                if self._leaving or self._finished:  # an offer racing our own leave: nothing left to answer it
-                    logger.debug("Session(%s) leaving: dropped %s", self.name, message.type, exc_info=True)
-                else:
-                    logger.exception("Session(%s) could not handle %s", self.name, message.type)
-        if signalling is self._signalling and not self._leaving and not self._finished:
-            self._publisher.refuse(PublishError("The signalling connection was lost", LinkFailure.NETWORK))
-            self._spawn(self._recover(resume=resume))
-
-    async def _handle(self, message: ServerMessage) -> None:
-        if isinstance(message, SubscribeOffer):
-            if await self._subscriber.on_offer(message):
-                self._media_lost("subscriber")  # a new connection replaced ours: until it connects
-        elif isinstance(message, PublishAnswer):
-            self._publisher.take_answer(message.sdp)
-        elif isinstance(message, ErrorMessage) and message.ref == "publish_offer":
-            self._publisher.refuse(PublishError(message.message, message.code))
-        elif (
-            isinstance(message, ErrorMessage) and message.code is ErrorCode.TIMEOUT and message.ref == "subscribe_offer"
-        ):
-            # the server gave up an offer this side was too slow to answer: ask for a new one
-            logger.info("Session(%s) subscribe offer withdrawn: asking for a new one", self.name)
-            await self.send(Resubscribe())
-        elif isinstance(message, RoleChanged):
-            self.token = message.token
-            await self._permissions_changed(message.permissions.openvidu.permissions)
-        elif isinstance(message, ChatHistoryPage):
-            if message.before == self._oldest_chat:
-                self.older_chat_kept = message.more
-                self._oldest_chat = message.messages[0].id if message.messages else self._oldest_chat
-        elif isinstance(message, MeetingLocked):
-            self._locked = message.locked
-        elif isinstance(message, RecordingChanged):
-            self._recording = message.recording if message.recording.recording else None
-        elif isinstance(message, DownlinkState):
-            self.paused_video, self.downlink_bps = frozenset(message.paused), message.estimateBps
-            self.downlink_limited = message.limited
-        elif isinstance(message, Muted):
-            # the server holds the microphone already; the mic goes off here too, so that what this side
-            # shows and sends agrees, and unmuting (set_media) is what lifts the mute
-            logger.info("Session(%s) muted by %s", self.name, message.by)
-            self._publisher.set_enabled(audio=False, video=self._publisher.video_enabled)
-            await self._send_media_state()
-
-    async def _recover(self, *, resume: bool) -> None:
-        """The socket is gone: resume, or rejoin from scratch, within the retry policy's bounds."""
-        self._recovering = True
-        self._set_state(SessionState.RECONNECTING)
-        assert self.joined is not None and self.token is not None
-        try:
-            back = await reconnect(
-                self.link,
-                self.name,
-                self.token,
-                session_id=self.joined.sessionId if resume else None,
-                grace=self.joined.reconnectGrace,
-                policy=self.retry,
-                announce=self._events.put_nowait,
-                new_token=self.token_source,
-            )
-        except GiveUp as exc:
-            logger.warning("Session(%s) gave up reconnecting: %s", self.name, exc)
-            self._recovering = False
-            await self._finish(LeftReason.NETWORK_DISCONNECT, str(exc))
-            return
-        self._recovering = False
-        self.token = back.token
-        joined = back.signalling.joined
-        assert joined is not None
-        if not joined.resumed:
-            logger.info("Session(%s) rejoined as %s (%s)", self.name, joined.you.identity, joined.you.name)
-        await self._attach(back.signalling)
-
-    # summary ---------------------------------------------------------------------------------------

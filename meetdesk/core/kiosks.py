@@ -31,6 +31,8 @@ CLOSE_KIOSK_REMOVED: Final = 4403
 
 KioskState = Literal["home", "meeting", "reconnecting", "starting", "unknown"]
 KioskAction = Literal["join", "leave", "restart"]
+#: what the server may ask a kiosk on its socket: an admin's action, or its logs
+WaitingAction = Literal["join", "leave", "restart", "sendLogs"]
 JoinPolicy = Literal["always", "one-touch"]
 DeviceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 KioskName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -223,7 +225,7 @@ class Command(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     type: Literal["command"] = "command"
-    action: Literal["join", "leave", "restart", "sendLogs"]
+    action: WaitingAction
 
 
 class SettingsPush(BaseModel):

@@ -114,7 +114,7 @@ async def connect(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     link = KioskLink(record.kiosk_id)
-    service.connected(link, record)
+    await service.connected(link, record)
     writer = asyncio.create_task(_write(websocket, link))
     reader = asyncio.create_task(_read(websocket, service, link))
     try:

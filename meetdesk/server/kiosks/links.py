@@ -1,8 +1,8 @@
 """The kiosks' open sockets: one :class:`KioskLink` per connected kiosk, each with its own bounded outbox.
 
 Sending never waits: a message is put on the link's queue and the socket's writer sends it. A kiosk that
-connects again replaces its older link (which is closed). Commands for a kiosk that is online (a recent
-heartbeat) but has no socket at the moment — its server just restarted — wait for it, newest kept.
+connects again replaces its older link (which is closed). (Commands for a kiosk that has no socket at the moment
+wait in the store, see :meth:`~meetdesk.server.kiosks.service.FleetService.act`.)
 """
 
 from __future__ import annotations
@@ -48,19 +48,16 @@ class KioskLink:
 
 
 class Links:
-    """The connected kiosks, and the commands waiting for the ones that are not connected right now."""
+    """The connected kiosks."""
 
     def __init__(self) -> None:
         self._links: dict[str, KioskLink] = {}
-        self._waiting: dict[str, dict[str, Command]] = {}
 
     def attach(self, link: KioskLink) -> None:
         old = self._links.get(link.kiosk_id)
         if old is not None:
             old.close(1000)
         self._links[link.kiosk_id] = link
-        for command in self._waiting.pop(link.kiosk_id, {}).values():
-            link.send(command)
 
     def detach(self, link: KioskLink) -> None:
         if self._links.get(link.kiosk_id) is link:
@@ -69,21 +66,16 @@ class Links:
     def get(self, kiosk_id: str) -> KioskLink | None:
         return self._links.get(kiosk_id)
 
-    def command(self, kiosk_id: str, command: Command) -> None:
-        """Send now, or keep it (one per action) until the kiosk connects."""
+    def command(self, kiosk_id: str, command: Command) -> bool:
+        """Send now; False when the kiosk has no socket."""
         link = self._links.get(kiosk_id)
-        if link is not None:
-            link.send(command)
-        else:
-            waiting = self._waiting.setdefault(kiosk_id, {})
-            if command.action in ("join", "leave"):  # the later of the two wins
-                waiting.pop("join", None)
-                waiting.pop("leave", None)
-            waiting[command.action] = command
+        if link is None:
+            return False
+        link.send(command)
+        return True
 
     def drop(self, kiosk_id: str, close_code: int) -> None:
-        """The kiosk's credential is void: close its socket, forget what waited for it."""
-        self._waiting.pop(kiosk_id, None)
+        """The kiosk's credential is void: close its socket."""
         link = self._links.pop(kiosk_id, None)
         if link is not None:
             link.close(close_code)

@@ -7,6 +7,12 @@ remotely (join, leave, restart, settings, logs).
   at once: its socket is closed and its participant is removed from the meeting (its tokens revoked).
 - Online means a heartbeat within ``kiosk_offline_after`` seconds (60); a sweep every ``kiosk_sweep_interval``
   seconds (5) announces the kiosks that went quiet (``KioskUpdated``).
+- What must outlive a restart is in the store: pushed settings (versioned in the kiosk's row; a kiosk that
+  connects gets them in its welcome, and pendingSettings shows until it reports them applied), the last logs a
+  kiosk sent, and commands for a kiosk that counts as online but has no socket at that moment (its server just
+  restarted). Join, leave, restart and logs for an **offline** kiosk are refused (409): run an hour later, they
+  would surprise the people in the room. Likewise a waiting command is delivered only if the kiosk connects
+  within ``kiosk_offline_after`` seconds of it; older ones are dropped (and logged).
 - A kiosk's meeting identity is ``kiosk-<kioskId>-<enrolment>``: a speaker in its room, named by its settings
   (a new join replaces its older seat).
 """
@@ -38,6 +44,7 @@ from meetdesk.core.kiosks import (
     KioskToken,
     KioskUpdate,
     SettingsPush,
+    WaitingAction,
     Welcome,
     new_credential,
     new_enrolment_code,
@@ -99,7 +106,6 @@ class FleetService:
         self.times = times
         self.links = Links()
         self._online: set[str] = set()  # kiosks last announced online
-        self._logs: dict[str, KioskLogs] = {}
         self._wrong_codes = SlidingWindow(
             10, 60, "Too many wrong enrolment codes from this address. Try again in {seconds} s"
         )
@@ -222,7 +228,6 @@ class FleetService:
         await self.store.delete(kiosk_id)
         await self._void_credential(record)
         self._online.discard(kiosk_id)
-        self._logs.pop(kiosk_id, None)
         logger.info("Kiosk(%s) removed", kiosk_id)
         self._events.publish(KioskRemoved(kioskId=kiosk_id))
 
@@ -249,22 +254,33 @@ class FleetService:
             await self._revocations.revoke(identity, record.room_id, now, now + PARTICIPANT_TTL_S * 1000)
 
     async def act(self, kiosk_id: str, action: KioskAction) -> ActionAccepted:
-        record = await self._record(kiosk_id)
-        if not self._is_online(record):
-            raise Conflict(OFFLINE, error="Kiosk Error")
-        self.links.command(kiosk_id, Command(action=action))
+        sent_at = await self._command(kiosk_id, action)
         logger.info("Kiosk(%s) asked to %s", kiosk_id, action)
-        return ActionAccepted(action=action, sentAt=now_ms())
+        return ActionAccepted(action=action, sentAt=sent_at)
 
     async def ask_logs(self, kiosk_id: str) -> None:
+        await self._command(kiosk_id, "sendLogs")
+        logger.info("Kiosk(%s) asked for its logs", kiosk_id)
+
+    async def _command(self, kiosk_id: str, action: WaitingAction) -> int:
+        """Send ``action`` to an online kiosk now, or keep it in the store until its socket is back."""
         record = await self._record(kiosk_id)
         if not self._is_online(record):
             raise Conflict(OFFLINE, error="Kiosk Error")
-        self.links.command(kiosk_id, Command(action="sendLogs"))
+        now = now_ms()
+        if not self.links.command(kiosk_id, Command(action=action)):
+            await self.store.wait_command(kiosk_id, action, now)
+            link = self.links.get(kiosk_id)
+            if link is not None:  # connected while it was stored: sent now unless its welcome took it
+                for waiting in await self.store.take_commands(kiosk_id, now):
+                    link.send(Command(action=waiting))
+            else:
+                logger.info("Kiosk(%s) has no socket now: %s kept until it connects", kiosk_id, action)
+        return now
 
     async def logs(self, kiosk_id: str) -> KioskLogs:
         await self._record(kiosk_id)
-        logs = self._logs.get(kiosk_id)
+        logs = await self.store.logs(kiosk_id)
         if logs is None:
             raise NotFound(f"Kiosk '{kiosk_id}' has not sent logs yet", error="Kiosk Error")
         return logs
@@ -316,10 +332,16 @@ class FleetService:
             heartbeatInterval=self.times.heartbeat_interval,
         )
 
-    def connected(self, link: KioskLink, record: KioskRecord) -> None:
+    async def connected(self, link: KioskLink, record: KioskRecord) -> None:
+        """The welcome, then the commands that waited for this socket (made within the offline delay)."""
         link.send(self.welcome(record))
         self.links.attach(link)
         logger.info("Kiosk(%s) connected", record.kiosk_id)
+        since = now_ms() - round(self.times.offline_after * 1000)
+        waiting = await self.store.take_commands(record.kiosk_id, since)
+        for action in waiting:
+            link.send(Command(action=action))
+            logger.info("Kiosk(%s) gets the %s that waited for it", record.kiosk_id, action)
 
     def disconnected(self, link: KioskLink) -> None:
         self.links.detach(link)
@@ -349,5 +371,5 @@ class FleetService:
                 await self._announce(after)
 
     async def received_logs(self, kiosk_id: str, text: str) -> None:
-        self._logs[kiosk_id] = KioskLogs(receivedAt=now_ms(), text=text)
+        await self.store.keep_logs(kiosk_id, KioskLogs(receivedAt=now_ms(), text=text))
         logger.info("Kiosk(%s) sent its logs (%d characters)", kiosk_id, len(text))

@@ -1,5 +1,7 @@
 """The kiosks of the fleet, one row each (``schema.kiosks``): name, room, settings (versioned), the hashes of the
-enrolment code and of the credential, and the last heartbeat's report.
+enrolment code and of the credential, and the last heartbeat's report. Next to them, what must outlive a server
+restart: the commands waiting for a kiosk's socket (``schema.kiosk_commands``) and the last logs each kiosk sent
+(``schema.kiosk_logs``).
 
 Secrets never reach a row: codes and credentials are looked up by their SHA-256 (both are long random strings,
 so a plain hash is enough), and the answers that show one are made from the value before it was hashed.
@@ -13,9 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
-from meetdesk.core.kiosks import KioskDevices, KioskSettings, KioskState, normalize_code
+from meetdesk.core.kiosks import KioskDevices, KioskLogs, KioskSettings, KioskState, WaitingAction, normalize_code
 from meetdesk.server.store.db import Database
+from meetdesk.server.store.schema import kiosk_commands as commands
+from meetdesk.server.store.schema import kiosk_logs as logs
 from meetdesk.server.store.schema import kiosks as table
 
 
@@ -185,9 +190,59 @@ class KioskStore:
         return await self._update(kiosk_id, status=status.dump(), applied_version=applied_version, last_seen_at=seen_at)
 
     async def delete(self, kiosk_id: str) -> bool:
+        """The kiosk, its waiting commands and its logs."""
         async with self._engine.begin() as conn:
+            await conn.execute(delete(commands).where(commands.c.kiosk_id == kiosk_id))
+            await conn.execute(delete(logs).where(logs.c.kiosk_id == kiosk_id))
             gone = await conn.execute(delete(table).where(table.c.kiosk_id == kiosk_id))
         return bool(gone.rowcount)
+
+    # commands waiting for the kiosk's socket -------------------------------------------------------
+
+    async def wait_command(self, kiosk_id: str, action: WaitingAction, now: int) -> None:
+        """Keep ``action`` until the kiosk connects: one per action, and join and leave replace each other (the
+        later wins)."""
+        replaced = ("join", "leave") if action in ("join", "leave") else (action,)
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    delete(commands).where(commands.c.kiosk_id == kiosk_id, commands.c.action.in_(replaced))
+                )
+                await conn.execute(insert(commands).values(kiosk_id=kiosk_id, action=action, created_at=now))
+        except IntegrityError:  # the same action stored at the same moment by another request: kept once
+            pass
+
+    async def take_commands(self, kiosk_id: str, since: int) -> list[WaitingAction]:
+        """The actions waiting for the kiosk made at ``since`` or later, oldest first; all its waiting ones are
+        forgotten (the older ones are dropped)."""
+        async with self._engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(commands.c.action, commands.c.created_at)
+                    .where(commands.c.kiosk_id == kiosk_id)
+                    .order_by(commands.c.created_at, commands.c.action)
+                )
+            ).all()
+            if rows:
+                await conn.execute(delete(commands).where(commands.c.kiosk_id == kiosk_id))
+        return [row.action for row in rows if row.created_at >= since]
+
+    # logs ------------------------------------------------------------------------------------------
+
+    async def keep_logs(self, kiosk_id: str, received: KioskLogs) -> None:
+        """The kiosk's logs, in place of the ones it sent before."""
+        async with self._engine.begin() as conn:
+            if not (await conn.execute(select(table.c.kiosk_id).where(table.c.kiosk_id == kiosk_id))).first():
+                return  # removed meanwhile
+            await conn.execute(delete(logs).where(logs.c.kiosk_id == kiosk_id))
+            await conn.execute(
+                insert(logs).values(kiosk_id=kiosk_id, received_at=received.receivedAt, text=received.text)
+            )
+
+    async def logs(self, kiosk_id: str) -> KioskLogs | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(logs).where(logs.c.kiosk_id == kiosk_id))).first()
+        return KioskLogs(receivedAt=row.received_at, text=row.text) if row is not None else None
 
     async def _update(self, kiosk_id: str, **values: Any) -> bool:
         async with self._engine.begin() as conn:

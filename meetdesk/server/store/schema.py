@@ -195,6 +195,25 @@ kiosks = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 
+#: Commands an admin sent to a kiosk that was online but had no socket at that moment (its server had just
+#: restarted), kept until it connects (migration 8): at most one per action (join and leave replace each other).
+kiosk_commands = Table(
+    "kiosk_commands",
+    metadata,
+    Column("kiosk_id", String(40), primary_key=True),
+    Column("action", String(20), primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+#: The last logs each kiosk sent when asked (migration 8), so an admin reads them after a server restart too.
+kiosk_logs = Table(
+    "kiosk_logs",
+    metadata,
+    Column("kiosk_id", String(40), primary_key=True),
+    Column("received_at", BigInteger, nullable=False),
+    Column("text", Text, nullable=False),
+)
+
 
 def _v1_initial(conn: Connection) -> None:
     for table in (rooms, recordings, users, legacy_api_keys, global_config, revoked_tokens):
@@ -271,6 +290,11 @@ def _v7_kiosks(conn: Connection) -> None:
     kiosks.create(conn)
 
 
+def _v8_kiosk_commands_and_logs(conn: Connection) -> None:
+    kiosk_commands.create(conn)
+    kiosk_logs.create(conn)
+
+
 #: Every migration, in order; ``schema_version.version`` is how many have run.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_initial,
@@ -280,4 +304,5 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _v5_webhooks,
     _v6_room_roles_and_access,
     _v7_kiosks,
+    _v8_kiosk_commands_and_logs,
 ]

@@ -9,6 +9,7 @@ leaves out the characters people confuse (0/O, 1/I/L).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
@@ -25,6 +26,10 @@ CREDENTIAL_BYTES: Final = 32
 HEARTBEAT_INTERVAL_S: Final = 10.0
 #: The longest log text a kiosk sends (the end of it is kept).
 MAX_LOG_CHARS: Final = 256 * 1024
+#: The most devices of one kind a kiosk lists in its heartbeat (the first ones are sent).
+MAX_LISTED_DEVICES: Final = 32
+#: The longest device name (a setting, or a name a kiosk lists).
+MAX_DEVICE_NAME: Final = 200
 
 #: The kiosk's socket was closed because the kiosk was removed (or enrolled again): its credential is void.
 CLOSE_KIOSK_REMOVED: Final = 4403
@@ -34,7 +39,7 @@ KioskAction = Literal["join", "leave", "restart"]
 #: what the server may ask a kiosk on its socket: an admin's action, or its logs
 WaitingAction = Literal["join", "leave", "restart", "sendLogs"]
 JoinPolicy = Literal["always", "one-touch"]
-DeviceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+DeviceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DEVICE_NAME)]
 KioskName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
@@ -74,10 +79,22 @@ class KioskSettings(BaseModel):
 
 
 class KioskDevice(BaseModel):
+    """One kind of device on a kiosk: the one wanted or in use, whether it is there, and the names of all the
+    devices of that kind the kiosk has now (what the admin may choose from)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str | None = None  # the device wanted (or in use); None: any
+    name: Annotated[str, StringConstraints(max_length=MAX_DEVICE_NAME)] | None = None  # None: any
     found: bool = False
+    available: Annotated[tuple[DeviceName, ...], Field(max_length=MAX_LISTED_DEVICES)] = ()
+
+
+def listed(names: Iterable[str]) -> tuple[str, ...]:
+    """The device names a heartbeat carries: the first :data:`MAX_LISTED_DEVICES` that fit a setting (a longer
+    name could not be chosen anyway), each once."""
+    fitting = (name.strip() for name in names)
+    kept = dict.fromkeys(name for name in fitting if 0 < len(name) <= MAX_DEVICE_NAME)
+    return tuple(kept)[:MAX_LISTED_DEVICES]
 
 
 class KioskDevices(BaseModel):

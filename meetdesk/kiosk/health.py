@@ -36,6 +36,8 @@ class DeviceState:
     kind: DeviceKind
     wanted: str | None
     found: str | None  # the name of the device in use; None: none found
+    #: every device of this kind present now (what the admin may choose from)
+    available: tuple[str, ...] = ()
 
     @property
     def missing(self) -> bool:
@@ -72,11 +74,12 @@ def available(kind: DeviceKind, *, synthetic: bool, state_dir: Path) -> list[str
 def device_states(
     wanted: dict[DeviceKind, str | None], *, synthetic: bool, state_dir: Path
 ) -> dict[DeviceKind, DeviceState]:
-    """Each wanted device, found by name (or not)."""
-    return {
-        kind: DeviceState(kind, name, _match(name, available(kind, synthetic=synthetic, state_dir=state_dir)))
-        for kind, name in wanted.items()
-    }
+    """Each wanted device, found by name (or not), with the names of the devices of its kind present now."""
+    states: dict[DeviceKind, DeviceState] = {}
+    for kind, name in wanted.items():
+        names = available(kind, synthetic=synthetic, state_dir=state_dir)
+        states[kind] = DeviceState(kind, name, _match(name, names), tuple(names))
+    return states
 
 
 class Heartbeat(BaseModel):

@@ -85,11 +85,14 @@ class WireKiosk:
         speaker: bool = True,
         version: str = "1.0.0",
         settings_version: int | None = None,
+        available: dict[str, list[str]] | None = None,
     ) -> None:
+        """``available``: the names listed for each kind of device (none listed when not given)."""
+        listed = available or {}
         devices = {
-            "camera": {"name": "Room Camera", "found": camera},
-            "microphone": {"name": "Speakerphone", "found": microphone},
-            "speaker": {"name": "Speakerphone", "found": speaker},
+            "camera": {"name": "Room Camera", "found": camera, "available": listed.get("camera", [])},
+            "microphone": {"name": "Speakerphone", "found": microphone, "available": listed.get("microphone", [])},
+            "speaker": {"name": "Speakerphone", "found": speaker, "available": listed.get("speaker", [])},
         }
         heartbeat = {
             "type": "heartbeat",

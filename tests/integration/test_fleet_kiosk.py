@@ -177,7 +177,13 @@ async def test_an_enrolled_kiosk_joins_by_itself_and_does_what_the_admin_asks(
         first = await process.reaches(in_meeting, "its room's meeting, by itself")
         assert first.devices_found == {"camera": "Test pattern", "microphone": "Test tone", "speaker": "Null speaker"}
         shown = await events.kiosk(kiosk_id, enrolled=True, online=True, state="meeting")
-        assert shown["devices"]["camera"] == {"name": "Test pattern", "found": True}
+        # the devices it has, by the names it chooses by (synthetic ones here)
+        assert shown["devices"]["camera"] == {
+            "name": "Test pattern",
+            "found": True,
+            "available": ["Test pattern", "Second test pattern"],
+        }
+        assert shown["devices"]["speaker"]["available"] == ["Null speaker"]
         await in_the_meeting(api, room_id, "Board room")
 
         # the credential: kept in a file only this user reads, never in the log; the code is not logged either

@@ -171,10 +171,11 @@ async def test_heartbeats_show_the_kiosk_online_with_its_state_and_devices_live(
         welcome = await socket.receive()
         assert welcome["type"] == "welcome" and welcome["kioskId"] == kiosk["kioskId"]
         assert welcome["settings"]["displayName"] == "Board room PC" and welcome["settingsVersion"] == 1
+        # what it has of each kind, listed: the admin chooses from these names
         devices = {
-            "camera": {"name": "Logitech MeetUp", "found": False},
-            "microphone": {"name": "Jabra Speak 710", "found": True},
-            "speaker": {"name": "Jabra Speak 710", "found": True},
+            "camera": {"name": "Logitech MeetUp", "found": False, "available": ["Integrated Webcam"]},
+            "microphone": {"name": "Jabra Speak 710", "found": True, "available": ["Jabra Speak 710", "Built-in"]},
+            "speaker": {"name": "Jabra Speak 710", "found": True, "available": ["Jabra Speak 710", "HDMI 1"]},
         }
         await socket.beat("meeting", devices=devices, lastError="The camera Logitech MeetUp is missing.")
         live = (await events.next("kiosk_updated", kioskId=kiosk["kioskId"], online=True))["kiosk"]
@@ -192,6 +193,15 @@ async def test_heartbeats_show_the_kiosk_online_with_its_state_and_devices_live(
 
         await ws.send("not json")
         assert (await socket.receive())["type"] == "error"  # and the socket goes on
+        # lists beyond their bounds are refused whole, in words: the last good list is kept
+        too_many = {**devices, "camera": {"name": None, "found": True, "available": [f"Cam {n}" for n in range(33)]}}
+        await socket.beat("home", devices=too_many)
+        refused = await socket.receive()
+        assert refused["type"] == "error" and "devices.camera.available" in refused["message"]
+        too_long = {**devices, "speaker": {"name": None, "found": True, "available": ["x" * 201]}}
+        await socket.beat("home", devices=too_long)
+        assert "devices.speaker.available.0" in (await socket.receive())["message"]
+        assert (await api.get(f"{KIOSKS}/{kiosk['kioskId']}")).json()["devices"] == devices
         await socket.beat("home", devices=devices)
         await events.next("kiosk_updated", kioskId=kiosk["kioskId"], state="home")
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from meetdesk.client.api import MeetDeskClient
-from meetdesk.core.kiosks import Kiosk
+from meetdesk.core.kiosks import Kiosk, KioskSettings
 from meetdesk.core.models import MeetRoom
 from meetdesk.ui.admin.kiosks_enrol import QR_BORDER, QR_SCALE, AddKioskDialog, EnrolmentDialog, enrol_command
 from meetdesk.ui.admin.kiosks_logs import KioskLogsDialog
@@ -249,7 +249,7 @@ async def test_settings_are_checked_next_to_their_field_then_pushed_to_the_kiosk
     dialog = page.open_settings_dialog()
     assert isinstance(dialog, KioskSettingsDialog)
     # the device the kiosk uses now, as a hint where none is chosen
-    assert dialog.device_edits["camera"].placeholderText() == "The first camera found (now: Room Camera)"
+    assert dialog.device_edits["camera"].currentText() == "The first camera found (now: Room Camera)"
     dialog.display_edit.setText("B" * 65)
     assert not await dialog.submit()
     assert dialog.errors["displayName"].text() == "The name in meetings has at most 64 characters."
@@ -257,7 +257,7 @@ async def test_settings_are_checked_next_to_their_field_then_pushed_to_the_kiosk
     assert (await client.get_kiosk(kiosk.kioskId)).settings.displayName == "Board room PC"  # nothing sent
 
     dialog.display_edit.setText("Board room")
-    dialog.device_edits["camera"].setText("Logitech MeetUp")
+    dialog.device_edits["camera"].setEditText("Logitech MeetUp")  # any name may be typed
     dialog.policy_combo.setCurrentIndex(dialog.policy_combo.findData("one-touch"))
     dialog.leave_check.setChecked(True)
     dialog.leave_minutes.setValue(25)
@@ -272,6 +272,51 @@ async def test_settings_are_checked_next_to_their_field_then_pushed_to_the_kiosk
     assert pushed["joinPolicy"] == "one-touch" and pushed["leaveWhenAloneMinutes"] == 25
     assert pushed["maintenanceHour"] == 3 and pushed["volume"] == 35
     assert (await client.get_kiosk(kiosk.kioskId)).settings.volume == 35
+    await wire.close()
+
+
+async def test_the_settings_offer_the_devices_the_kiosk_has_and_mark_a_configured_one_it_lacks(
+    page: KiosksPage, client: MeetDeskClient, room: MeetRoom
+) -> None:
+    await shown(page, client)
+    kiosk, wire = await online_kiosk(page, client, room)
+    await client.update_kiosk(
+        kiosk.kioskId, settings=KioskSettings(camera="Huddly IQ", microphone="speakerphone")
+    )  # the kiosk never had a Huddly; its speakerphone is named with other capitals
+    await wire.next_message("settings")
+    listed = {
+        "camera": ["Room Camera", "Integrated Webcam"],
+        "microphone": ["Speakerphone", "Built-in Microphone"],
+        "speaker": ["Speakerphone", "HDMI 1"],
+    }
+    while page.current() is None or page.current().devices.camera.available != tuple(listed["camera"]):
+        changed = emitted(page.model.kioskChanged)
+        await wire.beat("home", available=listed)
+        await asyncio.wait_for(changed, DEADLINE)
+    dialog = page.open_settings_dialog()
+    assert isinstance(dialog, KioskSettingsDialog)
+    camera, microphone, speaker = (dialog.device_edits[kind] for kind in ("camera", "microphone", "speaker"))
+    items = [camera.itemText(i) for i in range(camera.count())]
+    assert items == [
+        "The first camera found (now: Room Camera)",
+        "Room Camera",
+        "Integrated Webcam",
+        "Huddly IQ (not connected)",
+    ]
+    assert camera.currentText() == "Huddly IQ (not connected)" and camera.isEditable()
+    assert microphone.currentText() == "speakerphone" and microphone.name() == "speakerphone"
+    assert speaker.currentText() == "The first speaker found (now: Speakerphone)" and speaker.name() is None
+    shoot(dialog, "kiosks-settings-devices")
+    # kept as it is, the configured name is sent back (not the words around it); a listed one, or a typed one
+    assert dialog.settings_body()["camera"] == "Huddly IQ"
+    camera.setCurrentIndex(camera.findText("Integrated Webcam"))
+    speaker.setEditText("USB Speaker (not plugged in yet)")
+    said = emitted(page.actionDone)
+    assert await dialog.submit()
+    await asyncio.wait_for(said, DEADLINE)
+    pushed = (await wire.next_message("settings"))["settings"]
+    assert (pushed["camera"], pushed["microphone"]) == ("Integrated Webcam", "speakerphone")
+    assert pushed["speaker"] == "USB Speaker (not plugged in yet)"
     await wire.close()
 
 

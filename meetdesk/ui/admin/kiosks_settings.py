@@ -33,6 +33,7 @@ from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError
 from meetdesk.core.kiosks import Kiosk, KioskSettings
 from meetdesk.ui.admin.form_messages import mark_as_error, show_message
+from meetdesk.ui.admin.kiosks_devices import DeviceCombo
 from meetdesk.ui.admin.kiosks_enrol import NAME_MAX
 from meetdesk.ui.admin.kiosks_model import kiosk_error_text
 from meetdesk.ui.messages import as_sentence, field_errors
@@ -71,26 +72,29 @@ class KioskSettingsDialog(QDialog):
         self.display_edit = QLineEdit(settings.displayName or "")
         self.display_edit.setPlaceholderText(self.tr("The kiosk's name"))
         self._row(form, self.tr("&Name in meetings:"), self.display_edit, "displayName")
-        self.device_edits: dict[str, QLineEdit] = {}
+        self.device_edits: dict[str, DeviceCombo] = {}
         reported = {"camera": kiosk.devices.camera, "microphone": kiosk.devices.microphone}
         reported["speaker"] = kiosk.devices.speaker
         labels = {"camera": self.tr("&Camera:"), "microphone": self.tr("&Microphone:"), "speaker": self.tr("S&peaker:")}
-        placeholders = {
+        firsts = {
             "camera": self.tr("The first camera found"),
             "microphone": self.tr("The first microphone found"),
             "speaker": self.tr("The first speaker found"),
         }
         for device in DEVICES:
-            edit = QLineEdit(getattr(settings, device) or "")
-            in_use = reported[device].name
-            edit.setPlaceholderText(
-                self.tr("{first} (now: {name})").format(first=placeholders[device], name=in_use)
-                if in_use
-                else placeholders[device]
+            in_use = reported[device].name if reported[device].found else None
+            first = (
+                self.tr("{first} (now: {name})").format(first=firsts[device], name=in_use) if in_use else firsts[device]
             )
-            edit.setToolTip(self.tr("The device's name as the kiosk's system names it; part of it is enough."))
-            self.device_edits[device] = edit
-            self._row(form, labels[device], edit, device)
+            combo = DeviceCombo(kiosk, reported[device], getattr(settings, device), first)
+            combo.setToolTip(
+                self.tr(
+                    "The devices the kiosk reported, or any name typed as the kiosk's system names the device "
+                    "(case does not matter)."
+                )
+            )
+            self.device_edits[device] = combo
+            self._row(form, labels[device], combo, device)
         self.policy_combo = QComboBox()
         self.policy_combo.addItem(self.tr("Always in the meeting"), "always")
         self.policy_combo.addItem(self.tr("One touch: joins when someone taps Join"), "one-touch")
@@ -167,8 +171,8 @@ class KioskSettingsDialog(QDialog):
             "maintenanceHour": self.maintenance_combo.currentData(),
             "volume": self.volume_spin.value(),
         }
-        for device, edit in self.device_edits.items():
-            body[device] = edit.text().strip() or None
+        for device, combo in self.device_edits.items():
+            body[device] = combo.name()
         return body
 
     def local_errors(self) -> tuple[dict[str, str], KioskSettings | None]:

@@ -29,6 +29,7 @@ from meetdesk.core.kiosks import (
     ServerMessage,
     SettingsPush,
     Welcome,
+    listed,
 )
 from meetdesk.core.permissions import DEFAULT_SPEAKER
 from meetdesk.kiosk.fleet import (
@@ -319,7 +320,9 @@ class KioskFleet(QObject):
             if found is None:
                 devices[kind] = KioskDevice(name=name, found=False)
             else:
-                devices[kind] = KioskDevice(name=found.found or found.wanted, found=not found.missing)
+                devices[kind] = KioskDevice(
+                    name=found.found or found.wanted, found=not found.missing, available=listed(found.available)
+                )
         return Heartbeat(
             state=state,
             devices=KioskDevices(**devices),

@@ -21,10 +21,18 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ConnectionFailed
+from meetdesk.core.kiosks import KioskSettings
 from meetdesk.ui.admin.kiosks_page import KiosksPage
 from meetdesk.ui.eventloop import QtAsyncLoop
 from tests.integration.kiosk_wire import WireKiosk
 from tests.ui.meeting_screenshots import KEY, THEMES, until
+
+#: what the board room's kiosk says it has (long names too)
+DEVICE_LISTS = {
+    "camera": ["Room Camera", "Integrated Webcam", "OBSBOT Tiny 2 Lite (USB 3.0, 4K, AI-powered PTZR webcam)"],
+    "microphone": ["Speakerphone", "Built-in Microphone"],
+    "speaker": ["Speakerphone", "HDMI 1 (LG TV SSCR2)"],
+}
 
 
 async def shoot(out: Path) -> None:
@@ -107,7 +115,12 @@ async def shoot(out: Path) -> None:
             async def keep_beating() -> None:
                 while True:
                     for w in wires:
-                        await w.beat("meeting" if w is wire else "home", camera=w is not wire, version="1.4.2")
+                        await w.beat(
+                            "meeting" if w is wire else "home",
+                            camera=w is not wire,
+                            version="1.4.2",
+                            available=DEVICE_LISTS if w is wire else None,
+                        )
                     await asyncio.sleep(1)
 
             beating = asyncio.ensure_future(keep_beating())
@@ -122,8 +135,28 @@ async def shoot(out: Path) -> None:
             page.select(gone.kioskId)
             await both("kiosks-offline", page)
             page.select(wire_id)
+            # a camera configured that the kiosk does not have, and the lists it reported
+            await client.update_kiosk(
+                wire_id,
+                settings=KioskSettings(
+                    camera="Huddly IQ conference camera",
+                    speaker="OBSBOT Tiny 2 Lite (USB 3.0, 4K, AI-powered PTZR webcam)",
+                ),
+            )
+            await until(
+                lambda: (
+                    (k := page.model.find(wire_id)) is not None
+                    and bool(k.devices.camera.available)
+                    and k.settings.camera is not None
+                ),
+                30,
+            )
             settings = page.open_settings_dialog()
             assert settings is not None
+            await both("kiosks-settings", settings)
+            settings.device_edits["camera"].showPopup()
+            await both("kiosks-settings-cameras", settings.device_edits["camera"].view().window())
+            settings.device_edits["camera"].hidePopup()
             settings.display_edit.setText("B" * 70)
             await settings.submit()
             await both("kiosks-settings-error", settings)

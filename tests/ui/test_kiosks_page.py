@@ -317,6 +317,13 @@ async def test_the_settings_offer_the_devices_the_kiosk_has_and_mark_a_configure
     pushed = (await wire.next_message("settings"))["settings"]
     assert (pushed["camera"], pushed["microphone"]) == ("Integrated Webcam", "speakerphone")
     assert pushed["speaker"] == "USB Speaker (not plugged in yet)"
+    # a long name is shortened where it is marked, so that the mark shows; the whole name is what is sent
+    long_name = "Poly Studio X30 conference bar (USB audio, front speakers)"
+    await client.update_kiosk(kiosk.kioskId, settings=KioskSettings(speaker=long_name))
+    other = KioskSettingsDialog(client, await client.get_kiosk(kiosk.kioskId), page)
+    assert other.device_edits["speaker"].currentText() == "Poly Studio X30 conference… (not connected)"
+    assert other.device_edits["speaker"].name() == long_name
+    other.close()
     await wire.close()
 
 

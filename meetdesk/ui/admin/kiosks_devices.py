@@ -4,9 +4,13 @@ kiosk does not have it. Any other name may still be typed (a device not plugged 
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from meetdesk.core.kiosks import MAX_DEVICE_NAME, Kiosk, KioskDevice
+
+#: characters of a configured name shown before "(not connected)"
+SHOWN_NAME = 28
 
 
 def kiosk_lacks(kiosk: Kiosk, reported: KioskDevice, name: str) -> bool:
@@ -41,7 +45,10 @@ class DeviceCombo(QComboBox):
         if configured is None:
             self.setCurrentIndex(0)
         elif kiosk_lacks(kiosk, reported, configured):
-            self.addItem(self.tr("{name} (not connected)").format(name=configured), configured)
+            # a long name is shortened here, so that the mark shows (the whole name is what is sent)
+            shown = configured if len(configured) <= SHOWN_NAME else configured[: SHOWN_NAME - 1].rstrip() + "…"
+            self.addItem(self.tr("{name} (not connected)").format(name=shown), configured)
+            self.setItemData(self.count() - 1, configured, Qt.ItemDataRole.ToolTipRole)
             self.setCurrentIndex(self.count() - 1)
         else:
             known = next(
@@ -52,6 +59,7 @@ class DeviceCombo(QComboBox):
             else:
                 self.setCurrentIndex(-1)
                 self.setEditText(configured)
+        line.setCursorPosition(0)  # a long name shows its beginning
 
     def name(self) -> str | None:
         """The device chosen (an item's name) or typed; None for the first one found, or nothing typed."""

@@ -72,6 +72,8 @@ class KioskSettingsDialog(QDialog):
         self.display_edit = QLineEdit(settings.displayName or "")
         self.display_edit.setPlaceholderText(self.tr("The kiosk's name"))
         self._row(form, self.tr("&Name in meetings:"), self.display_edit, "displayName")
+        for edit in (self.name_edit, self.display_edit):
+            edit.setCursorPosition(0)  # a long name shows its beginning
         self.device_edits: dict[str, DeviceCombo] = {}
         reported = {"camera": kiosk.devices.camera, "microphone": kiosk.devices.microphone}
         reported["speaker"] = kiosk.devices.speaker

@@ -7,7 +7,11 @@ frame, and two thread wake-ups. With nine cameras and nine microphones that is s
 and it cost the meeting window more than decoding them (``bench/render_bench.py``: waking a thread on the
 other core is a system call and an inter-processor interrupt, dearer still in a virtual machine). Video
 receivers keep aiortc's remote bitrate estimator: its REMB feedback is how the SFU learns what this
-subscriber's downlink carries (:mod:`meetdesk.server.sfu.estimate`).
+subscriber's downlink carries (:mod:`meetdesk.server.sfu.estimate`). While its delay detector sees packets queue
+(on a loaded computer, often) aiortc sends a REMB with every video packet, each an RTCP packet encrypted and sent
+on its own, nearly all the same figure: :class:`SparseRemb` passes on only a REMB that fell by
+:data:`REMB_FALL` or more since the last one sent, or came :data:`REMB_INTERVAL_MS` after it (aiortc's own cadence
+when nothing queues), which is all the SFU reads of them.
 
 :func:`lean_receiver` changes one receiver (before its ``receive()``, which the ``track`` event precedes):
 
@@ -20,6 +24,7 @@ subscriber's downlink carries (:mod:`meetdesk.server.sfu.estimate`).
 
   aiortc's decoder thread still starts and asks the queue for work (``get()``); it gets none, and waits
   until the receiver stops (aiortc's ``put(None)``: stop, BYE, disconnect), then ends the track, as before.
+- a video receiver's REMB is sent when it says something new (:class:`SparseRemb`);
 - a video receiver gets the retransmissions (RTX) of its stream whatever else the connection carries
   (:mod:`meetdesk.rtc.rtx`), and asks for a keyframe as soon as a frame cannot be completed (:mod:`.gaps`), and its
   decoder skips frames until that keyframe comes (unless :mod:`meetdesk.rtc.adaptations` are off);
@@ -64,6 +69,10 @@ RECEIVER_KIND: Final = "_RTCRtpReceiver__kind"
 RECEIVER_NACK: Final = "_send_rtcp_nack"
 #: while waiting for a keyframe, asked for again this often
 KEYFRAME_REPEAT_S: Final = 0.5
+#: a REMB is sent at once when it is this fraction of the last one sent or less (the SFU takes a fall of 5% for
+#: packets queueing), else at most this often (aiortc's feedback interval when nothing queues)
+REMB_FALL: Final = 0.95
+REMB_INTERVAL_MS: Final = 500
 
 
 def check_receiver(receiver: RTCRtpReceiver) -> None:
@@ -146,6 +155,36 @@ class InlineDecoder:
         return None
 
 
+class SparseRemb:
+    """Wraps a video receiver's ``RemoteBitrateEstimator``: every packet feeds it, and ``add`` returns a REMB
+    (bits per second, SSRCs) only when it fell to :data:`REMB_FALL` of the last one returned or less, names other
+    streams, or the last one is :data:`REMB_INTERVAL_MS` old (module docstring)."""
+
+    def __init__(self, estimator: Any) -> None:
+        self._estimator = estimator
+        self._sent: tuple[int, list[int]] | None = None
+        self._sent_ms = 0
+        self.suppressed = 0  #: REMBs aiortc would have sent and this did not
+
+    def add(self, arrival_time_ms: int, abs_send_time: int, payload_size: int, ssrc: int) -> Any:
+        remb = self._estimator.add(
+            arrival_time_ms=arrival_time_ms, abs_send_time=abs_send_time, payload_size=payload_size, ssrc=ssrc
+        )
+        if remb is None:
+            return None
+        sent = self._sent
+        if (
+            sent is None
+            or remb[0] <= REMB_FALL * sent[0]
+            or remb[1] != sent[1]
+            or arrival_time_ms - self._sent_ms >= REMB_INTERVAL_MS
+        ):
+            self._sent, self._sent_ms = remb, arrival_time_ms
+            return remb
+        self.suppressed += 1
+        return None
+
+
 def _vp8_keyframe(data: bytes) -> bool:
     """Whether a VP8 frame is a keyframe: the P bit of its frame tag is 0 and the keyframe start code follows
     the tag (RFC 6386 sections 9.1, 19.1), so that the tail of a frame cut short is not taken for one."""
@@ -178,7 +217,7 @@ def _nack_sent(pending: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]
 
 
 def lean_receiver(receiver: RTCRtpReceiver, deliver: Callable[[Frame], object] | None = None) -> bool:
-    """Apply the module's two changes to ``receiver``; False (and nothing changed) when its decoder thread
+    """Apply the module's changes to ``receiver``; False (and nothing changed) when its decoder thread
     runs already, i.e. ``receive()`` came first.
 
     ``deliver``: called on the event loop with each decoded frame instead of putting it on the track's
@@ -196,6 +235,9 @@ def lean_receiver(receiver: RTCRtpReceiver, deliver: Callable[[Frame], object] |
     setattr(receiver, RECEIVER_DECODER_QUEUE, decoder)
     if opus_fec:
         setattr(receiver, RECEIVER_JITTER_BUFFER, LossAwareJitter(on_missing=_nacker(receiver)))
+    estimator = getattr(receiver, RECEIVER_BITRATE_ESTIMATOR)
+    if estimator is not None and not isinstance(estimator, SparseRemb):
+        setattr(receiver, RECEIVER_BITRATE_ESTIMATOR, SparseRemb(estimator))
     if kind == "video" and adaptations.enabled():
         route_rtx(receiver)  # with two or more video streams, aiortc dropped every retransmission
         watch_gaps(receiver, decoder.wait_for_keyframe)

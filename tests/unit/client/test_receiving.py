@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fractions
+import itertools
 import subprocess
 import sys
 import threading
@@ -14,13 +15,17 @@ import pytest
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCRtpCodecParameters
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack
+from aiortc.rate import RemoteBitrateEstimator
 from av.frame import Frame
 
 from meetdesk.client.receiving import (
     RECEIVER_BITRATE_ESTIMATOR,
     RECEIVER_DECODER_QUEUE,
     RECEIVER_DECODER_THREAD,
+    REMB_FALL,
+    REMB_INTERVAL_MS,
     InlineDecoder,
+    SparseRemb,
     check_receiver,
     lean_receiver,
 )
@@ -71,8 +76,8 @@ async def test_frames_arrive_decoded_in_order_and_the_track_ends_when_the_connec
         rtp_receiver = receiver.getTransceivers()[0].receiver
         decoder = getattr(rtp_receiver, RECEIVER_DECODER_QUEUE)
         assert isinstance(decoder, InlineDecoder)
-        # the estimator stays: its REMB tells the SFU what this subscriber's downlink carries
-        assert getattr(rtp_receiver, RECEIVER_BITRATE_ESTIMATOR) is not None
+        # the estimator stays: its REMB tells the SFU what this subscriber's downlink carries (when it is news)
+        assert isinstance(getattr(rtp_receiver, RECEIVER_BITRATE_ESTIMATOR), SparseRemb)
         frames = [await asyncio.wait_for(tracks[0].recv(), 10) for _ in range(10)]
         assert all(isinstance(f, av.VideoFrame) and (f.width, f.height) == (160, 120) for f in frames)
         pts = [f.pts for f in frames]
@@ -161,3 +166,36 @@ def test_an_idle_decoder_thread_never_holds_the_interpreters_exit() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def _queueing_link(estimator: object, packets: int = 2000) -> list[tuple[int, int]]:
+    """Video packets every 5 ms into ``estimator``; after 2 s each arrives 1.5 ms later than the one before (a queue
+    growing); the REMBs it returns, (when in ms, bits per second)."""
+    rembs = []
+    for i in range(packets):
+        sent_ms = i * 5
+        queued_ms = max(0.0, (sent_ms - 2000) * 0.3)
+        abs_send_time = int(sent_ms / 1000 * (1 << 18)) & 0xFFFFFF  # 6.18 fixed point seconds
+        remb = estimator.add(  # type: ignore[attr-defined]
+            arrival_time_ms=int(1000 + sent_ms + queued_ms), abs_send_time=abs_send_time, payload_size=1200, ssrc=1
+        )
+        if remb is not None:
+            rembs.append((sent_ms, remb[0]))
+    return rembs
+
+
+def test_a_queueing_link_sends_a_remb_when_it_falls_not_with_every_packet() -> None:
+    every = _queueing_link(RemoteBitrateEstimator())
+    sparse = _queueing_link(SparseRemb(RemoteBitrateEstimator()))
+    # aiortc alone: a REMB with nearly every packet once the queue grows (each one an RTCP packet sent)
+    assert len(every) > 500
+    # passed on: the first fall at once, each further fall of 5%, and otherwise one every 500 ms at most
+    assert sparse[0] == every[0]
+    assert len(sparse) < 40
+    assert min(b for _, b in sparse) == min(b for _, b in every)
+    for (at, bps), (next_at, next_bps) in itertools.pairwise(sparse):
+        assert next_bps <= REMB_FALL * bps or next_at - at >= REMB_INTERVAL_MS - 120  # 120: the queue's drift
+    # nothing fell further than what was passed on, for longer than the interval
+    for at, bps in every:
+        last = max((s for s in sparse if s[0] <= at), key=lambda s: s[0])
+        assert bps > REMB_FALL * last[1] or at == last[0]

@@ -89,6 +89,7 @@ async def test_an_enrolled_kiosk_follows_its_server(
         await pending(client, kiosk.kioskId, False)  # idle: applied at once
         assert (window.config.leave_when_alone_s, window.config.camera) == (180, "Test pattern 2")
         assert window.meeting.volume.volume == 30
+        assert window.home.room.text() == "Board room 4.12"
 
         await client.kiosk_action(kiosk.kioskId, "join")
         await reach(window, "meeting")
@@ -98,6 +99,7 @@ async def test_an_enrolled_kiosk_follows_its_server(
         await client.kiosk_action(kiosk.kioskId, "leave")
         await reach(window, "home")
         assert window.config.maintenance_hour == 4  # after it
+        assert window.home.room.text() == "Board room 4.12"  # still its room's name, not the kiosk's
         await pending(client, kiosk.kioskId, False)
 
         await client.kiosk_action(kiosk.kioskId, "join")

@@ -87,6 +87,8 @@ class KioskFleet(QObject):
         self.settings_version = 0
         self.pending: SettingsPush | None = None
         self.is_removed = False
+        #: the room's name as the server last gave it (the home screen shows it; None: not known yet)
+        self.room_name: str | None = None
         #: why the kiosk stopped for good ("removed", "not_enrolled"), for its heartbeat file; None: it runs
         self.halted: str | None = None
         self._task: asyncio.Task[None] | None = None
@@ -151,10 +153,12 @@ class KioskFleet(QObject):
     async def token(self) -> str:
         assert self.identity is not None
         try:
-            return (await room_token(self.identity)).token
+            granted = await room_token(self.identity)
         except KioskRemoved:
             self._removed()
             raise
+        self._named(granted.roomName)
+        return granted.token
 
     async def room(self) -> tuple[RoomInfo, str, Any]:
         """What the meeting page needs to join: the room, the name, and a session factory whose tokens come from
@@ -166,6 +170,7 @@ class KioskFleet(QObject):
         except KioskRemoved:
             self._removed()
             raise
+        self._named(granted.roomName)
         async with identity.client() as api:
             roles = await api.room_roles(granted.roomId)
             theme = await api.get_appearance()
@@ -187,6 +192,12 @@ class KioskFleet(QObject):
             return kiosk_session(link, name, token_source=next_token, **kwargs)
 
         return info, granted.participantName, factory
+
+    def _named(self, room_name: str) -> None:
+        """The home screen shows the room's name (a renamed room too), from the server's answers."""
+        if room_name != self.room_name:
+            self.room_name = room_name
+            self.window.home.set_room(room_name)
 
     async def presence_client(self) -> MeetDeskClient:
         """A client of the server holding a token of the room (to read who is in the meeting)."""
@@ -252,7 +263,7 @@ class KioskFleet(QObject):
         self.settings_version = version
         self._save_settings(settings, version)
         logger.info("Kiosk: settings version %d applied", version)
-        window.home.set_room(window.config.display_name or "")
+        window.home.set_room(self.room_name or window.config.display_name or "")  # the room's, once known
         if self.link is not None:
             self.link.beat_now()
         window._spawn(window.check_health())

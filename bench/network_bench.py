@@ -28,7 +28,8 @@ then ``--seconds`` are measured; the link is then clean again until the next pha
 - 10% loss, both ways: ≥ 20 fps; audio frames received and gaps (informative);
 - 200 ms RTT ± 30 ms (100 ± 15 ms each way): ≥ 28 fps and no second without a frame;
 - 500 kbit/s down (100 ms queue): P keeps video ≥ 14 fps (at the low layer), the server offers the link
-  ≤ 1.2x what it carries; after the cap is lifted, P is back on the full layer within 5 s;
+  ≤ 1.2x what it carries (in packets; in bytes too, informative); after the cap is lifted, P is back on the
+  full layer within 5 s;
 - 500 kbit/s up (100 ms queue): A and B keep receiving P's video (≥ 14 fps, no second without a frame; at a
   lower bit rate, frame rate or the low layer), the layers they got, how often P stopped and started its full
   layer again, and how long after the cap is lifted they have its full layer again (informative);
@@ -285,6 +286,7 @@ async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
     start, end = await phase(label, "down", Impairment(rate_kbps=CAP_KBPS))
     after = net.total("down")
     offered, carried = after.received - before.received, after.sent - before.sent
+    offered_bytes, carried_bytes = after.received_bytes - before.received_bytes, after.sent_bytes - before.sent_bytes
     lifted = time.monotonic()
     net.set("down", Impairment())
 
@@ -315,6 +317,15 @@ async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
     ratio = offered / carried if carried else float("inf")
     rows.append(
         (f"{label}: packets offered / carried", f"{ratio:.2f} ({offered} / {carried})", "<= 1.2", verdict(ratio <= 1.2))
+    )
+    byte_ratio = offered_bytes / carried_bytes if carried_bytes else float("inf")
+    rows.append(
+        (
+            f"{label}:   bytes offered / carried",
+            f"{byte_ratio:.2f} ({offered_bytes // 1000} / {carried_bytes // 1000} kB)",
+            "-",
+            "info",
+        )
     )
     rows.append(ab_row(meeting, label, start, end))
     rows.append(

@@ -74,6 +74,7 @@ class DirectionStats:
     """What happened to the packets of one direction."""
 
     received: int = 0  #: packets that reached the relay
+    received_bytes: int = 0  #: their payload bytes (what was offered to the link)
     sent: int = 0  #: packets the relay passed on
     sent_bytes: int = 0  #: their payload bytes
     lost: int = 0  #: dropped by the loss model
@@ -98,6 +99,7 @@ class Shaper:
         or None when it is dropped."""
         imp = self.impairment
         self.stats.received += 1
+        self.stats.received_bytes += size
         if imp.cut:
             self.stats.cut += 1
             return None
@@ -248,6 +250,7 @@ class ImpairedLink:
         shaper = self.shapers[direction]
         if to is None or out is None or out.transport is None:
             shaper.stats.received += 1
+            shaper.stats.received_bytes += len(data)
             shaper.stats.unroutable += 1
             return
         assert self._loop is not None

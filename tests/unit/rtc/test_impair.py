@@ -65,6 +65,7 @@ def test_a_rate_cap_paces_packets_and_drops_what_overflows_its_queue() -> None:
     # the queue holds what leaves within 100 ms: packets starting at 0, 40 and 80 ms
     assert passed == pytest.approx([0.04, 0.08, 0.12])
     assert s.stats.queue_drops == 47
+    assert s.stats.received_bytes == 50 * size  # what was offered, next to what was carried
 
 
 def test_a_rate_cap_carries_the_rate_whatever_is_offered() -> None:

@@ -209,8 +209,11 @@ class UplinkController:
                         rtts.append(stats.roundTripTime)
                     if stats.timestamp != before.report_id:
                         now_counts.report_id = stats.timestamp
-                        now_counts.lost = max(0, stats.packetsLost)
-                        now_counts.reported = stats.packetsReceived + now_counts.lost
+                        # the loss so far never falls: the SFU's own RR for the microphone (its subscribers' loss,
+                        # for the Opus FEC) says 0 between the cumulative counts of aiortc's RR, and taking those
+                        # as new losses read a call's whole loss in one reading (the estimate fell to its floor)
+                        now_counts.lost = max(before.lost, stats.packetsLost)
+                        now_counts.reported = stats.packetsReceived + max(0, stats.packetsLost)
             counts[id(sender)] = now_counts
             packets = now_counts.packets - before.packets
             bits = (now_counts.bytes - before.bytes + packets * PACKET_OVERHEAD_BYTES) * 8

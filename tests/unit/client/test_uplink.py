@@ -10,11 +10,12 @@ import pytest
 from aiortc import RTCPeerConnection, RTCRtpCodecParameters
 from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.rtcrtpsender import RTCEncodedFrame
-from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, pack_remb_fci
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpReceiverInfo, RtcpRrPacket, pack_remb_fci
+from aiortc.stats import RTCOutboundRtpStreamStats
 from av import VideoFrame
 
 from meetdesk.client.media.layers import SENDER_ENCODER, FullLayerView, LowLayerEncoder, use_low_layer_encoder
-from meetdesk.client.media.synthetic import SyntheticCamera
+from meetdesk.client.media.synthetic import SyntheticCamera, SyntheticMicrophone
 from meetdesk.client.media.uplink import FullLayerEncoder, follow_uplink
 from meetdesk.client.media.uplink_estimate import (
     CEILING_BPS,
@@ -192,3 +193,63 @@ def test_aiortc_still_floors_its_own_vp8_encoder_where_the_full_layer_goes_below
     stock = Vp8Encoder()
     stock.target_bitrate = 100_000
     assert stock.target_bitrate == 250_000 > LOW_BITRATE
+
+
+async def test_the_sfus_own_loss_report_between_two_of_aiortcs_reads_no_loss() -> None:
+    # the SFU tells a microphone's sender its subscribers' loss (for the Opus FEC) in an RR of its own whose
+    # cumulative count is 0, between aiortc's RRs that count the link's loss since the call began (here 500
+    # packets, from a lossy minute long past): no new loss, the estimate stays where it is
+    publisher, server = RTCPeerConnection(), RTCPeerConnection()
+    full = FullLayerView(SyntheticCamera(1, width=640, height=480))
+    microphone = SyntheticMicrophone(1)
+    full_sender = publisher.addTransceiver(full, direction="sendonly").sender
+    audio_sender = publisher.addTransceiver(microphone, direction="sendonly").sender
+    try:
+        control = follow_uplink(publisher, full_sender, full, None, lambda _on: None, name="t")
+        await publisher.setLocalDescription(await publisher.createOffer())
+        await server.setRemoteDescription(publisher.localDescription)
+        await server.setLocalDescription(await server.createAnswer())
+        await publisher.setRemoteDescription(server.localDescription)
+
+        async def sent() -> int:
+            stats = await audio_sender.getStats()
+            return sum(s.packetsSent for s in stats.values() if isinstance(s, RTCOutboundRtpStreamStats))
+
+        async def more_sent() -> None:
+            # the packet count has no event: polled until the microphone sent some more
+            before = await sent()
+            while True:
+                if await sent() >= before + 5:
+                    return
+                await asyncio.sleep(0.02)
+
+        def rr(lost: int, fraction: float) -> RtcpRrPacket:
+            info = RtcpReceiverInfo(
+                ssrc=audio_sender._ssrc,
+                fraction_lost=round(fraction * 256),
+                packets_lost=lost,
+                highest_sequence=0,
+                jitter=0,
+                lsr=0,
+                dlsr=0,
+            )
+            return RtcpRrPacket(ssrc=1, reports=[info])
+
+        await asyncio.wait_for(more_sent(), 20)
+        await audio_sender._handle_rtcp_packet(rr(500, 0.0))  # aiortc's: 500 lost since the call began
+        await control._read()  # the first reading: what follows is measured from it
+        readings = []
+        for report in (rr(0, 0.1), rr(500, 0.0), rr(0, 0.1), rr(500, 0.0)):  # the SFU's, aiortc's, in turn
+            await asyncio.wait_for(more_sent(), 20)
+            await audio_sender._handle_rtcp_packet(report)
+            reading, _first, _low = await control._read()
+            assert reading is not None
+            readings.append(reading.loss)
+            control.estimate.update(reading)
+        assert readings == [0.0, 0.0, 0.0, 0.0]
+        assert control.estimate.bps == CEILING_BPS and not control.estimate.congested
+    finally:
+        await publisher.close()
+        await server.close()
+        full.source.stop()
+        microphone.stop()

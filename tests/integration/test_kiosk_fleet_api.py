@@ -321,18 +321,38 @@ async def test_removing_a_kiosk_voids_its_credential_at_once(
 
 
 async def test_enrolling_again_voids_the_old_credential(
-    fleet_server: ServerProcess, api: httpx.AsyncClient, anonymous: httpx.AsyncClient
+    fleet_server: ServerProcess, api: httpx.AsyncClient, anonymous: httpx.AsyncClient, events: Events
 ) -> None:
     kiosk = await new_kiosk(api, await new_room(api))
+    kiosk_id = kiosk["kioskId"]
     old = (await enrol(anonymous, kiosk["enrolmentCode"]))["credential"]
-    renewed = await api.post(f"{KIOSKS}/{kiosk['kioskId']}/enrolment")
+    async with await connect(fleet_server, old) as ws:
+        socket = KioskSocket(ws)
+        await socket.receive()  # welcome
+        await socket.beat("meeting")
+        await events.next("kiosk_updated", kioskId=kiosk_id, online=True)
+    # online (it beat just now) without a socket: kept for its socket, which the new enrolment is not
+    assert (await api.post(f"{KIOSKS}/{kiosk_id}/actions", json={"action": "restart"})).status_code == 202
+    renewed = await api.post(f"{KIOSKS}/{kiosk_id}/enrolment")
     assert renewed.status_code == 200
     fresh_code = renewed.json()["enrolmentCode"]
     assert fresh_code and fresh_code != kiosk["enrolmentCode"] and renewed.json()["enrolled"] is False
+    # nothing holds the credential now: not online, in no state, nothing can be sent to it
+    assert (renewed.json()["online"], renewed.json()["state"]) == (False, "unknown")
+    refused = await api.post(f"{KIOSKS}/{kiosk_id}/actions", json={"action": "join"})
+    assert refused.status_code == 409 and refused.json()["message"] == "The kiosk is offline."
     assert (await anonymous.post(f"{KIOSKS}/token", headers={"Authorization": f"Bearer {old}"})).status_code == 401
     new = (await enrol(anonymous, fresh_code))["credential"]
     answer = await anonymous.post(f"{KIOSKS}/token", headers={"Authorization": f"Bearer {new}"})
     assert answer.status_code == 200 and answer.json()["roomId"] == kiosk["roomId"]
+    async with await connect(fleet_server, new) as ws:
+        socket = KioskSocket(ws)
+        assert (await socket.receive())["type"] == "welcome"
+        await socket.beat("home")
+        await events.next("kiosk_updated", kioskId=kiosk_id, online=True, state="home")
+        assert (await api.post(f"{KIOSKS}/{kiosk_id}/actions", json={"action": "leave"})).status_code == 202
+        # the first command it gets is this one: the restart meant for the old enrolment is gone
+        assert await socket.receive() == {"type": "command", "action": "leave"}
 
 
 async def test_a_kiosk_credential_opens_only_the_kiosk_routes_and_its_own_room(

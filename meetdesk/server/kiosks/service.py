@@ -146,7 +146,10 @@ class FleetService:
     # views -----------------------------------------------------------------------------------------
 
     def _is_online(self, record: KioskRecord) -> bool:
-        return record.last_seen_at is not None and now_ms() - record.last_seen_at < self.times.offline_after * 1000
+        """A recent heartbeat from the credential in force (a kiosk waiting to enrol again has none)."""
+        if not record.enrolled or record.last_seen_at is None:
+            return False
+        return now_ms() - record.last_seen_at < self.times.offline_after * 1000
 
     async def view(self, record: KioskRecord, code: str | None = None) -> Kiosk:
         room = await self._rooms.get(record.room_id)
@@ -160,7 +163,7 @@ class FleetService:
             enrolmentCode=code,
             enrolmentExpiresAt=record.code_expires_at,
             online=self._is_online(record),
-            state=status.state if record.last_seen_at is not None else "unknown",
+            state=status.state if record.enrolled and record.last_seen_at is not None else "unknown",
             devices=status.devices,
             version=status.version,
             uptimeSeconds=status.uptime_s,
@@ -236,6 +239,7 @@ class FleetService:
         code = new_enrolment_code()
         await self.store.new_code(kiosk_id, code, now_ms() + CODE_TTL_S * 1000)
         await self._void_credential(record)
+        self._online.discard(kiosk_id)
         logger.info("Kiosk(%s) has a new enrolment code: its credential is void", kiosk_id)
         record = await self._record(kiosk_id)
         await self._announce(record)

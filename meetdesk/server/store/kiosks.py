@@ -160,8 +160,16 @@ class KioskStore:
         return bool(changed.rowcount)
 
     async def new_code(self, kiosk_id: str, code: str, expires_at: int) -> bool:
-        """A fresh enrolment code; the credential is void (the kiosk enrols again)."""
-        return await self._update(kiosk_id, code_hash=code_hash(code), code_expires_at=expires_at, credential_hash=None)
+        """A fresh enrolment code; the credential is void (the kiosk enrols again) and the commands that waited
+        for its socket are dropped."""
+        async with self._engine.begin() as conn:
+            await conn.execute(delete(commands).where(commands.c.kiosk_id == kiosk_id))
+            changed = await conn.execute(
+                update(table)
+                .where(table.c.kiosk_id == kiosk_id)
+                .values(code_hash=code_hash(code), code_expires_at=expires_at, credential_hash=None)
+            )
+        return bool(changed.rowcount)
 
     async def enrol(self, code: str, credential: str, now: int) -> KioskRecord | None:
         """Exchange a valid code (once) for ``credential``; None when the code is unknown, used or expired."""

@@ -422,14 +422,32 @@ async def test_a_silent_kiosk_shows_offline_without_refresh_and_its_actions_say_
     kiosk, wire = await online_kiosk(page, quick_client, room)
     stale = page.current()
     assert stale is not None and stale.online
+    # its logs, once while online
+    dialog = page.open_logs_dialog()
+    assert isinstance(dialog, KioskLogsDialog)
+    done = emitted(dialog.loadFinished)
+    await wire.next_message("command", "sendLogs")
+    await wire.send_logs("09:00:01 kiosk started\n")
+    await asyncio.wait_for(done, DEADLINE)
+    dialog.close()
     await wire.close()  # no more heartbeats
     await until_row(page, kiosk.kioskId, COL_STATUS, "Offline")
     index = page.model.index(page.model.row_of(kiosk.kioskId), COL_STATUS)
     assert index.data(Qt.ItemDataRole.DecorationRole) is not None  # the icon's shape says it too
-    for key in ("join", "leave", "restart", "logs"):
+    for key in ("join", "leave", "restart"):
         assert not page.buttons[key].isEnabled()
     assert page.buttons["settings"].isEnabled() and page.buttons["remove"].isEnabled()
-    assert page.reason.text() == "“Board room PC” is offline: Join now, Leave, Restart and Fetch logs need it online."
+    assert page.reason.text() == "“Board room PC” is offline: Join now, Leave and Restart need it online."
+    # the logs it sent while online can still be read: the server keeps them
+    assert page.buttons["logs"].isEnabled()
+    dialog = page.open_logs_dialog()
+    assert isinstance(dialog, KioskLogsDialog)
+    done = emitted(dialog.loadFinished)
+    await asyncio.wait_for(done, DEADLINE)
+    assert dialog.text.toPlainText() == "09:00:01 kiosk started\n" and dialog.copy_button.isEnabled()
+    assert dialog.status.text().startswith("No new logs came from the kiosk. The kiosk is offline. These are the ")
+    shoot(dialog, "kiosks-logs-offline")
+    dialog.close()
     shoot(page, "kiosks-offline")
     # an action sent on what the page showed before it knew: the server's refusal, in words
     assert not await page.send_action(stale, "join")

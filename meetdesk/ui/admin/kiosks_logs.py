@@ -1,6 +1,7 @@
 """A kiosk's recent logs, fetched from the kiosk through the server (secrets already masked by the kiosk), in a
 read-only dialog with Copy and Save. The dialog opens at once and says it is waiting; the text (or why there is
-none) replaces that when the kiosk has answered.
+none) replaces that when the kiosk has answered. When no new logs come (the kiosk is offline, or does not answer),
+the last ones it sent are shown, with when they came: the server keeps them.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class KioskLogsDialog(QDialog):
     """
 
     loadFinished = Signal()
+    #: seconds to wait for the kiosk's answer
+    wait_s = 20.0
 
     def __init__(self, client: MeetDeskClient, kiosk: Kiosk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,23 +81,44 @@ class KioskLogsDialog(QDialog):
 
     async def load(self) -> None:
         try:
-            logs = await self.client.fetch_kiosk_logs(self.kiosk.kioskId)
+            logs = await self.client.fetch_kiosk_logs(self.kiosk.kioskId, timeout=self.wait_s)
         except ApiError as exc:
             logger.info("Fetching a kiosk's logs failed: %r", exc)
+            reason = kiosk_error_text(exc)
+            kept = await self._kept()
             set_error_colour(self.status, True)
-            self.status.setText(self.tr("No logs came from the kiosk. {reason}").format(reason=kiosk_error_text(exc)))
+            if kept is None:
+                self.status.setText(self.tr("No logs came from the kiosk. {reason}").format(reason=reason))
+            else:  # the server keeps the last ones the kiosk sent (an offline kiosk's too)
+                self._show(kept)
+                self.status.setText(
+                    self.tr("No new logs came from the kiosk. {reason} These are the ones it sent at {time}.").format(
+                        reason=reason, time=format_time(kept.receivedAt)
+                    )
+                )
             self.loadFinished.emit()
             return
-        self.logs = logs
-        self.text.setPlainText(logs.text)
-        self.text.moveCursor(self.text.textCursor().MoveOperation.End)  # the newest lines in view
+        self._show(logs)
         lines = logs.text.count("\n") + (0 if logs.text.endswith("\n") or not logs.text else 1)
         self.status.setText(
             self.tr("%n line(s) received at {time}.", "", lines).format(time=format_time(logs.receivedAt))
         )
+        self.loadFinished.emit()
+
+    async def _kept(self) -> KioskLogs | None:
+        """The logs the kiosk sent last time, if the server has any."""
+        try:
+            return await self.client.kiosk_logs(self.kiosk.kioskId)
+        except ApiError as exc:
+            logger.info("Reading a kiosk's kept logs failed: %r", exc)
+            return None
+
+    def _show(self, logs: KioskLogs) -> None:
+        self.logs = logs
+        self.text.setPlainText(logs.text)
+        self.text.moveCursor(self.text.textCursor().MoveOperation.End)  # the newest lines in view
         self.copy_button.setEnabled(True)
         self.save_button.setEnabled(True)
-        self.loadFinished.emit()
 
     def copy(self) -> None:
         if self.logs is not None:

@@ -71,15 +71,19 @@ async def shown(page: KiosksPage, client: MeetDeskClient) -> None:
         await asyncio.wait_for(live, DEADLINE)
 
 
-def cell(page: KiosksPage, kiosk_id: str, column: int) -> str:
+def source_row(page: KiosksPage, kiosk_id: str) -> int:
     row = page.model.row_of(kiosk_id)
-    assert row >= 0, "the kiosk is not in the table"
-    return str(page.model.index(row, column).data())
+    assert row is not None, "the kiosk is not in the table"
+    return row
+
+
+def cell(page: KiosksPage, kiosk_id: str, column: int) -> str:
+    return str(page.model.index(source_row(page, kiosk_id), column).data())
 
 
 async def until_row(page: KiosksPage, kiosk_id: str, column: int, text: str) -> None:
     """Wait on the model's change signals until the row says ``text`` in ``column``."""
-    while page.model.row_of(kiosk_id) < 0 or cell(page, kiosk_id, column) != text:
+    while page.model.row_of(kiosk_id) is None or cell(page, kiosk_id, column) != text:
         await asyncio.wait_for(emitted(page.model.kioskChanged), DEADLINE)
 
 
@@ -204,7 +208,7 @@ async def test_remote_join_leave_and_restart_reach_the_kiosk(
     await until_row(page, kiosk.kioskId, COL_STATE, "In the meeting")
     assert not page.buttons["join"].isEnabled()
     # the row's context menu: the same actions, unavailable ones disabled
-    row = page.proxy.mapFromSource(page.model.index(page.model.row_of(kiosk.kioskId), COL_NAME))
+    row = page.proxy.mapFromSource(page.model.index(source_row(page, kiosk.kioskId), COL_NAME))
     page._context_menu(page.table.visualRect(row).center())
     items = {action.text(): action.isEnabled() for action in page.menu.actions() if not action.isSeparator()}
     assert items == {
@@ -364,7 +368,7 @@ async def test_removing_asks_first_then_the_kiosk_is_refused_and_gone(
     gone = emitted(page.model.rowsRemoved)
     next(b for b in box.buttons() if b.text() == "Remove").click()
     await asyncio.wait_for(gone, DEADLINE)
-    assert page.model.row_of(kiosk.kioskId) < 0
+    assert page.model.row_of(kiosk.kioskId) is None
     assert page.empty.text() == "No kiosks yet. Add one to let a meeting-room PC join its room by itself."
     assert await client.list_kiosks() == []
     await wire.closed()
@@ -432,7 +436,7 @@ async def test_a_silent_kiosk_shows_offline_without_refresh_and_its_actions_say_
     dialog.close()
     await wire.close()  # no more heartbeats
     await until_row(page, kiosk.kioskId, COL_STATUS, "Offline")
-    index = page.model.index(page.model.row_of(kiosk.kioskId), COL_STATUS)
+    index = page.model.index(source_row(page, kiosk.kioskId), COL_STATUS)
     assert index.data(Qt.ItemDataRole.DecorationRole) is not None  # the icon's shape says it too
     for key in ("join", "leave", "restart"):
         assert not page.buttons[key].isEnabled()

@@ -9,14 +9,13 @@ failed read keeps the rows last seen and sets :attr:`KiosksModel.error`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 
 from meetdesk.client.api import MeetDeskClient
@@ -24,18 +23,17 @@ from meetdesk.client.errors import Conflict, NotFound
 from meetdesk.core.kiosks import Kiosk, KioskState
 from meetdesk.ui.icons import with_selected_colour
 from meetdesk.ui.messages import as_sentence, describe_error
+from meetdesk.ui.table_model import Column, ItemRole, TableModel
 
 logger = logging.getLogger(__name__)
 
 COL_NAME, COL_ROOM, COL_STATUS, COL_STATE, COL_DEVICES, COL_LAST_SEEN, COL_VERSION = range(7)
 #: the kiosk of a row, for views
-KioskRole = Qt.ItemDataRole.UserRole + 1
+KioskRole = ItemRole
 #: what a column sorts by (the times and counts behind the words)
 SortRole = Qt.ItemDataRole.UserRole + 2
 TICK_MS = 1000
 REFRESH_MS = 15_000
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 def _tr(text: str, n: int = -1) -> str:
@@ -120,7 +118,7 @@ def format_time(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-class KiosksModel(QAbstractTableModel):
+class KiosksModel(TableModel[Kiosk]):
     """The kiosks of one server, sorted by name.
 
     Signals:
@@ -131,33 +129,26 @@ class KiosksModel(QAbstractTableModel):
         kioskChanged(str): a kiosk's row changed or appeared (its id), from an event or an answer.
     """
 
-    loadingChanged = Signal(bool)
     loaded = Signal()
-    errorChanged = Signal(object)
     kioskChanged = Signal(str)
 
     def __init__(
         self, client: MeetDeskClient | None = None, parent: Any = None, clock: Callable[[], float] = time.time
     ) -> None:
-        super().__init__(parent)
+        columns = [
+            Column(self.tr("Kiosk")),
+            Column(self.tr("Room")),
+            Column(self.tr("Status")),
+            Column(self.tr("State")),
+            Column(self.tr("Devices")),
+            Column(self.tr("Last seen")),
+            Column(self.tr("Version")),
+        ]
+        super().__init__(columns, key=lambda kiosk: kiosk.kioskId, parent=parent)
         self.client = client
-        self.kiosks: list[Kiosk] = []
-        self.error: BaseException | None = None
-        self.loaded_once = False
-        self.loading = False
         self._clock = clock
         self._generation = 0
-        self._tasks: set[asyncio.Future[None]] = set()
         self._icons: dict[tuple[str, int], QIcon] = {}
-        self._headers = [
-            self.tr("Kiosk"),
-            self.tr("Room"),
-            self.tr("Status"),
-            self.tr("State"),
-            self.tr("Devices"),
-            self.tr("Last seen"),
-            self.tr("Version"),
-        ]
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._last_seen_moved_on)
@@ -167,30 +158,15 @@ class KiosksModel(QAbstractTableModel):
         self._refresh.setInterval(REFRESH_MS)
         self._refresh.timeout.connect(self._refresh_quietly)
 
+    @property
+    def kiosks(self) -> list[Kiosk]:
+        return self.rows
+
     # --- Qt model API ---------------------------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.kiosks)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.kiosks):
-            return None
-        kiosk = self.kiosks[index.row()]
-        column = index.column()
-        if role == KioskRole:
-            return kiosk
+    def cell(self, kiosk: Kiosk, column: int, role: int) -> Any:
         if role == SortRole:
             return self._sort_value(kiosk, column)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self.text(kiosk, column)
         if role == Qt.ItemDataRole.DecorationRole and column == COL_STATUS:
             # shapes, not only colours, tell them apart; on the highlighted row, in the highlighted text's colour
             name = "clock" if not kiosk.enrolled else "check" if kiosk.online else "error"
@@ -200,7 +176,7 @@ class KiosksModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATE and not kiosk.online:
             # what an offline kiosk last said: greyed, since it may no longer be true
             return QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        return None
+        return super().cell(kiosk, column, role)
 
     def _status_icon(self, name: str, selected: QColor) -> QIcon:
         key = (name, selected.rgba())
@@ -266,7 +242,7 @@ class KiosksModel(QAbstractTableModel):
         self._generation += 1
         self.client = client
         self.beginResetModel()
-        self.kiosks = []
+        self.rows = []
         self.loaded_once = False
         self.endResetModel()
         self._set_error(None)
@@ -300,7 +276,7 @@ class KiosksModel(QAbstractTableModel):
                 self.upsert(kiosk)
         else:
             self.beginResetModel()
-            self.kiosks = sorted(kiosks, key=_order)
+            self.rows = sorted(kiosks, key=_order)
             self.loaded_once = True
             self.endResetModel()
         self._set_error(None)
@@ -308,37 +284,22 @@ class KiosksModel(QAbstractTableModel):
         self._refresh.start()
         self.loaded.emit()
 
-    def row_of(self, kiosk_id: str) -> int:
-        return next((row for row, kiosk in enumerate(self.kiosks) if kiosk.kioskId == kiosk_id), -1)
-
-    def find(self, kiosk_id: str) -> Kiosk | None:
-        row = self.row_of(kiosk_id)
-        return self.kiosks[row] if row >= 0 else None
-
     def upsert(self, kiosk: Kiosk) -> None:
         """A kiosk new or changed: its row updated in place, or inserted (or moved) where its name sorts."""
         row = self.row_of(kiosk.kioskId)
-        if row >= 0 and _order(self.kiosks[row]) == _order(kiosk):
+        if row is not None and _order(self.kiosks[row]) == _order(kiosk):
             if self.kiosks[row] != kiosk:
                 self.kiosks[row] = kiosk
-                self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+                self._row_changed(row)
             self.kioskChanged.emit(kiosk.kioskId)
             return
-        if row >= 0:
+        if row is not None:
             self.remove(kiosk.kioskId)
         at = next((i for i, other in enumerate(self.kiosks) if _order(kiosk) < _order(other)), len(self.kiosks))
         self.beginInsertRows(QModelIndex(), at, at)
         self.kiosks.insert(at, kiosk)
         self.endInsertRows()
         self.kioskChanged.emit(kiosk.kioskId)
-
-    def remove(self, kiosk_id: str) -> None:
-        row = self.row_of(kiosk_id)
-        if row < 0:
-            return
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self.kiosks[row]
-        self.endRemoveRows()
 
     def pause(self) -> None:
         """Stop counting "Last seen" on and reading the list now and then (the view is not on screen); the next
@@ -348,32 +309,10 @@ class KiosksModel(QAbstractTableModel):
 
     def _refresh_quietly(self) -> None:
         if self.client is not None and not self.loading:
-            task = asyncio.ensure_future(self.reload())
-            self._tasks.add(task)
-            task.add_done_callback(self._reloaded)
-
-    def _reloaded(self, task: asyncio.Future[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled():
-            task.exception()  # taken: a failure is shown through errorChanged already
+            self._spawn(self.reload(), reported=True)  # a failure is shown through errorChanged
 
     def _last_seen_moved_on(self) -> None:
-        if self.kiosks:
-            self.dataChanged.emit(
-                self.index(0, COL_LAST_SEEN),
-                self.index(len(self.kiosks) - 1, COL_LAST_SEEN),
-                [Qt.ItemDataRole.DisplayRole],
-            )
-
-    def _set_loading(self, loading: bool) -> None:
-        if loading != self.loading:
-            self.loading = loading
-            self.loadingChanged.emit(loading)
-
-    def _set_error(self, error: BaseException | None) -> None:
-        if error is not self.error:
-            self.error = error
-            self.errorChanged.emit(error)
+        self._columns_changed(COL_LAST_SEEN, COL_LAST_SEEN, [Qt.ItemDataRole.DisplayRole])
 
 
 def _order(kiosk: Kiosk) -> tuple[str, str]:

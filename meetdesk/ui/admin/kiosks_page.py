@@ -236,7 +236,7 @@ class KiosksPage(QWidget):
 
     def select(self, kiosk_id: str) -> None:
         row = self.model.row_of(kiosk_id)
-        if row >= 0:
+        if row is not None:
             shown = self.proxy.mapFromSource(self.model.index(row, 0))
             if shown.isValid():
                 self.table.selectRow(shown.row())

@@ -18,20 +18,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import NotFound
 from meetdesk.core.events import MeetingInfo
 from meetdesk.core.models import MeetingEndAction, MeetRoom, RoomStatus
+from meetdesk.ui.table_model import Column, Index, ItemRole, TableModel
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +48,9 @@ SORT_FIELDS = {COL_NAME: "roomName", COL_CREATED: "creationDate", COL_AUTO_DELET
 _NEVER = 2**62
 
 #: the room of a row, for views and delegates
-RoomRole = Qt.ItemDataRole.UserRole + 1
+RoomRole = ItemRole
 #: the room's status value (``open``, ``active_meeting``, ``closed``) for the chip delegate
 StatusRole = Qt.ItemDataRole.UserRole + 2
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 @dataclass(frozen=True)
@@ -92,7 +83,7 @@ def format_timestamp(ms: int | None) -> str:
     return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-class RoomsModel(QAbstractTableModel):
+class RoomsModel(TableModel[MeetRoom]):
     """Rooms of one server, fetched lazily.
 
     Signals:
@@ -100,27 +91,31 @@ class RoomsModel(QAbstractTableModel):
         pageLoaded(): a page arrived and its rows are in the model.
         problem(object): a request failed with this exception (the page shows it in the banner).
         checkedChanged(int): how many rooms are ticked for a bulk action.
-        errorChanged(object): the list could not be (re)loaded (the exception; rows last seen are kept),
+        errorChanged(object): the list could not be (re)loaded (the exception; rows last seen are kept, greyed),
             or None once it could again.
     """
 
-    loadingChanged = Signal(bool)
     pageLoaded = Signal()
     problem = Signal(object)
     checkedChanged = Signal(int)
-    errorChanged = Signal(object)
+
+    greyed_on_error = True
 
     def __init__(self, client: MeetDeskClient | None = None, parent: Any = None) -> None:
-        super().__init__(parent)
+        columns = [
+            Column(self.tr("Name"), SORT_FIELDS.get(COL_NAME)),
+            Column(self.tr("Status")),
+            Column(self.tr("People"), numeric=True),
+            Column(self.tr("Created"), SORT_FIELDS.get(COL_CREATED)),
+            Column(self.tr("Auto-deletion"), SORT_FIELDS.get(COL_AUTO_DELETION)),
+            Column(self.tr("Recording")),
+        ]
+        super().__init__(columns, key=lambda room: room.roomId, parent=parent)
         self.client = client
         self.query = RoomQuery()
-        self.rooms: list[MeetRoom] = []
         self.checked: set[str] = set()
         #: people in each room's meeting, by room id (rooms without a meeting are not in it)
         self.people: dict[str, int] = {}
-        #: why the list could not be loaded the last time it was asked for (None: it could)
-        self.error: BaseException | None = None
-        self.loaded_once = False
         self._next_token: str | None = None
         self._truncated = False
         self._generation = 0
@@ -129,22 +124,12 @@ class RoomsModel(QAbstractTableModel):
         self._heard: list[tuple[Any, tuple[Any, ...]]] | None = None
         #: the first page of the current query, while it is on its way
         self._first_page: asyncio.Future[None] | None = None
-        self._tasks: set[asyncio.Future[None]] = set()
-        self._headers = [self.tr("Name"), self.tr("Status"), self.tr("People"), self.tr("Created"),
-                         self.tr("Auto-deletion"), self.tr("Recording")]  # fmt: skip
+
+    @property
+    def rooms(self) -> list[MeetRoom]:
+        return self.rows
 
     # --- Qt model API -------------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rooms)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
-        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = super().flags(index)
@@ -152,38 +137,23 @@ class RoomsModel(QAbstractTableModel):
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.rooms):
-            return None
-        room = self.rooms[index.row()]
-        column = index.column()
-        if role == RoomRole:
-            return room
+    def cell(self, room: MeetRoom, column: int, role: int) -> Any:
         if role == StatusRole:
             return room.status.value if room.status else None
         if role == Qt.ItemDataRole.CheckStateRole and column == COL_NAME:
             return Qt.CheckState.Checked if room.roomId in self.checked else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(room, column)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            if column == COL_PEOPLE:
-                count = self.people.get(room.roomId, 0)
-                return self.tr("%n people in the meeting", "", count) if count else self.tr("No meeting")
-            return self._text(room, column)
+        if role == Qt.ItemDataRole.AccessibleTextRole and column == COL_PEOPLE:
+            count = self.people.get(room.roomId, 0)
+            return self.tr("%n people in the meeting", "", count) if count else self.tr("No meeting")
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_NAME:
             # the full name: the column may elide it
             return self.tr("{name}\nRoom ID: {id}").format(name=room.roomName or room.roomId, id=room.roomId)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_PEOPLE:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and self.error is not None:
-            # rows last seen, while the server cannot say whether they are still true: greyed
-            return QGuiApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        return None
+        return super().cell(room, column, role)
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.CheckStateRole or index.column() != COL_NAME:
             return False
-        room_id = self.rooms[index.row()].roomId
+        room_id = self.rows[index.row()].roomId
         if Qt.CheckState(value) == Qt.CheckState.Checked:
             self.checked.add(room_id)
         else:
@@ -192,23 +162,19 @@ class RoomsModel(QAbstractTableModel):
         self.checkedChanged.emit(len(self.checked))
         return True
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        field = SORT_FIELDS.get(column)
-        if field is None:
-            return
-        direction = "asc" if order == Qt.SortOrder.AscendingOrder else "desc"
-        self.set_query(replace(self.query, sort_field=field, sort_order=direction))
+    def sort_by(self, field: str, order: str) -> None:
+        self.set_query(replace(self.query, sort_field=field, sort_order=order))
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._truncated and self._next_token is not None and not self.loading
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if self.canFetchMore(parent):
-            self._start(self.fetch_next())
+            self._spawn(self.fetch_next(), reported=True)
 
     # --- text -----------------------------------------------------------------------------------------
 
-    def _text(self, room: MeetRoom, column: int) -> str:
+    def text(self, room: MeetRoom, column: int) -> str:
         if column == COL_NAME:
             return room.roomName or room.roomId
         if column == COL_STATUS:
@@ -250,9 +216,6 @@ class RoomsModel(QAbstractTableModel):
     def room_at(self, row: int) -> MeetRoom:
         return self.rooms[row]
 
-    def row_of(self, room_id: str) -> int | None:
-        return next((row for row, room in enumerate(self.rooms) if room.roomId == room_id), None)
-
     def checked_rooms(self) -> list[MeetRoom]:
         return [room for room in self.rooms if room.roomId in self.checked]
 
@@ -266,47 +229,26 @@ class RoomsModel(QAbstractTableModel):
         if query != self.query:
             self.query = query
             self._reset()  # at once: no row of the old question stays under the new one
-            self._first_page = asyncio.ensure_future(self._load_first(self._generation))
-            self._tasks.add(self._first_page)
-            self._first_page.add_done_callback(self._finished)
+            self._first_page = self._spawn(self._load_first(self._generation), reported=True)
 
     def set_checked(self, room_ids: set[str]) -> None:
         """Tick exactly these rooms (of those loaded)."""
         self.checked = {room.roomId for room in self.rooms if room.roomId in room_ids}
-        if self.rooms:
-            self.dataChanged.emit(self.index(0, COL_NAME), self.index(len(self.rooms) - 1, COL_NAME))
+        self._columns_changed(COL_NAME, COL_NAME)
         self.checkedChanged.emit(len(self.checked))
-
-    def _start(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Future[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled():
-            task.exception()  # retrieved: the failure was reported through `problem`
 
     def _reset(self, rooms: list[MeetRoom] | None = None, *, new_generation: bool = True) -> None:
         if new_generation:  # answers still on their way belong to the old rows
             self._generation += 1
             self._first_page = None
         self.beginResetModel()
-        self.rooms = list(rooms or [])
+        self.rows = list(rooms or [])
         known = {room.roomId for room in self.rooms}
         self.checked &= known
         self._next_token = None
         self._truncated = False
         self.endResetModel()
         self.checkedChanged.emit(len(self.checked))
-
-    def _set_error(self, error: BaseException | None) -> None:
-        if error is self.error:
-            return
-        self.error = error
-        if self.rooms:  # greyed or not
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rooms) - 1, self.columnCount() - 1))
-        self.errorChanged.emit(error)
 
     async def reload(self) -> None:
         """Start over with the current query. The rows shown stay until the first page replaces them all;
@@ -315,9 +257,7 @@ class RoomsModel(QAbstractTableModel):
         task = self._first_page
         if task is None or task.done():
             self._generation += 1
-            task = self._first_page = asyncio.ensure_future(self._load_first(self._generation))
-            self._tasks.add(task)
-            task.add_done_callback(self._finished)
+            task = self._first_page = self._spawn(self._load_first(self._generation), reported=True)
         await asyncio.shield(task)
 
     async def _load_first(self, generation: int) -> None:
@@ -453,7 +393,7 @@ class RoomsModel(QAbstractTableModel):
             self.endMoveRows()
         else:
             self.rooms[row] = room
-        self.dataChanged.emit(self.index(target, 0), self.index(target, self.columnCount() - 1))
+        self._row_changed(target)
 
     def _position(self, rooms: list[MeetRoom], room: MeetRoom) -> int:
         field, descending = self.query.sort_field, self.query.sort_order == "desc"
@@ -470,13 +410,9 @@ class RoomsModel(QAbstractTableModel):
             self._heard.append((self.remove, (room_id,)))
         self._remove_row(room_id)
 
-    def _remove_row(self, room_id: str) -> None:
-        row = self.row_of(room_id)
-        if row is None:
-            return
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self.rooms[row]
-        self.endRemoveRows()
+    def _remove_row(self, room_id: str) -> bool:
+        if not super()._remove_row(room_id):
+            return False
         if room_id in self.checked:
             self.checked.discard(room_id)
             self.checkedChanged.emit(len(self.checked))

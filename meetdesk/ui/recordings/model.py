@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError, NotFound
 from meetdesk.client.recordings import RecordingSortField
 from meetdesk.core.recordings import MeetRecording, RecordingStatus
+from meetdesk.ui.table_model import Column, Index, ItemRole, TableModel
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +40,7 @@ SORT_FIELDS: dict[int, RecordingSortField] = {
 IN_PROGRESS = {RecordingStatus.STARTING, RecordingStatus.ACTIVE, RecordingStatus.ENDING}
 
 #: the recording of a row, for views
-RecordingRole = Qt.ItemDataRole.UserRole + 1
-
-Index = QModelIndex | QPersistentModelIndex
+RecordingRole = ItemRole
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ def format_start(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-class RecordingsModel(QAbstractTableModel):
+class RecordingsModel(TableModel[MeetRecording]):
     """Recordings of one server, fetched lazily and kept live while any is in progress.
 
     Signals:
@@ -89,67 +88,43 @@ class RecordingsModel(QAbstractTableModel):
         recordingChanged(str): a recording shown changed (its id): read again while it was in progress.
     """
 
-    loadingChanged = Signal(bool)
     pageLoaded = Signal()
-    errorChanged = Signal(object)
     recordingChanged = Signal(str)
 
     def __init__(self, client: MeetDeskClient | None = None, parent: Any = None, page_size: int = PAGE_SIZE) -> None:
-        super().__init__(parent)
+        columns = [
+            Column(self.tr("Room"), SORT_FIELDS[COL_ROOM]),
+            Column(self.tr("Status")),
+            Column(self.tr("Started"), SORT_FIELDS[COL_STARTED]),
+            Column(self.tr("Duration"), SORT_FIELDS[COL_DURATION], numeric=True),
+            Column(self.tr("Size"), SORT_FIELDS[COL_SIZE], numeric=True),
+        ]
+        super().__init__(columns, key=lambda recording: recording.recordingId, parent=parent)
         self.client = client
         self.page_size = page_size
         self.query = RecordingQuery()
-        self.recordings: list[MeetRecording] = []
-        self.error: BaseException | None = None
-        self.loaded_once = False
         self._next_token: str | None = None
         self._truncated = False
         self._generation = 0
-        self._loading = False
-        self._tasks: set[asyncio.Task[None]] = set()
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(lambda: self._spawn(self._refresh_in_progress()))
-        self._headers = [self.tr("Room"), self.tr("Status"), self.tr("Started"), self.tr("Duration"), self.tr("Size")]
+
+    @property
+    def recordings(self) -> list[MeetRecording]:
+        return self.rows
 
     # --- Qt model API -------------------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.recordings)
+    def cell(self, recording: MeetRecording, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_ROOM:
+            return self.tr("{room}\nRecording ID: {id}").format(room=recording.roomName, id=recording.recordingId)
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_STATUS:
+            return self.text(recording, column)
+        return super().cell(recording, column, role)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.recordings):
-            return None
-        recording = self.recordings[index.row()]
-        column = index.column()
-        if role == RecordingRole:
-            return recording
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._text(recording, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column in (COL_ROOM, COL_STATUS):
-            return (
-                self.tr("{room}\nRecording ID: {id}").format(room=recording.roomName, id=recording.recordingId)
-                if column == COL_ROOM
-                else self._text(recording, column)
-            )
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_DURATION, COL_SIZE):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        field = SORT_FIELDS.get(column)
-        if field is None:
-            return
-        direction = "asc" if order == Qt.SortOrder.AscendingOrder else "desc"
-        self.set_query(replace(self.query, sort_field=field, sort_order=direction))
+    def sort_by(self, field: str, order: str) -> None:
+        self.set_query(replace(self.query, sort_field=field, sort_order=order))  # type: ignore[arg-type]
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._truncated and bool(self._next_token) and not self._loading
@@ -158,11 +133,6 @@ class RecordingsModel(QAbstractTableModel):
         if self.canFetchMore(parent):
             self._set_loading(True)  # at once: the view asks again before the task starts
             self._spawn(self._load(self._generation, self._next_token))
-
-    @property
-    def loading(self) -> bool:
-        """Whether a page is on its way."""
-        return self._loading
 
     # --- words --------------------------------------------------------------------------------------
 
@@ -182,7 +152,7 @@ class RecordingsModel(QAbstractTableModel):
             return self.tr("Aborted: {reason}").format(reason=reason) if reason else self.tr("Aborted")
         return self.tr("Failed: {reason}").format(reason=reason) if reason else self.tr("Failed")
 
-    def _text(self, recording: MeetRecording, column: int) -> str:
+    def text(self, recording: MeetRecording, column: int) -> str:
         if column == COL_ROOM:
             return recording.roomName or recording.roomId
         if column == COL_STATUS:
@@ -214,29 +184,13 @@ class RecordingsModel(QAbstractTableModel):
 
     def _restart(self) -> None:
         self.beginResetModel()
-        self.recordings = []
+        self.rows = []
         self._next_token, self._truncated = None, False
         self.endResetModel()
         self.loaded_once = False
         self._loading = False
         if self.client is not None:
             self.reload()
-
-    def _spawn(self, coro: Any) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    def _set_loading(self, loading: bool) -> None:
-        if loading != self._loading:
-            self._loading = loading
-            self.loadingChanged.emit(loading)
-
-    def _set_error(self, error: BaseException | None) -> None:
-        if error is not self.error:
-            self.error = error
-            self.errorChanged.emit(error)
 
     async def _load(self, generation: int, token: str | None) -> None:
         client = self.client
@@ -264,7 +218,7 @@ class RecordingsModel(QAbstractTableModel):
             return  # an answer to an older query (the newer one's load is on its way)
         if token is None:
             self.beginResetModel()
-            self.recordings = list(page.recordings)
+            self.rows = list(page.recordings)
             self.endResetModel()
         elif page.recordings:
             first = len(self.recordings)
@@ -308,18 +262,8 @@ class RecordingsModel(QAbstractTableModel):
 
     def replace(self, recording: MeetRecording) -> None:
         """A recording shown is as ``recording`` says now."""
-        for row, shown in enumerate(self.recordings):
-            if shown.recordingId == recording.recordingId:
-                if shown != recording:
-                    self.recordings[row] = recording
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
-                    self.recordingChanged.emit(recording.recordingId)
-                return
-
-    def remove(self, recording_id: str) -> None:
-        for row, shown in enumerate(self.recordings):
-            if shown.recordingId == recording_id:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self.recordings[row]
-                self.endRemoveRows()
-                return
+        row = self.row_of(recording.recordingId)
+        if row is not None and self.rows[row] != recording:
+            self.rows[row] = recording
+            self._row_changed(row)
+            self.recordingChanged.emit(recording.recordingId)

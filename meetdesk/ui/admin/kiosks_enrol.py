@@ -9,12 +9,10 @@ black on white with its quiet zone whatever the theme: scanners need that contra
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import datetime
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
-import qasync
 import segno
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QImage, QPixmap
@@ -35,9 +33,8 @@ from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError
 from meetdesk.core.kiosks import Kiosk
 from meetdesk.ui.admin.form_messages import mark_as_error, show_message
+from meetdesk.ui.admin.form_submit import SubmitForm
 from meetdesk.ui.messages import as_sentence, describe_error, field_errors
-
-logger = logging.getLogger(__name__)
 
 #: as the server counts a kiosk's name
 NAME_MAX = 100
@@ -76,7 +73,7 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-class AddKioskDialog(QDialog):
+class AddKioskDialog(SubmitForm, QDialog):
     """A name and a room for a new kiosk; creates it on OK and stays open (input kept) when that fails.
 
     Signals:
@@ -84,6 +81,7 @@ class AddKioskDialog(QDialog):
     """
 
     created = Signal(object)
+    action = "Adding a kiosk"
 
     def __init__(self, client: MeetDeskClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,41 +170,25 @@ class AddKioskDialog(QDialog):
             errors["roomId"] = self.tr("Choose the room whose meetings the kiosk joins.")
         return errors
 
-    @qasync.asyncSlot()
-    async def _ok_clicked(self) -> None:
-        await self.submit()
+    # --- sending (``SubmitForm``) ------------------------------------------------------------------------------
 
-    async def submit(self) -> bool:
-        """Check, create the kiosk, and on success accept the dialog. Returns whether it was created."""
-        if self._busy:
-            return False
-        for label in (self.name_error, self.room_error, self.error):
-            show_message(label, "")
-        problems = self.local_errors()
-        if problems:
-            self._show_errors(problems)
-            return False
-        self._busy = True
-        self.ok.setEnabled(False)
-        try:
-            kiosk = await self.client.create_kiosk(self.name_edit.text().strip(), str(self.room_combo.currentData()))
-        except ApiError as exc:
-            logger.info("Adding a kiosk failed: %r", exc)
-            fields = {name.split(".")[-1]: message for name, message in field_errors(exc).items()}
-            if fields.keys() & {"name", "roomId"}:
-                self._show_errors(fields)
-            else:
-                show_message(
-                    self.error, self.tr("The kiosk was not added. {reason}").format(reason=describe_error(exc))
-                )
-            return False
-        finally:
-            self._busy = False
-            self.ok.setEnabled(True)
+    async def _send(self) -> Kiosk:
+        return await self.client.create_kiosk(self.name_edit.text().strip(), str(self.room_combo.currentData()))
+
+    def _sent(self, kiosk: Kiosk) -> None:
         self.result_kiosk = kiosk
         self.created.emit(kiosk)
-        self.accept()
-        return True
+
+    def _clear_errors(self) -> None:
+        for label in (self.name_error, self.room_error, self.error):
+            show_message(label, "")
+
+    def _show_failure(self, exc: ApiError) -> None:
+        fields = {name.split(".")[-1]: message for name, message in field_errors(exc).items()}
+        if fields.keys() & {"name", "roomId"}:
+            self._show_errors(fields)
+        else:
+            show_message(self.error, self.tr("The kiosk was not added. {reason}").format(reason=describe_error(exc)))
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         if "name" in errors:

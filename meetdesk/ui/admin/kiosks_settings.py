@@ -8,11 +8,9 @@ it applies them at once when it is idle, after its meeting otherwise (``pendingS
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import pydantic
-import qasync
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,17 +31,16 @@ from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ApiError
 from meetdesk.core.kiosks import Kiosk, KioskSettings
 from meetdesk.ui.admin.form_messages import mark_as_error, show_message
+from meetdesk.ui.admin.form_submit import SubmitForm
 from meetdesk.ui.admin.kiosks_devices import DeviceCombo
 from meetdesk.ui.admin.kiosks_enrol import NAME_MAX
 from meetdesk.ui.admin.kiosks_model import kiosk_error_text
 from meetdesk.ui.messages import as_sentence, field_errors
 
-logger = logging.getLogger(__name__)
-
 DEVICES = ("camera", "microphone", "speaker")
 
 
-class KioskSettingsDialog(QDialog):
+class KioskSettingsDialog(SubmitForm, QDialog):
     """The form; saves on OK and stays open, input kept, with the errors next to their fields when refused.
 
     Signals:
@@ -51,6 +48,7 @@ class KioskSettingsDialog(QDialog):
     """
 
     saved = Signal(object)
+    action = "Saving a kiosk's settings"
 
     def __init__(self, client: MeetDeskClient, kiosk: Kiosk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -177,7 +175,7 @@ class KioskSettingsDialog(QDialog):
             body[device] = combo.name()
         return body
 
-    def local_errors(self) -> tuple[dict[str, str], KioskSettings | None]:
+    def local_errors(self) -> dict[str, str]:
         errors: dict[str, str] = {}
         name = self.name_edit.text().strip()
         if not name:
@@ -187,13 +185,12 @@ class KioskSettingsDialog(QDialog):
                 max=NAME_MAX, n=len(name)
             )
         try:
-            settings = KioskSettings.model_validate(self.settings_body())
+            KioskSettings.model_validate(self.settings_body())
         except pydantic.ValidationError as exc:
             for problem in exc.errors():
                 field = str(problem["loc"][0]) if problem["loc"] else ""
                 errors.setdefault(field, self._problem_text(field, problem))
-            return errors, None
-        return errors, settings
+        return errors
 
     def _problem_text(self, field: str, problem: Any) -> str:
         if field == "displayName":
@@ -204,45 +201,30 @@ class KioskSettingsDialog(QDialog):
 
     # --- saving ---------------------------------------------------------------------------------------------
 
-    @qasync.asyncSlot()
-    async def _ok_clicked(self) -> None:
-        await self.submit()
-
-    async def submit(self) -> bool:
-        """Check, send, and on success accept. Returns whether the server took the settings."""
-        if self._busy:
-            return False
-        for label in (*self.errors.values(), self.error):
-            show_message(label, "")
-        errors, settings = self.local_errors()
-        if errors or settings is None:
-            self._show_errors(errors)
-            return False
+    async def _send(self) -> Kiosk:
         name = self.name_edit.text().strip()
-        self._busy = True
-        self.ok.setEnabled(False)
-        try:
-            kiosk = await self.client.update_kiosk(
-                self.kiosk.kioskId, name=name if name != self.kiosk.name else None, settings=settings
-            )
-        except ApiError as exc:
-            logger.info("Saving a kiosk's settings failed: %r", exc)
-            fields = {key.split(".")[-1]: message for key, message in field_errors(exc).items()}
-            known = {key: message for key, message in fields.items() if key in self.errors}
-            if known:
-                self._show_errors(known)
-            else:
-                show_message(
-                    self.error, self.tr("The settings were not saved. {reason}").format(reason=kiosk_error_text(exc))
-                )
-            return False
-        finally:
-            self._busy = False
-            self.ok.setEnabled(True)
+        settings = KioskSettings.model_validate(self.settings_body())  # checked by local_errors already
+        return await self.client.update_kiosk(
+            self.kiosk.kioskId, name=name if name != self.kiosk.name else None, settings=settings
+        )
+
+    def _sent(self, kiosk: Kiosk) -> None:
         self.result_kiosk = kiosk
         self.saved.emit(kiosk)
-        self.accept()
-        return True
+
+    def _clear_errors(self) -> None:
+        for label in (*self.errors.values(), self.error):
+            show_message(label, "")
+
+    def _show_failure(self, exc: ApiError) -> None:
+        fields = {key.split(".")[-1]: message for key, message in field_errors(exc).items()}
+        known = {key: message for key, message in fields.items() if key in self.errors}
+        if known:
+            self._show_errors(known)
+        else:
+            show_message(
+                self.error, self.tr("The settings were not saved. {reason}").format(reason=kiosk_error_text(exc))
+            )
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         for key, message in errors.items():

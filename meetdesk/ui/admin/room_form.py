@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import qasync
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QWidget
 
@@ -35,6 +34,7 @@ from meetdesk.core.models import (
 )
 from meetdesk.core.permissions import DEFAULT_ROLES, Role, RoomRoles
 from meetdesk.ui.admin.form_messages import mark_as_error, set_error_colour, show_message
+from meetdesk.ui.admin.form_submit import SubmitForm
 from meetdesk.ui.admin.room_form_errors import FormErrors
 from meetdesk.ui.admin.room_limits import LimitsSection
 from meetdesk.ui.admin.room_links import LinksSection
@@ -64,7 +64,7 @@ def _select(combo: QComboBox, value: str) -> None:
         combo.setCurrentIndex(index)
 
 
-class RoomFormDialog(FormErrors, QDialog):
+class RoomFormDialog(FormErrors, SubmitForm, QDialog):
     """Create a room (``room`` is None) or edit ``room`` (which must carry its config).
 
     ``await submit()`` is what the OK button runs; on success ``result_room`` holds the room the server
@@ -77,6 +77,7 @@ class RoomFormDialog(FormErrors, QDialog):
     """
 
     saved = Signal(object)
+    action = "Saving the room"
 
     def __init__(self, client: MeetDeskClient, room: MeetRoom | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -408,34 +409,14 @@ class RoomFormDialog(FormErrors, QDialog):
 
     # submitting ----------------------------------------------------------------------------------
 
-    @qasync.asyncSlot()
-    async def _ok_clicked(self) -> None:
-        await self.submit()
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        self._show_field_errors(errors)
 
-    async def submit(self) -> bool:
-        """Check, send, and on success accept the dialog. Returns whether the room was saved."""
-        if self._busy:
-            return False  # already saving
-        self._clear_errors()
-        problems = self.local_errors()
-        if problems:
-            self._show_field_errors(problems)
-            return False
-        self._set_busy(True)
-        try:
-            room = await self._send()
-        except ApiError as exc:
-            logger.info("Saving the room failed: %r", exc)
-            self._show_failure(exc)
-            return False
-        finally:
-            self._set_busy(False)
+    def _sent(self, room: MeetRoom | None) -> None:
         if room is None:  # nothing changed
             room = self.room
         self.result_room = room
         self.saved.emit(room)
-        self.accept()
-        return True
 
     async def _send(self) -> MeetRoom | None:
         if self.room is None:

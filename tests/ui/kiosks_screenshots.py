@@ -23,9 +23,8 @@ from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ConnectionFailed
 from meetdesk.core.kiosks import KioskSettings
 from meetdesk.ui.admin.kiosks_page import KiosksPage
-from meetdesk.ui.eventloop import QtAsyncLoop
 from tests.integration.kiosk_wire import WireKiosk
-from tests.ui.meeting_screenshots import KEY, THEMES, until
+from tests.ui.screenshot_kit import KEY, THEMES, run, until
 
 #: what the board room's kiosk says it has (long names too)
 DEVICE_LISTS = {
@@ -190,15 +189,7 @@ async def shoot(out: Path) -> None:
 
 
 def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv[:1])
-    loop = QtAsyncLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(shoot(out))
-    print(f"screenshots in {out}")
-    return 0
+    return run(shoot)
 
 
 if __name__ == "__main__":

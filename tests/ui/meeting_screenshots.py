@@ -23,32 +23,17 @@ from PySide6.QtWidgets import QApplication
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ConnectionFailed
 from meetdesk.client.session import MeetingSession
-from meetdesk.core.models import MeetRoomTheme
 from meetdesk.core.theme import derive_tokens
-from meetdesk.ui.eventloop import QtAsyncLoop
 from meetdesk.ui.meeting.model import Layout
 from meetdesk.ui.meeting.tiles import SELF
 from meetdesk.ui.meeting.window import ParticipantWindow
 from meetdesk.ui.theme.preview import MeetingPreview
+from tests.ui.screenshot_kit import KEY, THEMES, run, until
 
-THEMES = {
-    "light": MeetRoomTheme(name="default-light", enabled=True, baseTheme="light"),
-    "dark": MeetRoomTheme(name="default-dark", enabled=True, baseTheme="dark"),
-}
-KEY = "meetdesk-screenshots-api-key-0123456789"
 ROOM = "Quarterly planning, Northern Europe partner teams"
 YOU = "Alexandra Konstantinopoulou-Richardson"
 OTHERS = ["Bo", "Cy Twombly", "Dana Scully", "Émile Zola", "Fatima Al-Fihri", "Grace Hopper",
           "Hiroshi Yamauchi-Nakamura de la Cruz", "Ines"]  # fmt: skip
-
-
-async def until(predicate: object, timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():  # type: ignore[operator]
-        if loop.time() > deadline:
-            raise TimeoutError
-        await asyncio.sleep(0.1)
 
 
 async def shoot(out: Path) -> None:
@@ -166,15 +151,7 @@ async def shoot(out: Path) -> None:
 
 
 def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv[:1])
-    loop = QtAsyncLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(shoot(out))
-    print(f"screenshots in {out}")
-    return 0
+    return run(shoot)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,8 @@ from meetdesk.ui.eventloop import QtAsyncLoop
 from meetdesk.ui.recordings.model import COL_ROOM
 from meetdesk.ui.recordings.player_model import PlayerState
 from tests.conftest import API_KEY, ServerProcess, free_port
-from tests.ui.meeting_screenshots import THEMES, until
 from tests.ui.player_media import ready_recording
+from tests.ui.screenshot_kit import THEMES, until
 
 ROOM = "Quarterly planning, Northern Europe partner teams"  # 49 characters: a room name has at most 50
 

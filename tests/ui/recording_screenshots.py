@@ -22,9 +22,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.errors import ConnectionFailed
 from meetdesk.client.session import MeetingSession
-from meetdesk.ui.eventloop import QtAsyncLoop
 from meetdesk.ui.meeting.window import ParticipantWindow
-from tests.ui.meeting_screenshots import KEY, ROOM, THEMES, YOU, until
+from tests.ui.meeting_screenshots import ROOM, YOU
+from tests.ui.screenshot_kit import KEY, THEMES, run, until
 
 
 async def shoot(out: Path) -> None:
@@ -114,15 +114,7 @@ async def shoot(out: Path) -> None:
 
 
 def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv[:1])
-    loop = QtAsyncLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(shoot(out))
-    print(f"screenshots in {out}")
-    return 0
+    return run(shoot)
 
 
 if __name__ == "__main__":

@@ -21,13 +21,12 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
 from meetdesk.client.api import MeetDeskClient
-from meetdesk.ui.eventloop import QtAsyncLoop
 from meetdesk.ui.meeting.window import ParticipantWindow
 from meetdesk.ui.recordings.player_model import PlayerState
 from tests.conftest import API_KEY, ServerProcess, free_port
 from tests.integration.recording_helpers import seed_recording
-from tests.ui.meeting_screenshots import THEMES, until
 from tests.ui.player_media import recorded_mp4
+from tests.ui.screenshot_kit import THEMES, run, until
 
 ROOM = "Quarterly planning, Northern Europe partner teams"  # 49 characters: a room name has at most 50
 
@@ -108,15 +107,7 @@ async def shoot(out: Path) -> None:
 
 
 def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv[:1])
-    loop = QtAsyncLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(shoot(out))
-    print(f"screenshots in {out}")
-    return 0
+    return run(shoot)
 
 
 if __name__ == "__main__":

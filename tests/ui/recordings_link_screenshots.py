@@ -16,11 +16,11 @@ from PySide6.QtWidgets import QApplication
 
 from meetdesk.client.api import MeetDeskClient
 from meetdesk.client.links import parse_recordings_link
-from meetdesk.ui.eventloop import QtAsyncLoop
 from meetdesk.ui.meeting.window import ParticipantWindow
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USER, API_KEY, ServerProcess, free_port
 from tests.integration.recording_helpers import seed_recording
 from tests.ui.helpers import emitted
+from tests.ui.screenshot_kit import run
 from tests.ui.screenshots import THEMES
 
 
@@ -86,16 +86,7 @@ async def shoot(out: Path) -> None:
 
 
 def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)  # one window after another
-    loop = QtAsyncLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(shoot(out))
-    print(f"screenshots in {out}")
-    return 0
+    return run(shoot)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-"""What the meeting screenshot scripts share (``meeting_screenshots``, ``screenshots_weak_link``,
-``screenshots_weak_uplink``): a real server process with a known API key, a room made once it answers, the
-participant window walked from its link into the meeting, a poll for what has no signal, and the script's
-``main``. These scripts make pictures to look at; they assert nothing."""
+"""What the screenshot scripts share (every ``tests/ui/*screenshots*.py``): the script's ``main`` (:func:`run`),
+the themes and a poll for what has no signal; for the meeting scripts also a real server process with a known API
+key, a room made once it answers and the participant window walked from its link into the meeting. These scripts
+make pictures to look at; they assert nothing."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from meetdesk.core.models import MeetRoomTheme
 from meetdesk.ui.admin.connection import AdminConnection
 from meetdesk.ui.admin.main_window import MainWindow
 from meetdesk.ui.admin.servers import EMBEDDED_PROFILE, ServerList
-from meetdesk.ui.eventloop import QtAsyncLoop
+from tests.ui.screenshot_kit import run
 
 THEMES = {
     "light": MeetRoomTheme(name="default-light", enabled=True, baseTheme="light"),
@@ -81,15 +81,7 @@ async def shoot(out: Path) -> None:
 
 
 def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv[:1])
-    loop = QtAsyncLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(shoot(out))
-    print(f"screenshots in {out}")
-    return 0
+    return run(shoot)
 
 
 if __name__ == "__main__":

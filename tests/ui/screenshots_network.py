@@ -32,9 +32,9 @@ from meetdesk.core.models import MeetRoomTheme
 from meetdesk.ui.admin.connection import AdminConnection
 from meetdesk.ui.admin.main_window import MainWindow
 from meetdesk.ui.admin.servers import EMBEDDED_PROFILE, ServerList, ServerProfile
-from meetdesk.ui.eventloop import QtAsyncLoop
 from meetdesk.ui.theme.theming import apply_theme
 from tests.conftest import free_port
+from tests.ui.screenshot_kit import run
 
 THEMES = {
     "light": MeetRoomTheme(name="default-light", enabled=True, baseTheme="light"),
@@ -179,15 +179,7 @@ async def participant_pages(app: QApplication, out: Path, base: Path, url: str) 
 
 
 def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv[:1])
-    loop = QtAsyncLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(shoot(out))
-    print(f"screenshots in {out}")
-    return 0
+    return run(shoot)
 
 
 if __name__ == "__main__":

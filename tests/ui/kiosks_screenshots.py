@@ -109,7 +109,11 @@ async def shoot(out: Path) -> None:
             await quiet.close()
             await client.create_kiosk("Training room (not set up yet)", board.roomId)
             await until(lambda: page.model.rowCount() == 5)
-            await until(lambda: (k := page.model.find(gone.kioskId)) is not None and not k.online, 30)
+            # heard from once, then silent: offline (not merely not yet online, as it is when just created)
+            await until(
+                lambda: (k := page.model.find(gone.kioskId)) is not None and k.lastSeenAt is not None and not k.online,
+                30,
+            )
 
             async def keep_beating() -> None:
                 while True:

@@ -11,25 +11,14 @@ whole of them. Errors are the client's ApiError classes (422 names a bad key, 40
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
-import httpx
-
+from meetdesk.client.requesting import ApiRequests
 from meetdesk.core.access import AccessView
 from meetdesk.core.permissions import RoomRoles
 
 ROOMS = "/api/v1/rooms"
-
-
-class _Requests(Protocol):
-    """What the mixin needs of the client it is mixed into."""
-
-    async def _request(
-        self, method: str, path: str, *, params: Mapping[str, str | int] | None = None, body: Any = None
-    ) -> httpx.Response: ...
-
-    def _object(self, response: httpx.Response) -> dict[str, Any]: ...
 
 
 def _room(room_id: str) -> str:
@@ -41,18 +30,18 @@ def _room(room_id: str) -> str:
 class RoomAccessApi:
     """``extraFields=roles|access`` and ``PUT /rooms/{roomId}/roles|access``."""
 
-    async def get_room_roles(self: _Requests, room_id: str) -> RoomRoles:
+    async def get_room_roles(self: ApiRequests, room_id: str) -> RoomRoles:
         """The room's roles with every permission of each."""
         response = await self._request("GET", _room(room_id), params={"fields": "roomId", "extraFields": "roles"})
         return RoomRoles.model_validate(self._object(response)["roles"])
 
-    async def get_room_access(self: _Requests, room_id: str) -> AccessView:
+    async def get_room_access(self: ApiRequests, room_id: str) -> AccessView:
         """Which of the room's anonymous links work, and their URLs."""
         response = await self._request("GET", _room(room_id), params={"fields": "roomId", "extraFields": "access"})
         return AccessView.model_validate(self._object(response)["access"])
 
     async def update_room_roles(
-        self: _Requests,
+        self: ApiRequests,
         room_id: str,
         *,
         moderator: Mapping[str, bool] | None = None,
@@ -68,7 +57,7 @@ class RoomAccessApi:
         return RoomRoles.model_validate(self._object(response))
 
     async def update_room_access(
-        self: _Requests,
+        self: ApiRequests,
         room_id: str,
         *,
         moderator: bool | None = None,

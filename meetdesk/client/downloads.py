@@ -17,23 +17,15 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import quote
 
 import httpx
 
 from meetdesk.client.errors import ConnectionFailed, error_from_response
 from meetdesk.client.recordings import Progress
+from meetdesk.client.requesting import ApiRequests
 
 logger = logging.getLogger(__name__)
-
-
-class _Client(Protocol):
-    base_url: str
-
-    async def _http(self) -> httpx.AsyncClient: ...
-
-    def _auth_headers(self) -> dict[str, str]: ...
 
 
 class DownloadCut(ConnectionFailed):
@@ -100,7 +92,7 @@ def _start_of(response: httpx.Response) -> int | None:
 
 
 async def download_resumable(
-    client: _Client,
+    client: ApiRequests,
     recording_id: str,
     target: Path,
     *,

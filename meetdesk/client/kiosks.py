@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Collection, Mapping
-from typing import Any, Protocol, TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -25,6 +25,7 @@ import pydantic
 from pydantic import BaseModel
 
 from meetdesk.client.errors import ApiError, UnexpectedResponse
+from meetdesk.client.requesting import ApiRequests
 from meetdesk.core.kiosks import ActionAccepted, Kiosk, KioskAction, KioskList, KioskLogs, KioskSettings
 
 KIOSKS = "/internal-api/v1/kiosks"
@@ -41,31 +42,13 @@ class KioskLogsTimeout(ApiError):
         super().__init__(None, "Timeout", f"The kiosk did not send its logs within {waited:g} s. Try again.")
 
 
-class _Client(Protocol):
-    """What the mixin needs of the client it is mixed into."""
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        accept: Collection[int] = (),
-        refresh: bool = True,
-    ) -> httpx.Response: ...
-
-    def _json(self, response: httpx.Response) -> Any: ...
-
-
 def _one(kiosk_id: str) -> str:
     if not kiosk_id.strip():
         raise ValueError("a kiosk id cannot be empty")
     return f"{KIOSKS}/{quote(kiosk_id.strip(), safe='').replace('.', '%2E')}"  # ``..`` cannot climb out
 
 
-def _parse(client: _Client, model: type[_M], response: httpx.Response) -> _M:
+def _parse(client: ApiRequests, model: type[_M], response: httpx.Response) -> _M:
     try:
         return model.model_validate(client._json(response))
     except pydantic.ValidationError as exc:
@@ -84,7 +67,7 @@ class KiosksApi:
     """The admin's side of the fleet API."""
 
     async def create_kiosk(
-        self: _Client, name: str, room_id: str, settings: KioskSettings | Mapping[str, Any] | None = None
+        self: ApiRequests, name: str, room_id: str, settings: KioskSettings | Mapping[str, Any] | None = None
     ) -> Kiosk:
         """Add a kiosk for a room: the answer holds its one-time ``enrolmentCode`` (valid 24 h)."""
         body: dict[str, Any] = {"name": name, "roomId": room_id}
@@ -92,14 +75,14 @@ class KiosksApi:
             body["settings"] = _settings(settings)
         return _parse(self, Kiosk, await self._request("POST", KIOSKS, body=body))
 
-    async def list_kiosks(self: _Client) -> list[Kiosk]:
+    async def list_kiosks(self: ApiRequests) -> list[Kiosk]:
         return _parse(self, KioskList, await self._request("GET", KIOSKS)).kiosks
 
-    async def get_kiosk(self: _Client, kiosk_id: str) -> Kiosk:
+    async def get_kiosk(self: ApiRequests, kiosk_id: str) -> Kiosk:
         return _parse(self, Kiosk, await self._request("GET", _one(kiosk_id)))
 
     async def update_kiosk(
-        self: _Client,
+        self: ApiRequests,
         kiosk_id: str,
         *,
         name: str | None = None,
@@ -114,24 +97,24 @@ class KiosksApi:
             body["settings"] = _settings(settings)
         return _parse(self, Kiosk, await self._request("PATCH", _one(kiosk_id), body=body))
 
-    async def delete_kiosk(self: _Client, kiosk_id: str) -> None:
+    async def delete_kiosk(self: ApiRequests, kiosk_id: str) -> None:
         """Remove a kiosk: its credential is refused at once and its meeting connection ended."""
         await self._request("DELETE", _one(kiosk_id))
 
-    async def reenrol_kiosk(self: _Client, kiosk_id: str) -> Kiosk:
+    async def reenrol_kiosk(self: ApiRequests, kiosk_id: str) -> Kiosk:
         """A fresh one-time code for a kiosk (its old credential stops working)."""
         return _parse(self, Kiosk, await self._request("POST", f"{_one(kiosk_id)}/enrolment"))
 
-    async def kiosk_action(self: _Client, kiosk_id: str, action: KioskAction) -> ActionAccepted:
+    async def kiosk_action(self: ApiRequests, kiosk_id: str, action: KioskAction) -> ActionAccepted:
         """Tell an online kiosk to join its room's meeting, leave it, or restart (Conflict when it is offline)."""
         response = await self._request("POST", f"{_one(kiosk_id)}/actions", body={"action": action})
         return _parse(self, ActionAccepted, response)
 
-    async def request_kiosk_logs(self: _Client, kiosk_id: str) -> None:
+    async def request_kiosk_logs(self: ApiRequests, kiosk_id: str) -> None:
         """Ask the kiosk to send its recent logs (they arrive later: :meth:`kiosk_logs`)."""
         await self._request("POST", f"{_one(kiosk_id)}/logs")
 
-    async def kiosk_logs(self: _Client, kiosk_id: str) -> KioskLogs | None:
+    async def kiosk_logs(self: ApiRequests, kiosk_id: str) -> KioskLogs | None:
         """The logs the kiosk last sent, or None when it never sent any (NotFound for an unknown kiosk)."""
         response = await self._request("GET", f"{_one(kiosk_id)}/logs", accept=(404,))
         if response.status_code == 404:
@@ -139,7 +122,7 @@ class KiosksApi:
             return None
         return _parse(self, KioskLogs, response)
 
-    async def fetch_kiosk_logs(self: _Client, kiosk_id: str, timeout: float = 20.0) -> KioskLogs:
+    async def fetch_kiosk_logs(self: ApiRequests, kiosk_id: str, timeout: float = 20.0) -> KioskLogs:
         """Ask for the kiosk's recent logs and wait for them (KioskLogsTimeout after ``timeout`` s).
 
         The server has no event for logs arriving, so the logs are read again every LOGS_POLL_S until newer

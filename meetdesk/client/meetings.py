@@ -6,22 +6,13 @@ The caller is the API key, or a room member token of that room (a moderator's, t
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from typing import Literal
 from urllib.parse import quote
 
-import httpx
-
+from meetdesk.client.requesting import ApiRequests
 from meetdesk.core.meetings import MeetMeetingInfo, MeetParticipantInfo
 
 PUBLIC = "/api/v1/meetings"
-
-
-class _Requests(Protocol):
-    """What the mixin needs of the client it is mixed into."""
-
-    async def _request(self, method: str, path: str, *, body: Any = None) -> httpx.Response: ...
-
-    def _object(self, response: httpx.Response) -> dict[str, Any]: ...
 
 
 def _segment(value: str) -> str:
@@ -33,28 +24,28 @@ def _segment(value: str) -> str:
 class PublicMeetings:
     """``/api/v1/meetings``: raises the client's errors (NotFound when the room has no meeting)."""
 
-    async def get_meeting(self: _Requests, room_id: str) -> MeetMeetingInfo:
+    async def get_meeting(self: ApiRequests, room_id: str) -> MeetMeetingInfo:
         response = await self._request("GET", f"{PUBLIC}/{_segment(room_id)}")
         return MeetMeetingInfo.model_validate(self._object(response))
 
-    async def end_meeting(self: _Requests, room_id: str) -> None:
+    async def end_meeting(self: ApiRequests, room_id: str) -> None:
         """End the room's meeting for everyone (no error when none runs)."""
         await self._request("DELETE", f"{PUBLIC}/{_segment(room_id)}")
 
-    async def meeting_participants(self: _Requests, room_id: str) -> list[MeetParticipantInfo]:
+    async def meeting_participants(self: ApiRequests, room_id: str) -> list[MeetParticipantInfo]:
         response = await self._request("GET", f"{PUBLIC}/{_segment(room_id)}/participants")
         listed = self._object(response).get("participants", [])
         return [MeetParticipantInfo.model_validate(item) for item in listed]
 
-    async def meeting_participant(self: _Requests, room_id: str, identity: str) -> MeetParticipantInfo:
+    async def meeting_participant(self: ApiRequests, room_id: str, identity: str) -> MeetParticipantInfo:
         response = await self._request("GET", f"{PUBLIC}/{_segment(room_id)}/participants/{_segment(identity)}")
         return MeetParticipantInfo.model_validate(self._object(response))
 
-    async def kick_participant(self: _Requests, room_id: str, identity: str) -> None:
+    async def kick_participant(self: ApiRequests, room_id: str, identity: str) -> None:
         await self._request("DELETE", f"{PUBLIC}/{_segment(room_id)}/participants/{_segment(identity)}")
 
     async def change_participant_role(
-        self: _Requests, room_id: str, identity: str, action: Literal["upgrade", "downgrade"]
+        self: ApiRequests, room_id: str, identity: str, action: Literal["upgrade", "downgrade"]
     ) -> None:
         """``upgrade`` promotes to moderator; ``downgrade`` undoes a promotion (Conflict when none applies)."""
         path = f"{PUBLIC}/{_segment(room_id)}/participants/{_segment(identity)}/role"

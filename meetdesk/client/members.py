@@ -7,28 +7,20 @@ A room member token is the participant token under its newer name: it is asked f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
 from urllib.parse import quote
 
-import httpx
-
 from meetdesk.client.errors import UnexpectedResponse
+from meetdesk.client.requesting import ApiRequests
 
 INTERNAL = "/internal-api/v1"
-
-
-class _Requests(Protocol):
-    """What the mixin needs of the client it is mixed into."""
-
-    async def _request(self, method: str, path: str, *, body: Any = None) -> httpx.Response: ...
-
-    def _object(self, response: httpx.Response) -> dict[str, Any]: ...
 
 
 class MemberTokens:
     """The 3.5+ spelling of the participant-token exchange."""
 
-    async def room_member_token(self: _Requests, room_id: str, secret: str, participant_name: str | None = None) -> str:
+    async def room_member_token(
+        self: ApiRequests, room_id: str, secret: str, participant_name: str | None = None
+    ) -> str:
         """Exchange a room link's secret for a room member token (without a name: to browse recordings only).
 
         The token is returned, not stored: set ``credentials.participant_token`` to act as the participant.

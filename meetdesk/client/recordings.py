@@ -15,15 +15,16 @@ read one recording. The client asks for whole recordings (no ``fields`` projecti
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, Protocol, TypeVar
+from typing import Any, BinaryIO, Literal
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel
 
 from meetdesk.client.errors import ConnectionFailed, error_from_response
+from meetdesk.client.requesting import ApiRequests
 from meetdesk.core.models import Pagination
 from meetdesk.core.recordings import MeetRecording, RecordingStatus
 
@@ -51,41 +52,12 @@ class RecordingDeletion(BaseModel):
     failed: list[RecordingDeletionFailure] = []
 
 
-_M = TypeVar("_M", bound=BaseModel)
-
-
 class RecordingsLinkToken(BaseModel):
     """The server's answer to a recordings link's secret."""
 
     token: str
     #: None when the secret was a room link's (moderator or speaker), not the room's recordings link's
     roomName: str | None = None
-
-
-class _Client(Protocol):
-    """What the mixin needs of the client it is mixed into."""
-
-    base_url: str
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        accept: Collection[int] = (),
-        refresh: bool = True,
-    ) -> httpx.Response: ...
-
-    def _object(self, response: httpx.Response) -> dict[str, Any]: ...
-
-    def _parse(self, model: type[_M], response: httpx.Response) -> _M: ...
-
-    async def _http(self) -> httpx.AsyncClient: ...
-
-    def _auth_headers(self) -> dict[str, str]: ...
 
 
 def _one(recording_id: str) -> str:
@@ -107,13 +79,13 @@ def _secret(secret: str | None) -> dict[str, str | int]:
     return {} if secret is None else {"secret": secret}
 
 
-async def _page(client: _Client, params: Mapping[str, str | int]) -> RecordingPage:
+async def _page(client: ApiRequests, params: Mapping[str, str | int]) -> RecordingPage:
     response = await client._request("GET", RECORDINGS, params=params)
     return RecordingPage.model_validate(client._object(response))
 
 
 async def _stream_to(
-    client: _Client,
+    client: ApiRequests,
     path: str,
     params: Mapping[str, str | int],
     destination: Path | BinaryIO,
@@ -152,20 +124,20 @@ class RecordingsApi:
     """``/api/v1/recordings`` and 3.4's ``/internal-api/v1/rooms/{roomId}/recording-token``."""
 
     async def start_recording(
-        self: _Client, room_id: str, *, layout: str | None = None, encoding: str | Mapping[str, Any] | None = None
+        self: ApiRequests, room_id: str, *, layout: str | None = None, encoding: str | Mapping[str, Any] | None = None
     ) -> MeetRecording:
         """Start recording the room's meeting (``layout`` / ``encoding`` override the room's for this one)."""
         config = {key: value for key, value in (("layout", layout), ("encoding", encoding)) if value is not None}
         body: dict[str, Any] = {"roomId": room_id, **({"config": config} if config else {})}
         return MeetRecording.model_validate(self._object(await self._request("POST", RECORDINGS, body=body)))
 
-    async def stop_recording(self: _Client, recording_id: str) -> MeetRecording:
+    async def stop_recording(self: ApiRequests, recording_id: str) -> MeetRecording:
         """Stop it: the recording comes back ``ending`` (or ``complete``)."""
         response = await self._request("POST", f"{_one(recording_id)}/stop")
         return MeetRecording.model_validate(self._object(response))
 
     async def list_recordings(
-        self: _Client,
+        self: ApiRequests,
         *,
         room_id: str | None = None,
         room_name: str | None = None,
@@ -192,7 +164,7 @@ class RecordingsApi:
         return await _page(self, params)
 
     async def iter_recordings(
-        self: _Client,
+        self: ApiRequests,
         *,
         room_id: str | None = None,
         room_name: str | None = None,
@@ -224,15 +196,15 @@ class RecordingsApi:
             if not page.pagination.isTruncated or not token:
                 return
 
-    async def get_recording(self: _Client, recording_id: str, *, secret: str | None = None) -> MeetRecording:
+    async def get_recording(self: ApiRequests, recording_id: str, *, secret: str | None = None) -> MeetRecording:
         response = await self._request("GET", _one(recording_id), params=_secret(secret))
         return MeetRecording.model_validate(self._object(response))
 
-    async def delete_recording(self: _Client, recording_id: str) -> None:
+    async def delete_recording(self: ApiRequests, recording_id: str) -> None:
         """Delete it and its files (Conflict while it is being recorded)."""
         await self._request("DELETE", _one(recording_id))
 
-    async def bulk_delete_recordings(self: _Client, recording_ids: Iterable[str]) -> RecordingDeletion:
+    async def bulk_delete_recordings(self: ApiRequests, recording_ids: Iterable[str]) -> RecordingDeletion:
         """Delete several; those that could not be are in ``failed`` with why (no exception for them)."""
         params = {"recordingIds": ",".join(recording_ids)}
         response = await self._request("DELETE", RECORDINGS, params=params, accept=(400,))
@@ -241,7 +213,7 @@ class RecordingsApi:
             raise error_from_response(response)  # a refused request, not a partial deletion
         return RecordingDeletion.model_validate(body)
 
-    async def recording_url(self: _Client, recording_id: str, *, private: bool = False) -> str:
+    async def recording_url(self: ApiRequests, recording_id: str, *, private: bool = False) -> str:
         """The recording's share link: public (anyone may play it) or private (a signed-in admin only)."""
         response = await self._request("GET", f"{_one(recording_id)}/url", params=_params(privateAccess=private))
         url = self._object(response).get("url")
@@ -249,7 +221,7 @@ class RecordingsApi:
             raise ValueError("the server's answer has no url")
         return url
 
-    async def recording_token(self: _Client, room_id: str, secret: str) -> str:
+    async def recording_token(self: ApiRequests, room_id: str, secret: str) -> str:
         """OpenVidu Meet 3.4's recording token for a room link's secret (send it as ``X-Recording-Token``)."""
         path = f"/internal-api/v1/rooms/{quote(room_id, safe='').replace('.', '%2E')}/recording-token"
         token = self._object(await self._request("POST", path, body={"secret": secret})).get("token")
@@ -257,14 +229,14 @@ class RecordingsApi:
             raise ValueError("the server's answer has no token")
         return token
 
-    async def recordings_link_token(self: _Client, room_id: str, secret: str) -> RecordingsLinkToken:
+    async def recordings_link_token(self: ApiRequests, room_id: str, secret: str) -> RecordingsLinkToken:
         """The recording token of a room's recordings link's secret (``access.anonymous.recording.url``), and the
         room's name: it lists, plays and downloads that room's recordings while the room shares them by link."""
         path = f"/internal-api/v1/rooms/{quote(room_id, safe='').replace('.', '%2E')}/recording-token"
         return self._parse(RecordingsLinkToken, await self._request("POST", path, body={"secret": secret}))
 
     async def read_recording_media(
-        self: _Client, recording_id: str, start: int = 0, end: int | None = None, *, secret: str | None = None
+        self: ApiRequests, recording_id: str, start: int = 0, end: int | None = None, *, secret: str | None = None
     ) -> bytes:
         """Bytes ``start``..``end`` (inclusive; None: to the end) of the recording's video, in memory: for a
         player's small reads. Whole files go to disk with :meth:`download_recording`."""
@@ -273,7 +245,7 @@ class RecordingsApi:
         return response.content
 
     async def download_recording(
-        self: _Client,
+        self: ApiRequests,
         recording_id: str,
         destination: Path | BinaryIO,
         *,
@@ -284,7 +256,11 @@ class RecordingsApi:
         return await _stream_to(self, f"{_one(recording_id)}/download", _secret(secret), destination, progress)
 
     async def download_recordings_zip(
-        self: _Client, recording_ids: Iterable[str], destination: Path | BinaryIO, *, progress: Progress | None = None
+        self: ApiRequests,
+        recording_ids: Iterable[str],
+        destination: Path | BinaryIO,
+        *,
+        progress: Progress | None = None,
     ) -> int:
         """Stream a ZIP of the recordings' video files into ``destination`` (its size is not known ahead)."""
         params = {"recordingIds": ",".join(recording_ids)}

@@ -4,20 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
-import httpx
-
+from meetdesk.client.requesting import ApiRequests
 from meetdesk.core.webhooks import MeetWebhook, WebhookOptions
 
 PATH = "/api/v1/webhooks"
-
-
-class _Requests(Protocol):
-    async def _request(self, method: str, path: str, *, body: Any = None) -> httpx.Response: ...
-
-    def _object(self, response: httpx.Response) -> dict[str, Any]: ...
 
 
 def _one(webhook_id: str) -> str:
@@ -34,27 +27,27 @@ def _body(options: WebhookOptions | Mapping[str, Any]) -> dict[str, Any]:
 class RegisteredWebhooks:
     """Create, list, get, replace, delete and test registered webhooks (the API key or an admin)."""
 
-    async def register_webhook(self: _Requests, options: WebhookOptions | Mapping[str, Any]) -> MeetWebhook:
+    async def register_webhook(self: ApiRequests, options: WebhookOptions | Mapping[str, Any]) -> MeetWebhook:
         response = await self._request("POST", PATH, body=_body(options))
         return MeetWebhook.model_validate(self._object(response))
 
-    async def registered_webhooks(self: _Requests) -> list[MeetWebhook]:
+    async def registered_webhooks(self: ApiRequests) -> list[MeetWebhook]:
         listed = self._object(await self._request("GET", PATH)).get("webhooks", [])
         return [MeetWebhook.model_validate(item) for item in listed]
 
-    async def registered_webhook(self: _Requests, webhook_id: str) -> MeetWebhook:
+    async def registered_webhook(self: ApiRequests, webhook_id: str) -> MeetWebhook:
         return MeetWebhook.model_validate(self._object(await self._request("GET", _one(webhook_id))))
 
     async def replace_webhook(
-        self: _Requests, webhook_id: str, options: WebhookOptions | Mapping[str, Any]
+        self: ApiRequests, webhook_id: str, options: WebhookOptions | Mapping[str, Any]
     ) -> MeetWebhook:
         """Replace the whole definition: a field not given is cleared."""
         response = await self._request("PUT", _one(webhook_id), body=_body(options))
         return MeetWebhook.model_validate(self._object(response))
 
-    async def delete_webhook(self: _Requests, webhook_id: str) -> None:
+    async def delete_webhook(self: ApiRequests, webhook_id: str) -> None:
         await self._request("DELETE", _one(webhook_id))
 
-    async def test_registered_webhook(self: _Requests, webhook_id: str) -> None:
+    async def test_registered_webhook(self: ApiRequests, webhook_id: str) -> None:
         """Send a signed ``testEvent`` to the webhook's URL (BadRequest when it does not answer 2xx)."""
         await self._request("POST", f"{_one(webhook_id)}/test")

@@ -3,8 +3,10 @@ and started again and its network cut every few minutes; how fast it is back and
 
 Usage::
 
-    .venv/bin/python bench/kiosk_soak.py                # 30 minutes, an event every 3 minutes (about 10)
+    .venv/bin/python bench/kiosk_soak.py                # 30 minutes, an event every 90 s: 10 restarts, 10 cuts
     .venv/bin/python bench/kiosk_soak.py --quick        # a smoke run: one restart and one short cut
+    .venv/bin/python bench/kiosk_soak.py --minutes 10 --every 45 --trace-memory --keep /tmp/soak
+                                                        # shorter, denser; where the kiosk's memory goes
 
 A ``meetdesk server`` child process (``rest_bench.Server``), a room, a receive-only participant in this process
 (:class:`MeetingSession`, quick retries) and the kiosk in a child process behind a network path the bench can cut
@@ -19,7 +21,10 @@ media through the impairment relay, ``MEETDESK_MEDIA_RELAY``). Events alternate:
 
 Before and after: the kiosk's RSS and open files (``/proc``, sampled every 5 s; the median of the interval
 between the first two events against that of the last whole interval), and whether the kiosk process is still
-the first one (zero restarts, zero manual steps: nothing here touches it).
+the first one (zero restarts, zero manual steps: nothing here touches it). Each way back is printed as a
+timeline (observer connected, the kiosk's camera offered, its heartbeat connected, media flowing), the slowest
+three again under the table; ``--trace-memory`` has the kiosk report its allocations' growth at every event
+(:mod:`meetdesk.kiosk.memory`).
 
 Targets: server back -> media p95 <= 3 s; RSS and open files <= 5% growth after warm-up. Prints a table
 (figure | measured | target | verdict) and the load average; exits 1 when the kiosk did not come back within two
@@ -46,8 +51,9 @@ from rest_bench import BenchError, Server
 from table import print_table, verdict
 
 from meetdesk.client.recovery import RetryPolicy
-from meetdesk.client.session import MeetingSession
+from meetdesk.client.session import MeetingSession, SessionState
 from meetdesk.kiosk.health import read_heartbeat
+from meetdesk.kiosk.memory import EVERY_ENV, TRACE_ENV
 from meetdesk.rtc.network_path import NetworkPath
 
 KIOSK_SOURCE = 11
@@ -115,6 +121,37 @@ async def wait_for(condition: Callable[[], bool], what: str) -> float:
     return moment
 
 
+class Timeline:
+    """When each step of getting back happened after an event, in seconds from the network or server being back
+    (polled, as :func:`wait_for`; the kiosk's own side, its attempts and their outcome, is in its log)."""
+
+    def __init__(self, soak: Soak) -> None:
+        self.soak = soak
+        self.back = time.monotonic()
+        self.steps: dict[str, float] = {}
+
+    def _camera_offered(self) -> bool:
+        return any(r.active for r in self.soak.observer.remote.values() if r.source == "camera")
+
+    async def follow(self) -> None:
+        """Note the first moment of each step, until cancelled."""
+        observer, soak = self.soak.observer, self.soak
+        checks: dict[str, Callable[[], bool]] = {
+            "observer connected": lambda: observer.state is SessionState.CONNECTED,
+            "kiosk camera offered to the observer": self._camera_offered,
+            "kiosk heartbeat connected": soak.connected,
+        }
+        while len(self.steps) < len(checks):
+            for step, check in checks.items():
+                if step not in self.steps and check():
+                    self.steps[step] = time.monotonic() - self.back
+            await asyncio.sleep(0.02)
+
+    def line(self, what: str, media: float) -> str:
+        steps = sorted([*self.steps.items(), ("media flowing", media)], key=lambda step: step[1])
+        return f"{what}: " + ", ".join(f"{step} +{at:.2f} s" for step, at in steps)
+
+
 class Soak:
     """The kiosk, the participant watching it and the network between the kiosk and the server."""
 
@@ -124,12 +161,16 @@ class Soak:
         self.observer = observer
         self.network = network
         self.kiosk: subprocess.Popen[bytes] | None = None
+        #: one line per event: the steps of getting back and when
+        self.timelines: list[tuple[float, str]] = []
 
-    def start_kiosk(self, link: str) -> int:
+    def start_kiosk(self, link: str, trace_memory_every: float | None = None) -> int:
         command = [sys.executable, "-m", "meetdesk", "kiosk", "--room-link", self.network.link(link)]
         command += ["--name", "Soak kiosk", "--synthetic-devices", "--source-id", str(KIOSK_SOURCE)]
         command += ["--state-dir", str(self.state)]
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **self.network.env}
+        if trace_memory_every is not None:
+            env |= {TRACE_ENV: str(self.work / "kiosk-memory.txt"), EVERY_ENV: str(trace_memory_every)}
         with (self.work / "kiosk.log").open("wb") as out:
             self.kiosk = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         return self.kiosk.pid
@@ -156,7 +197,21 @@ class Soak:
         await asyncio.sleep(2)  # the server is away for a moment (the scenario)
         await asyncio.to_thread(server.start)
         back, before = time.monotonic(), camera_frames(self.observer)
-        return await wait_for(lambda: self.flowing(before), "media after a restart") - back
+        media = await self._timed("restart", lambda: self.flowing(before), "media after a restart") - back
+        return media
+
+    async def _timed(self, what: str, condition: Callable[[], bool], waiting_for: str) -> float:
+        """:func:`wait_for` ``condition``, noting the steps on the way (:class:`Timeline`)."""
+        timeline = Timeline(self)
+        following = asyncio.create_task(timeline.follow())
+        try:
+            moment = await wait_for(condition, waiting_for)
+        finally:
+            following.cancel()
+        line = timeline.line(f"{what} {len(self.timelines) + 1}", moment - timeline.back)
+        print(line, file=sys.stderr, flush=True)
+        self.timelines.append((moment - timeline.back, line))
+        return moment
 
     async def cut_network(self, seconds: float) -> tuple[float, float]:
         """Cut the kiosk's network for ``seconds``; seconds from it back to the kiosk's media flowing, and to
@@ -166,7 +221,7 @@ class Soak:
         await asyncio.sleep(seconds)  # the length of the cut is the scenario
         self.network.restore()
         back, before = time.monotonic(), camera_frames(self.observer)
-        media = await wait_for(lambda: self.flowing(before), "media after a network cut") - back
+        media = await self._timed("cut", lambda: self.flowing(before), "media after a network cut") - back
         connected = await wait_for(self.connected, "connected after a network cut") - back
         return media, connected
 
@@ -192,7 +247,7 @@ async def soak(args: argparse.Namespace, work: Path) -> None:
         run = Soak(work, observer, network)
         try:
             await observer.join()
-            pid = run.start_kiosk(room.speakerUrl)
+            pid = run.start_kiosk(room.speakerUrl, args.every if args.trace_memory else None)
             await wait_for(lambda: run.flowing(0), "the first join")
             restarts: list[float] = []
             cuts: list[tuple[float, float]] = []
@@ -214,6 +269,11 @@ async def soak(args: argparse.Namespace, work: Path) -> None:
             assert run.kiosk is not None
             same = run.kiosk.pid == pid and run.kiosk.poll() is None
             print_table(table(restarts, cuts, args.cut, figures.warm(), figures.end(), same))
+            print("\nthe slowest ways back:")
+            for _, line in sorted(run.timelines, reverse=True)[:3]:
+                print(f"  {line}")
+            if args.trace_memory:
+                print(f"the kiosk's memory reports: {work / 'kiosk-memory.txt'}")
             print(f"\nload average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         finally:
             run.stop_kiosk()
@@ -277,8 +337,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="one restart and one short cut")
     parser.add_argument("--minutes", type=float, default=30.0, help="how long to soak (default 30)")
-    parser.add_argument("--every", type=float, default=180.0, help="seconds between events (default 180)")
+    parser.add_argument("--every", type=float, default=90.0, help="seconds between events (default 90)")
     parser.add_argument("--cut", type=float, default=5.0, help="seconds the network stays cut (default 5)")
+    parser.add_argument(
+        "--trace-memory",
+        action="store_true",
+        help="the kiosk traces its allocations and reports the growth at every event (kiosk-memory.txt; with --keep)",
+    )
     parser.add_argument("--keep", type=Path, help="work in this dir and keep it (the server's and kiosk's logs)")
     args = parser.parse_args()
     if args.quick:

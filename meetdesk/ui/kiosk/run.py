@@ -12,6 +12,7 @@ from pathlib import Path
 
 from meetdesk.kiosk.config import ConfigProblem, KioskConfig
 from meetdesk.kiosk.logs import CrashHandler, setup_logging
+from meetdesk.kiosk.memory import MemoryTrace
 from meetdesk.kiosk.watchdog import CRASH_EXIT, RESTART_EXIT, SUPERVISED_ENV
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,9 @@ def run_kiosk(
     CrashHandler(state_dir / "crashes", "kiosk", crashed).install()
     if problem is not None:
         logger.error("Kiosk: the configuration cannot be used: %s", problem)
+    trace = MemoryTrace.from_env()  # a soak's question: where does the memory go
+    if trace is not None:
+        trace.start()
     from meetdesk.ui.app import AppOptions, _start_qt
 
     qt = _start_qt(AppOptions(profile_dir=state_dir))
@@ -74,6 +78,8 @@ def run_kiosk(
 
         signal.signal(signal.SIGTERM, terminate)
         window.start()
+        if trace is not None:
+            window._spawn(trace.run())
         code = await outcome
         window.unlocked = True
         window.close()

@@ -33,6 +33,7 @@ from meetdesk.client.effects.track import EffectTrack
 from meetdesk.client.media.devices import open_camera, open_microphone
 from meetdesk.client.media.switchable import SwitchableAudioTrack, SwitchableVideoTrack
 from meetdesk.client.media.synthetic import SyntheticCamera, SyntheticMicrophone
+from meetdesk.rtc.relay_buffer import subscribe_bounded
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ NO_MICROPHONE = "you can join without a microphone and listen"
 #: the devices of a synthetic LocalMedia: the n-th draws source id ``source_id + n``
 SYNTHETIC_CAMERAS = ("Test pattern", "Second test pattern")
 SYNTHETIC_MICROPHONES = ("Test tone", "Second test tone")
+#: unread microphone frames kept for the published audio (20 ms each): what a publisher connection being rebuilt
+#: misses is dropped, not sent late (nor kept in memory for as long as the meeting lasts)
+PUBLISHED_AUDIO_BACKLOG = 10
 
 #: wraps the raw microphone (echo cancellation, noise suppression); identity when None
 MicrophoneProcessor = Callable[[MediaStreamTrack], MediaStreamTrack]
@@ -160,7 +164,11 @@ class LocalMedia:
         """(video, audio) for the session; None where there is no such device."""
         self._published = True
         video = self.relay.subscribe(self.effect, buffered=False) if self.camera is not None else None
-        audio = self.relay.subscribe(self._mic_switch, buffered=True) if self.microphone is not None else None
+        audio = (
+            subscribe_bounded(self.relay, self._mic_switch, PUBLISHED_AUDIO_BACKLOG)
+            if self.microphone is not None
+            else None
+        )
         return video, audio
 
     async def _measure(self, track: MediaStreamTrack) -> None:

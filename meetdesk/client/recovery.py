@@ -101,9 +101,11 @@ async def reconnect(
         try:
             if not rejoin:
                 signalling = await SignallingClient.connect(link.base_url, token, resume=session_id, pin=link.pin)
+                _back(name, "resumed", attempt, started)
                 return Reconnected(signalling, token, rejoined=False)
             fresh = await new_token() if new_token is not None else await _new_token(link, name)
             signalling = await SignallingClient.connect(link.base_url, fresh, pin=link.pin)
+            _back(name, "rejoined", attempt, started)
             return Reconnected(signalling, fresh, rejoined=True)
         except (ConnectionFailed, ServerError, TooManyRequests) as exc:
             last_problem = str(exc)
@@ -117,6 +119,12 @@ async def reconnect(
                 resume_until = time.monotonic()
             else:
                 raise GiveUp(str(exc)) from exc
+
+
+def _back(name: str, how: str, attempts: int, started: float) -> None:
+    """One line per way back: when a reconnection is slow, the log says whether the tries were late or many."""
+    took = time.monotonic() - started
+    logger.info("Session(%s) signalling %s after %.1f s, attempt %d", name, how, took, attempts)
 
 
 async def _new_token(link: RoomLink, name: str) -> str:

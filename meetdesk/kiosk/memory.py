@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import ctypes
 import gc
 import logging
 import os
@@ -24,30 +23,6 @@ from pathlib import Path
 from typing import Final
 
 logger = logging.getLogger(__name__)
-
-#: glibc's mallopt() parameter for the number of malloc arenas
-M_ARENA_MAX: Final = -8
-#: the kiosk's malloc arenas. glibc's default (8 per core) gives threads that allocate (aiortc's encoders run in
-#: executor threads, Qt's and PortAudio's threads, ``asyncio.to_thread``) arenas of their own, and memory freed in
-#: an arena stays there: the kiosk soak's malloc_stats() after 8 minutes of restarts and cuts showed 16 arenas,
-#: five of them holding 17-40 MB each with 0.1 MB in use, while the main heap and the Python objects stayed flat
-#: (RSS +15% in 8 minutes). With two arenas, freed memory is reused by the next allocation.
-KIOSK_MALLOC_ARENAS: Final = 2
-
-
-def limit_malloc_arenas(arenas: int = KIOSK_MALLOC_ARENAS) -> bool:
-    """Cap glibc's malloc arenas for the rest of this process's life (threads started before keep theirs); False
-    where the C library has no such setting (not glibc)."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    done = bool(mallopt(M_ARENA_MAX, arenas))
-    if done:
-        logger.info("Memory: at most %d malloc arenas", arenas)
-    return done
-
 
 TRACE_ENV: Final = "MEETDESK_TRACE_MEMORY"
 EVERY_ENV: Final = "MEETDESK_TRACE_MEMORY_EVERY"

@@ -3,10 +3,7 @@ traced total, and names the place whose allocations grew since the first report.
 
 from __future__ import annotations
 
-import platform
 import re
-import subprocess
-import sys
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,35 +57,3 @@ def test_reports_name_what_grew(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     size, where, line = second.split("\n")[3:6]  # the biggest growth and the newest frame of its traceback
     assert size.startswith("+40") and "KiB" in size
     assert "test_memory.py" in where and "self.data = bytearray(64 * 1024)" in line
-
-
-ARENAS_SCRIPT = """
-import ctypes, sys, threading
-from meetdesk.kiosk.memory import limit_malloc_arenas
-if sys.argv[1] == "capped":
-    assert limit_malloc_arenas(2)
-kept = []
-def allocate():
-    kept.append([bytearray(4096) for _ in range(2000)])
-    gate.wait()  # all alive at once: each wants an arena of its own
-gate = threading.Barrier(9)
-threads = [threading.Thread(target=allocate) for _ in range(8)]
-for thread in threads:
-    thread.start()
-gate.wait()
-for thread in threads:
-    thread.join()
-ctypes.CDLL(None).malloc_stats()
-"""
-
-
-def arenas(mode: str) -> int:
-    """The malloc arenas a process with eight allocating threads ends with (glibc's malloc_stats, on stderr)."""
-    done = subprocess.run([sys.executable, "-c", ARENAS_SCRIPT, mode], capture_output=True, text=True, check=True)
-    return len(re.findall(r"^Arena \d+:", done.stderr, flags=re.MULTILINE))
-
-
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc arenas are glibc's")
-def test_malloc_arenas_capped() -> None:
-    assert arenas("default") > 2  # one per allocating thread, up to 8 per core
-    assert arenas("capped") <= 2

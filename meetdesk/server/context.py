@@ -20,17 +20,17 @@ from meetdesk.server.meeting.engine import MeetingEngine
 from meetdesk.server.meeting.media import MediaRouter
 from meetdesk.server.meeting.peers import IceConfig
 from meetdesk.server.meeting.registry import NameReservations
+from meetdesk.server.paging import PageTokens
 from meetdesk.server.private_files import create_private, secure_data_dir
 from meetdesk.server.ratelimit import RateLimits, parse_networks
 from meetdesk.server.recordings.announce import RecordingAnnouncer
 from meetdesk.server.recordings.links import RecordingLinks
 from meetdesk.server.recordings.service import RecordingLimits, RecordingService
 from meetdesk.server.recordings.serving import remove_files
-from meetdesk.server.rooms.service import PageTokens, RoomService, room_api_view
+from meetdesk.server.rooms.service import RoomService, room_api_view
 from meetdesk.server.store import Database
 from meetdesk.server.store.accounts import AccountStore
 from meetdesk.server.store.kiosks import KioskStore
-from meetdesk.server.store.recording_catalog import PageTokens as RecordingPageTokens
 from meetdesk.server.store.recordings import RecordingStore
 from meetdesk.server.store.revocations import RevocationStore
 from meetdesk.server.store.rooms import RoomRecord, RoomStore
@@ -67,7 +67,7 @@ class ServerContext:
     recordings: RecordingService | None = None
     #: the recordings' share secrets, and the signer of their list's page tokens (set by :meth:`open`)
     recording_links: RecordingLinks | None = None
-    recording_page_tokens: RecordingPageTokens | None = None
+    recording_page_tokens: PageTokens | None = None
     #: the webhooks registered through ``/api/v1/webhooks`` (set by :meth:`open`)
     registered_webhooks: WebhookStore | None = None
     #: the kiosk fleet (set by :meth:`open`)
@@ -166,7 +166,7 @@ class ServerContext:
             first_start=first_start,
             recordings=recordings,
             recording_links=recording_links,
-            recording_page_tokens=RecordingPageTokens(recording_links.derive("page-tokens")),
+            recording_page_tokens=PageTokens(recording_links.derive("page-tokens")),
             registered_webhooks=registered_webhooks,
             kiosks=kiosks,
         )

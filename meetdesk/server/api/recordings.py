@@ -6,7 +6,6 @@ start and stop, list, read and delete. The files (media, download, ZIP, share li
 from __future__ import annotations
 
 import logging
-import math
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -28,6 +27,7 @@ from meetdesk.server.api.recordings_access import (
     require,
 )
 from meetdesk.server.context import ServerContext
+from meetdesk.server.paging import parse_max_items
 from meetdesk.server.recordings.service import RecordingError, RecordingErrorCode, RecordingService
 from meetdesk.server.recordings.serving import remove_files
 from meetdesk.server.security import EXPENSIVE, Caller, CallerKind, Requirement, context
@@ -47,8 +47,6 @@ Moderator = Annotated[
     ),
 ]
 
-MAX_ITEMS_CAP = 100
-DEFAULT_MAX_ITEMS = 10
 RECORDING_FIELDS = tuple(MeetRecording.model_fields)
 
 #: the error a refused start or stop is answered with, by the service's code (one this table does not know is
@@ -223,18 +221,6 @@ async def stop_recording_internal(
     return await _stop(request, caller, recordingId, fields)
 
 
-def _max_items(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_MAX_ITEMS
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 1:
-        raise ValidationFailed.one("maxItems", "maxItems must be a positive number")
-    return min(MAX_ITEMS_CAP, math.floor(value))
-
-
 @router.get("/api/v1/recordings", dependencies=[EXPENSIVE], summary="List recordings, a page at a time")
 async def list_recordings(
     request: Request,
@@ -251,7 +237,7 @@ async def list_recordings(
     sortOrder: Literal["asc", "desc"] = "desc",
 ) -> JSONResponse:
     ctx = context(request)
-    limit = _max_items(maxItems)
+    limit = parse_max_items(maxItems)
     room_id = sanitize_room_id(roomId) or roomId if roomId else None
     if holder_of(caller) is Holder.MEMBER:
         room_id = caller.room_id  # a member sees its own room's recordings, whatever it asks for

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Annotated, Literal
 
 import pydantic
@@ -27,27 +26,13 @@ from meetdesk.core.namematch import MatchMode, NameMatch, PatternError
 from meetdesk.core.permissions import RolesUpdate
 from meetdesk.server.api.fields import Projection
 from meetdesk.server.meeting import moderation
+from meetdesk.server.paging import parse_max_items
 from meetdesk.server.rooms.service import DeletionOutcome
 from meetdesk.server.security import ADMIN_OR_API_KEY, EXPENSIVE, MEMBER, Caller, context
 
 router = APIRouter(prefix="/api/v1", tags=["Rooms"])
 Manager = Annotated[Caller, Depends(ADMIN_OR_API_KEY)]
 Reader = Annotated[Caller, Depends(MEMBER)]
-
-MAX_ITEMS_CAP = 100
-DEFAULT_MAX_ITEMS = 10
-
-
-def _parse_max_items(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_MAX_ITEMS
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 1:
-        raise ValidationFailed.one("maxItems", "maxItems must be a positive number")
-    return min(MAX_ITEMS_CAP, math.floor(value))
 
 
 def _room_id(raw: str) -> str:
@@ -86,7 +71,7 @@ async def list_rooms(
     sortOrder: Literal["asc", "desc"] = "desc",
 ) -> JSONResponse:
     ctx = context(request)
-    limit = _parse_max_items(maxItems)
+    limit = parse_max_items(maxItems)
     name = roomName.strip() if roomName else None
     name_match = None
     if name and (roomNameMatchMode is not MatchMode.PARTIAL or not roomNameCaseInsensitive):

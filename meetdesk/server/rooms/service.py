@@ -7,10 +7,6 @@ engine apply the same rules (``meetdesk.core.rooms.decide_deletion``) under the 
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -18,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from meetdesk.core.access import ALL_LINKS, LINK_KINDS, AccessPatch, LinkKind, RoomAccess, access_view
-from meetdesk.core.errors import Conflict, ValidationFailed, room_not_found
+from meetdesk.core.errors import Conflict, room_not_found
 from meetdesk.core.events import RoomCreated, RoomDeleted, RoomUpdated
 from meetdesk.core.ids import new_room_id, new_secret
 from meetdesk.core.models import (
@@ -38,6 +34,7 @@ from meetdesk.core.permissions import DEFAULT_ROLES, RolesPatch
 from meetdesk.core.rooms import DeletionDecision, Step, decide_deletion, describe
 from meetdesk.server.events import EventHub
 from meetdesk.server.meeting.registry import MeetingRegistry, NameReservations
+from meetdesk.server.paging import PageTokens
 from meetdesk.server.store.recordings import RecordingStore
 from meetdesk.server.store.rooms import RoomQuery, RoomRecord, RoomStore, SortField, SortOrder, sort_key
 
@@ -73,38 +70,6 @@ class DeletionOutcome:
         if self.room is not None:  # a deleted room is gone: its outcome carries none
             body["room"] = self.room
         return body
-
-
-class PageTokens:
-    """Opaque, signed page tokens: a forged or altered token is refused, not trusted."""
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-
-    def _sign(self, payload: bytes) -> str:
-        return base64.urlsafe_b64encode(hmac.digest(self._key, payload, hashlib.sha256)[:16]).decode().rstrip("=")
-
-    def encode(self, field: SortField, order: SortOrder, key: int | str, room_id: str) -> str:
-        payload = json.dumps([field, order, key, room_id], separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + self._sign(payload)
-
-    def decode(self, token: str, field: SortField, order: SortOrder) -> tuple[int | str, str]:
-        """The position a token names; anything but a token of ours for this sort order is a 422."""
-        invalid = ValidationFailed.one("nextPageToken", "Invalid nextPageToken: ask for the first page again")
-        try:
-            body, signature = token.split(".")
-            payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        except (ValueError, TypeError) as exc:  # also non-ASCII text (binascii.Error is a ValueError)
-            raise invalid from exc
-        # bytes, not str: compare_digest refuses non-ASCII str with a TypeError
-        if not hmac.compare_digest(self._sign(payload).encode(), signature.encode()):
-            raise invalid
-        token_field, token_order, key, room_id = json.loads(payload)  # signed by us: well formed
-        if (token_field, token_order) != (field, order):
-            raise ValidationFailed.one(
-                "nextPageToken", "nextPageToken belongs to another sort order: ask for the first page again"
-            )
-        return key, room_id
 
 
 class RoomService:

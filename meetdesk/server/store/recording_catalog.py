@@ -8,17 +8,12 @@ on batches read in the page's order, so a page holds ``limit`` matches whatever 
 
 from __future__ import annotations
 
-import base64
 import builtins
-import hashlib
-import hmac
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 
-from meetdesk.core.errors import ValidationFailed
 from meetdesk.core.namematch import NameMatch
 from meetdesk.core.recordings import RecordingStatus
 from meetdesk.server.store.db import Database
@@ -48,36 +43,6 @@ def sort_key(record: RecordingRecord, field: SortField) -> int | str:
     if field == "size":
         return -1 if record.size is None else record.size
     return record.start_date
-
-
-class PageTokens:
-    """Opaque, signed positions in a list of recordings."""
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-
-    def _sign(self, payload: bytes) -> str:
-        return base64.urlsafe_b64encode(hmac.digest(self._key, payload, hashlib.sha256)[:16]).decode().rstrip("=")
-
-    def encode(self, field: SortField, order: SortOrder, key: int | str, recording_id: str) -> str:
-        payload = json.dumps([field, order, key, recording_id], separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + self._sign(payload)
-
-    def decode(self, token: str, field: SortField, order: SortOrder) -> tuple[int | str, str]:
-        invalid = ValidationFailed.one("nextPageToken", "Invalid nextPageToken: ask for the first page again")
-        try:
-            body, signature = token.split(".")
-            payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        except (ValueError, TypeError) as exc:
-            raise invalid from exc
-        if not hmac.compare_digest(self._sign(payload).encode(), signature.encode("utf-8", "replace")):
-            raise invalid
-        token_field, token_order, key, recording_id = json.loads(payload)  # signed by us: well formed
-        if (token_field, token_order) != (field, order):
-            raise ValidationFailed.one(
-                "nextPageToken", "nextPageToken belongs to another sort order: ask for the first page again"
-            )
-        return key, recording_id
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import qasync
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QVBoxLayout
 
 from meetdesk.client.errors import ApiError
+from meetdesk.ui.admin.form_messages import mark_as_error
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +30,32 @@ class SubmitForm:
     #: the dialog's OK button
     ok: QPushButton
 
+    #: the dialog's message for what is not about one field (hidden until used)
+    error: QLabel
+    buttons: QDialogButtonBox
+
     if TYPE_CHECKING:
 
-        def accept(self) -> None: ...  # the dialog's (declared for the checker only: never shadow QDialog's)
+        def accept(self) -> None: ...
+
+        def reject(self) -> None: ...
+
+        def tr(self, text: str) -> str: ...  # the dialog's (declared for the checker only: never shadow QDialog's)
+
+    def _add_submit_row(self, column: QVBoxLayout, ok_text: str, error_name: str) -> None:
+        """The dialog's end, for a dialog built in code: its general message (:attr:`error`, object name
+        ``error_name``) and OK (labelled ``ok_text``, sends) and Cancel."""
+        self.error = QLabel()
+        self.error.setObjectName(error_name)
+        self.error.setWordWrap(True)
+        mark_as_error(self.error)
+        column.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(ok_text)
+        self.buttons.accepted.connect(self._ok_clicked)
+        self.buttons.rejected.connect(self.reject)
+        column.addWidget(self.buttons)
 
     @qasync.asyncSlot()
     async def _ok_clicked(self) -> None:

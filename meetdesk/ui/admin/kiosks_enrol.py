@@ -122,17 +122,7 @@ class AddKioskDialog(SubmitForm, QDialog):
         form.addRow(room_label, self.room_combo)
         form.addRow("", self.room_error)
         column.addLayout(form)
-        self.error = QLabel()
-        self.error.setObjectName("addKioskError")
-        self.error.setWordWrap(True)
-        mark_as_error(self.error)
-        column.addWidget(self.error)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(self.tr("Add kiosk"))
-        self.buttons.accepted.connect(self._ok_clicked)
-        self.buttons.rejected.connect(self.reject)
-        column.addWidget(self.buttons)
+        self._add_submit_row(column, self.tr("Add kiosk"), "addKioskError")
 
     async def load_rooms(self) -> None:
         """Fill the room picker with the server's rooms (by name); says so when there are none or they fail."""

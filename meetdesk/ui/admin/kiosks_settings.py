@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -137,17 +136,7 @@ class KioskSettingsDialog(SubmitForm, QDialog):
         )
         self.note.setWordWrap(True)
         column.addWidget(self.note)
-        self.error = QLabel()
-        self.error.setObjectName("kioskSettingsError")
-        self.error.setWordWrap(True)
-        mark_as_error(self.error)
-        column.addWidget(self.error)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(self.tr("Save and send"))
-        self.buttons.accepted.connect(self._ok_clicked)
-        self.buttons.rejected.connect(self.reject)
-        column.addWidget(self.buttons)
+        self._add_submit_row(column, self.tr("Save and send"), "kioskSettingsError")
 
     def _row(self, form: QFormLayout, text: str, field: QWidget, key: str) -> None:
         label = QLabel(text)

@@ -475,7 +475,7 @@ def _newest_packets(history: dict[int, RtpPacket], count: int) -> list[RtpPacket
     return packets
 
 
-def pace_transport(transport: RTCDtlsTransport, pacer: Pacer, clock: Callable[[], float] = time.monotonic) -> None:
+def pace_transport(transport: RTCDtlsTransport, pacer: Pacer) -> None:
     """Have the RTP packets ``transport`` sends of the SSRCs in ``pacer.streams`` wait, or be dropped, as ``pacer``
     says (item 8 of the module docstring); any other packet passes as before. A second call replaces the pacer
     (the shadowing method wraps the class's own, never another shadow)."""
@@ -495,7 +495,7 @@ def pace_transport(transport: RTCDtlsTransport, pacer: Pacer, clock: Callable[[]
         if len(data) >= 12 and not 192 <= data[1] <= 223 and (kind := streams.get(int.from_bytes(data[8:12]))):
             if kind is Paced.OPTIONAL and probing.get():
                 kind = Paced.MEDIA  # a probe's packet: sent by the downlink's task, which may wait
-            wait = pacer.admit(kind, len(data), clock())
+            wait = pacer.admit(kind, len(data), time.monotonic())
             if wait is None:
                 return
             if wait > 0:

@@ -352,7 +352,7 @@ async def test_a_paced_transport_holds_and_drops_the_paced_streams_packets_only(
     pacer.streams[sender._ssrc] = Paced.MEDIA
     pacer.streams[sender._rtx_ssrc] = Paced.OPTIONAL
     assert not hooks.is_paced(transport)
-    hooks.pace_transport(transport, pacer, clock=lambda: 100.0)  # the pacer's decisions at a given time
+    hooks.pace_transport(transport, pacer)
     assert hooks.is_paced(transport)
 
     def rtp(ssrc: int, seq: int) -> bytes:
@@ -373,7 +373,7 @@ async def test_a_paced_transport_holds_and_drops_the_paced_streams_packets_only(
     assert pacer.dropped == 1
     await asyncio.gather(*frame)
     assert len(sent) == 6
-    assert loop.time() - started >= 0.2  # three packets of 1250 bytes waited at 100 kbit/s (they really slept)
+    assert loop.time() - started >= 0.2  # three packets of 1250 bytes waited at 100 kbit/s (a bound, not a timing)
     # a probe's packets on the RTX stream wait as media does (the downlink's task sets `probing`)
     token = probing.set(True)
     try:

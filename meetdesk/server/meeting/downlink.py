@@ -13,10 +13,9 @@ the subscriber's video senders (:mod:`meetdesk.server.sfu.history`) may resend o
 :data:`LIMITED_RETRANSMIT_SHARE` of what the sender sent, so that what is offered stays near what the link
 carries.
 
-What the SFU sends the subscriber of video is paced at the estimate from its first overuse on, while it holds
-the subscriber back (:mod:`meetdesk.server.sfu.pacer`): media and probe packets wait for their turn,
-retransmissions go only if they fit; during a probe the pace is what the probe aims at as it ramps up, back to the
-estimate as soon as it fails. Nothing held back: the pacer is open.
+What the SFU sends the subscriber of video is paced at the estimate from its first overuse on
+(:mod:`meetdesk.server.sfu.pacer`): media and probe packets wait for their turn, retransmissions go only if they
+fit; during a probe the pace is what the probe aims at as it ramps up, back to the estimate as soon as it fails.
 
 Cheap when nothing is held back: a report costs a few additions; no task runs until the first overuse.
 """
@@ -156,16 +155,13 @@ class Downlink:
         hooks.pace_transport(transport, pacer)  # (again for each sender: it replaces, never stacks)
 
     def _set_pace(self, now: float) -> None:
-        """The pace: the probe's target while it sends (until it fails), else the estimate while the subscriber is
-        held back, else none (open: a stream the estimate does not steer, a screen share, is never throttled)."""
+        """The pace: the probe's target while it sends (until it fails), else the estimate."""
         estimate, pacer = self.estimate, self.pacer
         if pacer is None or estimate.bps is None:
             return
         probe = estimate.probe
-        if probe is not None and probe.sending(now) and not estimate.probe_failed:
-            pacer.rate_bps = probe.rate_now(now)
-        else:
-            pacer.rate_bps = estimate.bps if self._wanted() is not None else None
+        ramping = probe is not None and probe.sending(now) and not estimate.probe_failed
+        pacer.rate_bps = probe.rate_now(now) if ramping and probe is not None else estimate.bps
 
     def forget(self, sender: RTCRtpSender) -> None:
         self._senders.pop(id(sender), None)

@@ -14,10 +14,7 @@ puts it in front of the connection's transport), a token bucket in virtual time 
 - **probe packets** (the RTX stream too, sent by the downlink's own task while :data:`probing` is set in it) wait
   for their turn as media does.
 
-The pace is set only while the subscriber is held back (a camera at a lower layer or paused for its estimate) or
-probed: otherwise it is open (None) and every packet goes at once, so a stream the estimate does not steer (a
-screen share) is never throttled by an estimate taken while the link was thin. During a probe the rate is the
-probe's target (:mod:`meetdesk.server.meeting.downlink` sets it): media and probe
+During a probe the rate is the probe's target (:mod:`meetdesk.server.meeting.downlink` sets it): media and probe
 packets together never exceed it. A subscriber never seen overused has no pacer: its packets pass as before.
 
 Pure: times in seconds are passed in; a few operations per packet.
@@ -55,32 +52,25 @@ class Pacer:
     """One subscriber's pacer (module docstring). ``streams`` maps the SSRCs it paces to their kind; any other
     packet (audio, RTCP) passes."""
 
-    def __init__(self, rate_bps: float | None) -> None:
+    def __init__(self, rate_bps: float) -> None:
         self.streams: dict[int, Paced] = {}
-        self._rate: float | None = None
-        self.rate_bps = rate_bps
+        self._rate = max(float(rate_bps), MIN_RATE_BPS)
         self._free_at = -float("inf")  # when everything paid for so far has left at the rate
         self.paced = 0  #: media packets that waited
         self.dropped = 0  #: optional packets dropped (no room)
         self.dropped_bytes = 0
 
     @property
-    def rate_bps(self) -> float | None:
-        """The pace; None: open (every packet goes at once, and the bucket starts afresh when a pace is set)."""
+    def rate_bps(self) -> float:
         return self._rate
 
     @rate_bps.setter
-    def rate_bps(self, value: float | None) -> None:
-        if value is None:
-            self._rate, self._free_at = None, -float("inf")
-        else:
-            self._rate = max(float(value), MIN_RATE_BPS)
+    def rate_bps(self, value: float) -> None:
+        self._rate = max(float(value), MIN_RATE_BPS)
 
     def admit(self, kind: Paced, size: int, now: float) -> float | None:
         """A packet of ``size`` bytes of a ``kind`` stream, handed over at ``now``: the seconds it waits before it
         leaves (0: at once), or None when it is dropped."""
-        if self._rate is None:
-            return 0.0
         cost = (size + PACKET_OVERHEAD_BYTES) * 8 / self._rate
         start = max(self._free_at, now - BURST_S)  # the bucket holds BURST_S's worth at most
         wait = start - now  # it leaves once what was paid before it has left; its own bytes delay the next

@@ -84,15 +84,3 @@ def test_a_raised_rate_lets_more_through_and_a_wait_is_bounded() -> None:
     assert wait is not None and wait <= bits(10) / 800_000
     low = Pacer(0)
     assert low.rate_bps == MIN_RATE_BPS  # an estimate of nothing still lets a low layer's keyframe through
-
-
-def test_an_open_pacer_lets_everything_go_and_starts_afresh_when_paced_again() -> None:
-    pacer = Pacer(200_000)
-    for _ in range(20):
-        pacer.admit(Paced.MEDIA, SIZE, 0.0)  # a second's worth queued at 200 kbit/s
-    pacer.rate_bps = None  # nothing held back any more (the full layers fit): not paced
-    assert pacer.rate_bps is None
-    assert all(pacer.admit(Paced.MEDIA, SIZE, 0.1) == 0.0 for _ in range(50))
-    assert pacer.admit(Paced.OPTIONAL, SIZE, 0.1) == 0.0
-    pacer.rate_bps = 200_000  # held back again: what went while open is not owed
-    assert pacer.admit(Paced.MEDIA, SIZE, 0.2) == 0.0

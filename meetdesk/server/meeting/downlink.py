@@ -13,10 +13,6 @@ the subscriber's video senders (:mod:`meetdesk.server.sfu.history`) may resend o
 :data:`LIMITED_RETRANSMIT_SHARE` of what the sender sent, so that what is offered stays near what the link
 carries.
 
-What the SFU sends the subscriber of video is paced at the estimate from its first overuse on
-(:mod:`meetdesk.server.sfu.pacer`): media and probe packets wait for their turn, retransmissions go only if they
-fit; during a probe the pace is what the probe aims at as it ramps up, back to the estimate as soon as it fails.
-
 Cheap when nothing is held back: a report costs a few additions; no task runs until the first overuse.
 """
 
@@ -32,7 +28,6 @@ from aiortc import RTCRtpSender
 
 from meetdesk.server.sfu import hooks
 from meetdesk.server.sfu.estimate import PACKET_OVERHEAD_BYTES, DownlinkEstimate
-from meetdesk.server.sfu.pacer import Paced, Pacer, probing
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +51,6 @@ class Downlink:
         self._task: asyncio.Task[None] | None = None
         self._probe_sent_at = 0.0
         self._closed = False
-        #: the pacer of the subscriber's connection, from its first overuse on (None: not paced)
-        self.pacer: Pacer | None = None
 
     @property
     def bps(self) -> int | None:
@@ -72,8 +65,6 @@ class Downlink:
         self._probe_bytes[key] = 0
         if self.estimate.bps is not None:
             _limit_retransmissions(sender)
-        if self.pacer is not None:
-            self._pace(sender)
         hooks.observe_feedback(
             sender,
             lambda bps: self._on_remb(key, bps),  # by key: the sender's own hook must not hold it
@@ -96,13 +87,9 @@ class Downlink:
         if self.estimate.loss(key, fraction, self._sent_bytes(sender), time.monotonic()):
             logger.info("Downlink(%s) estimate down to %d kbit/s", self.name, (self.estimate.bps or 0) // 1000)
             self._on_change()
-        if self.pacer is not None:
-            self._set_pace(time.monotonic())
         if self._task is None and self.estimate.bps is not None:
-            self.pacer = Pacer(self.estimate.bps)
             for other in self._senders.values():
                 _limit_retransmissions(other)
-                self._pace(other)
             self._task = asyncio.create_task(self._probe_loop(), name=f"downlink-{self.name}")
 
     async def _probe_loop(self) -> None:
@@ -116,11 +103,10 @@ class Downlink:
                 self._probe_sent_at = now
                 if probe is not None:
                     logger.debug("Downlink(%s) probes %d kbit/s", self.name, probe.target_bps // 1000)
-            self._set_pace(now)
             if probe is None:
                 continue
             if probe.sending(now) and not estimate.probe_failed:
-                await self._send_probe(probe.extra_now(now), now)
+                await self._send_probe(probe.extra_bps, now)
             elif estimate.end_probe(now):
                 logger.info("Downlink(%s) estimate up to %d kbit/s", self.name, (estimate.bps or 0) // 1000)
                 self._on_change()
@@ -134,40 +120,14 @@ class Downlink:
         if extra_bps <= 0 or not self._senders:
             return
         key, sender = max(self._senders.items(), key=lambda item: self.estimate.rate(item[0]))
-        token = probing.set(True)  # the probe's packets wait for their turn in the pacer, not dropped
         try:
             _packets, sent = await hooks.send_probe(sender, int(extra_bps * elapsed / 8))
         except ConnectionError:
             return
-        finally:
-            probing.reset(token)
         self._probe_bytes[key] = self._probe_bytes.get(key, 0) + sent
-
-    def _pace(self, sender: RTCRtpSender) -> None:
-        """Pace ``sender``'s media and RTX streams on its transport (the subscriber connection's, shared by its
-        senders)."""
-        pacer = self.pacer
-        transport = sender.transport
-        if pacer is None or transport is None:
-            return
-        pacer.streams[sender._ssrc] = Paced.MEDIA
-        pacer.streams[sender._rtx_ssrc] = Paced.OPTIONAL
-        hooks.pace_transport(transport, pacer)  # (again for each sender: it replaces, never stacks)
-
-    def _set_pace(self, now: float) -> None:
-        """The pace: the probe's target while it sends (until it fails), else the estimate."""
-        estimate, pacer = self.estimate, self.pacer
-        if pacer is None or estimate.bps is None:
-            return
-        probe = estimate.probe
-        ramping = probe is not None and probe.sending(now) and not estimate.probe_failed
-        pacer.rate_bps = probe.rate_now(now) if ramping and probe is not None else estimate.bps
 
     def forget(self, sender: RTCRtpSender) -> None:
         self._senders.pop(id(sender), None)
-        if self.pacer is not None:
-            self.pacer.streams.pop(sender._ssrc, None)
-            self.pacer.streams.pop(sender._rtx_ssrc, None)
 
     def close(self) -> None:
         self._closed = True

@@ -7,10 +7,9 @@ what arrives), and on a loaded computer its detector takes late packets for a qu
 trusts is what the SFU sent, what the receiver says it lost, and a REMB that falls. So:
 
 - a decrease comes from the receiver's reports: on overuse (:data:`LOSSY` lost, :data:`LOSSY_REPORTS`
-  reports in a row; or two, the second losing :data:`LOSSY_AT_ONCE` or more, short of :data:`CUT_LOSS`) the
-  estimate becomes what the link carried of that stream (what was sent less what was lost) plus what the SFU
-  sends the subscriber on its other video streams. Audio is not counted: the estimate is what the link leaves
-  for video;
+  reports in a row) the estimate becomes what the link carried of that stream (what was sent less what was
+  lost) plus what the SFU sends the subscriber on its other video streams. Audio is not counted: the estimate
+  is what the link leaves for video;
 - an increase comes from a probe: when the subscriber gets less than it wants (a low layer or a paused
   video because of the estimate), the SFU sends extra packets up to a target rate (at most
   :data:`PROBE_STEP` times the estimate) for :data:`PROBE_S` (see
@@ -36,13 +35,6 @@ from typing import Final
 #: overloaded by less than about a quarter is not seen either (its queue drops too little)
 LOSSY: Final = 0.2
 LOSSY_REPORTS: Final = 3
-#: two lossy reports in a row, the second losing this much, are overuse at once: a link offered far more than it
-#: carries (the first seconds of a cap at the full layers) is not left to drop most of it for one more report. Not
-#: one alone: the first report after a cut covers part of it (what the receiver lost since its last report, which
-#: the cut lost too), and an estimate of what the cut carried would pause the video it is to bring back. A report
-#: of :data:`CUT_LOSS` or more is a cut, not a thin link, and never counts so
-LOSSY_AT_ONCE: Final = 0.4
-CUT_LOSS: Final = 0.9
 #: the estimate after overuse: this share of what the link carried of the stream, plus the other streams
 CARRIED_SHARE: Final = 0.9
 #: a REMB below this fraction of the one before fell: the receiver saw packets queue (a probe fails)
@@ -67,10 +59,6 @@ HOLD_S: Final = 1.6
 #: how long a probe sends, how long its outcome is awaited after at most, and at least (once the receiver
 #: reported the losses since it started: aiortc reports every 0.5-1.5 s)
 PROBE_S: Final = 1.0
-#: a probe's extra packets ramp up from none to all over this long: on a link that does not carry its target, the
-#: queue (and the REMB that falls with it, which ends the probe) shows when it crosses what the link carries, not
-#: after a second of overload at its full target
-PROBE_RAMP_S: Final = 0.5
 PROBE_SETTLE_S: Final = 1.6
 PROBE_REPORT_S: Final = 0.2
 #: a probe fails when the receiver reports this much more loss after it started than before (a link that loses
@@ -109,14 +97,6 @@ class Probe:
 
     def sending(self, now: float) -> bool:
         return now - self.started < PROBE_S
-
-    def extra_now(self, now: float) -> float:
-        """What the probe adds at ``now``: ``extra_bps`` once it has ramped up (:data:`PROBE_RAMP_S`)."""
-        return self.extra_bps * min(1.0, max(0.0, (now - self.started) / PROBE_RAMP_S))
-
-    def rate_now(self, now: float) -> float:
-        """What the SFU may send the subscriber at ``now`` (its pace): the target, less what has not ramped up."""
-        return self.target_bps - self.extra_bps + self.extra_now(now)
 
     def settled(self, now: float) -> bool:
         return now - self.started >= PROBE_S + (PROBE_REPORT_S if self.reported else PROBE_SETTLE_S)
@@ -173,8 +153,7 @@ class DownlinkEstimate:
             return False
         state.lossy_reports += 1
         self._last_overuse = now  # no probe while the link loses this much
-        at_once = LOSSY_AT_ONCE <= fraction < CUT_LOSS and state.lossy_reports >= 2
-        if (state.lossy_reports < LOSSY_REPORTS and not at_once) or now < self._quiet_until:
+        if state.lossy_reports < LOSSY_REPORTS or now < self._quiet_until:
             return False
         if now - self._last_decrease < DECREASE_HOLD_S:
             return False

@@ -45,10 +45,6 @@ aiortc has no API for forwarding encoded media, so the SFU changes three things 
    picture (a duplicate packet or padding only). With the SFU's own history (item 4) the newest packets
    come from it.
 
-8. On a subscriber connection's ``RTCDtlsTransport`` (once its downlink estimate exists) it shadows ``_send_rtp``
-   (every RTP and RTCP packet of the connection's senders goes through it, before SRTP) with one that hands the
-   packets of the SSRCs a :class:`~.pacer.Pacer` paces to it first: it waits, or drops them, as the pacer says.
-
 Upstream keyframe requests use ``RTCRtpReceiver._send_rtcp_pli(media_ssrc)``. The sender side needs
 no hook: ``RTCRtpSender`` packetizes an ``av.Packet`` returned by its track without encoding it.
 
@@ -59,17 +55,15 @@ no hook: ``RTCRtpSender`` packetizes an ``av.Packet`` returned by its track with
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import threading
-import time
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import aiortc
-from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc import clock as aiortc_clock
 from aiortc.rtp import (
     RTCP_PSFB_APP,
@@ -89,7 +83,6 @@ from meetdesk.rtc.rtx import route_rtx
 
 from .assembler import FrameSink, OpusFrameAssembler, Vp8FrameAssembler
 from .history import RetransmissionHistory
-from .pacer import Paced, Pacer, probing
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +112,6 @@ SENDER_RTCP: Final = "_handle_rtcp_packet"
 SENDER_OCTETS: Final = "_RTCRtpSender__octet_count"
 SENDER_PACKETS: Final = "_RTCRtpSender__packet_count"
 SENDER_MID: Final = "_RTCRtpSender__mid"
-TRANSPORT_SEND_RTP: Final = "_send_rtp"
 #: the most padding one RTP packet carries (its last byte counts it)
 MAX_PADDING: Final = 255
 #: probes repeat at most this many of the newest packets: an old duplicate (100 sequence numbers back or more)
@@ -473,38 +465,3 @@ def _newest_packets(history: dict[int, RtpPacket], count: int) -> list[RtpPacket
         packets.append(newest)
         newest = at(uint16_add(newest.sequence_number, -1))
     return packets
-
-
-def pace_transport(transport: RTCDtlsTransport, pacer: Pacer) -> None:
-    """Have the RTP packets ``transport`` sends of the SSRCs in ``pacer.streams`` wait, or be dropped, as ``pacer``
-    says (item 8 of the module docstring); any other packet passes as before. A second call replaces the pacer
-    (the shadowing method wraps the class's own, never another shadow)."""
-    send: Callable[[RTCDtlsTransport, bytes], Awaitable[None]] | None = getattr(
-        type(transport), TRANSPORT_SEND_RTP, None
-    )
-    if send is None:
-        raise AiortcHookError(f"aiortc {aiortc.__version__} RTCDtlsTransport lacks {TRANSPORT_SEND_RTP}")
-    ref = weakref.ref(transport)  # the shadowing method is the transport's own attribute: no cycle through it
-    streams = pacer.streams
-
-    async def send_rtp(data: bytes) -> None:
-        owner = ref()
-        if owner is None:
-            return
-        # RTP, not RTCP (payload types 64-95 with the marker bit are RTCP's 192-223): the SSRC at bytes 8-11
-        if len(data) >= 12 and not 192 <= data[1] <= 223 and (kind := streams.get(int.from_bytes(data[8:12]))):
-            if kind is Paced.OPTIONAL and probing.get():
-                kind = Paced.MEDIA  # a probe's packet: sent by the downlink's task, which may wait
-            wait = pacer.admit(kind, len(data), time.monotonic())
-            if wait is None:
-                return
-            if wait > 0:
-                await asyncio.sleep(wait)
-        await send(owner, data)
-
-    setattr(transport, TRANSPORT_SEND_RTP, send_rtp)
-
-
-def is_paced(transport: RTCDtlsTransport) -> bool:
-    """Whether :func:`pace_transport` paces ``transport``."""
-    return TRANSPORT_SEND_RTP in vars(transport)

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 import aiortc
 import av
 import pytest
-from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.jitterbuffer import JitterBuffer
@@ -28,7 +28,6 @@ from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpReceiverInfo, RtcpRrPa
 from meetdesk.rtc.errors import PINNED_AIORTC
 from meetdesk.server.sfu import hooks
 from meetdesk.server.sfu.assembler import OpusFrameAssembler, Vp8FrameAssembler
-from meetdesk.server.sfu.pacer import Paced, Pacer, probing
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)
 
@@ -333,51 +332,3 @@ def test_newest_packets_of_aiortcs_own_history_follow_its_ring() -> None:
     newest = hooks._newest_packets(history, 5)
     assert [p.sequence_number for p in newest] == [39, 38, 37, 36, 35]
     assert hooks._newest_packets({}, 5) == []
-
-
-async def test_a_paced_transport_holds_and_drops_the_paced_streams_packets_only(pc: RTCPeerConnection) -> None:
-    # every RTP and RTCP packet of a connection's senders goes out through its DTLS transport's _send_rtp
-    assert "await self.transport._send_rtp(packet_bytes)" in source(RTCRtpSender._run_rtp)
-    assert "await self.transport._send_rtp(payload)" in source(RTCRtpSender._send_rtcp)
-    sender = pc.addTransceiver("video").sender
-    transport = sender.transport
-    sent: list[bytes] = []
-
-    class Recording(RTCDtlsTransport):
-        async def _send_rtp(self, data: bytes) -> None:  # the real one needs a connection: what leaves is recorded
-            sent.append(data)
-
-    transport.__class__ = Recording
-    pacer = Pacer(100_000)
-    pacer.streams[sender._ssrc] = Paced.MEDIA
-    pacer.streams[sender._rtx_ssrc] = Paced.OPTIONAL
-    assert not hooks.is_paced(transport)
-    hooks.pace_transport(transport, pacer)
-    assert hooks.is_paced(transport)
-
-    def rtp(ssrc: int, seq: int) -> bytes:
-        return RtpPacket(payload_type=97, sequence_number=seq, ssrc=ssrc, payload=b"\0" * 1200).serialize()
-
-    # a frame of 4 packets at 100 kbit/s: the first leaves at once, the others wait their turn (~0.1 s each)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    frame = [asyncio.ensure_future(transport._send_rtp(rtp(sender._ssrc, seq))) for seq in range(4)]
-    await asyncio.sleep(0)
-    assert len(sent) == 1
-    # meanwhile: a retransmission does not fit (dropped, never waits), audio and RTCP pass at once
-    await transport._send_rtp(rtp(sender._rtx_ssrc, 1))
-    await transport._send_rtp(rtp(sender._ssrc + 1, 1))
-    rr = bytes(RtcpRrPacket(ssrc=sender._ssrc, reports=[]))
-    await transport._send_rtp(rr)
-    assert len(sent) == 3 and sent[1:] == [rtp(sender._ssrc + 1, 1), rr]
-    assert pacer.dropped == 1
-    await asyncio.gather(*frame)
-    assert len(sent) == 6
-    assert loop.time() - started >= 0.2  # three packets of 1250 bytes waited at 100 kbit/s (a bound, not a timing)
-    # a probe's packets on the RTX stream wait as media does (the downlink's task sets `probing`)
-    token = probing.set(True)
-    try:
-        await transport._send_rtp(rtp(sender._rtx_ssrc, 2))
-    finally:
-        probing.reset(token)
-    assert len(sent) == 7 and pacer.dropped == 1

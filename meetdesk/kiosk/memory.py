@@ -8,28 +8,17 @@ A debugging aid for soaks (``bench/kiosk_soak.py --trace-memory``): tracing cost
 frames, enough to slow a media process down), so it is off unless asked for. The traced total against the RSS
 tells a Python leak (both grow) from native growth (decoders, frames, allocator arenas: the RSS grows, the traced
 total does not).
-
-What the soaks showed is the allocator's: each reconnect starts new decoder and encoder threads, glibc gives
-threads arenas of their own, and what they freed stays in those arenas as free pages the process still holds
-(``malloc_stats``: arenas of 17-40 MB with 0.1 MB in use after 8 minutes). :func:`release_free_memory` hands
-those pages back (glibc's ``malloc_trim``); the kiosk does it every :data:`RELEASE_EVERY_S` seconds
-(:func:`release_free_memory_every`). Capping the number of arenas instead only moved the free pages to the
-main heap.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import ctypes
-import ctypes.util
-import functools
 import gc
 import logging
 import os
 import time
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -40,42 +29,6 @@ EVERY_ENV: Final = "MEETDESK_TRACE_MEMORY_EVERY"
 FRAMES_ENV: Final = "MEETDESK_TRACE_MEMORY_FRAMES"
 #: allocation sites in each report
 TOP: Final = 15
-#: how often a kiosk gives the allocator's free pages back (a trim of a few hundred MB takes milliseconds)
-RELEASE_EVERY_S: Final = 30.0
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim`` (None elsewhere: musl, macOS and Windows have none)."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):
-        return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim
-
-
-def release_free_memory() -> bool:
-    """Give the pages the allocator holds free, in every arena, back to the system; False where it cannot."""
-    trim = _malloc_trim()
-    if trim is None:
-        return False
-    trim(0)  # returns whether memory was released: nothing to release is not a failure
-    return True
-
-
-async def release_free_memory_every(seconds: float = RELEASE_EVERY_S) -> None:
-    """:func:`release_free_memory` every ``seconds`` until cancelled, off the event loop's thread."""
-    if _malloc_trim() is None:
-        logger.info("Memory: this C library cannot give free memory back (no malloc_trim)")
-        return
-    while True:
-        await asyncio.sleep(seconds)
-        await asyncio.to_thread(release_free_memory)
 
 
 def rss_mb() -> float:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from meetdesk.kiosk.config import ConfigProblem, KioskConfig
 from meetdesk.kiosk.logs import CrashHandler, setup_logging
-from meetdesk.kiosk.memory import MemoryTrace, release_free_memory_every
+from meetdesk.kiosk.memory import MemoryTrace
 from meetdesk.kiosk.watchdog import CRASH_EXIT, RESTART_EXIT, SUPERVISED_ENV
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,6 @@ def run_kiosk(
 
         signal.signal(signal.SIGTERM, terminate)
         window.start()
-        window._spawn(release_free_memory_every())  # months of reconnects: freed memory goes back to the system
         if trace is not None:
             window._spawn(trace.run())
         code = await outcome

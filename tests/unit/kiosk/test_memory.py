@@ -4,14 +4,13 @@ traced total, and names the place whose allocations grew since the first report.
 from __future__ import annotations
 
 import re
-import threading
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from meetdesk.kiosk.memory import EVERY_ENV, TRACE_ENV, MemoryTrace, release_free_memory, rss_mb
+from meetdesk.kiosk.memory import EVERY_ENV, TRACE_ENV, MemoryTrace
 
 
 class Held:
@@ -22,7 +21,6 @@ class Held:
 
 
 kept: list[Held] = []
-scattered: list[bytearray] = []
 
 
 def grow() -> None:
@@ -59,23 +57,3 @@ def test_reports_name_what_grew(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     size, where, line = second.split("\n")[3:6]  # the biggest growth and the newest frame of its traceback
     assert size.startswith("+40") and "KiB" in size
     assert "test_memory.py" in where and "self.data = bytearray(64 * 1024)" in line
-
-
-def test_free_memory_held_by_a_threads_arena_goes_back_to_the_system() -> None:
-    """What a decoder thread allocated and freed stays in its arena as pages the process holds, until released."""
-    if not release_free_memory():
-        pytest.skip("this C library has no malloc_trim (glibc only)")
-
-    def churn() -> None:  # 200 MB in 60 KiB blocks (below glibc's mmap threshold), all freed but one in 50
-        blocks = [bytearray(60 * 1024) for _ in range(3400)]
-        scattered.extend(blocks[::50])  # what stays in use is spread over the arena: its top cannot shrink
-        blocks.clear()
-
-    thread = threading.Thread(target=churn)
-    thread.start()
-    thread.join()
-    held = rss_mb()
-    assert release_free_memory()
-    after = rss_mb()
-    scattered.clear()
-    assert after < held - 50, f"RSS {held:.0f} MB before the release, {after:.0f} MB after"

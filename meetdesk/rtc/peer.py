@@ -90,7 +90,10 @@ async def close_peer_connection(pc: RTCPeerConnection) -> None:
     """Close ``pc`` and stop what aioice may have left running."""
     for task in connect_tasks(pc):
         task.add_done_callback(_taken)
-    await pc.close()
+    # shielded: when aiortc closes the connection itself (its DTLS transports closed), this close waits on the
+    # future aiortc's own close is to complete; cancelled, it would cancel that future with it (aiortc's close
+    # then fails with InvalidStateError, logged as "Task exception was never retrieved")
+    await asyncio.shield(pc.close())
     # a connect() still running when the connection closed may yet start the task: let it finish first
     starting = [event for event in _start_events(pc) if not event.is_set()]
     if starting:

@@ -43,3 +43,28 @@ async def test_a_connecting_tasks_failure_under_the_close_is_taken_not_logged() 
     await asyncio.wait([task])
     await asyncio.sleep(0)  # the done callbacks run
     assert not task._log_traceback  # type: ignore[attr-defined]  # asyncio would log it at garbage collection
+
+
+async def test_a_close_cancelled_while_aiortcs_own_close_runs_leaves_that_close_to_finish() -> None:
+    """aiortc closes a connection itself when its DTLS transports closed (the other end left); a close of ours
+    cancelled meanwhile (a teardown, a timeout) must not cancel what aiortc's close is to complete."""
+    pc, other = RTCPeerConnection(), RTCPeerConnection()
+    pc.createDataChannel("x")
+    await pc.setLocalDescription(await pc.createOffer())
+    await other.setRemoteDescription(pc.localDescription)
+    await other.setLocalDescription(await other.createAnswer())
+    await pc.setRemoteDescription(other.localDescription)
+    for _ in range(200):  # connected on loopback in well under a second; polled: aiortc's state has no awaitable
+        if pc.connectionState == "connected":
+            break
+        await asyncio.sleep(0.05)
+    assert pc.connectionState == "connected"
+    aiortcs_own = asyncio.ensure_future(pc.close())  # as aiortc starts it (its __closeTask)
+    await asyncio.sleep(0)  # it runs, and waits in the middle of stopping the transports
+    assert not aiortcs_own.done()
+    ours = asyncio.ensure_future(close_peer_connection(pc))
+    await asyncio.sleep(0)  # ours waits for aiortc's close to end
+    ours.cancel()
+    await asyncio.wait([ours, aiortcs_own])
+    assert aiortcs_own.exception() is None  # before: InvalidStateError, logged as "never retrieved"
+    await close_peer_connection(other)

@@ -21,6 +21,7 @@ import pytest
 from meetdesk.server.app import create_app
 from meetdesk.server.config import ServerSettings
 from meetdesk.server.context import ServerContext
+from meetdesk.server.store.db import Database
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin-password-for-tests"
@@ -58,6 +59,21 @@ async def database_url() -> AsyncIterator[str | None]:
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+def store_url(database_url: str | None, tmp_path: Path) -> str:
+    """The store's database for this test: ``database_url``'s PostgreSQL database, or an SQLite file (the same
+    on every call within the test, so that it can be opened again)."""
+    return database_url or f"sqlite+aiosqlite:///{tmp_path / 'meetdesk.db'}"
+
+
+@pytest.fixture
+async def db(store_url: str) -> AsyncIterator[Database]:
+    """The store's database opened (migrated), closed after the test."""
+    database = await Database.open(store_url)
+    yield database
+    await database.close()
 
 
 @pytest.fixture

@@ -32,14 +32,14 @@ TOP: Final = 15
 
 
 def rss_mb() -> float:
-    """This process's resident memory in MB (0 where /proc does not say)."""
+    """This process's resident memory in MB (NaN where /proc does not say)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return 0.0
+    return float("nan")
 
 
 class MemoryTrace:

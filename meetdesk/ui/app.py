@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from meetdesk import __version__
+from meetdesk.kiosk.memory import rss_mb
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -41,16 +42,6 @@ def _dirs(options: AppOptions) -> tuple[Path, Path]:
     import platformdirs
 
     return Path(platformdirs.user_config_dir("meetdesk")), Path(platformdirs.user_data_dir("meetdesk")) / "embedded"
-
-
-def _rss_mb() -> float:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
 def _no_display() -> bool:
@@ -179,7 +170,7 @@ async def _smoke_test(window: object, profile: object, started: float) -> int:
         "more_pages": window.rooms_page.model.has_more,
         "server": window.connection.url,
         "populated_s": round(time.monotonic() - started, 3),
-        "rss_mb": round(_rss_mb(), 1),
+        "rss_mb": round(rss_mb(), 1),
     }
     print("smoke test ok " + json.dumps(report), flush=True)
     window.close()

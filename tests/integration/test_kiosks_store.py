@@ -4,9 +4,6 @@ and gone with their kiosk; a schema-7 database is migrated with its kiosks kept.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from meetdesk.core.kiosks import KioskLogs, KioskSettings
@@ -15,23 +12,12 @@ from meetdesk.server.store.db import Database
 from meetdesk.server.store.kiosks import KioskStore
 
 
-def url_for(database_url: str | None, tmp_path: Path) -> str:
-    return database_url or f"sqlite+aiosqlite:///{tmp_path / 'meetdesk.db'}"
-
-
-@pytest.fixture
-async def db(database_url: str | None, tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(url_for(database_url, tmp_path))
-    yield database
-    await database.close()
-
-
 async def add(store: KioskStore, kiosk_id: str) -> None:
     await store.add(kiosk_id, "Room 1 PC", "room-1", KioskSettings(), f"CODE-{kiosk_id}-X", 10_000, 1_000)
 
 
 async def test_waiting_commands_and_logs_outlive_the_connection_and_go_with_their_kiosk(
-    db: Database, database_url: str | None, tmp_path: Path
+    db: Database, store_url: str
 ) -> None:
     store = KioskStore(db)
     await add(store, "k-1")
@@ -47,7 +33,7 @@ async def test_waiting_commands_and_logs_outlive_the_connection_and_go_with_thei
     await store.keep_logs("k-gone", KioskLogs(receivedAt=3_000, text="from a removed kiosk\n"))
     await db.close()
 
-    reopened = await Database.open(url_for(database_url, tmp_path))
+    reopened = await Database.open(store_url)
     try:
         store = KioskStore(reopened)
         assert await store.logs("k-1") == KioskLogs(receivedAt=3_000, text="héllo ✓\n" * 1000)
@@ -66,10 +52,8 @@ async def test_waiting_commands_and_logs_outlive_the_connection_and_go_with_thei
         await reopened.close()
 
 
-async def test_a_schema_7_database_is_migrated_with_its_kiosks(
-    database_url: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url = url_for(database_url, tmp_path)
+async def test_a_schema_7_database_is_migrated_with_its_kiosks(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = store_url
     with monkeypatch.context() as patch:
         patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:7])
         old = await Database.open(url)

@@ -4,8 +4,6 @@ broken by id), the filters, and a deletion that refuses a recording whose status
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,13 +19,6 @@ from meetdesk.server.store.recording_catalog import (
     sort_key,
 )
 from meetdesk.server.store.recordings import RecordingRecord, RecordingStore
-
-
-@pytest.fixture
-async def db(database_url: str | None, tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(database_url or f"sqlite+aiosqlite:///{tmp_path / 'meetdesk.db'}")
-    yield database
-    await database.close()
 
 
 def finished(room_id: str, name: str, start: int, duration_ms: int | None, size: int | None) -> RecordingRecord:

@@ -5,8 +5,6 @@ database migrated with its recordings kept."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -20,17 +18,6 @@ from meetdesk.server.store.recordings import (
     RecordingStatusChanged,
     RecordingStore,
 )
-
-
-def url_for(database_url: str | None, tmp_path: Path) -> str:
-    return database_url or f"sqlite+aiosqlite:///{tmp_path / 'meetdesk.db'}"
-
-
-@pytest.fixture
-async def db(database_url: str | None, tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(url_for(database_url, tmp_path))
-    yield database
-    await database.close()
 
 
 def starting(room_id: str, start: int = 1_000) -> RecordingRecord:
@@ -90,9 +77,9 @@ async def test_a_status_moves_forward_once(db: Database) -> None:
 
 
 async def test_a_schema_3_database_keeps_its_recordings_and_gains_the_new_fields(
-    database_url: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = url_for(database_url, tmp_path)
+    url = store_url
     monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:3])
     old = await Database.open(url)
     async with old.engine.begin() as conn:  # the recordings table as schema 1 made it

@@ -56,6 +56,7 @@ import multiprocessing.connection
 import os
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,9 @@ CAP_KBPS = 500.0
 #: the full layer back after a cap is lifted counts once it held this long without a dip
 HOLD_S = 3.0
 CUT_S = 5.0
+
+
+PHASES = ("loss", "rtt", "down", "up", "cut")
 Row = tuple[str, str, str, str]
 
 
@@ -266,7 +270,7 @@ async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
         net.set("both", Impairment())
         await asyncio.sleep(args.settle)
 
-    for loss, target, audio_target in ((0.05, 27.0, 0.99), (0.10, 20.0, None)):
+    for loss, target, audio_target in ((0.05, 27.0, 0.99), (0.10, 20.0, None)) if "loss" in args.phases else ():
         label = f"{loss:.0%} loss"
         start, end = await phase(label, "both", Impairment(loss=loss))
         await meeting.refresh()
@@ -275,15 +279,31 @@ async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
         rows.append(ab_row(meeting, label, start, end))
         await clean()
 
-    label = "200 ms RTT +- 30 ms"
-    start, end = await phase(label, "both", Impairment(delay_ms=100, jitter_ms=15))
-    await meeting.refresh()
-    row = fps_row(meeting, f"{label}: P receives A's and B's video", from_others, start, end, 28)
-    worst = min(min(per_second(meeting.video(r, s), start, end), default=0) for r, s in from_others)
-    rows.append((*row[:3], verdict(row[3] == "meets" and worst > 0)))
-    rows.append(ab_row(meeting, label, start, end))
-    await clean()
+    if "rtt" in args.phases:
+        label = "200 ms RTT +- 30 ms"
+        start, end = await phase(label, "both", Impairment(delay_ms=100, jitter_ms=15))
+        await meeting.refresh()
+        row = fps_row(meeting, f"{label}: P receives A's and B's video", from_others, start, end, 28)
+        worst = min(min(per_second(meeting.video(r, s), start, end), default=0) for r, s in from_others)
+        rows.append((*row[:3], verdict(row[3] == "meets" and worst > 0)))
+        rows.append(ab_row(meeting, label, start, end))
+        await clean()
+    if "down" in args.phases:
+        rows += await downlink_phase(meeting, args, phase)
+    if "up" in args.phases:
+        rows += await uplink_phase(meeting, args)
+    if "cut" in args.phases:
+        rows += await cut_phase(meeting)
+    return rows
 
+
+async def downlink_phase(
+    meeting: Meeting, args: argparse.Namespace, phase: Callable[[str, str, Impairment], Awaitable[tuple[float, float]]]
+) -> list[Row]:
+    """P's downlink capped: what P receives (the low layer), what the server offers the link against what it
+    carries, and the full layer back after the cap is lifted."""
+    rows: list[Row] = []
+    net, from_others = meeting.network, [("P", "A"), ("P", "B")]
     label = f"{CAP_KBPS:.0f} kbit/s down"
     before = net.total("down")
     start, end = await phase(label, "down", Impairment(rate_kbps=CAP_KBPS))
@@ -293,10 +313,9 @@ async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
     lifted = time.monotonic()
     net.set("down", Impairment())
 
-    was_low = any(
-        any(width != FULL_SIZE[0] for t, width in meeting.log.sizes.get(("P", meeting.ids[s]), []) if start <= t < end)
-        for s in ("A", "B")
-    )
+    # the widths P decoded while measured (its layer may have changed before the window, during the settling)
+    layers = sorted(set().union(*(widths(meeting, "P", s, start, end) for s in ("A", "B"))))
+    was_low = any(width != FULL_SIZE[0] for width in layers)
     back = await poll_until(
         lambda: (
             all(
@@ -311,9 +330,6 @@ async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
     full_after = time.monotonic() - lifted
     await meeting.refresh()
     rows.append(fps_row(meeting, f"{label}: P receives A's and B's video", from_others, start, end, 14))
-    layers = sorted(
-        {width for s in ("A", "B") for t, width in meeting.log.sizes.get(("P", meeting.ids[s]), []) if start <= t < end}
-    )
     rows.append(
         (f"{label}:   layer widths P received", ", ".join(map(str, layers)) or "none", "low (320)", verdict(was_low))
     )
@@ -340,9 +356,13 @@ async def run_phases(meeting: Meeting, args: argparse.Namespace) -> list[Row]:
         )
     )
     await asyncio.sleep(args.settle)
+    return rows
 
-    rows += await uplink_phase(meeting, args)
 
+async def cut_phase(meeting: Meeting) -> list[Row]:
+    """A cut both ways: video back both ways after the network returns."""
+    rows: list[Row] = []
+    net = meeting.network
     label = f"{CUT_S:.0f} s cut"
     print(f"  {label} ...", flush=True)
     net.set("both", cut=True)
@@ -532,6 +552,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--settle", type=float, default=None, help="seconds before each measure (3; --quick 1.5)")
     parser.add_argument("--mode", choices=("both", "on", "off"), default="both", help="adaptations on, off or both")
     parser.add_argument("--real-codecs", action="store_true", help="encode the full camera layer too (more CPU)")
+    parser.add_argument(
+        "--phases",
+        type=lambda text: text.split(","),
+        default=list(PHASES),
+        help=f"the phases to run, comma-separated (default all: {','.join(PHASES)})",
+    )
+    parser.add_argument("--keep", type=Path, help="work in this dir and keep it (the servers' logs)")
     args = parser.parse_args(argv)
     if args.seconds is None:
         args.seconds = 4.0 if args.quick else 15.0
@@ -539,12 +566,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.settle = 1.5 if args.quick else 3.0
     if args.seconds < 2 or args.settle < 0:
         parser.error("--seconds must be at least 2 and --settle not negative")
+    if unknown := set(args.phases) - set(PHASES):
+        parser.error(f"unknown phases: {', '.join(sorted(unknown))} (known: {', '.join(PHASES)})")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    return run_bench(lambda workdir: run(args, workdir), "meetdesk-network-bench-")
+    return run_bench(lambda workdir: run(args, workdir), "meetdesk-network-bench-", keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -143,6 +143,21 @@ class GapWatch:
         return True
 
 
+def _counted_only(packet: RtpPacket) -> RtpPacket:
+    """An RTX packet the receiver counts (its statistics, its bandwidth estimator) and discards: as long, all of it
+    padding (aiortc drops an RTX packet with no original sequence number before its jitter buffer)."""
+    counted = RtpPacket(
+        payload_type=packet.payload_type,
+        marker=packet.marker,
+        sequence_number=packet.sequence_number,
+        timestamp=packet.timestamp,
+        ssrc=packet.ssrc,
+    )
+    counted.extensions = packet.extensions
+    counted.padding_size = len(packet.payload) + packet.padding_size
+    return counted
+
+
 def check_receiver(receiver: RTCRtpReceiver) -> None:
     missing = [name for name in (RECEIVER_CODECS, RECEIVER_JITTER_BUFFER) if not hasattr(receiver, name)]
     for method in (RECEIVER_HANDLE_RTP, RECEIVER_PLI, RECEIVER_NACK):
@@ -174,7 +189,10 @@ def watch_gaps(receiver: RTCRtpReceiver, on_give_up: Callable[[], None]) -> GapW
             await handle(packet, arrival_time_ms=arrival_time_ms)
             return
         if not watch.passes(sequence_number):
-            return  # a retransmission of what was given up: it would hold the fresh buffer back again
+            # a retransmission of what was given up (or a probe's copy of it: the SFU measuring the link): it would
+            # hold the fresh buffer back again, but the receiver's report and bandwidth estimate must count it
+            await handle(_counted_only(packet), arrival_time_ms=arrival_time_ms)
+            return
         outcome = watch.packet(sequence_number, time.monotonic())
         if outcome.give_up:
             logger.debug("receiver: frames lost for good; fresh jitter buffer%s", ", PLI sent" if outcome.ask else "")

@@ -10,9 +10,12 @@ known, its bandwidth estimate. Pure: no network, no clock.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
+
+K = TypeVar("K", bound=Hashable)
 
 #: the low layer's widest picture; taller than wide cameras keep their aspect ratio
 LOW_WIDTH: Final = 320
@@ -109,3 +112,45 @@ def video_fits(estimate_bps: int | None, *, paused: bool, layer: Layer, layer_bp
         return True
     minimum, resume = layer_needs(layer, layer_bps)
     return estimate_bps >= (resume if paused else minimum)
+
+
+@dataclass(frozen=True, slots=True)
+class CameraNeeds:
+    """What one camera needs of a subscriber's estimate (:func:`layer_needs`, with the hysteresis of its state):
+    ``least`` to be shown at all (its least layer: to go on, or to come back when paused), ``full`` to be shown at
+    the full layer (to stay on it, or to come back to it; None: the least layer is all it gets, e.g. a small tile
+    or a camera without a low layer)."""
+
+    least: int
+    full: int | None = None
+
+    @property
+    def most(self) -> int:
+        """What the camera needs to be held back in nothing."""
+        return self.full if self.full is not None else self.least
+
+
+def share_estimate(estimate_bps: int, needs: Mapping[K, CameraNeeds]) -> dict[K, int]:
+    """Each camera's share of a subscriber's estimate, by need rather than equally (an equal split can leave a
+    camera whose full layer costs more than the others' on its low layer with the estimate enough for all).
+
+    Every camera gets its least need while the estimate lasts, the cheapest first (one that does not fit gets 0:
+    it pauses, the others go on); what is left then brings cameras to their full layer, the cheapest step first.
+    A share is exactly the need granted, so :func:`choose_layer` and :func:`video_fits` given it choose what
+    was granted.
+    """
+    shares: dict[K, int] = {}
+    left = estimate_bps
+    for key, need in sorted(needs.items(), key=lambda item: item[1].least):
+        granted = need.least if need.least <= left else 0
+        shares[key] = granted
+        left -= granted
+    steps = sorted(
+        ((max(0, need.full - need.least), key) for key, need in needs.items() if need.full is not None and shares[key]),
+        key=lambda step: step[0],
+    )
+    for step, key in steps:
+        if step <= left:
+            shares[key] = needs[key].most
+            left -= step
+    return shares

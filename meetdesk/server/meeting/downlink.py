@@ -25,11 +25,13 @@ from collections.abc import Callable
 from typing import Final
 
 from aiortc import RTCRtpSender
+from aiortc.utils import uint16_add
 
 from meetdesk.server.sfu import hooks
-from meetdesk.server.sfu.estimate import PACKET_OVERHEAD_BYTES, DownlinkEstimate
+from meetdesk.server.sfu.estimate import PACKET_OVERHEAD_BYTES, DownlinkEstimate, Probe, RtxReport, probe_losses
 
 logger = logging.getLogger(__name__)
+
 
 #: how often the probe loop looks at the estimate, and sends a probe's packets
 TICK_S: Final = 0.05
@@ -47,9 +49,15 @@ class Downlink:
         self._on_change = on_change
         self._wanted = wanted
         self._senders: dict[int, RTCRtpSender] = {}
-        self._probe_bytes: dict[int, int] = {}
         self._task: asyncio.Task[None] | None = None
         self._probe_sent_at = 0.0
+        #: bytes the probe under way may still send (a tick sends whole packets: what it sent over goes off the next)
+        self._probe_credit = 0.0
+        #: the RTX sequence numbers of the probe under way: its first packet's, its last one's so far
+        self._probe_sequences: tuple[int, int] | None = None
+        #: each sender's RTX stream as the receiver last reported it, and that report when the probe started
+        self._rtx_reports: dict[int, RtxReport] = {}
+        self._probe_baseline: RtxReport | None = None
         self._closed = False
 
     @property
@@ -62,18 +70,18 @@ class Downlink:
         if key in self._senders:
             return
         self._senders[key] = sender
-        self._probe_bytes[key] = 0
         if self.estimate.bps is not None:
             _limit_retransmissions(sender)
         hooks.observe_feedback(
             sender,
             lambda bps: self._on_remb(key, bps),  # by key: the sender's own hook must not hold it
             lambda fraction: self._on_loss(key, fraction),
+            lambda highest, lost: self._on_rtx_report(key, highest, lost),
         )
 
     def _sent_bytes(self, sender: RTCRtpSender) -> int:
         octets, packets = hooks.sent_counts(sender)
-        return octets + packets * PACKET_OVERHEAD_BYTES + self._probe_bytes.get(id(sender), 0)
+        return octets + packets * PACKET_OVERHEAD_BYTES  # media only: what a probe adds is on top of it
 
     def _on_remb(self, key: int, bps: int) -> None:
         sender = self._senders.get(key)
@@ -92,6 +100,20 @@ class Downlink:
                 _limit_retransmissions(other)
             self._task = asyncio.create_task(self._probe_loop(), name=f"downlink-{self.name}")
 
+    def _on_rtx_report(self, key: int, highest: int, lost: int) -> None:
+        """The receiver's report on a sender's RTX stream: told the estimate when it covers packets of the probe."""
+        report = RtxReport(highest, lost)
+        probe, sequences = self.estimate.probe, self._probe_sequences
+        if not self._closed and probe is not None and probe.stream == key and sequences is not None:
+            first, last = sequences
+            losses = probe_losses(self._probe_baseline, report, first)
+            if losses is None:
+                self._probe_baseline = report  # it speaks of what came before the probe
+            else:
+                got_last = (highest - last) & 0xFFFF < 0x8000
+                self.estimate.probe_report(key, losses, got_last, time.monotonic())
+        self._rtx_reports[key] = report
+
     async def _probe_loop(self) -> None:
         estimate = self.estimate
         while not self._closed:
@@ -99,35 +121,55 @@ class Downlink:
             now = time.monotonic()
             probe = estimate.probe
             if probe is None:
-                probe = estimate.start_probe(now, self._wanted())
-                self._probe_sent_at = now
-                if probe is not None:
-                    logger.debug("Downlink(%s) probes %d kbit/s", self.name, probe.target_bps // 1000)
+                probe = self._start_probe(now)
             if probe is None:
                 continue
             if probe.sending(now) and not estimate.probe_failed:
-                await self._send_probe(probe.extra_bps, now)
+                await self._send_probe(probe, now)
             elif estimate.end_probe(now):
                 logger.info("Downlink(%s) estimate up to %d kbit/s", self.name, (estimate.bps or 0) // 1000)
                 self._on_change()
 
-    async def _send_probe(self, extra_bps: float, now: float) -> None:
-        """The probe's packets since the last tick, on the sender that sends most."""
+    def _start_probe(self, now: float) -> Probe | None:
+        """A probe if it is time for one, on the sender that sends most (its RTX stream carries the probe, and the
+        receiver's report on that stream says whether it got through)."""
+        for key, sender in self._senders.items():  # every stream's rate fresh (a paused one sends nothing)
+            self.estimate.sent(key, self._sent_bytes(sender), now)
+        if not self._senders:
+            return None
+        key, sender = max(self._senders.items(), key=lambda item: self.estimate.rate(item[0]))
+        probe = self.estimate.start_probe(now, self._wanted(), key)
+        if probe is not None:
+            self._probe_sent_at = now
+            self._probe_credit = 0.0
+            first = hooks.next_rtx_sequence(sender)
+            self._probe_sequences = (first, uint16_add(first, -1))
+            self._probe_baseline = self._rtx_reports.get(key)
+            logger.debug("Downlink(%s) probes %d kbit/s", self.name, probe.target_bps // 1000)
+        return probe
+
+    async def _send_probe(self, probe: Probe, now: float) -> None:
+        """The probe's packets since the last tick."""
         elapsed = min(now - self._probe_sent_at, 4 * TICK_S)
         self._probe_sent_at = now
         for key, sender in self._senders.items():  # keep every stream's rate fresh (a paused one sends nothing)
             self.estimate.sent(key, self._sent_bytes(sender), now)
-        if extra_bps <= 0 or not self._senders:
+        carrier = self._senders.get(probe.stream) if probe.stream is not None else None
+        if probe.extra_bps <= 0 or carrier is None or self._probe_sequences is None:
             return
-        key, sender = max(self._senders.items(), key=lambda item: self.estimate.rate(item[0]))
+        self._probe_credit += probe.extra_bps * elapsed / 8
+        if self._probe_credit <= 0:
+            return
         try:
-            _packets, sent = await hooks.send_probe(sender, int(extra_bps * elapsed / 8))
+            _packets, sent = await hooks.send_probe(carrier, int(self._probe_credit))
         except ConnectionError:
             return
-        self._probe_bytes[key] = self._probe_bytes.get(key, 0) + sent
+        self._probe_credit -= sent
+        self._probe_sequences = (self._probe_sequences[0], uint16_add(hooks.next_rtx_sequence(carrier), -1))
 
     def forget(self, sender: RTCRtpSender) -> None:
         self._senders.pop(id(sender), None)
+        self._rtx_reports.pop(id(sender), None)
 
     def close(self) -> None:
         self._closed = True

@@ -1,8 +1,9 @@
 """The simulcast side of the media router: which layer of each camera each subscriber gets, and the changes.
 
 Mixed into :class:`~meetdesk.server.meeting.media.MediaRouter`. A subscriber's layers follow the tile sizes it
-reports (``video_tiles``) and its downlink estimate (:mod:`meetdesk.server.meeting.downlink`, shared equally among
-the cameras it gets) through :func:`meetdesk.core.simulcast.choose_layer`; a change moves its sender to the
+reports (``video_tiles``) and its downlink estimate (:mod:`meetdesk.server.meeting.downlink`, shared among the
+cameras it gets by need: :func:`meetdesk.core.simulcast.share_estimate`) through
+:func:`meetdesk.core.simulcast.choose_layer`; a change moves its sender to the
 other layer's forwarder once that one has a keyframe (:func:`meetdesk.server.sfu.layers.switch_layer`), without a
 renegotiation. When its share does not carry even the low layer (:func:`meetdesk.core.simulcast.video_fits`), that
 camera's video is paused for it (nothing forwarded, audio goes on) and resumed at a keyframe when the estimate
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 from meetdesk.core.signalling import DownlinkState
-from meetdesk.core.simulcast import Layer, choose_layer, layer_needs, video_fits
+from meetdesk.core.simulcast import CameraNeeds, Layer, choose_layer, layer_needs, share_estimate, video_fits
 from meetdesk.server.meeting.downlink import Downlink
 from meetdesk.server.meeting.engine import Participant
 from meetdesk.server.sfu import Subscription
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 #: how long a change of layer waits for the other layer's keyframe before giving up (the old layer flows meanwhile)
 LAYER_SWITCH_TIMEOUT_S = 3.0
+#: after a change of layer that did not happen (no keyframe came), the layers are chosen again this much later
+LAYER_RETRY_S = 0.5
 #: the subscriber is told of a new estimate when it moved by this fraction or more
 TELL_CHANGE: Final = 0.2
 
@@ -62,12 +65,17 @@ class SimulcastLayers:
         }
 
     @staticmethod
-    def _camera_share(peer: PeerMedia, published: Mapping[str, Published]) -> int | None:
-        """The subscriber's estimate shared equally among the cameras it gets (None: not limited)."""
+    def _camera_shares(peer: PeerMedia, cameras: Mapping[str, Published]) -> dict[str, int] | None:
+        """The subscriber's estimate shared among ``cameras`` by need (None: not limited)."""
         if peer.downlink is None or peer.downlink.bps is None:
             return None
-        cameras = sum(1 for key in peer.subscriptions if key in published and published[key].source == "camera")
-        return peer.downlink.bps // max(1, cameras)
+        return share_estimate(peer.downlink.bps, {key: _camera_needs(peer, item) for key, item in cameras.items()})
+
+    def _subscribed_cameras(self, participant: Participant, peer: PeerMedia) -> dict[str, Published]:
+        published = self._published_to(participant)
+        return {
+            key: published[key] for key in peer.subscriptions if key in published and published[key].source == "camera"
+        }
 
     def _watch_downlink(self, participant: Participant, peer: PeerMedia, subscription: Subscription) -> None:
         """Read the subscriber's REMB on the sender of a video subscription."""
@@ -84,34 +92,23 @@ class SimulcastLayers:
     def _wanted_bps(self, participant: Participant, peer: PeerMedia) -> int | None:
         """What the subscriber's link would have to carry for video to hold none of its cameras back (None: none
         is held back)."""
-        published = self._published_to(participant)
         total, held = 0, False
-        for key in peer.subscriptions:
-            item = published.get(key)
-            if item is None or item.source != "camera":
-                continue
-            floor = Layer.LOW if item.has_low else Layer.FULL
-            tile = peer.tiles.get(item.identity)
-            small = tile is not None and tile.small and item.has_low
-            if key in peer.paused:
-                held, need = True, layer_needs(floor, _layer_bps(item, floor))[1]
-            elif peer.layers.get(key) is Layer.LOW and not small and not item.full_idle:
-                held, need = True, layer_needs(Layer.FULL, _layer_bps(item, Layer.FULL))[1]
-            else:
-                layer = Layer.LOW if small else Layer.FULL
-                need = layer_needs(layer, _layer_bps(item, layer))[0]
-            total += need
+        for key, item in self._subscribed_cameras(participant, peer).items():
+            needs = _camera_needs(peer, item)
+            total += needs.most
+            held = held or key in peer.paused or (needs.full is not None and peer.layers.get(key) is Layer.LOW)
         return total if held else None
 
     def _apply_layers(self, participant: Participant, peer: PeerMedia) -> None:
         """Pause, resume, or start a change of layer for every camera this participant gets otherwise than it
         should; tell it when the cameras paused for it or its estimate changed."""
         published = self._published_to(participant)
-        share = self._camera_share(peer, published)
+        shares = self._camera_shares(peer, self._subscribed_cameras(participant, peer))
         for key, subscription in list(peer.subscriptions.items()):
             item = published.get(key)
             if item is None or subscription.sender is None:
                 continue
+            share = None if shares is None else shares.get(key)
             if item.source == "camera":
                 paused = key in peer.paused
                 floor = Layer.LOW if item.has_low else Layer.FULL
@@ -161,8 +158,11 @@ class SimulcastLayers:
             old, target, still_current=lambda: peer.subscriptions.get(key) is old, timeout=LAYER_SWITCH_TIMEOUT_S
         )
         if new is None:
-            if old.paused and key not in peer.paused and peer.subscriptions.get(key) is old:
-                old.resume()  # no keyframe of the other layer came: this one goes on
+            if peer.subscriptions.get(key) is old and not old.closed:
+                if old.paused and key not in peer.paused:
+                    old.resume()  # no keyframe of the other layer came: this one goes on
+                # and the change is tried again (once this task is over): nothing else may ask for it again
+                asyncio.get_running_loop().call_later(LAYER_RETRY_S, self._retry_layers, participant, peer, key, old)
             return
         if key in peer.paused:
             new.pause()  # paused again while the switch waited
@@ -171,10 +171,25 @@ class SimulcastLayers:
         logger.info("Room(%s) %s gets %s at the %s layer", participant.room_id, peer.identity, key, peer.layers[key])
         self._apply_layers(participant, peer)  # the tiles may have changed again meanwhile
 
+    def _retry_layers(self, participant: Participant, peer: PeerMedia, key: str, old: Subscription) -> None:
+        if peer.subscriptions.get(key) is old and not old.closed and key not in peer.switching:
+            self._apply_layers(participant, peer)
+
     def _cancel_switch(self, peer: PeerMedia, key: str) -> None:
         task = peer.switching.pop(key, None)
         if task is not None:
             task.cancel()
+
+
+def _camera_needs(peer: PeerMedia, item: Published) -> CameraNeeds:
+    """What ``item``'s camera needs of ``peer``'s estimate, by its state there (paused, on which layer)."""
+    least = Layer.LOW if item.has_low else Layer.FULL
+    needs = CameraNeeds(layer_needs(least, _layer_bps(item, least))[1 if item.key in peer.paused else 0])
+    tile = peer.tiles.get(item.identity)
+    if least is Layer.FULL or item.full_idle or (tile is not None and tile.small):
+        return needs  # the least layer is all it gets
+    back = peer.layers.get(item.key) is Layer.LOW or item.key in peer.paused
+    return CameraNeeds(needs.least, layer_needs(Layer.FULL, _layer_bps(item, Layer.FULL))[1 if back else 0])
 
 
 def _layer_bps(item: Published, layer: Layer) -> float | None:

@@ -145,9 +145,11 @@ class SubscriberSide(SimulcastLayers):
             subscription.close()
             if sender is not None:
                 sender.replaceTrack(None)  # frees the transceiver for the next track of its kind
+        cameras = {key: item for key, item in wanted.items() if item.source == "camera"}
+        shares = self._camera_shares(peer, cameras)
         for key, item in wanted.items():
             if key not in peer.subscriptions:
-                layer = self._choose_layer(peer, item, self._camera_share(peer, wanted))
+                layer = self._choose_layer(peer, item, None if shares is None else shares.get(key))
                 peer.subscriptions[key] = item.layer(layer).add_to(pc, participant.identity)
                 peer.layers[key] = Layer.LOW if item.layer(layer) is item.low else Layer.FULL
                 self._watch_downlink(participant, peer, peer.subscriptions[key])

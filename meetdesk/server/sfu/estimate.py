@@ -7,15 +7,22 @@ what arrives), and on a loaded computer its detector takes late packets for a qu
 trusts is what the SFU sent, what the receiver says it lost, and a REMB that falls. So:
 
 - a decrease comes from the receiver's reports: on overuse (:data:`LOSSY` lost, :data:`LOSSY_REPORTS`
-  reports in a row) the estimate becomes what the link carried of that stream (what was sent less what was
-  lost) plus what the SFU sends the subscriber on its other video streams. Audio is not counted: the estimate
-  is what the link leaves for video;
+  reports in a row, or :data:`LOSSY_REPORTS_CONGESTED` while the stream's REMB is far below what is sent: the
+  receiver saw the packets queue as well as lost) the estimate becomes what the link carried of that stream
+  (what was sent less what was lost) plus what the SFU sends the subscriber on its other video streams. Audio
+  is not counted: the estimate is what the link leaves for video;
 - an increase comes from a probe: when the subscriber gets less than it wants (a low layer or a paused
   video because of the estimate), the SFU sends extra packets up to a target rate (at most
-  :data:`PROBE_STEP` times the estimate) for :data:`PROBE_S` (see
-  :func:`meetdesk.server.sfu.hooks.send_probe`); if the receiver's next report shows no loss and its REMB
-  did not fall meanwhile, the link carried the target, which becomes the estimate. A probe that fails
-  waits longer before the next (:data:`BACKOFF_S`).
+  :data:`PROBE_STEP` times the estimate, :data:`PROBE_STEP_AFTER_SUCCESS` right after one that succeeded) for
+  :data:`PROBE_S` (see :func:`meetdesk.server.sfu.hooks.send_probe`, on the RTX stream of one video sender);
+  when the receiver reports it got the probe's last packet with little of that stream lost
+  (:meth:`DownlinkEstimate.probe_report`), its other reports show no more loss than before and its REMB did not
+  fall while it sent, the link carried the target, which becomes the estimate. Without that report the probe
+  proved nothing (its packets may all have been dropped: a paused video has no other stream to lose) and
+  counts as failed. A probe that fails ends at once and the next waits a little longer (:data:`BACKOFF_S`):
+  short enough that a link which grew again is found within a few seconds, while a failed probe costs the link
+  little. The next aims halfway between the estimate and what failed (at least :data:`PROBE_MIN_STEP` times
+  the estimate), so that an estimate set too low by a decrease finds what the link carries.
 
 No estimate (None) until the first overuse: a subscriber nothing ever held back is not limited.
 
@@ -35,6 +42,13 @@ from typing import Final
 #: overloaded by less than about a quarter is not seen either (its queue drops too little)
 LOSSY: Final = 0.2
 LOSSY_REPORTS: Final = 3
+#: ... or this many when the stream's latest REMB (of the last :data:`CONGESTED_REMB_S`) is below this share of
+#: what the SFU sends it: the receiver's delay detector saw the packets queue too, which random loss does not do.
+#: Not one: the first lossy report covers some time before the link got thinner too, and what it says the link
+#: carried is too much; the second is all of the thinner link
+LOSSY_REPORTS_CONGESTED: Final = 2
+CONGESTED_REMB: Final = 0.6
+CONGESTED_REMB_S: Final = 1.0
 #: the estimate after overuse: this share of what the link carried of the stream, plus the other streams
 CARRIED_SHARE: Final = 0.9
 #: a REMB below this fraction of the one before fell: the receiver saw packets queue (a probe fails)
@@ -56,20 +70,28 @@ STALE_S: Final = 3.0
 LOSS_STALE_S: Final = 2.0
 #: after a lossy report, the estimate holds this long before a probe (aiortc reports every 0.5-1.5 s)
 HOLD_S: Final = 1.6
-#: how long a probe sends, how long its outcome is awaited after at most, and at least (once the receiver
-#: reported the losses since it started: aiortc reports every 0.5-1.5 s)
-PROBE_S: Final = 1.0
+#: how long a probe sends, and how long after the receiver's report of its last packet is awaited at most (aiortc
+#: reports every 0.5-1.5 s)
+PROBE_S: Final = 0.8
 PROBE_SETTLE_S: Final = 1.6
-PROBE_REPORT_S: Final = 0.2
 #: a probe fails when the receiver reports this much more loss after it started than before (a link that loses
 #: packets at random loses them with or without a probe), or this much at all (a report covers some time before
 #: the probe too)
 PROBE_LOSSY: Final = 0.05
 PROBE_LOSSY_AT_ALL: Final = 0.08
+#: ... and of the probe's own packets, at least this many (one in the first few reported is no verdict)
+PROBE_LOST_PACKETS: Final = 2
 #: the wait before the next probe after 1, 2, 3... failed ones in a row
-BACKOFF_S: Final = (1.5, 3.0, 5.0)
-#: a probe aims at most this many times the estimate
+BACKOFF_S: Final = (1.0, 1.5, 2.0)
+#: a probe aims at most this many times the estimate, and right after one that succeeded this many (the link
+#: grew: the rest of the way is likely there too)
 PROBE_STEP: Final = 1.6
+PROBE_STEP_AFTER_SUCCESS: Final = 2.5
+#: a probe aims this far past what the subscriber wants (what a layer needs moves with its measured rate: a probe
+#: that reached it exactly leaves it a little short, and another probe is a second more)
+PROBE_PAST_WANTED: Final = 1.15
+#: after a failed probe the next aims halfway to what failed, and at least this many times the estimate
+PROBE_MIN_STEP: Final = 1.15
 
 
 @dataclass
@@ -84,22 +106,61 @@ class _Stream:
     loss_before_probe: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class RtxReport:
+    """A receiver's report on an RTX stream: the highest sequence number it got (extended), how many it lost so far."""
+
+    highest: int
+    lost: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeLosses:
+    """What a receiver's report says of a probe's packets: how many it covers, how many of them were lost at least
+    and at most (RTX packets sent just before the probe may be among the losses it counts)."""
+
+    count: int
+    lost_at_least: int
+    lost_at_most: int
+
+
+def probe_losses(before: RtxReport | None, report: RtxReport, first: int) -> ProbeLosses | None:
+    """The losses among a probe's packets, RTX sequence numbers ``first`` on, that ``report`` covers; ``before``:
+    the receiver's last report on that stream before it covered any of them (None: it had sent none). None when
+    ``report`` covers none of them.
+
+    An RTX stream also carries retransmissions, and a report counts everything lost since the one before; so what
+    was lost of the RTX packets sent between ``before`` and the probe is counted too: the probe lost at most all
+    of it, and at least what remains once those earlier packets are all taken as lost."""
+    covered = (report.highest - first) & 0xFFFF
+    if covered >= 0x8000:
+        return None
+    count = covered + 1
+    earlier = ((first - 1 - before.highest) & 0xFFFF) if before is not None else 0
+    if earlier >= 0x8000:  # the report before already covered some: a probe started on stale sequence numbers
+        earlier = 0
+    lost = max(0, report.lost - (before.lost if before is not None else 0))
+    return ProbeLosses(count, min(count, max(0, lost - earlier)), min(count, lost))
+
+
 @dataclass(slots=True)
 class Probe:
     """A probe under way: from ``started`` on, for :data:`PROBE_S`, the SFU sends ``extra_bps`` on top of what it
-    sent then, to reach ``target_bps``; it is settled by the first receiver report after it (or
-    :data:`PROBE_SETTLE_S` after it)."""
+    sent then, to reach ``target_bps`` (on ``stream``'s RTX stream); it is settled once the receiver reported
+    getting its last packet (:meth:`DownlinkEstimate.probe_report`), or failed, or :data:`PROBE_SETTLE_S` after
+    it (failed: nothing said it got through)."""
 
     started: float
     target_bps: int
     extra_bps: float
-    reported: bool = False  # a receiver report covering the probe came
+    stream: int | None = None
+    carried: bool = False  # the receiver reported the probe's last packet, little of its stream lost
 
     def sending(self, now: float) -> bool:
         return now - self.started < PROBE_S
 
     def settled(self, now: float) -> bool:
-        return now - self.started >= PROBE_S + (PROBE_REPORT_S if self.reported else PROBE_SETTLE_S)
+        return (self.carried and not self.sending(now)) or now - self.started >= PROBE_S + PROBE_SETTLE_S
 
 
 class DownlinkEstimate:
@@ -115,6 +176,8 @@ class DownlinkEstimate:
         self._quiet_until = -float("inf")
         self._failures = 0
         self._probe_failed = False
+        self._last_probe_succeeded = False
+        self._failed_target: int | None = None  # what the last failed probe aimed at (since the last success)
         self.decreases = 0
         self.probes = 0
         self.probes_failed = 0
@@ -142,18 +205,24 @@ class DownlinkEstimate:
         state.loss, state.loss_at = fraction, now
         probe = self.probe
         if probe is not None:
-            if now - probe.started > PROBE_S / 2:
-                if fraction >= min(PROBE_LOSSY_AT_ALL, state.loss_before_probe + PROBE_LOSSY):
-                    self._probe_failed = True
-                if now - probe.started >= PROBE_S:
-                    probe.reported = True
+            if now - probe.started > PROBE_S / 2 and _probe_lossy(fraction, state):
+                self._probe_failed = True
             return False  # a probe's doing is the probe's failure
         if fraction < LOSSY or rate is None or rate < MIN_MEASURABLE_BPS:
             state.lossy_reports = 0
             return False
         state.lossy_reports += 1
         self._last_overuse = now  # no probe while the link loses this much
-        if state.lossy_reports < LOSSY_REPORTS or now < self._quiet_until:
+        self._last_probe_succeeded = False
+        congested = (
+            state.remb_bps is not None
+            and now - state.remb_at < CONGESTED_REMB_S
+            and state.remb_bps < CONGESTED_REMB * rate
+        )
+        if now < self._quiet_until:
+            state.lossy_reports = 0  # the probe's doing: overuse needs reports of what is sent from now on
+            return False
+        if state.lossy_reports < (LOSSY_REPORTS_CONGESTED if congested else LOSSY_REPORTS):
             return False
         if now - self._last_decrease < DECREASE_HOLD_S:
             return False
@@ -180,8 +249,24 @@ class DownlinkEstimate:
         # aiortc lowers its REMB only when its detector sees packets queue (it raises it slowly otherwise)
         fell = state.remb_bps is not None and bps < REMB_FELL * state.remb_bps
         state.remb_bps = bps
-        if fell and self.probe is not None:
+        if fell and self.probe is not None and self.probe.sending(now):
+            # the probe's queue (or, on a busy computer, the detector crying overuse at a clean link: what the probe
+            # sent until then is too short to show the link carries more, so it fails either way). After it sent,
+            # the receiver's report on its packets has the verdict
             self._probe_failed = True
+
+    def probe_report(self, stream: int, losses: ProbeLosses, got_last: bool, now: float) -> None:
+        """The receiver's report on the RTX stream of ``stream``, which the probe under way sends on, once it got
+        some of the probe's packets: what it lost of them (:func:`probe_losses`), and whether it got the probe's
+        last packet (sent once the probe is over)."""
+        probe = self.probe
+        if probe is None or probe.stream != stream or not losses.count:
+            return
+        state = self._streams.get(stream)
+        if losses.lost_at_least >= PROBE_LOST_PACKETS and _probe_lossy(losses.lost_at_least / losses.count, state):
+            self._probe_failed = True
+        elif got_last and not probe.sending(now) and not _probe_lossy(losses.lost_at_most / losses.count, state):
+            probe.carried = True
 
     def rate(self, stream: int) -> float:
         """``stream``'s send rate at its latest measurement (0: not measured)."""
@@ -197,17 +282,20 @@ class DownlinkEstimate:
         """Whether the probe under way met overuse (it sends no more)."""
         return self._probe_failed
 
-    def start_probe(self, now: float, wanted_bps: int | None) -> Probe | None:
+    def start_probe(self, now: float, wanted_bps: int | None, stream: int | None = None) -> Probe | None:
         """Start a probe towards ``wanted_bps`` (what the subscriber's streams need to be held back no more; None:
-        nothing is held back) if it is time for one."""
+        nothing is held back) on ``stream``'s RTX stream, if it is time for one."""
         if wanted_bps is None or self.bps is None or self.probe is not None or wanted_bps <= self.bps:
             return None
         if now - self._last_overuse < HOLD_S or now < self._next_probe:
             return None
-        target = min(wanted_bps, int(self.bps * PROBE_STEP))
+        target = int(self.bps * (PROBE_STEP_AFTER_SUCCESS if self._last_probe_succeeded else PROBE_STEP))
+        if self._failed_target is not None:
+            target = min(target, max(int(self.bps * PROBE_MIN_STEP), (self.bps + self._failed_target) // 2))
+        target = min(int(wanted_bps * PROBE_PAST_WANTED), target)
         for state in self._streams.values():
             state.loss_before_probe = state.loss if now - state.loss_at < LOSS_STALE_S else 0.0
-        self.probe = Probe(now, target, max(0.0, target - self.sending_bps(now)))
+        self.probe = Probe(now, target, max(0.0, target - self.sending_bps(now)), stream)
         self._probe_failed = False
         self.probes += 1
         return self.probe
@@ -215,11 +303,13 @@ class DownlinkEstimate:
     def end_probe(self, now: float) -> bool:
         """Settle the probe under way once it is over; True if the estimate rose to its target."""
         probe = self.probe
-        if probe is None or not probe.settled(now):
+        if probe is None or not (probe.settled(now) or self._probe_failed):
             return False
         self.probe = None
         self._quiet_until = now + PROBE_QUIET_S
-        if self._probe_failed or self.bps is None:
+        self._last_probe_succeeded = False
+        if self._probe_failed or not probe.carried or self.bps is None:
+            self._failed_target = probe.target_bps
             self.probes_failed += 1
             self._failures += 1
             self._next_probe = now + BACKOFF_S[min(self._failures, len(BACKOFF_S)) - 1]
@@ -229,4 +319,13 @@ class DownlinkEstimate:
         if probe.target_bps <= self.bps:
             return False
         self.bps = probe.target_bps
+        self._last_probe_succeeded = True
+        self._failed_target = None
         return True
+
+
+def _probe_lossy(fraction: float, state: _Stream | None) -> bool:
+    """Whether a report during a probe lost too much for the probe to have fitted: more than before it (a link that
+    loses packets at random loses them with or without a probe), or much at all."""
+    before = state.loss_before_probe if state is not None else 0.0
+    return fraction >= min(PROBE_LOSSY_AT_ALL, before + PROBE_LOSSY)

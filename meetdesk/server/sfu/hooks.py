@@ -365,13 +365,21 @@ def check_feedback(sender: RTCRtpSender) -> None:
         )
 
 
-def observe_feedback(sender: RTCRtpSender, on_remb: Callable[[int], None], on_loss: Callable[[float], None]) -> None:
+def observe_feedback(
+    sender: RTCRtpSender,
+    on_remb: Callable[[int], None],
+    on_loss: Callable[[float], None],
+    on_rtx_report: Callable[[int, int], None] | None = None,
+) -> None:
     """Call ``on_remb(bits_per_second)`` for each REMB the subscriber's receiver sends about ``sender``'s stream,
-    and ``on_loss(fraction)`` with the fraction of its packets lost in each receiver report, before aiortc
-    handles the packet as usual (a sender that packs frames has no encoder the REMB could steer)."""
+    ``on_loss(fraction)`` with the fraction of its packets lost in each receiver report, and
+    ``on_rtx_report(highest_sequence, packets_lost)`` for each report on its RTX stream (retransmissions and
+    probes: the extended sequence number the receiver got last, how many it lost in all), before aiortc handles the
+    packet as usual (a sender that packs frames has no encoder the REMB could steer)."""
     check_feedback(sender)
     handle: Callable[[RTCRtpSender, Any], Awaitable[None]] = getattr(type(sender), SENDER_RTCP)
     ssrc = sender._ssrc
+    rtx_ssrc = getattr(sender, SENDER_RTX_SSRC)
     ref = weakref.ref(sender)  # the shadowing method is the sender's own attribute: no cycle through it
 
     async def handle_rtcp_packet(packet: Any) -> None:
@@ -382,6 +390,8 @@ def observe_feedback(sender: RTCRtpSender, on_remb: Callable[[int], None], on_lo
             for report in packet.reports:
                 if report.ssrc == ssrc:
                     on_loss(report.fraction_lost / 256)
+                elif report.ssrc == rtx_ssrc and on_rtx_report is not None:
+                    on_rtx_report(report.highest_sequence, report.packets_lost)
         elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
             try:
                 bitrate, ssrcs = unpack_remb_fci(packet.fci)
@@ -393,6 +403,12 @@ def observe_feedback(sender: RTCRtpSender, on_remb: Callable[[int], None], on_lo
         await handle(owner, packet)
 
     setattr(sender, SENDER_RTCP, handle_rtcp_packet)
+
+
+def next_rtx_sequence(sender: RTCRtpSender) -> int:
+    """The RTP sequence number ``sender``'s next retransmission or probe packet gets."""
+    sequence: int = getattr(sender, SENDER_RTX_SEQUENCE)
+    return sequence
 
 
 def sent_counts(sender: RTCRtpSender) -> tuple[int, int]:

@@ -105,3 +105,38 @@ def test_a_cut_is_not_asked_for_again() -> None:
     watch.packet(1, 0.0)
     watch.packet(100, 0.01)  # 98 missing at once
     assert watch.due_again(0.2) == []
+
+
+async def test_a_retransmission_behind_the_floor_is_counted_by_the_receiver_and_kept_out_of_its_buffer() -> None:
+    # the SFU probes a paused video's link with RTX copies of its old packets: dropped before aiortc's handler,
+    # the receiver's report never said they came and the SFU took every probe for lost
+    from aiortc import RTCPeerConnection, RTCRtpCodecParameters
+    from aiortc.rtcrtpreceiver import StreamStatistics
+    from aiortc.rtp import RtpPacket, wrap_rtx
+
+    from meetdesk.client.gaps import RECEIVER_CODECS, RECEIVER_JITTER_BUFFER, watch_gaps
+    from meetdesk.rtc.rtx import RECEIVER_RTX_SSRC
+
+    remote_streams = "_RTCRtpReceiver__remote_streams"
+
+    pc = RTCPeerConnection()
+    try:
+        receiver = pc.addTransceiver("video").receiver
+        vp8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90_000, payloadType=96)
+        rtx = RTCRtpCodecParameters(mimeType="video/rtx", clockRate=90_000, payloadType=97, parameters={"apt": 96})
+        getattr(receiver, RECEIVER_CODECS).update({96: vp8, 97: rtx})
+        getattr(receiver, RECEIVER_RTX_SSRC)[2222] = 1111
+        watch = watch_gaps(receiver, on_give_up=lambda: None)
+        for seq, at in ((1, 0.0), (5, 0.0), (6, 1.0)):  # 2-4 given up at 6: the floor is 6
+            watch.packet(seq, at)
+        assert not watch.passes(3)
+        original = RtpPacket(
+            payload_type=96, sequence_number=3, timestamp=3000, ssrc=1111, payload=b"\x10" + bytes(999)
+        )
+        await receiver._handle_rtp_packet(wrap_rtx(original, payload_type=97, sequence_number=50, ssrc=2222), 0)
+        stats: StreamStatistics = getattr(receiver, remote_streams)[2222]
+        assert stats.packets_received == 1 and stats.max_seq == 50  # in its report: the SFU knows it came
+        buffer = getattr(receiver, RECEIVER_JITTER_BUFFER)
+        assert all(packet is None for packet in buffer._packets)  # and nothing of it in the jitter buffer
+    finally:
+        await pc.close()

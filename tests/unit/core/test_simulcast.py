@@ -12,7 +12,9 @@ from meetdesk.core.simulcast import (
     LOW_LAYER_MIN_BPS,
     LOW_LAYER_RESUME_BPS,
     Layer,
+    CameraNeeds,
     choose_layer,
+    share_estimate,
     layer_needs,
     low_layer_size,
     video_fits,
@@ -138,3 +140,27 @@ def test_a_publish_offer_may_carry_a_low_camera_layer() -> None:
     assert CLIENT_MESSAGE.validate_json(offer.model_dump_json()) == offer
     with pytest.raises(ValidationError):
         CLIENT_MESSAGE.validate_json('{"type": "publish_offer", "v": 1, "sdp": "v=0", "sources": {"0": "camera_hd"}}')
+
+
+def test_the_estimate_is_shared_by_need_so_that_what_fits_in_total_fits() -> None:
+    # two cameras whose full layers cost differently: 1.8 Mbit/s carries both (an equal split, 900 each, would
+    # have left the dearer one on its low layer with nothing left to probe for)
+    needs = {"a": CameraNeeds(190_000, 950_000), "b": CameraNeeds(190_000, 850_000)}
+    shares = share_estimate(1_800_000, needs)
+    assert shares == {"a": 950_000, "b": 850_000}
+    for key, share in shares.items():
+        assert choose_layer(has_low=True, tile=None, estimate_bps=share, current=LOW, full_bps=share / 1.75) is FULL
+
+
+def test_what_is_left_after_every_least_layer_goes_to_the_cheapest_steps_up() -> None:
+    needs = {"a": CameraNeeds(190_000, 950_000), "b": CameraNeeds(190_000, 850_000), "small": CameraNeeds(190_000)}
+    assert share_estimate(1_300_000, needs) == {"a": 190_000, "b": 850_000, "small": 190_000}
+    assert share_estimate(600_000, needs) == {"a": 190_000, "b": 190_000, "small": 190_000}
+
+
+def test_cameras_whose_least_layer_does_not_fit_get_nothing_and_the_others_go_on() -> None:
+    needs = {"paused": CameraNeeds(250_000, 1_100_000), "a": CameraNeeds(190_000, 850_000), "b": CameraNeeds(190_000)}
+    shares = share_estimate(500_000, needs)
+    assert shares == {"a": 190_000, "b": 190_000, "paused": 0}
+    assert not video_fits(shares["paused"], paused=True, layer=LOW, layer_bps=None)
+    assert share_estimate(100_000, needs) == {"a": 0, "b": 0, "paused": 0}

@@ -297,7 +297,8 @@ async def test_sender_feedback_hook_reads_remb_and_loss_and_aiortc_still_handles
     hooks.check_feedback(sender)
     rembs: list[int] = []
     losses: list[float] = []
-    hooks.observe_feedback(sender, rembs.append, losses.append)
+    rtx_reports: list[tuple[int, int]] = []
+    hooks.observe_feedback(sender, rembs.append, losses.append, lambda *report: rtx_reports.append(report))
     remb = RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0, fci=pack_remb_fci(345_000, [sender._ssrc]))
     await sender._handle_rtcp_packet(remb)
     other = RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=1, media_ssrc=0, fci=pack_remb_fci(1, [sender._ssrc + 1]))
@@ -305,8 +306,12 @@ async def test_sender_feedback_hook_reads_remb_and_loss_and_aiortc_still_handles
     report = RtcpReceiverInfo(
         ssrc=sender._ssrc, fraction_lost=64, packets_lost=3, highest_sequence=10, jitter=0, lsr=0, dlsr=0
     )
-    await sender._handle_rtcp_packet(RtcpRrPacket(ssrc=1, reports=[report]))
+    rtx_report = RtcpReceiverInfo(
+        ssrc=sender._rtx_ssrc, fraction_lost=0, packets_lost=2, highest_sequence=70_000, jitter=0, lsr=0, dlsr=0
+    )
+    await sender._handle_rtcp_packet(RtcpRrPacket(ssrc=1, reports=[report, rtx_report]))
     assert rembs == [345_000] and losses == [0.25]
+    assert rtx_reports == [(70_000, 2)]  # the report on its RTX stream: what the probe's verdict reads
     # aiortc handled them as before: the receiver report reached its statistics
     stats = await sender.getStats()
     assert any(getattr(s, "packetsLost", None) == 3 for s in stats.values())

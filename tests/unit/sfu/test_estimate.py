@@ -5,7 +5,19 @@ Times are given, not read: each case is a short script of what was sent, receive
 
 from __future__ import annotations
 
-from meetdesk.server.sfu.estimate import BACKOFF_S, HOLD_S, PROBE_S, PROBE_SETTLE_S, PROBE_STEP, DownlinkEstimate
+from meetdesk.server.sfu.estimate import (
+    BACKOFF_S,
+    HOLD_S,
+    PROBE_MIN_STEP,
+    PROBE_S,
+    PROBE_SETTLE_S,
+    PROBE_STEP,
+    PROBE_STEP_AFTER_SUCCESS,
+    DownlinkEstimate,
+    ProbeLosses,
+    RtxReport,
+    probe_losses,
+)
 
 KBIT = 1000 // 8  # bytes per second at 1 kbit/s
 
@@ -89,13 +101,51 @@ def test_a_probe_that_the_link_carries_raises_the_estimate_to_its_target() -> No
     assert estimate.start_probe(t + HOLD_S + 0.5, wanted_bps=None) is None  # nothing held back: no probe
     assert estimate.start_probe(t + 0.1, wanted_bps=2_000_000) is None  # too soon after the overuse
     start = t + HOLD_S + 0.1
-    probe = estimate.start_probe(start, wanted_bps=2_000_000)
+    probe = estimate.start_probe(start, wanted_bps=2_000_000, stream=1)
     assert probe is not None and probe.target_bps == int(bps * PROBE_STEP)  # a step up from the estimate at most
-    assert probe.sending(start + PROBE_S / 2) and not probe.sending(start + PROBE_S)
-    assert not estimate.end_probe(start + PROBE_S)  # not settled yet
-    estimate.loss(1, 0.0, sent(start + PROBE_S + 0.1), start + PROBE_S + 0.1)  # the report after it: no loss
-    assert estimate.end_probe(start + PROBE_S + 0.4)
+    assert probe.sending(start + PROBE_S / 2) and not probe.sending(start + PROBE_S + 0.01)
+    estimate.probe_report(
+        1, ProbeLosses(10, 0, 0), got_last=False, now=start + PROBE_S / 2
+    )  # a report in the middle of it
+    assert not estimate.end_probe(start + PROBE_S + 0.01)  # not settled yet
+    estimate.loss(1, 0.0, sent(start + PROBE_S + 0.1), start + PROBE_S + 0.1)  # the report after it: no loss ...
+    estimate.probe_report(
+        1, ProbeLosses(20, 0, 0), got_last=True, now=start + PROBE_S + 0.1
+    )  # ... and its last packet got there
+    assert estimate.end_probe(start + PROBE_S + 0.15)
     assert estimate.bps == int(bps * PROBE_STEP) and estimate.probe is None
+
+
+def carried(estimate: DownlinkEstimate, at: float, loss: float = 0.0) -> None:
+    """The receiver's report after a probe: ``loss`` on the media stream, its RTX stream got the probe's last packet."""
+    estimate.loss(1, loss, sent(at), at)
+    estimate.probe_report(1, ProbeLosses(30, 0, 1), got_last=True, now=at)
+
+
+def test_a_probe_whose_packets_the_receiver_never_reports_proves_nothing() -> None:
+    # e.g. a paused video: nothing but the probe goes to the receiver; its packets all dropped, no loss is reported
+    estimate = DownlinkEstimate()
+    t = overused(estimate)
+    bps = estimate.bps
+    start = t + HOLD_S + 0.1
+    assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
+    estimate.loss(1, 0.0, sent(start + PROBE_S + 0.1), start + PROBE_S + 0.1)
+    assert not estimate.end_probe(start + PROBE_S + 0.5)  # waits for a word on it ...
+    assert estimate.probe is not None
+    assert not estimate.end_probe(start + PROBE_S + PROBE_SETTLE_S)  # ... which does not come: failed
+    assert estimate.probe is None and estimate.bps == bps and estimate.probes_failed == 1
+
+
+def test_a_probe_whose_own_packets_are_lost_fails() -> None:
+    estimate = DownlinkEstimate()
+    t = overused(estimate)
+    bps = estimate.bps
+    start = t + HOLD_S + 0.1
+    assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
+    estimate.probe_report(1, ProbeLosses(10, 3, 3), got_last=False, now=start + 0.5)
+    assert estimate.probe_failed
+    assert not estimate.end_probe(start + 0.55)
+    assert estimate.probe is None and estimate.bps == bps
 
 
 def test_a_probe_that_loses_packets_fails_and_the_next_waits_longer() -> None:
@@ -105,9 +155,10 @@ def test_a_probe_that_loses_packets_fails_and_the_next_waits_longer() -> None:
     start = t + HOLD_S + 0.1
     assert estimate.start_probe(start, wanted_bps=2_000_000) is not None
     estimate.loss(1, 0.3, sent(start + PROBE_S), start + PROBE_S)  # 25 % before it: a queue overflowing
-    assert not estimate.end_probe(start + PROBE_S + PROBE_SETTLE_S)
+    end = start + PROBE_S
+    assert not estimate.end_probe(end)  # failed: over at once
+    assert estimate.probe is None
     assert estimate.bps == bps and estimate.probes_failed == 1  # the probe's loss lowers nothing
-    end = start + PROBE_S + PROBE_SETTLE_S
     assert estimate.start_probe(end + BACKOFF_S[0] / 2, wanted_bps=2_000_000) is None
     assert estimate.start_probe(end + BACKOFF_S[0], wanted_bps=2_000_000) is not None
 
@@ -119,8 +170,8 @@ def test_a_link_that_loses_packets_at_random_loses_as_many_during_a_probe_which_
     assert bps is not None
     start = t + HOLD_S + 0.1
     estimate.loss(1, 0.05, sent(start - 0.05), start - 0.05)  # 5 % lost before it
-    assert estimate.start_probe(start, wanted_bps=2_000_000) is not None
-    estimate.loss(1, 0.07, sent(start + PROBE_S + 0.1), start + PROBE_S + 0.1)
+    assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
+    carried(estimate, start + PROBE_S + 0.1, loss=0.07)
     assert estimate.end_probe(start + PROBE_S + 0.4)
     assert estimate.bps == int(bps * PROBE_STEP)
 
@@ -130,9 +181,132 @@ def test_a_remb_that_falls_during_a_probe_fails_it() -> None:
     t = overused(estimate)
     bps = estimate.bps
     start = t + HOLD_S + 0.1
-    assert estimate.start_probe(start, wanted_bps=2_000_000) is not None
+    assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
     estimate.remb(1, 500_000, sent(start + 0.1), start + 0.1)
     estimate.remb(1, 300_000, sent(start + 0.2), start + 0.2)  # aiortc saw packets queue
     assert estimate.probe_failed
-    assert not estimate.end_probe(start + PROBE_S + PROBE_SETTLE_S)
-    assert estimate.bps == bps
+    assert not estimate.end_probe(start + 0.25)  # over at once: it sends no more, the next comes sooner
+    assert estimate.probe is None and estimate.bps == bps
+    assert estimate.start_probe(start + 0.25 + BACKOFF_S[0], wanted_bps=2_000_000) is not None
+
+
+def test_loss_a_probe_caused_does_not_add_up_to_overuse_after_it() -> None:
+    estimate = DownlinkEstimate()
+    t = overused(estimate)
+    bps = estimate.bps
+    start = t + HOLD_S + 0.1
+    assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
+    estimate.loss(1, 0.3, sent(start + PROBE_S), start + PROBE_S)  # the probe overflowed the queue: failed
+    assert not estimate.end_probe(start + PROBE_S)
+    assert not report(estimate, 1, 0.3, start + PROBE_S + 0.5)  # still its doing (the queue it filled)
+    assert not report(estimate, 1, 0.3, start + PROBE_S + 1.0)
+    assert not report(estimate, 1, 0.3, start + PROBE_S + 2.0)  # after it: one report is not overuse ...
+    assert not report(estimate, 1, 0.3, start + PROBE_S + 2.5)
+    assert report(estimate, 1, 0.3, start + PROBE_S + 3.0)  # ... three are
+    assert estimate.bps is not None and estimate.bps < bps
+
+
+def test_two_lossy_reports_with_the_remb_far_below_what_is_sent_are_overuse() -> None:
+    # a link that got thinner: the receiver loses packets and its delay detector sees them queue; the first report
+    # also covers some time before (it says too little was lost), the second is the thinner link's
+    estimate = DownlinkEstimate()
+    report(estimate, 1, 0.0, 1.0)
+    estimate.remb(1, 300_000, sent(1.8), 1.8)  # 800 kbit/s sent
+    assert not estimate.loss(1, 0.15, sent(2.0), 2.0)  # under the threshold: not lossy
+    assert not estimate.loss(1, 0.25, sent(2.5), 2.5)
+    estimate.remb(1, 250_000, sent(2.8), 2.8)
+    assert estimate.loss(1, 0.30, sent(3.0), 3.0)
+    assert estimate.bps is not None and 495_000 <= estimate.bps <= 515_000
+
+
+def test_two_lossy_reports_with_the_remb_near_what_is_sent_wait_for_a_third() -> None:
+    # bursts of loss without a queue (the REMB stays up), or a REMB too old to say anything
+    for remb_bps, remb_at in ((700_000, 2.4), (300_000, 1.0)):
+        estimate = DownlinkEstimate()
+        report(estimate, 1, 0.0, 0.4)
+        estimate.remb(1, remb_bps, sent(remb_at), remb_at)
+        assert not estimate.loss(1, 0.30, sent(2.5), 2.5)
+        assert not estimate.loss(1, 0.30, sent(3.0), 3.0)
+        assert estimate.bps is None
+
+
+def test_after_a_probe_that_succeeded_the_next_steps_further_and_after_a_failure_less() -> None:
+    estimate = DownlinkEstimate()
+    t = overused(estimate)
+    start = t + HOLD_S + 0.1
+    steps = []
+    for outcome in ("carried", "carried", "lost", "carried"):
+        bps = estimate.bps
+        assert bps is not None
+        probe = estimate.start_probe(start, wanted_bps=100_000_000, stream=1)
+        assert probe is not None
+        steps.append(probe.target_bps / bps)
+        carried(estimate, start + PROBE_S + 0.1, loss=0.0 if outcome == "carried" else 0.3)
+        estimate.end_probe(start + PROBE_S + 0.4)
+        start += PROBE_S + 0.4 + BACKOFF_S[-1]
+    assert [round(step, 2) for step in steps] == [
+        PROBE_STEP,
+        PROBE_STEP_AFTER_SUCCESS,
+        PROBE_STEP_AFTER_SUCCESS,
+        PROBE_STEP,
+    ]
+
+
+def test_a_probe_whose_losses_are_uncertain_is_not_taken_as_carried() -> None:
+    # retransmissions sent just before it were lost, or its own packets: the report cannot tell which
+    estimate = DownlinkEstimate()
+    t = overused(estimate)
+    start = t + HOLD_S + 0.1
+    assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
+    estimate.probe_report(1, ProbeLosses(20, 0, 6), got_last=True, now=start + PROBE_S + 0.1)
+    assert not estimate.probe_failed and not estimate.end_probe(start + PROBE_S + 0.2)  # waits for a clearer word
+    estimate.probe_report(1, ProbeLosses(30, 0, 1), got_last=True, now=start + PROBE_S + 0.6)
+    assert estimate.end_probe(start + PROBE_S + 0.7)
+
+
+def test_probe_losses_count_the_probes_packets_and_bound_what_it_lost() -> None:
+    first = 65_530  # the probe's packets wrap around the 16-bit sequence numbers
+    # nothing of the probe yet (the receiver got up to 65,529): None
+    assert probe_losses(RtxReport(65_520, 4), RtxReport(65_529, 4), first) is None
+    # 10 of its packets covered (65,530 ... 65,539 = 3 after the wrap, extended), 2 lost since the report before;
+    # 9 RTX packets went between that report (65,520) and the probe: those 2 may be theirs
+    assert probe_losses(RtxReport(65_520, 4), RtxReport(65_536 + 3, 6), first) == ProbeLosses(10, 0, 2)
+    # the report before was just before the probe: every loss since is the probe's
+    assert probe_losses(RtxReport(65_529, 4), RtxReport(65_536 + 3, 7), first) == ProbeLosses(10, 3, 3)
+    # no report before (the receiver had got no RTX packet): losses counted from its first
+    assert probe_losses(None, RtxReport(65_536 + 3, 1), first) == ProbeLosses(10, 1, 1)
+
+
+def test_after_a_failed_probe_the_next_aims_halfway_to_what_failed() -> None:
+    # an estimate set too low by a decrease: the link carries more than it, less than a whole step above it
+    estimate = DownlinkEstimate()
+    t = overused(estimate)
+    bps = estimate.bps
+    assert bps is not None
+    start = t + HOLD_S + 0.1
+    targets = []
+    for outcome in ("lost", "lost", "lost", "carried"):
+        probe = estimate.start_probe(start, wanted_bps=100_000_000, stream=1)
+        assert probe is not None
+        targets.append(probe.target_bps)
+        carried(estimate, start + PROBE_S + 0.1, loss=0.0 if outcome == "carried" else 0.3)
+        estimate.end_probe(start + PROBE_S + 0.4)
+        start += PROBE_S + 0.4 + BACKOFF_S[-1]
+    assert targets[0] == int(bps * PROBE_STEP)
+    assert targets[1] == (bps + targets[0]) // 2
+    assert targets[2] == max(int(bps * PROBE_MIN_STEP), (bps + targets[1]) // 2)
+    assert estimate.bps == targets[3] and targets[3] == int(bps * PROBE_MIN_STEP)
+
+
+def test_a_remb_that_falls_after_the_probe_sent_leaves_the_verdict_to_the_report_on_its_packets() -> None:
+    estimate = DownlinkEstimate()
+    t = overused(estimate)
+    bps = estimate.bps
+    assert bps is not None
+    start = t + HOLD_S + 0.1
+    assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
+    estimate.remb(1, 500_000, sent(start + PROBE_S + 0.01), start + PROBE_S + 0.01)
+    estimate.remb(1, 300_000, sent(start + PROBE_S + 0.02), start + PROBE_S + 0.02)
+    assert not estimate.probe_failed
+    carried(estimate, start + PROBE_S + 0.1)
+    assert estimate.end_probe(start + PROBE_S + 0.2) and estimate.bps == int(bps * PROBE_STEP)

@@ -37,6 +37,10 @@ LOW_LAYER_RESUME_BPS: Final = 250_000
 LAYER_MARGIN: Final = 1.25
 #: ... and this many times more to come back
 RESUME_MARGIN: Final = 1.4
+#: the low layer is the last before a paused video, worse than a few lost packets: it goes on as long as its rate
+#: fits, and comes back with this much headroom
+LOW_LAYER_MARGIN: Final = 1.0
+LOW_RESUME_MARGIN: Final = 1.25
 #: ... and never less than this
 LAYER_FLOOR_BPS: Final = 30_000
 
@@ -73,8 +77,9 @@ def layer_needs(layer: Layer, measured_bps: float | None) -> tuple[int, int]:
         if layer is Layer.FULL:
             return FULL_LAYER_MIN_BPS, FULL_LAYER_RESUME_BPS
         return LOW_LAYER_MIN_BPS, LOW_LAYER_RESUME_BPS
-    need = max(LAYER_FLOOR_BPS, int(measured_bps * LAYER_MARGIN))
-    return need, int(need * RESUME_MARGIN)
+    full = layer is Layer.FULL
+    need = max(LAYER_FLOOR_BPS, int(measured_bps * (LAYER_MARGIN if full else LOW_LAYER_MARGIN)))
+    return need, int(need * (RESUME_MARGIN if full else LOW_RESUME_MARGIN))
 
 
 def choose_layer(

@@ -28,7 +28,14 @@ from aiortc import RTCRtpSender
 from aiortc.utils import uint16_add
 
 from meetdesk.server.sfu import hooks
-from meetdesk.server.sfu.estimate import PACKET_OVERHEAD_BYTES, DownlinkEstimate, Probe, RtxReport, probe_losses
+from meetdesk.server.sfu.estimate import (
+    PACKET_OVERHEAD_BYTES,
+    PROBE_PROOF_S,
+    DownlinkEstimate,
+    Probe,
+    RtxReport,
+    probe_losses,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +65,8 @@ class Downlink:
         #: each sender's RTX stream as the receiver last reported it, and that report when the probe started
         self._rtx_reports: dict[int, RtxReport] = {}
         self._probe_baseline: RtxReport | None = None
+        #: the probe's packet whose report proves it (the last sent by PROBE_PROOF_S into it)
+        self._probe_proof: int | None = None
         self._closed = False
 
     @property
@@ -110,8 +119,16 @@ class Downlink:
             if losses is None:
                 self._probe_baseline = report  # it speaks of what came before the probe
             else:
-                got_last = (highest - last) & 0xFFFF < 0x8000
-                self.estimate.probe_report(key, losses, got_last, time.monotonic())
+                now = time.monotonic()
+                proof = self._probe_proof
+                self.estimate.probe_report(
+                    key,
+                    losses,
+                    _at_or_after(highest, proof)
+                    if proof is not None
+                    else not probe.sending(now) and _at_or_after(highest, last),
+                    now,
+                )
         self._rtx_reports[key] = report
 
     async def _probe_loop(self) -> None:
@@ -124,7 +141,7 @@ class Downlink:
                 probe = self._start_probe(now)
             if probe is None:
                 continue
-            if probe.sending(now) and not estimate.probe_failed:
+            if probe.sending(now) and not estimate.probe_failed and not probe.carried:
                 await self._send_probe(probe, now)
             elif estimate.end_probe(now):
                 logger.info("Downlink(%s) estimate up to %d kbit/s", self.name, (estimate.bps or 0) // 1000)
@@ -145,6 +162,7 @@ class Downlink:
             first = hooks.next_rtx_sequence(sender)
             self._probe_sequences = (first, uint16_add(first, -1))
             self._probe_baseline = self._rtx_reports.get(key)
+            self._probe_proof = None
             logger.debug("Downlink(%s) probes %d kbit/s", self.name, probe.target_bps // 1000)
         return probe
 
@@ -166,6 +184,8 @@ class Downlink:
             return
         self._probe_credit -= sent
         self._probe_sequences = (self._probe_sequences[0], uint16_add(hooks.next_rtx_sequence(carrier), -1))
+        if self._probe_proof is None and (now - probe.started >= PROBE_PROOF_S or not probe.sending(now + TICK_S)):
+            self._probe_proof = self._probe_sequences[1]  # the receiver's report up to here proves the probe
 
     def forget(self, sender: RTCRtpSender) -> None:
         self._senders.pop(id(sender), None)
@@ -176,6 +196,11 @@ class Downlink:
         self._senders.clear()
         if self._task is not None:
             self._task.cancel()
+
+
+def _at_or_after(sequence: int, reference: int) -> bool:
+    """Whether RTP sequence number ``sequence`` is ``reference`` or comes after it (modulo 2**16)."""
+    return (sequence - reference) & 0xFFFF < 0x8000
 
 
 def _limit_retransmissions(sender: RTCRtpSender) -> None:

@@ -9,13 +9,13 @@ trusts is what the SFU sent, what the receiver says it lost, and a REMB that fal
 - a decrease comes from the receiver's reports: on overuse (:data:`LOSSY` lost, :data:`LOSSY_REPORTS`
   reports in a row, or :data:`LOSSY_REPORTS_CONGESTED` while the stream's REMB is far below what is sent: the
   receiver saw the packets queue as well as lost) the estimate becomes what the link carried of that stream
-  (what was sent less what was lost) plus what the SFU sends the subscriber on its other video streams. Audio
+  (what was sent less what was lost) plus what the link carried of its other video streams. Audio
   is not counted: the estimate is what the link leaves for video;
 - an increase comes from a probe: when the subscriber gets less than it wants (a low layer or a paused
   video because of the estimate), the SFU sends extra packets up to a target rate (at most
   :data:`PROBE_STEP` times the estimate, :data:`PROBE_STEP_AFTER_SUCCESS` right after one that succeeded) for
   :data:`PROBE_S` (see :func:`meetdesk.server.sfu.hooks.send_probe`, on the RTX stream of one video sender);
-  when the receiver reports it got the probe's last packet with little of that stream lost
+  when the receiver reports it got the probe's packets (:data:`PROBE_PROOF_S` of them, or all) with little lost
   (:meth:`DownlinkEstimate.probe_report`), its other reports show no more loss than before and its REMB did not
   fall while it sent, the link carried the target, which becomes the estimate. Without that report the probe
   proved nothing (its packets may all have been dropped: a paused video has no other stream to lose) and
@@ -53,7 +53,7 @@ CONGESTED_REMB_S: Final = 1.0
 CARRIED_SHARE: Final = 0.9
 #: a REMB below this fraction of the one before fell: the receiver saw packets queue (a probe fails)
 REMB_FELL: Final = 0.95
-#: one decrease cuts the estimate by half at most (REMB at low rates is noisy)
+#: one decrease cuts the estimate (the first one: what is sent) by half at most (REMB at low rates is noisy)
 MAX_CUT: Final = 0.5
 #: after a decrease, the next waits this long (for the link to carry what is sent since)
 DECREASE_HOLD_S: Final = 1.0
@@ -73,6 +73,9 @@ HOLD_S: Final = 1.6
 #: how long a probe sends, and how long after the receiver's report of its last packet is awaited at most (aiortc
 #: reports every 0.5-1.5 s)
 PROBE_S: Final = 0.8
+#: ... and how much of it the receiver must report getting, with little lost, to prove the link carried it (the
+#: queue a probe overfills at 1.6 times what the link carries, 100 ms deep, overflows in under 0.2 s)
+PROBE_PROOF_S: Final = 0.5
 PROBE_SETTLE_S: Final = 1.6
 #: a probe fails when the receiver reports this much more loss after it started than before (a link that loses
 #: packets at random loses them with or without a probe), or this much at all (a report covers some time before
@@ -160,7 +163,7 @@ class Probe:
         return now - self.started < PROBE_S
 
     def settled(self, now: float) -> bool:
-        return (self.carried and not self.sending(now)) or now - self.started >= PROBE_S + PROBE_SETTLE_S
+        return self.carried or now - self.started >= PROBE_S + PROBE_SETTLE_S
 
 
 class DownlinkEstimate:
@@ -228,15 +231,21 @@ class DownlinkEstimate:
             return False
         self._last_decrease = now
         state.lossy_reports = 0  # the next decrease needs new reports of what is sent from now on
+        # what the link carried of the other streams: sent, less what their own latest reports say was lost
         others = sum(
-            s.rate_bps or 0.0 for key, s in self._streams.items() if key != stream and now - s.remb_at < STALE_S
+            (s.rate_bps or 0.0) * (1.0 - (s.loss if now - s.loss_at < LOSS_STALE_S else 0.0))
+            for key, s in self._streams.items()
+            if key != stream and now - s.remb_at < STALE_S
         )
         # what the link carried of this stream (what was sent, less what was lost), with some headroom
         estimate = int(CARRIED_SHARE * rate * (1.0 - fraction) + others)
-        if self.bps is not None:
-            estimate = max(estimate, int(self.bps * MAX_CUT))
-            if estimate >= self.bps:
-                return False
+        # halved at most: from the estimate, or the first time from what is sent (a report's loss in the first
+        # seconds of overload overstates what the link lacks; too low an estimate pauses videos the link carries,
+        # while layers come in steps: one a little too high gets the same layers, and the next reports lower it)
+        reference = self.bps if self.bps is not None else int(self.sending_bps(now))
+        estimate = max(estimate, int(reference * MAX_CUT))
+        if self.bps is not None and estimate >= self.bps:
+            return False
         self.bps = estimate
         self.decreases += 1
         return True
@@ -255,17 +264,17 @@ class DownlinkEstimate:
             # the receiver's report on its packets has the verdict
             self._probe_failed = True
 
-    def probe_report(self, stream: int, losses: ProbeLosses, got_last: bool, now: float) -> None:
+    def probe_report(self, stream: int, losses: ProbeLosses, proof: bool, now: float) -> None:
         """The receiver's report on the RTX stream of ``stream``, which the probe under way sends on, once it got
-        some of the probe's packets: what it lost of them (:func:`probe_losses`), and whether it got the probe's
-        last packet (sent once the probe is over)."""
+        some of the probe's packets: what it lost of them (:func:`probe_losses`), and whether it covers enough of
+        them to prove the link carried the target (:data:`PROBE_PROOF_S` of it, or all it sent)."""
         probe = self.probe
         if probe is None or probe.stream != stream or not losses.count:
             return
         state = self._streams.get(stream)
         if losses.lost_at_least >= PROBE_LOST_PACKETS and _probe_lossy(losses.lost_at_least / losses.count, state):
             self._probe_failed = True
-        elif got_last and not probe.sending(now) and not _probe_lossy(losses.lost_at_most / losses.count, state):
+        elif proof and not _probe_lossy(losses.lost_at_most / losses.count, state):
             probe.carried = True
 
     def rate(self, stream: int) -> float:

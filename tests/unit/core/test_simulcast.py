@@ -80,10 +80,12 @@ FITS = [
     (LOW_LAYER_MIN_BPS - 1, False, LOW, None, False),
     (LOW_LAYER_RESUME_BPS - 1, True, LOW, None, False),  # paused: comes back only above the resume bound
     (LOW_LAYER_RESUME_BPS, True, LOW, None, True),
-    (80_000, False, LOW, 60_000, True),  # a measured 60 kbit/s low layer needs 75
-    (70_000, False, LOW, 60_000, False),
-    (100_000, True, LOW, 60_000, False),  # ... and 105 to come back
-    (110_000, True, LOW, 60_000, True),
+    (60_000, False, LOW, 60_000, True),  # a measured 60 kbit/s low layer needs that (the last before a pause)
+    (59_000, False, LOW, 60_000, False),
+    (74_000, True, LOW, 60_000, False),  # ... and 75 to come back
+    (75_000, True, LOW, 60_000, True),
+    (75_000, False, FULL, 60_000, True),  # a full layer measured at 60 needs 75 (headroom for its keyframes)
+    (74_000, False, FULL, 60_000, False),
     (FULL_LAYER_MIN_BPS - 1, False, FULL, None, False),  # a camera without a low layer needs the full one's
 ]
 
@@ -96,7 +98,7 @@ def test_video_fits(estimate: int | None, paused: bool, layer: Layer, layer_bps:
 def test_layer_needs_defaults_and_floor() -> None:
     assert layer_needs(FULL, None) == (FULL_LAYER_MIN_BPS, FULL_LAYER_RESUME_BPS)
     assert layer_needs(LOW, None) == (LOW_LAYER_MIN_BPS, LOW_LAYER_RESUME_BPS)
-    assert layer_needs(LOW, 0.0) == (30_000, 42_000)  # a still picture still needs a little
+    assert layer_needs(LOW, 0.0) == (30_000, 37_500)  # a still picture still needs a little
 
 
 @pytest.mark.parametrize(

@@ -105,12 +105,12 @@ def test_a_probe_that_the_link_carries_raises_the_estimate_to_its_target() -> No
     assert probe is not None and probe.target_bps == int(bps * PROBE_STEP)  # a step up from the estimate at most
     assert probe.sending(start + PROBE_S / 2) and not probe.sending(start + PROBE_S + 0.01)
     estimate.probe_report(
-        1, ProbeLosses(10, 0, 0), got_last=False, now=start + PROBE_S / 2
+        1, ProbeLosses(10, 0, 0), proof=False, now=start + PROBE_S / 2
     )  # a report in the middle of it
     assert not estimate.end_probe(start + PROBE_S + 0.01)  # not settled yet
     estimate.loss(1, 0.0, sent(start + PROBE_S + 0.1), start + PROBE_S + 0.1)  # the report after it: no loss ...
     estimate.probe_report(
-        1, ProbeLosses(20, 0, 0), got_last=True, now=start + PROBE_S + 0.1
+        1, ProbeLosses(20, 0, 0), proof=True, now=start + PROBE_S + 0.1
     )  # ... and its last packet got there
     assert estimate.end_probe(start + PROBE_S + 0.15)
     assert estimate.bps == int(bps * PROBE_STEP) and estimate.probe is None
@@ -119,7 +119,7 @@ def test_a_probe_that_the_link_carries_raises_the_estimate_to_its_target() -> No
 def carried(estimate: DownlinkEstimate, at: float, loss: float = 0.0) -> None:
     """The receiver's report after a probe: ``loss`` on the media stream, its RTX stream got the probe's last packet."""
     estimate.loss(1, loss, sent(at), at)
-    estimate.probe_report(1, ProbeLosses(30, 0, 1), got_last=True, now=at)
+    estimate.probe_report(1, ProbeLosses(30, 0, 1), proof=True, now=at)
 
 
 def test_a_probe_whose_packets_the_receiver_never_reports_proves_nothing() -> None:
@@ -142,7 +142,7 @@ def test_a_probe_whose_own_packets_are_lost_fails() -> None:
     bps = estimate.bps
     start = t + HOLD_S + 0.1
     assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
-    estimate.probe_report(1, ProbeLosses(10, 3, 3), got_last=False, now=start + 0.5)
+    estimate.probe_report(1, ProbeLosses(10, 3, 3), proof=False, now=start + 0.5)
     assert estimate.probe_failed
     assert not estimate.end_probe(start + 0.55)
     assert estimate.probe is None and estimate.bps == bps
@@ -258,9 +258,9 @@ def test_a_probe_whose_losses_are_uncertain_is_not_taken_as_carried() -> None:
     t = overused(estimate)
     start = t + HOLD_S + 0.1
     assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
-    estimate.probe_report(1, ProbeLosses(20, 0, 6), got_last=True, now=start + PROBE_S + 0.1)
+    estimate.probe_report(1, ProbeLosses(20, 0, 6), proof=True, now=start + PROBE_S + 0.1)
     assert not estimate.probe_failed and not estimate.end_probe(start + PROBE_S + 0.2)  # waits for a clearer word
-    estimate.probe_report(1, ProbeLosses(30, 0, 1), got_last=True, now=start + PROBE_S + 0.6)
+    estimate.probe_report(1, ProbeLosses(30, 0, 1), proof=True, now=start + PROBE_S + 0.6)
     assert estimate.end_probe(start + PROBE_S + 0.7)
 
 
@@ -310,3 +310,27 @@ def test_a_remb_that_falls_after_the_probe_sent_leaves_the_verdict_to_the_report
     assert not estimate.probe_failed
     carried(estimate, start + PROBE_S + 0.1)
     assert estimate.end_probe(start + PROBE_S + 0.2) and estimate.bps == int(bps * PROBE_STEP)
+
+
+def test_a_report_on_enough_of_a_probe_proves_it_before_it_is_over() -> None:
+    estimate = DownlinkEstimate()
+    t = overused(estimate)
+    bps = estimate.bps
+    assert bps is not None
+    start = t + HOLD_S + 0.1
+    probe = estimate.start_probe(start, wanted_bps=2_000_000, stream=1)
+    assert probe is not None
+    estimate.probe_report(1, ProbeLosses(25, 0, 0), proof=True, now=start + 0.6)  # its first 0.5 s got through
+    assert probe.carried and estimate.end_probe(start + 0.65)  # no need to send the rest
+    assert estimate.bps == int(bps * PROBE_STEP)
+
+
+def test_the_first_decrease_keeps_at_least_half_of_what_is_sent() -> None:
+    # the first seconds of a link overloaded twice over lose most of what is sent: the estimate from one report
+    # would pause videos the link carries at their low layers
+    estimate = DownlinkEstimate()
+    report(estimate, 1, 0.0, 1.0)
+    for t in (2.0, 2.5):
+        assert not report(estimate, 1, 0.9, t)
+    assert report(estimate, 1, 0.9, 3.0)
+    assert estimate.bps is not None and 395_000 <= estimate.bps <= 405_000  # half of 800, not 72

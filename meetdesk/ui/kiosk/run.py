@@ -12,7 +12,7 @@ from pathlib import Path
 
 from meetdesk.kiosk.config import ConfigProblem, KioskConfig
 from meetdesk.kiosk.logs import CrashHandler, setup_logging
-from meetdesk.kiosk.memory import MemoryTrace
+from meetdesk.kiosk.memory import MemoryTrace, return_freed_blocks
 from meetdesk.kiosk.watchdog import CRASH_EXIT, RESTART_EXIT, SUPERVISED_ENV
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def run_kiosk(
     CrashHandler(state_dir / "crashes", "kiosk", crashed).install()
     if problem is not None:
         logger.error("Kiosk: the configuration cannot be used: %s", problem)
+    return_freed_blocks()  # before the media starts (see the function)
     trace = MemoryTrace.from_env()  # a soak's question: where does the memory go
     if trace is not None:
         trace.start()

@@ -285,6 +285,8 @@ class Publisher:
             await uplink.stop()
         if pc is not None:
             await close_peer_connection(pc)
+        if uplink is not None:
+            uplink.release_encoders()  # after the close: its senders no longer encode
 
     async def close(self) -> None:
         """Close the connection and stop every local track."""

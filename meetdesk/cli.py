@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -161,12 +162,18 @@ def _app_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: comma-separated logger names logged at DEBUG whatever --log-level says, e.g. meetdesk.server.meeting.downlink
+DEBUG_LOGGERS_ENV = "MEETDESK_DEBUG_LOGGERS"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     if args.command == "kiosk":
         return _kiosk(args, argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in filter(None, os.environ.get(DEBUG_LOGGERS_ENV, "").split(",")):
+        logging.getLogger(name.strip()).setLevel(logging.DEBUG)  # one module's detail without everyone's
     command = args.command or "app"
     if command == "app":
         from meetdesk.ui.app import AppOptions, run_app

@@ -37,10 +37,11 @@ LOW_LAYER_RESUME_BPS: Final = 250_000
 LAYER_MARGIN: Final = 1.25
 #: ... and this many times more to come back
 RESUME_MARGIN: Final = 1.4
-#: the low layer is the last before a paused video, worse than a few lost packets: it goes on as long as its rate
-#: fits, and comes back with this much headroom
-LOW_LAYER_MARGIN: Final = 1.0
-LOW_RESUME_MARGIN: Final = 1.25
+#: the low layer is the last before a paused video, worse than a few lost packets: it goes on until the estimate
+#: is clearly below its rate (an estimate after a first overload is on the low side: a probe soon corrects it), and
+#: comes back with headroom (this many times its keep-going need: 1.2 times its rate)
+LOW_LAYER_MARGIN: Final = 0.8
+LOW_RESUME_MARGIN: Final = 1.5
 #: ... and never less than this
 LAYER_FLOOR_BPS: Final = 30_000
 

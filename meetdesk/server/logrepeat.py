@@ -42,8 +42,8 @@ class RepeatFilter(logging.Filter):
         return (record.name, record.levelno, template)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "repeat_summary", False):
-            return True
+        if getattr(record, "repeat_summary", False) or record.levelno < logging.INFO:
+            return True  # DEBUG is detail someone asked for (MEETDESK_DEBUG_LOGGERS), every line of it
         now = self._clock()
         key = self.key(record)
         window = self._windows.get(key)

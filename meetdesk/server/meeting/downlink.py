@@ -50,11 +50,18 @@ LIMITED_RETRANSMIT_FLOOR: Final = 5_000
 class Downlink:
     """One subscriber's estimate and probes (module docstring)."""
 
-    def __init__(self, name: str, on_change: Callable[[], None], wanted: Callable[[], int | None]) -> None:
+    def __init__(
+        self,
+        name: str,
+        on_change: Callable[[], None],
+        wanted: Callable[[], int | None],
+        least: Callable[[], int | None],
+    ) -> None:
         self.name = name
         self.estimate = DownlinkEstimate()
         self._on_change = on_change
         self._wanted = wanted
+        self._least = least
         self._senders: dict[int, RTCRtpSender] = {}
         self._task: asyncio.Task[None] | None = None
         self._probe_sent_at = 0.0
@@ -101,7 +108,7 @@ class Downlink:
         sender = self._senders.get(key)
         if self._closed or sender is None:
             return
-        if self.estimate.loss(key, fraction, self._sent_bytes(sender), time.monotonic()):
+        if self.estimate.loss(key, fraction, self._sent_bytes(sender), time.monotonic(), self._least()):
             logger.info("Downlink(%s) estimate down to %d kbit/s", self.name, (self.estimate.bps or 0) // 1000)
             self._on_change()
         if self._task is None and self.estimate.bps is not None:
@@ -146,6 +153,8 @@ class Downlink:
             elif estimate.end_probe(now):
                 logger.info("Downlink(%s) estimate up to %d kbit/s", self.name, (estimate.bps or 0) // 1000)
                 self._on_change()
+            elif estimate.probe is None:
+                logger.debug("Downlink(%s) probe %d kbit/s failed", self.name, probe.target_bps // 1000)
 
     def _start_probe(self, now: float) -> Probe | None:
         """A probe if it is time for one, on the sender that sends most (its RTX stream carries the probe, and the

@@ -86,6 +86,7 @@ class SimulcastLayers:
                 f"{participant.room_id}/{peer.identity}",
                 on_change=lambda: self._apply_layers(participant, peer),
                 wanted=lambda: self._wanted_bps(participant, peer),
+                least=lambda: self._least_bps(participant, peer),
             )
         peer.downlink.watch(subscription.sender)
 
@@ -98,6 +99,11 @@ class SimulcastLayers:
             total += needs.most
             held = held or key in peer.paused or (needs.full is not None and peer.layers.get(key) is Layer.LOW)
         return total if held else None
+
+    def _least_bps(self, participant: Participant, peer: PeerMedia) -> int | None:
+        """What the subscriber's link must carry for the cameras it is shown to go on at their least layers."""
+        cameras = self._subscribed_cameras(participant, peer)
+        return sum(_camera_needs(peer, item).least for key, item in cameras.items() if key not in peer.paused) or None
 
     def _apply_layers(self, participant: Participant, peer: PeerMedia) -> None:
         """Pause, resume, or start a change of layer for every camera this participant gets otherwise than it

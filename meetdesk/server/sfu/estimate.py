@@ -85,7 +85,7 @@ PROBE_LOSSY_AT_ALL: Final = 0.08
 #: ... and of the probe's own packets, at least this many (one in the first few reported is no verdict)
 PROBE_LOST_PACKETS: Final = 2
 #: the wait before the next probe after 1, 2, 3... failed ones in a row
-BACKOFF_S: Final = (1.0, 1.5, 2.0)
+BACKOFF_S: Final = (1.0, 1.0, 1.5)
 #: a probe aims at most this many times the estimate, and right after one that succeeded this many (the link
 #: grew: the rest of the way is likely there too)
 PROBE_STEP: Final = 1.6
@@ -200,9 +200,11 @@ class DownlinkEstimate:
             state.rate_bps = (sent_bytes - samples[0][1]) * 8 / span
         return state.rate_bps
 
-    def loss(self, stream: int, fraction: float, sent_bytes: int, now: float) -> bool:
+    def loss(self, stream: int, fraction: float, sent_bytes: int, now: float, floor_bps: int | None = None) -> bool:
         """The subscriber's receiver report for ``stream`` (which has sent ``sent_bytes`` so far): it lost
-        ``fraction`` of the packets since the last; True if the estimate fell."""
+        ``fraction`` of the packets since the last; True if the estimate fell. ``floor_bps``: what the streams
+        need at their least (low layers): a decrease from above it stops there (a step down is one layer at a
+        time; if the link still loses, the next decrease goes below, and videos pause)."""
         rate = self.sent(stream, sent_bytes, now)
         state = self._streams[stream]
         state.loss, state.loss_at = fraction, now
@@ -244,6 +246,8 @@ class DownlinkEstimate:
         # while layers come in steps: one a little too high gets the same layers, and the next reports lower it)
         reference = self.bps if self.bps is not None else int(self.sending_bps(now))
         estimate = max(estimate, int(reference * MAX_CUT))
+        if floor_bps is not None and (self.bps is None or self.bps > floor_bps):
+            estimate = max(estimate, floor_bps)
         if self.bps is not None and estimate >= self.bps:
             return False
         self.bps = estimate

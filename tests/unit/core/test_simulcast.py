@@ -11,12 +11,12 @@ from meetdesk.core.simulcast import (
     FULL_LAYER_RESUME_BPS,
     LOW_LAYER_MIN_BPS,
     LOW_LAYER_RESUME_BPS,
-    Layer,
     CameraNeeds,
+    Layer,
     choose_layer,
-    share_estimate,
     layer_needs,
     low_layer_size,
+    share_estimate,
     video_fits,
 )
 from meetdesk.core.simulcast import TileSize as Tile
@@ -80,10 +80,10 @@ FITS = [
     (LOW_LAYER_MIN_BPS - 1, False, LOW, None, False),
     (LOW_LAYER_RESUME_BPS - 1, True, LOW, None, False),  # paused: comes back only above the resume bound
     (LOW_LAYER_RESUME_BPS, True, LOW, None, True),
-    (60_000, False, LOW, 60_000, True),  # a measured 60 kbit/s low layer needs that (the last before a pause)
-    (59_000, False, LOW, 60_000, False),
-    (74_000, True, LOW, 60_000, False),  # ... and 75 to come back
-    (75_000, True, LOW, 60_000, True),
+    (48_000, False, LOW, 60_000, True),  # a measured 60 kbit/s low layer goes on down to 48 (the last before a pause)
+    (47_000, False, LOW, 60_000, False),
+    (71_000, True, LOW, 60_000, False),  # ... and needs 72 to come back
+    (72_000, True, LOW, 60_000, True),
     (75_000, False, FULL, 60_000, True),  # a full layer measured at 60 needs 75 (headroom for its keyframes)
     (74_000, False, FULL, 60_000, False),
     (FULL_LAYER_MIN_BPS - 1, False, FULL, None, False),  # a camera without a low layer needs the full one's
@@ -98,7 +98,7 @@ def test_video_fits(estimate: int | None, paused: bool, layer: Layer, layer_bps:
 def test_layer_needs_defaults_and_floor() -> None:
     assert layer_needs(FULL, None) == (FULL_LAYER_MIN_BPS, FULL_LAYER_RESUME_BPS)
     assert layer_needs(LOW, None) == (LOW_LAYER_MIN_BPS, LOW_LAYER_RESUME_BPS)
-    assert layer_needs(LOW, 0.0) == (30_000, 37_500)  # a still picture still needs a little
+    assert layer_needs(LOW, 0.0) == (30_000, 45_000)  # a still picture still needs a little
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def test_the_estimate_is_shared_by_need_so_that_what_fits_in_total_fits() -> Non
     needs = {"a": CameraNeeds(190_000, 950_000), "b": CameraNeeds(190_000, 850_000)}
     shares = share_estimate(1_800_000, needs)
     assert shares == {"a": 950_000, "b": 850_000}
-    for key, share in shares.items():
+    for share in shares.values():
         assert choose_layer(has_low=True, tile=None, estimate_bps=share, current=LOW, full_bps=share / 1.75) is FULL
 
 

@@ -80,3 +80,13 @@ def test_at_shutdown_every_count_is_written(flood: tuple[logging.Logger, list[st
     assert lines[-1] == (
         "7 more log records like this one were not written in the last 5 s: Refused a connection from %s"
     )
+
+
+def test_debug_records_someone_asked_for_all_pass(
+    flood: tuple[logging.Logger, list[str], RepeatFilter, Clock],
+) -> None:
+    logger, lines, _repeats, _clock = flood
+    logger.setLevel(logging.DEBUG)
+    for n in range(10):
+        logger.debug("probe %d failed", n)
+    assert lines == [f"probe {n} failed" for n in range(10)]

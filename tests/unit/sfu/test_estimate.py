@@ -334,3 +334,16 @@ def test_the_first_decrease_keeps_at_least_half_of_what_is_sent() -> None:
         assert not report(estimate, 1, 0.9, t)
     assert report(estimate, 1, 0.9, 3.0)
     assert estimate.bps is not None and 395_000 <= estimate.bps <= 405_000  # half of 800, not 72
+
+
+def test_a_decrease_from_above_what_the_low_layers_need_stops_there_and_the_next_goes_below() -> None:
+    estimate = DownlinkEstimate()
+    report(estimate, 1, 0.0, 1.0)
+    for t in (2.0, 2.5):
+        report(estimate, 1, 0.6, t, kbps=600)
+    assert estimate.loss(1, 0.6, sent(3.0, 600), 3.0, floor_bps=300_000)  # 0.9 x 240 = 216 alone: 300 kept
+    assert estimate.bps == 300_000
+    for t in (4.0, 4.5):  # the link still loses at the low layers: the next decrease goes below them
+        report(estimate, 1, 0.6, t, kbps=600)
+    assert estimate.loss(1, 0.6, sent(5.0, 600), 5.0, floor_bps=300_000)
+    assert estimate.bps is not None and estimate.bps < 300_000

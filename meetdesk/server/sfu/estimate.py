@@ -306,9 +306,13 @@ class DownlinkEstimate:
         if self._failed_target is not None:
             target = min(target, max(int(self.bps * PROBE_MIN_STEP), (self.bps + self._failed_target) // 2))
         target = min(int(wanted_bps * PROBE_PAST_WANTED), target)
+        # above what is sent now (the estimate may be below it: low layers go on a little under their rate), or
+        # the probe would send nothing, and prove nothing
+        sending = self.sending_bps(now)
+        target = max(target, int(sending * PROBE_MIN_STEP))
         for state in self._streams.values():
             state.loss_before_probe = state.loss if now - state.loss_at < LOSS_STALE_S else 0.0
-        self.probe = Probe(now, target, max(0.0, target - self.sending_bps(now)), stream)
+        self.probe = Probe(now, target, max(0.0, target - sending), stream)
         self._probe_failed = False
         self.probes += 1
         return self.probe

@@ -13,6 +13,7 @@ from meetdesk.server.sfu.estimate import (
     PROBE_SETTLE_S,
     PROBE_STEP,
     PROBE_STEP_AFTER_SUCCESS,
+    STALE_S,
     DownlinkEstimate,
     ProbeLosses,
     RtxReport,
@@ -85,12 +86,14 @@ def test_the_estimate_counts_the_other_streams_rates() -> None:
 
 
 def overused(estimate: DownlinkEstimate) -> float:
-    """An estimate set by t = 3 s (25 % lost: 540 kbit/s); the time."""
+    """An estimate set by t = 3 s (25 % lost: 540 kbit/s); a time when what the stream sent is no longer counted as
+    sent now (no REMB on it since: the SFU forwards it at another layer), so that a probe's target is the
+    estimate's business alone."""
     report(estimate, 1, 0.0, 1.0)
     for t in (2.0, 2.5, 3.0):
         report(estimate, 1, 0.25, t)
     assert estimate.bps is not None
-    return 3.0
+    return 3.0 + STALE_S - HOLD_S
 
 
 def test_a_probe_that_the_link_carries_raises_the_estimate_to_its_target() -> None:
@@ -243,7 +246,7 @@ def test_after_a_probe_that_succeeded_the_next_steps_further_and_after_a_failure
         steps.append(probe.target_bps / bps)
         carried(estimate, start + PROBE_S + 0.1, loss=0.0 if outcome == "carried" else 0.3)
         estimate.end_probe(start + PROBE_S + 0.4)
-        start += PROBE_S + 0.4 + BACKOFF_S[-1]
+        start += PROBE_S + 0.4 + BACKOFF_S[-1] + 0.01
     assert [round(step, 2) for step in steps] == [
         PROBE_STEP,
         PROBE_STEP_AFTER_SUCCESS,
@@ -291,7 +294,7 @@ def test_after_a_failed_probe_the_next_aims_halfway_to_what_failed() -> None:
         targets.append(probe.target_bps)
         carried(estimate, start + PROBE_S + 0.1, loss=0.0 if outcome == "carried" else 0.3)
         estimate.end_probe(start + PROBE_S + 0.4)
-        start += PROBE_S + 0.4 + BACKOFF_S[-1]
+        start += PROBE_S + 0.4 + BACKOFF_S[-1] + 0.01
     assert targets[0] == int(bps * PROBE_STEP)
     assert targets[1] == (bps + targets[0]) // 2
     assert targets[2] == max(int(bps * PROBE_MIN_STEP), (bps + targets[1]) // 2)
@@ -347,3 +350,13 @@ def test_a_decrease_from_above_what_the_low_layers_need_stops_there_and_the_next
         report(estimate, 1, 0.6, t, kbps=600)
     assert estimate.loss(1, 0.6, sent(5.0, 600), 5.0, floor_bps=300_000)
     assert estimate.bps is not None and estimate.bps < 300_000
+
+
+def test_a_probe_aims_above_what_is_sent_even_when_the_estimate_is_below_it() -> None:
+    # low layers go on a little under their rate: a probe at 1.15x the estimate would send nothing
+    estimate = DownlinkEstimate()
+    t = overused(estimate)  # 540 kbit/s
+    start = t + HOLD_S + 0.1
+    estimate.remb(1, 1_000_000, sent(start), start)  # while the stream still sends 800
+    probe = estimate.start_probe(start, wanted_bps=2_000_000, stream=1)
+    assert probe is not None and probe.target_bps >= 1.15 * 790_000 and probe.extra_bps > 0.1 * 790_000

@@ -89,10 +89,10 @@ BACKOFF_S: Final = (1.0, 1.0, 1.5)
 #: a probe aims at most this many times the estimate, and right after one that succeeded this many (the link
 #: grew: the rest of the way is likely there too)
 PROBE_STEP: Final = 1.6
-PROBE_STEP_AFTER_SUCCESS: Final = 2.5
+PROBE_STEP_AFTER_SUCCESS: Final = 3.5
 #: a probe aims this far past what the subscriber wants (what a layer needs moves with its measured rate: a probe
 #: that reached it exactly leaves it a little short, and another probe is a second more)
-PROBE_PAST_WANTED: Final = 1.15
+PROBE_PAST_WANTED: Final = 1.3
 #: after a failed probe the next aims halfway to what failed, and at least this many times the estimate
 PROBE_MIN_STEP: Final = 1.15
 

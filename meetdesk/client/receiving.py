@@ -57,6 +57,7 @@ from meetdesk.client.gaps import RECEIVER_JITTER_BUFFER, watch_gaps
 from meetdesk.client.media.opus_fec import FecOpusDecoder, LossAwareJitter, fec_decoder_available
 from meetdesk.rtc import adaptations
 from meetdesk.rtc.errors import AiortcHookError
+from meetdesk.rtc.peer import BITRATE_ESTIMATOR
 from meetdesk.rtc.rtx import route_rtx
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ logger = logging.getLogger(__name__)
 RECEIVER_DECODER_QUEUE: Final = "_RTCRtpReceiver__decoder_queue"
 RECEIVER_DECODER_THREAD: Final = "_RTCRtpReceiver__decoder_thread"
 RECEIVER_DECODER_ERROR: Final = "_RTCRtpReceiver__decoder_error"
-RECEIVER_BITRATE_ESTIMATOR: Final = "_RTCRtpReceiver__remote_bitrate_estimator"
+RECEIVER_BITRATE_ESTIMATOR: Final = BITRATE_ESTIMATOR  # the name rtc/peer.py drops at the close
 RECEIVER_KIND: Final = "_RTCRtpReceiver__kind"
 RECEIVER_NACK: Final = "_send_rtcp_nack"
 #: while waiting for a keyframe, asked for again this often

@@ -29,16 +29,17 @@ from aiortc.utils import uint16_add
 
 from meetdesk.server.sfu import hooks
 from meetdesk.server.sfu.estimate import (
+    LOSSY,
     PACKET_OVERHEAD_BYTES,
     PROBE_PROOF_S,
     DownlinkEstimate,
     Probe,
     RtxReport,
     probe_losses,
+    seq_at_or_after,
 )
 
 logger = logging.getLogger(__name__)
-
 
 #: how often the probe loop looks at the estimate, and sends a probe's packets
 TICK_S: Final = 0.05
@@ -108,7 +109,8 @@ class Downlink:
         sender = self._senders.get(key)
         if self._closed or sender is None:
             return
-        if self.estimate.loss(key, fraction, self._sent_bytes(sender), time.monotonic(), self._least()):
+        floor = self._least() if fraction >= LOSSY else None  # only a lossy report can lower the estimate
+        if self.estimate.loss(key, fraction, self._sent_bytes(sender), time.monotonic(), floor):
             logger.info("Downlink(%s) estimate down to %d kbit/s", self.name, (self.estimate.bps or 0) // 1000)
             self._on_change()
         if self._task is None and self.estimate.bps is not None:
@@ -127,15 +129,12 @@ class Downlink:
                 self._probe_baseline = report  # it speaks of what came before the probe
             else:
                 now = time.monotonic()
-                proof = self._probe_proof
-                self.estimate.probe_report(
-                    key,
-                    losses,
-                    _at_or_after(highest, proof)
-                    if proof is not None
-                    else not probe.sending(now) and _at_or_after(highest, last),
-                    now,
-                )
+                # proof: the report reaches the probe's PROBE_PROOF_S mark, or all it sent once it is over
+                if self._probe_proof is not None:
+                    proof = seq_at_or_after(highest, self._probe_proof)
+                else:
+                    proof = not probe.sending(now) and seq_at_or_after(highest, last)
+                self.estimate.probe_report(key, losses, proof, now)
         self._rtx_reports[key] = report
 
     async def _probe_loop(self) -> None:
@@ -159,12 +158,12 @@ class Downlink:
     def _start_probe(self, now: float) -> Probe | None:
         """A probe if it is time for one, on the sender that sends most (its RTX stream carries the probe, and the
         receiver's report on that stream says whether it got through)."""
-        for key, sender in self._senders.items():  # every stream's rate fresh (a paused one sends nothing)
-            self.estimate.sent(key, self._sent_bytes(sender), now)
-        if not self._senders:
+        wanted = self._wanted()
+        if wanted is None or not self._senders:
             return None
+        self._refresh_rates(now)
         key, sender = max(self._senders.items(), key=lambda item: self.estimate.rate(item[0]))
-        probe = self.estimate.start_probe(now, self._wanted(), key)
+        probe = self.estimate.start_probe(now, wanted, key)
         if probe is not None:
             self._probe_sent_at = now
             self._probe_credit = 0.0
@@ -175,12 +174,16 @@ class Downlink:
             logger.debug("Downlink(%s) probes %d kbit/s", self.name, probe.target_bps // 1000)
         return probe
 
+    def _refresh_rates(self, now: float) -> None:
+        """Every stream's send rate measured now (a paused one sends nothing, and no REMB would measure it)."""
+        for key, sender in self._senders.items():
+            self.estimate.sent(key, self._sent_bytes(sender), now)
+
     async def _send_probe(self, probe: Probe, now: float) -> None:
         """The probe's packets since the last tick."""
         elapsed = min(now - self._probe_sent_at, 4 * TICK_S)
         self._probe_sent_at = now
-        for key, sender in self._senders.items():  # keep every stream's rate fresh (a paused one sends nothing)
-            self.estimate.sent(key, self._sent_bytes(sender), now)
+        self._refresh_rates(now)
         carrier = self._senders.get(probe.stream) if probe.stream is not None else None
         if probe.extra_bps <= 0 or carrier is None or self._probe_sequences is None:
             return
@@ -205,11 +208,6 @@ class Downlink:
         self._senders.clear()
         if self._task is not None:
             self._task.cancel()
-
-
-def _at_or_after(sequence: int, reference: int) -> bool:
-    """Whether RTP sequence number ``sequence`` is ``reference`` or comes after it (modulo 2**16)."""
-    return (sequence - reference) & 0xFFFF < 0x8000
 
 
 def _limit_retransmissions(sender: RTCRtpSender) -> None:

@@ -71,8 +71,12 @@ class SimulcastLayers:
             return None
         return share_estimate(peer.downlink.bps, {key: _camera_needs(peer, item) for key, item in cameras.items()})
 
-    def _subscribed_cameras(self, participant: Participant, peer: PeerMedia) -> dict[str, Published]:
-        published = self._published_to(participant)
+    def _subscribed_cameras(
+        self, participant: Participant, peer: PeerMedia, published: Mapping[str, Published] | None = None
+    ) -> dict[str, Published]:
+        """The cameras ``peer`` gets, of what is published to it (``published``, or read now)."""
+        if published is None:
+            published = self._published_to(participant)
         return {
             key: published[key] for key in peer.subscriptions if key in published and published[key].source == "camera"
         }
@@ -109,7 +113,7 @@ class SimulcastLayers:
         """Pause, resume, or start a change of layer for every camera this participant gets otherwise than it
         should; tell it when the cameras paused for it or its estimate changed."""
         published = self._published_to(participant)
-        shares = self._camera_shares(peer, self._subscribed_cameras(participant, peer))
+        shares = self._camera_shares(peer, self._subscribed_cameras(participant, peer, published))
         for key, subscription in list(peer.subscriptions.items()):
             item = published.get(key)
             if item is None or subscription.sender is None:

@@ -109,6 +109,11 @@ class _Stream:
     loss_before_probe: float = 0.0
 
 
+def seq_at_or_after(sequence: int, reference: int) -> bool:
+    """Whether RTP sequence number ``sequence`` is ``reference`` or comes after it (modulo 2**16)."""
+    return (sequence - reference) & 0xFFFF < 0x8000
+
+
 @dataclass(frozen=True, slots=True)
 class RtxReport:
     """A receiver's report on an RTX stream: the highest sequence number it got (extended), how many it lost so far."""
@@ -135,13 +140,13 @@ def probe_losses(before: RtxReport | None, report: RtxReport, first: int) -> Pro
     An RTX stream also carries retransmissions, and a report counts everything lost since the one before; so what
     was lost of the RTX packets sent between ``before`` and the probe is counted too: the probe lost at most all
     of it, and at least what remains once those earlier packets are all taken as lost."""
-    covered = (report.highest - first) & 0xFFFF
-    if covered >= 0x8000:
+    if not seq_at_or_after(report.highest, first):
         return None
-    count = covered + 1
-    earlier = ((first - 1 - before.highest) & 0xFFFF) if before is not None else 0
-    if earlier >= 0x8000:  # the report before already covered some: a probe started on stale sequence numbers
-        earlier = 0
+    count = ((report.highest - first) & 0xFFFF) + 1
+    earlier = 0
+    # (a report before that already covered some of them: a probe started on stale sequence numbers)
+    if before is not None and seq_at_or_after(first - 1, before.highest):
+        earlier = (first - 1 - before.highest) & 0xFFFF
     lost = max(0, report.lost - (before.lost if before is not None else 0))
     return ProbeLosses(count, min(count, max(0, lost - earlier)), min(count, lost))
 

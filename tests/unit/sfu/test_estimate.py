@@ -119,6 +119,17 @@ def test_a_probe_that_the_link_carries_raises_the_estimate_to_its_target() -> No
     assert estimate.bps == int(bps * PROBE_STEP) and estimate.probe is None
 
 
+def probing(stream: int | None = 1) -> tuple[DownlinkEstimate, int, float]:
+    """An estimate set by a decrease (:func:`overused`) and a probe started on ``stream`` as soon as one may be:
+    the estimate, its figure before the probe, and the probe's start."""
+    estimate = DownlinkEstimate()
+    start = overused(estimate) + HOLD_S + 0.1
+    bps = estimate.bps
+    assert bps is not None
+    assert estimate.start_probe(start, wanted_bps=2_000_000, stream=stream) is not None
+    return estimate, bps, start
+
+
 def carried(estimate: DownlinkEstimate, at: float, loss: float = 0.0) -> None:
     """The receiver's report after a probe: ``loss`` on the media stream, its RTX stream got the probe's last packet."""
     estimate.loss(1, loss, sent(at), at)
@@ -127,11 +138,7 @@ def carried(estimate: DownlinkEstimate, at: float, loss: float = 0.0) -> None:
 
 def test_a_probe_whose_packets_the_receiver_never_reports_proves_nothing() -> None:
     # e.g. a paused video: nothing but the probe goes to the receiver; its packets all dropped, no loss is reported
-    estimate = DownlinkEstimate()
-    t = overused(estimate)
-    bps = estimate.bps
-    start = t + HOLD_S + 0.1
-    assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
+    estimate, bps, start = probing()
     estimate.loss(1, 0.0, sent(start + PROBE_S + 0.1), start + PROBE_S + 0.1)
     assert not estimate.end_probe(start + PROBE_S + 0.5)  # waits for a word on it ...
     assert estimate.probe is not None
@@ -140,11 +147,7 @@ def test_a_probe_whose_packets_the_receiver_never_reports_proves_nothing() -> No
 
 
 def test_a_probe_whose_own_packets_are_lost_fails() -> None:
-    estimate = DownlinkEstimate()
-    t = overused(estimate)
-    bps = estimate.bps
-    start = t + HOLD_S + 0.1
-    assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
+    estimate, bps, start = probing()
     estimate.probe_report(1, ProbeLosses(10, 3, 3), proof=False, now=start + 0.5)
     assert estimate.probe_failed
     assert not estimate.end_probe(start + 0.55)
@@ -152,11 +155,7 @@ def test_a_probe_whose_own_packets_are_lost_fails() -> None:
 
 
 def test_a_probe_that_loses_packets_fails_and_the_next_waits_longer() -> None:
-    estimate = DownlinkEstimate()
-    t = overused(estimate)
-    bps = estimate.bps
-    start = t + HOLD_S + 0.1
-    assert estimate.start_probe(start, wanted_bps=2_000_000) is not None
+    estimate, bps, start = probing(stream=None)
     estimate.loss(1, 0.3, sent(start + PROBE_S), start + PROBE_S)  # 25 % before it: a queue overflowing
     end = start + PROBE_S
     assert not estimate.end_probe(end)  # failed: over at once
@@ -180,11 +179,7 @@ def test_a_link_that_loses_packets_at_random_loses_as_many_during_a_probe_which_
 
 
 def test_a_remb_that_falls_during_a_probe_fails_it() -> None:
-    estimate = DownlinkEstimate()
-    t = overused(estimate)
-    bps = estimate.bps
-    start = t + HOLD_S + 0.1
-    assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
+    estimate, bps, start = probing()
     estimate.remb(1, 500_000, sent(start + 0.1), start + 0.1)
     estimate.remb(1, 300_000, sent(start + 0.2), start + 0.2)  # aiortc saw packets queue
     assert estimate.probe_failed
@@ -194,11 +189,7 @@ def test_a_remb_that_falls_during_a_probe_fails_it() -> None:
 
 
 def test_loss_a_probe_caused_does_not_add_up_to_overuse_after_it() -> None:
-    estimate = DownlinkEstimate()
-    t = overused(estimate)
-    bps = estimate.bps
-    start = t + HOLD_S + 0.1
-    assert estimate.start_probe(start, wanted_bps=2_000_000, stream=1) is not None
+    estimate, bps, start = probing()
     estimate.loss(1, 0.3, sent(start + PROBE_S), start + PROBE_S)  # the probe overflowed the queue: failed
     assert not estimate.end_probe(start + PROBE_S)
     assert not report(estimate, 1, 0.3, start + PROBE_S + 0.5)  # still its doing (the queue it filled)

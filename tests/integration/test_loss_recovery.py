@@ -138,8 +138,9 @@ async def test_at_10_percent_loss_upstream_the_sfu_has_the_publisher_resend_and_
         stats = router.forwarder_stats(room["roomId"], p_id)["camera"]
         # the SFU's receiver NACKed what it lost and P sent it again: holes filled in time
         assert stats.upstream_repaired - repaired > 0
-        # and so A got most of P's pictures (each loss left unrepaired costs the frames up to a keyframe)
-        assert got >= 0.75 * made > 0, f"{got} of {made}; {stats}"
+        # and so A got most of P's pictures (each loss left unrepaired costs the frames up to a keyframe): measured
+        # 73-97% of them (the low end with the machine loaded), 20-50% with the repairs off
+        assert got >= 0.65 * made > 0, f"{got} of {made}; {stats}"
     finally:
         for session in (p, a):
             await session.leave()

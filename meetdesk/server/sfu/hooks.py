@@ -227,7 +227,14 @@ def restore_keyframe_requests(sender: RTCRtpSender, request: Callable[[], None])
 
 def check_history(sender: RTCRtpSender) -> None:
     """Raise :class:`AiortcHookError` unless ``sender`` has what :func:`keep_history` replaces and reads."""
-    names = (SENDER_HISTORY, SENDER_RTX_PAYLOAD_TYPE, SENDER_RTX_SEQUENCE, SENDER_RTX_SSRC, SENDER_EXTENSIONS)
+    names = (
+        SENDER_HISTORY,
+        SENDER_RTX_PAYLOAD_TYPE,
+        SENDER_RTX_SEQUENCE,
+        SENDER_RTX_SSRC,
+        SENDER_EXTENSIONS,
+        SENDER_MID,
+    )
     missing = [name for name in names if not hasattr(sender, name)]
     if not isinstance(getattr(sender, SENDER_HISTORY, None), dict | RetransmissionHistory):
         missing.append(f"{SENDER_HISTORY} (a dict)")
@@ -256,6 +263,7 @@ def keep_history(sender: RTCRtpSender) -> RetransmissionHistory:
         owner = ref()
         if packet is None or owner is None:
             return
+        _stamp(packet, getattr(owner, SENDER_MID))
         payload_type: int | None = getattr(owner, SENDER_RTX_PAYLOAD_TYPE)
         if payload_type is not None:
             rtx_sequence: int = getattr(owner, SENDER_RTX_SEQUENCE)
@@ -455,14 +463,19 @@ async def send_probe(sender: RTCRtpSender, budget: int) -> tuple[int, int]:
                 ssrc=getattr(sender, SENDER_RTX_SSRC),
             )
             packet.padding_size = MAX_PADDING
-        packet.extensions.abs_send_time = (aiortc_clock.current_ntp_time() >> 14) & 0x00FFFFFF
-        packet.extensions.mid = mid
+        _stamp(packet, mid)
         data = packet.serialize(extensions)
         setattr(sender, SENDER_RTX_SEQUENCE, uint16_add(sequence_number, 1))
         await transport._send_rtp(data)
         sent_packets += 1
         sent_bytes += len(data)
     return sent_packets, sent_bytes
+
+
+def _stamp(packet: RtpPacket, mid: str | None) -> None:
+    """Set the header extensions aiortc's sender sets on each packet it sends: the time it leaves, its media id."""
+    packet.extensions.abs_send_time = (aiortc_clock.current_ntp_time() >> 14) & 0x00FFFFFF
+    packet.extensions.mid = mid
 
 
 def _newest_packets(history: dict[int, RtpPacket], count: int) -> list[RtpPacket]:

@@ -88,14 +88,16 @@ class RetransmissionHistory:
         self.budget_floor = budget_floor
         self._mask = max_packets - 1
         self._entries: list[_Entry | None] = [None] * max_packets
-        self._kept = min(MIN_KEPT, max_packets)  # how many places behind the newest a slot is freed
         self._sent_at = [0.0] * max_packets
-        self._resent_at = [-float("inf")] * max_packets
-        self._tokens = float(budget_floor)
-        self._window_bytes = 0.0  # an estimate of the payload bytes sent over a window (for the bucket's size)
+        self._kept = min(MIN_KEPT, max_packets)  # how many places behind the newest a slot is freed
+        self._resent_at: dict[int, float] = {}  # sequence number -> when it was sent again, lately
+        # what was sent: payload bytes and packets in all, and at the start of the current window
+        self._bytes = self._count = 0
         self._window_started = time.monotonic()
-        self._bytes_this_window = 0
-        self._packets_this_window = 0
+        self._window_start_bytes = self._window_start_count = 0
+        self._window_bytes = 0  # the payload bytes sent over the last whole window (for the bucket's size)
+        self._tokens = float(budget_floor)
+        self._credited = 0  # the bytes sent that filled the bucket already
         self.nacked = 0
         self.retransmitted = 0
         self.retransmitted_bytes = 0
@@ -104,12 +106,15 @@ class RetransmissionHistory:
         self.over_budget = 0
 
     def __setitem__(self, _key: int, packet: RtpPacket) -> None:
+        # the sender's hot path: the slot, its time and two counters; the rest once per window (_roll) or per
+        # retransmission (take)
         now = time.monotonic()
         seq = packet.sequence_number
-        slot = seq & self._mask
+        mask = self._mask
         payload = packet.payload
-        self._entries[(seq - self._kept) & self._mask] = None  # before the write: kept may be the whole ring
-        self._entries[slot] = (
+        entries = self._entries
+        entries[(seq - self._kept) & mask] = None  # before the write: kept may be the whole ring
+        entries[seq & mask] = (
             seq,
             packet.timestamp,
             packet.marker,
@@ -118,19 +123,33 @@ class RetransmissionHistory:
             payload,
             packet.extensions.audio_level,
         )
-        self._sent_at[slot] = now
-        self._resent_at[slot] = -float("inf")
-        size = len(payload)
-        self._bytes_this_window += size
-        self._packets_this_window += 1
-        if self._packets_this_window * 2 > self._kept:  # the rate went up: keep more, at once
+        self._sent_at[seq & mask] = now
+        self._bytes += len(payload)
+        self._count += 1
+        if now - self._window_started >= self.window or (self._count - self._window_start_count) * 2 > self._kept:
+            self._roll(now)
+
+    def _roll(self, now: float) -> None:
+        """A window ended (keep about two windows' worth of packets from now on, and size the bucket by it), or the
+        packets sent in this one outgrew what is kept (keep twice as many)."""
+        packets = self._count - self._window_start_count
+        if now - self._window_started < self.window:
             self._kept = min(self._mask + 1, self._kept * 2)
-        if now - self._window_started >= self.window:
-            self._kept = min(self._mask + 1, max(MIN_KEPT, 2 * self._packets_this_window))
-            self._window_bytes, self._bytes_this_window, self._window_started = self._bytes_this_window, 0, now
-            self._packets_this_window = 0
-        ceiling = max(self.budget_floor, self.budget_share * max(self._window_bytes, self._bytes_this_window))
-        self._tokens = min(ceiling, self._tokens + self.budget_share * size)
+            return
+        self._kept = min(self._mask + 1, max(MIN_KEPT, 2 * packets))
+        self._refill()
+        self._window_bytes = self._bytes - self._window_start_bytes
+        self._window_started, self._window_start_bytes, self._window_start_count = now, self._bytes, self._count
+        if len(self._resent_at) > MIN_KEPT:  # those sent again a window ago can be sent again anyway
+            self._resent_at = {seq: at for seq, at in self._resent_at.items() if now - at < self.repeat}
+
+    def _refill(self) -> None:
+        """Fill the bucket by ``budget_share`` of what was sent since the last refill, up to its size."""
+        ceiling = max(
+            self.budget_floor, self.budget_share * max(self._window_bytes, self._bytes - self._window_start_bytes)
+        )
+        self._tokens = min(ceiling, self._tokens + self.budget_share * (self._bytes - self._credited))
+        self._credited = self._bytes
 
     def __len__(self) -> int:
         """Packets sent within the window and still kept."""
@@ -156,15 +175,16 @@ class RetransmissionHistory:
         if entry is None or entry[0] != sequence_number or now - self._sent_at[slot] > self.window:
             self.unavailable += 1
             return None
-        if now - self._resent_at[slot] < self.repeat:
+        if now - self._resent_at.get(sequence_number, -float("inf")) < self.repeat:
             self.repeats += 1
             return None
         size = len(entry[5])
+        self._refill()
         if size > self._tokens:
             self.over_budget += 1
             return None
         self._tokens -= size
-        self._resent_at[slot] = now
+        self._resent_at[sequence_number] = now
         self.retransmitted += 1
         self.retransmitted_bytes += size
         return self._packet(entry)

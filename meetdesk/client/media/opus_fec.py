@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import av
-import numpy as np
 from aiortc import RTCRtpSender
 from aiortc.codecs.base import Encoder
 from aiortc.jitterbuffer import JitterFrame
@@ -112,6 +111,8 @@ def _libopus() -> ctypes.CDLL | None:
         ]
         lib.opus_packet_has_lbrr.restype = ctypes.c_int
         lib.opus_packet_has_lbrr.argtypes = [ctypes.c_char_p, ctypes.c_int32]
+        lib.opus_packet_get_nb_samples.restype = ctypes.c_int
+        lib.opus_packet_get_nb_samples.argtypes = [ctypes.c_char_p, ctypes.c_int32, ctypes.c_int32]
         lib.opus_encoder_create.restype = ctypes.c_void_p
         lib.opus_encoder_create.argtypes = [ctypes.c_int32, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
         lib.opus_encoder_destroy.argtypes = [ctypes.c_void_p]
@@ -261,7 +262,6 @@ class FecOpusDecoder:
         self._decoder = lib.opus_decoder_create(SAMPLE_RATE, CHANNELS, ctypes.byref(error))
         if not self._decoder or error.value != 0:
             raise RuntimeError(f"opus_decoder_create failed ({error.value})")
-        self._pcm = np.zeros(FRAME_SAMPLES * 6 * CHANNELS, dtype=np.int16)  # up to 120 ms
         self.recovered = 0
         self.concealed = 0
 
@@ -293,19 +293,25 @@ class FecOpusDecoder:
                 else:
                     self.concealed += 1
                 frames.append(frame)
-        frame = self._decode(data, len(self._pcm) // CHANNELS, False, timestamp)
+        samples = self._lib.opus_packet_get_nb_samples(data, len(data), SAMPLE_RATE) if data else 0
+        frame = self._decode(data, samples, False, timestamp) if samples > 0 else None
         if frame is not None:
             frames.append(frame)
+        elif data:
+            logger.debug("an Opus packet that does not decode (%d bytes)", len(data))
         return frames
 
     def _decode(self, data: bytes | None, samples: int, fec: bool, pts: int) -> av.AudioFrame | None:
-        pointer = self._pcm.ctypes.data_as(ctypes.c_void_p)
-        count = self._lib.opus_decode(self._decoder, data, len(data) if data else 0, pointer, samples, int(fec))
-        if count <= 0:
+        """Decode ``samples`` per channel (what ``data`` holds, or the frame lost before it) into a new frame's own
+        buffer: no copy on the way."""
+        frame = av.AudioFrame(format="s16", layout="stereo", samples=samples)
+        count = self._lib.opus_decode(
+            self._decoder, data, len(data) if data else 0, frame.planes[0].buffer_ptr, samples, int(fec)
+        )
+        if count != samples:
             if data is not None:
-                logger.debug("opus_decode failed (%d)", count)
+                logger.debug("opus_decode gave %d samples of %d", count, samples)
             return None
-        frame = av.AudioFrame.from_ndarray(self._pcm[: count * CHANNELS].reshape(1, -1), format="s16", layout="stereo")
         frame.sample_rate = SAMPLE_RATE
         frame.pts = pts
         frame.time_base = TIME_BASE

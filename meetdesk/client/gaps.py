@@ -116,6 +116,11 @@ class GapWatch:
         self.plis += 1
         return Outcome(give_up=True, ask=True)
 
+    @property
+    def missing(self) -> bool:
+        """Whether packets are missing (not given up yet)."""
+        return bool(self._missing)
+
     def due_again(self, now: float) -> list[int]:
         """The packets missing for :data:`RENACK_S` and not asked for again yet (each is, once): NACK them."""
         if not self._missing or len(self._missing) > RENACK_MOST:
@@ -176,11 +181,16 @@ def watch_gaps(receiver: RTCRtpReceiver, on_give_up: Callable[[], None]) -> GapW
     codecs: dict[int, Any] = getattr(receiver, RECEIVER_CODECS)
     media_ssrc: int | None = None
 
+    rtx_types: frozenset[int] = frozenset()  # the RTX payload types among codecs (filled in by receive())
+    known = -1
+
     async def handle_rtp_packet(packet: RtpPacket, arrival_time_ms: int) -> None:
-        nonlocal media_ssrc
-        codec = codecs.get(packet.payload_type)
+        nonlocal media_ssrc, rtx_types, known
+        if len(codecs) != known:
+            known = len(codecs)
+            rtx_types = frozenset(pt for pt, codec in codecs.items() if is_rtx(codec))
         sequence_number: int | None = packet.sequence_number
-        if codec is None or not is_rtx(codec):
+        if packet.payload_type not in rtx_types:
             media_ssrc = packet.ssrc
         else:
             # the original's sequence number leads the payload (RFC 4588); a padding-only RTX has none
@@ -193,17 +203,20 @@ def watch_gaps(receiver: RTCRtpReceiver, on_give_up: Callable[[], None]) -> GapW
             # hold the fresh buffer back again, but the receiver's report and bandwidth estimate must count it
             await handle(_counted_only(packet), arrival_time_ms=arrival_time_ms)
             return
-        outcome = watch.packet(sequence_number, time.monotonic())
-        if outcome.give_up:
-            logger.debug("receiver: frames lost for good; fresh jitter buffer%s", ", PLI sent" if outcome.ask else "")
-            setattr(receiver, RECEIVER_JITTER_BUFFER, JitterBuffer(capacity=VIDEO_JITTER_CAPACITY, is_video=True))
-            on_give_up()
+        now = time.monotonic()
+        outcome = watch.packet(sequence_number, now)
+        if outcome is KEEP:  # the common case: nothing given up, nothing to ask for unless packets are missing
+            await handle(packet, arrival_time_ms=arrival_time_ms)
+            if watch.missing and media_ssrc is not None and (again := watch.due_again(now)):
+                await getattr(receiver, RECEIVER_NACK)(media_ssrc, again)
+            return
+        logger.debug("receiver: frames lost for good; fresh jitter buffer%s", ", PLI sent" if outcome.ask else "")
+        setattr(receiver, RECEIVER_JITTER_BUFFER, JitterBuffer(capacity=VIDEO_JITTER_CAPACITY, is_video=True))
+        on_give_up()
         if watch.passes(sequence_number):  # after a give-up, this packet is behind the floor: the buffer is fresh
             await handle(packet, arrival_time_ms=arrival_time_ms)
         if outcome.ask and media_ssrc is not None:
             await getattr(receiver, RECEIVER_PLI)(media_ssrc)
-        elif not outcome.give_up and media_ssrc is not None and (again := watch.due_again(time.monotonic())):
-            await getattr(receiver, RECEIVER_NACK)(media_ssrc, again)
 
     setattr(receiver, RECEIVER_HANDLE_RTP, handle_rtp_packet)
     return watch

@@ -53,8 +53,9 @@ class HistoryStats:
 #: the fewest packets kept whatever the rate (a keyframe of a quiet stream, after a second of nothing)
 MIN_KEPT: Final = 128
 
-#: what a slot keeps of a packet: sequence number, timestamp, marker, payload type, SSRC, payload, audio level
-_Entry = tuple[int, int, int, int, int, bytes, "tuple[bool, int] | None"]
+#: what a slot keeps of a packet: sequence number, timestamp, marker, payload type, SSRC, payload, and of its header
+#: extensions the send time and the audio level (the media id is the sender's)
+_Entry = tuple[int, int, int, int, int, bytes, "int | None", "tuple[bool, int] | None"]
 
 
 class RetransmissionHistory:
@@ -121,6 +122,7 @@ class RetransmissionHistory:
             packet.payload_type,
             packet.ssrc,
             payload,
+            packet.extensions.abs_send_time,
             packet.extensions.audio_level,
         )
         self._sent_at[seq & mask] = now
@@ -158,11 +160,12 @@ class RetransmissionHistory:
 
     @staticmethod
     def _packet(entry: _Entry) -> RtpPacket:
-        seq, timestamp, marker, payload_type, ssrc, payload, audio_level = entry
+        seq, timestamp, marker, payload_type, ssrc, payload, abs_send_time, audio_level = entry
         packet = RtpPacket(
             payload_type=payload_type, marker=marker, sequence_number=seq, timestamp=timestamp, ssrc=ssrc
         )
         packet.payload = payload
+        packet.extensions.abs_send_time = abs_send_time
         packet.extensions.audio_level = audio_level
         return packet
 

@@ -263,7 +263,7 @@ def keep_history(sender: RTCRtpSender) -> RetransmissionHistory:
         owner = ref()
         if packet is None or owner is None:
             return
-        _stamp(packet, getattr(owner, SENDER_MID))
+        packet.extensions.mid = getattr(owner, SENDER_MID)  # the send time stays the original's, as aiortc sends it
         payload_type: int | None = getattr(owner, SENDER_RTX_PAYLOAD_TYPE)
         if payload_type is not None:
             rtx_sequence: int = getattr(owner, SENDER_RTX_SEQUENCE)
@@ -463,19 +463,14 @@ async def send_probe(sender: RTCRtpSender, budget: int) -> tuple[int, int]:
                 ssrc=getattr(sender, SENDER_RTX_SSRC),
             )
             packet.padding_size = MAX_PADDING
-        _stamp(packet, mid)
+        packet.extensions.abs_send_time = (aiortc_clock.current_ntp_time() >> 14) & 0x00FFFFFF
+        packet.extensions.mid = mid
         data = packet.serialize(extensions)
         setattr(sender, SENDER_RTX_SEQUENCE, uint16_add(sequence_number, 1))
         await transport._send_rtp(data)
         sent_packets += 1
         sent_bytes += len(data)
     return sent_packets, sent_bytes
-
-
-def _stamp(packet: RtpPacket, mid: str | None) -> None:
-    """Set the header extensions aiortc's sender sets on each packet it sends: the time it leaves, its media id."""
-    packet.extensions.abs_send_time = (aiortc_clock.current_ntp_time() >> 14) & 0x00FFFFFF
-    packet.extensions.mid = mid
 
 
 def _newest_packets(history: dict[int, RtpPacket], count: int) -> list[RtpPacket]:

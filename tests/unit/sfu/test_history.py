@@ -83,8 +83,12 @@ def test_kept_packets_are_plain_values_the_garbage_collector_does_not_walk() -> 
     gc.collect()
     before = len(gc.get_objects())
     for seq in range(1000):
-        history[seq % 128] = packet(seq, 100)
+        sent = packet(seq, 100)
+        sent.extensions.abs_send_time, sent.extensions.audio_level = seq, (False, 30)
+        history[seq % 128] = sent
     gc.collect()
     assert len(gc.get_objects()) - before < 50
-    taken = history.take(999)  # and what is given back is a whole packet again
+    # what is given back is the whole packet again, sent at the time it was first sent (as aiortc resends)
+    taken = history.take(999)
     assert taken is not None and (taken.sequence_number, taken.payload_type, len(taken.payload)) == (999, 97, 100)
+    assert (taken.extensions.abs_send_time, taken.extensions.audio_level) == (999, (False, 30))

@@ -71,8 +71,12 @@ def consent_tasks(pc: RTCPeerConnection) -> list[asyncio.Task[None]]:
 
 def connect_tasks(pc: RTCPeerConnection) -> list[asyncio.Task[Any]]:
     """aiortc's tasks still connecting ``pc``."""
-    found = []
-    for task in asyncio.all_tasks():
+    found: list[asyncio.Task[Any]] = []
+    try:
+        tasks = asyncio.all_tasks()
+    except RuntimeError:  # a step of the loop driven from Qt (qasync) outside run_forever: none can be looked up
+        return found
+    for task in tasks:
         coro = task.get_coro()
         frame = getattr(coro, "cr_frame", None)
         mine = frame is not None and frame.f_locals.get("self") is pc

@@ -63,8 +63,8 @@ class RetransmissionHistory:
     ``history[seq % 128] = packet``: :meth:`__setitem__` keeps it by its own sequence number instead, in a ring
     of ``max_packets`` slots (a power of two) with the time each was sent: a few operations per packet, on the
     SFU's hottest path. The budget is a bucket that each packet sent fills by ``budget_share`` of its size (up
-    to what a window's worth would give, and at least ``budget_floor``) and each retransmission empties by its
-    own size.
+    to what a window's worth would give, and at least ``budget_floor``; credited when a retransmission is asked for,
+    not on the hot path) and each retransmission empties by its own size.
 
     A slot keeps the packet's fields in a tuple of plain values, not the ``RtpPacket`` (an object, its dict, its
     header extensions: objects the garbage collector walks on every full pass): with hundreds of subscribers the

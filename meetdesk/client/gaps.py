@@ -36,6 +36,7 @@ from aiortc.codecs import is_rtx
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtp import RtpPacket
 
+from meetdesk.client.prompt_reports import PromptReports
 from meetdesk.rtc.errors import AiortcHookError
 
 logger = logging.getLogger(__name__)
@@ -172,9 +173,12 @@ def check_receiver(receiver: RTCRtpReceiver) -> None:
         raise AiortcHookError(f"aiortc {aiortc.__version__} RTCRtpReceiver lacks {', '.join(missing)}")
 
 
-def watch_gaps(receiver: RTCRtpReceiver, on_give_up: Callable[[], None]) -> GapWatch:
+def watch_gaps(
+    receiver: RTCRtpReceiver, on_give_up: Callable[[], None], reports: PromptReports | None = None
+) -> GapWatch:
     """Watch ``receiver``'s video packets (module docstring); ``on_give_up`` tells the decoder to wait for a
-    keyframe."""
+    keyframe; ``reports`` hears of each RTX packet (retransmissions and the SFU's probes) and of each packet that
+    comes while others are missing."""
     check_receiver(receiver)
     watch = GapWatch()
     handle: Callable[..., Awaitable[None]] = getattr(receiver, RECEIVER_HANDLE_RTP)
@@ -193,6 +197,8 @@ def watch_gaps(receiver: RTCRtpReceiver, on_give_up: Callable[[], None]) -> GapW
         if packet.payload_type not in rtx_types:
             media_ssrc = packet.ssrc
         else:
+            if reports is not None:
+                reports.rtx(packet.ssrc)
             # the original's sequence number leads the payload (RFC 4588); a padding-only RTX has none
             sequence_number = int.from_bytes(packet.payload[:2], "big") if len(packet.payload) >= 2 else None
         if sequence_number is None:
@@ -205,6 +211,8 @@ def watch_gaps(receiver: RTCRtpReceiver, on_give_up: Callable[[], None]) -> GapW
             return
         now = time.monotonic()
         outcome = watch.packet(sequence_number, now)
+        if reports is not None and media_ssrc is not None and (watch.missing or outcome.give_up):
+            reports.losing(media_ssrc, now)
         if outcome is KEEP:  # the common case: nothing given up, nothing to ask for unless packets are missing
             await handle(packet, arrival_time_ms=arrival_time_ms)
             if watch.missing and media_ssrc is not None and (again := watch.due_again(now)):

@@ -55,6 +55,7 @@ from av.frame import Frame
 
 from meetdesk.client.gaps import RECEIVER_JITTER_BUFFER, watch_gaps
 from meetdesk.client.media.opus_fec import FecOpusDecoder, LossAwareJitter, fec_decoder_available
+from meetdesk.client.prompt_reports import PromptReports
 from meetdesk.rtc import adaptations
 from meetdesk.rtc.errors import AiortcHookError
 from meetdesk.rtc.peer import BITRATE_ESTIMATOR
@@ -241,5 +242,5 @@ def lean_receiver(receiver: RTCRtpReceiver, deliver: Callable[[Frame], object] |
         setattr(receiver, RECEIVER_BITRATE_ESTIMATOR, SparseRemb(estimator))
     if kind == "video" and adaptations.enabled():
         route_rtx(receiver)  # with two or more video streams, aiortc dropped every retransmission
-        watch_gaps(receiver, decoder.wait_for_keyframe)
+        watch_gaps(receiver, decoder.wait_for_keyframe, PromptReports(receiver))
     return True

@@ -22,7 +22,8 @@ trusts is what the SFU sent, what the receiver says it lost, and a REMB that fal
   counts as failed. A probe that fails ends at once and the next waits a little longer (:data:`BACKOFF_S`):
   short enough that a link which grew again is found within a few seconds, while a failed probe costs the link
   little. The next aims halfway between the estimate and what failed (at least :data:`PROBE_MIN_STEP` times
-  the estimate), so that an estimate set too low by a decrease finds what the link carries.
+  the estimate), so that an estimate set too low by a decrease finds what the link carries; so do the probes
+  after one that succeeded below what failed (a link held at a cap: probes just under it succeed now and then).
 
 No estimate (None) until the first overuse: a subscriber nothing ever held back is not limited.
 
@@ -185,7 +186,9 @@ class DownlinkEstimate:
         self._failures = 0
         self._probe_failed = False
         self._last_probe_succeeded = False
-        self._failed_target: int | None = None  # what the last failed probe aimed at (since the last success)
+        #: what the last failed probe aimed at, until a probe reaches it: a link held at a cap makes probes a little
+        #: under it succeed now and then, and a long step after each (into the cap's queue) would cost it media
+        self._failed_target: int | None = None
         self.decreases = 0
         self.probes = 0
         self.probes_failed = 0
@@ -342,7 +345,8 @@ class DownlinkEstimate:
             return False
         self.bps = probe.target_bps
         self._last_probe_succeeded = True
-        self._failed_target = None
+        if self._failed_target is not None and self.bps >= self._failed_target:
+            self._failed_target = None  # the link grew past what failed: the next step may be a long one
         return True
 
 

@@ -98,6 +98,8 @@ SENDER_RETRANSMIT: Final = "_retransmit"
 SENDER_RTX_PAYLOAD_TYPE: Final = "_RTCRtpSender__rtx_payload_type"
 SENDER_RTX_SEQUENCE: Final = "_RTCRtpSender__rtx_sequence_number"
 SENDER_RTX_SSRC: Final = "_rtx_ssrc"
+#: the DTLS transport's RTP/RTCP router (an RTCP receiver report goes to the senders of the SSRCs it reports on)
+TRANSPORT_ROUTER: Final = "_rtp_router"
 SENDER_EXTENSIONS: Final = "_RTCRtpSender__rtp_header_extensions_map"
 SENDER_HANDLE_RTCP: Final = "_handle_rtcp_packet"
 RECEIVER_RTCP_SSRC: Final = "_RTCRtpReceiver__rtcp_ssrc"
@@ -366,6 +368,8 @@ def check_feedback(sender: RTCRtpSender) -> None:
     missing = [name for name in (*names, SENDER_MID, SENDER_RTX_SSRC) if not hasattr(sender, name)]
     if not callable(getattr(type(sender), SENDER_RTCP, None)):
         missing.append(SENDER_RTCP)
+    if not callable(getattr(getattr(sender.transport, TRANSPORT_ROUTER, None), "register_sender", None)):
+        missing.append(f"transport.{TRANSPORT_ROUTER}.register_sender")
     if missing:
         raise AiortcHookError(
             f"aiortc {aiortc.__version__} RTCRtpSender lacks {', '.join(missing)}; "
@@ -383,7 +387,11 @@ def observe_feedback(
     ``on_loss(fraction)`` with the fraction of its packets lost in each receiver report, and
     ``on_rtx_report(highest_sequence, packets_lost)`` for each report on its RTX stream (retransmissions and
     probes: the extended sequence number the receiver got last, how many it lost in all), before aiortc handles the
-    packet as usual (a sender that packs frames has no encoder the REMB could steer)."""
+    packet as usual (a sender that packs frames has no encoder the REMB could steer).
+
+    A report on the RTX stream alone (MeetDesk's receivers send one promptly while RTX packets arrive:
+    :mod:`meetdesk.client.prompt_reports`) reaches the sender too: aiortc's router knows senders by their media SSRC
+    only, so the RTX SSRC is registered with it as well (unregistering the sender drops both)."""
     check_feedback(sender)
     handle: Callable[[RTCRtpSender, Any], Awaitable[None]] = getattr(type(sender), SENDER_RTCP)
     ssrc = sender._ssrc
@@ -411,6 +419,7 @@ def observe_feedback(
         await handle(owner, packet)
 
     setattr(sender, SENDER_RTCP, handle_rtcp_packet)
+    getattr(sender.transport, TRANSPORT_ROUTER).register_sender(sender, rtx_ssrc)
 
 
 def next_rtx_sequence(sender: RTCRtpSender) -> int:

@@ -143,3 +143,21 @@ async def test_the_receiver_internals_the_gap_watch_uses_are_there(pc: RTCPeerCo
     assert "self.__jitter_buffer.add(packet)" in source(RTCRtpReceiver._handle_rtp_packet)
     with pytest.raises(AiortcHookError):
         gaps.check_receiver(object())  # type: ignore[arg-type]
+
+
+async def test_the_receiver_internals_the_prompt_reports_use_are_there(pc: RTCPeerConnection) -> None:
+    from aiortc.rtcrtpreceiver import RTCRtpReceiver, StreamStatistics
+
+    from meetdesk.client import prompt_reports
+
+    receiver = pc.addTransceiver("video").receiver
+    prompt_reports.check_receiver(receiver)
+    assert isinstance(getattr(receiver, prompt_reports.RECEIVER_REMOTE_STREAMS), dict)
+    stats = StreamStatistics(90_000)
+    assert hasattr(stats, prompt_reports.STATS_EXPECTED_PRIOR) and hasattr(stats, prompt_reports.STATS_RECEIVED_PRIOR)
+    # a report is what aiortc's own loop sends: the fraction since the last (which moves the priors), from there
+    run = source(RTCRtpReceiver._run_rtcp)
+    assert "fraction_lost=stream.fraction_lost" in run and "for ssrc, stream in self.__remote_streams.items()" in run
+    fraction = source(StreamStatistics.fraction_lost.fget)
+    assert "self._expected_prior = self.packets_expected" in fraction
+    assert "self._received_prior = self.packets_received" in fraction

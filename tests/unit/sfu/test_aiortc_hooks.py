@@ -312,6 +312,9 @@ async def test_sender_feedback_hook_reads_remb_and_loss_and_aiortc_still_handles
     await sender._handle_rtcp_packet(RtcpRrPacket(ssrc=1, reports=[report, rtx_report]))
     assert rembs == [345_000] and losses == [0.25]
     assert rtx_reports == [(70_000, 2)]  # the report on its RTX stream: what the probe's verdict reads
+    # a report on the RTX stream alone (a MeetDesk receiver's prompt one) is routed to the sender too
+    router = getattr(sender.transport, hooks.TRANSPORT_ROUTER)
+    assert router.route_rtcp(RtcpRrPacket(ssrc=1, reports=[rtx_report])) == {sender}
     # aiortc handled them as before: the receiver report reached its statistics
     stats = await sender.getStats()
     assert any(getattr(s, "packetsLost", None) == 3 for s in stats.values())

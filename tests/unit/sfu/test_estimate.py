@@ -246,6 +246,31 @@ def test_after_a_probe_that_succeeded_the_next_steps_further_and_after_a_failure
     ]
 
 
+def test_after_a_success_below_what_failed_the_next_aims_halfway_to_it_until_a_probe_reaches_it() -> None:
+    # a link held at a cap: a probe just under it succeeds now and then; a long step after it would overfill the
+    # cap's queue (and cost the link's media) each time
+    estimate = DownlinkEstimate()
+    start = overused(estimate) + HOLD_S + 0.1
+    targets = []
+    for outcome in ("lost", "carried", "carried", "carried", "carried"):
+        bps = estimate.bps
+        assert bps is not None
+        probe = estimate.start_probe(start, wanted_bps=100_000_000, stream=1)
+        assert probe is not None
+        targets.append((bps, probe.target_bps))
+        carried(estimate, start + PROBE_S + 0.1, loss=0.0 if outcome == "carried" else 0.3)
+        estimate.end_probe(start + PROBE_S + 0.4)
+        start += PROBE_S + 0.4 + BACKOFF_S[-1] + 0.01
+    (bps0, failed), (bps1, below), *under, (bps_past, long_step) = targets
+    assert failed == int(bps0 * PROBE_STEP) and below == (bps1 + failed) // 2 < failed
+    # after each success below what failed: halfway to it (at least PROBE_MIN_STEP), not the long step
+    for bps, target in under:
+        assert bps < failed and target == max(int(bps * PROBE_MIN_STEP), (bps + failed) // 2)
+    assert under[-1][1] >= failed  # (the last of them reached it: the link grew)
+    # once a probe reached what failed, the long step again
+    assert bps_past >= failed and long_step == int(bps_past * PROBE_STEP_AFTER_SUCCESS)
+
+
 def test_a_probe_whose_losses_are_uncertain_is_not_taken_as_carried() -> None:
     # retransmissions sent just before it were lost, or its own packets: the report cannot tell which
     estimate = DownlinkEstimate()

@@ -22,8 +22,9 @@ trusts is what the SFU sent, what the receiver says it lost, and a REMB that fal
   counts as failed. A probe that fails ends at once and the next waits a little longer (:data:`BACKOFF_S`):
   short enough that a link which grew again is found within a few seconds, while a failed probe costs the link
   little. The next aims halfway between the estimate and what failed (at least :data:`PROBE_MIN_STEP` times
-  the estimate), so that an estimate set too low by a decrease finds what the link carries; so do the probes
-  after one that succeeded below what failed (a link held at a cap: probes just under it succeed now and then).
+  the estimate), so that an estimate set too low by a decrease finds what the link carries; so does the probe
+  after one that succeeded below what failed (a link held at a cap: probes just under it succeed now and then),
+  until two in a row succeeded (the link grew).
 
 No estimate (None) until the first overuse: a subscriber nothing ever held back is not limited.
 
@@ -332,7 +333,7 @@ class DownlinkEstimate:
             return False
         self.probe = None
         self._quiet_until = now + PROBE_QUIET_S
-        self._last_probe_succeeded = False
+        succeeded_before, self._last_probe_succeeded = self._last_probe_succeeded, False
         if self._probe_failed or not probe.carried or self.bps is None:
             self._failed_target = probe.target_bps
             self.probes_failed += 1
@@ -344,9 +345,10 @@ class DownlinkEstimate:
         if probe.target_bps <= self.bps:
             return False
         self.bps = probe.target_bps
+        if succeeded_before or (self._failed_target is not None and self.bps >= self._failed_target):
+            # two in a row, or past what failed: the link grew, the next step may be a long one
+            self._failed_target = None
         self._last_probe_succeeded = True
-        if self._failed_target is not None and self.bps >= self._failed_target:
-            self._failed_target = None  # the link grew past what failed: the next step may be a long one
         return True
 
 

@@ -246,29 +246,34 @@ def test_after_a_probe_that_succeeded_the_next_steps_further_and_after_a_failure
     ]
 
 
-def test_after_a_success_below_what_failed_the_next_aims_halfway_to_it_until_a_probe_reaches_it() -> None:
+def test_after_a_success_below_what_failed_the_next_aims_halfway_to_it_until_the_link_shows_it_grew() -> None:
     # a link held at a cap: a probe just under it succeeds now and then; a long step after it would overfill the
     # cap's queue (and cost the link's media) each time
-    estimate = DownlinkEstimate()
-    start = overused(estimate) + HOLD_S + 0.1
-    targets = []
-    for outcome in ("lost", "carried", "carried", "carried", "carried"):
-        bps = estimate.bps
-        assert bps is not None
-        probe = estimate.start_probe(start, wanted_bps=100_000_000, stream=1)
-        assert probe is not None
-        targets.append((bps, probe.target_bps))
-        carried(estimate, start + PROBE_S + 0.1, loss=0.0 if outcome == "carried" else 0.3)
-        estimate.end_probe(start + PROBE_S + 0.4)
-        start += PROBE_S + 0.4 + BACKOFF_S[-1] + 0.01
-    (bps0, failed), (bps1, below), *under, (bps_past, long_step) = targets
+    def targets(outcomes: str) -> list[tuple[int, int]]:
+        """(estimate, probe target) for each probe, the probes carried (c) or lost (l) in turn."""
+        estimate = DownlinkEstimate()
+        start = overused(estimate) + HOLD_S + 0.1
+        steps = []
+        for outcome in outcomes:
+            bps = estimate.bps
+            probe = estimate.start_probe(start, wanted_bps=100_000_000, stream=1)
+            assert bps is not None and probe is not None
+            steps.append((bps, probe.target_bps))
+            carried(estimate, start + PROBE_S + 0.1, loss=0.0 if outcome == "c" else 0.3)
+            estimate.end_probe(start + PROBE_S + 0.4)
+            start += PROBE_S + 0.4 + BACKOFF_S[-1] + 0.01
+        return steps
+
+    (bps0, failed), (bps1, below), (bps2, after_one), (bps3, after_two) = targets("lccc")
     assert failed == int(bps0 * PROBE_STEP) and below == (bps1 + failed) // 2 < failed
-    # after each success below what failed: halfway to it (at least PROBE_MIN_STEP), not the long step
-    for bps, target in under:
-        assert bps < failed and target == max(int(bps * PROBE_MIN_STEP), (bps + failed) // 2)
-    assert under[-1][1] >= failed  # (the last of them reached it: the link grew)
-    # once a probe reached what failed, the long step again
-    assert bps_past >= failed and long_step == int(bps_past * PROBE_STEP_AFTER_SUCCESS)
+    # after the success below what failed: halfway to it again (at least PROBE_MIN_STEP), not the long step
+    assert bps2 == below and after_one == max(int(bps2 * PROBE_MIN_STEP), (bps2 + failed) // 2)
+    # two in a row: the link grew, what failed before is forgotten, the long step again
+    assert bps3 == after_one and after_two == int(bps3 * PROBE_STEP_AFTER_SUCCESS)
+    # one that reached what failed forgets it as well: lost at 1.6x, carried 1.3x, lost 1.5x (1.15 times the
+    # estimate), carried 1.5x (what failed last), then the long step
+    steps = targets("lclcc")
+    assert steps[3][1] >= steps[2][1] and steps[4][1] == int(steps[4][0] * PROBE_STEP_AFTER_SUCCESS)
 
 
 def test_a_probe_whose_losses_are_uncertain_is_not_taken_as_carried() -> None:

@@ -154,6 +154,14 @@ class UplinkController:
                 continue
             self.estimate.remb_bps = self._encoder.remb_bps
             self.estimate.update(reading)
+            logger.debug(
+                "Session(%s) uplink reading: sent %d kbit/s, lost %s: estimate %d kbit/s%s",
+                self._name,
+                reading.sent_bps // 1000,
+                "-" if reading.loss is None else f"{reading.loss:.0%}",
+                self.estimate.bps // 1000,
+                " (congested)" if self.estimate.congested else "",
+            )
             may_resume = reading.at - self._stopped_at >= self._resume_wait
             plan = plan_full_layer(
                 self.estimate.bps, first_bps=first_bps, low_bps=low_bps, current=self.plan, may_resume=may_resume

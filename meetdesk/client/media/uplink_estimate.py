@@ -8,14 +8,17 @@ publisher's link carries:
   a queue at a thin link spilling over. The estimate drops to a little under what got through
   (:data:`BACK_OFF` times what was sent and not lost), at most once per :data:`SETTLE_S`.
 - **a lossy link, not a thin one**: when the publisher sent a tenth less after a drop and its link lost about as
-  much as before, with no clear reading between, the loss does not come from its rate (random loss:
+  much as before (so that what got through fell with it: a thin link would carry as much as before and lose
+  less), in :data:`RANDOM_READINGS` readings in a row with no clear one between and none losing much more
+  (:data:`RANDOM_STEADY`), the loss does not come from its rate (random loss:
   retransmissions and keyframes deal with it). The estimate goes back to what it was, and that loss becomes the
   link's own (:attr:`lossy`), forgotten as readings lose less. Above :data:`RANDOM_LOSS_MAX` nothing is taken
   for random loss.
 - **clear** (under :data:`CLEAR_LOSS` beyond the link's own): the estimate grows by :data:`GROWTH` a reading, up
   to :data:`CEILING_BPS` and to what the link was shown to carry (:data:`GROWTH_LIMIT` times what was sent, or
   :data:`HEADROOM_BPS` more: room for a stopped full layer to try again), but by :data:`NEAR_STEP_BPS` only near
-  the rate at which the link last spilled over, and not within :data:`SETTLE_S` of a drop.
+  the rate at which the link last spilled over (and past it, for :data:`NEAR_MEMORY_S`), and not within
+  :data:`SETTLE_S` of a drop.
 - A reading after a long silence (a cut: no report came for :data:`STALE_S`) is not a measure of the link's
   rate and is skipped.
 
@@ -44,6 +47,15 @@ CONGESTED_LOSS: Final = 0.05
 CLEAR_LOSS: Final = 0.02
 #: loss from which no reading is taken for the link's own (random) loss
 RANDOM_LOSS_MAX: Final = 0.2
+#: ... nor one where what got through is more than this share of what got through at the drop (sending less, a
+#: thin link still carries all it can: as much as before)
+RANDOM_CARRIED: Final = 0.95
+#: the loss is taken for the link's own after this many such readings in a row (a receiver's report covers some
+#: time before the reading: the first after a drop may still count what a thin link's queue dropped then)
+RANDOM_READINGS: Final = 2
+#: ... and when no reading since the drop lost more than this many times what it lost then (random loss is steady;
+#: a thin link's queue drops what overflows it, a burst after a keyframe, then less)
+RANDOM_STEADY: Final = 1.5
 #: on congestion the estimate is this many times what got through
 BACK_OFF: Final = 0.85
 #: a clear reading grows the estimate by this factor (and at least GROWTH_MIN_BPS) ...
@@ -52,9 +64,13 @@ GROWTH_MIN_BPS: Final = 20_000
 #: ... but not past this many times what was sent, or HEADROOM_BPS more
 GROWTH_LIMIT: Final = 1.5
 HEADROOM_BPS: Final = 200_000
-#: ... or by this step only, between NEAR_LOW and NEAR_HIGH times the rate at which the link last spilled over
+#: ... or by this step only, from NEAR_LOW times the rate at which the link last spilled over, up to NEAR_HIGH times
+#: it, or past that while the spill is less than NEAR_MEMORY_S old (the link showed where it ends: each spill costs
+#: the full layer's frames a second; an encoder that sends less than its target lets the estimate run far ahead of
+#: what the link was shown to carry)
 NEAR_STEP_BPS: Final = 20_000
 NEAR_LOW, NEAR_HIGH = 0.95, 1.1
+NEAR_MEMORY_S: Final = 20.0
 #: no growth, and no second drop, this long after a drop (the encoders take that long to follow)
 SETTLE_S: Final = 2.0
 #: the estimate stays within these
@@ -111,7 +127,10 @@ class UplinkEstimate:
         self.rtt_s: float | None = None
         self._drop: _Drop | None = None
         self._spilled_at_bps: float | None = None
+        self._spilled_at = -float("inf")
         self._cleared = False  #: a clear reading came since the last drop (the loss went with the rate)
+        self._random_readings = 0  #: readings in a row since the drop that looked like random loss
+        self._worst_since_drop = 0.0  #: the most any reading lost since the drop
         self._reported_at: float | None = None
 
     def update(self, reading: Reading) -> int:
@@ -130,30 +149,54 @@ class UplinkEstimate:
         drop = self._drop
         settled = drop is None or reading.at - drop.at >= SETTLE_S
         self.congested = excess >= CONGESTED_LOSS
-        if self.congested and drop is not None and settled and not self._cleared and self._random(reading, drop):
-            # it sent less and lost as much: the link's own loss, not its rate
+        self._worst_since_drop = max(self._worst_since_drop, loss)
+        random = (
+            self.congested
+            and drop is not None
+            and settled
+            and not self._cleared
+            and self._worst_since_drop <= RANDOM_STEADY * drop.loss
+            and self._random(reading, drop)
+        )
+        self._random_readings = self._random_readings + 1 if random else 0
+        if random and drop is not None and self._random_readings >= RANDOM_READINGS:
+            # it sent less and lost as much, reading after reading: the link's own loss, not its rate
             self.lossy, self.bps, self._drop, self.congested = loss, drop.bps_before, None, False
-            self._spilled_at_bps = None
+            self._spilled_at_bps, self._random_readings = None, 0
+        elif random:
+            pass  # held: one reading may still carry the loss of what was sent before the drop (reports lag)
         elif self.congested and settled:
             carried = reading.sent_bps * (1.0 - loss)
             self._drop = _Drop(reading.at, reading.sent_bps, loss, self.bps)
-            self._spilled_at_bps, self._cleared = carried, False
+            self._spilled_at_bps, self._spilled_at, self._cleared = carried, reading.at, False
+            self._worst_since_drop = loss
             self.bps = max(FLOOR_BPS, min(self.bps, int(carried * BACK_OFF)))
         elif excess < CLEAR_LOSS and settled:
             self._cleared = True
             # no further than the link was shown to carry, and some room for a stopped full layer to come back
             limit = max(self.bps, GROWTH_LIMIT * reading.sent_bps, reading.sent_bps + HEADROOM_BPS)
-            self.bps = int(min(CEILING_BPS, limit, self._grown()))
+            self.bps = int(min(CEILING_BPS, limit, self._grown(reading.at)))
         return self.bps
 
     @staticmethod
     def _random(reading: Reading, drop: _Drop) -> bool:
         loss = reading.loss or 0.0
-        return reading.sent_bps <= 0.9 * drop.sent_bps and drop.loss < RANDOM_LOSS_MAX and loss >= 0.6 * drop.loss
+        carried, carried_at_drop = reading.sent_bps * (1.0 - loss), drop.sent_bps * (1.0 - drop.loss)
+        return (
+            reading.sent_bps <= 0.9 * drop.sent_bps
+            and drop.loss < RANDOM_LOSS_MAX
+            and loss >= 0.6 * drop.loss
+            # what got through fell with what was sent (a thin link carries as much as before, and loses the rest)
+            and carried <= RANDOM_CARRIED * carried_at_drop
+        )
 
-    def _grown(self) -> int:
+    def _grown(self, now: float) -> int:
         spilled = self._spilled_at_bps
-        if spilled is not None and NEAR_LOW * spilled <= self.bps <= NEAR_HIGH * spilled:
+        if (
+            spilled is not None
+            and NEAR_LOW * spilled <= self.bps
+            and (self.bps <= NEAR_HIGH * spilled or now - self._spilled_at < NEAR_MEMORY_S)
+        ):
             return self.bps + NEAR_STEP_BPS
         return max(int(self.bps * GROWTH), self.bps + GROWTH_MIN_BPS)
 

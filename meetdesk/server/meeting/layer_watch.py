@@ -3,11 +3,15 @@
 The publisher keeps its low layer going (:mod:`meetdesk.client.media.uplink`), and says nothing: the SFU sees
 it. :class:`FullLayerWatch` notes the arrival of each layer's frames (a tap on each forwarder) and, every
 :data:`CHECK_S`, calls the full layer idle when none of its frames came for :data:`IDLE_S` while the low layer's
-did (a cut stops both: nothing to choose then). While it is idle every subscriber gets the low layer
-(:meth:`meetdesk.server.meeting.peers.Published.layer`). Once its frames have come without a break for
-:data:`BACK_S` (the publisher trying it again on a link that cannot carry it stops it again sooner) it is the full
-layer again, each subscriber moving back at its next keyframe; for :data:`RETRY_S` after that the layers are
-looked at again every second (a move whose keyframe was lost is tried again).
+did (a cut stops both: nothing to choose then), or when its subscribers have waited :data:`KEYFRAME_WAIT_S` for a
+keyframe of it while the low layer flows: on a link that overflows, the full layer's frames break (its
+subscribers cannot decode what follows) and its keyframes, ten times the size of the low layer's, take a second
+or more to get through, while a few of its frames still come; its subscribers saw 1 fps for seconds. While it is
+idle every subscriber gets the low layer (:meth:`meetdesk.server.meeting.peers.Published.layer`). Once its frames
+have come without a break for :data:`BACK_S`, no keyframe awaited that long meanwhile (the publisher trying it
+again on a link that cannot carry it stops it again sooner), it is the full layer again, each subscriber moving
+back at its next keyframe; for :data:`RETRY_S` after that the layers are looked at again every second (a move
+whose keyframe was lost is tried again).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ logger = logging.getLogger(__name__)
 IDLE_S: Final = 0.5
 #: how often that is checked
 CHECK_S: Final = 0.2
+#: ... or when a keyframe of it has been awaited this long (one takes a round trip and a frame's time to come)
+KEYFRAME_WAIT_S: Final = 0.5
 #: the full layer is back after this long of frames without a break of IDLE_S
 BACK_S: Final = 2.0
 #: after a change, the layers are looked at again every RETRY_EVERY_S for this long
@@ -62,8 +68,12 @@ class FullLayerWatch:
             self.close()
             return
         now = time.monotonic()
-        if not self.idle and now - self._full_at >= IDLE_S and now - self._low_at < IDLE_S:
+        waited = self.full.keyframe_wanted_since
+        starved = waited is not None and now - waited >= KEYFRAME_WAIT_S and self.low.keyframe_wanted_since is None
+        if not self.idle and now - self._low_at < IDLE_S and (now - self._full_at >= IDLE_S or starved):
             self._change(True, now)
+        elif self.idle and starved:
+            self._back_since = None  # its next frame starts the wait for it to be back again
         elif self.idle and self._back_since is not None and now - self._full_at < IDLE_S:
             if now - self._back_since >= BACK_S:
                 self._change(False, now)

@@ -218,6 +218,8 @@ class TrackForwarder:
         self._ssrc: int | None = None
         self._ts_origin: int | None = None
         self._keyframe_wanted = False
+        #: since when a keyframe is awaited (monotonic; None: none is)
+        self.keyframe_wanted_since: float | None = None
         self._last_pli = -float("inf")
         self._pli_tasks: set[asyncio.Future[None]] = set()
         self._loss_reported_at = -float("inf")
@@ -285,6 +287,7 @@ class TrackForwarder:
             return
         if not self._keyframe_wanted:
             logger.debug("Forwarder(%s) wants a keyframe: %s", self.name, reason)
+            self.keyframe_wanted_since = time.monotonic()
         self._keyframe_wanted = True
         self._maybe_send_pli()
 
@@ -331,7 +334,7 @@ class TrackForwarder:
             self._ts_origin = frame.timestamp
         if frame.keyframe and self.kind == "video":
             self._keyframes += 1
-            self._keyframe_wanted = False
+            self._keyframe_wanted, self.keyframe_wanted_since = False, None
         if not self.held:
             for tap in self.taps:
                 tap(frame)
@@ -343,8 +346,8 @@ class TrackForwarder:
             wanted = False
             for track in self._tracks:
                 wanted |= track.offer(frame, packet)
-            if wanted:
-                self._keyframe_wanted = True
+            if wanted and not self._keyframe_wanted:
+                self._keyframe_wanted, self.keyframe_wanted_since = True, now
         if self._keyframe_wanted and self.kind == "video":
             self._maybe_send_pli()
         elif self.kind == "audio":

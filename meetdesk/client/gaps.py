@@ -38,14 +38,11 @@ from aiortc.rtp import RtpPacket
 
 from meetdesk.client.prompt_reports import PromptReports
 from meetdesk.rtc.errors import AiortcHookError
+from meetdesk.rtc.internals import RECEIVER_CODECS, RECEIVER_JITTER_BUFFER, RECEIVER_NACK, RECEIVER_PLI
 
 logger = logging.getLogger(__name__)
 
 RECEIVER_HANDLE_RTP: Final = "_handle_rtp_packet"
-RECEIVER_CODECS: Final = "_RTCRtpReceiver__codecs"
-RECEIVER_JITTER_BUFFER: Final = "_RTCRtpReceiver__jitter_buffer"
-RECEIVER_PLI: Final = "_send_rtcp_pli"
-RECEIVER_NACK: Final = "_send_rtcp_nack"
 #: aiortc's video jitter buffer, as RTCRtpReceiver makes it
 VIDEO_JITTER_CAPACITY: Final = 512
 #: how long a packet may be missing before its frame is given up (a NACK's retransmission takes one RTT)

@@ -32,10 +32,9 @@ from aiortc import RTCRtpReceiver
 from aiortc.rtp import RtcpReceiverInfo, RtcpRrPacket
 
 from meetdesk.rtc.errors import AiortcHookError
+from meetdesk.rtc.internals import RECEIVER_RTCP_SSRC, RECEIVER_SEND_RTCP
 
 RECEIVER_REMOTE_STREAMS: Final = "_RTCRtpReceiver__remote_streams"
-RECEIVER_RTCP_SSRC: Final = "_RTCRtpReceiver__rtcp_ssrc"
-RECEIVER_SEND_RTCP: Final = "_send_rtcp"
 #: what aiortc's statistics keep of the last report (the expected and received counts then)
 STATS_EXPECTED_PRIOR: Final = "_expected_prior"
 STATS_RECEIVED_PRIOR: Final = "_received_prior"

@@ -53,22 +53,25 @@ from aiortc.codecs import get_decoder
 from aiortc.codecs.base import Decoder
 from av.frame import Frame
 
-from meetdesk.client.gaps import RECEIVER_JITTER_BUFFER, watch_gaps
+from meetdesk.client.gaps import watch_gaps
 from meetdesk.client.media.opus_fec import FecOpusDecoder, LossAwareJitter, fec_decoder_available
 from meetdesk.client.prompt_reports import PromptReports
 from meetdesk.rtc import adaptations
 from meetdesk.rtc.errors import AiortcHookError
+from meetdesk.rtc.internals import (
+    RECEIVER_DECODER_QUEUE,
+    RECEIVER_DECODER_THREAD,
+    RECEIVER_JITTER_BUFFER,
+    RECEIVER_KIND,
+    RECEIVER_NACK,
+)
 from meetdesk.rtc.peer import BITRATE_ESTIMATOR
 from meetdesk.rtc.rtx import route_rtx
 
 logger = logging.getLogger(__name__)
 
-RECEIVER_DECODER_QUEUE: Final = "_RTCRtpReceiver__decoder_queue"
-RECEIVER_DECODER_THREAD: Final = "_RTCRtpReceiver__decoder_thread"
 RECEIVER_DECODER_ERROR: Final = "_RTCRtpReceiver__decoder_error"
 RECEIVER_BITRATE_ESTIMATOR: Final = BITRATE_ESTIMATOR  # the name rtc/peer.py drops at the close
-RECEIVER_KIND: Final = "_RTCRtpReceiver__kind"
-RECEIVER_NACK: Final = "_send_rtcp_nack"
 #: while waiting for a keyframe, asked for again this often
 KEYFRAME_REPEAT_S: Final = 0.5
 #: a REMB is sent at once when it is this fraction of the last one sent or less (the SFU takes a fall of 5% for

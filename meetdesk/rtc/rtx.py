@@ -22,10 +22,10 @@ import aiortc
 from aiortc import RTCRtpReceiver
 
 from meetdesk.rtc.errors import AiortcHookError
+from meetdesk.rtc.internals import TRANSPORT_ROUTER
 
 RECEIVER_RTX_SSRC: Final = "_RTCRtpReceiver__rtx_ssrc"
 RECEIVER_STARTED: Final = "_RTCRtpReceiver__started"
-TRANSPORT_ROUTER: Final = "_rtp_router"
 
 
 def check_receiver(receiver: RTCRtpReceiver) -> None:

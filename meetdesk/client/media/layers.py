@@ -27,11 +27,9 @@ from av.packet import Packet
 
 from meetdesk.client.media.source_view import SourceView
 from meetdesk.core.simulcast import LOW_BITRATE, low_layer_size
+from meetdesk.rtc.internals import SENDER_ENCODER
 from meetdesk.rtc.wakeup import Wakeup
 
-#: aiortc's sender encodes with ``RTCRtpSender.__encoder``, made by ``get_encoder`` only while it is None (and
-#: dropped when the sender stops): one set before the sender starts is the one it uses
-SENDER_ENCODER: Final = "_RTCRtpSender__encoder"
 #: aiortc's VP8 encoder sizes its rate-control buffer from this private copy of the target bitrate
 ENCODER_TARGET: Final = "_Vp8Encoder__target_bitrate"
 #: the least a low layer is given when its subscribers' estimates (REMB) ask for less

@@ -48,6 +48,8 @@ from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtp import RtcpRrPacket, RtcpSrPacket, RtpPacket
 from av.frame import Frame
 
+from meetdesk.rtc.internals import SENDER_ENCODER
+
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE: Final = 48_000
@@ -81,7 +83,6 @@ MAX_PACKET_BYTES: Final = 1500
 #: the loss the encoder plans for is the worst reported over this long: reports come from aiortc's receiver
 #: at the SFU (the publisher's own link) and from the SFU for its subscribers' links, each about once a second
 LOSS_MEMORY_S: Final = 5.0
-SENDER_ENCODER: Final = "_RTCRtpSender__encoder"
 SENDER_HANDLE_RTCP: Final = "_handle_rtcp_packet"
 
 

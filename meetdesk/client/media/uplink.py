@@ -33,7 +33,7 @@ from aiortc import RTCPeerConnection, RTCRtpSender
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.stats import RTCOutboundRtpStreamStats, RTCRemoteInboundRtpStreamStats
 
-from meetdesk.client.media.layers import ENCODER_TARGET, SENDER_ENCODER, FullLayerView, LowLayerEncoder, LowLayerView
+from meetdesk.client.media.layers import ENCODER_TARGET, FullLayerView, LowLayerEncoder, LowLayerView
 from meetdesk.client.media.uplink_estimate import (
     PACKET_OVERHEAD_BYTES,
     FullLayerPlan,
@@ -41,6 +41,7 @@ from meetdesk.client.media.uplink_estimate import (
     UplinkEstimate,
     plan_full_layer,
 )
+from meetdesk.rtc.internals import SENDER_ENCODER
 
 logger = logging.getLogger(__name__)
 

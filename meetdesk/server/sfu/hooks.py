@@ -79,6 +79,18 @@ from aiortc.utils import uint16_add
 
 from meetdesk.rtc import adaptations
 from meetdesk.rtc.errors import PINNED_AIORTC, AiortcHookError
+from meetdesk.rtc.internals import (
+    RECEIVER_CODECS,
+    RECEIVER_DECODER_QUEUE,
+    RECEIVER_DECODER_THREAD,
+    RECEIVER_JITTER_BUFFER,
+    RECEIVER_KIND,
+    RECEIVER_NACK,
+    RECEIVER_PLI,
+    RECEIVER_RTCP_SSRC,
+    RECEIVER_SEND_RTCP,
+    TRANSPORT_ROUTER,
+)
 from meetdesk.rtc.rtx import route_rtx
 
 from .assembler import FrameSink, OpusFrameAssembler, Vp8FrameAssembler
@@ -86,30 +98,19 @@ from .history import RetransmissionHistory
 
 logger = logging.getLogger(__name__)
 
-RECEIVER_JITTER_BUFFER: Final = "_RTCRtpReceiver__jitter_buffer"
-RECEIVER_DECODER_QUEUE: Final = "_RTCRtpReceiver__decoder_queue"
-RECEIVER_DECODER_THREAD: Final = "_RTCRtpReceiver__decoder_thread"
-RECEIVER_KIND: Final = "_RTCRtpReceiver__kind"
-RECEIVER_CODECS: Final = "_RTCRtpReceiver__codecs"
 SENDER_KEYFRAME: Final = "_send_keyframe"
-RECEIVER_PLI: Final = "_send_rtcp_pli"
 SENDER_HISTORY: Final = "_RTCRtpSender__rtp_history"
 SENDER_RETRANSMIT: Final = "_retransmit"
 SENDER_RTX_PAYLOAD_TYPE: Final = "_RTCRtpSender__rtx_payload_type"
 SENDER_RTX_SEQUENCE: Final = "_RTCRtpSender__rtx_sequence_number"
 SENDER_RTX_SSRC: Final = "_rtx_ssrc"
-#: the DTLS transport's RTP/RTCP router (an RTCP receiver report goes to the senders of the SSRCs it reports on)
-TRANSPORT_ROUTER: Final = "_rtp_router"
 SENDER_EXTENSIONS: Final = "_RTCRtpSender__rtp_header_extensions_map"
 SENDER_HANDLE_RTCP: Final = "_handle_rtcp_packet"
-RECEIVER_RTCP_SSRC: Final = "_RTCRtpReceiver__rtcp_ssrc"
-RECEIVER_NACK: Final = "_send_rtcp_nack"
 RECEIVER_NACK_GENERATOR: Final = "_RTCRtpReceiver__nack_generator"
 #: a publisher is asked again for the packets it sent among its last this many only: older ones come too late
 NACK_RECENT: Final = 64
 #: more missing than this at once is a cut, not a loss: a keyframe repairs it, not a burst of retransmissions
 NACK_MOST: Final = 24
-RECEIVER_SEND_RTCP: Final = "_send_rtcp"
 SENDER_RTCP: Final = "_handle_rtcp_packet"
 SENDER_OCTETS: Final = "_RTCRtpSender__octet_count"
 SENDER_PACKETS: Final = "_RTCRtpSender__packet_count"

@@ -114,7 +114,8 @@ async def test_a_retransmission_behind_the_floor_is_counted_by_the_receiver_and_
     from aiortc.rtcrtpreceiver import StreamStatistics
     from aiortc.rtp import RtpPacket, wrap_rtx
 
-    from meetdesk.client.gaps import RECEIVER_CODECS, RECEIVER_JITTER_BUFFER, watch_gaps
+    from meetdesk.client.gaps import watch_gaps
+    from meetdesk.rtc.internals import RECEIVER_CODECS, RECEIVER_JITTER_BUFFER
     from meetdesk.rtc.rtx import RECEIVER_RTX_SSRC
 
     remote_streams = "_RTCRtpReceiver__remote_streams"

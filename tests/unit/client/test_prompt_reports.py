@@ -15,10 +15,10 @@ from meetdesk.client.prompt_reports import (
     MEDIA_REPORT_S,
     PROMPT_EXPECTED,
     RECEIVER_REMOTE_STREAMS,
-    RECEIVER_RTCP_SSRC,
     RTX_REPORT_S,
     PromptReports,
 )
+from meetdesk.rtc.internals import RECEIVER_RTCP_SSRC
 
 MEDIA, RTX = 1111, 2222
 

@@ -15,7 +15,7 @@ from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpReceiverInfo, RtcpRrPa
 from aiortc.stats import RTCOutboundRtpStreamStats
 from av import VideoFrame
 
-from meetdesk.client.media.layers import SENDER_ENCODER, FullLayerView, LowLayerEncoder, use_low_layer_encoder
+from meetdesk.client.media.layers import FullLayerView, LowLayerEncoder, use_low_layer_encoder
 from meetdesk.client.media.synthetic import SyntheticCamera, SyntheticMicrophone
 from meetdesk.client.media.uplink import FullLayerEncoder, follow_uplink
 from meetdesk.client.media.uplink_estimate import (
@@ -31,6 +31,7 @@ from meetdesk.client.media.uplink_estimate import (
     plan_full_layer,
 )
 from meetdesk.core.simulcast import LOW_BITRATE
+from meetdesk.rtc.internals import SENDER_ENCODER
 
 
 def clear(estimate: UplinkEstimate, at: float, sent: float = 400_000) -> int:

@@ -14,7 +14,7 @@ import pytest
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import AudioStreamTrack
 
-from meetdesk.rtc import ice
+from meetdesk.rtc import ice, internals
 from meetdesk.rtc.errors import PINNED_AIORTC, AiortcHookError
 from meetdesk.rtc.peer import CONSENT_TASK, ICE_CONNECTION, START_EVENT, close_peer_connection, consent_tasks
 
@@ -134,7 +134,7 @@ async def test_the_receiver_internals_the_gap_watch_uses_are_there(pc: RTCPeerCo
 
     receiver = pc.addTransceiver("video").receiver
     gaps.check_receiver(receiver)
-    buffer = getattr(receiver, gaps.RECEIVER_JITTER_BUFFER)
+    buffer = getattr(receiver, internals.RECEIVER_JITTER_BUFFER)
     assert isinstance(buffer, JitterBuffer) and buffer.capacity == gaps.VIDEO_JITTER_CAPACITY
     # the DTLS transport calls the handler through the instance, so an instance attribute shadows it
     assert "await receiver._handle_rtp_packet(packet, arrival_time_ms=arrival_time_ms)" in source(

@@ -25,6 +25,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpReceiveParamete
 from aiortc.rtcrtpreceiver import RemoteStreamTrack, decoder_worker
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpReceiverInfo, RtcpRrPacket, RtpPacket, pack_remb_fci
 
+from meetdesk.rtc import internals
 from meetdesk.rtc.errors import PINNED_AIORTC
 from meetdesk.server.sfu import hooks
 from meetdesk.server.sfu.assembler import OpusFrameAssembler, Vp8FrameAssembler
@@ -59,11 +60,11 @@ def test_aiortc_is_the_pinned_version() -> None:
 async def test_receiver_has_the_private_attributes_the_tap_replaces(pc: RTCPeerConnection) -> None:
     receiver = video_receiver(pc)
     hooks.check_receiver(receiver)
-    assert isinstance(getattr(receiver, hooks.RECEIVER_JITTER_BUFFER), JitterBuffer)
-    assert isinstance(getattr(receiver, hooks.RECEIVER_DECODER_QUEUE), queue.Queue)
-    assert getattr(receiver, hooks.RECEIVER_DECODER_THREAD) is None
-    assert getattr(receiver, hooks.RECEIVER_KIND) == "video"
-    assert getattr(receiver, hooks.RECEIVER_CODECS) == {}
+    assert isinstance(getattr(receiver, internals.RECEIVER_JITTER_BUFFER), JitterBuffer)
+    assert isinstance(getattr(receiver, internals.RECEIVER_DECODER_QUEUE), queue.Queue)
+    assert getattr(receiver, internals.RECEIVER_DECODER_THREAD) is None
+    assert getattr(receiver, internals.RECEIVER_KIND) == "video"
+    assert getattr(receiver, internals.RECEIVER_CODECS) == {}
     pli = RTCRtpReceiver._send_rtcp_pli
     assert inspect.iscoroutinefunction(pli)
     assert list(inspect.signature(pli).parameters) == ["self", "media_ssrc"]
@@ -123,7 +124,7 @@ async def test_tap_stops_the_decoder_thread_and_reports_the_end(
     assert thread is not None
     await asyncio.get_running_loop().run_in_executor(None, thread.join, 5.0)
     assert not thread.is_alive()
-    assert getattr(receiver, hooks.RECEIVER_JITTER_BUFFER) is assembler
+    assert getattr(receiver, internals.RECEIVER_JITTER_BUFFER) is assembler
     assert isinstance(assembler, Vp8FrameAssembler)
     assert assembler._guard._codecs == {VP8.payloadType: VP8}  # the receiver's map, as receive() filled it
     await receiver.stop()
@@ -255,17 +256,17 @@ async def test_loss_reports_are_read_before_aiortc_handles_them_and_an_rr_goes_u
     await sender._handle_rtcp_packet(aiortc.rtp.RtcpRrPacket(ssrc=1, reports=[info]))
     assert seen == [0.25]
     receiver = pc.addTransceiver("audio").receiver
-    assert hasattr(receiver, hooks.RECEIVER_RTCP_SSRC) and callable(getattr(receiver, hooks.RECEIVER_SEND_RTCP))
+    assert hasattr(receiver, internals.RECEIVER_RTCP_SSRC) and callable(getattr(receiver, internals.RECEIVER_SEND_RTCP))
     sent: list[object] = []
 
     async def send(packet: object) -> None:
         sent.append(packet)
 
-    setattr(receiver, hooks.RECEIVER_SEND_RTCP, send)
-    setattr(receiver, hooks.RECEIVER_RTCP_SSRC, None)
+    setattr(receiver, internals.RECEIVER_SEND_RTCP, send)
+    setattr(receiver, internals.RECEIVER_RTCP_SSRC, None)
     await hooks.report_loss_upstream(receiver, 1234, 0.1)
     assert sent == []  # no RTCP SSRC yet: nothing to send from
-    setattr(receiver, hooks.RECEIVER_RTCP_SSRC, 77)
+    setattr(receiver, internals.RECEIVER_RTCP_SSRC, 77)
     await hooks.report_loss_upstream(receiver, 1234, 0.1)
     [packet] = sent
     assert isinstance(packet, aiortc.rtp.RtcpRrPacket) and packet.ssrc == 77
@@ -279,7 +280,7 @@ async def test_the_publishers_receiver_nacks_recent_losses_only_and_a_cut_not_at
     async def send_rtcp(packet: object) -> None:
         sent.append(list(packet.lost))  # type: ignore[attr-defined]
 
-    setattr(receiver, hooks.RECEIVER_SEND_RTCP, send_rtcp)
+    setattr(receiver, internals.RECEIVER_SEND_RTCP, send_rtcp)
     hooks.limit_nacks(receiver)
     generator = getattr(receiver, hooks.RECEIVER_NACK_GENERATOR)
     generator.max_seq = 1000
@@ -313,7 +314,7 @@ async def test_sender_feedback_hook_reads_remb_and_loss_and_aiortc_still_handles
     assert rembs == [345_000] and losses == [0.25]
     assert rtx_reports == [(70_000, 2)]  # the report on its RTX stream: what the probe's verdict reads
     # a report on the RTX stream alone (a MeetDesk receiver's prompt one) is routed to the sender too
-    router = getattr(sender.transport, hooks.TRANSPORT_ROUTER)
+    router = getattr(sender.transport, internals.TRANSPORT_ROUTER)
     assert router.route_rtcp(RtcpRrPacket(ssrc=1, reports=[rtx_report])) == {sender}
     # aiortc handled them as before: the receiver report reached its statistics
     stats = await sender.getStats()

@@ -17,7 +17,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtcrtpreceiver import RemoteStreamTrack
 from aiortc.rtp import RtpPacket
 
-from meetdesk.server.sfu import Subscription, SubscriptionError, TrackForwarder, hooks
+from meetdesk.rtc import internals
+from meetdesk.server.sfu import Subscription, SubscriptionError, TrackForwarder
 from meetdesk.server.sfu.track import ForwardedTrack
 from tests.unit.sfu.test_assembler import DELTA, KEY, vp8_packets
 
@@ -33,7 +34,7 @@ class Publisher:
     ts: int = 0
 
     def send(self, *frames: bytes) -> None:
-        assembler = getattr(self.receiver, hooks.RECEIVER_JITTER_BUFFER)
+        assembler = getattr(self.receiver, internals.RECEIVER_JITTER_BUFFER)
         for frame in frames:
             for packet in vp8_packets(self.seq, self.ts, frame):
                 assembler.add(packet)
@@ -44,7 +45,7 @@ class Publisher:
 def prepare(receiver: RTCRtpReceiver, codec: RTCRtpCodecParameters) -> None:
     """What RTCPeerConnection and receive() do before packets arrive: the remote track, the codec map."""
     receiver._track = RemoteStreamTrack(kind=codec.mimeType.split("/")[0])
-    getattr(receiver, hooks.RECEIVER_CODECS)[codec.payloadType] = codec
+    getattr(receiver, internals.RECEIVER_CODECS)[codec.payloadType] = codec
 
 
 @pytest.fixture
@@ -146,7 +147,7 @@ async def test_a_loss_upstream_makes_subscribers_wait_for_a_keyframe(
     forwarder: TrackForwarder, receiver: RTCRtpReceiver
 ) -> None:
     bob = forwarder.subscribe("bob")
-    assembler = getattr(receiver, hooks.RECEIVER_JITTER_BUFFER)
+    assembler = getattr(receiver, internals.RECEIVER_JITTER_BUFFER)
     assembler._max_wait = 0.0
     packets = vp8_packets(1, 0, KEY) + vp8_packets(4, 3000, DELTA) + vp8_packets(7, 6000, DELTA)
     del packets[4]
@@ -197,7 +198,7 @@ async def test_the_publishers_end_ends_every_subscription(forwarder: TrackForwar
     ended: list[TrackForwarder] = []
     forwarder._on_ended = ended.append
     bob = forwarder.subscribe("bob")
-    getattr(receiver, hooks.RECEIVER_DECODER_QUEUE).put(None)  # aiortc's stop / RTCP BYE / disconnect
+    getattr(receiver, internals.RECEIVER_DECODER_QUEUE).put(None)  # aiortc's stop / RTCP BYE / disconnect
     assert ended == [forwarder] and forwarder.ended and bob.closed
     with pytest.raises(SubscriptionError):
         forwarder.subscribe("carol")
@@ -219,7 +220,7 @@ async def test_audio_is_forwarded_from_the_first_frame(receiver: RTCRtpReceiver)
         prepare(audio, RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2, payloadType=96))
         forwarder = TrackForwarder(audio, audio.track)  # type: ignore[arg-type]
         bob = forwarder.subscribe("bob", max_queue=2)
-        assembler = getattr(audio, hooks.RECEIVER_JITTER_BUFFER)
+        assembler = getattr(audio, internals.RECEIVER_JITTER_BUFFER)
         for seq in range(5):
             packet = RtpPacket(payload_type=96, sequence_number=seq, timestamp=seq * 960, ssrc=7, payload=b"o%d" % seq)
             packet._data = packet.payload  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ it. :class:`FullLayerWatch` notes the arrival of each layer's frames (a tap on e
 :data:`CHECK_S`, calls the full layer idle when none of its frames came for :data:`IDLE_S` while the low layer's
 did (a cut stops both: nothing to choose then), or when its subscribers have waited :data:`KEYFRAME_WAIT_S` for a
 keyframe of it while the low layer flows: on a link that overflows, the full layer's frames break (its
-subscribers cannot decode what follows) and its keyframes, ten times the size of the low layer's, take a second
+subscribers cannot decode what follows) and its keyframes, several times the size of the low layer's, take a second
 or more to get through, while a few of its frames still come; its subscribers saw 1 fps for seconds. While it is
 idle every subscriber gets the low layer (:meth:`meetdesk.server.meeting.peers.Published.layer`). Once its frames
 have come without a break for :data:`BACK_S`, no keyframe awaited that long meanwhile (the publisher trying it

@@ -4,6 +4,9 @@ and gone with their kiosk; a schema-7 database is migrated with its kiosks kept.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+
 import pytest
 
 from meetdesk.core.kiosks import KioskLogs, KioskSettings
@@ -50,6 +53,18 @@ async def test_waiting_commands_and_logs_outlive_the_connection_and_go_with_thei
         assert await store.take_commands("k-2", since=0) == []
     finally:
         await reopened.close()
+
+
+async def test_waiting_commands_taken_at_once_from_two_places_go_out_once(db: Database) -> None:
+    # a kiosk's socket comes back while an admin's command is stored: its welcome and the command's own call both
+    # take what waits, on connections of their own (on PostgreSQL both read the rows before either deleted them)
+    store = KioskStore(db)
+    await add(store, "k-1")
+    for round_ in range(5):
+        await store.wait_command("k-1", "restart", 1_000 + round_)
+        await store.wait_command("k-1", "sendLogs", 1_000 + round_)
+        taken = await asyncio.gather(*(store.take_commands("k-1", since=0) for _ in range(4)))
+        assert sorted(itertools.chain.from_iterable(taken)) == ["restart", "sendLogs"], taken
 
 
 async def test_a_schema_7_database_is_migrated_with_its_kiosks(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -222,18 +222,19 @@ class KioskStore:
 
     async def take_commands(self, kiosk_id: str, since: int) -> list[WaitingAction]:
         """The actions waiting for the kiosk made at ``since`` or later, oldest first; all its waiting ones are
-        forgotten (the older ones are dropped)."""
+        forgotten (the older ones are dropped). Taken once: two callers at the same time (a kiosk's welcome and a
+        command stored as it connected) get each waiting action once between them (one DELETE ... RETURNING: a
+        SELECT then DELETE let both read the rows first)."""
         async with self._engine.begin() as conn:
             rows = (
                 await conn.execute(
-                    select(commands.c.action, commands.c.created_at)
+                    delete(commands)
                     .where(commands.c.kiosk_id == kiosk_id)
-                    .order_by(commands.c.created_at, commands.c.action)
+                    .returning(commands.c.action, commands.c.created_at)
                 )
             ).all()
-            if rows:
-                await conn.execute(delete(commands).where(commands.c.kiosk_id == kiosk_id))
-        return [row.action for row in rows if row.created_at >= since]
+        ordered = sorted(rows, key=lambda row: (row.created_at, row.action))
+        return [row.action for row in ordered if row.created_at >= since]
 
     # logs ------------------------------------------------------------------------------------------
 
